@@ -1,0 +1,26 @@
+package io.nucleon.api;
+
+/**
+ * A connection to an outside system (a Kafka producer, an AMQP publisher, an HTTP client …) that
+ * the processor opens once at start, shares with every worker and closes at stop. Handlers reach
+ * one with {@link Context#binding(String, Class)}.
+ *
+ * <p>Implementations say in their own javadoc whether they are thread-safe or handed out per worker.
+ */
+public interface DataBinding extends AutoCloseable {
+
+    /** The name given to the binding in {@code function.yaml} or the builder. */
+    String name();
+
+    /** The kind of binding, e.g. {@code kafka}. */
+    String kind();
+
+    /** Whether the binding can be used now; part of the processor's readiness. */
+    default boolean isReady() {
+        return true;
+    }
+
+    /** Releases the binding's connections. Called once, at processor stop. */
+    @Override
+    void close() throws Exception;
+}

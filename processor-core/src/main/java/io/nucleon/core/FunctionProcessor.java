@@ -1,0 +1,412 @@
+package io.nucleon.core;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.nucleon.api.FunctionConfigException;
+import io.nucleon.api.FunctionConfigException.ConfigProblem;
+import io.nucleon.api.Handler;
+import io.nucleon.api.Processor;
+import io.nucleon.core.config.AttributeBinder;
+import io.nucleon.core.config.FunctionSpec;
+import io.nucleon.core.config.TriggerSpec;
+import io.nucleon.core.control.ControlServer;
+import io.nucleon.core.metrics.EventDurationCollector;
+import io.nucleon.core.metrics.TriggerMetrics;
+import io.nucleon.core.runtime.JavaRuntime;
+import io.nucleon.core.worker.PoolSettings;
+import io.nucleon.core.worker.TimeoutWatchdog;
+import io.nucleon.core.worker.WorkerPool;
+import io.nucleon.spi.FunctionRuntime;
+import io.nucleon.spi.Outcome;
+import io.nucleon.spi.RuntimeContext;
+import io.nucleon.spi.RuntimeFactory;
+import io.nucleon.spi.Trigger;
+import io.nucleon.spi.TriggerContext;
+import io.nucleon.spi.TriggerFactory;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.TreeMap;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The processor of one function: its runtime, its triggers each with a {@link WorkerPool}, the
+ * timeout watchdog and the control server. Made by {@link Processor.Builder}.
+ *
+ * <p>Construction resolves everything by kind through {@link ServiceLoader} and validates the
+ * triggers' attributes, so a bad configuration fails before anything is opened. {@link #start()}
+ * opens the control server, starts each pool (running the handlers' init hooks) and then each
+ * trigger. {@link #stop(Duration)} reverses that, draining in-flight events first.
+ */
+public final class FunctionProcessor implements Processor {
+    private static final Logger LOG = LoggerFactory.getLogger(FunctionProcessor.class);
+    private static final Duration INIT_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration JOIN_TIMEOUT = Duration.ofSeconds(5);
+
+    private enum State { CREATED, STARTING, RUNNING, STOPPING, STOPPED }
+
+    private final FunctionSpec spec;
+    private final ControlOptions controlOptions;
+    private final FunctionRuntime runtime;
+    private final List<TriggerSlot> triggers = new ArrayList<>();
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final EventDurationCollector durations = new EventDurationCollector();
+    private final Instant created = Instant.now();
+    private volatile State state = State.CREATED;
+    private ControlServer control;
+    private TimeoutWatchdog watchdog;
+    private ScheduledThreadPoolExecutor timers;
+
+    private static final class TriggerSlot {
+        final TriggerSpec spec;
+        final Trigger trigger;
+        final TriggerMetrics metrics;
+        WorkerPool pool;
+
+        TriggerSlot(TriggerSpec spec, Trigger trigger, TriggerMetrics metrics) {
+            this.spec = spec;
+            this.trigger = trigger;
+            this.metrics = metrics;
+        }
+    }
+
+    /**
+     * Resolves and validates; opens nothing.
+     *
+     * @param handler a handler instance shared by all workers, or {@code null} to use {@code spec.runtime}
+     * @throws FunctionConfigException listing every problem found
+     */
+    public FunctionProcessor(FunctionSpec spec, Handler handler, ControlOptions controlOptions) {
+        this.spec = spec;
+        this.controlOptions = controlOptions;
+        List<ConfigProblem> problems = new ArrayList<>();
+        FunctionRuntime rt = null;
+        if (handler != null) {
+            rt = new JavaRuntime(() -> handler);
+        } else {
+            try {
+                rt = runtimeFactory(spec.runtime()).create(new RuntimeContext(spec.name(), spec.handler(), spec.env()));
+            } catch (FunctionConfigException e) {
+                problems.addAll(locate(e));
+            }
+        }
+        this.runtime = rt;
+        if (spec.triggers().isEmpty()) {
+            problems.add(spec.source().problem("spec.triggers", "at least one trigger is required, e.g. an http trigger"));
+        }
+        Map<String, TriggerFactory> factories = triggerFactories();
+        Map<String, String> kindsInUse = new TreeMap<>();
+        for (TriggerSpec t : spec.triggers().values()) {
+            TriggerFactory factory = factories.get(t.kind());
+            if (factory == null) {
+                problems.add(spec.source().problem("spec.triggers." + t.name() + ".kind", "unknown trigger kind '" + t.kind()
+                        + "'; available: " + String.join(", ", new TreeMap<>(factories).keySet())
+                        + " (each kind is a module, e.g. io.nucleon:nucleon-trigger-" + t.kind() + ")"));
+                continue;
+            }
+            try {
+                Trigger trigger = factory.create(new Context(t));
+                triggers.add(new TriggerSlot(t, trigger, new TriggerMetrics(registry, durations, spec.name(), t.name(), t.kind())));
+                kindsInUse.put(t.name(), t.kind());
+            } catch (FunctionConfigException e) {
+                problems.addAll(locate(e));
+            }
+        }
+        if (!problems.isEmpty()) {
+            problems.sort((a, b) -> Integer.compare(a.line(), b.line()));
+            throw new FunctionConfigException(problems);
+        }
+        registry.getPrometheusRegistry().register(durations);
+    }
+
+    private List<ConfigProblem> locate(FunctionConfigException e) {
+        List<ConfigProblem> out = new ArrayList<>();
+        for (ConfigProblem p : e.problems()) {
+            out.add(p.file() == null && spec.source().file() != null ? spec.source().problem(p.path(), p.message()) : p);
+        }
+        return out;
+    }
+
+    private RuntimeFactory runtimeFactory(String kind) {
+        Map<String, RuntimeFactory> all = new TreeMap<>();
+        for (RuntimeFactory f : ServiceLoader.load(RuntimeFactory.class, classLoader())) {
+            all.putIfAbsent(f.kind(), f);
+        }
+        RuntimeFactory f = all.get(kind);
+        if (f == null) {
+            throw new FunctionConfigException("spec.runtime", "unknown runtime '" + kind + "'; available: "
+                    + String.join(", ", all.keySet()));
+        }
+        return f;
+    }
+
+    private static Map<String, TriggerFactory> triggerFactories() {
+        Map<String, TriggerFactory> all = new LinkedHashMap<>();
+        for (TriggerFactory f : ServiceLoader.load(TriggerFactory.class, classLoader())) {
+            all.putIfAbsent(f.kind(), f);
+        }
+        return all;
+    }
+
+    private static ClassLoader classLoader() {
+        ClassLoader cl = Thread.currentThread().getContextClassLoader();
+        return cl != null ? cl : FunctionProcessor.class.getClassLoader();
+    }
+
+    /** What a trigger factory sees of its trigger. */
+    private final class Context implements TriggerContext {
+        private final TriggerSpec t;
+
+        Context(TriggerSpec t) {
+            this.t = t;
+        }
+
+        @Override
+        public String functionName() {
+            return spec.name();
+        }
+
+        @Override
+        public String name() {
+            return t.name();
+        }
+
+        @Override
+        public String kind() {
+            return t.kind();
+        }
+
+        @Override
+        public int numWorkers() {
+            return t.numWorkers();
+        }
+
+        @Override
+        public Duration workerAvailabilityTimeout() {
+            return t.workerAvailabilityTimeout();
+        }
+
+        @Override
+        public Duration eventTimeout() {
+            return spec.eventTimeout();
+        }
+
+        @Override
+        public <T> T attributes(Class<T> type) {
+            return AttributeBinder.bind(t.attributes(), type, "spec.triggers." + t.name() + ".attributes", spec.source());
+        }
+
+        @Override
+        public FunctionConfigException attributeError(String attribute, String message) {
+            return AttributeBinder.located(spec.source(), "spec.triggers." + t.name() + ".attributes." + attribute, message);
+        }
+    }
+
+    // ---- lifecycle ------------------------------------------------------------------------------
+
+    @Override
+    public synchronized Processor start() throws Exception {
+        if (state != State.CREATED) {
+            throw new IllegalStateException("a processor starts once; this one is " + state.name().toLowerCase());
+        }
+        state = State.STARTING;
+        try {
+            if (controlOptions.enabled()) {
+                control = new ControlServer(new InetSocketAddress(controlOptions.host(), controlOptions.port()),
+                        this::notReady, registry, this::status);
+                control.start();
+            }
+            timers = new ScheduledThreadPoolExecutor(1, r -> {
+                Thread th = new Thread(r, "nucleon-timers");
+                th.setDaemon(true);
+                return th;
+            });
+            timers.setRemoveOnCancelPolicy(true);
+            watchdog = new TimeoutWatchdog(TimeoutWatchdog.tickFor(spec.eventTimeout()));
+            for (TriggerSlot slot : triggers) {
+                TriggerSpec t = slot.spec;
+                slot.pool = new WorkerPool(new PoolSettings(spec.name(), t.name(), t.kind(), t.numWorkers(), t.workerQueueSize(),
+                        t.workerAvailabilityTimeout(), spec.eventTimeout(), t.waitStrategy(), spec.env()), runtime, slot.metrics, timers);
+                slot.pool.start(INIT_TIMEOUT);
+                watchdog.watch(slot.pool);
+            }
+            watchdog.start();
+            for (TriggerSlot slot : triggers) {
+                slot.trigger.start(slot.pool);
+            }
+            state = State.RUNNING;
+        } catch (Exception | Error e) {
+            LOG.error("function '{}' failed to start: {}", spec.name(), e.toString());
+            shutdown(Duration.ZERO);
+            throw e;
+        }
+        LOG.atInfo().addKeyValue("function", spec.name())
+                .addKeyValue("control", control == null ? "disabled" : control.address().getHostString() + ":" + control.address().getPort())
+                .log("function '" + spec.name() + "' is ready: " + describeTriggers());
+        return this;
+    }
+
+    private String describeTriggers() {
+        StringBuilder sb = new StringBuilder();
+        for (TriggerSlot s : triggers) {
+            if (sb.length() > 0) {
+                sb.append("; ");
+            }
+            sb.append(s.spec.name()).append(" (").append(s.spec.kind()).append(", ").append(s.spec.numWorkers())
+                    .append(s.spec.numWorkers() == 1 ? " worker" : " workers");
+            Object address = s.trigger.status().get("address");
+            if (address != null) {
+                sb.append(", ").append(address);
+            }
+            sb.append(')');
+        }
+        return sb.toString();
+    }
+
+    @Override
+    public void stop() {
+        stop(spec.drainTimeout());
+    }
+
+    @Override
+    public void stop(Duration drainTimeout) {
+        synchronized (this) {
+            if (state == State.STOPPING || state == State.STOPPED) {
+                return;
+            }
+            if (state == State.CREATED) {
+                state = State.STOPPED;
+                return;
+            }
+            state = State.STOPPING;
+        }
+        LOG.info("function '{}' stopping: no new events, draining in-flight ones for up to {} ms", spec.name(),
+                drainTimeout.toMillis());
+        shutdown(drainTimeout);
+        LOG.info("function '{}' stopped", spec.name());
+    }
+
+    private void shutdown(Duration drainTimeout) {
+        for (TriggerSlot s : triggers) {
+            safely("stop accepting on trigger " + s.spec.name(), s.trigger::stopAccepting);
+        }
+        long deadline = System.nanoTime() + drainTimeout.toNanos();
+        for (TriggerSlot s : triggers) {
+            if (s.pool != null) {
+                s.pool.stopAccepting();
+            }
+        }
+        for (TriggerSlot s : triggers) {
+            if (s.pool != null && !s.pool.awaitDrained(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))) {
+                LOG.warn("trigger '{}': {} events still in flight after the drain timeout; they complete as rejected or timed out",
+                        s.spec.name(), s.pool.inFlight());
+            }
+        }
+        for (TriggerSlot s : triggers) {
+            if (s.pool != null) {
+                safely("close workers of " + s.spec.name(), () -> s.pool.close(JOIN_TIMEOUT));
+            }
+        }
+        for (TriggerSlot s : triggers) {
+            safely("close trigger " + s.spec.name(), s.trigger::close);
+        }
+        if (watchdog != null) {
+            watchdog.close();
+        }
+        if (timers != null) {
+            timers.shutdownNow();
+        }
+        if (runtime != null) {
+            safely("close runtime", runtime::close);
+        }
+        if (control != null) {
+            safely("close control server", control::close);
+        }
+        state = State.STOPPED;
+    }
+
+    private static void safely(String what, Runnable action) {
+        try {
+            action.run();
+        } catch (RuntimeException e) {
+            LOG.warn("{} failed", what, e);
+        }
+    }
+
+    // ---- observation ----------------------------------------------------------------------------
+
+    @Override
+    public boolean isReady() {
+        return notReady().isEmpty();
+    }
+
+    private List<String> notReady() {
+        List<String> out = new ArrayList<>();
+        if (state != State.RUNNING) {
+            out.add("processor is " + state.name().toLowerCase());
+            return out;
+        }
+        for (TriggerSlot s : triggers) {
+            if (s.pool == null || !s.pool.isReady()) {
+                out.add("workers of trigger " + s.spec.name());
+            }
+            if (!s.trigger.isReady()) {
+                out.add("trigger " + s.spec.name());
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public String functionName() {
+        return spec.name();
+    }
+
+    @Override
+    public InetSocketAddress controlAddress() {
+        return control == null ? null : control.address();
+    }
+
+    @Override
+    public Map<String, Object> status() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("function", spec.name());
+        m.put("state", state.name().toLowerCase());
+        m.put("ready", isReady());
+        m.put("runtime", spec.runtime());
+        m.put("eventTimeoutMs", spec.eventTimeout().toMillis());
+        m.put("startedAt", created.toString());
+        List<Map<String, Object>> list = new ArrayList<>();
+        for (TriggerSlot s : triggers) {
+            Map<String, Object> t = new LinkedHashMap<>();
+            t.put("name", s.spec.name());
+            t.put("kind", s.spec.kind());
+            t.put("ready", s.trigger.isReady());
+            t.putAll(s.trigger.status());
+            if (s.pool != null) {
+                t.put("pool", s.pool.status());
+            }
+            Map<String, Object> counts = new LinkedHashMap<>();
+            for (Outcome o : Outcome.values()) {
+                counts.put(o.label(), s.metrics.count(o));
+            }
+            t.put("events", counts);
+            t.put("durationMs", Map.of("mean", s.metrics.meanMillis(), "max", s.metrics.maxMillis()));
+            list.add(t);
+        }
+        m.put("triggers", list);
+        return m;
+    }
+
+    /** The meter registry, for embedders who want to add their own meters or scrape in-process. */
+    public PrometheusMeterRegistry meterRegistry() {
+        return registry;
+    }
+}

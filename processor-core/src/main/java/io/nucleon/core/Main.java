@@ -1,0 +1,199 @@
+package io.nucleon.core;
+
+import io.nucleon.api.FunctionConfigException;
+import io.nucleon.api.Processor;
+import io.nucleon.core.config.FunctionSpec;
+import io.nucleon.core.config.FunctionSpecReader;
+import io.nucleon.core.control.ControlServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * Runs a packaged function: {@code java -jar my-fn.jar [function.yaml] [options]}.
+ *
+ * <p>Without a path it reads the {@code function.yaml} packed in the jar. It stops gracefully on
+ * SIGTERM or SIGINT (drains in-flight events, runs close hooks) and exits 0. Exit codes: 0 after a
+ * stop, 2 for a bad configuration or command line (the message names file, line and field; no
+ * stack trace), 1 when the function cannot start.
+ */
+public final class Main {
+    /** The environment variable that switches the console log to JSON lines: {@code NUCLEON_LOG_FORMAT=json}. */
+    public static final String LOG_FORMAT_ENV = "NUCLEON_LOG_FORMAT";
+    /** Overrides the control server's address. */
+    public static final String CONTROL_HOST_ENV = "NUCLEON_CONTROL_HOST";
+    /** Overrides the control server's port. */
+    public static final String CONTROL_PORT_ENV = "NUCLEON_CONTROL_PORT";
+
+    private static final String USAGE = String.join("\n",
+            "usage: java -jar <function>.jar [function.yaml] [options]",
+            "  function.yaml           the function to run; default: the function.yaml inside the jar",
+            "  --control-host HOST     control server address (default 127.0.0.1; env " + CONTROL_HOST_ENV + ")",
+            "  --control-port PORT     control server port, 0 for any free port (default 8082; env " + CONTROL_PORT_ENV + ")",
+            "  --no-control            run without the control server",
+            "  --log-format text|json  console log format (default text; env " + LOG_FORMAT_ENV + ")",
+            "  --help                  this text");
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.err));
+    }
+
+    static int run(String[] args, PrintStream err) {
+        String yamlPath = null;
+        String host = envOr(CONTROL_HOST_ENV, ControlServer.DEFAULT_HOST);
+        String port = envOr(CONTROL_PORT_ENV, Integer.toString(ControlServer.DEFAULT_PORT));
+        boolean controlEnabled = true;
+        String logFormat = envOr(LOG_FORMAT_ENV, "text");
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            switch (a) {
+                case "--help", "-h" -> {
+                    err.println(USAGE);
+                    return 0;
+                }
+                case "--control-host", "--control-port", "--log-format" -> {
+                    if (i + 1 >= args.length) {
+                        err.println("nucleon: " + a + " needs a value\n" + USAGE);
+                        return 2;
+                    }
+                    String v = args[++i];
+                    if (a.equals("--control-host")) {
+                        host = v;
+                    } else if (a.equals("--control-port")) {
+                        port = v;
+                    } else {
+                        logFormat = v;
+                    }
+                }
+                case "--no-control" -> controlEnabled = false;
+                default -> {
+                    if (a.startsWith("-") || yamlPath != null) {
+                        err.println("nucleon: unexpected argument '" + a + "'\n" + USAGE);
+                        return 2;
+                    }
+                    yamlPath = a;
+                }
+            }
+        }
+        logFormat = logFormat.toLowerCase(Locale.ROOT);
+        if (!logFormat.equals("text") && !logFormat.equals("json")) {
+            err.println("nucleon: log format must be text or json, got '" + logFormat + "'");
+            return 2;
+        }
+        configureLogging(logFormat);
+        int controlPort;
+        try {
+            controlPort = Integer.parseInt(port.trim());
+            if (controlPort < 0 || controlPort > 65535) {
+                throw new NumberFormatException();
+            }
+        } catch (NumberFormatException e) {
+            err.println("nucleon: the control port must be a number from 0 to 65535, got '" + port + "'");
+            return 2;
+        }
+
+        FunctionSpec spec;
+        Processor processor;
+        try {
+            spec = yamlPath != null ? FunctionSpecReader.read(Path.of(yamlPath)) : packagedSpec();
+            processor = new FunctionProcessor(spec, null, new ControlOptions(controlEnabled, host, controlPort));
+        } catch (FunctionConfigException e) {
+            err.println("nucleon: invalid function configuration\n" + e.getMessage());
+            return 2;
+        } catch (NoPackagedFunction e) {
+            err.println("nucleon: " + e.getMessage() + "\n" + USAGE);
+            return 2;
+        }
+
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runnable stop = () -> {
+            processor.stop();
+            stopped.countDown();
+        };
+        installSignalHandlers(stop);
+        try {
+            processor.start();
+        } catch (Exception e) {
+            err.println("nucleon: function '" + spec.name() + "' could not start: " + describe(e));
+            return 1;
+        }
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
+    }
+
+    private static String describe(Throwable e) {
+        StringBuilder sb = new StringBuilder(String.valueOf(e.getMessage() != null ? e.getMessage() : e.toString()));
+        for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+            sb.append("\n  caused by: ").append(c.getMessage() != null ? c.getMessage() : c.toString());
+        }
+        return sb.toString();
+    }
+
+    /** SIGTERM and SIGINT stop the processor gracefully; the main thread then exits 0. */
+    @SuppressWarnings("removal")
+    private static void installSignalHandlers(Runnable stop) {
+        Thread stopper = new Thread(stop, "nucleon-stop");
+        Object once = new Object();
+        boolean[] fired = {false};
+        sun.misc.SignalHandler handler = sig -> {
+            synchronized (once) {
+                if (fired[0]) {
+                    return;
+                }
+                fired[0] = true;
+            }
+            stopper.start();
+        };
+        for (String name : new String[] {"TERM", "INT"}) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), handler);
+            } catch (IllegalArgumentException e) {
+                // the signal is not available on this platform, or the JVM reserves it
+            }
+        }
+    }
+
+    private static FunctionSpec packagedSpec() {
+        try (InputStream in = Thread.currentThread().getContextClassLoader().getResourceAsStream("function.yaml")) {
+            if (in == null) {
+                throw new NoPackagedFunction();
+            }
+            return FunctionSpecReader.read("function.yaml (packaged)", new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new FunctionConfigException("", "the packaged function.yaml cannot be read: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Points Logback (when it is the SLF4J backend, as in a packaged function) at Nucleon's console
+     * configuration, unless the user chose a configuration. Must run before the first logger is made.
+     */
+    private static void configureLogging(String format) {
+        if (System.getProperty("logback.configurationFile") == null) {
+            System.setProperty("logback.configurationFile", "nucleon-logback.xml");
+        }
+        System.setProperty("nucleon.log.format", format.equals("json") ? "JSON" : "TEXT");
+    }
+
+    private static String envOr(String name, String dflt) {
+        String v = System.getenv(name);
+        return v == null || v.isBlank() ? dflt : v;
+    }
+
+    private static final class NoPackagedFunction extends RuntimeException {
+        NoPackagedFunction() {
+            super("no function.yaml was given and none is packaged in the jar", null, false, false);
+        }
+    }
+}

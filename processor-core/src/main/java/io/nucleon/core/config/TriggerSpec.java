@@ -1,0 +1,38 @@
+package io.nucleon.core.config;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.nucleon.core.worker.WaitStrategyKind;
+import java.time.Duration;
+
+/**
+ * One trigger's validated configuration ({@code spec.triggers.<name>}). The attributes stay a JSON
+ * tree here; the trigger kind binds them to its own config type.
+ *
+ * @param name                      the key under {@code spec.triggers}
+ * @param kind                      {@code kind}
+ * @param numWorkers                {@code numWorkers}
+ * @param workerAvailabilityTimeout {@code workerAvailabilityTimeoutMilliseconds}
+ * @param workerQueueSize           {@code workerQueueSize}: events that may wait for a worker
+ * @param waitStrategy              {@code waitStrategy}: how idle workers wait
+ * @param attributes                {@code attributes}, never {@code null}
+ */
+public record TriggerSpec(
+        String name,
+        String kind,
+        int numWorkers,
+        Duration workerAvailabilityTimeout,
+        int workerQueueSize,
+        WaitStrategyKind waitStrategy,
+        ObjectNode attributes) {
+
+    /** Default of {@code numWorkers}, as in Nuclio. */
+    public static final int DEFAULT_NUM_WORKERS = 1;
+    /** Upper bound of {@code numWorkers}. */
+    public static final int MAX_NUM_WORKERS = 10_000;
+    /** Default of {@code workerAvailabilityTimeoutMilliseconds}, as in Nuclio. */
+    public static final Duration DEFAULT_WORKER_AVAILABILITY_TIMEOUT = Duration.ofSeconds(10);
+    /** Default of {@code workerQueueSize}. */
+    public static final int DEFAULT_WORKER_QUEUE_SIZE = 1024;
+    /** Upper bound of {@code workerQueueSize}. */
+    public static final int MAX_WORKER_QUEUE_SIZE = 1 << 20;
+}

@@ -1,0 +1,101 @@
+package io.nucleon.core.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.nucleon.spi.Outcome;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * One trigger's meters, created once so the hot path does no lookups. Names (Prometheus form):
+ * <ul>
+ *   <li>{@code nucleon_events_total{outcome}}: events by outcome (success, error, timeout, rejected);</li>
+ *   <li>{@code nucleon_event_duration_seconds}: handling time histogram, from worker start to completion
+ *       (a {@link EventStats}, exported by {@link EventDurationCollector});</li>
+ *   <li>{@code nucleon_events_rejected_total}, {@code nucleon_event_timeouts_total}: the two overload signals;</li>
+ *   <li>{@code nucleon_workers}, {@code nucleon_workers_available}, {@code nucleon_events_in_flight}: gauges;</li>
+ *   <li>{@code nucleon_worker_replacements_total}: workers replaced after a timeout.</li>
+ * </ul>
+ * Every meter is tagged with {@code function}, {@code trigger} and {@code kind}.
+ */
+public final class TriggerMetrics {
+    private final EventStats stats = new EventStats();
+    private final Counter rejected;
+    private final Counter timeouts;
+    private final Counter replacements;
+    private final MeterRegistry registry;
+    private final Tags tags;
+
+    public TriggerMetrics(MeterRegistry registry, EventDurationCollector durations, String function, String trigger, String kind) {
+        this.registry = registry;
+        this.tags = Tags.of("function", function, "trigger", trigger, "kind", kind);
+        for (Outcome o : Outcome.values()) {
+            FunctionCounter.builder("nucleon.events", stats, s -> s.count(o)).description("Events completed, by outcome")
+                    .tags(tags).tag("outcome", o.label()).register(registry);
+        }
+        durations.add(stats, function, trigger, kind);
+        rejected = Counter.builder("nucleon.events.rejected").description("Events rejected because no worker took them in time")
+                .tags(tags).register(registry);
+        timeouts = Counter.builder("nucleon.event.timeouts").description("Events whose handler ran past the event timeout")
+                .tags(tags).register(registry);
+        replacements = Counter.builder("nucleon.worker.replacements").description("Workers replaced after a timeout")
+                .tags(tags).register(registry);
+    }
+
+    /** Registers the pool gauges; {@code source} is read only when scraped. */
+    public <T> void gauges(T source, ToDoubleFunction<T> workers, ToDoubleFunction<T> available, ToDoubleFunction<T> inFlight) {
+        Gauge.builder("nucleon.workers", source, workers).description("Workers in the pool").tags(tags).register(registry);
+        Gauge.builder("nucleon.workers.available", source, available).description("Workers not handling an event")
+                .tags(tags).register(registry);
+        Gauge.builder("nucleon.events.in.flight", source, inFlight).description("Events accepted and not yet completed")
+                .tags(tags).register(registry);
+    }
+
+    /** A recorder for one worker thread's durations. */
+    public EventStats.Recorder newRecorder() {
+        return stats.newRecorder();
+    }
+
+    /**
+     * Counts an event that ran (or was abandoned) on a worker, with how long it took.
+     *
+     * @param recorder the calling worker's own recorder, or {@code null} from any other thread
+     */
+    public void completed(Outcome outcome, long durationNanos, EventStats.Recorder recorder) {
+        if (recorder != null) {
+            recorder.record(outcome, durationNanos);
+        } else {
+            stats.recordShared(outcome, durationNanos);
+        }
+        if (outcome == Outcome.TIMEOUT) {
+            timeouts.increment();
+        }
+    }
+
+    /** Counts an event that no worker took. */
+    public void rejected() {
+        stats.countShared(Outcome.REJECTED);
+        rejected.increment();
+    }
+
+    public void workerReplaced() {
+        replacements.increment();
+    }
+
+    /** Events completed with {@code outcome} so far. */
+    public long count(Outcome outcome) {
+        return stats.count(outcome);
+    }
+
+    /** Mean handling time so far, in milliseconds. */
+    public double meanMillis() {
+        return stats.snapshot().meanMillis();
+    }
+
+    /** Longest handling time so far, in milliseconds. */
+    public double maxMillis() {
+        return stats.snapshot().maxNanos() / 1e6;
+    }
+}

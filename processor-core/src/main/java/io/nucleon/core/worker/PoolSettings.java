@@ -1,0 +1,35 @@
+package io.nucleon.core.worker;
+
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * What a {@link WorkerPool} needs to know, fixed for its life.
+ *
+ * @param functionName              the function's name, for contexts and logs
+ * @param triggerName               the trigger the pool serves
+ * @param triggerKind               that trigger's kind
+ * @param numWorkers                workers in the pool
+ * @param queueSize                 events that may wait for a worker; rounded up to a power of two
+ * @param workerAvailabilityTimeout how long an event may wait for a worker before it is rejected
+ * @param eventTimeout              how long a handler may run
+ * @param waitStrategy              how idle workers wait
+ * @param env                       the function's environment ({@code spec.env})
+ */
+public record PoolSettings(
+        String functionName,
+        String triggerName,
+        String triggerKind,
+        int numWorkers,
+        int queueSize,
+        Duration workerAvailabilityTimeout,
+        Duration eventTimeout,
+        WaitStrategyKind waitStrategy,
+        Map<String, String> env) {
+
+    /** The ring size: the queue size rounded up to a power of two, at least the worker count. */
+    int ringSize() {
+        int n = Math.max(queueSize, numWorkers);
+        return n <= 1 ? 1 : Integer.highestOneBit(n - 1) << 1;
+    }
+}

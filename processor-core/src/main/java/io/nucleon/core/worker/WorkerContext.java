@@ -1,0 +1,68 @@
+package io.nucleon.core.worker;
+
+import io.nucleon.api.Context;
+import io.nucleon.api.Logger;
+import java.util.HashMap;
+import java.util.Map;
+
+/** The {@link Context} of one worker. Used only from that worker's thread. */
+final class WorkerContext implements Context {
+    private final String functionName;
+    private final String triggerKind;
+    private final String triggerName;
+    private final int workerId;
+    private final Map<String, String> env;
+    private final Logger logger;
+    private final Map<String, Object> userData = new HashMap<>();
+
+    WorkerContext(String functionName, String triggerKind, String triggerName, int workerId, Map<String, String> env) {
+        this.functionName = functionName;
+        this.triggerKind = triggerKind;
+        this.triggerName = triggerName;
+        this.workerId = workerId;
+        this.env = env;
+        this.logger = new StructuredLogger(functionName, triggerName, workerId);
+    }
+
+    @Override
+    public Logger logger() {
+        return logger;
+    }
+
+    @Override
+    public String functionName() {
+        return functionName;
+    }
+
+    @Override
+    public int workerId() {
+        return workerId;
+    }
+
+    @Override
+    public String triggerKind() {
+        return triggerKind;
+    }
+
+    @Override
+    public String triggerName() {
+        return triggerName;
+    }
+
+    @Override
+    public Map<String, Object> userData() {
+        return userData;
+    }
+
+    @Override
+    public String env(String name) {
+        String v = env.get(name);
+        return v != null ? v : System.getenv(name);
+    }
+
+    @Override
+    public <T> T binding(String name, Class<T> type) {
+        throw new IllegalArgumentException("no data binding named '" + name + "': this function has no data bindings"
+                + " (data bindings arrive with the bindings modules)");
+    }
+}

@@ -1,0 +1,437 @@
+package io.nucleon.core.worker;
+
+import com.lmax.disruptor.InsufficientCapacityException;
+import com.lmax.disruptor.RingBuffer;
+import com.lmax.disruptor.Sequence;
+import com.lmax.disruptor.SequenceBarrier;
+import io.nucleon.api.Event;
+import io.nucleon.api.Response;
+import io.nucleon.core.metrics.TriggerMetrics;
+import io.nucleon.spi.Completion;
+import io.nucleon.spi.Dispatcher;
+import io.nucleon.spi.FunctionRuntime;
+import io.nucleon.spi.Outcome;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A trigger's pool of workers fed by one Disruptor ring: the allocator.
+ *
+ * <pre>
+ *  trigger threads ──dispatch──▶ [ ring (multi-producer, bounded) ] ──claim──▶ worker 0 ─┐
+ *                                                                   ──claim──▶ worker 1 ─┼─▶ completion
+ *                                                                   ──claim──▶ worker N ─┘
+ * </pre>
+ *
+ * Workers compete for slots through a shared work sequence, so any free worker takes the next
+ * event (Disruptor 4 has no WorkerPool; this is that pattern built on its sequences). The ring bounds
+ * the queue: when it is full a dispatcher waits up to the worker-availability timeout for room, and an
+ * event that waited in the ring longer than that timeout is rejected by the worker that finds it
+ * instead of being run late. Either way the event completes with {@link Outcome#REJECTED} (503).
+ */
+public final class WorkerPool implements Dispatcher {
+    private static final Logger LOG = LoggerFactory.getLogger(WorkerPool.class);
+    private static final long RING_FULL_PARK_NANOS = 50_000;
+
+    final PoolSettings settings;
+    final FunctionRuntime runtime;
+    final RingBuffer<EventSlot> ring;
+    final SequenceBarrier barrier;
+    final Sequence workSequence = new Sequence(-1L);
+    final long availabilityTimeoutNanos;
+    private final long eventTimeoutNanos;
+    final TriggerMetrics metrics;
+    private final ScheduledExecutorService timers;
+    private final Worker[] workers;
+    /** Events taken into the ring; incremented by dispatchers only, so workers never touch it. */
+    private final LongAdder accepted = new LongAdder();
+    /** Completions made outside a worker's own loop: stages, timeouts, leftovers at close. */
+    private final LongAdder completedElsewhere = new LongAdder();
+    /** Completions of workers that were replaced. */
+    private final java.util.concurrent.atomic.AtomicLong completedByRetired = new java.util.concurrent.atomic.AtomicLong();
+    private volatile boolean accepting = true;
+    private volatile boolean closing;
+    private volatile boolean ready;
+
+    public WorkerPool(PoolSettings settings, FunctionRuntime runtime, TriggerMetrics metrics, ScheduledExecutorService timers) {
+        this.settings = settings;
+        this.runtime = runtime;
+        this.metrics = metrics;
+        this.timers = timers;
+        this.availabilityTimeoutNanos = settings.workerAvailabilityTimeout().toNanos();
+        this.eventTimeoutNanos = settings.eventTimeout().toNanos();
+        this.ring = RingBuffer.createMultiProducer(EventSlot::new, settings.ringSize(), settings.waitStrategy().create());
+        this.barrier = ring.newBarrier();
+        this.workers = new Worker[settings.numWorkers()];
+        metrics.gauges(this, p -> p.workers.length, WorkerPool::availableWorkers, WorkerPool::inFlight);
+    }
+
+    /**
+     * Starts the workers and waits for each to run its handler's init hook.
+     *
+     * @throws Exception the first init failure, after stopping the workers that did start
+     */
+    public void start(Duration initTimeout) throws Exception {
+        Sequence[] gating = new Sequence[workers.length];
+        for (int i = 0; i < workers.length; i++) {
+            workers[i] = new Worker(this, i, -1L);
+            gating[i] = workers[i].sequence;
+        }
+        ring.addGatingSequences(gating);
+        for (Worker w : workers) {
+            w.start();
+        }
+        long deadline = System.nanoTime() + initTimeout.toNanos();
+        for (Worker w : workers) {
+            try {
+                w.started.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (ExecutionException e) {
+                close(Duration.ofSeconds(1));
+                Throwable cause = e.getCause();
+                throw cause instanceof Exception ex ? ex : new IllegalStateException(cause);
+            } catch (java.util.concurrent.TimeoutException e) {
+                close(Duration.ofSeconds(1));
+                throw new IllegalStateException("worker " + w.index + " of trigger '" + settings.triggerName()
+                        + "' did not finish its handler init within " + initTimeout.toMillis() + " ms");
+            }
+        }
+        ready = true;
+    }
+
+    @Override
+    public void dispatch(Event event, Completion completion) {
+        accepted.increment(); // before the check, so a drain that starts now waits for this event
+        if (!accepting) {
+            reject(event, completion, "the processor is stopping", null);
+            return;
+        }
+        long now = System.nanoTime();
+        long seq;
+        try {
+            seq = ring.tryNext();
+        } catch (InsufficientCapacityException full) {
+            seq = waitForRoom(now);
+            if (seq < 0) {
+                reject(event, completion, "all " + workers.length + " workers stayed busy and the queue of "
+                        + ring.getBufferSize() + " events stayed full for " + settings.workerAvailabilityTimeout().toMillis() + " ms",
+                        null);
+                return;
+            }
+        }
+        EventSlot slot = ring.get(seq);
+        slot.event = event;
+        slot.completion = completion;
+        slot.queuedAt = now;
+        ring.publish(seq);
+    }
+
+    private long waitForRoom(long since) {
+        long deadline = since + availabilityTimeoutNanos;
+        while (accepting) {
+            try {
+                return ring.tryNext();
+            } catch (InsufficientCapacityException e) {
+                if (System.nanoTime() - deadline >= 0) {
+                    return -1;
+                }
+                LockSupport.parkNanos(RING_FULL_PARK_NANOS);
+            }
+        }
+        return -1;
+    }
+
+    @Override
+    public int numWorkers() {
+        return workers.length;
+    }
+
+    /**
+     * Events accepted and not yet completed. Completions are read before acceptances, so a
+     * concurrent event can only make this too high, never too low: safe for draining.
+     */
+    @Override
+    public long inFlight() {
+        long done = completedElsewhere.sum() + completedByRetired.get();
+        for (Worker w : workers) {
+            if (w != null) {
+                done += w.completed();
+            }
+        }
+        return accepted.sum() - done;
+    }
+
+    /** Workers not running a handler right now. */
+    public int availableWorkers() {
+        int n = 0;
+        for (Worker w : workers) {
+            if (w != null && !w.isBusy()) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Events waiting in the ring for a worker. */
+    public long queued() {
+        return Math.max(0, ring.getCursor() - workSequence.get());
+    }
+
+    public boolean isReady() {
+        return ready && accepting;
+    }
+
+    boolean isClosing() {
+        return closing;
+    }
+
+    // ---- completions: every path counts the event once and calls its completion once -----------
+
+    void completeWithResult(Event event, Completion completion, Object result, long start, Worker by) {
+        Response response;
+        try {
+            response = Responses.fromResult(result);
+        } catch (Exception e) {
+            completeWithError(event, completion, new IllegalStateException(
+                    "the handler's result (" + result.getClass().getName() + ") cannot be serialised as JSON: " + e.getMessage(), e),
+                    start, by);
+            return;
+        }
+        finish(event, completion, Outcome.SUCCESS, response, null, start, by);
+    }
+
+    void completeWithError(Event event, Completion completion, Throwable error, long start, Worker by) {
+        String errorId = Responses.newErrorId();
+        LOG.atError().setCause(error).addKeyValue("errorId", errorId).addKeyValue("function", settings.functionName())
+                .addKeyValue("trigger", settings.triggerName()).addKeyValue("eventId", event.id())
+                .log("handler failed: " + error);
+        finish(event, completion, Outcome.HANDLER_ERROR, Responses.handlerError(errorId), error, start, by);
+    }
+
+    void completeTimedOut(Event event, Completion completion, long start, Worker abandoned) {
+        String errorId = Responses.newErrorId();
+        LOG.atWarn().addKeyValue("errorId", errorId).addKeyValue("function", settings.functionName())
+                .addKeyValue("trigger", settings.triggerName()).addKeyValue("worker", abandoned == null ? -1 : abandoned.index)
+                .addKeyValue("eventId", event.id()).addKeyValue("timeoutMs", settings.eventTimeout().toMillis())
+                .log("event timed out; the caller gets 504" + (abandoned != null ? " and the worker is replaced" : ""));
+        finish(event, completion, Outcome.TIMEOUT, Responses.timeout(errorId, settings.eventTimeout().toMillis()), null, start,
+                null);
+        if (abandoned != null) {
+            replace(abandoned);
+        }
+    }
+
+    void completeLater(Event event, Completion completion, CompletionStage<?> stage, long start, Worker by) {
+        // the event now completes off the worker: move it from the worker's count to the shared one
+        by.completedOne();
+        completedElsewhere.decrement();
+        by.mark = System.nanoTime();
+        AsyncCompletion async = new AsyncCompletion(event, completion, start);
+        long remaining = eventTimeoutNanos - (System.nanoTime() - start);
+        async.timer = timers.schedule(async::timeOut, Math.max(0, remaining), TimeUnit.NANOSECONDS);
+        stage.whenComplete(async::onResult);
+    }
+
+    /** Rejects an accepted event (503); {@code by} is the worker doing it, or {@code null} from any other thread. */
+    void reject(Event event, Completion completion, String reason, Worker by) {
+        metrics.rejected();
+        callCompletion(event, completion, Outcome.REJECTED, Responses.rejected(reason), null);
+        countCompleted(by);
+    }
+
+    private void finish(Event event, Completion completion, Outcome outcome, Response response, Throwable error, long start,
+                        Worker by) {
+        callCompletion(event, completion, outcome, response, error);
+        long end = System.nanoTime();
+        if (by != null) {
+            by.mark = end;
+            metrics.completed(outcome, end - start, by.durations);
+        } else {
+            metrics.completed(outcome, end - start, null);
+        }
+        countCompleted(by);
+    }
+
+    private void countCompleted(Worker by) {
+        if (by != null) {
+            by.completedOne();
+        } else {
+            completedElsewhere.increment();
+        }
+    }
+
+    private void callCompletion(Event event, Completion completion, Outcome outcome, Response response, Throwable error) {
+        try {
+            completion.complete(event, outcome, response, error);
+        } catch (Throwable t) {
+            LOG.error("trigger '{}' failed to complete an event", settings.triggerName(), t);
+        }
+    }
+
+    /** A handler's stage: completes once, by the stage or by the timer, whichever is first. */
+    private final class AsyncCompletion extends AtomicBoolean {
+        private final Event event;
+        private final Completion completion;
+        private final long start;
+        volatile ScheduledFuture<?> timer;
+
+        AsyncCompletion(Event event, Completion completion, long start) {
+            this.event = event;
+            this.completion = completion;
+            this.start = start;
+        }
+
+        void onResult(Object result, Throwable error) {
+            if (!compareAndSet(false, true)) {
+                return;
+            }
+            ScheduledFuture<?> t = timer;
+            if (t != null) {
+                t.cancel(false);
+            }
+            if (error != null) {
+                Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                        ? error.getCause() : error;
+                completeWithError(event, completion, cause, start, null);
+            } else {
+                completeWithResult(event, completion, result, start, null);
+            }
+        }
+
+        void timeOut() {
+            if (compareAndSet(false, true)) {
+                completeTimedOut(event, completion, start, null);
+            }
+        }
+    }
+
+    // ---- timeouts -------------------------------------------------------------------------------
+
+    /** Times out every worker whose handler has run past the event timeout. Called by the watchdog. */
+    void checkTimeouts(long now) {
+        for (Worker w : workers) {
+            if (w != null) {
+                w.timeOutIfOverdue(now, eventTimeoutNanos);
+            }
+        }
+    }
+
+    /**
+     * Puts a fresh worker in place of one abandoned to a stuck handler. The fresh worker takes over
+     * the abandoned one's position in the ring before that one stops gating it, so no slot is
+     * overwritten early and none is skipped.
+     */
+    private synchronized void replace(Worker old) {
+        if (closing) {
+            return;
+        }
+        long position = old.sequence.get();
+        Worker fresh = new Worker(this, old.index, position);
+        ring.addGatingSequences(fresh.sequence); // sets it to the cursor: put it back before the old one leaves
+        fresh.sequence.set(position);
+        ring.removeGatingSequence(old.sequence);
+        workers[old.index] = fresh;
+        // after the swap: a concurrent inFlight() may miss the old count for a moment (too high, safe), never count it twice
+        completedByRetired.addAndGet(old.completed());
+        metrics.workerReplaced();
+        fresh.start();
+        fresh.started.whenComplete((ok, error) -> {
+            if (error != null) {
+                LOG.error("replacement worker {} of trigger '{}' failed its handler init; the pool runs with one worker less",
+                        fresh.index, settings.triggerName(), error);
+            }
+        });
+    }
+
+    // ---- stopping -------------------------------------------------------------------------------
+
+    /** Rejects new events from now on; queued and running ones still complete. */
+    public void stopAccepting() {
+        accepting = false;
+    }
+
+    /** Waits until every accepted event has completed, or the timeout passes. Returns whether all did. */
+    public boolean awaitDrained(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (inFlight() > 0) {
+            if (System.nanoTime() - deadline >= 0) {
+                return false;
+            }
+            LockSupport.parkNanos(2_000_000);
+        }
+        return true;
+    }
+
+    /**
+     * Stops the workers (each runs its handler's close hook) and completes whatever is left: events
+     * still queued are rejected and events still running are timed out, so none is dropped silently.
+     */
+    public synchronized void close(Duration joinTimeout) {
+        accepting = false;
+        ready = false;
+        closing = true;
+        barrier.alert();
+        long deadline = System.nanoTime() + joinTimeout.toNanos();
+        for (Worker w : workers) {
+            if (w == null || w.thread() == null) {
+                continue;
+            }
+            try {
+                w.thread().join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        long now = System.nanoTime();
+        for (Worker w : workers) {
+            if (w != null) {
+                w.timeOutIfOverdue(now + eventTimeoutNanos + 1, eventTimeoutNanos);
+            }
+        }
+        long cursor = ring.getCursor();
+        long from = Math.max(ring.getMinimumGatingSequence() + 1, cursor - ring.getBufferSize() + 1);
+        for (long s = from; s <= cursor; s++) {
+            if (!ring.isAvailable(s)) {
+                continue;
+            }
+            EventSlot slot = ring.get(s);
+            if (slot.event != null) {
+                Event e = slot.event;
+                Completion c = slot.completion;
+                slot.clear();
+                reject(e, c, "the processor stopped before the event was handled", null);
+            }
+        }
+    }
+
+    /** Facts for {@code /status}. */
+    public Map<String, Object> status() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("workers", workers.length);
+        m.put("available", availableWorkers());
+        m.put("inFlight", inFlight());
+        m.put("queued", queued());
+        m.put("queueCapacity", ring.getBufferSize());
+        m.put("waitStrategy", settings.waitStrategy().configName());
+        List<Map<String, Object>> list = new ArrayList<>();
+        for (Worker w : workers) {
+            if (w != null) {
+                list.add(Map.of("id", w.index, "busy", w.isBusy()));
+            }
+        }
+        m.put("workerStates", list);
+        return m;
+    }
+}

@@ -1,0 +1,31 @@
+package io.nucleon.spi;
+
+import java.util.Map;
+
+/**
+ * Turns what arrives from a source into {@link io.nucleon.api.Event}s, dispatches them and completes
+ * them (replies, commits, acks). Lifecycle, called by the processor from one thread:
+ * {@link #start} → (events flow) → {@link #stopAccepting} → (in-flight events drain) → {@link #close}.
+ */
+public interface Trigger {
+
+    /** Opens the source (binds the port, connects) and starts dispatching to {@code dispatcher}. */
+    void start(Dispatcher dispatcher) throws Exception;
+
+    /** Whether the trigger is started and able to take events; part of {@code /ready}. */
+    boolean isReady();
+
+    /**
+     * Stops taking new events (closes the listening socket, pauses consumers). Events already
+     * dispatched still complete normally. Must not block for long.
+     */
+    void stopAccepting();
+
+    /** Releases everything. Called after in-flight events have drained or the drain timeout passed. */
+    void close();
+
+    /** Trigger-specific facts for {@code /status} (bound address, connections …); JSON-serialisable. */
+    default Map<String, Object> status() {
+        return Map.of();
+    }
+}

@@ -1,0 +1,176 @@
+package io.nucleon.core.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.nucleon.api.FunctionConfigException;
+import io.nucleon.core.worker.WaitStrategyKind;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FunctionSpecReaderTest {
+
+    private static FunctionSpec read(String... lines) {
+        return FunctionSpecReader.read("function.yaml", String.join("\n", lines) + "\n");
+    }
+
+    private static String error(String... lines) {
+        return assertThrows(FunctionConfigException.class, () -> read(lines)).getMessage();
+    }
+
+    @Test
+    void readsANuclioStyleFunction() {
+        FunctionSpec spec = read(
+                "apiVersion: nuclio.io/v1",
+                "kind: NuclioFunction",
+                "metadata:",
+                "  name: hello",
+                "  namespace: default",
+                "  labels: {team: a}",
+                "spec:",
+                "  runtime: java:17",
+                "  handler: com.example.Hello",
+                "  description: says hello",
+                "  eventTimeout: 250ms",
+                "  env:",
+                "    - name: GREETING",
+                "      value: Hi",
+                "    - name: EMPTY",
+                "  triggers:",
+                "    web:",
+                "      kind: http",
+                "      numWorkers: 8",
+                "      workerAvailabilityTimeoutMilliseconds: 500",
+                "      waitStrategy: yielding",
+                "      attributes:",
+                "        port: 9000");
+        assertEquals("hello", spec.name());
+        assertEquals("java", spec.runtime());
+        assertEquals("com.example.Hello", spec.handler());
+        assertEquals(Duration.ofMillis(250), spec.eventTimeout());
+        assertEquals(FunctionSpec.DEFAULT_DRAIN_TIMEOUT, spec.drainTimeout());
+        assertEquals(Map.of("GREETING", "Hi", "EMPTY", ""), spec.env());
+        TriggerSpec web = spec.triggers().get("web");
+        assertEquals("http", web.kind());
+        assertEquals(8, web.numWorkers());
+        assertEquals(Duration.ofMillis(500), web.workerAvailabilityTimeout());
+        assertEquals(TriggerSpec.DEFAULT_WORKER_QUEUE_SIZE, web.workerQueueSize());
+        assertEquals(WaitStrategyKind.YIELDING, web.waitStrategy());
+        assertEquals(9000, web.attributes().get("port").asInt());
+    }
+
+    @Test
+    void appliesDefaults() {
+        FunctionSpec spec = read("metadata: {name: f}", "spec:", "  handler: x.Y", "  triggers:", "    t: {kind: http}");
+        assertEquals("java", spec.runtime());
+        assertEquals(FunctionSpec.DEFAULT_EVENT_TIMEOUT, spec.eventTimeout());
+        TriggerSpec t = spec.triggers().get("t");
+        assertEquals(1, t.numWorkers());
+        assertEquals(Duration.ofSeconds(10), t.workerAvailabilityTimeout());
+        assertEquals(WaitStrategyKind.BLOCKING, t.waitStrategy());
+        assertTrue(t.attributes().isEmpty());
+    }
+
+    @Test
+    void acceptsEnvAsAMapping() {
+        FunctionSpec spec = read("metadata: {name: f}", "spec:", "  env:", "    A: 1", "    B: two");
+        assertEquals(Map.of("A", "1", "B", "two"), spec.env());
+    }
+
+    @Test
+    void namesFileLineAndPathOfABadValue() {
+        String msg = error(
+                "metadata:",
+                "  name: f",
+                "spec:",
+                "  triggers:",
+                "    web:",
+                "      kind: http",
+                "      numWorkers: many");
+        assertEquals("function.yaml:7: spec.triggers.web.numWorkers: must be an integer from 1 to 10000, got \"many\"", msg);
+    }
+
+    @Test
+    void reportsUnknownFieldsWithWhatIsAllowed() {
+        String msg = error(
+                "metadata:",
+                "  name: f",
+                "spec:",
+                "  handlr: x.Y");
+        assertEquals("function.yaml:4: spec.handlr: unknown field; allowed here: description, drainTimeout, env, eventTimeout,"
+                + " handler, runtime, triggers", msg);
+    }
+
+    @Test
+    void hintsAtTheNucleonSpellingOfNuclioFields() {
+        String msg = error("metadata: {name: f}", "spec:", "  triggers:", "    web:", "      kind: http", "      maxWorkers: 4");
+        assertTrue(msg.contains("function.yaml:6: spec.triggers.web.maxWorkers: unknown field (use numWorkers)"), msg);
+    }
+
+    @Test
+    void listsEveryProblemInFileOrder() {
+        String msg = error(
+                "metadata:",
+                "  name: -bad",
+                "spec:",
+                "  eventTimeout: 5",
+                "  triggers:",
+                "    web:",
+                "      numWorkers: 0");
+        assertTrue(msg.startsWith("4 configuration problems:"), msg);
+        assertTrue(msg.contains("function.yaml:2: metadata.name: must be 1 to 63 letters"), msg);
+        assertTrue(msg.contains("function.yaml:4: spec.eventTimeout: must be a duration with a unit such as 250ms, 5s or 1m, got 5"), msg);
+        assertTrue(msg.contains("function.yaml:6: spec.triggers.web.kind: is required"), msg);
+        assertTrue(msg.contains("function.yaml:7: spec.triggers.web.numWorkers: must be an integer from 1 to 10000, got 0"), msg);
+        assertTrue(msg.indexOf(":2:") < msg.indexOf(":4:") && msg.indexOf(":4:") < msg.indexOf(":7:"), msg);
+    }
+
+    @Test
+    void requiresMetadataNameAndSpec() {
+        String msg = error("apiVersion: v1");
+        assertTrue(msg.contains("metadata: is required"), msg);
+        assertTrue(msg.contains("spec: is required"), msg);
+    }
+
+    @Test
+    void reportsYamlSyntaxErrorsWithTheirLine() {
+        String msg = error("metadata:", "  name: f", "spec:", "  handler: [unclosed");
+        assertTrue(msg.startsWith("function.yaml:"), msg);
+        assertTrue(msg.contains("not valid YAML"), msg);
+    }
+
+    @Test
+    void rejectsDuplicateKeys() {
+        String msg = error("metadata:", "  name: f", "  name: g", "spec: {}");
+        assertTrue(msg.contains("function.yaml:3"), msg);
+        assertTrue(msg.contains("Duplicate field 'name'"), msg);
+    }
+
+    @Test
+    void rejectsABadWaitStrategy() {
+        String msg = error("metadata: {name: f}", "spec:", "  triggers:", "    t:", "      kind: http", "      waitStrategy: fast");
+        assertEquals("function.yaml:6: spec.triggers.t.waitStrategy: must be one of blocking, sleeping, yielding, busySpin;"
+                + " got \"fast\"", msg);
+    }
+
+    @Test
+    void skipsDisabledTriggers() {
+        FunctionSpec spec = read("metadata: {name: f}", "spec:", "  triggers:", "    t: {kind: http, disabled: true}");
+        assertTrue(spec.triggers().isEmpty());
+    }
+
+    @Test
+    void saysWhenTheFileIsMissingOrEmpty(@TempDir Path dir) throws Exception {
+        Path missing = dir.resolve("nope.yaml");
+        assertEquals(missing + ": file not found",
+                assertThrows(FunctionConfigException.class, () -> FunctionSpecReader.read(missing)).getMessage());
+        Path empty = Files.writeString(dir.resolve("empty.yaml"), "");
+        assertTrue(assertThrows(FunctionConfigException.class, () -> FunctionSpecReader.read(empty)).getMessage()
+                .endsWith("the file is empty"));
+    }
+}

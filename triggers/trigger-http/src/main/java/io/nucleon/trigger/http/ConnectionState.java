@@ -1,0 +1,20 @@
+package io.nucleon.trigger.http;
+
+/**
+ * What the handlers of one connection share: the timeouts handler asks whether responses are
+ * pending, the connection handler tells it when a request is complete. Event loop only.
+ */
+final class ConnectionState {
+    ConnectionTimeouts timeouts;
+    HttpConnectionHandler handler;
+
+    int pending() {
+        return handler == null ? 0 : handler.pending();
+    }
+
+    void requestComplete() {
+        if (timeouts != null) {
+            timeouts.requestComplete();
+        }
+    }
+}

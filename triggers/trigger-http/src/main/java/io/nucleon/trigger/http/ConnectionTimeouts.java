@@ -1,0 +1,116 @@
+package io.nucleon.trigger.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Enforces the read and idle timeouts of one connection. Sits before the HTTP codec so it sees raw
+ * bytes: the first byte after a complete request opens a request, and the connection handler closes
+ * it ({@link #requestComplete()}) when the whole request has arrived.
+ * <ul>
+ *   <li>read timeout: a request still incomplete that long after its first byte → the connection
+ *       handler is told ({@link RequestTimedOut}) and answers 408 or closes;</li>
+ *   <li>idle timeout: no request open, no response pending and no traffic that long → closed.</li>
+ * </ul>
+ * One timer per connection, re-armed for the nearest deadline. Runs on the channel's event loop only.
+ */
+final class ConnectionTimeouts extends ChannelDuplexHandler {
+    /** Fired down the pipeline when a request took longer than the read timeout to arrive. */
+    static final RequestTimedOut REQUEST_TIMED_OUT = new RequestTimedOut();
+
+    static final class RequestTimedOut {
+        private RequestTimedOut() {
+        }
+    }
+
+    private final long readTimeoutNanos;
+    private final long idleTimeoutNanos;
+    private final ConnectionState state;
+    private boolean requestOpen;
+    private long requestStartedAt;
+    private long lastActivity;
+    private ScheduledFuture<?> timer;
+
+    ConnectionTimeouts(long readTimeoutNanos, long idleTimeoutNanos, ConnectionState state) {
+        this.readTimeoutNanos = readTimeoutNanos;
+        this.idleTimeoutNanos = idleTimeoutNanos;
+        this.state = state;
+        state.timeouts = this;
+    }
+
+    /** The request being read has fully arrived. */
+    void requestComplete() {
+        requestOpen = false;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        lastActivity = System.nanoTime();
+        // Checked at least every readTimeout, so a request that opens later is caught in time
+        // without touching the timer on every request.
+        arm(ctx, Math.min(idleTimeoutNanos, readTimeoutNanos));
+        super.channelActive(ctx);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        if (msg instanceof ByteBuf buf && buf.isReadable()) {
+            long now = System.nanoTime();
+            lastActivity = now;
+            if (!requestOpen) {
+                requestOpen = true;
+                requestStartedAt = now;
+            }
+        }
+        super.channelRead(ctx, msg);
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
+        lastActivity = System.nanoTime();
+        super.write(ctx, msg, promise);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        if (timer != null) {
+            timer.cancel(false);
+        }
+        super.channelInactive(ctx);
+    }
+
+    private void arm(ChannelHandlerContext ctx, long delayNanos) {
+        timer = ctx.executor().schedule(() -> check(ctx), Math.max(delayNanos, 1_000_000), TimeUnit.NANOSECONDS);
+    }
+
+    private void check(ChannelHandlerContext ctx) {
+        if (!ctx.channel().isActive()) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (requestOpen) {
+            long left = requestStartedAt + readTimeoutNanos - now;
+            if (left <= 0) {
+                requestOpen = false;
+                ctx.fireUserEventTriggered(REQUEST_TIMED_OUT);
+                return;
+            }
+            arm(ctx, left);
+            return;
+        }
+        if (state.pending() > 0) {
+            arm(ctx, Math.min(idleTimeoutNanos, readTimeoutNanos));
+            return;
+        }
+        long left = lastActivity + idleTimeoutNanos - now;
+        if (left <= 0) {
+            ctx.close();
+            return;
+        }
+        arm(ctx, Math.min(left, readTimeoutNanos));
+    }
+}

@@ -1,0 +1,188 @@
+package io.nucleon.trigger.http;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.nucleon.api.Event;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * An HTTP request as an {@link Event}. Built on the event loop from a request whose body has been
+ * copied out (so no Netty buffer outlives the request); everything else (header map, query fields,
+ * id, CloudEvents attributes in binary mode) is decoded on first use, on the worker.
+ *
+ * <p>CloudEvents: in binary mode the {@code ce-*} headers give id, type, source, specversion and
+ * time; in structured mode ({@code application/cloudevents+json}) the trigger has already parsed the
+ * envelope into a {@link CloudEvent} and the event's body is the envelope's {@code data}.
+ */
+final class HttpEvent implements Event {
+    private final String triggerName;
+    private final String method;
+    private final String uri;
+    private final HttpHeaders httpHeaders;
+    private final byte[] body;
+    private final long receivedAtMillis;
+    private final CloudEvent structured;
+
+    private String id;
+    private String path;
+    private Map<String, Object> fields;
+    private Map<String, String> headers;
+
+    HttpEvent(String triggerName, String method, String uri, HttpHeaders headers, byte[] body, CloudEvent structured) {
+        this.triggerName = triggerName;
+        this.method = method;
+        this.uri = uri;
+        this.httpHeaders = headers;
+        this.body = body;
+        this.structured = structured;
+        this.receivedAtMillis = System.currentTimeMillis();
+    }
+
+    private String ce(String attribute) {
+        if (structured != null) {
+            return structured.attribute(attribute);
+        }
+        return httpHeaders.get("ce-" + attribute);
+    }
+
+    @Override
+    public String id() {
+        if (id == null) {
+            String ceId = ce("id");
+            id = ceId != null ? ceId : randomId();
+        }
+        return id;
+    }
+
+    private static String randomId() {
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        return new java.util.UUID((r.nextLong() & ~0xF000L) | 0x4000L, (r.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L)
+                .toString();
+    }
+
+    @Override
+    public String triggerClass() {
+        return "sync";
+    }
+
+    @Override
+    public String triggerKind() {
+        return HttpTriggerFactory.KIND;
+    }
+
+    @Override
+    public String triggerName() {
+        return triggerName;
+    }
+
+    @Override
+    public String contentType() {
+        if (structured != null) {
+            String t = structured.attribute("datacontenttype");
+            return t != null ? t : structured.dataIsJson() ? "application/json" : null;
+        }
+        return httpHeaders.get(HttpHeaderNames.CONTENT_TYPE);
+    }
+
+    @Override
+    public Map<String, String> headers() {
+        if (headers == null) {
+            Map<String, String> m = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+            for (String name : httpHeaders.names()) {
+                List<String> values = httpHeaders.getAll(name);
+                m.put(name, values.size() == 1 ? values.get(0) : String.join(", ", values));
+            }
+            headers = Collections.unmodifiableMap(m);
+        }
+        return headers;
+    }
+
+    @Override
+    public String header(String name) {
+        if (headers != null) {
+            return headers.get(name);
+        }
+        List<String> values = httpHeaders.getAll(name);
+        return values.isEmpty() ? null : values.size() == 1 ? values.get(0) : String.join(", ", values);
+    }
+
+    @Override
+    public Map<String, Object> fields() {
+        if (fields == null) {
+            int q = uri.indexOf('?');
+            if (q < 0) {
+                fields = Map.of();
+            } else {
+                Map<String, Object> m = new LinkedHashMap<>();
+                new QueryStringDecoder(uri).parameters().forEach((k, v) -> m.put(k, v.size() == 1 ? v.get(0) : List.copyOf(v)));
+                fields = Collections.unmodifiableMap(m);
+            }
+        }
+        return fields;
+    }
+
+    @Override
+    public byte[] body() {
+        return body;
+    }
+
+    @Override
+    public Instant timestamp() {
+        String time = ce("time");
+        if (time != null) {
+            try {
+                return Instant.parse(time);
+            } catch (DateTimeParseException ignored) {
+                // not RFC 3339: keep the arrival time
+            }
+        }
+        return Instant.ofEpochMilli(receivedAtMillis);
+    }
+
+    @Override
+    public String path() {
+        if (path == null) {
+            int q = uri.indexOf('?');
+            path = q < 0 ? uri : uri.substring(0, q);
+        }
+        return path;
+    }
+
+    @Override
+    public String url() {
+        return uri;
+    }
+
+    @Override
+    public String method() {
+        return method;
+    }
+
+    @Override
+    public String type() {
+        return ce("type");
+    }
+
+    @Override
+    public String version() {
+        return ce("specversion");
+    }
+
+    @Override
+    public String source() {
+        return ce("source");
+    }
+
+    @Override
+    public String toString() {
+        return "HttpEvent{" + method + " " + uri + ", " + body.length + " bytes}";
+    }
+}

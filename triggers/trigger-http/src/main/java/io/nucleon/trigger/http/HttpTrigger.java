@@ -1,0 +1,174 @@
+package io.nucleon.trigger.http;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import io.nucleon.spi.Dispatcher;
+import io.nucleon.spi.Trigger;
+import java.net.InetSocketAddress;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code http} trigger: an HTTP/1.1 server on Netty (native epoll where available, NIO
+ * otherwise). Each connection's pipeline is
+ * <pre>
+ *  ConnectionTimeouts → HttpServerCodec → BoundedAggregator → HttpConnectionHandler ─dispatch─▶ workers
+ *       (read/idle)        (limits: line, headers)  (limit: body)    (event, ordered replies) ◀─complete─┘
+ * </pre>
+ */
+final class HttpTrigger implements Trigger {
+    private static final Logger LOG = LoggerFactory.getLogger(HttpTrigger.class);
+
+    private final String name;
+    private final HttpTriggerConfig config;
+    private final ChannelGroup channels = new DefaultChannelGroup("nucleon-http", GlobalEventExecutor.INSTANCE);
+    private EventLoopGroup group;
+    private Channel serverChannel;
+    private String transportName;
+    private volatile boolean accepting;
+
+    HttpTrigger(String name, HttpTriggerConfig config) {
+        this.name = name;
+        this.config = config;
+    }
+
+    String name() {
+        return name;
+    }
+
+    HttpTriggerConfig config() {
+        return config;
+    }
+
+    boolean isAccepting() {
+        return accepting;
+    }
+
+    @Override
+    public void start(Dispatcher dispatcher) throws Exception {
+        boolean epoll = switch (config.transport) {
+            case "epoll" -> {
+                if (!Epoll.isAvailable()) {
+                    throw new IllegalStateException("trigger '" + name + "': transport epoll is not available here: "
+                            + Epoll.unavailabilityCause());
+                }
+                yield true;
+            }
+            case "nio" -> false;
+            default -> Epoll.isAvailable();
+        };
+        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        transportName = epoll ? "epoll" : "nio";
+        int threads = config.eventLoopThreads > 0 ? config.eventLoopThreads : Runtime.getRuntime().availableProcessors();
+        group = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("nucleon-http-" + name, true), io);
+
+        HttpDecoderConfig decoder = new HttpDecoderConfig()
+                .setMaxInitialLineLength(config.maxInitialLineLength.toIntExact())
+                .setMaxHeaderSize(config.maxHeaderSize.toIntExact())
+                .setMaxChunkSize(64 * 1024);
+        long readNanos = config.readTimeout.toNanos();
+        long idleNanos = config.idleTimeout.toNanos();
+        int maxBody = config.maxRequestBodySize.toIntExact();
+        ServerBootstrap b = new ServerBootstrap()
+                .group(group)
+                .channel(channelType)
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        channels.add(ch);
+                        ConnectionState state = new ConnectionState();
+                        ChannelPipeline p = ch.pipeline();
+                        p.addLast("timeouts", new ConnectionTimeouts(readNanos, idleNanos, state));
+                        p.addLast("codec", new HttpServerCodec(decoder));
+                        p.addLast("aggregator", new BoundedAggregator(maxBody));
+                        p.addLast("handler", new HttpConnectionHandler(HttpTrigger.this, dispatcher, state, config.maxPipelinedRequests));
+                    }
+                });
+        try {
+            serverChannel = b.bind(config.host, config.port).sync().channel();
+        } catch (Exception e) {
+            group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            throw new IllegalStateException("trigger '" + name + "' cannot listen on " + config.host + ":" + config.port
+                    + ": " + e.getMessage(), e);
+        }
+        accepting = true;
+        LOG.atInfo().addKeyValue("trigger", name).addKeyValue("address", address()).addKeyValue("transport", transportName)
+                .addKeyValue("eventLoops", threads).log("http trigger listening");
+    }
+
+    /** The bound address as host:port. */
+    String address() {
+        if (serverChannel == null) {
+            return config.host + ":" + config.port;
+        }
+        InetSocketAddress a = (InetSocketAddress) serverChannel.localAddress();
+        return (a.getAddress().isAnyLocalAddress() ? config.host : a.getHostString()) + ":" + a.getPort();
+    }
+
+    @Override
+    public boolean isReady() {
+        return accepting && serverChannel != null && serverChannel.isActive();
+    }
+
+    @Override
+    public void stopAccepting() {
+        accepting = false;
+        if (serverChannel != null) {
+            serverChannel.close().syncUninterruptibly();
+        }
+    }
+
+    @Override
+    public void close() {
+        accepting = false;
+        if (group == null) {
+            return;
+        }
+        // Replies to drained events were queued on the event loops before this; closing each channel
+        // from its own loop runs after them, so they are written before the connection goes.
+        for (Channel ch : channels) {
+            ch.eventLoop().execute(() -> ch.close());
+        }
+        group.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    @Override
+    public Map<String, Object> status() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("address", address());
+        if (serverChannel != null) {
+            m.put("port", ((InetSocketAddress) serverChannel.localAddress()).getPort());
+        }
+        m.put("transport", transportName);
+        m.put("connections", channels.size());
+        m.put("maxRequestBodySize", config.maxRequestBodySize.toString());
+        return m;
+    }
+}

@@ -1,0 +1,31 @@
+package io.nucleon.trigger.http;
+
+import io.nucleon.spi.ByteSize;
+import java.time.Duration;
+
+/**
+ * The {@code attributes} of an {@code http} trigger, with their defaults. Bound from
+ * {@code function.yaml} by the processor; unknown attributes are an error.
+ */
+public final class HttpTriggerConfig {
+    /** Address to listen on. All interfaces by default, as a function server is meant to be reached. */
+    public String host = "0.0.0.0";
+    /** Port to listen on; 0 picks a free one. */
+    public int port = 8080;
+    /** Largest request body accepted; larger gets 413 and the connection is closed. */
+    public ByteSize maxRequestBodySize = ByteSize.ofBytes(4L << 20);
+    /** Largest header block accepted; larger gets 431. */
+    public ByteSize maxHeaderSize = ByteSize.ofBytes(8L << 10);
+    /** Longest request line accepted; longer gets 414. */
+    public ByteSize maxInitialLineLength = ByteSize.ofBytes(4L << 10);
+    /** How long a request may take to arrive, from its first byte to its last; then 408 and close. */
+    public Duration readTimeout = Duration.ofSeconds(30);
+    /** How long a keep-alive connection may sit idle (no request, no response pending) before it is closed. */
+    public Duration idleTimeout = Duration.ofSeconds(60);
+    /** Requests one connection may have in flight (pipelined) before the trigger stops reading from it. */
+    public int maxPipelinedRequests = 64;
+    /** Event loop threads; 0 means one per available processor. */
+    public int eventLoopThreads = 0;
+    /** {@code auto} (native epoll where available, else NIO), {@code epoll} or {@code nio}. */
+    public String transport = "auto";
+}
