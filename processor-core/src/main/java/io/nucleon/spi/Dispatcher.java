@@ -17,6 +17,21 @@ public interface Dispatcher {
      */
     void dispatch(Event event, Completion completion);
 
+    /**
+     * Like {@link #dispatch}, but idle workers may stay asleep until this thread calls
+     * {@link #endBatch()}. For a trigger thread that hands over several events in a row (a Netty
+     * event loop reading many connections, a consumer polling a batch): it pays for one wake-up per
+     * batch instead of one per event. The caller must call {@link #endBatch()} soon after, from
+     * the same thread, or the events wait.
+     */
+    default void dispatchBatched(Event event, Completion completion) {
+        dispatch(event, completion);
+    }
+
+    /** Wakes idle workers for the events this thread dispatched with {@link #dispatchBatched}. */
+    default void endBatch() {
+    }
+
     /** The number of workers in the pool. */
     int numWorkers();
 

@@ -23,6 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -65,6 +66,49 @@ class ProcessorTest {
             assertEquals(100_000, outcomes.count(Outcome.SUCCESS) + outcomes.count(Outcome.HANDLER_ERROR));
             assertTrue(outcomes.count(Outcome.HANDLER_ERROR) > 0);
             assertEquals(0, d.inFlight());
+        } finally {
+            p.stop();
+        }
+    }
+
+    @Test
+    void aSmallRingWrappedThousandsOfTimesLosesAndRepeatsNoEvent() throws Exception {
+        // 16 slots and four producers: each slot is reused thousands of times while workers claim,
+        // park and are woken, so a slot overwritten before its worker read it would show up here
+        AtomicInteger missing = new AtomicInteger();
+        Processor p = Processor.builder().name("wrap").withoutControlServer()
+                .handler((ctx, e) -> {
+                    if (e == null) {
+                        missing.incrementAndGet();
+                    }
+                    return "ok";
+                })
+                .trigger("wrap", "direct", t -> t.numWorkers(4).workerQueueSize(16)).build().start();
+        try {
+            Dispatcher d = DirectTriggerFactory.dispatcher("wrap");
+            Outcomes outcomes = new Outcomes();
+            int rounds = 10;
+            int perThread = 10_000;
+            for (int round = 0; round < rounds; round++) {
+                int roundBase = round * 4 * perThread;
+                Thread[] producers = new Thread[4];
+                for (int t = 0; t < producers.length; t++) {
+                    int base = roundBase + t * perThread;
+                    producers[t] = new Thread(() -> {
+                        for (int i = 0; i < perThread; i++) {
+                            d.dispatch(TestEvent.of(Integer.toString(base + i), "x"), outcomes);
+                        }
+                    });
+                    producers[t].start();
+                }
+                for (Thread t : producers) {
+                    t.join();
+                }
+                outcomes.await(roundBase + 4 * perThread, 30, TimeUnit.SECONDS);
+            }
+            assertEquals(0, missing.get(), "workers were handed an empty slot");
+            assertEquals(0, outcomes.duplicates());
+            assertEquals(rounds * 4 * perThread, outcomes.count(Outcome.SUCCESS));
         } finally {
             p.stop();
         }

@@ -1,8 +1,6 @@
 package io.nucleon.core.worker;
 
-import com.lmax.disruptor.AlertException;
 import com.lmax.disruptor.Sequence;
-import com.lmax.disruptor.TimeoutException;
 import io.nucleon.api.Event;
 import io.nucleon.spi.Completion;
 import io.nucleon.spi.WorkerRuntime;
@@ -14,9 +12,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One worker: a thread that claims events from its pool's ring (competing with the pool's other
- * workers on a shared work sequence, as Disruptor 3's WorkProcessor did) and runs the handler on
- * them one at a time.
+ * One worker: a thread that claims published events from its pool's ring (competing with the pool's
+ * other workers on a shared work sequence) and runs the handler on them one at a time. With nothing
+ * to claim it waits as the pool's wait strategy says: parked in {@link IdleWorkers} ({@code blocking})
+ * or spinning.
  *
  * <p>While an event runs, {@link #running} holds a token that is not zero. Whoever moves it back to
  * zero by compare-and-set owns the event's completion: the worker when the handler returns, or the
@@ -43,6 +42,10 @@ final class Worker implements Runnable {
     private final WorkerPool pool;
     final CompletableFuture<Void> started = new CompletableFuture<>();
     private Thread thread;
+    /** This worker's place among the sleepers; {@code null} for the spinning wait strategies. */
+    private IdleWorkers.Parker parker;
+    private final java.util.function.BooleanSupplier stillIdle;
+    private final java.util.function.BooleanSupplier hasEvent;
     private WorkerRuntime runtime;
 
     // The event in the handler, published by the volatile write of `running`.
@@ -60,10 +63,12 @@ final class Worker implements Runnable {
     long mark;
     final io.nucleon.core.metrics.EventStats.Recorder durations;
 
-    Worker(WorkerPool pool, int index, long initialSequence) {
+    Worker(WorkerPool pool, int index) {
         this.pool = pool;
         this.index = index;
-        this.sequence = new Sequence(initialSequence);
+        this.sequence = new Sequence(Long.MAX_VALUE); // set just below the slot it claims, only while claiming
+        this.stillIdle = () -> !pool.isClosing() && !pool.hasEvent();
+        this.hasEvent = pool::hasEvent;
         PoolSettings s = pool.settings;
         this.context = new WorkerContext(s.functionName(), s.triggerKind(), s.triggerName(), index, s.env());
         this.durations = pool.metrics.newRecorder();
@@ -81,6 +86,9 @@ final class Worker implements Runnable {
     void start() {
         thread = new Thread(this, "nucleon-" + pool.settings.triggerName() + "-worker-" + index);
         thread.setDaemon(true);
+        if (pool.idle != null) {
+            parker = pool.idle.register(index, thread);
+        }
         thread.start();
     }
 
@@ -111,44 +119,37 @@ final class Worker implements Runnable {
     }
 
     private void loop() {
-        boolean processed = true;
+        boolean searching = false; // woken by a dispatcher to look for events (see IdleWorkers)
         boolean waited = true;
-        long cachedAvailable = Long.MIN_VALUE;
-        long next = sequence.get();
+        int idleRounds = 0;
         while (true) {
-            try {
-                if (processed) {
-                    if (pool.isClosing()) {
-                        return; // what is still queued is rejected by the pool's close
-                    }
-                    processed = false;
-                    do {
-                        next = pool.workSequence.get() + 1L;
-                        sequence.set(next - 1L);
-                    } while (!pool.workSequence.compareAndSet(next - 1L, next));
+            if (pool.isClosing()) {
+                return; // what is still queued is rejected by the pool's close
+            }
+            long claimed = pool.claim(sequence);
+            if (claimed >= 0) {
+                if (searching) {
+                    searching = false;
+                    pool.idle.foundEvent(hasEvent);
                 }
-                if (cachedAvailable >= next) {
-                    // Back to back with the previous event, its end time is this one's start: one clock read per event.
-                    handle(pool.ring.get(next), waited ? System.nanoTime() : mark);
-                    waited = false;
-                    processed = true;
-                    if (abandoned) {
-                        return;
-                    }
-                } else {
-                    cachedAvailable = pool.barrier.waitFor(next);
-                    waited = true;
-                }
-            } catch (AlertException e) {
-                if (pool.isClosing()) {
+                idleRounds = 0;
+                // Back to back with the previous event, its end time is this one's start: one clock read per event.
+                handle(pool.ring.get(claimed), waited ? System.nanoTime() : mark);
+                waited = false;
+                if (abandoned) {
                     return;
                 }
-            } catch (TimeoutException e) {
-                // a wait strategy with a timeout woke us: wait again
-            } catch (InterruptedException e) {
-                if (pool.isClosing()) {
-                    return;
-                }
+                continue;
+            }
+            if (searching) {
+                searching = false;
+                pool.idle.foundNothing();
+            }
+            waited = true;
+            if (parker != null) {
+                searching = pool.idle.park(parker, stillIdle);
+            } else {
+                pool.settings.waitStrategy().idle(idleRounds++);
             }
         }
     }
@@ -158,6 +159,7 @@ final class Worker implements Runnable {
         Completion completion = slot.completion;
         long queuedAt = slot.queuedAt;
         slot.clear();
+        sequence.set(Long.MAX_VALUE); // the slot is read: stop holding the ring back (the work sequence guards the rest)
         if (start - queuedAt > pool.availabilityTimeoutNanos) {
             mark = start;
             pool.reject(event, completion, "no worker became available within "

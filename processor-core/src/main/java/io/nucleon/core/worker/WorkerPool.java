@@ -3,7 +3,7 @@ package io.nucleon.core.worker;
 import com.lmax.disruptor.InsufficientCapacityException;
 import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.Sequence;
-import com.lmax.disruptor.SequenceBarrier;
+import com.lmax.disruptor.BusySpinWaitStrategy;
 import io.nucleon.api.Event;
 import io.nucleon.api.Response;
 import io.nucleon.core.metrics.TriggerMetrics;
@@ -49,11 +49,12 @@ public final class WorkerPool implements Dispatcher {
     final PoolSettings settings;
     final FunctionRuntime runtime;
     final RingBuffer<EventSlot> ring;
-    final SequenceBarrier barrier;
     final Sequence workSequence = new Sequence(-1L);
     final long availabilityTimeoutNanos;
     private final long eventTimeoutNanos;
     final TriggerMetrics metrics;
+    /** Where idle workers sleep, for the {@code blocking} strategy; {@code null} for the spinning ones. */
+    final IdleWorkers idle;
     private final ScheduledExecutorService timers;
     private final Worker[] workers;
     /** Events taken into the ring; incremented by dispatchers only, so workers never touch it. */
@@ -73,8 +74,10 @@ public final class WorkerPool implements Dispatcher {
         this.timers = timers;
         this.availabilityTimeoutNanos = settings.workerAvailabilityTimeout().toNanos();
         this.eventTimeoutNanos = settings.eventTimeout().toNanos();
-        this.ring = RingBuffer.createMultiProducer(EventSlot::new, settings.ringSize(), settings.waitStrategy().create());
-        this.barrier = ring.newBarrier();
+        this.idle = settings.waitStrategy() == WaitStrategyKind.BLOCKING ? new IdleWorkers(settings.numWorkers()) : null;
+        // Workers claim published slots themselves and never wait on a barrier, so the ring's own wait
+        // strategy is never waited on; BusySpinWaitStrategy is the one whose publish-side signal is free.
+        this.ring = RingBuffer.createMultiProducer(EventSlot::new, settings.ringSize(), new BusySpinWaitStrategy());
         this.workers = new Worker[settings.numWorkers()];
         metrics.gauges(this, p -> p.workers.length, WorkerPool::availableWorkers, WorkerPool::inFlight);
     }
@@ -85,12 +88,22 @@ public final class WorkerPool implements Dispatcher {
      * @throws Exception the first init failure, after stopping the workers that did start
      */
     public void start(Duration initTimeout) throws Exception {
-        Sequence[] gating = new Sequence[workers.length];
+        // Producers may not overwrite a slot no worker has claimed (the work sequence), nor the slot a
+        // worker is claiming and reading (its own sequence, at MAX_VALUE the rest of the time).
+        // The work sequence must come FIRST: producers read the gating sequences in array order, and
+        // a worker lowers its own sequence before it advances the work sequence, so reading the work
+        // sequence first is what makes the (non-atomic) minimum safe. A later worker (a replacement)
+        // is appended after it. ProcessorTest's concurrent-dispatch test catches a wrong order.
+        Sequence[] gating = new Sequence[workers.length + 1];
+        gating[0] = workSequence;
         for (int i = 0; i < workers.length; i++) {
-            workers[i] = new Worker(this, i, -1L);
-            gating[i] = workers[i].sequence;
+            workers[i] = new Worker(this, i);
+            gating[i + 1] = workers[i].sequence;
         }
-        ring.addGatingSequences(gating);
+        ring.addGatingSequences(gating); // sets them all to the cursor
+        for (Worker w : workers) {
+            w.sequence.set(Long.MAX_VALUE);
+        }
         for (Worker w : workers) {
             w.start();
         }
@@ -113,22 +126,75 @@ public final class WorkerPool implements Dispatcher {
 
     @Override
     public void dispatch(Event event, Completion completion) {
+        if (publish(event, completion)) {
+            wakeSleepers();
+        }
+    }
+
+    @Override
+    public void dispatchBatched(Event event, Completion completion) {
+        publish(event, completion);
+    }
+
+    @Override
+    public void endBatch() {
+        wakeSleepers();
+    }
+
+    private void wakeSleepers() {
+        if (idle != null) {
+            idle.signal();
+        }
+    }
+
+    /**
+     * Claims the next published event for a worker, or returns -1 when none is waiting. The worker's
+     * {@code own} sequence is set just below the slot before the claim, so no producer can reuse the
+     * slot until the worker has read it and moved its sequence on.
+     */
+    long claim(Sequence own) {
+        boolean holding = false;
+        while (true) {
+            long current = workSequence.get();
+            long next = current + 1;
+            if (!ring.isAvailable(next)) {
+                if (holding) {
+                    own.set(Long.MAX_VALUE); // lost the race for the last event: hold nothing back
+                }
+                return -1;
+            }
+            holding = true;
+            own.set(current);
+            if (workSequence.compareAndSet(current, next)) {
+                return next;
+            }
+        }
+    }
+
+    /** Whether a published event waits for a worker. */
+    boolean hasEvent() {
+        return ring.isAvailable(workSequence.get() + 1);
+    }
+
+    /** Puts the event in the ring, or completes it as rejected; returns whether it went in. */
+    private boolean publish(Event event, Completion completion) {
         accepted.increment(); // before the check, so a drain that starts now waits for this event
         if (!accepting) {
             reject(event, completion, "the processor is stopping", null);
-            return;
+            return false;
         }
         long now = System.nanoTime();
         long seq;
         try {
             seq = ring.tryNext();
         } catch (InsufficientCapacityException full) {
+            wakeSleepers(); // a batch may have filled the ring while its workers slept
             seq = waitForRoom(now);
             if (seq < 0) {
                 reject(event, completion, "all " + workers.length + " workers stayed busy and the queue of "
                         + ring.getBufferSize() + " events stayed full for " + settings.workerAvailabilityTimeout().toMillis() + " ms",
                         null);
-                return;
+                return false;
             }
         }
         EventSlot slot = ring.get(seq);
@@ -136,6 +202,7 @@ public final class WorkerPool implements Dispatcher {
         slot.completion = completion;
         slot.queuedAt = now;
         ring.publish(seq);
+        return true;
     }
 
     private long waitForRoom(long since) {
@@ -337,10 +404,9 @@ public final class WorkerPool implements Dispatcher {
         if (closing) {
             return;
         }
-        long position = old.sequence.get();
-        Worker fresh = new Worker(this, old.index, position);
-        ring.addGatingSequences(fresh.sequence); // sets it to the cursor: put it back before the old one leaves
-        fresh.sequence.set(position);
+        Worker fresh = new Worker(this, old.index);
+        ring.addGatingSequences(fresh.sequence); // sets it to the cursor
+        fresh.sequence.set(Long.MAX_VALUE);
         ring.removeGatingSequence(old.sequence);
         workers[old.index] = fresh;
         // after the swap: a concurrent inFlight() may miss the old count for a moment (too high, safe), never count it twice
@@ -382,7 +448,9 @@ public final class WorkerPool implements Dispatcher {
         accepting = false;
         ready = false;
         closing = true;
-        barrier.alert();
+        if (idle != null) {
+            idle.wakeAll();
+        }
         long deadline = System.nanoTime() + joinTimeout.toNanos();
         for (Worker w : workers) {
             if (w == null || w.thread() == null) {
@@ -425,6 +493,9 @@ public final class WorkerPool implements Dispatcher {
         m.put("queued", queued());
         m.put("queueCapacity", ring.getBufferSize());
         m.put("waitStrategy", settings.waitStrategy().configName());
+        if (idle != null) {
+            m.put("sleeping", idle.sleeping());
+        }
         List<Map<String, Object>> list = new ArrayList<>();
         for (Worker w : workers) {
             if (w != null) {

@@ -42,6 +42,7 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
 
     private final HttpTrigger trigger;
     private final Dispatcher dispatcher;
+    private final LoopBatch batch;
     private final ConnectionState state;
     private final int maxPipelined;
     private final ArrayDeque<HttpExchange> inOrder = new ArrayDeque<>();
@@ -49,9 +50,10 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
     private EventLoop loop;
     private boolean closing;
 
-    HttpConnectionHandler(HttpTrigger trigger, Dispatcher dispatcher, ConnectionState state, int maxPipelined) {
+    HttpConnectionHandler(HttpTrigger trigger, Dispatcher dispatcher, LoopBatch batch, ConnectionState state, int maxPipelined) {
         this.trigger = trigger;
         this.dispatcher = dispatcher;
+        this.batch = batch;
         this.state = state;
         this.maxPipelined = maxPipelined;
         state.handler = this;
@@ -114,7 +116,8 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
             if (inOrder.size() >= maxPipelined) {
                 ctx.channel().config().setAutoRead(false);
             }
-            dispatcher.dispatch(event, exchange);
+            dispatcher.dispatchBatched(event, exchange);
+            batch.dispatched();
         } finally {
             request.release();
         }

@@ -5,6 +5,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -48,6 +49,8 @@ final class HttpTrigger implements Trigger {
     private Channel serverChannel;
     private String transportName;
     private volatile boolean accepting;
+    /** One batch per event loop; filled as connections arrive. */
+    private final Map<EventLoop, LoopBatch> batches = new java.util.concurrent.ConcurrentHashMap<>();
 
     HttpTrigger(String name, HttpTriggerConfig config) {
         this.name = name;
@@ -108,7 +111,9 @@ final class HttpTrigger implements Trigger {
                         p.addLast("timeouts", new ConnectionTimeouts(readNanos, idleNanos, state));
                         p.addLast("codec", new HttpServerCodec(decoder));
                         p.addLast("aggregator", new BoundedAggregator(maxBody));
-                        p.addLast("handler", new HttpConnectionHandler(HttpTrigger.this, dispatcher, state, config.maxPipelinedRequests));
+                        LoopBatch batch = batches.computeIfAbsent(ch.eventLoop(), loop -> new LoopBatch(loop, dispatcher));
+                        p.addLast("handler", new HttpConnectionHandler(HttpTrigger.this, dispatcher, batch, state,
+                                config.maxPipelinedRequests));
                     }
                 });
         try {

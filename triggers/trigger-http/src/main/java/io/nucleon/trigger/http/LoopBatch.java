@@ -1,0 +1,35 @@
+package io.nucleon.trigger.http;
+
+import io.netty.channel.EventLoop;
+import io.nucleon.spi.Dispatcher;
+
+/**
+ * Gathers the events one event loop dispatches in one turn, so the workers are woken once per turn
+ * instead of once per request: the first dispatch of a turn queues this task on the loop, and the
+ * loop runs it after it has read every ready connection ({@link Dispatcher#endBatch()}).
+ * Event loop only.
+ */
+final class LoopBatch implements Runnable {
+    private final EventLoop loop;
+    private final Dispatcher dispatcher;
+    private boolean open;
+
+    LoopBatch(EventLoop loop, Dispatcher dispatcher) {
+        this.loop = loop;
+        this.dispatcher = dispatcher;
+    }
+
+    /** Notes that an event was dispatched with {@link Dispatcher#dispatchBatched} in this turn. */
+    void dispatched() {
+        if (!open) {
+            open = true;
+            loop.execute(this);
+        }
+    }
+
+    @Override
+    public void run() {
+        open = false;
+        dispatcher.endBatch();
+    }
+}
