@@ -18,6 +18,8 @@
 #   EVENT_LOOPS=0      hello-java's eventLoopThreads (0: one per processor, as the bare Netty server)
 #   JAVA=java          the java binary; JAVA_OPTS are passed to all three servers
 #   SKIP_BUILD=1       use the jars already in the target directories instead of running Maven
+#   BASELINE_JAR=path  also measure another build of hello-java (e.g. from the previous commit) as
+#                      "hello-base" on port 18084 (control 18085), to compare a change before/after
 #   BUILD_TIMEOUT=900  seconds the Maven build may take
 set -euo pipefail
 
@@ -45,6 +47,9 @@ CONTROL_PORT=18082
 BARE_PORT=18081
 JDK_PORT=18083
 HELLO_JAR="$ROOT/examples/hello-java/target/hello-java.jar"
+BASELINE_JAR="${BASELINE_JAR:-}"
+BASE_PORT=18084
+BASE_CONTROL_PORT=18085
 BENCH_JAR="$ROOT/benchmarks/target/benchmarks.jar"
 EXPECTED_BODY="Hello, world!"
 
@@ -145,8 +150,9 @@ if [[ "${SKIP_BUILD:-0}" != "1" ]]; then
 fi
 [[ -f "$HELLO_JAR" ]] || die "$HELLO_JAR is missing"
 [[ -f "$BENCH_JAR" ]] || die "$BENCH_JAR is missing"
+[[ -z "$BASELINE_JAR" || -f "$BASELINE_JAR" ]] || die "BASELINE_JAR $BASELINE_JAR is missing"
 
-for port in "$HELLO_PORT" "$CONTROL_PORT" "$BARE_PORT" "$JDK_PORT"; do
+for port in "$HELLO_PORT" "$CONTROL_PORT" "$BARE_PORT" "$JDK_PORT" ${BASELINE_JAR:+"$BASE_PORT" "$BASE_CONTROL_PORT"}; do
     if (exec 3<>"/dev/tcp/$HOST/$port") 2>/dev/null; then
         die "port $port on $HOST is already in use; stop whatever listens there first"
     fi
@@ -206,11 +212,17 @@ stop_all() {
 }
 trap 'rc=$?; stop_all; rm -rf "$WORK"; exit $rc' EXIT
 
-declare -A PORT=([hello-java]=$HELLO_PORT [bare-netty]=$BARE_PORT [jdk]=$JDK_PORT)
+declare -A PORT=([hello-java]=$HELLO_PORT [bare-netty]=$BARE_PORT [jdk]=$JDK_PORT [hello-base]=$BASE_PORT)
 SERVERS=(hello-java bare-netty jdk)
+[[ -z "$BASELINE_JAR" ]] || SERVERS=(hello-java hello-base bare-netty jdk)
 
 start hello-java "$HELLO_PORT" \
     "$JAVA" "${JAVA_ARGS[@]}" -jar "$HELLO_JAR" "$WORK/function.yaml" --control-host "$HOST" --control-port "$CONTROL_PORT"
+if [[ -n "$BASELINE_JAR" ]]; then
+    sed "s/port: $HELLO_PORT/port: $BASE_PORT/" "$WORK/function.yaml" > "$WORK/function-base.yaml"
+    start hello-base "$BASE_PORT" \
+        "$JAVA" "${JAVA_ARGS[@]}" -jar "$BASELINE_JAR" "$WORK/function-base.yaml" --control-host "$HOST" --control-port "$BASE_CONTROL_PORT"
+fi
 start bare-netty "$BARE_PORT" \
     "$JAVA" "${JAVA_ARGS[@]}" -cp "$BENCH_JAR" io.nucleon.benchmarks.http.BareNettyHelloServer "$BARE_PORT"
 start jdk "$JDK_PORT" \
@@ -256,3 +268,4 @@ done
 echo
 echo "hello-java / bare-netty = $(ratio "${RPS[hello-java]}" "${RPS[bare-netty]}")"
 echo "hello-java / jdk        = $(ratio "${RPS[hello-java]}" "${RPS[jdk]}")"
+[[ -z "$BASELINE_JAR" ]] || echo "hello-java / hello-base = $(ratio "${RPS[hello-java]}" "${RPS[hello-base]}")"

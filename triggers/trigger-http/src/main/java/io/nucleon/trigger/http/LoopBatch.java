@@ -23,7 +23,11 @@ final class LoopBatch implements Runnable {
     void dispatched() {
         if (!open) {
             open = true;
-            loop.execute(this);
+            try {
+                loop.execute(this);
+            } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+                run(); // the loop takes no more tasks: wake the workers now rather than never
+            }
         }
     }
 
