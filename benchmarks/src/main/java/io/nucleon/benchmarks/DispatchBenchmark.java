@@ -74,8 +74,10 @@ import org.openjdk.jmh.annotations.Warmup;
  *       path being measured has threads alive: an idle yielding consumer of another path cannot
  *       steal a core from it.</li>
  *   <li>Same kind of wait. For the two ring-based paths the {@code waitStrategy} parameter selects
- *       the very same Disruptor strategy for both rings (see {@link #disruptorStrategy}, which maps
- *       kinds as {@code WaitStrategyKind.create()} does); the executor has no such choice, and its state has no such parameter (JMH prints N/A).</li>
+ *       the same kind of waiting: Nucleon's pool waits its own way for that kind (parking in
+ *       {@code IdleWorkers} for {@code blocking}, spinning then yielding for {@code yielding}), the
+ *       raw ring uses the Disruptor strategy of the same name ({@link #disruptorStrategy}); the
+ *       executor has no such choice, and its state has no such parameter (JMH prints N/A).</li>
  *   <li>Same measurement. Each invocation hands off {@link #BATCH} events, then spins until all of
  *       them have completed, so a result counts events <em>finished</em>, not merely queued.
  *       {@link OperationsPerInvocation} turns that into events per second. An iteration in which
@@ -106,10 +108,7 @@ public class DispatchBenchmark {
 
     private static final Event EVENT = new BenchEvent();
 
-    /**
-     * The Disruptor strategy for {@code kind}, mapped as {@code WaitStrategyKind.create()} (not
-     * public) maps it, so both rings wait the same way.
-     */
+    /** The Disruptor strategy that waits the way {@code kind} does, for the raw ring. */
     static WaitStrategy disruptorStrategy(WaitStrategyKind kind) {
         return switch (kind) {
             case BLOCKING -> new LiteBlockingWaitStrategy();

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Where a server's CPU goes per request: runs one server, loads it with wrk (keep-alive, 64
+# connections) and prints, per thread group, CPU microseconds and context switches per request,
+# read from /proc/<pid>/task/*/{stat,status} before and after the measured run. On a 2-core
+# machine where wrk shares the cores, CPU per request is what decides requests/s.
+#
+# Usage (from the repository root, after `mvn -B -q package -DskipTests`):
+#   bash benchmarks/cpu-per-request.sh hello-java        # examples/hello-java, numWorkers 8
+#   bash benchmarks/cpu-per-request.sh bare-netty        # the bare Netty baseline
+#   HELLO_JAR=/path/to/other/hello-java.jar bash benchmarks/cpu-per-request.sh hello-java
+# Environment: DURATION=10 (seconds measured, after a 5 s warm-up), NUM_WORKERS=8, JAVA=java.
+# Talks to 127.0.0.1 only; every step is bounded and the server is stopped on any exit.
+set -euo pipefail
+
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$SCRIPT_DIR/.." && pwd)"
+SERVER="${1:-hello-java}"
+DURATION="${DURATION:-10}"
+NUM_WORKERS="${NUM_WORKERS:-8}"
+JAVA="${JAVA:-java}"
+HELLO_JAR="${HELLO_JAR:-$ROOT/examples/hello-java/target/hello-java.jar}"
+BENCH_JAR="$ROOT/benchmarks/target/benchmarks.jar"
+PORT=18090
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/cpu-per-request.XXXXXX")"
+PID=""
+
+cleanup() {
+    if [[ -n "$PID" ]] && kill -0 "$PID" 2>/dev/null; then
+        kill -TERM "$PID" 2>/dev/null || true
+        for _ in $(seq 1 100); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$PID" 2>/dev/null || true
+    fi
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+command -v wrk >/dev/null 2>&1 || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
+if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
+    echo "port $PORT is in use" >&2; exit 1
+fi
+
+case "$SERVER" in
+    hello-java)
+        cat > "$WORK/function.yaml" <<EOF
+metadata:
+  name: hello-java
+spec:
+  runtime: java
+  handler: io.nucleon.examples.hello.HelloHandler
+  eventTimeout: 5s
+  triggers:
+    web:
+      kind: http
+      numWorkers: $NUM_WORKERS
+      workerAvailabilityTimeoutMilliseconds: 1000
+      attributes:
+        host: 127.0.0.1
+        port: $PORT
+EOF
+        "$JAVA" -jar "$HELLO_JAR" "$WORK/function.yaml" --control-port 18091 >"$WORK/server.log" 2>&1 &
+        ;;
+    bare-netty)
+        "$JAVA" -cp "$BENCH_JAR" io.nucleon.benchmarks.http.BareNettyHelloServer "$PORT" >"$WORK/server.log" 2>&1 &
+        ;;
+    *) echo "unknown server '$SERVER': hello-java or bare-netty" >&2; exit 2 ;;
+esac
+PID=$!
+for _ in $(seq 1 150); do
+    curl -fs -o /dev/null "http://127.0.0.1:$PORT/" && break
+    kill -0 "$PID" 2>/dev/null || { cat "$WORK/server.log" >&2; exit 1; }
+    sleep 0.2
+done
+
+# One line per thread: its name without a trailing number, CPU ticks, voluntary and involuntary switches.
+snapshot() {
+    local t
+    for t in /proc/"$PID"/task/*; do
+        local name ticks vcs nvcs
+        name="$(cat "$t/comm" 2>/dev/null)" || continue
+        ticks="$(sed 's/.*) //' "$t/stat" | awk '{print $12 + $13}')"
+        vcs="$(awk '/^voluntary_ctxt_switches/ {print $2}' "$t/status")"
+        nvcs="$(awk '/^nonvoluntary_ctxt_switches/ {print $2}' "$t/status")"
+        echo "${name%%-[0-9]*} $ticks $vcs $nvcs"
+    done | awk '{c[$1] += $2; v[$1] += $3; n[$1] += $4} END {for (k in c) print k, c[k], v[k], n[k]}' | sort
+}
+
+timeout 60 wrk -t2 -c64 -d5s "http://127.0.0.1:$PORT/" >/dev/null
+snapshot >"$WORK/before"
+timeout $((DURATION + 60)) wrk -t2 -c64 -d"${DURATION}s" "http://127.0.0.1:$PORT/" >"$WORK/wrk"
+snapshot >"$WORK/after"
+
+requests="$(awk '/requests in/ {print $1}' "$WORK/wrk")"
+hz="$(getconf CLK_TCK)"
+echo "$SERVER: $(grep Requests/sec "$WORK/wrk" | tr -s ' ') ($requests requests in ${DURATION}s)"
+printf '  %-24s %10s %12s %14s\n' "threads" "CPU s" "CPU us/req" "switches/req"
+join "$WORK/before" "$WORK/after" | awk -v r="$requests" -v hz="$hz" '{
+    cpu = ($5 - $2) / hz; sw = ($6 - $3) + ($7 - $4)
+    if (cpu > 0.01) { printf "  %-24s %10.2f %12.2f %14.3f\n", $1, cpu, cpu * 1e6 / r, sw / r; total += cpu }
+} END { printf "  %-24s %10.2f %12.2f\n", "all", total, total * 1e6 / r }'
