@@ -207,6 +207,12 @@ public final class FunctionProcessor implements Processor {
         public FunctionConfigException attributeError(String attribute, String message) {
             return AttributeBinder.located(spec.source(), "spec.triggers." + t.name() + ".attributes." + attribute, message);
         }
+
+        @Override
+        public io.micrometer.core.instrument.Counter counter(String name, String description) {
+            return io.micrometer.core.instrument.Counter.builder(name).description(description)
+                    .tags("function", spec.name(), "trigger", t.name(), "kind", t.kind()).register(registry);
+        }
     }
 
     // ---- lifecycle ------------------------------------------------------------------------------

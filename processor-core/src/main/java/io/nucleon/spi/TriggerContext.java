@@ -1,5 +1,6 @@
 package io.nucleon.spi;
 
+import io.micrometer.core.instrument.Counter;
 import io.nucleon.api.FunctionConfigException;
 import java.time.Duration;
 
@@ -37,4 +38,12 @@ public interface TriggerContext {
 
     /** A configuration error about one of this trigger's attributes, with the attribute's full path. */
     FunctionConfigException attributeError(String attribute, String message);
+
+    /**
+     * A counter of the trigger's own, registered with the processor's metrics (so on
+     * {@code /metrics}) and tagged with {@code function}, {@code trigger} and {@code kind}, e.g.
+     * {@code counter("nucleon.cron.skipped", "Ticks skipped because the previous run was still going")}.
+     * Asking twice for the same name gives the same counter.
+     */
+    Counter counter(String name, String description);
 }
