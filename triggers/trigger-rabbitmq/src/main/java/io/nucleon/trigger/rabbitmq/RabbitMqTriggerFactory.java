@@ -1,0 +1,81 @@
+package io.nucleon.trigger.rabbitmq;
+
+import io.nucleon.api.FunctionConfigException;
+import io.nucleon.spi.Trigger;
+import io.nucleon.spi.TriggerContext;
+import io.nucleon.spi.TriggerFactory;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/** Registers the {@code rabbitmq} trigger kind. */
+public class RabbitMqTriggerFactory implements TriggerFactory {
+    /** The kind, as written in {@code spec.triggers.<name>.kind}. */
+    public static final String KIND = "rabbitmq";
+    private static final Set<String> EXCHANGE_TYPES = Set.of("topic", "direct", "fanout", "headers");
+
+    @Override
+    public String kind() {
+        return KIND;
+    }
+
+    @Override
+    public Trigger create(TriggerContext context) {
+        RabbitMqTriggerConfig c = context.attributes(RabbitMqTriggerConfig.class);
+        List<FunctionConfigException.ConfigProblem> problems = new ArrayList<>();
+        String safeUrl = null;
+        try {
+            URI uri = new URI(c.url);
+            if (!"amqp".equals(uri.getScheme()) && !"amqps".equals(uri.getScheme())) {
+                problems.addAll(context.attributeError("url", "must be an amqp:// or amqps:// URI").problems());
+            }
+            safeUrl = withoutCredentials(uri);
+        } catch (URISyntaxException | NullPointerException e) {
+            problems.addAll(context.attributeError("url", "is not a URI (such as amqp://user:password@host:5672/vhost)").problems());
+        }
+        if (!EXCHANGE_TYPES.contains(c.exchangeType)) {
+            problems.addAll(context.attributeError("exchangeType", "must be topic, direct, fanout or headers, got \""
+                    + c.exchangeType + "\"").problems());
+        }
+        if (c.prefetchCount < 1 || c.prefetchCount > 65535) {
+            problems.addAll(context.attributeError("prefetchCount", "must be from 1 to 65535, got " + c.prefetchCount).problems());
+        }
+        if (c.maxRetries < 0 || c.maxRetries > 1000) {
+            problems.addAll(context.attributeError("maxRetries", "must be from 0 to 1000, got " + c.maxRetries).problems());
+        }
+        if (c.retryDelay == null || c.retryDelay.toMillis() < 1) {
+            problems.addAll(context.attributeError("retryDelay", "must be at least 1ms").problems());
+        }
+        if (c.maxRetryDelay == null || c.retryDelay != null && c.maxRetryDelay.compareTo(c.retryDelay) < 0) {
+            problems.addAll(context.attributeError("maxRetryDelay", "must be at least retryDelay").problems());
+        }
+        if (c.publishTimeout == null || c.publishTimeout.toMillis() < 1) {
+            problems.addAll(context.attributeError("publishTimeout", "must be at least 1ms").problems());
+        }
+        if (c.topics == null) {
+            c.topics = List.of();
+        }
+        if (!c.topics.isEmpty() && c.exchangeName.isEmpty()) {
+            problems.addAll(context.attributeError("topics", "binds the queue to an exchange: set exchangeName too").problems());
+        }
+        if (!c.deadLetterExchange.isEmpty() && c.deadLetterRoutingKey.isEmpty() && c.declare) {
+            // a custom dead-letter exchange routes as its owner set it up; the default key is only a guess
+            problems.addAll(context.attributeError("deadLetterRoutingKey", "is required with a deadLetterExchange").problems());
+        }
+        if (!problems.isEmpty()) {
+            throw new FunctionConfigException(problems);
+        }
+        String queue = c.queueName.isEmpty() ? context.functionName() + "." + context.name() : c.queueName;
+        return new RabbitMqTrigger(context.functionName(), context.name(), c, queue, context.numWorkers(), safeUrl);
+    }
+
+    /** The URI without its user and password, for logs and status. */
+    static String withoutCredentials(URI uri) {
+        String host = uri.getHost() == null ? "" : uri.getHost();
+        String port = uri.getPort() < 0 ? "" : ":" + uri.getPort();
+        String path = uri.getRawPath() == null ? "" : uri.getRawPath();
+        return uri.getScheme() + "://" + host + port + path;
+    }
+}
