@@ -1,0 +1,525 @@
+package io.nucleon.trigger.kafka;
+
+import io.micrometer.core.instrument.Counter;
+import io.nucleon.api.Event;
+import io.nucleon.api.Response;
+import io.nucleon.spi.Completion;
+import io.nucleon.spi.Dispatcher;
+import io.nucleon.spi.Outcome;
+import io.nucleon.spi.Trigger;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code kafka} trigger: one consumer in a group, polled by a thread of its own, handing
+ * records to the trigger's workers through a {@link PartitionLane} per assigned partition.
+ *
+ * <pre>
+ *  poll thread: poll ─▶ lane.add ─▶ pump ─dispatch─▶ workers ─outcome─▶ completion (worker thread)
+ *               pause/resume by lane.buffered()            success: lane.finished ─▶ pump the next record
+ *               commitAsync(lowest unfinished) per interval  error/timeout: retry later (backoff) or
+ *               commitSync on revoke and stop                   dead-letter topic (acked send) ─▶ finished
+ * </pre>
+ *
+ * <ul>
+ *   <li>{@code static} mode hands out one record of a partition at a time, so a partition's records
+ *       run in order (retries included); {@code pool} mode hands out several, and commits still
+ *       follow the partition's order.</li>
+ *   <li>An offset is committed only when its record and every earlier one of the partition have
+ *       finished. A record that is not finished (the processor stopped, the partition was revoked
+ *       or lost) is never committed past, so whoever owns the partition next reads it again.</li>
+ *   <li>The poll loop never waits for handlers: a partition with too many records fetched and
+ *       unfinished is paused, and resumed when it has drained; the consumer keeps polling.</li>
+ * </ul>
+ */
+final class KafkaTrigger implements Trigger {
+    static final String STATIC = "static";
+    static final String POOL = "pool";
+    static final String ERROR_HEADER = "x-nucleon-error";
+    static final String ATTEMPTS_HEADER = "x-nucleon-attempts";
+    static final String TOPIC_HEADER = "x-nucleon-original-topic";
+    static final String PARTITION_HEADER = "x-nucleon-original-partition";
+    static final String OFFSET_HEADER = "x-nucleon-original-offset";
+    static final String FAILED_AT_HEADER = "x-nucleon-failed-at";
+
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaTrigger.class);
+    private static final Duration POLL_TIMEOUT = Duration.ofMillis(100);
+    private static final long REJECTED_RETRY_MILLIS = 50;
+
+    private final String functionName;
+    private final String name;
+    private final KafkaTriggerConfig config;
+    private final String group;
+    private final int maxInFlightPerPartition;
+    private final int maxInFlightTotal;
+    private final int maxBuffered;
+    private final Counter retriesCounter;
+    private final Counter deadLettersCounter;
+    private final Map<TopicPartition, PartitionLane> lanes = new ConcurrentHashMap<>();
+    private final Map<String, Integer> partitionCounts = new ConcurrentHashMap<>();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicLong received = new AtomicLong();
+    private final AtomicLong handled = new AtomicLong();
+    private final AtomicLong retried = new AtomicLong();
+    private final AtomicLong deadLettered = new AtomicLong();
+    private KafkaConsumer<byte[], byte[]> consumer;
+    private KafkaProducer<byte[], byte[]> producer;
+    private ScheduledExecutorService timers;
+    private Thread pollThread;
+    private Dispatcher dispatcher;
+    private volatile boolean accepting;
+    private volatile boolean running;
+    private volatile boolean polledOnce;
+    private volatile Throwable pollFailure;
+
+    KafkaTrigger(String functionName, String name, KafkaTriggerConfig config, int numWorkers, Counter retries, Counter deadLetters) {
+        this.functionName = functionName;
+        this.name = name;
+        this.config = config;
+        this.group = config.consumerGroup.isEmpty() ? functionName : config.consumerGroup;
+        boolean pool = POOL.equals(config.workerAllocationMode);
+        this.maxBuffered = config.maxBufferedPerPartition > 0 ? config.maxBufferedPerPartition : 2 * config.maxPollRecords;
+        this.maxInFlightPerPartition = pool ? maxBuffered : 1;
+        // enough to keep every worker busy without filling the pool's queue, which would block the poll thread
+        this.maxInFlightTotal = Math.max(numWorkers * 4, 16);
+        this.retriesCounter = retries;
+        this.deadLettersCounter = deadLetters;
+    }
+
+    @Override
+    public void start(Dispatcher dispatcher) {
+        this.dispatcher = dispatcher;
+        consumer = new KafkaConsumer<>(consumerProperties());
+        producer = new KafkaProducer<>(producerProperties());
+        timers = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "nucleon-kafka-" + name + "-retries");
+            t.setDaemon(true);
+            return t;
+        });
+        Rebalance listener = new Rebalance();
+        if (!config.topicPattern.isEmpty()) {
+            consumer.subscribe(Pattern.compile(config.topicPattern), listener);
+        } else {
+            consumer.subscribe(config.topics, listener);
+        }
+        accepting = true;
+        running = true;
+        pollThread = new Thread(this::pollLoop, "nucleon-kafka-" + name + "-poll");
+        pollThread.setDaemon(true);
+        pollThread.start();
+        LOG.atInfo().addKeyValue("trigger", name).addKeyValue("group", group)
+                .addKeyValue("topics", config.topicPattern.isEmpty() ? config.topics : config.topicPattern)
+                .addKeyValue("mode", config.workerAllocationMode).log("kafka trigger consuming");
+    }
+
+    private Properties consumerProperties() {
+        Properties p = new Properties();
+        p.putAll(config.consumerProperties);
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, String.join(",", config.brokers));
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "nucleon-" + functionName + "-" + name);
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, config.initialOffset);
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(config.maxPollRecords));
+        p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, Long.toString(config.sessionTimeout.toMillis()));
+        p.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, Long.toString(config.heartbeatInterval.toMillis()));
+        p.putIfAbsent(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        return p;
+    }
+
+    private Properties producerProperties() {
+        Properties p = new Properties();
+        p.putAll(config.producerProperties);
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, String.join(",", config.brokers));
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, "nucleon-" + functionName + "-" + name + "-dlq");
+        p.putIfAbsent(ProducerConfig.ACKS_CONFIG, "all");
+        p.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, "10000");
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        return p;
+    }
+
+    // ---- the poll thread ------------------------------------------------------------------------
+
+    private void pollLoop() {
+        long nextCommit = System.nanoTime() + config.commitInterval.toNanos();
+        try {
+            while (running) {
+                ConsumerRecords<byte[], byte[]> records;
+                try {
+                    records = consumer.poll(POLL_TIMEOUT);
+                } catch (WakeupException e) {
+                    continue; // close() woke us to stop
+                }
+                polledOnce = true;
+                for (TopicPartition tp : records.partitions()) {
+                    PartitionLane lane = lanes.get(tp);
+                    if (lane != null) {
+                        List<ConsumerRecord<byte[], byte[]>> rs = records.records(tp);
+                        received.addAndGet(rs.size());
+                        lane.add(rs);
+                    }
+                }
+                pumpAll();
+                adjustPauses();
+                if (System.nanoTime() - nextCommit >= 0) {
+                    commit(false, lanes.values());
+                    nextCommit = System.nanoTime() + config.commitInterval.toNanos();
+                }
+            }
+        } catch (Throwable t) {
+            pollFailure = t;
+            LOG.atError().setCause(t).addKeyValue("trigger", name).log("kafka poll loop failed; the trigger is not ready");
+        } finally {
+            try {
+                commit(true, lanes.values());
+            } catch (RuntimeException e) {
+                LOG.atWarn().addKeyValue("trigger", name).log("final commit failed: " + e);
+            }
+            consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
+        }
+    }
+
+    /** Pauses partitions with too much fetched and unfinished, resumes them once drained; pauses all when stopping. */
+    private void adjustPauses() {
+        List<TopicPartition> pause = new ArrayList<>();
+        List<TopicPartition> resume = new ArrayList<>();
+        for (PartitionLane lane : lanes.values()) {
+            int buffered = lane.buffered();
+            if (!lane.paused() && (!accepting || buffered >= maxBuffered)) {
+                pause.add(lane.partition);
+                lane.paused(true);
+            } else if (lane.paused() && accepting && buffered <= maxBuffered / 2) {
+                resume.add(lane.partition);
+                lane.paused(false);
+            }
+        }
+        if (!pause.isEmpty()) {
+            consumer.pause(pause);
+        }
+        if (!resume.isEmpty()) {
+            consumer.resume(resume);
+        }
+    }
+
+    /** Commits what every given lane can commit. Poll thread only. */
+    private void commit(boolean sync, Collection<PartitionLane> which) {
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        Map<PartitionLane, Long> committing = new HashMap<>();
+        for (PartitionLane lane : which) {
+            long offset = lane.commitOffset();
+            if (offset >= 0) {
+                offsets.put(lane.partition, new OffsetAndMetadata(offset));
+                committing.put(lane, offset);
+            }
+        }
+        if (offsets.isEmpty()) {
+            return;
+        }
+        if (sync) {
+            consumer.commitSync(offsets, Duration.ofSeconds(10));
+            committing.forEach(PartitionLane::committed);
+        } else {
+            consumer.commitAsync(offsets, (done, error) -> {
+                if (error == null) {
+                    committing.forEach(PartitionLane::committed);
+                } else {
+                    LOG.atWarn().addKeyValue("trigger", name).log("offset commit failed (the next one retries): " + error);
+                }
+            });
+        }
+    }
+
+    /** Joins and leaves of partitions; runs on the poll thread, inside poll(). */
+    private final class Rebalance implements ConsumerRebalanceListener {
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            for (TopicPartition tp : partitions) {
+                int total = partitionCounts.computeIfAbsent(tp.topic(), t -> {
+                    var info = consumer.partitionsFor(t);
+                    return info == null ? 0 : info.size();
+                });
+                lanes.put(tp, new PartitionLane(tp, total));
+            }
+            LOG.atInfo().addKeyValue("trigger", name).addKeyValue("partitions", partitions).log("partitions assigned");
+        }
+
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            List<PartitionLane> revoked = new ArrayList<>();
+            for (TopicPartition tp : partitions) {
+                PartitionLane lane = lanes.get(tp);
+                if (lane != null) {
+                    lane.revoke();
+                    revoked.add(lane);
+                }
+            }
+            long deadline = System.nanoTime() + config.revokeTimeout.toNanos();
+            for (PartitionLane lane : revoked) {
+                while (lane.inFlight() > 0 && System.nanoTime() - deadline < 0) {
+                    try {
+                        Thread.sleep(5);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        break;
+                    }
+                }
+            }
+            try {
+                commit(true, revoked);
+            } catch (RuntimeException e) {
+                LOG.atWarn().addKeyValue("trigger", name).log("commit on revoke failed; the new owner re-reads from the last commit: " + e);
+            }
+            for (TopicPartition tp : partitions) {
+                lanes.remove(tp);
+            }
+            if (!partitions.isEmpty()) {
+                LOG.atInfo().addKeyValue("trigger", name).addKeyValue("partitions", partitions).log("partitions revoked");
+            }
+        }
+
+        @Override
+        public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            for (TopicPartition tp : partitions) {
+                PartitionLane lane = lanes.remove(tp);
+                if (lane != null) {
+                    lane.revoke(); // no commit: another member may own it already
+                }
+            }
+            LOG.atWarn().addKeyValue("trigger", name).addKeyValue("partitions", partitions).log("partitions lost");
+        }
+    }
+
+    // ---- handing out records --------------------------------------------------------------------
+
+    private void pumpAll() {
+        for (PartitionLane lane : lanes.values()) {
+            pump(lane);
+        }
+    }
+
+    /** Hands out the lane's next records while the lane and the trigger have room. Any thread. */
+    private void pump(PartitionLane lane) {
+        while (accepting && inFlight.get() < maxInFlightTotal) {
+            ConsumerRecord<byte[], byte[]> r = lane.take(maxInFlightPerPartition);
+            if (r == null) {
+                return;
+            }
+            inFlight.incrementAndGet();
+            dispatch(lane, r, 1);
+        }
+    }
+
+    private void dispatch(PartitionLane lane, ConsumerRecord<byte[], byte[]> record, int attempt) {
+        KafkaEvent event = new KafkaEvent(name, record, lane.totalShards, attempt);
+        dispatcher.dispatch(event, new RecordCompletion(lane, record, attempt));
+    }
+
+    /** What to do with a record once its event has ended. Runs on the thread that ended it. */
+    private final class RecordCompletion implements Completion {
+        private final PartitionLane lane;
+        private final ConsumerRecord<byte[], byte[]> record;
+        private final int attempt;
+
+        RecordCompletion(PartitionLane lane, ConsumerRecord<byte[], byte[]> record, int attempt) {
+            this.lane = lane;
+            this.record = record;
+            this.attempt = attempt;
+        }
+
+        @Override
+        public void complete(Event event, Outcome outcome, Response response, Throwable error) {
+            switch (outcome) {
+                case SUCCESS -> {
+                    handled.incrementAndGet();
+                    finish(lane, record);
+                }
+                case REJECTED -> later(REJECTED_RETRY_MILLIS, () -> dispatch(lane, record, attempt)); // not an attempt
+                case HANDLER_ERROR, TIMEOUT -> {
+                    String reason = outcome == Outcome.TIMEOUT ? "the handler ran past the event timeout" : String.valueOf(error);
+                    if (attempt <= config.maxRetries) {
+                        retried.incrementAndGet();
+                        retriesCounter.increment();
+                        later(retryDelay(attempt).toMillis(), () -> dispatch(lane, record, attempt + 1));
+                    } else {
+                        deadLetter(lane, record, reason, attempt);
+                    }
+                }
+            }
+        }
+
+        /** Runs {@code again} after a delay, unless the trigger stopped or lost the partition meanwhile. */
+        private void later(long delayMillis, Runnable again) {
+            Runnable task = () -> {
+                if (accepting && !lane.isRevoked()) {
+                    again.run();
+                } else {
+                    giveBack(lane);
+                }
+            };
+            try {
+                timers.schedule(task, delayMillis, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                giveBack(lane);
+            }
+        }
+    }
+
+    Duration retryDelay(int attempt) {
+        Duration d = config.retryDelay;
+        for (int i = 1; i < attempt && d.compareTo(config.maxRetryDelay) < 0; i++) {
+            d = d.multipliedBy(2);
+        }
+        return d.compareTo(config.maxRetryDelay) > 0 ? config.maxRetryDelay : d;
+    }
+
+    private void finish(PartitionLane lane, ConsumerRecord<byte[], byte[]> record) {
+        lane.finished(record.offset());
+        inFlight.decrementAndGet();
+        pump(lane);
+        if (inFlight.get() < maxInFlightTotal / 2) {
+            pumpAll(); // other partitions may have waited for room
+        }
+    }
+
+    private void giveBack(PartitionLane lane) {
+        lane.gaveBack();
+        inFlight.decrementAndGet();
+    }
+
+    private void deadLetter(PartitionLane lane, ConsumerRecord<byte[], byte[]> record, String reason, int attempts) {
+        String topic = config.deadLetterTopic.isEmpty() ? record.topic() + ".dlq" : config.deadLetterTopic;
+        RecordHeaders headers = new RecordHeaders(record.headers().toArray());
+        headers.add(ERROR_HEADER, reason.getBytes(StandardCharsets.UTF_8));
+        headers.add(ATTEMPTS_HEADER, Integer.toString(attempts).getBytes(StandardCharsets.UTF_8));
+        headers.add(TOPIC_HEADER, record.topic().getBytes(StandardCharsets.UTF_8));
+        headers.add(PARTITION_HEADER, Integer.toString(record.partition()).getBytes(StandardCharsets.UTF_8));
+        headers.add(OFFSET_HEADER, Long.toString(record.offset()).getBytes(StandardCharsets.UTF_8));
+        headers.add(FAILED_AT_HEADER, Instant.now().toString().getBytes(StandardCharsets.UTF_8));
+        ProducerRecord<byte[], byte[]> dead = new ProducerRecord<>(topic, null, record.timestamp(), record.key(), record.value(), headers);
+        try {
+            producer.send(dead, (metadata, error) -> {
+                if (error == null) {
+                    deadLettered.incrementAndGet();
+                    deadLettersCounter.increment();
+                    LOG.atWarn().addKeyValue("trigger", name).addKeyValue("record", record.topic() + "-" + record.partition() + "@"
+                            + record.offset()).addKeyValue("attempts", attempts).log("record failed; dead-lettered to '" + topic + "'");
+                    finish(lane, record);
+                } else {
+                    retryDeadLetter(lane, record, reason, attempts, topic, error);
+                }
+            });
+        } catch (RuntimeException e) {
+            retryDeadLetter(lane, record, reason, attempts, topic, e);
+        }
+    }
+
+    /** A dead letter that could not be written is tried again; its offset stays uncommitted meanwhile. */
+    private void retryDeadLetter(PartitionLane lane, ConsumerRecord<byte[], byte[]> record, String reason, int attempts, String topic,
+                                 Throwable error) {
+        LOG.atError().addKeyValue("trigger", name).addKeyValue("topic", topic)
+                .log("cannot write a dead letter (" + error + "); trying again in " + config.maxRetryDelay.toMillis() + " ms");
+        try {
+            timers.schedule(() -> {
+                if (running && !lane.isRevoked()) {
+                    deadLetter(lane, record, reason, attempts);
+                } else {
+                    giveBack(lane);
+                }
+            }, config.maxRetryDelay.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            giveBack(lane);
+        }
+    }
+
+    // ---- lifecycle ------------------------------------------------------------------------------
+
+    @Override
+    public boolean isReady() {
+        return accepting && polledOnce && pollFailure == null && pollThread != null && pollThread.isAlive();
+    }
+
+    @Override
+    public void stopAccepting() {
+        accepting = false; // the poll thread pauses every partition and keeps the membership alive
+    }
+
+    @Override
+    public void close() {
+        accepting = false;
+        running = false;
+        if (timers != null) {
+            timers.shutdownNow();
+        }
+        if (pollThread != null) {
+            consumer.wakeup();
+            try {
+                pollThread.join(TimeUnit.SECONDS.toMillis(30));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (producer != null) {
+            producer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    @Override
+    public Map<String, Object> status() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("brokers", config.brokers);
+        m.put("group", group);
+        m.put("topics", config.topicPattern.isEmpty() ? config.topics : config.topicPattern);
+        m.put("mode", config.workerAllocationMode);
+        m.put("assigned", lanes.size());
+        m.put("received", received.get());
+        m.put("handled", handled.get());
+        m.put("retried", retried.get());
+        m.put("deadLettered", deadLettered.get());
+        m.put("inFlight", inFlight.get());
+        Map<String, Object> parts = new LinkedHashMap<>();
+        for (PartitionLane lane : lanes.values()) {
+            parts.put(lane.partition.toString(), Map.of("committed", lane.lastCommitted(), "buffered", lane.buffered(),
+                    "paused", lane.paused()));
+        }
+        m.put("partitions", parts);
+        if (pollFailure != null) {
+            m.put("failure", pollFailure.toString());
+        }
+        return m;
+    }
+}

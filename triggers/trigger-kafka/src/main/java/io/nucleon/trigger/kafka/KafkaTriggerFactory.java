@@ -1,0 +1,82 @@
+package io.nucleon.trigger.kafka;
+
+import io.nucleon.api.FunctionConfigException;
+import io.nucleon.spi.Trigger;
+import io.nucleon.spi.TriggerContext;
+import io.nucleon.spi.TriggerFactory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/** Registers the {@code kafka} trigger kind (also {@code kafka-cluster}, Nuclio's name, through a subclass). */
+public class KafkaTriggerFactory implements TriggerFactory {
+    /** The kind, as written in {@code spec.triggers.<name>.kind}. */
+    public static final String KIND = "kafka";
+
+    @Override
+    public String kind() {
+        return KIND;
+    }
+
+    @Override
+    public Trigger create(TriggerContext context) {
+        KafkaTriggerConfig c = context.attributes(KafkaTriggerConfig.class);
+        List<FunctionConfigException.ConfigProblem> problems = new ArrayList<>();
+        if (c.brokers == null || c.brokers.isEmpty()) {
+            problems.addAll(context.attributeError("brokers", "is required: a list of host:port bootstrap servers").problems());
+        }
+        boolean hasTopics = c.topics != null && !c.topics.isEmpty();
+        boolean hasPattern = c.topicPattern != null && !c.topicPattern.isEmpty();
+        if (hasTopics == hasPattern) {
+            problems.addAll(context.attributeError(hasTopics ? "topicPattern" : "topics",
+                    "give exactly one of topics (a list) and topicPattern (a regular expression)").problems());
+        }
+        if (hasPattern) {
+            try {
+                Pattern.compile(c.topicPattern);
+            } catch (PatternSyntaxException e) {
+                problems.addAll(context.attributeError("topicPattern", "is not a regular expression: " + e.getDescription()).problems());
+            }
+        }
+        if (!"earliest".equals(c.initialOffset) && !"latest".equals(c.initialOffset)) {
+            problems.addAll(context.attributeError("initialOffset", "must be earliest or latest, got \"" + c.initialOffset + "\"").problems());
+        }
+        if (!KafkaTrigger.STATIC.equals(c.workerAllocationMode) && !KafkaTrigger.POOL.equals(c.workerAllocationMode)) {
+            problems.addAll(context.attributeError("workerAllocationMode", "must be static or pool, got \""
+                    + c.workerAllocationMode + "\"").problems());
+        }
+        if (c.maxPollRecords < 1) {
+            problems.addAll(context.attributeError("maxPollRecords", "must be at least 1, got " + c.maxPollRecords).problems());
+        }
+        if (c.maxRetries < 0 || c.maxRetries > 1000) {
+            problems.addAll(context.attributeError("maxRetries", "must be from 0 to 1000, got " + c.maxRetries).problems());
+        }
+        if (c.maxBufferedPerPartition < 0) {
+            problems.addAll(context.attributeError("maxBufferedPerPartition", "must be 0 (automatic) or more").problems());
+        }
+        if (c.retryDelay == null || c.retryDelay.toMillis() < 1) {
+            problems.addAll(context.attributeError("retryDelay", "must be at least 1ms").problems());
+        } else if (c.maxRetryDelay == null || c.maxRetryDelay.compareTo(c.retryDelay) < 0) {
+            problems.addAll(context.attributeError("maxRetryDelay", "must be at least retryDelay").problems());
+        }
+        if (c.commitInterval == null || c.commitInterval.toMillis() < 1) {
+            problems.addAll(context.attributeError("commitInterval", "must be at least 1ms").problems());
+        }
+        if (c.sessionTimeout == null || c.heartbeatInterval == null || c.heartbeatInterval.compareTo(c.sessionTimeout) >= 0) {
+            problems.addAll(context.attributeError("heartbeatInterval", "must be shorter than sessionTimeout").problems());
+        }
+        if (c.revokeTimeout == null || c.revokeTimeout.isNegative()) {
+            problems.addAll(context.attributeError("revokeTimeout", "must not be negative").problems());
+        }
+        if (!problems.isEmpty()) {
+            throw new FunctionConfigException(problems);
+        }
+        if (c.topics == null) {
+            c.topics = List.of();
+        }
+        return new KafkaTrigger(context.functionName(), context.name(), c, context.numWorkers(),
+                context.counter("nucleon.kafka.retries", "Kafka records handed to the handler again after a failure"),
+                context.counter("nucleon.kafka.dead.letters", "Kafka records written to the dead-letter topic"));
+    }
+}
