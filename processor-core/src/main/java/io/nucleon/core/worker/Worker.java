@@ -26,6 +26,8 @@ final class Worker implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(Worker.class);
     private static final VarHandle RUNNING;
     private static final VarHandle COMPLETED;
+    /** The worker running on this thread, if any. */
+    private static final ThreadLocal<Worker> CURRENT = new ThreadLocal<>();
 
     static {
         try {
@@ -59,6 +61,11 @@ final class Worker implements Runnable {
     /** Events this worker completed; written by this worker only (opaque), summed by {@link WorkerPool#inFlight()}. */
     @SuppressWarnings("unused")
     private long completed;
+    /**
+     * Set while this worker's completion has dispatched an event into its own pool without waking
+     * anyone: the worker claims an event as soon as the completion returns. Worker thread only.
+     */
+    private boolean takingNext;
     /** When this worker finished its last event ({@link System#nanoTime()}); written by this worker only. */
     long mark;
     final io.nucleon.core.metrics.EventStats.Recorder durations;
@@ -100,8 +107,23 @@ final class Worker implements Runnable {
         return running != 0;
     }
 
+    /**
+     * Called by {@code pool.dispatch} after publishing: when the calling thread is a worker of that
+     * pool inside a completion (a Kafka partition handing its next record out), the first such event
+     * needs no wake-up, since this worker claims an event right after; later ones do.
+     */
+    static boolean takesNextItself(WorkerPool pool) {
+        Worker w = CURRENT.get();
+        if (w == null || w.pool != pool || w.takingNext || w.abandoned) {
+            return false;
+        }
+        w.takingNext = true;
+        return true;
+    }
+
     @Override
     public void run() {
+        CURRENT.set(this);
         try {
             runtime = pool.runtime.startWorker(context);
         } catch (Throwable t) {
@@ -135,6 +157,7 @@ final class Worker implements Runnable {
                 idleRounds = 0;
                 // Back to back with the previous event, its end time is this one's start: one clock read per event.
                 handle(pool.ring.get(claimed), waited ? System.nanoTime() : mark);
+                takingNext = false;
                 waited = false;
                 if (abandoned) {
                     return;

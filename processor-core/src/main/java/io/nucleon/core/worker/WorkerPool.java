@@ -127,6 +127,9 @@ public final class WorkerPool implements Dispatcher {
     @Override
     public void dispatch(Event event, Completion completion) {
         if (publish(event, completion)) {
+            if (idle != null && Worker.takesNextItself(this)) {
+                return; // dispatched by one of our workers from its completion: it claims an event next anyway
+            }
             wakeSleepers();
         }
     }

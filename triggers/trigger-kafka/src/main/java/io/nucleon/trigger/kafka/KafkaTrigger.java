@@ -103,6 +103,8 @@ final class KafkaTrigger implements Trigger {
     private volatile boolean running;
     private volatile boolean polledOnce;
     private volatile Throwable pollFailure;
+    /** A worker drained a paused partition and woke the poll thread to resume it (one wake-up at a time). */
+    private final java.util.concurrent.atomic.AtomicBoolean resumeWanted = new java.util.concurrent.atomic.AtomicBoolean();
 
     KafkaTrigger(String functionName, String name, KafkaTriggerConfig config, int numWorkers, Counter retries, Counter deadLetters) {
         this.functionName = functionName;
@@ -183,8 +185,9 @@ final class KafkaTrigger implements Trigger {
                 try {
                     records = consumer.poll(POLL_TIMEOUT);
                 } catch (WakeupException e) {
-                    continue; // close() woke us to stop
+                    records = ConsumerRecords.empty(); // close() to stop, or a worker to resume a drained partition
                 }
+                resumeWanted.set(false);
                 polledOnce = true;
                 for (TopicPartition tp : records.partitions()) {
                     PartitionLane lane = lanes.get(tp);
@@ -251,7 +254,11 @@ final class KafkaTrigger implements Trigger {
             return;
         }
         if (sync) {
-            consumer.commitSync(offsets, Duration.ofSeconds(10));
+            try {
+                consumer.commitSync(offsets, Duration.ofSeconds(10));
+            } catch (WakeupException e) {
+                consumer.commitSync(offsets, Duration.ofSeconds(10)); // a resume wake-up landed here: the flag is spent
+            }
             committing.forEach(PartitionLane::committed);
         } else {
             consumer.commitAsync(offsets, (done, error) -> {
@@ -270,7 +277,12 @@ final class KafkaTrigger implements Trigger {
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
             for (TopicPartition tp : partitions) {
                 int total = partitionCounts.computeIfAbsent(tp.topic(), t -> {
-                    var info = consumer.partitionsFor(t);
+                    List<org.apache.kafka.common.PartitionInfo> info;
+                    try {
+                        info = consumer.partitionsFor(t);
+                    } catch (WakeupException e) {
+                        info = consumer.partitionsFor(t);
+                    }
                     return info == null ? 0 : info.size();
                 });
                 lanes.put(tp, new PartitionLane(tp, total));
@@ -410,6 +422,9 @@ final class KafkaTrigger implements Trigger {
     private void finish(PartitionLane lane, ConsumerRecord<byte[], byte[]> record) {
         lane.finished(record.offset());
         inFlight.decrementAndGet();
+        if (lane.paused() && accepting && lane.buffered() <= maxBuffered / 2 && resumeWanted.compareAndSet(false, true)) {
+            consumer.wakeup(); // resume it now rather than after the poll times out
+        }
         pump(lane);
         if (inFlight.get() < maxInFlightTotal / 2) {
             pumpAll(); // other partitions may have waited for room

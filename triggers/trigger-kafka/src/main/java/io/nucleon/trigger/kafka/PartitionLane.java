@@ -27,7 +27,7 @@ final class PartitionLane {
     private long nextOffset = -1;
     private int inFlight;
     private boolean revoked;
-    private boolean paused;
+    private volatile boolean paused;
     private long committed = -1;
 
     PartitionLane(TopicPartition partition, int totalShards) {
@@ -103,7 +103,7 @@ final class PartitionLane {
         return committed;
     }
 
-    /** Whether the poll thread has paused fetching for this partition. Poll thread only. */
+    /** Whether the poll thread has paused fetching for this partition. Written by the poll thread only. */
     boolean paused() {
         return paused;
     }

@@ -1,0 +1,148 @@
+package io.nucleon.benchmarks.kafka;
+
+import io.nucleon.api.Processor;
+import io.nucleon.trigger.kafka.KafkaTestBroker;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * Records per second through the {@code kafka} trigger (empty handler, {@code static} mode, commits
+ * of finished offsets) against a raw {@code KafkaConsumer} poll loop (commitAsync after each poll)
+ * reading the same topic, on Kafka's own broker started in-process (KRaft), in one run.
+ *
+ * <p>For each partition count, a topic is filled with {@code records} 64-byte records; then, in
+ * alternating rounds, a fresh consumer group reads all of it, timed from the consumer's creation to
+ * the last record handled (the raw loop: counted). Medians of {@code rounds} rounds, after a warm-up
+ * round of each.
+ *
+ * <pre>java -cp benchmarks/target/benchmarks.jar io.nucleon.benchmarks.kafka.KafkaThroughput [records] [rounds] [partitions...]</pre>
+ * Defaults: 200000 records, 3 rounds, partitions 1 and 8; the trigger runs one worker per partition.
+ */
+public final class KafkaThroughput {
+    private KafkaThroughput() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int records = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
+        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+        List<Integer> partitionCounts = new ArrayList<>();
+        for (int i = 2; i < args.length; i++) {
+            partitionCounts.add(Integer.parseInt(args[i]));
+        }
+        if (partitionCounts.isEmpty()) {
+            partitionCounts = List.of(1, 8);
+        }
+        List<String> lines = new ArrayList<>();
+        try (KafkaTestBroker broker = KafkaTestBroker.start()) {
+            for (int partitions : partitionCounts) {
+                String topic = "bench-" + partitions + "-" + UUID.randomUUID();
+                broker.createTopic(topic, partitions);
+                fill(broker.bootstrapServers(), topic, partitions, records);
+                raw(broker.bootstrapServers(), topic, records);                   // warm-up
+                nucleon(broker.bootstrapServers(), topic, records, partitions);   // warm-up
+                List<Double> raw = new ArrayList<>();
+                List<Double> nucleon = new ArrayList<>();
+                for (int round = 1; round <= rounds; round++) {
+                    raw.add(raw(broker.bootstrapServers(), topic, records));
+                    nucleon.add(nucleon(broker.bootstrapServers(), topic, records, partitions));
+                    System.out.printf("partitions %d, round %d: raw %,.0f rec/s, nucleon %,.0f rec/s%n", partitions, round,
+                            raw.get(round - 1), nucleon.get(round - 1));
+                }
+                double r = median(raw);
+                double n = median(nucleon);
+                lines.add(String.format("partitions %d: raw KafkaConsumer %,10.0f rec/s   nucleon kafka trigger %,10.0f rec/s"
+                        + "   nucleon / raw = %.2f", partitions, r, n, n / r));
+            }
+        }
+        System.out.printf("%n%d records of 64 bytes, %d rounds (medians):%n", records, rounds);
+        lines.forEach(System.out::println);
+    }
+
+    private static void fill(String bootstrap, String topic, int partitions, int records) throws Exception {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "10");
+        p.put(ProducerConfig.BATCH_SIZE_CONFIG, "262144");
+        byte[] value = new byte[64];
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
+            for (int i = 0; i < records; i++) {
+                producer.send(new ProducerRecord<>(topic, i % partitions, null, value));
+            }
+            producer.flush();
+        }
+    }
+
+    private static double raw(String bootstrap, String topic, int records) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, "raw-" + UUID.randomUUID());
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "500");
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        long start = System.nanoTime();
+        long seen = 0;
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p)) {
+            c.subscribe(List.of(topic));
+            while (seen < records) {
+                ConsumerRecords<byte[], byte[]> batch = c.poll(Duration.ofMillis(100));
+                seen += batch.count();
+                if (!batch.isEmpty()) {
+                    c.commitAsync();
+                }
+                if (System.nanoTime() - start > TimeUnit.MINUTES.toNanos(5)) {
+                    throw new IllegalStateException("raw consumer stalled at " + seen);
+                }
+            }
+            return records / ((System.nanoTime() - start) / 1e9);
+        }
+    }
+
+    private static double nucleon(String bootstrap, String topic, int records, int partitions) throws Exception {
+        AtomicLong handled = new AtomicLong();
+        long start = System.nanoTime();
+        Processor p = Processor.builder().name("kafka-throughput").withoutControlServer()
+                .handler((ctx, e) -> {
+                    handled.incrementAndGet();
+                    return null;
+                })
+                .trigger("bench", "kafka", t -> t.numWorkers(partitions).attribute("brokers", List.of(bootstrap))
+                        .attribute("topics", List.of(topic)).attribute("consumerGroup", "nucleon-" + UUID.randomUUID()))
+                .build().start();
+        try {
+            while (handled.get() < records) {
+                if (System.nanoTime() - start > TimeUnit.MINUTES.toNanos(5)) {
+                    throw new IllegalStateException("nucleon stalled at " + handled.get());
+                }
+                Thread.sleep(2);
+            }
+            return records / ((System.nanoTime() - start) / 1e9);
+        } finally {
+            p.stop(Duration.ofSeconds(10));
+        }
+    }
+
+    private static double median(List<Double> xs) {
+        List<Double> s = new ArrayList<>(xs);
+        Collections.sort(s);
+        int n = s.size();
+        return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
+    }
+}
