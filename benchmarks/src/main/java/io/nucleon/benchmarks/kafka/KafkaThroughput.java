@@ -30,14 +30,18 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * round of each.
  *
  * <pre>java -cp benchmarks/target/benchmarks.jar io.nucleon.benchmarks.kafka.KafkaThroughput [records] [rounds] [partitions...]</pre>
- * Defaults: 200000 records, 3 rounds, partitions 1 and 8; the trigger runs one worker per partition.
+ * Defaults: 1000000 records, 3 rounds, partitions 1 and 8; the trigger runs {@code -Dworkers=N} workers
+ * (default: one per available processor).
  */
 public final class KafkaThroughput {
+    /** The trigger's workers: {@code -Dworkers=N}, by default one per available processor. */
+    private static final int WORKERS = Integer.getInteger("workers", Runtime.getRuntime().availableProcessors());
+
     private KafkaThroughput() {
     }
 
     public static void main(String[] args) throws Exception {
-        int records = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
+        int records = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         List<Integer> partitionCounts = new ArrayList<>();
         for (int i = 2; i < args.length; i++) {
@@ -68,7 +72,8 @@ public final class KafkaThroughput {
                         + "   nucleon / raw = %.2f", partitions, r, n, n / r));
             }
         }
-        System.out.printf("%n%d records of 64 bytes, %d rounds (medians):%n", records, rounds);
+        System.out.printf("%n%d records of 64 bytes, %d rounds (medians), trigger with %d workers, static mode:%n", records, rounds,
+                WORKERS);
         lines.forEach(System.out::println);
     }
 
@@ -123,7 +128,7 @@ public final class KafkaThroughput {
                     handled.incrementAndGet();
                     return null;
                 })
-                .trigger("bench", "kafka", t -> t.numWorkers(partitions).attribute("brokers", List.of(bootstrap))
+                .trigger("bench", "kafka", t -> t.numWorkers(WORKERS).attribute("brokers", List.of(bootstrap))
                         .attribute("topics", List.of(topic)).attribute("consumerGroup", "nucleon-" + UUID.randomUUID()))
                 .build().start();
         try {
