@@ -81,4 +81,16 @@ public final class Durations {
         }
         return ms + "ms";
     }
+
+    /**
+     * The delay before retry number {@code attempt} (1 for the first retry): {@code first}, doubled
+     * for each further retry, never more than {@code max}. Shared by the triggers that retry.
+     */
+    public static Duration backoff(Duration first, Duration max, int attempt) {
+        Duration d = first;
+        for (int i = 1; i < attempt && d.compareTo(max) < 0; i++) {
+            d = d.multipliedBy(2);
+        }
+        return d.compareTo(max) > 0 ? max : d;
+    }
 }

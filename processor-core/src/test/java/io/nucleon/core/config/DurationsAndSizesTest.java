@@ -37,4 +37,15 @@ class DurationsAndSizesTest {
         assertThrows(IllegalArgumentException.class, () -> ByteSize.parse("lots"));
         assertThrows(IllegalArgumentException.class, () -> ByteSize.parse("4PB"));
     }
+
+    @Test
+    void backoffDoublesPerRetryUpToTheCap() {
+        java.time.Duration first = java.time.Duration.ofMillis(100);
+        java.time.Duration max = java.time.Duration.ofMillis(500);
+        assertEquals(java.time.Duration.ofMillis(100), io.nucleon.spi.Durations.backoff(first, max, 1));
+        assertEquals(java.time.Duration.ofMillis(200), io.nucleon.spi.Durations.backoff(first, max, 2));
+        assertEquals(java.time.Duration.ofMillis(400), io.nucleon.spi.Durations.backoff(first, max, 3));
+        assertEquals(max, io.nucleon.spi.Durations.backoff(first, max, 4));
+        assertEquals(max, io.nucleon.spi.Durations.backoff(first, max, 1000));
+    }
 }

@@ -412,11 +412,7 @@ final class KafkaTrigger implements Trigger {
     }
 
     Duration retryDelay(int attempt) {
-        Duration d = config.retryDelay;
-        for (int i = 1; i < attempt && d.compareTo(config.maxRetryDelay) < 0; i++) {
-            d = d.multipliedBy(2);
-        }
-        return d.compareTo(config.maxRetryDelay) > 0 ? config.maxRetryDelay : d;
+        return io.nucleon.spi.Durations.backoff(config.retryDelay, config.maxRetryDelay, attempt);
     }
 
     private void finish(PartitionLane lane, ConsumerRecord<byte[], byte[]> record) {

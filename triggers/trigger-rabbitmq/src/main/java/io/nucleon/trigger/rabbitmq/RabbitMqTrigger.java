@@ -323,13 +323,8 @@ final class RabbitMqTrigger implements Trigger {
         }
     }
 
-    /** The delay before retry number {@code attempt} (1-based): retryDelay doubled per attempt, capped. */
     Duration retryDelay(int attempt) {
-        Duration d = config.retryDelay;
-        for (int i = 1; i < attempt && d.compareTo(config.maxRetryDelay) < 0; i++) {
-            d = d.multipliedBy(2);
-        }
-        return d.compareTo(config.maxRetryDelay) > 0 ? config.maxRetryDelay : d;
+        return io.nucleon.spi.Durations.backoff(config.retryDelay, config.maxRetryDelay, attempt);
     }
 
     private void publishConfirmed(String exchange, String routingKey, AMQP.BasicProperties props, byte[] body) throws Exception {
