@@ -234,13 +234,13 @@ class KafkaTriggerTest {
 
     @Test
     void aSecondProcessorJoiningAndLeavingTheGroupLosesNoRecord() throws Exception {
-        int total = 30_000;
+        int total = 16_000;
         broker.createTopic(topic, 8);
         produce(topic, 8, total);
         Map<String, String> handledBy = new ConcurrentHashMap<>();
         Handler slowish = (ctx, e) -> {
             handledBy.putIfAbsent(e.id(), ctx.functionName() + ":" + Thread.currentThread().getName());
-            Thread.sleep(0, 200_000);
+            Thread.sleep(2); // about 2 000 records/s over 4 workers: the stream outlasts the joins and leaves
             return null;
         };
         Consumer<Processor.TriggerBuilder> attrs = t -> t.attribute("topics", List.of(topic)).attribute("consumerGroup", "rebalance-test")
@@ -248,10 +248,10 @@ class KafkaTriggerTest {
         Processor first = start("first", slowish, 4, attrs);
         Processor second = null;
         try {
-            await("a first share handled", 60, () -> handledBy.size() > 3000);
+            await("a first share handled", 60, () -> handledBy.size() > 1000);
             second = start("second", slowish, 4, attrs);
             await("the second processor takes part", 60, () -> handledBy.values().stream().anyMatch(v -> v.startsWith("second")));
-            await("more handled while both run", 60, () -> handledBy.size() > 15_000);
+            await("more handled while both run", 60, () -> handledBy.size() > 8000);
             second.stop();
             second = null;
             await("every record handled", 120, () -> handledBy.size() == total);
