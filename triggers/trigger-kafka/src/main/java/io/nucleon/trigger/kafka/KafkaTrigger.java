@@ -347,29 +347,29 @@ final class KafkaTrigger implements Trigger {
     /** Hands out the lane's next records while the lane and the trigger have room. Any thread. */
     private void pump(PartitionLane lane) {
         while (accepting && inFlight.get() < maxInFlightTotal) {
-            ConsumerRecord<byte[], byte[]> r = lane.take(maxInFlightPerPartition);
-            if (r == null) {
+            PartitionLane.Taken t = lane.take(maxInFlightPerPartition);
+            if (t == null) {
                 return;
             }
             inFlight.incrementAndGet();
-            dispatch(lane, r, 1);
+            dispatch(lane, t, 1);
         }
     }
 
-    private void dispatch(PartitionLane lane, ConsumerRecord<byte[], byte[]> record, int attempt) {
-        KafkaEvent event = new KafkaEvent(name, record, lane.totalShards, attempt);
-        dispatcher.dispatch(event, new RecordCompletion(lane, record, attempt));
+    private void dispatch(PartitionLane lane, PartitionLane.Taken taken, int attempt) {
+        KafkaEvent event = new KafkaEvent(name, taken.record(), lane.totalShards, attempt);
+        dispatcher.dispatch(event, new RecordCompletion(lane, taken, attempt));
     }
 
     /** What to do with a record once its event has ended. Runs on the thread that ended it. */
     private final class RecordCompletion implements Completion {
         private final PartitionLane lane;
-        private final ConsumerRecord<byte[], byte[]> record;
+        private final PartitionLane.Taken taken;
         private final int attempt;
 
-        RecordCompletion(PartitionLane lane, ConsumerRecord<byte[], byte[]> record, int attempt) {
+        RecordCompletion(PartitionLane lane, PartitionLane.Taken taken, int attempt) {
             this.lane = lane;
-            this.record = record;
+            this.taken = taken;
             this.attempt = attempt;
         }
 
@@ -378,17 +378,17 @@ final class KafkaTrigger implements Trigger {
             switch (outcome) {
                 case SUCCESS -> {
                     handled.incrementAndGet();
-                    finish(lane, record);
+                    finish(lane, taken);
                 }
-                case REJECTED -> later(REJECTED_RETRY_MILLIS, () -> dispatch(lane, record, attempt)); // not an attempt
+                case REJECTED -> later(REJECTED_RETRY_MILLIS, () -> dispatch(lane, taken, attempt)); // not an attempt
                 case HANDLER_ERROR, TIMEOUT -> {
                     String reason = outcome == Outcome.TIMEOUT ? "the handler ran past the event timeout" : String.valueOf(error);
                     if (attempt <= config.maxRetries) {
                         retried.incrementAndGet();
                         retriesCounter.increment();
-                        later(retryDelay(attempt).toMillis(), () -> dispatch(lane, record, attempt + 1));
+                        later(retryDelay(attempt).toMillis(), () -> dispatch(lane, taken, attempt + 1));
                     } else {
-                        deadLetter(lane, record, reason, attempt);
+                        deadLetter(lane, taken, reason, attempt);
                     }
                 }
             }
@@ -415,8 +415,8 @@ final class KafkaTrigger implements Trigger {
         return io.nucleon.spi.Durations.backoff(config.retryDelay, config.maxRetryDelay, attempt);
     }
 
-    private void finish(PartitionLane lane, ConsumerRecord<byte[], byte[]> record) {
-        lane.finished(record.offset());
+    private void finish(PartitionLane lane, PartitionLane.Taken taken) {
+        lane.finished(taken.position());
         inFlight.decrementAndGet();
         if (lane.paused() && accepting && lane.buffered() <= maxBuffered / 2 && resumeWanted.compareAndSet(false, true)) {
             consumer.wakeup(); // resume it now rather than after the poll times out
@@ -432,7 +432,8 @@ final class KafkaTrigger implements Trigger {
         inFlight.decrementAndGet();
     }
 
-    private void deadLetter(PartitionLane lane, ConsumerRecord<byte[], byte[]> record, String reason, int attempts) {
+    private void deadLetter(PartitionLane lane, PartitionLane.Taken taken, String reason, int attempts) {
+        ConsumerRecord<byte[], byte[]> record = taken.record();
         String topic = config.deadLetterTopic.isEmpty() ? record.topic() + ".dlq" : config.deadLetterTopic;
         RecordHeaders headers = new RecordHeaders(record.headers().toArray());
         headers.add(ERROR_HEADER, reason.getBytes(StandardCharsets.UTF_8));
@@ -449,25 +450,25 @@ final class KafkaTrigger implements Trigger {
                     deadLettersCounter.increment();
                     LOG.atWarn().addKeyValue("trigger", name).addKeyValue("record", record.topic() + "-" + record.partition() + "@"
                             + record.offset()).addKeyValue("attempts", attempts).log("record failed; dead-lettered to '" + topic + "'");
-                    finish(lane, record);
+                    finish(lane, taken);
                 } else {
-                    retryDeadLetter(lane, record, reason, attempts, topic, error);
+                    retryDeadLetter(lane, taken, reason, attempts, topic, error);
                 }
             });
         } catch (RuntimeException e) {
-            retryDeadLetter(lane, record, reason, attempts, topic, e);
+            retryDeadLetter(lane, taken, reason, attempts, topic, e);
         }
     }
 
     /** A dead letter that could not be written is tried again; its offset stays uncommitted meanwhile. */
-    private void retryDeadLetter(PartitionLane lane, ConsumerRecord<byte[], byte[]> record, String reason, int attempts, String topic,
+    private void retryDeadLetter(PartitionLane lane, PartitionLane.Taken taken, String reason, int attempts, String topic,
                                  Throwable error) {
         LOG.atError().addKeyValue("trigger", name).addKeyValue("topic", topic)
                 .log("cannot write a dead letter (" + error + "); trying again in " + config.maxRetryDelay.toMillis() + " ms");
         try {
             timers.schedule(() -> {
                 if (running && !lane.isRevoked()) {
-                    deadLetter(lane, record, reason, attempts);
+                    deadLetter(lane, taken, reason, attempts);
                 } else {
                     giveBack(lane);
                 }
