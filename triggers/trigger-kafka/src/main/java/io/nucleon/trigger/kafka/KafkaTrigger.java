@@ -90,6 +90,8 @@ final class KafkaTrigger implements Trigger {
     private final Map<TopicPartition, PartitionLane> lanes = new ConcurrentHashMap<>();
     private final Map<String, Integer> partitionCounts = new ConcurrentHashMap<>();
     private final AtomicInteger inFlight = new AtomicInteger();
+    /** A lane had records to hand out but the trigger's in-flight limit was reached. */
+    private volatile boolean starved;
     private final AtomicLong received = new AtomicLong();
     private final AtomicLong handled = new AtomicLong();
     private final AtomicLong retried = new AtomicLong();
@@ -346,7 +348,13 @@ final class KafkaTrigger implements Trigger {
 
     /** Hands out the lane's next records while the lane and the trigger have room. Any thread. */
     private void pump(PartitionLane lane) {
-        while (accepting && inFlight.get() < maxInFlightTotal) {
+        while (accepting) {
+            if (inFlight.get() >= maxInFlightTotal) {
+                if (lane.hasPending()) {
+                    starved = true; // the next finish hands out records of every lane again
+                }
+                return;
+            }
             PartitionLane.Taken t = lane.take(maxInFlightPerPartition);
             if (t == null) {
                 return;
@@ -422,8 +430,9 @@ final class KafkaTrigger implements Trigger {
             consumer.wakeup(); // resume it now rather than after the poll times out
         }
         pump(lane);
-        if (inFlight.get() < maxInFlightTotal / 2) {
-            pumpAll(); // other partitions may have waited for room
+        if (starved) {
+            starved = false;
+            pumpAll(); // other partitions waited for room
         }
     }
 
