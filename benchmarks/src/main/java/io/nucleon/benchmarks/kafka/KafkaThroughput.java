@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -31,11 +30,13 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *
  * <pre>java -cp benchmarks/target/benchmarks.jar io.nucleon.benchmarks.kafka.KafkaThroughput [records] [rounds] [partitions...]</pre>
  * Defaults: 1000000 records, 3 rounds, partitions 1 and 8; the trigger runs {@code -Dworkers=N} workers
- * (default: one per available processor).
+ * (default: one per available processor) and both sides poll {@code -DmaxPollRecords=N} records at a time (default 500).
  */
 public final class KafkaThroughput {
     /** The trigger's workers: {@code -Dworkers=N}, by default one per available processor. */
     private static final int WORKERS = Integer.getInteger("workers", Runtime.getRuntime().availableProcessors());
+    /** Records per poll for both sides: {@code -DmaxPollRecords=N}, Kafka's default 500. */
+    private static final int MAX_POLL_RECORDS = Integer.getInteger("maxPollRecords", 500);
 
     private KafkaThroughput() {
     }
@@ -99,7 +100,7 @@ public final class KafkaThroughput {
         p.put(ConsumerConfig.GROUP_ID_CONFIG, "raw-" + UUID.randomUUID());
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "500");
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(MAX_POLL_RECORDS));
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         long start = System.nanoTime();
@@ -121,20 +122,21 @@ public final class KafkaThroughput {
     }
 
     private static double nucleon(String bootstrap, String topic, int records, int partitions) throws Exception {
-        AtomicLong handled = new AtomicLong();
+        java.util.concurrent.atomic.LongAdder handled = new java.util.concurrent.atomic.LongAdder(); // no line shared by the workers
         long start = System.nanoTime();
         Processor p = Processor.builder().name("kafka-throughput").withoutControlServer()
                 .handler((ctx, e) -> {
-                    handled.incrementAndGet();
+                    handled.increment();
                     return null;
                 })
                 .trigger("bench", "kafka", t -> t.numWorkers(WORKERS).attribute("brokers", List.of(bootstrap))
-                        .attribute("topics", List.of(topic)).attribute("consumerGroup", "nucleon-" + UUID.randomUUID()))
+                        .attribute("topics", List.of(topic)).attribute("consumerGroup", "nucleon-" + UUID.randomUUID())
+                        .attribute("maxPollRecords", MAX_POLL_RECORDS))
                 .build().start();
         try {
-            while (handled.get() < records) {
+            while (handled.sum() < records) {
                 if (System.nanoTime() - start > TimeUnit.MINUTES.toNanos(5)) {
-                    throw new IllegalStateException("nucleon stalled at " + handled.get());
+                    throw new IllegalStateException("nucleon stalled at " + handled.sum());
                 }
                 Thread.sleep(2);
             }

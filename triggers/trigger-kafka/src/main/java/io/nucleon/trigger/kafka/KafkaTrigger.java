@@ -89,11 +89,17 @@ final class KafkaTrigger implements Trigger {
     private final Counter deadLettersCounter;
     private final Map<TopicPartition, PartitionLane> lanes = new ConcurrentHashMap<>();
     private final Map<String, Integer> partitionCounts = new ConcurrentHashMap<>();
+    /**
+     * Records handed out and not finished, across partitions; kept in {@code pool} mode only, where
+     * it caps what is handed out (in {@code static} mode each partition has at most one out, and a
+     * counter shared by all workers would cost every record a cache-line transfer).
+     */
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final boolean capped;
     /** A lane had records to hand out but the trigger's in-flight limit was reached. */
     private volatile boolean starved;
     private final AtomicLong received = new AtomicLong();
-    private final AtomicLong handled = new AtomicLong();
+    private final java.util.concurrent.atomic.LongAdder handled = new java.util.concurrent.atomic.LongAdder();
     private final AtomicLong retried = new AtomicLong();
     private final AtomicLong deadLettered = new AtomicLong();
     private KafkaConsumer<byte[], byte[]> consumer;
@@ -116,6 +122,7 @@ final class KafkaTrigger implements Trigger {
         boolean pool = POOL.equals(config.workerAllocationMode);
         this.maxBuffered = config.maxBufferedPerPartition > 0 ? config.maxBufferedPerPartition : 2 * config.maxPollRecords;
         this.maxInFlightPerPartition = pool ? maxBuffered : 1;
+        this.capped = pool;
         // enough to keep every worker busy without filling the pool's queue, which would block the poll thread
         this.maxInFlightTotal = Math.max(numWorkers * 4, 16);
         this.retriesCounter = retries;
@@ -349,7 +356,7 @@ final class KafkaTrigger implements Trigger {
     /** Hands out the lane's next records while the lane and the trigger have room. Any thread. */
     private void pump(PartitionLane lane) {
         while (accepting) {
-            if (inFlight.get() >= maxInFlightTotal) {
+            if (capped && inFlight.get() >= maxInFlightTotal) {
                 if (lane.hasPending()) {
                     starved = true; // the next finish hands out records of every lane again
                 }
@@ -359,7 +366,9 @@ final class KafkaTrigger implements Trigger {
             if (t == null) {
                 return;
             }
-            inFlight.incrementAndGet();
+            if (capped) {
+                inFlight.incrementAndGet();
+            }
             dispatch(lane, t, 1);
         }
     }
@@ -385,7 +394,7 @@ final class KafkaTrigger implements Trigger {
         public void complete(Event event, Outcome outcome, Response response, Throwable error) {
             switch (outcome) {
                 case SUCCESS -> {
-                    handled.incrementAndGet();
+                    handled.increment();
                     finish(lane, taken);
                 }
                 case REJECTED -> later(REJECTED_RETRY_MILLIS, () -> dispatch(lane, taken, attempt)); // not an attempt
@@ -425,7 +434,9 @@ final class KafkaTrigger implements Trigger {
 
     private void finish(PartitionLane lane, PartitionLane.Taken taken) {
         lane.finished(taken.position());
-        inFlight.decrementAndGet();
+        if (capped) {
+            inFlight.decrementAndGet();
+        }
         if (lane.paused() && accepting && lane.buffered() <= maxBuffered / 2 && resumeWanted.compareAndSet(false, true)) {
             consumer.wakeup(); // resume it now rather than after the poll times out
         }
@@ -438,7 +449,9 @@ final class KafkaTrigger implements Trigger {
 
     private void giveBack(PartitionLane lane) {
         lane.gaveBack();
-        inFlight.decrementAndGet();
+        if (capped) {
+            inFlight.decrementAndGet();
+        }
     }
 
     private void deadLetter(PartitionLane lane, PartitionLane.Taken taken, String reason, int attempts) {
@@ -528,10 +541,10 @@ final class KafkaTrigger implements Trigger {
         m.put("mode", config.workerAllocationMode);
         m.put("assigned", lanes.size());
         m.put("received", received.get());
-        m.put("handled", handled.get());
+        m.put("handled", handled.sum());
         m.put("retried", retried.get());
         m.put("deadLettered", deadLettered.get());
-        m.put("inFlight", inFlight.get());
+        m.put("inFlight", capped ? inFlight.get() : lanes.values().stream().mapToInt(PartitionLane::inFlight).sum());
         Map<String, Object> parts = new LinkedHashMap<>();
         for (PartitionLane lane : lanes.values()) {
             parts.put(lane.partition.toString(), Map.of("committed", lane.lastCommitted(), "buffered", lane.buffered(),
