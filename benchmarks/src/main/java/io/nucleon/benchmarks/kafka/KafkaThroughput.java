@@ -37,6 +37,8 @@ public final class KafkaThroughput {
     private static final int WORKERS = Integer.getInteger("workers", Runtime.getRuntime().availableProcessors());
     /** Records per poll for both sides: {@code -DmaxPollRecords=N}, Kafka's default 500. */
     private static final int MAX_POLL_RECORDS = Integer.getInteger("maxPollRecords", 500);
+    /** The trigger's maxBufferedPerPartition: {@code -DmaxBuffered=N}, default 0 (twice maxPollRecords). */
+    private static final int MAX_BUFFERED = Integer.getInteger("maxBuffered", 0);
 
     private KafkaThroughput() {
     }
@@ -131,7 +133,7 @@ public final class KafkaThroughput {
                 })
                 .trigger("bench", "kafka", t -> t.numWorkers(WORKERS).attribute("brokers", List.of(bootstrap))
                         .attribute("topics", List.of(topic)).attribute("consumerGroup", "nucleon-" + UUID.randomUUID())
-                        .attribute("maxPollRecords", MAX_POLL_RECORDS))
+                        .attribute("maxPollRecords", MAX_POLL_RECORDS).attribute("maxBufferedPerPartition", MAX_BUFFERED))
                 .build().start();
         try {
             while (handled.sum() < records) {

@@ -31,7 +31,7 @@ public final class KafkaTriggerConfig {
     public Duration heartbeatInterval = Duration.ofSeconds(3);
     /** How often finished offsets are committed (asynchronously); they are also committed on revoke and stop. */
     public Duration commitInterval = Duration.ofSeconds(1);
-    /** Records a partition may have fetched and unfinished before it is paused; 0: twice {@code maxPollRecords}. */
+    /** Records a partition may have fetched and unfinished before it is paused; 0: 20 times {@code maxPollRecords}. */
     public int maxBufferedPerPartition = 0;
     /** Attempts after the first before a failing record goes to the dead-letter topic. */
     public int maxRetries = 3;

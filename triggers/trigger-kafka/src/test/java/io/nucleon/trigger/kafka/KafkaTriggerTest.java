@@ -216,7 +216,8 @@ class KafkaTriggerTest {
             handled.add(e.id());
             running.decrementAndGet();
             return null;
-        }, 8, t -> t.attribute("topics", List.of(topic)).attribute("workerAllocationMode", "pool"));
+        }, 8, t -> t.attribute("topics", List.of(topic)).attribute("workerAllocationMode", "pool")
+                .attribute("maxBufferedPerPartition", 200)); // small: the partitions pause and resume all along
         try {
             await("every record handled", 60, () -> handled.size() == total);
             assertTrue(maxRunning.get() > 2, "records of the two partitions ran in parallel: " + maxRunning.get());
