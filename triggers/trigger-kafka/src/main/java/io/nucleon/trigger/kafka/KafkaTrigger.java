@@ -120,7 +120,7 @@ final class KafkaTrigger implements Trigger {
         this.config = config;
         this.group = config.consumerGroup.isEmpty() ? functionName : config.consumerGroup;
         boolean pool = POOL.equals(config.workerAllocationMode);
-        // Pausing is not free (a resumed partition is fetched again): with a small buffer, several busy
+        // Pausing is not free (a resume appears to cost a fresh fetch): with a small buffer, several busy
         // partitions pause and resume all the time (8 partitions ran at 0.36 of a raw consumer with
         // 1 000, 0.90 with 10 000; benchmarks/README.md)
         this.maxBuffered = config.maxBufferedPerPartition > 0 ? config.maxBufferedPerPartition : 20 * config.maxPollRecords;
