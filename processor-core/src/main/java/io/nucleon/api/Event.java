@@ -84,11 +84,15 @@ public interface Event {
     /** The path, e.g. the HTTP request path without the query string. */
     String path();
 
-    /** The full URL or request target as received. */
-    String url();
+    /** The full URL or request target as received; {@code null} for events that have none (messages, ticks). */
+    default String url() {
+        return null;
+    }
 
-    /** The method, e.g. the HTTP method. */
-    String method();
+    /** The method, e.g. the HTTP method; {@code null} for events that have none (messages, ticks). */
+    default String method() {
+        return null;
+    }
 
     /** The shard (e.g. Kafka partition) the event came from; 0 when not sharded. */
     default int shardId() {

@@ -79,11 +79,6 @@ final class TimerEvent implements Event {
     }
 
     @Override
-    public String url() {
-        return null;
-    }
-
-    @Override
     public String method() {
         return null;
     }

@@ -104,16 +104,6 @@ final class KafkaEvent implements Event {
     }
 
     @Override
-    public String url() {
-        return null;
-    }
-
-    @Override
-    public String method() {
-        return null;
-    }
-
-    @Override
     public int shardId() {
         return record.partition();
     }

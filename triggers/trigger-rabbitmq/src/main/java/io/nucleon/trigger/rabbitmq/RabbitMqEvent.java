@@ -131,16 +131,6 @@ final class RabbitMqEvent implements Event {
     }
 
     @Override
-    public String url() {
-        return null;
-    }
-
-    @Override
-    public String method() {
-        return null;
-    }
-
-    @Override
     public String topic() {
         return envelope.getRoutingKey();
     }
