@@ -77,9 +77,4 @@ final class TimerEvent implements Event {
     public String path() {
         return template.path;
     }
-
-    @Override
-    public String method() {
-        return null;
-    }
 }
