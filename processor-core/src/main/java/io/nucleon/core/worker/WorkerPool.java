@@ -93,7 +93,7 @@ public final class WorkerPool implements Dispatcher {
         // The work sequence must come FIRST: producers read the gating sequences in array order, and
         // a worker lowers its own sequence before it advances the work sequence, so reading the work
         // sequence first is what makes the (non-atomic) minimum safe. A later worker (a replacement)
-        // is appended after it. ProcessorTest's concurrent-dispatch test catches a wrong order.
+        // is appended after it. ProcessorTest.aSmallRingWrappedThousandsOfTimesLosesAndRepeatsNoEvent catches a wrong order.
         Sequence[] gating = new Sequence[workers.length + 1];
         gating[0] = workSequence;
         for (int i = 0; i < workers.length; i++) {
