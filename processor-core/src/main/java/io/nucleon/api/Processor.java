@@ -127,6 +127,14 @@ public interface Processor extends AutoCloseable {
             return this;
         }
 
+        /** Sets one of {@code spec.runtimeAttributes} (e.g. {@code transport} of the python runtime). */
+        public Builder runtimeAttribute(String name, Object value) {
+            codeUsed = true;
+            ObjectNode ra = spec.has("runtimeAttributes") ? (ObjectNode) spec.get("runtimeAttributes") : spec.putObject("runtimeAttributes");
+            ra.set(name, JsonSupport.MAPPER.valueToTree(value));
+            return this;
+        }
+
         /** Adds to {@code spec.env}. */
         public Builder env(String name, String value) {
             codeUsed = true;

@@ -92,7 +92,7 @@ public final class FunctionProcessor implements Processor {
             rt = new JavaRuntime(() -> handler);
         } else {
             try {
-                rt = runtimeFactory(spec.runtime()).create(new RuntimeContext(spec.name(), spec.handler(), spec.env()));
+                rt = runtimeFactory(spec.runtime()).create(new RuntimeSettings());
             } catch (FunctionConfigException e) {
                 problems.addAll(locate(e));
             }
@@ -212,6 +212,56 @@ public final class FunctionProcessor implements Processor {
         public io.micrometer.core.instrument.Counter counter(String name, String description) {
             return io.micrometer.core.instrument.Counter.builder(name).description(description)
                     .tags("function", spec.name(), "trigger", t.name(), "kind", t.kind()).register(registry);
+        }
+    }
+
+    /** The {@link RuntimeContext} of this function. */
+    private final class RuntimeSettings implements RuntimeContext {
+        private static final String PATH = "spec.runtimeAttributes";
+
+        @Override
+        public String functionName() {
+            return spec.name();
+        }
+
+        @Override
+        public String handler() {
+            return spec.handler();
+        }
+
+        @Override
+        public Map<String, String> env() {
+            return spec.env();
+        }
+
+        @Override
+        public Duration eventTimeout() {
+            return spec.eventTimeout();
+        }
+
+        @Override
+        public java.nio.file.Path baseDirectory() {
+            String file = spec.source().file();
+            if (file == null) {
+                return null;
+            }
+            java.nio.file.Path p = java.nio.file.Path.of(file).toAbsolutePath();
+            return java.nio.file.Files.isRegularFile(p) ? p.getParent() : null;
+        }
+
+        @Override
+        public <T> T attributes(Class<T> type) {
+            return AttributeBinder.bind(spec.runtimeAttributes(), type, PATH, spec.source());
+        }
+
+        @Override
+        public FunctionConfigException attributeError(String attribute, String message) {
+            return AttributeBinder.located(spec.source(), PATH + "." + attribute, message);
+        }
+
+        @Override
+        public io.micrometer.core.instrument.MeterRegistry meterRegistry() {
+            return registry;
         }
     }
 
@@ -408,6 +458,12 @@ public final class FunctionProcessor implements Processor {
             list.add(t);
         }
         m.put("triggers", list);
+        if (runtime != null) {
+            Map<String, Object> rs = runtime.status();
+            if (!rs.isEmpty()) {
+                m.put("runtimeStatus", rs);
+            }
+        }
         return m;
     }
 

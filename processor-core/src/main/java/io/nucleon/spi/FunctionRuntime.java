@@ -13,6 +13,11 @@ public interface FunctionRuntime extends AutoCloseable {
      */
     WorkerRuntime startWorker(Context context) throws Exception;
 
+    /** What {@code /status} shows about the runtime (processes, restarts …); empty by default. */
+    default java.util.Map<String, Object> status() {
+        return java.util.Map.of();
+    }
+
     /** Releases what the runtime holds once every worker is closed. */
     @Override
     default void close() {

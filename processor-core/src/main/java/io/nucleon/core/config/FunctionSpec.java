@@ -1,5 +1,6 @@
 package io.nucleon.core.config;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
 import java.util.Map;
 
@@ -13,6 +14,7 @@ import java.util.Map;
  * @param eventTimeout {@code spec.eventTimeout}
  * @param drainTimeout {@code spec.drainTimeout}: how long a stop waits for in-flight events
  * @param triggers     {@code spec.triggers}, in order
+ * @param runtimeAttributes {@code spec.runtimeAttributes}: settings of the runtime kind, never {@code null}
  * @param source       where it was read from, to place later errors (attribute checks) at a line
  */
 public record FunctionSpec(
@@ -23,6 +25,7 @@ public record FunctionSpec(
         Duration eventTimeout,
         Duration drainTimeout,
         Map<String, TriggerSpec> triggers,
+        ObjectNode runtimeAttributes,
         SpecSource source) {
 
     /** Default of {@code spec.eventTimeout}. */

@@ -50,7 +50,7 @@ public final class FunctionSpecReader {
 
     private static final Set<String> TOP_FIELDS = Set.of("apiVersion", "kind", "metadata", "spec");
     private static final Set<String> METADATA_FIELDS = Set.of("name", "namespace", "labels", "annotations");
-    private static final Set<String> SPEC_FIELDS = Set.of("runtime", "handler", "description", "env", "eventTimeout",
+    private static final Set<String> SPEC_FIELDS = Set.of("runtime", "runtimeAttributes", "handler", "description", "env", "eventTimeout",
             "drainTimeout", "triggers");
     private static final Set<String> TRIGGER_FIELDS = Set.of("kind", "numWorkers", "workerAvailabilityTimeoutMilliseconds",
             "workerQueueSize", "waitStrategy", "attributes", "disabled");
@@ -132,6 +132,7 @@ public final class FunctionSpecReader {
         Duration eventTimeout = FunctionSpec.DEFAULT_EVENT_TIMEOUT;
         Duration drainTimeout = FunctionSpec.DEFAULT_DRAIN_TIMEOUT;
         Map<String, TriggerSpec> triggers = Map.of();
+        ObjectNode runtimeAttributes = JsonNodeFactory.instance.objectNode();
         if (spec != null) {
             checkFields(spec, "spec", SPEC_FIELDS);
             String r = string(spec, "runtime", "spec.runtime", false);
@@ -145,11 +146,15 @@ public final class FunctionSpecReader {
             eventTimeout = duration(spec, "eventTimeout", "spec.eventTimeout", eventTimeout, Duration.ofMillis(1));
             drainTimeout = duration(spec, "drainTimeout", "spec.drainTimeout", drainTimeout, Duration.ZERO);
             triggers = triggers(spec.get("triggers"));
+            JsonNode ra = object(spec, "runtimeAttributes", "spec.runtimeAttributes", false);
+            if (ra instanceof ObjectNode o) {
+                runtimeAttributes = o;
+            }
         }
         if (!problems.isEmpty()) {
             throw failure();
         }
-        return new FunctionSpec(name, runtime, handler, env, eventTimeout, drainTimeout, triggers, source);
+        return new FunctionSpec(name, runtime, handler, env, eventTimeout, drainTimeout, triggers, runtimeAttributes, source);
     }
 
     private Map<String, String> env(JsonNode node) {

@@ -14,6 +14,10 @@ import java.lang.reflect.Modifier;
  * instance.
  */
 public final class JavaRuntimeFactory implements RuntimeFactory {
+    /** The java runtime takes no {@code spec.runtimeAttributes}. */
+    static final class NoAttributes {
+    }
+
     /** The runtime kind, as written in {@code spec.runtime}. */
     public static final String KIND = "java";
 
@@ -24,6 +28,7 @@ public final class JavaRuntimeFactory implements RuntimeFactory {
 
     @Override
     public FunctionRuntime create(RuntimeContext context) {
+        context.attributes(NoAttributes.class); // the java runtime has none: any given is reported
         String name = context.handler();
         if (name == null || name.isBlank()) {
             throw new FunctionConfigException("spec.handler",

@@ -287,7 +287,10 @@ public final class WorkerPool implements Dispatcher {
         LOG.atError().setCause(error).addKeyValue("errorId", errorId).addKeyValue("function", settings.functionName())
                 .addKeyValue("trigger", settings.triggerName()).addKeyValue("eventId", event.id())
                 .log("handler failed: " + error);
-        finish(event, completion, Outcome.HANDLER_ERROR, Responses.handlerError(errorId), error, start, by);
+        Response response = error instanceof io.nucleon.spi.RuntimeFailure f
+                ? Responses.error(f.status(), "runtime failure", errorId, f.getMessage())
+                : Responses.handlerError(errorId);
+        finish(event, completion, Outcome.HANDLER_ERROR, response, error, start, by);
     }
 
     void completeTimedOut(Event event, Completion completion, long start, Worker abandoned) {

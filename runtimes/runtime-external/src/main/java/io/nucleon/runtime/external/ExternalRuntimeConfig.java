@@ -1,0 +1,43 @@
+package io.nucleon.runtime.external;
+
+import io.nucleon.spi.ByteSize;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code spec.runtimeAttributes} of the {@code python} and {@code nodejs} runtimes. Every field is
+ * documented in {@code docs/configuration.md}.
+ */
+public final class ExternalRuntimeConfig {
+    /** The interpreter: a path, or a name looked up on {@code PATH}; default {@code python3} / {@code node}. */
+    public String interpreter = "";
+    /** Arguments put before the wrapper script (e.g. {@code -X dev}). */
+    public List<String> interpreterArgs = new ArrayList<>();
+    /**
+     * The function's code: a directory (relative to the function.yaml's directory), or
+     * {@code classpath:<dir>} for code packed in the jar; default: the function.yaml's directory, or
+     * {@code classpath:function} for a packaged function.
+     */
+    public String codeDir = "";
+    /** {@code shm} or {@code uds}; default {@code shm} where the runtime supports it and the directory is writable. */
+    public String transport = "";
+    /** The data bytes of each shared-memory ring (one each way); a power of two from 64 KiB to 1 GiB. */
+    public ByteSize ringSize = ByteSize.ofBytes(1L << 20);
+    /** Where shared-memory files go. */
+    public String shmDirectory = "/dev/shm";
+    /** Where the private directory with the sockets and unpacked files goes; default {@code java.io.tmpdir}. */
+    public String runDirectory = "";
+    /** The largest frame either side may send (an event or a response with its body). */
+    public ByteSize maxFrameSize = ByteSize.ofBytes(64L << 20);
+    /** How long a wrapper may take from start to its handshake (loading the handler, init hook). */
+    public Duration startTimeout = Duration.ofSeconds(30);
+    /** On stop, how long a wrapper may take to exit after the STOP message before it is signalled. */
+    public Duration stopTimeout = Duration.ofSeconds(5);
+    /** The first delay before restarting a wrapper that keeps dying; doubles up to {@link #maxRestartDelay}. */
+    public Duration restartDelay = Duration.ofMillis(100);
+    /** The longest delay between restarts of a wrapper that keeps dying. */
+    public Duration maxRestartDelay = Duration.ofSeconds(30);
+    /** How long the shared-memory consumer spins before it sleeps on the socket. */
+    public Duration spinTime = Duration.ofNanos(20_000);
+}

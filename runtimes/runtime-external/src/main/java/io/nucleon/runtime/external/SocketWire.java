@@ -1,0 +1,130 @@
+package io.nucleon.runtime.external;
+
+import io.nucleon.runtime.external.Protocol.Message;
+import io.nucleon.runtime.external.Protocol.ProtocolException;
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.SocketChannel;
+
+/**
+ * Frames over a Unix domain socket. Reads are buffered (a small response arrives in one read call);
+ * a frame that fits the output buffer is written in one call, a larger one by a gathering write.
+ */
+final class SocketWire implements Wire {
+    private static final int OUT_CAPACITY = 64 << 10;
+    private static final int IN_INITIAL = 64 << 10;
+
+    private final SocketChannel channel;
+    private final int maxFrame;
+    private final ByteBuffer out = ByteBuffer.allocateDirect(OUT_CAPACITY).order(ByteOrder.LITTLE_ENDIAN);
+    private final ByteBuffer header = ByteBuffer.allocateDirect(32).order(ByteOrder.LITTLE_ENDIAN);
+    /** Bytes read and not yet handed out, between position and limit (read mode). */
+    private ByteBuffer in = ByteBuffer.allocate(IN_INITIAL).order(ByteOrder.LITTLE_ENDIAN).limit(0);
+
+    SocketWire(SocketChannel channel, int maxFrame) {
+        this.channel = channel;
+        this.maxFrame = maxFrame;
+    }
+
+    @Override
+    public String transport() {
+        return "uds";
+    }
+
+    @Override
+    public void sendEvent(long seq, byte[] meta, int metaLength, byte[] body) throws IOException {
+        long length = 1L + Protocol.SEQ_META_BYTES + metaLength + body.length;
+        int total = (int) (Protocol.LENGTH_BYTES + length);
+        if (total <= OUT_CAPACITY) {
+            out.clear();
+            out.putInt((int) length).put(Protocol.EVENT).putLong(seq).putInt(metaLength).put(meta, 0, metaLength).put(body);
+            out.flip();
+            writeFully(out);
+        } else {
+            header.clear();
+            header.putInt((int) length).put(Protocol.EVENT).putLong(seq).putInt(metaLength).flip();
+            ByteBuffer[] parts = {header, ByteBuffer.wrap(meta, 0, metaLength), ByteBuffer.wrap(body)};
+            long left = total;
+            while (left > 0) {
+                left -= channel.write(parts);
+            }
+        }
+    }
+
+    @Override
+    public void sendStop() throws IOException {
+        sendEmpty(Protocol.STOP);
+    }
+
+    /** Sends a frame with no payload (STOP, DOORBELL). */
+    void sendEmpty(byte type) throws IOException {
+        header.clear();
+        header.putInt(1).put(type).flip();
+        writeFully(header);
+    }
+
+    /** Writes a frame whose type and payload are {@code frame}'s remaining bytes (the shm transport's large frames). */
+    void sendRaw(ByteBuffer lengthAndFrame) throws IOException {
+        writeFully(lengthAndFrame);
+    }
+
+    private void writeFully(ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) {
+            channel.write(b);
+        }
+    }
+
+    @Override
+    public Message receive() throws IOException, ProtocolException {
+        return Protocol.decode(nextFrame());
+    }
+
+    /**
+     * The next frame's type and payload, as a buffer valid until the next call.
+     */
+    ByteBuffer nextFrame() throws IOException, ProtocolException {
+        fill(Protocol.LENGTH_BYTES);
+        int length = Protocol.checkLength(in.getInt() & 0xffffffffL, maxFrame);
+        fill(length);
+        ByteBuffer frame = in.slice().limit(length);
+        in.position(in.position() + length);
+        return frame;
+    }
+
+    /** Makes at least {@code n} bytes available in {@code in}, reading as many as the socket has. */
+    private void fill(int n) throws IOException {
+        if (in.remaining() >= n) {
+            return;
+        }
+        if (in.capacity() < n) {
+            ByteBuffer bigger = ByteBuffer.allocate(Math.max(n, in.capacity() * 2)).order(ByteOrder.LITTLE_ENDIAN);
+            bigger.put(in);
+            in = bigger;
+        } else if (in.capacity() > IN_INITIAL && n <= IN_INITIAL && in.remaining() <= IN_INITIAL) {
+            ByteBuffer smaller = ByteBuffer.allocate(IN_INITIAL).order(ByteOrder.LITTLE_ENDIAN); // give back a large frame's buffer
+            smaller.put(in);
+            in = smaller;
+        } else {
+            in.compact();
+        }
+        // write mode now
+        while (in.position() < n) {
+            if (channel.read(in) < 0) {
+                in.flip();
+                throw new EOFException("the wrapper closed its connection");
+            }
+        }
+        in.flip();
+    }
+
+    @Override
+    public void close() {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // closing
+        }
+    }
+}
