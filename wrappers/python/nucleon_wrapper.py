@@ -9,6 +9,7 @@ One self-contained file, standard library only, Python 3.9+.
 """
 
 import asyncio
+import atexit
 import datetime
 import importlib
 import inspect
@@ -82,6 +83,18 @@ def _die(status, message):
         except Exception:
             pass
     os._exit(status)
+
+
+def _stop():
+    """STOP: exit 0 now. atexit handlers run (user code may flush things there), but we do not
+    wait for the user's non-daemon threads as sys.exit() would."""
+    run_exitfuncs = getattr(atexit, "_run_exitfuncs", None)
+    if run_exitfuncs is not None:
+        try:
+            run_exitfuncs()
+        except BaseException:
+            pass
+    _die(0, None)
 
 
 # --------------------------------------------------------------------------------------------
@@ -661,9 +674,6 @@ class Wrapper:
 
     def connect(self):
         env = self.env
-        proto = env.get("NUCLEON_PROTOCOL", str(PROTOCOL))
-        if proto.split(".")[0] != str(PROTOCOL):
-            _die(1, "the processor speaks protocol %s, this wrapper speaks %d" % (proto, PROTOCOL))
         path = env.get("NUCLEON_SOCKET")
         if not path:
             _die(1, "NUCLEON_SOCKET is not set")
@@ -674,6 +684,10 @@ class Wrapper:
             _die(1, "cannot connect to NUCLEON_SOCKET %s: %s" % (path, e))
         transport = env.get("NUCLEON_TRANSPORT", "uds")
         self.chan = UdsChannel(sock, self.max_frame)
+        proto = env.get("NUCLEON_PROTOCOL", str(PROTOCOL))
+        if proto.split(".")[0] != str(PROTOCOL):
+            self.init_failed("the processor speaks protocol %s, this wrapper speaks %d"
+                             % (proto, PROTOCOL))
         if transport == "shm":
             try:
                 self.chan = ShmChannel(sock, self.max_frame, env.get("NUCLEON_SHM_FILE", ""))
@@ -842,7 +856,7 @@ class Wrapper:
                     continue
                 send(parts, total)
             elif ftype == T_STOP:
-                _die(0, None)
+                _stop()
             elif ftype == T_DOORBELL or 0x40 <= ftype <= 0x7F:
                 release()  # a stray doorbell, or an ignorable frame type
             else:
