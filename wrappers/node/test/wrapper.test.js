@@ -3,7 +3,7 @@
 // protocol (docs/protocol.md) over a Unix domain socket and runs the real wrapper as a child.
 //
 //   cd wrappers/node && node --test test/
-//   NUCLEON_BENCH=1 node --test test/      # also runs the 100-byte echo benchmark
+//   (the 100-byte echo benchmark against the real processor: benchmarks/README.md, WrapperRoundTrip)
 
 const test = require('node:test')
 const assert = require('node:assert/strict')
@@ -705,54 +705,5 @@ test('the processor going away: W exits', async () => {
     assert.match(p.stderr, /closed the socket/)
   } finally {
     await p.close()
-  }
-})
-
-// ------------------------------------------------------------------------------------------------
-// benchmark (NUCLEON_BENCH=1): 100-byte echo, one event at a time, through the mini-P
-
-test('benchmark: 100 B echo events/s and latency', { skip: !process.env.NUCLEON_BENCH }, async (t) => {
-  for (const handler of ['echo:handler', 'cbecho:handler']) {
-    await withP(handler, async p => {
-      const body = crypto.randomBytes(100)
-      const meta = {
-        id: '3f1c2a9e-0000-4000-8000-000000000001',
-        triggerKind: 'http',
-        triggerName: 'web',
-        triggerClass: 'sync',
-        method: 'POST',
-        path: '/echo',
-        url: '/echo',
-        contentType: 'application/octet-stream',
-        headers: { Host: '127.0.0.1:8080', 'User-Agent': 'bench', 'Content-Type': 'application/octet-stream', 'Content-Length': '100' },
-        timestamp: Date.now()
-      }
-      // one pre-encoded frame, only the seq patched, so the mini-P's own cost is small
-      const f = eventFrame(1, meta, body)
-      const run = async (n, lat) => {
-        for (let i = 0; i < n; i++) {
-          const seq = ++p.seq
-          f.writeBigUInt64LE(BigInt(seq), 5)
-          const t0 = process.hrtime.bigint()
-          p.write(f)
-          const r = await p.next()
-          if (lat) lat[i] = Number(process.hrtime.bigint() - t0)
-          if (r.type !== T.RESPONSE) throw new Error('unexpected frame ' + r.type)
-        }
-      }
-      await run(5000)
-      const n = Number(process.env.NUCLEON_BENCH_EVENTS || 50000)
-      const lat = new Float64Array(n)
-      const cpu0 = cpuTicks(p.child.pid)
-      const t0 = process.hrtime.bigint()
-      await run(n, lat)
-      const secs = Number(process.hrtime.bigint() - t0) / 1e9
-      const cpuUs = (cpuTicks(p.child.pid) - cpu0) * 1e6 / clockTicks() / n
-      lat.sort()
-      const q = x => (lat[Math.min(n - 1, Math.floor(n * x))] / 1000).toFixed(1)
-      const line = `${handler}: ${n} events in ${secs.toFixed(2)} s = ${Math.round(n / secs)} events/s; latency p50 ${q(0.5)} µs, p99 ${q(0.99)} µs, p99.9 ${q(0.999)} µs; wrapper CPU ${cpuUs.toFixed(1)} µs/event`
-      t.diagnostic(line)
-      console.log(line)
-    })
   }
 })
