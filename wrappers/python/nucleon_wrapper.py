@@ -448,14 +448,27 @@ _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 
 
 class Event:
-    """One event. The body is bytes; everything else is read lazily from the EVENT meta."""
+    """One event. The body is bytes; everything else comes from the EVENT meta, which is decoded
+    only when the handler first reads a field other than the body (an echo never pays for it)."""
 
-    __slots__ = ("body", "_m", "_seq")
+    __slots__ = ("body", "_raw", "_md", "_seq")
 
     def __init__(self, body, meta, seq=0):
         self.body = body
-        self._m = meta
+        if isinstance(meta, dict):
+            self._raw, self._md = None, meta
+        else:
+            self._raw, self._md = meta, None  # raw meta bytes, decoded on first use
         self._seq = seq
+
+    @property
+    def _m(self):
+        m = self._md
+        if m is None:
+            raw = self._raw
+            m = self._md = _decode_meta(raw) if raw is not None and len(raw) > 2 else {}
+            self._raw = None
+        return m
 
     def _map(self, key):
         v = self._m.get(key)
@@ -824,7 +837,6 @@ class Wrapper:
         is_async = self.is_async
         run = self.loop.run_until_complete
         unpack_event = _EVENT_HDR.unpack_from
-        decode_meta = _decode_meta
         isawaitable = inspect.isawaitable
         while True:
             ftype, payload = recv()
@@ -832,13 +844,15 @@ class Wrapper:
                 seq, ml = unpack_event(payload, 0)
                 if 12 + ml > len(payload):
                     raise ProtocolError("EVENT metaLength %d exceeds the frame" % ml)
-                meta = decode_meta(payload[12:12 + ml]) if ml > 2 else {}
+                meta = bytes(payload[12:12 + ml]) if ml > 2 else None
                 body = bytes(payload[12 + ml:])
                 release()
                 try:
                     r = handler(context, Event(body, meta, seq))
                     if is_async or (r is not None and type(r) not in _PLAIN and isawaitable(r)):
                         r = run(r)
+                except ProtocolError:
+                    raise  # a malformed meta, found when the handler read it: P's fault, not the handler's
                 except Exception as e:
                     self.send_exception(seq, e)
                     continue

@@ -522,9 +522,10 @@ class WrapperTest(unittest.TestCase):
         self.assertEqual(p.stop(), 0)
 
     def test_malformed_meta(self):
+        # The meta is decoded when the handler first reads a field (this one reads event.path).
         for meta in (b'{"path": ', b'[1]', b'\xff\xfe{}'):
             with self.subTest(meta=meta):
-                p = self.ready(ECHO)
+                p = self.ready(HANDLERS)
                 p.event(b"", meta)
                 self.assertEqual(p.proc.wait(10), 2)
                 time.sleep(0.1)

@@ -39,7 +39,8 @@ public final class WrapperRoundTrip {
         }
     }
 
-    record Result(double eventsPerSecond, long p50Nanos, long p99Nanos) {
+    /** Throughput, latency, and the CPU each side spent per event (µs): the wrapper process and the worker thread. */
+    record Result(double eventsPerSecond, long p50Nanos, long p99Nanos, double wrapperCpuMicros, double workerCpuMicros) {
     }
 
     public static void main(String[] args) throws Exception {
@@ -59,20 +60,24 @@ public final class WrapperRoundTrip {
             for (Setup s : setups) {
                 Result r = run(s, code, events);
                 results.computeIfAbsent(s, k -> new ArrayList<>()).add(r);
-                System.out.printf("round %d  %-16s %,10.0f events/s  p50 %6.1f us  p99 %7.1f us%n", round + 1, s.label(),
-                        r.eventsPerSecond, r.p50Nanos / 1e3, r.p99Nanos / 1e3);
+                System.out.printf("round %d  %-16s %,10.0f events/s  p50 %6.1f us  p99 %7.1f us  cpu/event wrapper %5.1f us"
+                        + " worker %5.1f us%n", round + 1, s.label(), r.eventsPerSecond, r.p50Nanos / 1e3, r.p99Nanos / 1e3,
+                        r.wrapperCpuMicros, r.workerCpuMicros);
             }
         }
         System.out.printf("%n%d events per worker per round, %d rounds, medians; 100-byte echo, handler returns the body%n",
                 events, rounds);
-        System.out.printf("%-16s %12s %10s %10s%n", "setup", "events/s", "p50 us", "p99 us");
+        System.out.printf("%-16s %12s %10s %10s %14s %14s%n", "setup", "events/s", "p50 us", "p99 us", "wrapper cpu us",
+                "worker cpu us");
         Map<Setup, Double> median = new HashMap<>();
         for (Map.Entry<Setup, List<Result>> e : results.entrySet()) {
             double eps = median(e.getValue().stream().mapToDouble(Result::eventsPerSecond).toArray());
             median.put(e.getKey(), eps);
-            System.out.printf("%-16s %,12.0f %10.1f %10.1f%n", e.getKey().label(), eps,
+            System.out.printf("%-16s %,12.0f %10.1f %10.1f %14.1f %14.1f%n", e.getKey().label(), eps,
                     median(e.getValue().stream().mapToDouble(r -> r.p50Nanos / 1e3).toArray()),
-                    median(e.getValue().stream().mapToDouble(r -> r.p99Nanos / 1e3).toArray()));
+                    median(e.getValue().stream().mapToDouble(r -> r.p99Nanos / 1e3).toArray()),
+                    median(e.getValue().stream().mapToDouble(Result::wrapperCpuMicros).toArray()),
+                    median(e.getValue().stream().mapToDouble(Result::workerCpuMicros).toArray()));
         }
         for (int w : new int[]{1, 2}) {
             System.out.printf("python shm / uds, %d worker%s: %.2f%n", w, w == 1 ? "" : "s",
@@ -101,6 +106,9 @@ public final class WrapperRoundTrip {
             int warmup = Math.min(20_000, events / 5);
             long[][] latencies = new long[s.workers][];
             long[] elapsed = new long[s.workers];
+            long[] wrapperTicks = new long[s.workers];
+            long[] workerCpu = new long[s.workers];
+            java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
             CyclicBarrier ready = new CyclicBarrier(s.workers);
             List<Thread> threads = new ArrayList<>();
             Throwable[] failure = new Throwable[1];
@@ -115,7 +123,10 @@ public final class WrapperRoundTrip {
                             check(worker.invoke(ctx, event));
                         }
                         long[] lat = new long[events];
+                        long pid = ((ExternalWorker) worker).pid();
                         ready.await();
+                        long ticks = cpuTicks(pid);
+                        long cpu = mx.getCurrentThreadCpuTime();
                         long start = System.nanoTime();
                         long prev = start;
                         for (int i = 0; i < events; i++) {
@@ -125,6 +136,8 @@ public final class WrapperRoundTrip {
                             prev = now;
                         }
                         elapsed[id] = prev - start;
+                        workerCpu[id] = mx.getCurrentThreadCpuTime() - cpu;
+                        wrapperTicks[id] = cpuTicks(pid) - ticks;
                         latencies[id] = lat;
                         worker.close(ctx);
                     } catch (Throwable e) {
@@ -142,10 +155,19 @@ public final class WrapperRoundTrip {
             }
             long[] all = Arrays.stream(latencies).flatMapToLong(Arrays::stream).sorted().toArray();
             long wall = Arrays.stream(elapsed).max().orElseThrow();
-            return new Result((double) events * s.workers / (wall / 1e9), all[all.length / 2], all[(int) (all.length * 0.99)]);
+            double n = (double) events * s.workers;
+            return new Result(n / (wall / 1e9), all[all.length / 2], all[(int) (all.length * 0.99)],
+                    Arrays.stream(wrapperTicks).sum() * 10_000.0 / n, Arrays.stream(workerCpu).sum() / 1e3 / n);
         } finally {
             rt.close();
         }
+    }
+
+    /** utime + stime of a process in clock ticks (1/100 s). */
+    static long cpuTicks(long pid) throws java.io.IOException {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(f[11]) + Long.parseLong(f[12]);
     }
 
     static void check(Object result) {

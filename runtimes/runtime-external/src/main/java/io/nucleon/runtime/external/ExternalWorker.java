@@ -35,6 +35,12 @@ final class ExternalWorker implements WorkerRuntime {
         rt.logStarted(ctx, wrapper, false);
     }
 
+    /** The running wrapper's pid, or -1. */
+    long pid() {
+        WrapperProcess w = wrapper;
+        return w == null ? -1 : w.pid;
+    }
+
     boolean running() {
         WrapperProcess w = wrapper;
         return w != null && w.alive();
