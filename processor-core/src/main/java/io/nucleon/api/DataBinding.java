@@ -15,6 +15,18 @@ public interface DataBinding extends AutoCloseable {
     /** The kind of binding, e.g. {@code kafka}. */
     String kind();
 
+    /**
+     * Opens the binding's connections. Called once at processor start, before any worker starts (so
+     * handler init hooks can use it); a failure fails the start.
+     */
+    default void open() throws Exception {
+    }
+
+    /** What {@code /status} shows about the binding (connections, counts …); empty by default. */
+    default java.util.Map<String, Object> status() {
+        return java.util.Map.of();
+    }
+
     /** Whether the binding can be used now; part of the processor's readiness. */
     default boolean isReady() {
         return true;

@@ -89,6 +89,7 @@ public interface Processor extends AutoCloseable {
         private Handler handler;
         private boolean codeUsed;
         private ControlOptions control = ControlOptions.DEFAULT;
+        private final java.util.List<DataBinding> bindings = new java.util.ArrayList<>();
 
         private Builder() {
         }
@@ -132,6 +133,28 @@ public interface Processor extends AutoCloseable {
             codeUsed = true;
             ObjectNode ra = spec.has("runtimeAttributes") ? (ObjectNode) spec.get("runtimeAttributes") : spec.putObject("runtimeAttributes");
             ra.set(name, JsonSupport.MAPPER.valueToTree(value));
+            return this;
+        }
+
+        /**
+         * Adds a data binding ({@code spec.dataBindings.<name>}) of a kind found on the classpath, e.g.
+         * {@code dataBinding("out", "kafka", Map.of("brokers", List.of("127.0.0.1:9092")))}.
+         */
+        public Builder dataBinding(String name, String kind, java.util.Map<String, ?> attributes) {
+            codeUsed = true;
+            ObjectNode all = spec.has("dataBindings") ? (ObjectNode) spec.get("dataBindings") : spec.putObject("dataBindings");
+            ObjectNode b = all.putObject(name);
+            b.put("kind", kind);
+            b.set("attributes", JsonSupport.MAPPER.valueToTree(attributes));
+            return this;
+        }
+
+        /**
+         * Adds a data binding made in code; the processor opens it at start and closes it at stop like
+         * one from {@code function.yaml}. Its {@link DataBinding#name()} is how handlers find it.
+         */
+        public Builder dataBinding(DataBinding binding) {
+            bindings.add(Objects.requireNonNull(binding, "binding"));
             return this;
         }
 
@@ -194,7 +217,7 @@ public interface Processor extends AutoCloseable {
             } else {
                 s = FunctionSpecReader.read(root, SpecSource.BUILDER);
             }
-            return new FunctionProcessor(s, handler, control);
+            return new FunctionProcessor(s, handler, control, bindings);
         }
     }
 

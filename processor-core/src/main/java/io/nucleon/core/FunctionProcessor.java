@@ -56,6 +56,9 @@ public final class FunctionProcessor implements Processor {
     private final ControlOptions controlOptions;
     private final FunctionRuntime runtime;
     private final List<TriggerSlot> triggers = new ArrayList<>();
+    /** The data bindings by name, in configuration order (code-made ones last). */
+    private final Map<String, io.nucleon.api.DataBinding> bindings = new java.util.LinkedHashMap<>();
+    private final List<io.nucleon.api.DataBinding> opened = new ArrayList<>();
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final EventDurationCollector durations = new EventDurationCollector();
     private final Instant created = Instant.now();
@@ -84,6 +87,18 @@ public final class FunctionProcessor implements Processor {
      * @throws FunctionConfigException listing every problem found
      */
     public FunctionProcessor(FunctionSpec spec, Handler handler, ControlOptions controlOptions) {
+        this(spec, handler, controlOptions, List.of());
+    }
+
+    /**
+     * Resolves and validates; opens nothing.
+     *
+     * @param handler      a handler instance shared by all workers, or {@code null} to use {@code spec.runtime}
+     * @param codeBindings data bindings made in code, besides those of {@code spec.dataBindings}
+     * @throws FunctionConfigException listing every problem found
+     */
+    public FunctionProcessor(FunctionSpec spec, Handler handler, ControlOptions controlOptions,
+                             List<io.nucleon.api.DataBinding> codeBindings) {
         this.spec = spec;
         this.controlOptions = controlOptions;
         List<ConfigProblem> problems = new ArrayList<>();
@@ -119,6 +134,27 @@ public final class FunctionProcessor implements Processor {
                 problems.addAll(locate(e));
             }
         }
+        Map<String, io.nucleon.spi.BindingFactory> bindingFactories = bindingFactories();
+        int totalWorkers = spec.triggers().values().stream().mapToInt(TriggerSpec::numWorkers).sum();
+        for (io.nucleon.core.config.BindingSpec b : spec.dataBindings().values()) {
+            io.nucleon.spi.BindingFactory factory = bindingFactories.get(b.kind());
+            if (factory == null) {
+                problems.add(spec.source().problem("spec.dataBindings." + b.name() + ".kind", "unknown binding kind '" + b.kind()
+                        + "'; available: " + (bindingFactories.isEmpty() ? "none" : String.join(", ", new TreeMap<>(bindingFactories).keySet()))
+                        + " (each kind is a module, e.g. io.nucleon:nucleon-binding-" + b.kind() + ")"));
+                continue;
+            }
+            try {
+                bindings.put(b.name(), factory.create(new BindingSettings(b, totalWorkers)));
+            } catch (FunctionConfigException e) {
+                problems.addAll(locate(e));
+            }
+        }
+        for (io.nucleon.api.DataBinding b : codeBindings) {
+            if (bindings.putIfAbsent(b.name(), b) != null) {
+                problems.add(spec.source().problem("spec.dataBindings." + b.name(), "two data bindings are named '" + b.name() + "'"));
+            }
+        }
         if (!problems.isEmpty()) {
             problems.sort((a, b) -> Integer.compare(a.line(), b.line()));
             throw new FunctionConfigException(problems);
@@ -132,6 +168,17 @@ public final class FunctionProcessor implements Processor {
             out.add(p.file() == null && spec.source().file() != null ? spec.source().problem(p.path(), p.message()) : p);
         }
         return out;
+    }
+
+    private Map<String, io.nucleon.spi.BindingFactory> bindingFactories() {
+        Map<String, io.nucleon.spi.BindingFactory> all = new TreeMap<>();
+        if (spec.dataBindings().isEmpty()) {
+            return all;
+        }
+        for (io.nucleon.spi.BindingFactory f : ServiceLoader.load(io.nucleon.spi.BindingFactory.class, classLoader())) {
+            all.putIfAbsent(f.kind(), f);
+        }
+        return all;
     }
 
     private RuntimeFactory runtimeFactory(String kind) {
@@ -215,6 +262,52 @@ public final class FunctionProcessor implements Processor {
         }
     }
 
+    /** The {@link io.nucleon.spi.BindingContext} of one binding. */
+    private final class BindingSettings implements io.nucleon.spi.BindingContext {
+        private final io.nucleon.core.config.BindingSpec b;
+        private final int totalWorkers;
+
+        BindingSettings(io.nucleon.core.config.BindingSpec b, int totalWorkers) {
+            this.b = b;
+            this.totalWorkers = totalWorkers;
+        }
+
+        @Override
+        public String functionName() {
+            return spec.name();
+        }
+
+        @Override
+        public String name() {
+            return b.name();
+        }
+
+        @Override
+        public String kind() {
+            return b.kind();
+        }
+
+        @Override
+        public int totalWorkers() {
+            return totalWorkers;
+        }
+
+        @Override
+        public <T> T attributes(Class<T> type) {
+            return AttributeBinder.bind(b.attributes(), type, "spec.dataBindings." + b.name() + ".attributes", spec.source());
+        }
+
+        @Override
+        public FunctionConfigException attributeError(String attribute, String message) {
+            return AttributeBinder.located(spec.source(), "spec.dataBindings." + b.name() + ".attributes." + attribute, message);
+        }
+
+        @Override
+        public io.micrometer.core.instrument.MeterRegistry meterRegistry() {
+            return registry;
+        }
+    }
+
     /** The {@link RuntimeContext} of this function. */
     private final class RuntimeSettings implements RuntimeContext {
         private static final String PATH = "spec.runtimeAttributes";
@@ -286,10 +379,20 @@ public final class FunctionProcessor implements Processor {
             });
             timers.setRemoveOnCancelPolicy(true);
             watchdog = new TimeoutWatchdog(TimeoutWatchdog.tickFor(spec.eventTimeout()));
+            for (io.nucleon.api.DataBinding b : bindings.values()) {
+                try {
+                    b.open();
+                } catch (Exception e) {
+                    throw new IllegalStateException("data binding '" + b.name() + "' (" + b.kind() + ") failed to open: " + e.getMessage(), e);
+                }
+                opened.add(b);
+            }
+            Map<String, io.nucleon.api.DataBinding> forWorkers = java.util.Collections.unmodifiableMap(bindings);
             for (TriggerSlot slot : triggers) {
                 TriggerSpec t = slot.spec;
                 slot.pool = new WorkerPool(new PoolSettings(spec.name(), t.name(), t.kind(), t.numWorkers(), t.workerQueueSize(),
-                        t.workerAvailabilityTimeout(), spec.eventTimeout(), t.waitStrategy(), spec.env()), runtime, slot.metrics, timers);
+                        t.workerAvailabilityTimeout(), spec.eventTimeout(), t.waitStrategy(), spec.env(), forWorkers), runtime, slot.metrics,
+                        timers);
                 slot.pool.start(INIT_TIMEOUT);
                 watchdog.watch(slot.pool);
             }
@@ -382,6 +485,17 @@ public final class FunctionProcessor implements Processor {
         if (runtime != null) {
             safely("close runtime", runtime::close);
         }
+        for (int i = opened.size() - 1; i >= 0; i--) {
+            io.nucleon.api.DataBinding b = opened.get(i);
+            safely("close data binding " + b.name(), () -> {
+                try {
+                    b.close();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e.getMessage(), e);
+                }
+            });
+        }
+        opened.clear();
         if (control != null) {
             safely("close control server", control::close);
         }
@@ -408,6 +522,11 @@ public final class FunctionProcessor implements Processor {
         if (state != State.RUNNING) {
             out.add("processor is " + state.name().toLowerCase());
             return out;
+        }
+        for (io.nucleon.api.DataBinding b : bindings.values()) {
+            if (!b.isReady()) {
+                out.add("data binding " + b.name());
+            }
         }
         for (TriggerSlot s : triggers) {
             if (s.pool == null || !s.pool.isReady()) {
@@ -458,6 +577,18 @@ public final class FunctionProcessor implements Processor {
             list.add(t);
         }
         m.put("triggers", list);
+        if (!bindings.isEmpty()) {
+            List<Map<String, Object>> bl = new ArrayList<>();
+            for (io.nucleon.api.DataBinding b : bindings.values()) {
+                Map<String, Object> bm = new LinkedHashMap<>();
+                bm.put("name", b.name());
+                bm.put("kind", b.kind());
+                bm.put("ready", b.isReady());
+                bm.putAll(b.status());
+                bl.add(bm);
+            }
+            m.put("dataBindings", bl);
+        }
         if (runtime != null) {
             Map<String, Object> rs = runtime.status();
             if (!rs.isEmpty()) {

@@ -15,6 +15,7 @@ import java.util.Map;
  * @param drainTimeout {@code spec.drainTimeout}: how long a stop waits for in-flight events
  * @param triggers     {@code spec.triggers}, in order
  * @param runtimeAttributes {@code spec.runtimeAttributes}: settings of the runtime kind, never {@code null}
+ * @param dataBindings {@code spec.dataBindings}, in order
  * @param source       where it was read from, to place later errors (attribute checks) at a line
  */
 public record FunctionSpec(
@@ -26,6 +27,7 @@ public record FunctionSpec(
         Duration drainTimeout,
         Map<String, TriggerSpec> triggers,
         ObjectNode runtimeAttributes,
+        Map<String, BindingSpec> dataBindings,
         SpecSource source) {
 
     /** Default of {@code spec.eventTimeout}. */

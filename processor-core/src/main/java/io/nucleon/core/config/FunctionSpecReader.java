@@ -50,7 +50,7 @@ public final class FunctionSpecReader {
 
     private static final Set<String> TOP_FIELDS = Set.of("apiVersion", "kind", "metadata", "spec");
     private static final Set<String> METADATA_FIELDS = Set.of("name", "namespace", "labels", "annotations");
-    private static final Set<String> SPEC_FIELDS = Set.of("runtime", "runtimeAttributes", "handler", "description", "env", "eventTimeout",
+    private static final Set<String> SPEC_FIELDS = Set.of("runtime", "runtimeAttributes", "dataBindings", "handler", "description", "env", "eventTimeout",
             "drainTimeout", "triggers");
     private static final Set<String> TRIGGER_FIELDS = Set.of("kind", "numWorkers", "workerAvailabilityTimeoutMilliseconds",
             "workerQueueSize", "waitStrategy", "attributes", "disabled");
@@ -61,7 +61,9 @@ public final class FunctionSpecReader {
             "minReplicas", "a platform field; scale out by running more processors",
             "maxReplicas", "a platform field; scale out by running more processors",
             "build", "Nucleon builds functions with Maven; remove it",
-            "dataBindings", "data bindings are not supported yet");
+            "class", "Nucleon names a binding's type with kind",
+            "url", "put it under attributes");
+    private static final Set<String> BINDING_FIELDS = Set.of("kind", "attributes");
 
     private final SpecSource source;
     private final List<ConfigProblem> problems = new ArrayList<>();
@@ -133,6 +135,7 @@ public final class FunctionSpecReader {
         Duration drainTimeout = FunctionSpec.DEFAULT_DRAIN_TIMEOUT;
         Map<String, TriggerSpec> triggers = Map.of();
         ObjectNode runtimeAttributes = JsonNodeFactory.instance.objectNode();
+        Map<String, BindingSpec> dataBindings = Map.of();
         if (spec != null) {
             checkFields(spec, "spec", SPEC_FIELDS);
             String r = string(spec, "runtime", "spec.runtime", false);
@@ -150,11 +153,12 @@ public final class FunctionSpecReader {
             if (ra instanceof ObjectNode o) {
                 runtimeAttributes = o;
             }
+            dataBindings = dataBindings(spec.get("dataBindings"));
         }
         if (!problems.isEmpty()) {
             throw failure();
         }
-        return new FunctionSpec(name, runtime, handler, env, eventTimeout, drainTimeout, triggers, runtimeAttributes, source);
+        return new FunctionSpec(name, runtime, handler, env, eventTimeout, drainTimeout, triggers, runtimeAttributes, dataBindings, source);
     }
 
     private Map<String, String> env(JsonNode node) {
@@ -257,6 +261,39 @@ public final class FunctionSpecReader {
             }
         }
         return Collections.unmodifiableMap(triggers);
+    }
+
+    private Map<String, BindingSpec> dataBindings(JsonNode node) {
+        if (node == null || node.isNull()) {
+            return Map.of();
+        }
+        if (!node.isObject()) {
+            problem("spec.dataBindings", "must be a mapping of binding names to bindings, got " + describe(node));
+            return Map.of();
+        }
+        Map<String, BindingSpec> out = new LinkedHashMap<>();
+        Iterator<Map.Entry<String, JsonNode>> it = node.fields();
+        while (it.hasNext()) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String name = e.getKey();
+            String path = "spec.dataBindings." + name;
+            if (!NAME.matcher(name).matches()) {
+                problem(path, "a binding name must be 1 to 63 letters, digits, '-' or '_'");
+                continue;
+            }
+            JsonNode b = e.getValue();
+            if (!b.isObject()) {
+                problem(path, "must be a mapping with kind and attributes, got " + describe(b));
+                continue;
+            }
+            checkFields(b, path, BINDING_FIELDS);
+            String kind = string(b, "kind", path + ".kind", true);
+            JsonNode attrs = object(b, "attributes", path + ".attributes", false);
+            if (kind != null) {
+                out.put(name, new BindingSpec(name, kind, attrs instanceof ObjectNode o ? o : JsonNodeFactory.instance.objectNode()));
+            }
+        }
+        return Collections.unmodifiableMap(out);
     }
 
     // ---- field helpers ------------------------------------------------------------------------

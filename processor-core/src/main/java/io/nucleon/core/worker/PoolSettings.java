@@ -15,6 +15,7 @@ import java.util.Map;
  * @param eventTimeout              how long a handler may run
  * @param waitStrategy              how idle workers wait
  * @param env                       the function's environment ({@code spec.env})
+ * @param bindings                  the function's open data bindings, by name
  */
 public record PoolSettings(
         String functionName,
@@ -25,7 +26,16 @@ public record PoolSettings(
         Duration workerAvailabilityTimeout,
         Duration eventTimeout,
         WaitStrategyKind waitStrategy,
-        Map<String, String> env) {
+        Map<String, String> env,
+        Map<String, io.nucleon.api.DataBinding> bindings) {
+
+    /** Settings of a pool whose handlers use no data bindings. */
+    public PoolSettings(String functionName, String triggerName, String triggerKind, int numWorkers, int queueSize,
+                        Duration workerAvailabilityTimeout, Duration eventTimeout, WaitStrategyKind waitStrategy,
+                        Map<String, String> env) {
+        this(functionName, triggerName, triggerKind, numWorkers, queueSize, workerAvailabilityTimeout, eventTimeout,
+                waitStrategy, env, Map.of());
+    }
 
     /** The ring size: the queue size rounded up to a power of two, at least the worker count. */
     int ringSize() {

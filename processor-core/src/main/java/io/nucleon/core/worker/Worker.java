@@ -77,7 +77,7 @@ final class Worker implements Runnable {
         this.stillIdle = () -> !pool.isClosing() && !pool.hasEvent();
         this.hasEvent = pool::hasEvent;
         PoolSettings s = pool.settings;
-        this.context = new WorkerContext(s.functionName(), s.triggerKind(), s.triggerName(), index, s.env());
+        this.context = new WorkerContext(s.functionName(), s.triggerKind(), s.triggerName(), index, s.env(), s.bindings());
         this.durations = pool.metrics.newRecorder();
     }
 

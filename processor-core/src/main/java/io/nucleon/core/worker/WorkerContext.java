@@ -14,8 +14,11 @@ final class WorkerContext implements Context {
     private final Map<String, String> env;
     private final Logger logger;
     private final Map<String, Object> userData = new HashMap<>();
+    private final Map<String, io.nucleon.api.DataBinding> bindings;
 
-    WorkerContext(String functionName, String triggerKind, String triggerName, int workerId, Map<String, String> env) {
+    WorkerContext(String functionName, String triggerKind, String triggerName, int workerId, Map<String, String> env,
+                  Map<String, io.nucleon.api.DataBinding> bindings) {
+        this.bindings = bindings;
         this.functionName = functionName;
         this.triggerKind = triggerKind;
         this.triggerName = triggerName;
@@ -62,7 +65,15 @@ final class WorkerContext implements Context {
 
     @Override
     public <T> T binding(String name, Class<T> type) {
-        throw new IllegalArgumentException("no data binding named '" + name + "': this function has no data bindings"
-                + " (data bindings arrive with the bindings modules)");
+        io.nucleon.api.DataBinding b = bindings.get(name);
+        if (b == null) {
+            throw new IllegalArgumentException("no data binding named '" + name + "'; "
+                    + (bindings.isEmpty() ? "this function has none (spec.dataBindings)" : "it has " + String.join(", ", new java.util.TreeSet<>(bindings.keySet()))));
+        }
+        if (!type.isInstance(b)) {
+            throw new IllegalArgumentException("data binding '" + name + "' is a " + b.getClass().getName() + " (kind "
+                    + b.kind() + "), not a " + type.getName());
+        }
+        return type.cast(b);
     }
 }

@@ -102,8 +102,8 @@ class FunctionSpecReaderTest {
                 "  name: f",
                 "spec:",
                 "  handlr: x.Y");
-        assertEquals("function.yaml:4: spec.handlr: unknown field; allowed here: description, drainTimeout, env, eventTimeout,"
-                + " handler, runtime, triggers", msg);
+        assertEquals("function.yaml:4: spec.handlr: unknown field; allowed here: dataBindings, description, drainTimeout, env,"
+                + " eventTimeout, handler, runtime, runtimeAttributes, triggers", msg);
     }
 
     @Test
