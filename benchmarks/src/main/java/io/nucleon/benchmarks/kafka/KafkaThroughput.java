@@ -37,7 +37,7 @@ public final class KafkaThroughput {
     private static final int WORKERS = Integer.getInteger("workers", Runtime.getRuntime().availableProcessors());
     /** Records per poll for both sides: {@code -DmaxPollRecords=N}, Kafka's default 500. */
     private static final int MAX_POLL_RECORDS = Integer.getInteger("maxPollRecords", 500);
-    /** The trigger's maxBufferedPerPartition: {@code -DmaxBuffered=N}, default 0 (twice maxPollRecords). */
+    /** The trigger's maxBufferedPerPartition: {@code -DmaxBuffered=N}, default 0 (the trigger's default, 20 times maxPollRecords). */
     private static final int MAX_BUFFERED = Integer.getInteger("maxBuffered", 0);
 
     private KafkaThroughput() {

@@ -76,6 +76,15 @@ final class KafkaTrigger implements Trigger {
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaTrigger.class);
     private static final Duration POLL_TIMEOUT = Duration.ofMillis(100);
+    /**
+     * The consumer's {@code fetch.max.wait.ms} unless {@code consumerProperties} set it (Kafka's own
+     * default is 500). The consumer keeps one fetch in flight per broker, and a paused partition is
+     * left out of it; when every partition it does ask for is caught up, the broker holds that fetch
+     * this long, and a partition resumed meanwhile waits for it before its own data is fetched. With
+     * 500 ms, a partition still holding a backlog while the others were idle stalled for half a
+     * second at every resume (benchmarks/README.md, KafkaThroughput).
+     */
+    static final String FETCH_MAX_WAIT_MS = "50";
     private static final long REJECTED_RETRY_MILLIS = 50;
 
     private final String functionName;
@@ -120,7 +129,8 @@ final class KafkaTrigger implements Trigger {
         this.config = config;
         this.group = config.consumerGroup.isEmpty() ? functionName : config.consumerGroup;
         boolean pool = POOL.equals(config.workerAllocationMode);
-        // Pausing is not free (a resume appears to cost a fresh fetch): with a small buffer, several busy
+        // Pausing is not free: a resumed partition's fetched leftover is kept by the consumer, but its next
+        // fetch waits for the one in flight (see FETCH_MAX_WAIT_MS). With a small buffer, several busy
         // partitions pause and resume all the time (8 partitions ran at 0.36 of a raw consumer with
         // 1 000, 0.90 with 10 000; benchmarks/README.md)
         this.maxBuffered = config.maxBufferedPerPartition > 0 ? config.maxBufferedPerPartition : 20 * config.maxPollRecords;
@@ -158,7 +168,7 @@ final class KafkaTrigger implements Trigger {
                 .addKeyValue("mode", config.workerAllocationMode).log("kafka trigger consuming");
     }
 
-    private Properties consumerProperties() {
+    Properties consumerProperties() {
         Properties p = new Properties();
         p.putAll(config.consumerProperties);
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, String.join(",", config.brokers));
@@ -170,6 +180,7 @@ final class KafkaTrigger implements Trigger {
         p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, Long.toString(config.sessionTimeout.toMillis()));
         p.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, Long.toString(config.heartbeatInterval.toMillis()));
         p.putIfAbsent(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+        p.putIfAbsent(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, FETCH_MAX_WAIT_MS); // a resumed partition waits at most this long
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         return p;

@@ -43,7 +43,10 @@ public final class KafkaTriggerConfig {
     public String deadLetterTopic = "";
     /** How long a revoked partition's in-flight records may take to finish before its offsets are committed. */
     public Duration revokeTimeout = Duration.ofSeconds(10);
-    /** Passed to the consumer as they are (SASL, TLS, fetch sizes …); the trigger's own settings win. */
+    /**
+     * Passed to the consumer as they are (SASL, TLS, fetch sizes …); the trigger's own settings win.
+     * {@code fetch.max.wait.ms} defaults to 50 here rather than Kafka's 500 (see {@code KafkaTrigger.FETCH_MAX_WAIT_MS}).
+     */
     public Map<String, String> consumerProperties = new LinkedHashMap<>();
     /** Passed to the dead-letter producer as they are. */
     public Map<String, String> producerProperties = new LinkedHashMap<>();
