@@ -259,10 +259,17 @@ class _Ring:
         empty. The record stays in the ring until release()."""
         q = self.q
         head = self.head
-        while q[_Q_TAIL] != head:
+        while True:
+            available = q[_Q_TAIL] - head
+            if available == 0:
+                return None
+            if available < 0 or available > self.cap:
+                raise ProtocolError("ring A's tail is not within one ring of its head")
             at = head & self.mask
             length = self.d32[at >> 2]
             if length == _PAD:
+                if self.cap - at > available:
+                    raise ProtocolError("a pad marker in ring A runs past the published tail")
                 head += self.cap - at
                 self.head = head
                 q[_Q_HEAD] = head
@@ -271,9 +278,12 @@ class _Ring:
                 raise ProtocolError(
                     "received a record length of %d in ring A (must be 1..min(NUCLEON_MAX_FRAME=%d, "
                     "capacity/2-4))" % (length, max_frame))
-            self.next_head = head + ((4 + length + 7) & ~7)
+            need = (4 + length + 7) & ~7
+            if at + need > self.cap or need > available:
+                raise ProtocolError("a record of %d bytes in ring A runs past the %s"
+                                    % (length, "end of the ring" if at + need > self.cap else "published tail"))
+            self.next_head = head + need
             return self.data[at + 4:at + 4 + length]
-        return None
 
     def release(self):
         """Frees the record returned by the last poll()."""

@@ -154,9 +154,16 @@ final class ShmWire implements Wire {
             if (tail == inHead) {
                 return null;
             }
+            long available = tail - inHead;
+            if (available < 0 || available > rings.capacity) {
+                throw new ProtocolException("ring tail " + tail + " is not within one ring of the head " + inHead);
+            }
             int at = (int) (inHead & in.mask);
             int rawLength = in.intAt(at);
             if (rawLength == ShmRings.PAD) {
+                if (rings.capacity - at > available) {
+                    throw new ProtocolException("a pad marker at " + at + " runs past the published tail");
+                }
                 inHead += rings.capacity - at;
                 in.headRelease(inHead);
                 continue;
