@@ -221,7 +221,12 @@ _Q_CAPACITY = 8 // 8
 _Q_HEAD = 64 // 8
 _Q_TAIL = 128 // 8
 _I_SLEEPING = 192 // 4
-_SPIN_S = 50e-6  # how long an idle consumer spins before it sleeps on the socket
+_SPIN_S = 50e-6  # how long an idle consumer waits before it sleeps on the socket: ...
+_PURE_SPIN_S = 5e-6  # ... spinning for this long, then yielding the core between looks
+
+
+def _no_yield():
+    pass
 
 
 class _Ring:
@@ -380,15 +385,23 @@ class ShmChannel(UdsChannel):
         q = ring.q
         i = ring.i
         clock = time.perf_counter
+        sched_yield = getattr(os, "sched_yield", _no_yield)
         while True:
             rec = ring.poll(max_frame)
             if rec is not None:
                 return rec[0], rec[1:]
             # Empty: spin a little before going to sleep.
             head = ring.head
-            deadline = clock() + _SPIN_S
-            while q[_Q_TAIL] == head and clock() < deadline:
-                pass
+            now = clock()
+            pure = now + _PURE_SPIN_S
+            deadline = now + _SPIN_S
+            while q[_Q_TAIL] == head:
+                now = clock()
+                if now > pure:
+                    if now > deadline:
+                        break
+                    # P may share this core: give it the CPU rather than burn our time slice.
+                    sched_yield()
             if q[_Q_TAIL] != head:
                 continue
             # Announce sleeping, fence, recheck (the Dekker pair with the producer's

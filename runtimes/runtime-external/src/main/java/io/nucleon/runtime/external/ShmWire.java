@@ -13,6 +13,8 @@ import java.util.concurrent.locks.LockSupport;
  * costs no CPU.
  */
 final class ShmWire implements Wire {
+    /** How long a wait spins before it starts yielding the core. */
+    private static final long PURE_SPIN_NANOS = 5_000;
     private final SocketWire socket;
     private final ShmRings rings;
     private final ShmRings.Ring out;
@@ -132,17 +134,28 @@ final class ShmWire implements Wire {
         }
     }
 
-    /** Spins until the ring has a frame (true) or the spin time is up (false). */
+    /**
+     * Waits for the ring to have a frame: spins for {@link #PURE_SPIN_NANOS} (an answer already on its
+     * way), then yields until the spin time is up, so that a wrapper sharing this core gets to run.
+     * True when a frame came, false when it is time to sleep.
+     */
     private boolean spin() {
-        long deadline = System.nanoTime() + spinNanos;
+        long start = System.nanoTime();
         int i = 0;
         while (true) {
             if (in.tailAcquire() != inHead) {
                 return true;
             }
-            Thread.onSpinWait();
-            if ((++i & 63) == 0 && System.nanoTime() > deadline) {
+            if ((++i & 15) != 0) {
+                Thread.onSpinWait();
+                continue;
+            }
+            long waited = System.nanoTime() - start;
+            if (waited > spinNanos) {
                 return false;
+            }
+            if (waited > PURE_SPIN_NANOS) {
+                Thread.yield();
             }
         }
     }
