@@ -1,0 +1,865 @@
+package io.nucleon.trigger.async;
+
+import java.io.IOException;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.bytes.SyncMode;
+import net.openhft.chronicle.queue.ExcerptAppender;
+import net.openhft.chronicle.queue.ExcerptTailer;
+import net.openhft.chronicle.queue.RollCycle;
+import net.openhft.chronicle.queue.RollCycles;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
+import net.openhft.chronicle.queue.rollcycles.LegacyRollCycles;
+import net.openhft.chronicle.wire.DocumentContext;
+
+/**
+ * The durable journal behind asynchronous invocations, on Chronicle Queue.
+ *
+ * <p>Layout of the directory (created 0700 when missing):
+ * <ul>
+ *   <li>{@code input/}: the accepted entries, in order ({@link #append}, handed out by {@link #poll});</li>
+ *   <li>{@code processed.pos}: the durable processed position (see {@link #markDone});</li>
+ *   <li>{@code status/}: terminal status records (succeeded/failed, with the result);</li>
+ *   <li>{@code dead-letter/}: entries that failed every attempt, and replay tombstones.</li>
+ * </ul>
+ *
+ * <p>Guarantees: an entry is in the journal when {@link #append} returns (in the page cache, so it
+ * survives the process being killed; forced to disk too with {@code syncOnAppend}). After a restart,
+ * {@link #poll} resumes after the last position committed by {@link #markDone}; every entry not
+ * committed is handed out again (at-least-once). A failure to write is an exception, never a silent
+ * drop: {@link JournalUnavailableException} (answer 503) for an unwritable directory, a full disk or a
+ * closed journal.
+ *
+ * <p>Thread-safety: every method may be called from any thread. {@code append} calls are serialised
+ * (Chronicle writes one excerpt at a time anyway); {@code poll} is meant for one dispatcher thread
+ * but is safe from several; {@code markDone} is meant to be called by concurrent workers, in any order.
+ */
+public final class AsyncJournal implements AutoCloseable {
+
+    static {
+        ChronicleSetup.prepare();
+    }
+
+    private static final Logger log = LoggerFactory.getLogger(AsyncJournal.class);
+
+    static final String INPUT = "input";
+    static final String STATUS = "status";
+    static final String DEAD_LETTER = "dead-letter";
+    static final String POSITION_FILE = "processed.pos";
+
+    private final Options options;
+    private final Path dir;
+    private final LongSupplier clock;
+    private final SingleChronicleQueue input;
+    private final SingleChronicleQueue status;
+    private final SingleChronicleQueue deadLetters;
+    private final ProcessedPosition position;
+    private final InFlightWindow window = new InFlightWindow();
+
+    private final ReentrantLock appendLock = new ReentrantLock();
+    private final ExcerptAppender appender;
+    private final ReentrantLock tailLock = new ReentrantLock();
+    private final ExcerptTailer tailer;
+    private final ReentrantLock statusLock = new ReentrantLock();
+    private final ExcerptAppender statusAppender;
+    private final ExcerptTailer statusReader;
+    private final ReentrantLock deadLock = new ReentrantLock();
+    private final ExcerptAppender deadAppender;
+
+    private final ConcurrentHashMap<String, Slot> statuses = new ConcurrentHashMap<>();
+    private final FileStore fileStore;
+    private volatile long spaceCheckedAt = Long.MIN_VALUE;
+    private volatile long usableSpace = Long.MAX_VALUE;
+    private final ScheduledExecutorService maintenance;
+    private volatile boolean closed;
+
+    /** Status of one id, as kept in memory; the result itself stays in the status journal. */
+    private static final class Slot {
+        final InvocationState state;
+        final long updatedAt;
+        final int attempts;
+        final long statusIndex; // -1 for PENDING/RUNNING
+
+        Slot(InvocationState state, long updatedAt, int attempts, long statusIndex) {
+            this.state = state;
+            this.updatedAt = updatedAt;
+            this.attempts = attempts;
+            this.statusIndex = statusIndex;
+        }
+    }
+
+    /** Opens (creating when missing) a journal in {@code dir} with the default options. */
+    public static AsyncJournal open(Path dir) {
+        return builder(dir).open();
+    }
+
+    public static Options builder(Path dir) {
+        return new Options(dir);
+    }
+
+    private AsyncJournal(Options o) {
+        this.options = o;
+        this.dir = o.dir.toAbsolutePath();
+        this.clock = o.clock;
+        prepareDirectory(dir);
+        List<String> missing = ChronicleSetup.missingJvmFlags();
+        if (!missing.isEmpty()) {
+            log.warn("Chronicle Queue needs JVM flags that this JVM lacks: {}", String.join(" ", missing));
+        }
+        SingleChronicleQueue in = null;
+        SingleChronicleQueue st = null;
+        SingleChronicleQueue dl = null;
+        ProcessedPosition pos = null;
+        try {
+            in = queue(INPUT, o.syncOnAppend);
+            st = queue(STATUS, false);
+            dl = queue(DEAD_LETTER, false);
+            pos = ProcessedPosition.open(dir.resolve(POSITION_FILE), o.syncPosition);
+            this.fileStore = Files.getFileStore(dir);
+        } catch (IOException | RuntimeException | Error e) {
+            closeQuietly(in, st, dl, pos);
+            String hint = missing.isEmpty() ? "" : " (the JVM lacks flags Chronicle needs: " + String.join(" ", missing) + ")";
+            throw new JournalUnavailableException("could not open the journal in " + dir + ": " + e + hint, e);
+        }
+        this.input = in;
+        this.status = st;
+        this.deadLetters = dl;
+        this.position = pos;
+        this.appender = singleLockedUse(input.createAppender());
+        this.statusAppender = singleLockedUse(status.createAppender());
+        this.deadAppender = singleLockedUse(deadLetters.createAppender());
+        this.statusReader = singleLockedUse(status.createTailer());
+        this.tailer = singleLockedUse(input.createTailer());
+        rebuildStatuses();
+        positionTailer();
+        if (o.maintenanceInterval != null && !o.maintenanceInterval.isZero()) {
+            long every = o.maintenanceInterval.toMillis();
+            this.maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "nucleon-journal-maintenance");
+                t.setDaemon(true);
+                return t;
+            });
+            maintenance.scheduleWithFixedDelay(this::maintain, every, every, TimeUnit.MILLISECONDS);
+        } else {
+            this.maintenance = null;
+        }
+    }
+
+    private static <T extends net.openhft.chronicle.core.io.SingleThreadedChecked> T singleLockedUse(T t) {
+        t.singleThreadedCheckDisabled(true); // every use is under one of this class's locks
+        return t;
+    }
+
+    private SingleChronicleQueue queue(String name, boolean sync) throws IOException {
+        Path qdir = dir.resolve(name);
+        prepareDirectory(qdir);
+        LongSupplier c = clock;
+        SingleChronicleQueueBuilder b = SingleChronicleQueueBuilder.binary(qdir)
+                .rollCycle(options.rollCycle)
+                .timeProvider(c::getAsLong);
+        if (options.blockSize > 0) {
+            b.blockSize(options.blockSize);
+        }
+        if (sync) {
+            // without a sync mode, ExcerptAppender.sync() is a no-op; SYNC makes it msync(MS_SYNC)
+            b.syncMode(SyncMode.SYNC);
+        }
+        return b.build();
+    }
+
+    // ---------------------------------------------------------------------------------- append
+
+    /**
+     * Appends an entry to the input journal. When this returns, the entry is in the journal (and on
+     * disk with {@code syncOnAppend}); its status is PENDING.
+     *
+     * @throws JournalUnavailableException when nothing could be written (closed, disk full, I/O error)
+     */
+    public AcceptResult append(JournalEntry entry) {
+        Objects.requireNonNull(entry, "entry");
+        checkWritable();
+        long index;
+        appendLock.lock();
+        try {
+            checkOpen();
+            try (DocumentContext dc = appender.writingDocument()) {
+                try {
+                    EntryCodec.writeEntry(dc.wire().bytes(), entry);
+                } catch (Throwable t) {
+                    dc.rollbackOnClose();
+                    throw t;
+                }
+            }
+            index = appender.lastIndexAppended();
+            if (options.syncOnAppend) {
+                appender.sync();
+            }
+        } catch (JournalException e) {
+            throw e;
+        } catch (Throwable t) { // includes the InternalError a SIGBUS on a full disk turns into
+            throw new JournalUnavailableException("could not append to the journal in " + dir + ": " + t, t);
+        } finally {
+            appendLock.unlock();
+        }
+        statuses.put(entry.id(), new Slot(InvocationState.PENDING, clock.getAsLong(), entry.attempts(), -1));
+        return new AcceptResult(entry.id(), index, options.syncOnAppend);
+    }
+
+    private void checkWritable() {
+        checkOpen();
+        long now = System.nanoTime();
+        if (now - spaceCheckedAt > 100_000_000L || spaceCheckedAt == Long.MIN_VALUE) {
+            try {
+                usableSpace = fileStore.getUsableSpace();
+            } catch (IOException e) {
+                throw new JournalUnavailableException("cannot read the free space of " + dir + ": " + e, e);
+            }
+            spaceCheckedAt = now;
+        }
+        if (usableSpace < options.minFreeSpace) {
+            throw new JournalUnavailableException("the journal's disk is full: " + dir + " has " + usableSpace
+                    + " bytes usable, below the minimum of " + options.minFreeSpace);
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new JournalUnavailableException("the journal in " + dir + " is closed");
+        }
+    }
+
+    // ---------------------------------------------------------------------------------- tail
+
+    /**
+     * The next entry not yet handed out, or null when there is none now. The entry is RUNNING until
+     * {@link #succeeded}/{@link #failed}; call {@link #markDone} with its index when finished with it.
+     */
+    public JournalRecord poll() {
+        tailLock.lock();
+        try {
+            checkOpen();
+            while (true) {
+                long index;
+                JournalEntry entry;
+                try (DocumentContext dc = tailer.readingDocument()) {
+                    if (!dc.isPresent()) {
+                        return null;
+                    }
+                    index = dc.index();
+                    try {
+                        entry = EntryCodec.readEntry(dc.wire().bytes());
+                    } catch (RuntimeException e) {
+                        // never silently: logged with its position, then passed over so the journal moves on
+                        log.error("unreadable journal entry at index {} in {} passed over: {}", index, dir, e.toString());
+                        window.add(index);
+                        commit(window.markDone(index, position.get()));
+                        continue;
+                    }
+                }
+                window.add(index);
+                statuses.put(entry.id(), new Slot(InvocationState.RUNNING, clock.getAsLong(), entry.attempts(), -1));
+                return new JournalRecord(index, entry);
+            }
+        } finally {
+            tailLock.unlock();
+        }
+    }
+
+    /** {@link #poll()}, waiting up to {@code timeout} for an entry (sleeping briefly between looks). */
+    public JournalRecord poll(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long park = 1_000;
+        while (true) {
+            JournalRecord r = poll();
+            if (r != null) {
+                return r;
+            }
+            if (System.nanoTime() - deadline >= 0) {
+                return null;
+            }
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+            LockSupport.parkNanos(park);
+            park = Math.min(park * 2, 1_000_000); // up to 1 ms
+        }
+    }
+
+    /**
+     * Marks the entry at {@code index} finished (succeeded, or dead-lettered). May be called in any
+     * order from any thread; the durable processed position moves only past a contiguous run of
+     * finished entries, so after a restart every entry not marked done is handed out again.
+     *
+     * @throws IllegalArgumentException if the index was not handed out by {@link #poll()}
+     */
+    public void markDone(long index) {
+        commit(window.markDone(index, position.get()));
+    }
+
+    private void commit(long advancedTo) {
+        if (advancedTo != InFlightWindow.NO_ADVANCE) {
+            position.advanceTo(advancedTo);
+        }
+    }
+
+    /** The durable processed position: the index of the last entry committed, or -1. */
+    public long processedIndex() {
+        return position.get();
+    }
+
+    /** How many entries are handed out and not yet committed. */
+    public int inFlight() {
+        return window.size();
+    }
+
+    // ---------------------------------------------------------------------------------- status
+
+    /** Records that {@code id} succeeded, with its result (kept for {@code resultRetention}). */
+    public void succeeded(String id, int attempts, String contentType, byte[] result) {
+        recordStatus(id, InvocationState.SUCCEEDED, attempts, contentType, null, result);
+    }
+
+    /** Records that {@code id} failed for good, with the error and any result. */
+    public void failed(String id, int attempts, String error, String contentType, byte[] result) {
+        recordStatus(id, InvocationState.FAILED, attempts, contentType, error, result);
+    }
+
+    private void recordStatus(String id, InvocationState state, int attempts, String contentType, String error,
+                              byte[] result) {
+        long now = clock.getAsLong();
+        long index;
+        statusLock.lock();
+        try {
+            checkOpen();
+            try (DocumentContext dc = statusAppender.writingDocument()) {
+                try {
+                    EntryCodec.writeStatus(dc.wire().bytes(), id, state, now, attempts, contentType, error, result);
+                } catch (Throwable t) {
+                    dc.rollbackOnClose();
+                    throw t;
+                }
+            }
+            index = statusAppender.lastIndexAppended();
+        } catch (JournalException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new JournalUnavailableException("could not write a status record in " + dir + ": " + t, t);
+        } finally {
+            statusLock.unlock();
+        }
+        statuses.put(id, new Slot(state, now, attempts, index));
+    }
+
+    /**
+     * The status of {@code id}: PENDING/RUNNING while in the journal, SUCCEEDED/FAILED with the result
+     * for {@code resultRetention} after that; empty when unknown or expired.
+     */
+    public Optional<StatusRecord> status(String id) {
+        Slot s = statuses.get(id);
+        if (s == null) {
+            return Optional.empty();
+        }
+        if (!s.state.terminal()) {
+            return Optional.of(new StatusRecord(id, s.state, s.updatedAt, s.attempts, null, new byte[0], null));
+        }
+        if (expired(s)) {
+            statuses.remove(id, s);
+            return Optional.empty();
+        }
+        statusLock.lock();
+        try {
+            checkOpen();
+            if (!statusReader.moveToIndex(s.statusIndex)) {
+                return Optional.empty(); // its cycle file was removed by retention
+            }
+            try (DocumentContext dc = statusReader.readingDocument()) {
+                if (!dc.isPresent()) {
+                    return Optional.empty();
+                }
+                return Optional.of(EntryCodec.readStatus(dc.wire().bytes(), true));
+            }
+        } finally {
+            statusLock.unlock();
+        }
+    }
+
+    private boolean expired(Slot s) {
+        return s.state.terminal() && s.updatedAt + options.resultRetention.toMillis() < clock.getAsLong();
+    }
+
+    // ---------------------------------------------------------------------------------- dead letters
+
+    /**
+     * Writes {@code entry} to the dead-letter journal with its last error, and records it FAILED.
+     * The caller still calls {@link #markDone} for the input entry.
+     */
+    public long deadLetter(JournalEntry entry, String error, int attempts) {
+        long now = clock.getAsLong();
+        long index;
+        deadLock.lock();
+        try {
+            checkOpen();
+            try (DocumentContext dc = deadAppender.writingDocument()) {
+                try {
+                    EntryCodec.writeDead(dc.wire().bytes(), entry, error, attempts, now);
+                } catch (Throwable t) {
+                    dc.rollbackOnClose();
+                    throw t;
+                }
+            }
+            index = deadAppender.lastIndexAppended();
+        } catch (JournalException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new JournalUnavailableException("could not write to the dead-letter journal in " + dir + ": " + t, t);
+        } finally {
+            deadLock.unlock();
+        }
+        failed(entry.id(), attempts, error, null, null);
+        return index;
+    }
+
+    /** The dead letters not yet replayed, oldest first (one per id: the latest). */
+    public List<DeadLetter> listDeadLetters() {
+        deadLock.lock();
+        try {
+            checkOpen();
+            return new ArrayList<>(scanDeadLetters().values());
+        } finally {
+            deadLock.unlock();
+        }
+    }
+
+    private Map<String, DeadLetter> scanDeadLetters() {
+        Map<String, DeadLetter> live = new LinkedHashMap<>();
+        try (ExcerptTailer t = deadLetters.createTailer()) {
+            while (true) {
+                try (DocumentContext dc = t.readingDocument()) {
+                    if (!dc.isPresent()) {
+                        break;
+                    }
+                    Bytes<?> b = dc.wire().bytes();
+                    byte kind = b.readByte();
+                    long at = b.readLong();
+                    if (kind == EntryCodec.DEAD) {
+                        String error = b.readUtf8();
+                        int attempts = (int) b.readStopBit();
+                        JournalEntry e = EntryCodec.readEntry(b);
+                        live.remove(e.id());
+                        live.put(e.id(), new DeadLetter(dc.index(), e, error, attempts, at));
+                    } else if (kind == EntryCodec.REPLAYED) {
+                        live.remove(b.readUtf8());
+                    }
+                }
+            }
+        }
+        return live;
+    }
+
+    /**
+     * Appends the dead letter {@code id} to the input journal again (attempts reset to 0) and removes
+     * it from {@link #listDeadLetters()}. Empty when there is no such dead letter.
+     */
+    public Optional<AcceptResult> replay(String id) {
+        deadLock.lock();
+        try {
+            checkOpen();
+            DeadLetter d = scanDeadLetters().get(id);
+            return d == null ? Optional.empty() : Optional.of(replayLocked(d));
+        } finally {
+            deadLock.unlock();
+        }
+    }
+
+    /** Replays every dead letter; returns what was appended, in order. */
+    public List<AcceptResult> replayAll() {
+        deadLock.lock();
+        try {
+            checkOpen();
+            List<AcceptResult> done = new ArrayList<>();
+            for (DeadLetter d : scanDeadLetters().values()) {
+                done.add(replayLocked(d));
+            }
+            return done;
+        } finally {
+            deadLock.unlock();
+        }
+    }
+
+    private AcceptResult replayLocked(DeadLetter d) {
+        // append first: a crash in between replays it twice rather than losing it
+        AcceptResult r = append(d.entry().withAttempts(0));
+        try (DocumentContext dc = deadAppender.writingDocument()) {
+            EntryCodec.writeReplayed(dc.wire().bytes(), d.entry().id(), clock.getAsLong());
+        }
+        return r;
+    }
+
+    // ---------------------------------------------------------------------------------- retention
+
+    /**
+     * Deletes input cycle files that are fully processed and older than {@code retention}, status
+     * cycle files older than {@code resultRetention}, and expired statuses from memory. Runs every
+     * {@code maintenanceInterval} when that is set. Returns the files deleted.
+     */
+    public List<Path> purge() {
+        checkOpen();
+        long now = clock.getAsLong();
+        List<Path> deleted = new ArrayList<>();
+        long committed = position.get();
+        if (options.retention != null && committed != ProcessedPosition.NONE) {
+            int processedCycle = options.rollCycle.toCycle(committed);
+            deleteCycles(input, processedCycle, now - options.retention.toMillis(), deleted);
+        }
+        deleteCycles(status, Integer.MAX_VALUE, now - options.resultRetention.toMillis(), deleted);
+        statuses.values().removeIf(this::expired);
+        return deleted;
+    }
+
+    /** Deletes the cycles of {@code q} below {@code belowCycle} and below the current one that ended before {@code endedBefore}. */
+    private void deleteCycles(SingleChronicleQueue q, int belowCycle, long endedBefore, List<Path> deleted) {
+        q.refreshDirectoryListing();
+        int first = q.firstCycle();
+        int last = q.lastCycle();
+        int upper = Math.min(belowCycle, q.cycle()) - 1; // never the cycle being written
+        if (first == Integer.MAX_VALUE || first < 0 || last < first || upper < first) {
+            return;
+        }
+        long length = options.rollCycle.lengthInMillis();
+        DateTimeFormatter fmt = DateTimeFormatter.ofPattern(options.rollCycle.format(), Locale.ROOT)
+                .withZone(ZoneOffset.UTC);
+        boolean any = false;
+        // both bounds must be cycles that have a file: list them all, then filter
+        for (long cycle : q.listCyclesBetween(first, last)) {
+            long end = (cycle + 1) * length;
+            if (cycle > upper || end > endedBefore) {
+                continue;
+            }
+            Path f = q.file().toPath().resolve(fmt.format(Instant.ofEpochMilli(cycle * length))
+                    + SingleChronicleQueue.SUFFIX);
+            try {
+                if (Files.deleteIfExists(f)) {
+                    deleted.add(f);
+                    any = true;
+                } else {
+                    log.warn("journal cycle {} of {} has no file {}", cycle, q.file(), f);
+                }
+            } catch (IOException e) {
+                log.warn("could not delete journal file {}: {}", f, e.toString());
+            }
+        }
+        if (any) {
+            q.refreshDirectoryListing();
+        }
+    }
+
+    private void maintain() {
+        try {
+            List<Path> deleted = purge();
+            if (!deleted.isEmpty()) {
+                log.info("journal retention removed {} file(s) from {}", deleted.size(), dir);
+            }
+        } catch (JournalUnavailableException closedNow) {
+            // closing
+        } catch (RuntimeException e) {
+            log.warn("journal maintenance failed in {}: {}", dir, e.toString());
+        }
+    }
+
+    // ---------------------------------------------------------------------------------- open helpers
+
+    /** Creates {@code d} (0700) when missing and checks that a file can be created in it. */
+    static void prepareDirectory(Path d) {
+        try {
+            if (!Files.isDirectory(d)) {
+                if (Files.exists(d, LinkOption.NOFOLLOW_LINKS) && !Files.isSymbolicLink(d)) {
+                    throw new JournalUnavailableException("the journal directory " + d + " exists and is not a directory");
+                }
+                try {
+                    Files.createDirectories(d, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                } catch (UnsupportedOperationException notPosix) {
+                    Files.createDirectories(d);
+                }
+            }
+            Path probe = Files.createTempFile(d, ".write-probe", ".tmp");
+            Files.delete(probe);
+        } catch (JournalUnavailableException e) {
+            throw e;
+        } catch (IOException | SecurityException e) {
+            throw new JournalUnavailableException("the journal directory " + d + " is not writable: " + e, e);
+        }
+    }
+
+    private void rebuildStatuses() {
+        // terminal statuses within resultRetention
+        try (ExcerptTailer t = status.createTailer()) {
+            while (true) {
+                try (DocumentContext dc = t.readingDocument()) {
+                    if (!dc.isPresent()) {
+                        break;
+                    }
+                    StatusRecord r = EntryCodec.readStatus(dc.wire().bytes(), false);
+                    Slot s = new Slot(r.state(), r.updatedAtMillis(), r.attempts(), dc.index());
+                    if (!expired(s)) {
+                        statuses.put(r.id(), s);
+                    } else {
+                        statuses.remove(r.id());
+                    }
+                }
+            }
+        }
+    }
+
+    /** Moves the tailer just past the committed position, registering the backlog's ids as PENDING. */
+    private void positionTailer() {
+        long committed = position.get();
+        positionAfter(tailer, committed);
+        try (ExcerptTailer scan = input.createTailer()) {
+            positionAfter(scan, committed);
+            long now = clock.getAsLong();
+            while (true) {
+                try (DocumentContext dc = scan.readingDocument()) {
+                    if (!dc.isPresent()) {
+                        break;
+                    }
+                    String id = EntryCodec.readEntryId(dc.wire().bytes());
+                    Slot s = statuses.get(id);
+                    if (s == null || !s.state.terminal()) {
+                        statuses.put(id, new Slot(InvocationState.PENDING, now, 0, -1));
+                    }
+                } catch (RuntimeException e) {
+                    log.warn("unreadable entry in the backlog of {}: {}", dir, e.toString());
+                }
+            }
+        }
+    }
+
+    /** Positions {@code t} so that its next read is the first entry after {@code committed}. */
+    private static void positionAfter(ExcerptTailer t, long committed) {
+        if (committed == ProcessedPosition.NONE) {
+            t.toStart();
+            return;
+        }
+        if (t.moveToIndex(committed)) {
+            try (DocumentContext dc = t.readingDocument()) {
+                if (dc.isPresent() && dc.index() == committed) {
+                    return; // the committed entry is consumed
+                }
+                if (dc.isPresent()) {
+                    dc.rollbackOnClose();
+                }
+            }
+        }
+        // its cycle is gone (retention), or the index is odd: start from the first entry after it
+        t.toStart();
+        while (true) {
+            try (DocumentContext dc = t.readingDocument()) {
+                if (!dc.isPresent()) {
+                    return;
+                }
+                if (dc.index() > committed) {
+                    dc.rollbackOnClose();
+                    return;
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------- close
+
+    public Path directory() {
+        return dir;
+    }
+
+    public Options options() {
+        return options;
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        if (maintenance != null) {
+            maintenance.shutdownNow();
+        }
+        appendLock.lock();
+        tailLock.lock();
+        statusLock.lock();
+        deadLock.lock();
+        try {
+            closed = true;
+            closeQuietly(appender, tailer, statusAppender, statusReader, deadAppender, input, status, deadLetters, position);
+        } finally {
+            deadLock.unlock();
+            statusLock.unlock();
+            tailLock.unlock();
+            appendLock.unlock();
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable... all) {
+        for (AutoCloseable c : all) {
+            if (c != null) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    log.debug("closing {}: {}", c, e.toString());
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------- options
+
+    /** How to open a journal; {@link #open()} opens it. */
+    public static final class Options {
+        private final Path dir;
+        private RollCycle rollCycle = RollCycles.FAST_HOURLY;
+        private Duration retention = Duration.ofDays(1);
+        private Duration resultRetention = Duration.ofHours(1);
+        private boolean syncOnAppend;
+        private boolean syncPosition;
+        private long minFreeSpace = 64L << 20;
+        private long blockSize;
+        private Duration maintenanceInterval = Duration.ofMinutes(1);
+        private LongSupplier clock = System::currentTimeMillis;
+
+        private Options(Path dir) {
+            this.dir = Objects.requireNonNull(dir, "dir");
+        }
+
+        /**
+         * How often a new cycle file starts, by Chronicle's name: FIVE_MINUTELY, TEN_MINUTELY,
+         * TWENTY_MINUTELY, HALF_HOURLY, FAST_HOURLY (default), TWO_HOURLY, FOUR_HOURLY, SIX_HOURLY,
+         * FAST_DAILY, WEEKLY, or the legacy MINUTELY, HOURLY, DAILY. Fixed for a journal's life: a
+         * directory written with one roll cycle must be reopened with the same.
+         */
+        public Options rollCycle(String name) {
+            return rollCycle(parseRollCycle(name));
+        }
+
+        public Options rollCycle(RollCycle rollCycle) {
+            this.rollCycle = Objects.requireNonNull(rollCycle, "rollCycle");
+            return this;
+        }
+
+        /** Keep fully processed input cycles this long after they end (null: forever). Default 1 day. */
+        public Options retention(Duration retention) {
+            this.retention = retention;
+            return this;
+        }
+
+        /** Keep succeeded/failed statuses and their results this long. Default 1 hour. */
+        public Options resultRetention(Duration resultRetention) {
+            this.resultRetention = Objects.requireNonNull(resultRetention, "resultRetention");
+            return this;
+        }
+
+        /** Force each append to disk (msync) before {@link #append} returns. Default false (page cache). */
+        public Options syncOnAppend(boolean sync) {
+            this.syncOnAppend = sync;
+            return this;
+        }
+
+        /** Force each store of the processed position to disk. Default false (page cache). */
+        public Options syncPosition(boolean sync) {
+            this.syncPosition = sync;
+            return this;
+        }
+
+        /** Refuse appends (503) when the disk has less than this many bytes usable. Default 64 MiB. */
+        public Options minFreeSpace(long bytes) {
+            this.minFreeSpace = bytes;
+            return this;
+        }
+
+        /** Chronicle's block (mapping) size; 0 for Chronicle's default. */
+        public Options blockSize(long bytes) {
+            this.blockSize = bytes;
+            return this;
+        }
+
+        /** How often {@link AsyncJournal#purge()} runs by itself; null or zero: never. Default 1 minute. */
+        public Options maintenanceInterval(Duration every) {
+            this.maintenanceInterval = every;
+            return this;
+        }
+
+        /** The clock, in epoch milliseconds, for cycles, timestamps and expiry (tests move it). */
+        public Options clock(LongSupplier millis) {
+            this.clock = Objects.requireNonNull(millis, "clock");
+            return this;
+        }
+
+        public RollCycle rollCycle() {
+            return rollCycle;
+        }
+
+        public Duration retention() {
+            return retention;
+        }
+
+        public Duration resultRetention() {
+            return resultRetention;
+        }
+
+        public boolean syncOnAppend() {
+            return syncOnAppend;
+        }
+
+        public AsyncJournal open() {
+            ChronicleSetup.prepare();
+            return new AsyncJournal(this);
+        }
+
+        static RollCycle parseRollCycle(String name) {
+            String n = name.trim().toUpperCase(Locale.ROOT);
+            for (RollCycles r : RollCycles.values()) {
+                if (r.name().equals(n)) {
+                    return r;
+                }
+            }
+            for (LegacyRollCycles r : LegacyRollCycles.values()) {
+                if (r.name().equals(n)) {
+                    return r;
+                }
+            }
+            List<String> allowed = new ArrayList<>();
+            for (RollCycles r : RollCycles.values()) {
+                allowed.add(r.name());
+            }
+            for (LegacyRollCycles r : LegacyRollCycles.values()) {
+                allowed.add(r.name());
+            }
+            throw new IllegalArgumentException("unknown rollCycle '" + name + "'; allowed: " + String.join(", ", allowed));
+        }
+    }
+}

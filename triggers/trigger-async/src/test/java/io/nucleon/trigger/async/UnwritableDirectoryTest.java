@@ -1,0 +1,70 @@
+package io.nucleon.trigger.async;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A journal directory that cannot be written is a clear error naming it. The tests may run as root,
+ * for whom chmod does not stop writes: the read-only directory case then uses /proc (where no
+ * directory can be made, even by root), so every case still produces a real failure.
+ */
+class UnwritableDirectoryTest {
+
+    private static void assertNames(JournalUnavailableException e, Path p) {
+        assertTrue(e.getMessage().contains(p.toAbsolutePath().toString()), "names the directory: " + e.getMessage());
+        assertTrue(e.getMessage().contains("not writable") || e.getMessage().contains("not a directory"), e.getMessage());
+    }
+
+    @Test
+    void aDirectoryBelowARegularFileCannotBeCreated(@TempDir Path dir) throws IOException {
+        Path file = Files.writeString(dir.resolve("plain-file"), "x");
+        Path journal = file.resolve("journal");
+        JournalUnavailableException e = assertThrows(JournalUnavailableException.class,
+                () -> AsyncJournalTest.options(journal).open());
+        assertNames(e, journal);
+    }
+
+    @Test
+    void aPathThatIsAFileIsNotADirectory(@TempDir Path dir) throws IOException {
+        Path file = Files.writeString(dir.resolve("plain-file"), "x");
+        JournalUnavailableException e = assertThrows(JournalUnavailableException.class,
+                () -> AsyncJournalTest.options(file).open());
+        assertNames(e, file);
+    }
+
+    @Test
+    void aReadOnlyDirectoryIsRefused(@TempDir Path dir) throws IOException {
+        Path ro = Files.createDirectory(dir.resolve("read-only"));
+        Files.setPosixFilePermissions(ro, PosixFilePermissions.fromString("r-x------"));
+        try {
+            Path target = ro;
+            if (chmodDoesNotStopWrites(ro)) {
+                // running as root (CAP_DAC_OVERRIDE): /proc refuses every new directory, even root's
+                target = Path.of("/proc/nucleon-journal-test");
+            }
+            Path t = target;
+            JournalUnavailableException e = assertThrows(JournalUnavailableException.class,
+                    () -> AsyncJournalTest.options(t).open());
+            assertNames(e, t);
+        } finally {
+            Files.setPosixFilePermissions(ro, PosixFilePermissions.fromString("rwx------"));
+        }
+    }
+
+    private static boolean chmodDoesNotStopWrites(Path ro) {
+        try {
+            Files.delete(Files.createTempFile(ro, "probe", ".tmp"));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}
