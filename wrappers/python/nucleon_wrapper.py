@@ -545,6 +545,35 @@ class Event:
         return "Event(seq=%d, meta=%r, body=%r)" % (self._seq, self._m, self.body[:64])
 
 
+class JsonBodyEvent(Event):
+    """An event whose JSON body reads as the decoded value, as Nuclio's Python SDK gives it: with
+    NUCLEON_DECODE_JSON_BODY=1 (runtimeAttributes.decodeJsonBody), a body whose content type is
+    application/json is decoded on first read; any other body (or one that is not valid JSON)
+    stays bytes."""
+
+    __slots__ = ("_body", "_decoded")
+
+    def __init__(self, body, meta, seq=0):
+        self._decoded = False
+        Event.__init__(self, body, meta, seq)
+
+    @property
+    def body(self):
+        if not self._decoded:
+            self._decoded = True
+            ct = self.content_type
+            if ct and ct.split(";", 1)[0].strip().lower() == "application/json" and self._body:
+                try:
+                    self._body = json.loads(self._body)
+                except ValueError:
+                    pass  # not JSON after all: the bytes, as sent
+        return self._body
+
+    @body.setter
+    def body(self, value):
+        self._body = value
+
+
 def _json_default(value):
     return str(value)
 
@@ -663,6 +692,7 @@ class Wrapper:
     def __init__(self, env):
         self.env = env
         self.max_frame = int(env.get("NUCLEON_MAX_FRAME") or DEFAULT_MAX_FRAME)
+        self.event_class = JsonBodyEvent if env.get("NUCLEON_DECODE_JSON_BODY") == "1" else Event
         self.chan = None
         self.loop = asyncio.new_event_loop()  # one loop for the wrapper's life
         asyncio.set_event_loop(self.loop)
@@ -858,6 +888,7 @@ class Wrapper:
         handler = self.handler
         context = self.context
         is_async = self.is_async
+        event_class = self.event_class
         run = self.loop.run_until_complete
         unpack_event = _EVENT_HDR.unpack_from
         isawaitable = inspect.isawaitable
@@ -871,7 +902,7 @@ class Wrapper:
                 body = bytes(payload[12 + ml:])
                 release()
                 try:
-                    r = handler(context, Event(body, meta, seq))
+                    r = handler(context, event_class(body, meta, seq))
                     if is_async or (r is not None and type(r) not in _PLAIN and isawaitable(r)):
                         r = run(r)
                 except ProtocolError:

@@ -521,6 +521,25 @@ class WrapperTest(unittest.TestCase):
         self.assertEqual(json.loads(body)["id"], "\u00e9")
         self.assertEqual(p.stop(), 0)
 
+    def test_json_body_decoded_as_nuclio_does_when_asked(self):
+        code = {"main.py": (
+            "def handler(context, event):\n"
+            "    return {'type': type(event.body).__name__, 'body': event.body if isinstance(event.body, dict)"
+            " else event.body.decode('latin-1')}\n")}
+        p = self.ready(code, env={"NUCLEON_DECODE_JSON_BODY": "1"})
+        _, _, body = p.call(b'{"a": 1}', {"contentType": "application/json; charset=utf-8"})
+        self.assertEqual(json.loads(body), {"type": "dict", "body": {"a": 1}})
+        _, _, body = p.call(b'not json', {"contentType": "application/json"})
+        self.assertEqual(json.loads(body), {"type": "bytes", "body": "not json"})
+        _, _, body = p.call(b'{"a": 1}', {"contentType": "text/plain"})
+        self.assertEqual(json.loads(body), {"type": "bytes", "body": '{"a": 1}'})
+        self.assertEqual(p.stop(), 0)
+        # without the setting the body stays bytes whatever its type
+        p = self.ready(code)
+        _, _, body = p.call(b'{"a": 1}', {"contentType": "application/json"})
+        self.assertEqual(json.loads(body)["type"], "bytes")
+        self.assertEqual(p.stop(), 0)
+
     def test_malformed_meta(self):
         # The meta is decoded when the handler first reads a field (this one reads event.path).
         for meta in (b'{"path": ', b'[1]', b'\xff\xfe{}'):

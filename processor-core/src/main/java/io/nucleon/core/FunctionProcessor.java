@@ -2,11 +2,13 @@ package io.nucleon.core;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.nucleon.api.DataBinding;
 import io.nucleon.api.FunctionConfigException;
 import io.nucleon.api.FunctionConfigException.ConfigProblem;
 import io.nucleon.api.Handler;
 import io.nucleon.api.Processor;
 import io.nucleon.core.config.AttributeBinder;
+import io.nucleon.core.config.BindingSpec;
 import io.nucleon.core.config.FunctionSpec;
 import io.nucleon.core.config.TriggerSpec;
 import io.nucleon.core.control.ControlServer;
@@ -16,6 +18,8 @@ import io.nucleon.core.runtime.JavaRuntime;
 import io.nucleon.core.worker.PoolSettings;
 import io.nucleon.core.worker.TimeoutWatchdog;
 import io.nucleon.core.worker.WorkerPool;
+import io.nucleon.spi.BindingContext;
+import io.nucleon.spi.BindingFactory;
 import io.nucleon.spi.FunctionRuntime;
 import io.nucleon.spi.Outcome;
 import io.nucleon.spi.RuntimeContext;
@@ -57,8 +61,8 @@ public final class FunctionProcessor implements Processor {
     private final FunctionRuntime runtime;
     private final List<TriggerSlot> triggers = new ArrayList<>();
     /** The data bindings by name, in configuration order (code-made ones last). */
-    private final Map<String, io.nucleon.api.DataBinding> bindings = new java.util.LinkedHashMap<>();
-    private final List<io.nucleon.api.DataBinding> opened = new ArrayList<>();
+    private final Map<String, DataBinding> bindings = new java.util.LinkedHashMap<>();
+    private final List<DataBinding> opened = new ArrayList<>();
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final EventDurationCollector durations = new EventDurationCollector();
     private final Instant created = Instant.now();
@@ -98,7 +102,7 @@ public final class FunctionProcessor implements Processor {
      * @throws FunctionConfigException listing every problem found
      */
     public FunctionProcessor(FunctionSpec spec, Handler handler, ControlOptions controlOptions,
-                             List<io.nucleon.api.DataBinding> codeBindings) {
+                             List<DataBinding> codeBindings) {
         this.spec = spec;
         this.controlOptions = controlOptions;
         List<ConfigProblem> problems = new ArrayList<>();
@@ -134,10 +138,10 @@ public final class FunctionProcessor implements Processor {
                 problems.addAll(locate(e));
             }
         }
-        Map<String, io.nucleon.spi.BindingFactory> bindingFactories = bindingFactories();
+        Map<String, BindingFactory> bindingFactories = bindingFactories();
         int totalWorkers = spec.triggers().values().stream().mapToInt(TriggerSpec::numWorkers).sum();
-        for (io.nucleon.core.config.BindingSpec b : spec.dataBindings().values()) {
-            io.nucleon.spi.BindingFactory factory = bindingFactories.get(b.kind());
+        for (BindingSpec b : spec.dataBindings().values()) {
+            BindingFactory factory = bindingFactories.get(b.kind());
             if (factory == null) {
                 problems.add(spec.source().problem("spec.dataBindings." + b.name() + ".kind", "unknown binding kind '" + b.kind()
                         + "'; available: " + (bindingFactories.isEmpty() ? "none" : String.join(", ", new TreeMap<>(bindingFactories).keySet()))
@@ -150,7 +154,7 @@ public final class FunctionProcessor implements Processor {
                 problems.addAll(locate(e));
             }
         }
-        for (io.nucleon.api.DataBinding b : codeBindings) {
+        for (DataBinding b : codeBindings) {
             if (bindings.putIfAbsent(b.name(), b) != null) {
                 problems.add(spec.source().problem("spec.dataBindings." + b.name(), "two data bindings are named '" + b.name() + "'"));
             }
@@ -170,12 +174,12 @@ public final class FunctionProcessor implements Processor {
         return out;
     }
 
-    private Map<String, io.nucleon.spi.BindingFactory> bindingFactories() {
-        Map<String, io.nucleon.spi.BindingFactory> all = new TreeMap<>();
+    private Map<String, BindingFactory> bindingFactories() {
+        Map<String, BindingFactory> all = new TreeMap<>();
         if (spec.dataBindings().isEmpty()) {
             return all;
         }
-        for (io.nucleon.spi.BindingFactory f : ServiceLoader.load(io.nucleon.spi.BindingFactory.class, classLoader())) {
+        for (BindingFactory f : ServiceLoader.load(BindingFactory.class, classLoader())) {
             all.putIfAbsent(f.kind(), f);
         }
         return all;
@@ -262,12 +266,12 @@ public final class FunctionProcessor implements Processor {
         }
     }
 
-    /** The {@link io.nucleon.spi.BindingContext} of one binding. */
-    private final class BindingSettings implements io.nucleon.spi.BindingContext {
-        private final io.nucleon.core.config.BindingSpec b;
+    /** The {@link BindingContext} of one binding. */
+    private final class BindingSettings implements BindingContext {
+        private final BindingSpec b;
         private final int totalWorkers;
 
-        BindingSettings(io.nucleon.core.config.BindingSpec b, int totalWorkers) {
+        BindingSettings(BindingSpec b, int totalWorkers) {
             this.b = b;
             this.totalWorkers = totalWorkers;
         }
@@ -379,7 +383,7 @@ public final class FunctionProcessor implements Processor {
             });
             timers.setRemoveOnCancelPolicy(true);
             watchdog = new TimeoutWatchdog(TimeoutWatchdog.tickFor(spec.eventTimeout()));
-            for (io.nucleon.api.DataBinding b : bindings.values()) {
+            for (DataBinding b : bindings.values()) {
                 try {
                     b.open();
                 } catch (Exception e) {
@@ -387,7 +391,7 @@ public final class FunctionProcessor implements Processor {
                 }
                 opened.add(b);
             }
-            Map<String, io.nucleon.api.DataBinding> forWorkers = java.util.Collections.unmodifiableMap(bindings);
+            Map<String, DataBinding> forWorkers = java.util.Collections.unmodifiableMap(bindings);
             for (TriggerSlot slot : triggers) {
                 TriggerSpec t = slot.spec;
                 slot.pool = new WorkerPool(new PoolSettings(spec.name(), t.name(), t.kind(), t.numWorkers(), t.workerQueueSize(),
@@ -486,7 +490,7 @@ public final class FunctionProcessor implements Processor {
             safely("close runtime", runtime::close);
         }
         for (int i = opened.size() - 1; i >= 0; i--) {
-            io.nucleon.api.DataBinding b = opened.get(i);
+            DataBinding b = opened.get(i);
             safely("close data binding " + b.name(), () -> {
                 try {
                     b.close();
@@ -523,7 +527,7 @@ public final class FunctionProcessor implements Processor {
             out.add("processor is " + state.name().toLowerCase());
             return out;
         }
-        for (io.nucleon.api.DataBinding b : bindings.values()) {
+        for (DataBinding b : bindings.values()) {
             if (!b.isReady()) {
                 out.add("data binding " + b.name());
             }
@@ -579,7 +583,7 @@ public final class FunctionProcessor implements Processor {
         m.put("triggers", list);
         if (!bindings.isEmpty()) {
             List<Map<String, Object>> bl = new ArrayList<>();
-            for (io.nucleon.api.DataBinding b : bindings.values()) {
+            for (DataBinding b : bindings.values()) {
                 Map<String, Object> bm = new LinkedHashMap<>();
                 bm.put("name", b.name());
                 bm.put("kind", b.kind());

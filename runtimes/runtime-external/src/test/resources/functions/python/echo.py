@@ -23,6 +23,8 @@ def handler(context, event):
         os._exit(3)
     if event.path == '/json':
         return {'worker': context.worker_id, 'method': event.method, 'trigger': event.trigger.kind}
+    if event.path == '/jsonbody':
+        return str(event.body['n'] + 1)  # with runtimeAttributes.decodeJsonBody, a dict
     if event.path == '/status':
         return 201, 'created'
     return context.Response(body=event.body, headers={'X-Echo': 'yes'},

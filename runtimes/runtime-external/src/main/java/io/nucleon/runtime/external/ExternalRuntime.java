@@ -114,6 +114,10 @@ final class ExternalRuntime implements FunctionRuntime {
         if (config.spinTime == null || config.spinTime.isNegative()) {
             throw context.attributeError("spinTime", "must be zero or more");
         }
+        if (config.decodeJsonBody && language != Language.PYTHON) {
+            throw context.attributeError("decodeJsonBody", "is a python runtime setting (the " + language.kind
+                    + " wrapper always gives the body as bytes)");
+        }
         this.runBase = Path.of(config.runDirectory.isBlank() ? System.getProperty("java.io.tmpdir") : config.runDirectory);
 
         // The code: a directory on disk, or a directory on the classpath (unpacked at start when in a jar).

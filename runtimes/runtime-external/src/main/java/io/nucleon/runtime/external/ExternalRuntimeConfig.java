@@ -38,6 +38,11 @@ public final class ExternalRuntimeConfig {
     public Duration restartDelay = Duration.ofMillis(100);
     /** The longest delay between restarts of a wrapper that keeps dying. */
     public Duration maxRestartDelay = Duration.ofSeconds(30);
+    /**
+     * Python only: a body whose content type is {@code application/json} reads as the decoded value
+     * (a dict, a list …), as Nuclio's Python SDK gives it; otherwise {@code event.body} is always bytes.
+     */
+    public boolean decodeJsonBody;
     /** How long the shared-memory consumer spins before it sleeps on the socket. */
     public Duration spinTime = Duration.ofNanos(20_000);
 }

@@ -100,6 +100,11 @@ final class WrapperProcess {
             env.put("NUCLEON_TRIGGER_KIND", ctx.triggerKind());
             env.put("NUCLEON_TRIGGER_NAME", ctx.triggerName());
             env.put("NUCLEON_MAX_FRAME", Integer.toString(rt.maxFrame()));
+            if (rt.config().decodeJsonBody) {
+                env.put("NUCLEON_DECODE_JSON_BODY", "1");
+            } else {
+                env.remove("NUCLEON_DECODE_JSON_BODY");
+            }
             process = pb.start();
             process.getOutputStream().close(); // the wrapper reads nothing from stdin
             String name = "nucleon-" + rt.language().kind + "-" + ctx.triggerName() + "-" + ctx.workerId();

@@ -210,6 +210,18 @@ class ExternalRuntimeTest {
     }
 
     @Test
+    void decodeJsonBodyGivesAPythonHandlerTheDecodedValueAsNuclioDoes() throws Exception {
+        try (Running f = new Running("python", "echo:handler", "python", "shm", 1, Duration.ofSeconds(10),
+                b -> b.runtimeAttribute("decodeJsonBody", true))) {
+            HttpResponse<byte[]> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + f.port + "/jsonbody"))
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"n\": 41}")).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            assertEquals(200, r.statusCode(), new String(r.body()));
+            assertEquals("42", new String(r.body()));
+        }
+    }
+
+    @Test
     void idleWrappersAndProcessorUseAlmostNoCpu() throws Exception {
         try (Running py = new Running("python", "echo:handler", "python", "shm", 2, Duration.ofSeconds(10), b -> { });
              Running js = node()) {
@@ -274,6 +286,10 @@ class ExternalRuntimeTest {
                 .runtime("nodejs").handler("echo:handler").runtimeAttribute("codeDir", FUNCTIONS.resolve("node").toString())
                 .runtimeAttribute("transport", "shm").trigger("web", "http", t -> t.attribute("port", 0)).build());
         assertTrue(e.getMessage().contains("spec.runtimeAttributes.transport"), e.getMessage());
+        e = assertThrows(FunctionConfigException.class, () -> Processor.builder().name("bad")
+                .runtime("nodejs").handler("echo:handler").runtimeAttribute("codeDir", FUNCTIONS.resolve("node").toString())
+                .runtimeAttribute("decodeJsonBody", true).trigger("web", "http", t -> t.attribute("port", 0)).build());
+        assertTrue(e.getMessage().contains("spec.runtimeAttributes.decodeJsonBody: is a python runtime setting"), e.getMessage());
         e = assertThrows(FunctionConfigException.class, () -> Processor.builder().name("bad")
                 .runtime("python").handler("missing:handler").runtimeAttribute("codeDir", FUNCTIONS.resolve("python").toString())
                 .trigger("web", "http", t -> t.attribute("port", 0)).build());
