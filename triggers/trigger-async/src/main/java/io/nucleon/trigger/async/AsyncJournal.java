@@ -260,6 +260,8 @@ public final class AsyncJournal implements AutoCloseable {
     /**
      * The next entry not yet handed out, or null when there is none now. The entry is RUNNING until
      * {@link #succeeded}/{@link #failed}; call {@link #markDone} with its index when finished with it.
+     * An entry whose status is already SUCCEEDED/FAILED (finished before a restart, not yet
+     * committed) keeps that status: check {@link #status} and just {@code markDone} it.
      */
     public JournalRecord poll() {
         tailLock.lock();
@@ -284,7 +286,12 @@ public final class AsyncJournal implements AutoCloseable {
                     }
                 }
                 window.add(index);
-                statuses.put(entry.id(), new Slot(InvocationState.RUNNING, clock.getAsLong(), entry.attempts(), -1));
+                // a terminal status (recorded before a restart, after which the entry came again) is
+                // kept, so the dispatcher can see that the entry is finished and pass over it
+                long now = clock.getAsLong();
+                int attempts = entry.attempts();
+                statuses.compute(entry.id(), (id, prev) -> prev != null && prev.state.terminal()
+                        ? prev : new Slot(InvocationState.RUNNING, now, attempts, -1));
                 return new JournalRecord(index, entry);
             }
         } finally {

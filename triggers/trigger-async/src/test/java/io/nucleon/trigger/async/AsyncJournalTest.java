@@ -224,4 +224,26 @@ class AsyncJournalTest {
         assertTrue(e.getMessage().contains("FAST_HOURLY") && e.getMessage().contains("DAILY"), e.getMessage());
         assertEquals("HOURLY", AsyncJournal.builder(Path.of("x")).rollCycle("hourly").rollCycle().toString());
     }
+
+    @Test
+    void anEntryFinishedButNotCommittedComesAgainWithItsTerminalStatus(@TempDir Path dir) {
+        try (AsyncJournal j = options(dir).open()) {
+            j.append(Entries.numbered(1));
+            j.append(Entries.numbered(2));
+            JournalRecord r1 = j.poll();
+            j.poll();
+            j.succeeded(r1.entry().id(), 1, "text/plain", "one".getBytes(StandardCharsets.UTF_8));
+            // the process dies before markDone
+        }
+        try (AsyncJournal j = options(dir).open()) {
+            JournalRecord again = j.poll();
+            assertEquals("e-00001", again.entry().id());
+            assertEquals(InvocationState.SUCCEEDED, j.status("e-00001").orElseThrow().state(),
+                    "poll keeps a terminal status, so the dispatcher can pass over the entry");
+            JournalRecord two = j.poll();
+            assertEquals(InvocationState.RUNNING, j.status(two.entry().id()).orElseThrow().state());
+            j.markDone(again.index());
+            j.markDone(two.index());
+        }
+    }
 }

@@ -45,12 +45,16 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
     private final LoopBatch batch;
     private final ConnectionState state;
     private final int maxPipelined;
+    /** Null when async calls are off: then the only cost on the request path is one null check. */
+    private final AsyncRoute async;
     private final ArrayDeque<HttpExchange> inOrder = new ArrayDeque<>();
     private ChannelHandlerContext ctx;
     private EventLoop loop;
     private boolean closing;
 
-    HttpConnectionHandler(HttpTrigger trigger, Dispatcher dispatcher, LoopBatch batch, ConnectionState state, int maxPipelined) {
+    HttpConnectionHandler(HttpTrigger trigger, Dispatcher dispatcher, LoopBatch batch, ConnectionState state, int maxPipelined,
+                          AsyncRoute async) {
+        this.async = async;
         this.trigger = trigger;
         this.dispatcher = dispatcher;
         this.batch = batch;
@@ -110,6 +114,13 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
                 }
             }
             boolean keepAlive = HttpUtil.isKeepAlive(request);
+            if (async != null) {
+                Response answer = async.route(request, body, structured, ctx.channel().remoteAddress());
+                if (answer != null) {
+                    answerInOrder(answer, keepAlive);
+                    return;
+                }
+            }
             HttpEvent event = new HttpEvent(trigger.name(), request.method().name(), request.uri(), headers, body, structured);
             HttpExchange exchange = new HttpExchange(this, keepAlive, request.protocolVersion() == HttpVersion.HTTP_1_0);
             inOrder.add(exchange);

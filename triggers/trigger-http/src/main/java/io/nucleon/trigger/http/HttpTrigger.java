@@ -22,6 +22,8 @@ import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import io.nucleon.spi.AsyncIntake;
+import io.nucleon.spi.AsyncIntakeFactory;
 import io.nucleon.spi.Dispatcher;
 import io.nucleon.spi.Trigger;
 import java.net.InetSocketAddress;
@@ -52,9 +54,14 @@ final class HttpTrigger implements Trigger {
     /** One batch per event loop; filled as connections arrive. */
     private final Map<EventLoop, LoopBatch> batches = new java.util.concurrent.ConcurrentHashMap<>();
 
-    HttpTrigger(String name, HttpTriggerConfig config) {
+    private final AsyncIntakeFactory asyncFactory;
+    private AsyncIntake asyncIntake;
+    private AsyncRoute asyncRoute;
+
+    HttpTrigger(String name, HttpTriggerConfig config, AsyncIntakeFactory asyncFactory) {
         this.name = name;
         this.config = config;
+        this.asyncFactory = asyncFactory;
     }
 
     String name() {
@@ -82,6 +89,11 @@ final class HttpTrigger implements Trigger {
             case "nio" -> false;
             default -> Epoll.isAvailable();
         };
+        if (asyncFactory != null) {
+            asyncIntake = asyncFactory.open(name, HttpTriggerFactory.KIND, config.async, dispatcher);
+            asyncRoute = new AsyncRoute(name, config.async, asyncIntake);
+        }
+        AsyncRoute async = asyncRoute;
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         transportName = epoll ? "epoll" : "nio";
@@ -113,13 +125,16 @@ final class HttpTrigger implements Trigger {
                         p.addLast("aggregator", new BoundedAggregator(maxBody));
                         LoopBatch batch = batches.computeIfAbsent(ch.eventLoop(), loop -> new LoopBatch(loop, dispatcher));
                         p.addLast("handler", new HttpConnectionHandler(HttpTrigger.this, dispatcher, batch, state,
-                                config.maxPipelinedRequests));
+                                config.maxPipelinedRequests, async));
                     }
                 });
         try {
             serverChannel = b.bind(config.host, config.port).sync().channel();
         } catch (Exception e) {
             group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            if (asyncIntake != null) {
+                asyncIntake.close();
+            }
             throw new IllegalStateException("trigger '" + name + "' cannot listen on " + config.host + ":" + config.port
                     + ": " + e.getMessage(), e);
         }
@@ -148,6 +163,9 @@ final class HttpTrigger implements Trigger {
         if (serverChannel != null) {
             serverChannel.close().syncUninterruptibly();
         }
+        if (asyncIntake != null) {
+            asyncIntake.stopDispatching();
+        }
     }
 
     @Override
@@ -162,6 +180,9 @@ final class HttpTrigger implements Trigger {
             ch.eventLoop().execute(() -> ch.close());
         }
         group.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+        if (asyncIntake != null) {
+            asyncIntake.close();
+        }
     }
 
     @Override
@@ -174,6 +195,9 @@ final class HttpTrigger implements Trigger {
         m.put("transport", transportName);
         m.put("connections", channels.size());
         m.put("maxRequestBodySize", config.maxRequestBodySize.toString());
+        if (asyncIntake != null) {
+            m.put("async", asyncIntake.status());
+        }
         return m;
     }
 }

@@ -1,5 +1,6 @@
 package io.nucleon.trigger.http;
 
+import io.nucleon.spi.AsyncOptions;
 import io.nucleon.spi.ByteSize;
 import java.time.Duration;
 
@@ -28,4 +29,6 @@ public final class HttpTriggerConfig {
     public int eventLoopThreads = 0;
     /** {@code auto} (native epoll where available, else NIO), {@code epoll} or {@code nio}. */
     public String transport = "auto";
+    /** Asynchronous calls (journal, 202, status URL, retries, dead letters); needs nucleon-trigger-async. */
+    public AsyncOptions async = new AsyncOptions();
 }

@@ -1,5 +1,7 @@
 package io.nucleon.trigger.http;
 
+import io.nucleon.spi.AsyncIntakeFactory;
+import io.nucleon.spi.AsyncOptions;
 import io.nucleon.spi.Trigger;
 import io.nucleon.spi.TriggerContext;
 import io.nucleon.spi.TriggerFactory;
@@ -46,6 +48,46 @@ public final class HttpTriggerFactory implements TriggerFactory {
         if (!config.transport.equals("auto") && !config.transport.equals("epoll") && !config.transport.equals("nio")) {
             throw context.attributeError("transport", "must be auto, epoll or nio, got \"" + config.transport + "\"");
         }
-        return new HttpTrigger(context.name(), config);
+        AsyncIntakeFactory async = null;
+        if (config.async != null && config.async.enabled) {
+            async = validateAsync(context, config.async);
+        }
+        return new HttpTrigger(context.name(), config, async);
+    }
+
+    private static AsyncIntakeFactory validateAsync(TriggerContext context, AsyncOptions a) {
+        String prefix = a.pathPrefix;
+        if (prefix == null || !prefix.startsWith("/") || prefix.length() < 2 || prefix.endsWith("/")
+                || prefix.indexOf('?') >= 0) {
+            throw context.attributeError("async.pathPrefix", "must start with / and not end with / (e.g. /async), got "
+                    + (prefix == null ? "null" : "\"" + prefix + "\""));
+        }
+        if (a.directory == null || a.directory.isBlank()) {
+            throw context.attributeError("async.directory", "is required when async.enabled is true");
+        }
+        if (a.maxRetries < 0 || a.maxRetries > 1000) {
+            throw context.attributeError("async.maxRetries", "must be from 0 to 1000, got " + a.maxRetries);
+        }
+        if (a.retryDelay == null || a.maxRetryDelay == null || a.retryDelay.compareTo(a.maxRetryDelay) > 0) {
+            throw context.attributeError("async.retryDelay", "must be set and at most async.maxRetryDelay");
+        }
+        if (a.resultRetention == null || a.resultRetention.isZero()) {
+            throw context.attributeError("async.resultRetention", "must be longer than 0");
+        }
+        if (a.maxInFlight < 0) {
+            throw context.attributeError("async.maxInFlight", "must be 0 (twice numWorkers) or more, got " + a.maxInFlight);
+        }
+        if (a.callbackMaxAttempts < 1) {
+            throw context.attributeError("async.callbackMaxAttempts", "must be at least 1, got " + a.callbackMaxAttempts);
+        }
+        if (a.callbackTimeout == null || a.callbackTimeout.isZero()) {
+            throw context.attributeError("async.callbackTimeout", "must be longer than 0");
+        }
+        AsyncIntakeFactory f = AsyncIntakeFactory.find();
+        if (f == null) {
+            throw context.attributeError("async.enabled", "async calls need the module " + AsyncOptions.MODULE
+                    + " on the class path (add it as a dependency of the function)");
+        }
+        return f;
     }
 }

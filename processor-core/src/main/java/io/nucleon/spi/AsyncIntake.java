@@ -1,0 +1,40 @@
+package io.nucleon.spi;
+
+import io.nucleon.api.Response;
+import java.util.Map;
+
+/**
+ * The durable side of a trigger's async calls: takes requests into a journal, hands them to the
+ * trigger's workers later, and answers the status and dead-letter endpoints. Made by an
+ * {@link AsyncIntakeFactory}. Thread-safe; {@link #accept} and {@link #control} are called on the
+ * trigger's I/O threads and return without waiting for a handler.
+ */
+public interface AsyncIntake extends AutoCloseable {
+
+    /**
+     * Journals {@code request}. Returns {@code 202 Accepted} with {@code {"id", "status"}} only once
+     * the request is in the journal; {@code 503} when the journal cannot take it (nothing is
+     * dropped silently); {@code 400} for a bad callback URL.
+     */
+    Response accept(AsyncRequest request);
+
+    /**
+     * Answers a request for one of the intake's own endpoints ({@code path} is relative to the async
+     * prefix, e.g. {@code /status/<id>}), or returns {@code null} when {@code path} is not one of them.
+     *
+     * @param loopback whether the request came from a loopback address
+     */
+    Response control(String method, String path, boolean loopback);
+
+    /** Stops handing journal entries to the workers (the processor is stopping); accepting may go on. */
+    void stopDispatching();
+
+    /** Releases everything; entries not finished are handed out again by the next intake on the directory. */
+    @Override
+    void close();
+
+    /** Facts for the trigger's {@code /status}. */
+    default Map<String, Object> status() {
+        return Map.of();
+    }
+}

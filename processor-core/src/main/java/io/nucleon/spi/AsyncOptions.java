@@ -1,0 +1,45 @@
+package io.nucleon.spi;
+
+import java.time.Duration;
+
+/**
+ * The {@code async} block of an {@code http} trigger's attributes: makes calls asynchronous
+ * (journaled, answered {@code 202 Accepted}, handled later). Bound from {@code function.yaml} with
+ * the trigger's other attributes; the journal itself is provided by an {@link AsyncIntakeFactory}
+ * (module {@code io.nucleon:nucleon-trigger-async}).
+ */
+public final class AsyncOptions {
+    /** The Maven coordinates of the module that implements {@link AsyncIntakeFactory}. */
+    public static final String MODULE = "io.nucleon:nucleon-trigger-async";
+
+    /** Whether async calls are taken at all. */
+    public boolean enabled = false;
+    /** Requests whose path starts with this are async (the prefix is stripped from the event's path). */
+    public String pathPrefix = "/async";
+    /** Requests carrying this header with the value {@code true} are async (path unchanged). */
+    public String header = "X-Nucleon-Async";
+    /** The journal directory (required when enabled). */
+    public String directory;
+    /** Retries after the first attempt fails (5xx, handler error, timeout); then the event is dead-lettered. */
+    public int maxRetries = 3;
+    /** Delay before the first retry; doubled for each further one. */
+    public Duration retryDelay = Duration.ofSeconds(1);
+    /** Longest delay between retries. */
+    public Duration maxRetryDelay = Duration.ofMinutes(1);
+    /** How long succeeded/failed results stay readable on the status URL. */
+    public Duration resultRetention = Duration.ofHours(1);
+    /** Chronicle roll cycle of the journal files, e.g. {@code FAST_HOURLY} (fixed for a directory's life). */
+    public String rollCycle = "FAST_HOURLY";
+    /** How long fully processed journal files are kept; {@code null} keeps them forever. */
+    public Duration retention = Duration.ofDays(1);
+    /** Whether every append is forced to disk before the 202 (survives power loss, much slower). */
+    public boolean syncOnAppend = false;
+    /** Async events handed to the workers at once; 0 means twice the number of workers. */
+    public int maxInFlight = 0;
+    /** Attempts to deliver a callback ({@code X-Callback-Url}) before giving up. */
+    public int callbackMaxAttempts = 4;
+    /** Timeout of one callback request. */
+    public Duration callbackTimeout = Duration.ofSeconds(10);
+    /** Whether the dead-letter endpoints answer only requests from loopback addresses. */
+    public boolean deadLettersLoopbackOnly = true;
+}

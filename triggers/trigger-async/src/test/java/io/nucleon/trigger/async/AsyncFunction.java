@@ -1,0 +1,91 @@
+package io.nucleon.trigger.async;
+
+import io.nucleon.api.Handler;
+import io.nucleon.api.Processor;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+
+/** A processor with one http trigger (async enabled) on a free loopback port, for tests. */
+final class AsyncFunction implements AutoCloseable {
+    final Processor processor;
+    final int port;
+    final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private AsyncFunction(Processor processor) {
+        this.processor = processor;
+        this.port = (Integer) trigger().get("port");
+    }
+
+    /** Default async options on {@code directory}, changed by {@code async}. */
+    static AsyncFunction start(Handler handler, String directory, int numWorkers, Duration eventTimeout,
+                               Consumer<Map<String, Object>> async) throws Exception {
+        Map<String, Object> a = new LinkedHashMap<>();
+        a.put("enabled", true);
+        a.put("directory", directory);
+        a.put("retryDelay", "50ms");
+        a.put("maxRetryDelay", "200ms");
+        async.accept(a);
+        Processor p = Processor.builder()
+                .name("async-test")
+                .handler(handler)
+                .eventTimeout(eventTimeout)
+                .drainTimeout(Duration.ofSeconds(5))
+                .trigger("web", "http", t -> t.numWorkers(numWorkers)
+                        .attribute("host", "127.0.0.1").attribute("port", 0).attribute("async", a))
+                .build()
+                .start();
+        return new AsyncFunction(p);
+    }
+
+    @SuppressWarnings("unchecked")
+    Map<String, Object> trigger() {
+        return ((List<Map<String, Object>>) processor.status().get("triggers")).get(0);
+    }
+
+    @SuppressWarnings("unchecked")
+    Map<String, Object> asyncStatus() {
+        return (Map<String, Object>) trigger().get("async");
+    }
+
+    URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + port + path);
+    }
+
+    HttpResponse<String> get(String path) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(20)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    HttpResponse<String> post(String path, String body, String... headers) throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(20))
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (headers.length > 0) {
+            b.headers(headers);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    @Override
+    public void close() {
+        processor.stop(Duration.ofSeconds(5));
+    }
+}

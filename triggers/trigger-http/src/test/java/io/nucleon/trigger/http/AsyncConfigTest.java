@@ -1,0 +1,50 @@
+package io.nucleon.trigger.http;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.nucleon.api.FunctionConfigException;
+import io.nucleon.api.Processor;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The async attributes without nucleon-trigger-async on the class path (as in this module's tests). */
+class AsyncConfigTest {
+
+    private static Exception build(Map<String, Object> async) {
+        return assertThrows(Exception.class, () -> Processor.builder()
+                .name("test")
+                .handler((ctx, e) -> "ok")
+                .trigger("web", "http", t -> t.attribute("host", "127.0.0.1").attribute("port", 0).attribute("async", async))
+                .build()
+                .start()
+                .stop(java.time.Duration.ofSeconds(1)));
+    }
+
+    @Test
+    void enabledWithoutTheModuleNamesIt() {
+        Exception e = build(Map.of("enabled", true, "directory", "/tmp/nowhere"));
+        assertTrue(e instanceof FunctionConfigException, e.toString());
+        assertTrue(e.getMessage().contains("io.nucleon:nucleon-trigger-async"), e.getMessage());
+        assertTrue(e.getMessage().contains("async.enabled"), e.getMessage());
+    }
+
+    @Test
+    void badAttributesAreConfigurationErrors() {
+        assertTrue(build(Map.of("enabled", true)).getMessage().contains("async.directory"));
+        assertTrue(build(Map.of("enabled", true, "directory", "/x", "pathPrefix", "async/")).getMessage()
+                .contains("async.pathPrefix"));
+        assertTrue(build(Map.of("enabled", true, "directory", "/x", "maxRetries", -1)).getMessage()
+                .contains("async.maxRetries"));
+        assertTrue(build(Map.of("enabled", true, "directory", "/x", "nope", 1)).getMessage().contains("nope"));
+    }
+
+    @Test
+    void disabledNeedsNothing() throws Exception {
+        Processor p = Processor.builder().name("test").handler((ctx, e) -> "ok")
+                .trigger("web", "http", t -> t.attribute("host", "127.0.0.1").attribute("port", 0)
+                        .attribute("async", Map.of("enabled", false)))
+                .build().start();
+        p.stop(java.time.Duration.ofSeconds(1));
+    }
+}
