@@ -1,0 +1,394 @@
+package io.nucleon.examples.async;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpServer;
+import io.nucleon.api.Json;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Runs the packaged async-java jar as a real process, with plain {@code java -jar} (no JVM flags:
+ * Chronicle's come from the jar's manifest), the journal in a temp directory.
+ */
+class AsyncJavaJarIT {
+    private static final Path JAR = Path.of(System.getProperty("async.jar", "target/async-java.jar"));
+    /** Async calls the crash test submits before the kill; -Dasync.crash.requests=N to change it. */
+    private static final int CRASH_REQUESTS = Integer.getInteger("async.crash.requests", 10_000);
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final List<Process> processes = new ArrayList<>();
+    /** Callbacks received by the test's own server: event id → the callback. */
+    private final Map<String, Callback> callbacks = new ConcurrentHashMap<>();
+    private HttpServer callbackServer;
+    private ExecutorService callbackExecutor;
+
+    @TempDir
+    Path dir;
+
+    record Callback(String state, String status, String body) {
+    }
+
+    @BeforeEach
+    void startCallbackServer() throws IOException {
+        callbackServer = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 512);
+        callbackExecutor = Executors.newFixedThreadPool(4);
+        callbackServer.setExecutor(callbackExecutor);
+        callbackServer.createContext("/cb", exchange -> {
+            byte[] body = exchange.getRequestBody().readAllBytes();
+            String id = exchange.getRequestHeaders().getFirst("X-Nucleon-Event-Id");
+            if (id != null) {
+                callbacks.put(id, new Callback(exchange.getRequestHeaders().getFirst("X-Nucleon-State"),
+                        exchange.getRequestHeaders().getFirst("X-Nucleon-Status"), new String(body, StandardCharsets.UTF_8)));
+            }
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
+        callbackServer.start();
+    }
+
+    @AfterEach
+    void stopEverything() {
+        processes.forEach(Process::destroyForcibly);
+        callbackServer.stop(0);
+        callbackExecutor.shutdownNow();
+    }
+
+    @Test
+    void acceptsWith202ThenReportsTheResultOnTheStatusUrlAndCallsBack() throws Exception {
+        int port = freePort();
+        int control = freePort();
+        Process p = start(writeYaml("fn.yaml", port, dir.resolve("journal"), 4), Map.of(), control);
+        awaitReady(control, p);
+        String base = "http://127.0.0.1:" + port;
+
+        // 202 with an id and a status URL (also as Location)
+        HttpResponse<String> accepted = post(base + "/async/greet", "{\"name\":\"Ada\"}", Map.of());
+        assertEquals(202, accepted.statusCode(), accepted.body());
+        JsonNode json = Json.mapper().readTree(accepted.body());
+        String id = json.get("id").asText();
+        String status = json.get("status").asText();
+        assertEquals("/async/status/" + id, status);
+        assertEquals(status, accepted.headers().firstValue("location").orElse(""));
+
+        // the status URL answers the handler's result once it has run (the prefix was stripped from the path)
+        HttpResponse<String> result = awaitSucceeded(base + status, 30);
+        assertEquals("application/json", result.headers().firstValue("content-type").orElse(""));
+        assertEquals("{\"greeting\":\"Hello, Ada!\",\"path\":\"/greet\"}", result.body());
+
+        // X-Callback-Url: the handler's response is POSTed to the test's server
+        String callbackUrl = "http://127.0.0.1:" + callbackServer.getAddress().getPort() + "/cb";
+        HttpResponse<String> withCallback = post(base + "/async/greet", "{\"name\":\"Grace\"}", Map.of("X-Callback-Url", callbackUrl));
+        assertEquals(202, withCallback.statusCode(), withCallback.body());
+        String id2 = Json.mapper().readTree(withCallback.body()).get("id").asText();
+        Callback cb = awaitCallback(id2, 30);
+        assertEquals("succeeded", cb.state());
+        assertEquals("200", cb.status());
+        assertEquals("{\"greeting\":\"Hello, Grace!\",\"path\":\"/greet\"}", cb.body());
+
+        // the same function still answers sync calls
+        HttpResponse<String> sync = post(base + "/greet", "{\"name\":\"Linus\"}", Map.of());
+        assertEquals(200, sync.statusCode());
+        assertEquals("{\"greeting\":\"Hello, Linus!\",\"path\":\"/greet\"}", sync.body());
+
+        // an unknown id is 404
+        assertEquals(404, get(base + "/async/status/00000000-0000-0000-0000-000000000000").statusCode());
+
+        p.destroy(); // SIGTERM
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the processor exits after SIGTERM");
+        assertEquals(0, p.exitValue(), this::log);
+    }
+
+    @Test
+    void sigtermWithABacklogInTheJournalExitsZero() throws Exception {
+        int port = freePort();
+        int control = freePort();
+        Process p = start(writeYaml("fn.yaml", port, dir.resolve("journal"), 1), Map.of("SLEEP_MS", "50"), control);
+        awaitReady(control, p);
+        for (int i = 0; i < 50; i++) {
+            assertEquals(202, post("http://127.0.0.1:" + port + "/async/greet", "{\"name\":\"n" + i + "\"}", Map.of()).statusCode());
+        }
+        p.destroy(); // SIGTERM while most calls wait in the journal: in-flight ones drain, the rest stay journaled
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the processor exits after SIGTERM");
+        assertEquals(0, p.exitValue(), this::log);
+    }
+
+    @Test
+    void killMinus9WithABacklogLosesNothing() throws Exception {
+        Path journal = dir.resolve("journal");
+        String callbackUrl = "http://127.0.0.1:" + callbackServer.getAddress().getPort() + "/cb";
+        long t0 = System.nanoTime();
+
+        // 1. a slow processor: 2 workers, 20 ms per event (about 100 events/s)
+        int port1 = freePort();
+        int control1 = freePort();
+        Process first = start(writeYaml("fn1.yaml", port1, journal, 2), Map.of("SLEEP_MS", "20", "INSTANCE", "1"), control1);
+        awaitReady(control1, first);
+
+        // 2. submit CRASH_REQUESTS async calls as fast as possible (64 in flight on one client); every one gets a 202
+        List<String> ids = submit("http://127.0.0.1:" + port1 + "/async/greet", CRASH_REQUESTS, callbackUrl);
+        long submitted = System.nanoTime();
+
+        // 3. kill -9 while most of them wait in the journal
+        first.destroyForcibly();
+        assertTrue(first.waitFor(30, TimeUnit.SECONDS));
+        int callbacksBeforeRestart = callbacks.size();
+
+        // 4. a new (fast) processor on the same journal directory
+        int port2 = freePort();
+        int control2 = freePort();
+        Process second = start(writeYaml("fn2.yaml", port2, journal, 4), Map.of("INSTANCE", "2"), control2);
+        awaitReady(control2, second);
+
+        // 5. every accepted call reports succeeded; the result says which process handled it
+        Map<String, String> handledBy = awaitAllSucceeded("http://127.0.0.1:" + port2 + "/async/status/", ids, 60);
+        long done = System.nanoTime();
+        List<String> bySecond = new ArrayList<>();
+        int byFirst = 0;
+        for (Map.Entry<String, String> e : handledBy.entrySet()) {
+            if ("2".equals(e.getValue())) {
+                bySecond.add(e.getKey());
+            } else {
+                assertEquals("1", e.getValue(), e.getKey());
+                byFirst++;
+            }
+        }
+        assertEquals(ids.size(), byFirst + bySecond.size());
+        assertTrue(byFirst < ids.size() / 2, "most calls were still in the journal at the kill: " + byFirst + " handled before");
+        assertTrue(!bySecond.isEmpty(), "the second process handled the backlog");
+
+        // 6. callbacks. They are not durable across a restart (triggers/trigger-async/README.md): one the
+        // killed process had not sent yet is lost, so only the calls handled by the second process must
+        // each get one. A call the first process ran but did not record is run (and called back) again.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        List<String> missing = new ArrayList<>(bySecond);
+        while (!missing.isEmpty() && System.nanoTime() < deadline) {
+            missing.removeIf(callbacks::containsKey);
+            Thread.sleep(50);
+        }
+        assertTrue(missing.isEmpty(), missing.size() + " calls handled after the restart got no callback, e.g. "
+                + missing.subList(0, Math.min(3, missing.size())));
+        for (String id : bySecond) {
+            Callback cb = callbacks.get(id);
+            assertEquals("succeeded", cb.state(), id);
+            assertTrue(cb.body().contains("\"instance\":\"2\""), cb.body());
+        }
+        System.out.printf("crash test: %d async calls accepted in %d ms; %d handled before kill -9 (%d callbacks), %d after"
+                        + " the restart, all succeeded %d ms after the kill%n",
+                ids.size(), TimeUnit.NANOSECONDS.toMillis(submitted - t0), byFirst, callbacksBeforeRestart,
+                bySecond.size(), TimeUnit.NANOSECONDS.toMillis(done - submitted));
+
+        second.destroy(); // SIGTERM
+        assertTrue(second.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, second.exitValue(), this::log);
+    }
+
+    // ---- helpers ---------------------------------------------------------------------------------
+
+    /** Submits n async calls, at most 64 at once, and returns their ids; every answer must be 202. */
+    private List<String> submit(String url, int n, String callbackUrl) throws Exception {
+        Semaphore window = new Semaphore(64);
+        List<String> ids = new ArrayList<>(n);
+        List<CompletableFuture<String>> futures = new ArrayList<>(n);
+        AtomicReference<String> failure = new AtomicReference<>();
+        for (int i = 0; i < n && failure.get() == null; i++) {
+            window.acquire();
+            HttpRequest req = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
+                    .header("X-Callback-Url", callbackUrl)
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"n" + i + "\"}")).build();
+            futures.add(http.sendAsync(req, HttpResponse.BodyHandlers.ofString()).handle((r, t) -> {
+                window.release();
+                if (t != null || r.statusCode() != 202) {
+                    failure.compareAndSet(null, t != null ? t.toString() : r.statusCode() + " " + r.body());
+                    return null;
+                }
+                try {
+                    return Json.mapper().readTree(r.body()).get("id").asText();
+                } catch (IOException e) {
+                    failure.compareAndSet(null, e.toString());
+                    return null;
+                }
+            }));
+        }
+        for (CompletableFuture<String> f : futures) {
+            ids.add(f.get(60, TimeUnit.SECONDS));
+        }
+        assertEquals(null, failure.get(), "every async call gets a 202");
+        assertEquals(n, Set.copyOf(ids).size(), "ids are unique");
+        return ids;
+    }
+
+    /** Polls the status of every id until all are succeeded; returns id → the handler's "instance". */
+    private Map<String, String> awaitAllSucceeded(String statusBase, List<String> ids, int seconds) throws Exception {
+        Map<String, String> handledBy = new ConcurrentHashMap<>();
+        List<String> pending = new ArrayList<>(ids);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        AtomicInteger unexpected = new AtomicInteger();
+        while (!pending.isEmpty()) {
+            assertTrue(System.nanoTime() < deadline, () -> pending.size() + " of " + ids.size()
+                    + " calls not succeeded within " + seconds + " s, e.g. " + pending.get(0) + "\n" + log());
+            Semaphore window = new Semaphore(32);
+            List<CompletableFuture<?>> round = new ArrayList<>();
+            for (String id : pending) {
+                window.acquire();
+                round.add(http.sendAsync(HttpRequest.newBuilder(URI.create(statusBase + id)).timeout(Duration.ofSeconds(30)).build(),
+                        HttpResponse.BodyHandlers.ofString()).whenComplete((r, t) -> {
+                    window.release();
+                    if (t == null && r.statusCode() == 200
+                            && "succeeded".equals(r.headers().firstValue("x-nucleon-state").orElse(""))) {
+                        try {
+                            handledBy.put(id, Json.mapper().readTree(r.body()).path("instance").asText());
+                        } catch (IOException e) {
+                            unexpected.incrementAndGet();
+                        }
+                    } else if (t == null && r.statusCode() != 200) {
+                        unexpected.incrementAndGet(); // 404: an accepted call the journal forgot
+                    }
+                }));
+            }
+            CompletableFuture.allOf(round.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+            assertEquals(0, unexpected.get(), "every accepted call has a status");
+            pending.removeIf(handledBy::containsKey);
+            if (!pending.isEmpty()) {
+                Thread.sleep(250);
+            }
+        }
+        return handledBy;
+    }
+
+    private HttpResponse<String> awaitSucceeded(String url, int seconds) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (true) {
+            HttpResponse<String> r = get(url);
+            assertEquals(200, r.statusCode(), r.body());
+            String state = r.headers().firstValue("x-nucleon-state").orElse("");
+            if (state.equals("succeeded")) {
+                return r;
+            }
+            assertTrue(state.equals("pending") || state.equals("running"), state + " " + r.body());
+            assertTrue(System.nanoTime() < deadline, "not succeeded within " + seconds + " s: " + r.body());
+            Thread.sleep(20);
+        }
+    }
+
+    private Callback awaitCallback(String id, int seconds) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (!callbacks.containsKey(id)) {
+            assertTrue(System.nanoTime() < deadline, "no callback for " + id + " within " + seconds + " s: " + log());
+            Thread.sleep(20);
+        }
+        return callbacks.get(id);
+    }
+
+    private Path writeYaml(String name, int port, Path journal, int workers) throws IOException {
+        Path yaml = dir.resolve(name);
+        Files.writeString(yaml, String.join("\n",
+                "metadata:",
+                "  name: async-jar",
+                "spec:",
+                "  handler: io.nucleon.examples.async.AsyncHandler",
+                "  eventTimeout: 10s",
+                "  triggers:",
+                "    web:",
+                "      kind: http",
+                "      numWorkers: " + workers,
+                "      attributes:",
+                "        host: 127.0.0.1",
+                "        port: " + port,
+                "        async:",
+                "          enabled: true",
+                "          directory: " + journal,
+                "          pathPrefix: /async",
+                "          retryDelay: 100ms",
+                ""));
+        return yaml;
+    }
+
+    private Process start(Path yaml, Map<String, String> env, int control) throws IOException {
+        // plain java -jar: Chronicle's --add-exports/--add-opens come from the jar's manifest
+        ProcessBuilder pb = new ProcessBuilder(java(), "-jar", JAR.toString(), yaml.toString(),
+                "--control-port", Integer.toString(control))
+                .redirectErrorStream(true).redirectOutput(dir.resolve("process-" + processes.size() + ".log").toFile());
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        processes.add(p);
+        return p;
+    }
+
+    private void awaitReady(int control, Process p) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            assertTrue(p.isAlive(), () -> "the processor died: " + log());
+            try {
+                if (get("http://127.0.0.1:" + control + "/ready").statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // not listening yet
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("not ready within 30 s: " + log());
+    }
+
+    private String log() {
+        try (var files = Files.list(dir)) {
+            StringBuilder sb = new StringBuilder();
+            for (Path f : (Iterable<Path>) files.filter(f -> f.toString().endsWith(".log")).sorted()::iterator) {
+                sb.append("---- ").append(f.getFileName()).append('\n').append(Files.readString(f));
+            }
+            return sb.toString();
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+
+    private HttpResponse<String> post(String url, String body, Map<String, String> headers) throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        headers.forEach(b::header);
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> get(String url) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
