@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.nucleon.api.DataBinding;
 import io.nucleon.api.FunctionConfigException;
+import io.nucleon.spi.AttributeProblems;
 import io.nucleon.spi.Durations;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -104,13 +105,7 @@ public final class HttpBinding implements DataBinding {
     }
 
     private static HttpBindingConfig validated(String name, HttpBindingConfig config) {
-        List<FunctionConfigException.ConfigProblem> problems = new ArrayList<>();
-        for (String[] p : problems(config)) {
-            problems.add(new FunctionConfigException.ConfigProblem(null, 0, "dataBindings." + name + ".attributes." + p[0], p[1]));
-        }
-        if (!problems.isEmpty()) {
-            throw new FunctionConfigException(problems);
-        }
+        AttributeProblems.throwIfAny(problems(config), "dataBindings." + name + ".attributes.");
         return config;
     }
 

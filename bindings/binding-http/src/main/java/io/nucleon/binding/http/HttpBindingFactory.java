@@ -1,11 +1,9 @@
 package io.nucleon.binding.http;
 
 import io.nucleon.api.DataBinding;
-import io.nucleon.api.FunctionConfigException;
+import io.nucleon.spi.AttributeProblems;
 import io.nucleon.spi.BindingContext;
 import io.nucleon.spi.BindingFactory;
-import java.util.ArrayList;
-import java.util.List;
 
 /** Registers the {@code http} data binding kind; see {@link HttpBinding}. */
 public final class HttpBindingFactory implements BindingFactory {
@@ -20,13 +18,7 @@ public final class HttpBindingFactory implements BindingFactory {
     @Override
     public DataBinding create(BindingContext context) {
         HttpBindingConfig c = context.attributes(HttpBindingConfig.class);
-        List<FunctionConfigException.ConfigProblem> problems = new ArrayList<>();
-        for (String[] p : HttpBinding.problems(c)) {
-            problems.addAll(context.attributeError(p[0], p[1]).problems());
-        }
-        if (!problems.isEmpty()) {
-            throw new FunctionConfigException(problems);
-        }
+        AttributeProblems.throwIfAny(HttpBinding.problems(c), context::attributeError);
         return new HttpBinding(context.functionName(), context.name(), c, context.meterRegistry());
     }
 }

@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.nucleon.api.DataBinding;
 import io.nucleon.api.FunctionConfigException;
+import io.nucleon.spi.AttributeProblems;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -94,13 +95,7 @@ public final class KafkaBinding implements DataBinding {
     }
 
     private static KafkaBindingConfig validated(String name, KafkaBindingConfig config) {
-        List<FunctionConfigException.ConfigProblem> problems = new ArrayList<>();
-        for (String[] p : problems(config)) {
-            problems.add(new FunctionConfigException.ConfigProblem(null, 0, "dataBindings." + name + ".attributes." + p[0], p[1]));
-        }
-        if (!problems.isEmpty()) {
-            throw new FunctionConfigException(problems);
-        }
+        AttributeProblems.throwIfAny(problems(config), "dataBindings." + name + ".attributes.");
         return config;
     }
 

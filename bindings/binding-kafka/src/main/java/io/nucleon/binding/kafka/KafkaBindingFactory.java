@@ -1,11 +1,9 @@
 package io.nucleon.binding.kafka;
 
 import io.nucleon.api.DataBinding;
-import io.nucleon.api.FunctionConfigException;
+import io.nucleon.spi.AttributeProblems;
 import io.nucleon.spi.BindingContext;
 import io.nucleon.spi.BindingFactory;
-import java.util.ArrayList;
-import java.util.List;
 
 /** Registers the {@code kafka} data binding kind; see {@link KafkaBinding}. */
 public final class KafkaBindingFactory implements BindingFactory {
@@ -20,13 +18,7 @@ public final class KafkaBindingFactory implements BindingFactory {
     @Override
     public DataBinding create(BindingContext context) {
         KafkaBindingConfig c = context.attributes(KafkaBindingConfig.class);
-        List<FunctionConfigException.ConfigProblem> problems = new ArrayList<>();
-        for (String[] p : KafkaBinding.problems(c)) {
-            problems.addAll(context.attributeError(p[0], p[1]).problems());
-        }
-        if (!problems.isEmpty()) {
-            throw new FunctionConfigException(problems);
-        }
+        AttributeProblems.throwIfAny(KafkaBinding.problems(c), context::attributeError);
         return new KafkaBinding(context.functionName(), context.name(), c, context.meterRegistry());
     }
 }

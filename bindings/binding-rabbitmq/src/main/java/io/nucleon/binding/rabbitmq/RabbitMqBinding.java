@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.nucleon.api.DataBinding;
 import io.nucleon.api.FunctionConfigException;
+import io.nucleon.spi.AttributeProblems;
 import io.nucleon.binding.rabbitmq.RabbitMqPublishException.Reason;
 import io.nucleon.spi.Durations;
 import java.io.IOException;
@@ -100,13 +101,7 @@ public final class RabbitMqBinding implements DataBinding {
     }
 
     private static RabbitMqBindingConfig validated(String name, RabbitMqBindingConfig config) {
-        List<FunctionConfigException.ConfigProblem> problems = new ArrayList<>();
-        for (String[] p : problems(config)) {
-            problems.add(new FunctionConfigException.ConfigProblem(null, 0, "dataBindings." + name + ".attributes." + p[0], p[1]));
-        }
-        if (!problems.isEmpty()) {
-            throw new FunctionConfigException(problems);
-        }
+        AttributeProblems.throwIfAny(problems(config), "dataBindings." + name + ".attributes.");
         return config;
     }
 
