@@ -7,6 +7,8 @@
 # Usage (from the repository root, after `mvn -B -q package -DskipTests`):
 #   bash benchmarks/cpu-per-request.sh hello-java        # examples/hello-java, numWorkers 8
 #   bash benchmarks/cpu-per-request.sh bare-netty        # the bare Netty baseline
+#   bash benchmarks/cpu-per-request.sh async-java        # examples/async-java: POST /async/greet, 202
+#                                                        # (the accept and the later handling both count)
 #   HELLO_JAR=/path/to/other/hello-java.jar bash benchmarks/cpu-per-request.sh hello-java
 # Environment: DURATION=10 (seconds measured, after a 5 s warm-up), NUM_WORKERS=8, JAVA=java.
 # Talks to 127.0.0.1 only; every step is bounded and the server is stopped on any exit.
@@ -19,6 +21,7 @@ DURATION="${DURATION:-10}"
 NUM_WORKERS="${NUM_WORKERS:-8}"
 JAVA="${JAVA:-java}"
 HELLO_JAR="${HELLO_JAR:-$ROOT/examples/hello-java/target/hello-java.jar}"
+ASYNC_JAR="${ASYNC_JAR:-$ROOT/examples/async-java/target/async-java.jar}"
 BENCH_JAR="$ROOT/benchmarks/target/benchmarks.jar"
 PORT=18090
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/cpu-per-request.XXXXXX")"
@@ -59,10 +62,32 @@ spec:
 EOF
         "$JAVA" -jar "$HELLO_JAR" "$WORK/function.yaml" --control-port 18091 >"$WORK/server.log" 2>&1 &
         ;;
+    async-java)
+        cat > "$WORK/function.yaml" <<EOF
+metadata:
+  name: async-java
+spec:
+  handler: io.nucleon.examples.async.AsyncHandler
+  eventTimeout: 5s
+  triggers:
+    web:
+      kind: http
+      numWorkers: $NUM_WORKERS
+      workerAvailabilityTimeoutMilliseconds: 1000
+      attributes:
+        host: 127.0.0.1
+        port: $PORT
+        async:
+          enabled: true
+          directory: $WORK/journal
+          pathPrefix: /async
+EOF
+        "$JAVA" -jar "$ASYNC_JAR" "$WORK/function.yaml" --control-port 18091 >"$WORK/server.log" 2>&1 &
+        ;;
     bare-netty)
         "$JAVA" -cp "$BENCH_JAR" io.nucleon.benchmarks.http.BareNettyHelloServer "$PORT" >"$WORK/server.log" 2>&1 &
         ;;
-    *) echo "unknown server '$SERVER': hello-java or bare-netty" >&2; exit 2 ;;
+    *) echo "unknown server '$SERVER': hello-java, async-java or bare-netty" >&2; exit 2 ;;
 esac
 PID=$!
 for _ in $(seq 1 150); do
@@ -84,14 +109,26 @@ snapshot() {
     done | awk '{c[$1] += $2; v[$1] += $3; n[$1] += $4} END {for (k in c) print k, c[k], v[k], n[k]}' | sort
 }
 
-timeout 60 wrk -t2 -c64 -d5s "http://127.0.0.1:$PORT/" >/dev/null
+# async-java is loaded with the async-compare.sh request: POST {"name":"Ada"} to /async/greet
+URL="http://127.0.0.1:$PORT/"
+WRK_ARGS=()
+if [[ "$SERVER" == async-java ]]; then
+    URL="http://127.0.0.1:$PORT/async/greet"
+    printf '%s\n' 'wrk.method = "POST"' "wrk.body = '{\"name\":\"Ada\"}'" \
+        'wrk.headers["Content-Type"] = "application/json"' >"$WORK/post.lua"
+    WRK_ARGS=(-s "$WORK/post.lua")
+fi
+timeout 60 wrk -t2 -c64 -d5s "${WRK_ARGS[@]}" "$URL" >/dev/null
 snapshot >"$WORK/before"
-timeout $((DURATION + 60)) wrk -t2 -c64 -d"${DURATION}s" "http://127.0.0.1:$PORT/" >"$WORK/wrk"
+timeout $((DURATION + 60)) wrk -t2 -c64 -d"${DURATION}s" "${WRK_ARGS[@]}" "$URL" >"$WORK/wrk"
 snapshot >"$WORK/after"
 
 requests="$(awk '/requests in/ {print $1}' "$WORK/wrk")"
 hz="$(getconf CLK_TCK)"
 echo "$SERVER: $(grep Requests/sec "$WORK/wrk" | tr -s ' ') ($requests requests in ${DURATION}s)"
+if grep -q "Non-2xx" "$WORK/wrk"; then
+    echo "  WARNING: $(grep Non-2xx "$WORK/wrk" | tr -s ' ') (the figures below count them)"
+fi
 printf '  %-24s %10s %12s %14s\n' "threads" "CPU s" "CPU us/req" "switches/req"
 join "$WORK/before" "$WORK/after" | awk -v r="$requests" -v hz="$hz" '{
     cpu = ($5 - $2) / hz; sw = ($6 - $3) + ($7 - $4)

@@ -17,14 +17,17 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
+import io.nucleon.spi.AsyncRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -81,6 +84,9 @@ public final class AsyncJournal implements AutoCloseable {
     private final SingleChronicleQueue status;
     private final SingleChronicleQueue deadLetters;
     private final ProcessedPosition position;
+    private final EventIds ids;
+    /** The last input index when opened: entries up to it may have finished before a restart. */
+    private final long lastIndexAtOpen;
     private final InFlightWindow window = new InFlightWindow();
 
     private final ReentrantLock appendLock = new ReentrantLock();
@@ -137,7 +143,9 @@ public final class AsyncJournal implements AutoCloseable {
         SingleChronicleQueue st = null;
         SingleChronicleQueue dl = null;
         ProcessedPosition pos = null;
+        EventIds keys;
         try {
+            keys = EventIds.open(dir);
             in = queue(INPUT, o.syncOnAppend);
             st = queue(STATUS, false);
             dl = queue(DEAD_LETTER, false);
@@ -152,6 +160,8 @@ public final class AsyncJournal implements AutoCloseable {
         this.status = st;
         this.deadLetters = dl;
         this.position = pos;
+        this.ids = keys;
+        this.lastIndexAtOpen = input.lastIndex();
         this.appender = singleLockedUse(input.createAppender());
         this.statusAppender = singleLockedUse(status.createAppender());
         this.deadAppender = singleLockedUse(deadLetters.createAppender());
@@ -204,6 +214,29 @@ public final class AsyncJournal implements AutoCloseable {
      */
     public AcceptResult append(JournalEntry entry) {
         Objects.requireNonNull(entry, "entry");
+        long index = append(entry.id(), entry.attempts(), b -> EntryCodec.writeEntry(b, entry));
+        return new AcceptResult(entry.id(), index, options.syncOnAppend);
+    }
+
+    /**
+     * Appends a request as a new entry with no attempts yet, its id derived from its index
+     * ({@link EventIds}): the accept path, which writes the trigger's request straight into the
+     * journal (no {@link JournalEntry} built, nothing recorded in memory).
+     *
+     * @throws JournalUnavailableException when nothing could be written (closed, disk full, I/O error)
+     */
+    public AcceptResult append(AsyncRequest request) {
+        Objects.requireNonNull(request, "request");
+        long index = append(null, 0, b -> EntryCodec.writeRequest(b, request));
+        return new AcceptResult(ids.idOf(index), index, options.syncOnAppend);
+    }
+
+    /**
+     * Appends one entry; returns its index. An entry with an explicit id is registered PENDING in
+     * memory; one whose id is derived from its index ({@code id == null}) needs no registration:
+     * {@link #status} reads its state off the journal positions.
+     */
+    private long append(String id, int attempts, Consumer<Bytes<?>> writer) {
         checkWritable();
         long index;
         appendLock.lock();
@@ -211,7 +244,7 @@ public final class AsyncJournal implements AutoCloseable {
             checkOpen();
             try (DocumentContext dc = appender.writingDocument()) {
                 try {
-                    EntryCodec.writeEntry(dc.wire().bytes(), entry);
+                    writer.accept(dc.wire().bytes());
                 } catch (Throwable t) {
                     dc.rollbackOnClose();
                     throw t;
@@ -228,8 +261,10 @@ public final class AsyncJournal implements AutoCloseable {
         } finally {
             appendLock.unlock();
         }
-        statuses.put(entry.id(), new Slot(InvocationState.PENDING, clock.getAsLong(), entry.attempts(), -1));
-        return new AcceptResult(entry.id(), index, options.syncOnAppend);
+        if (id != null) {
+            statuses.put(id, new Slot(InvocationState.PENDING, clock.getAsLong(), attempts, -1));
+        }
+        return index;
     }
 
     private void checkWritable() {
@@ -276,7 +311,7 @@ public final class AsyncJournal implements AutoCloseable {
                     }
                     index = dc.index();
                     try {
-                        entry = EntryCodec.readEntry(dc.wire().bytes());
+                        entry = EntryCodec.readEntry(dc.wire().bytes(), ids, index);
                     } catch (RuntimeException e) {
                         // never silently: logged with its position, then passed over so the journal moves on
                         log.error("unreadable journal entry at index {} in {} passed over: {}", index, dir, e.toString());
@@ -286,13 +321,17 @@ public final class AsyncJournal implements AutoCloseable {
                     }
                 }
                 window.add(index);
-                // a terminal status (recorded before a restart, after which the entry came again) is
-                // kept, so the dispatcher can see that the entry is finished and pass over it
-                long now = clock.getAsLong();
-                int attempts = entry.attempts();
-                statuses.compute(entry.id(), (id, prev) -> prev != null && prev.state.terminal()
-                        ? prev : new Slot(InvocationState.RUNNING, now, attempts, -1));
-                return new JournalRecord(index, entry);
+                boolean recovered = index <= lastIndexAtOpen;
+                if (recovered || ids.indexOf(entry.id()) != index) {
+                    // an explicit id is tracked in memory; a terminal status (recorded before a restart,
+                    // after which the entry came again) is kept, so the dispatcher can pass over it
+                    long now = clock.getAsLong();
+                    int attempts = entry.attempts();
+                    statuses.compute(entry.id(), (id, prev) -> prev != null && prev.state.terminal()
+                            ? prev : new Slot(InvocationState.RUNNING, now, attempts, -1));
+                    return new JournalRecord(index, entry, true);
+                }
+                return new JournalRecord(index, entry, false);
             }
         } finally {
             tailLock.unlock();
@@ -391,7 +430,25 @@ public final class AsyncJournal implements AutoCloseable {
     public Optional<StatusRecord> status(String id) {
         Slot s = statuses.get(id);
         if (s == null) {
-            return Optional.empty();
+            long index = ids.indexOf(id);
+            if (index < 0) {
+                return Optional.empty(); // not an id of this journal
+            }
+            if (index > position.get()) {
+                // accepted and not committed: handed out (running) or waiting in the journal (pending);
+                // a finished one that is not committed yet has its terminal status in memory
+                Slot finished = statuses.get(id);
+                if (finished == null) {
+                    InvocationState state = window.contains(index) ? InvocationState.RUNNING : InvocationState.PENDING;
+                    return Optional.of(new StatusRecord(id, state, 0L, 0, null, new byte[0], null));
+                }
+                s = finished;
+            } else {
+                s = statuses.get(id); // finished: its status is kept for resultRetention
+                if (s == null) {
+                    return Optional.empty();
+                }
+            }
         }
         if (!s.state.terminal()) {
             return Optional.of(new StatusRecord(id, s.state, s.updatedAt, s.attempts, null, new byte[0], null));
@@ -476,13 +533,13 @@ public final class AsyncJournal implements AutoCloseable {
                     byte kind = b.readByte();
                     long at = b.readLong();
                     if (kind == EntryCodec.DEAD) {
-                        String error = b.readUtf8();
+                        String error = EntryCodec.readString(b);
                         int attempts = (int) b.readStopBit();
                         JournalEntry e = EntryCodec.readEntry(b);
                         live.remove(e.id());
                         live.put(e.id(), new DeadLetter(dc.index(), e, error, attempts, at));
                     } else if (kind == EntryCodec.REPLAYED) {
-                        live.remove(b.readUtf8());
+                        live.remove(EntryCodec.readString(b));
                     }
                 }
             }
@@ -656,7 +713,10 @@ public final class AsyncJournal implements AutoCloseable {
                     if (!dc.isPresent()) {
                         break;
                     }
-                    String id = EntryCodec.readEntryId(dc.wire().bytes());
+                    String id = EntryCodec.readExplicitId(dc.wire().bytes());
+                    if (id == null) {
+                        continue; // a derived id: its state is read off the positions
+                    }
                     Slot s = statuses.get(id);
                     if (s == null || !s.state.terminal()) {
                         statuses.put(id, new Slot(InvocationState.PENDING, now, 0, -1));

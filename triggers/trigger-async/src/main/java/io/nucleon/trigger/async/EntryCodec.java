@@ -1,5 +1,7 @@
 package io.nucleon.trigger.async;
 
+import io.nucleon.spi.AsyncRequest;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 import net.openhft.chronicle.bytes.BytesIn;
@@ -7,82 +9,133 @@ import net.openhft.chronicle.bytes.BytesOut;
 
 /**
  * The binary layouts of the three journals, written straight into Chronicle's document bytes.
- * Strings are Chronicle's UTF-8 with a stop-bit length (null allowed); counts and lengths are
- * stop-bit encoded; the body is raw bytes (no text encoding).
+ * Strings ({@code utf8}) are a stop-bit byte length (-1 for null) followed by that many UTF-8 bytes
+ * ({@link #writeString}; not Chronicle's {@code writeUtf8}, whose per-string reflection and interning
+ * cost more than the rest of an append); counts and lengths are stop-bit encoded; the body is raw
+ * bytes (no text encoding).
  *
  * <pre>
- * entry   := version:u8(=1) id:utf8 receivedAt:i64 method:utf8 path:utf8 url:utf8
+ * entry   := version:u8(=2) id receivedAt:i64 method:utf8 path:utf8 url:utf8
  *            nHeaders:sb (name:utf8 value:utf8)* nFields:sb (name:utf8 value:utf8)*
  *            contentType:utf8 bodyLength:sb body:bytes callbackUrl:utf8 attempts:sb
  * dead    := kind:u8(='D') deadAt:i64 error:utf8 attempts:sb entry
  * replayed:= kind:u8(='R') replayedAt:i64 id:utf8
+ * id      := 'X' id:utf8          an explicit id (a replayed or hand-built entry)
+ *          | 'D'                  derived from the entry's index ({@link EventIds}; accepted calls)
  * status  := version:u8(=1) id:utf8 state:u8 updatedAt:i64 attempts:sb contentType:utf8 error:utf8
  *            resultLength:sb result:bytes
  * </pre>
  */
 final class EntryCodec {
 
-    static final byte ENTRY_VERSION = 1;
+    static final byte ENTRY_VERSION = 2;
+    static final byte EXPLICIT_ID = 'X';
+    static final byte DERIVED_ID = 'D';
     static final byte STATUS_VERSION = 1;
     static final byte DEAD = 'D';
     static final byte REPLAYED = 'R';
+    private static final byte[] EMPTY = new byte[0];
 
     private EntryCodec() {
     }
 
     static void writeEntry(BytesOut<?> out, JournalEntry e) {
         out.writeByte(ENTRY_VERSION);
-        out.writeUtf8(e.id());
+        out.writeByte(EXPLICIT_ID);
+        writeString(out, e.id());
         out.writeLong(e.receivedAtMillis());
-        out.writeUtf8(e.method());
-        out.writeUtf8(e.path());
-        out.writeUtf8(e.url());
+        writeString(out, e.method());
+        writeString(out, e.path());
+        writeString(out, e.url());
         writeMap(out, e.headers());
         writeMap(out, e.fields());
-        out.writeUtf8(e.contentType());
+        writeString(out, e.contentType());
         byte[] body = e.body();
         out.writeStopBit(body.length);
         out.write(body);
-        out.writeUtf8(e.callbackUrl());
+        writeString(out, e.callbackUrl());
         out.writeStopBit(e.attempts());
     }
 
+    /**
+     * Writes an accepted request as an entry ({@link #writeEntry}'s layout, attempts 0, id derived
+     * from its index) straight from the trigger's {@link AsyncRequest}, without building a
+     * {@link JournalEntry}: the accept path.
+     */
+    static void writeRequest(BytesOut<?> out, AsyncRequest r) {
+        out.writeByte(ENTRY_VERSION);
+        out.writeByte(DERIVED_ID);
+        out.writeLong(r.receivedAtMillis());
+        writeString(out, r.method());
+        writeString(out, r.path());
+        writeString(out, r.url());
+        writeMap(out, r.headers());
+        writeMap(out, r.fields());
+        writeString(out, r.contentType());
+        byte[] body = r.body() != null ? r.body() : EMPTY;
+        out.writeStopBit(body.length);
+        out.write(body);
+        writeString(out, r.callbackUrl());
+        out.writeStopBit(0);
+    }
+
+    /** Reads an entry whose id is explicit (the dead-letter journal's). */
     static JournalEntry readEntry(BytesIn<?> in) {
-        byte version = in.readByte();
-        if (version != ENTRY_VERSION) {
-            throw new JournalException("unknown journal entry version " + version + " (this build reads "
-                    + ENTRY_VERSION + ")");
-        }
-        JournalEntry.Builder b = JournalEntry.builder().id(in.readUtf8()).receivedAtMillis(in.readLong())
-                .method(in.readUtf8()).path(in.readUtf8()).url(in.readUtf8());
+        return readEntry(in, null, -1);
+    }
+
+    /**
+     * Reads an entry; a derived id is made by {@code ids} from {@code index}, the entry's position in
+     * the input journal.
+     */
+    static JournalEntry readEntry(BytesIn<?> in, EventIds ids, long index) {
+        checkVersion(in.readByte());
+        JournalEntry.Builder b = JournalEntry.builder().id(readId(in, ids, index)).receivedAtMillis(in.readLong())
+                .method(readString(in)).path(readString(in)).url(readString(in));
         int headers = (int) in.readStopBit();
         for (int i = 0; i < headers; i++) {
-            b.header(in.readUtf8(), in.readUtf8());
+            b.header(readString(in), readString(in));
         }
         int fields = (int) in.readStopBit();
         for (int i = 0; i < fields; i++) {
-            b.field(in.readUtf8(), in.readUtf8());
+            b.field(readString(in), readString(in));
         }
-        b.contentType(in.readUtf8());
+        b.contentType(readString(in));
         b.body(readBytes(in));
-        b.callbackUrl(in.readUtf8());
+        b.callbackUrl(readString(in));
         b.attempts((int) in.readStopBit());
         return b.build();
     }
 
-    /** Only the id of an entry (for rebuilding the status index at open). */
-    static String readEntryId(BytesIn<?> in) {
-        byte version = in.readByte();
+    /** Only the id of an entry, or null when it is derived from the index (rebuilding the status index at open). */
+    static String readExplicitId(BytesIn<?> in) {
+        checkVersion(in.readByte());
+        return in.readByte() == EXPLICIT_ID ? readString(in) : null;
+    }
+
+    private static void checkVersion(byte version) {
         if (version != ENTRY_VERSION) {
-            throw new JournalException("unknown journal entry version " + version);
+            throw new JournalException("unknown journal entry version " + version + " (this build reads "
+                    + ENTRY_VERSION + ")");
         }
-        return in.readUtf8();
+    }
+
+    private static String readId(BytesIn<?> in, EventIds ids, long index) {
+        byte kind = in.readByte();
+        if (kind == EXPLICIT_ID) {
+            return readString(in);
+        }
+        if (kind == DERIVED_ID && ids != null) {
+            return ids.idOf(index);
+        }
+        throw new JournalException(kind == DERIVED_ID ? "an entry with a derived id outside the input journal"
+                : "corrupt entry: id kind " + kind);
     }
 
     static void writeDead(BytesOut<?> out, JournalEntry e, String error, int attempts, long now) {
         out.writeByte(DEAD);
         out.writeLong(now);
-        out.writeUtf8(error);
+        writeString(out, error);
         out.writeStopBit(attempts);
         writeEntry(out, e);
     }
@@ -90,18 +143,18 @@ final class EntryCodec {
     static void writeReplayed(BytesOut<?> out, String id, long now) {
         out.writeByte(REPLAYED);
         out.writeLong(now);
-        out.writeUtf8(id);
+        writeString(out, id);
     }
 
     static void writeStatus(BytesOut<?> out, String id, InvocationState state, long now, int attempts,
                             String contentType, String error, byte[] result) {
         out.writeByte(STATUS_VERSION);
-        out.writeUtf8(id);
+        writeString(out, id);
         out.writeByte((byte) state.ordinal());
         out.writeLong(now);
         out.writeStopBit(attempts);
-        out.writeUtf8(contentType);
-        out.writeUtf8(error);
+        writeString(out, contentType);
+        writeString(out, error);
         byte[] r = result != null ? result : new byte[0];
         out.writeStopBit(r.length);
         out.write(r);
@@ -112,24 +165,50 @@ final class EntryCodec {
         if (version != STATUS_VERSION) {
             throw new JournalException("unknown status record version " + version);
         }
-        String id = in.readUtf8();
+        String id = readString(in);
         InvocationState state = InvocationState.values()[in.readByte()];
         long at = in.readLong();
         int attempts = (int) in.readStopBit();
         if (!withResult) {
             return new StatusRecord(id, state, at, attempts, null, null, null);
         }
-        String contentType = in.readUtf8();
-        String error = in.readUtf8();
+        String contentType = readString(in);
+        String error = readString(in);
         return new StatusRecord(id, state, at, attempts, contentType, readBytes(in), error);
     }
 
     private static void writeMap(BytesOut<?> out, Map<String, String> map) {
         out.writeStopBit(map.size());
         for (Map.Entry<String, String> kv : map.entrySet()) {
-            out.writeUtf8(kv.getKey());
-            out.writeUtf8(kv.getValue());
+            writeString(out, kv.getKey());
+            writeString(out, kv.getValue());
         }
+    }
+
+    /** A string as a stop-bit byte length (-1: null) and its UTF-8 bytes. */
+    static void writeString(BytesOut<?> out, String s) {
+        if (s == null) {
+            out.writeStopBit(-1);
+            return;
+        }
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        out.writeStopBit(b.length);
+        out.write(b);
+    }
+
+    /** Reads what {@link #writeString} wrote. */
+    static String readString(BytesIn<?> in) {
+        long length = in.readStopBit();
+        if (length == -1) {
+            return null;
+        }
+        if (length < 0 || length > in.readRemaining()) {
+            throw new JournalException("corrupt record: string length " + length + " with " + in.readRemaining()
+                    + " bytes left");
+        }
+        byte[] b = new byte[(int) length];
+        in.read(b);
+        return new String(b, StandardCharsets.UTF_8);
     }
 
     private static byte[] readBytes(BytesIn<?> in) {

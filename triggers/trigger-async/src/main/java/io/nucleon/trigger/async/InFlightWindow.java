@@ -51,6 +51,12 @@ final class InFlightWindow {
         return advanced;
     }
 
+    /** Whether {@code index} is handed out and not done. */
+    synchronized boolean contains(long index) {
+        int pos = find(index);
+        return pos >= 0 && !done[(head + pos) & (indexes.length - 1)];
+    }
+
     synchronized int size() {
         return size;
     }

@@ -10,6 +10,7 @@ import io.nucleon.spi.Completion;
 import io.nucleon.spi.Dispatcher;
 import io.nucleon.spi.Durations;
 import io.nucleon.spi.Outcome;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -49,6 +50,7 @@ final class JournalIntake implements AsyncIntake {
     private final AsyncOptions options;
     private final Dispatcher dispatcher;
     private final String prefix;
+    private final String jsonPrefix;
     private final int maxInFlight;
     private final Semaphore permits;
     private final ScheduledExecutorService timer;
@@ -75,6 +77,7 @@ final class JournalIntake implements AsyncIntake {
         this.options = options;
         this.dispatcher = dispatcher;
         this.prefix = options.pathPrefix == null ? "" : options.pathPrefix;
+        this.jsonPrefix = jsonEscape(prefix);
         this.maxInFlight = options.maxInFlight > 0 ? options.maxInFlight : Math.max(1, dispatcher.numWorkers() * 2);
         this.permits = new Semaphore(maxInFlight);
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -148,26 +151,20 @@ final class JournalIntake implements AsyncIntake {
         if (j == null) {
             return unavailableResponse(unavailable);
         }
-        JournalEntry entry = JournalEntry.builder()
-                .receivedAtMillis(r.receivedAtMillis())
-                .method(r.method()).path(r.path()).url(r.url())
-                .headers(r.headers()).fields(r.fields())
-                .contentType(r.contentType()).body(r.body())
-                .callbackUrl(r.callbackUrl())
-                .build();
         AcceptResult a;
         try {
-            a = j.append(entry);
+            a = j.append(r);
         } catch (JournalException e) {
             LOG.atError().addKeyValue("trigger", triggerName).log("async call not accepted: " + e.getMessage());
             return unavailableResponse(e.getMessage());
         }
         accepted.incrementAndGet();
         String statusUrl = prefix + "/status/" + a.id();
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("id", a.id());
-        body.put("status", statusUrl);
-        return Response.status(202).header("Location", statusUrl).jsonBody(body).build();
+        // {"id":"<id>","status":"<statusUrl>"}, written by hand: the id is a UUID and the prefix was
+        // JSON-escaped once, so nothing here needs escaping (Jackson cost more than the append)
+        String json = "{\"id\":\"" + a.id() + "\",\"status\":\"" + jsonPrefix + "/status/" + a.id() + "\"}";
+        return Response.status(202).header("Location", statusUrl).contentType(Response.APPLICATION_JSON)
+                .body(json.getBytes(StandardCharsets.UTF_8)).build();
     }
 
     // ---------------------------------------------------------------------------------- endpoints
@@ -265,11 +262,20 @@ final class JournalIntake implements AsyncIntake {
         m.put("id", id);
         m.put("state", s.state().name().toLowerCase(Locale.ROOT));
         m.put("attempts", s.attempts());
-        m.put("updatedAt", Instant.ofEpochMilli(s.updatedAtMillis()).toString());
+        if (s.updatedAtMillis() > 0) { // not known for a call that is simply waiting or running
+            m.put("updatedAt", Instant.ofEpochMilli(s.updatedAtMillis()).toString());
+        }
         if (s.error() != null) {
             m.put("error", s.error());
         }
         return Response.status(200).header("X-Nucleon-State", s.state().name().toLowerCase(Locale.ROOT)).jsonBody(m).build();
+    }
+
+    /** {@code s} as the inside of a JSON string. */
+    static String jsonEscape(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        com.fasterxml.jackson.core.io.JsonStringEncoder.getInstance().quoteAsString(s, b);
+        return b.toString();
     }
 
     private static Response methodNotAllowed(String allowed) {
@@ -283,16 +289,21 @@ final class JournalIntake implements AsyncIntake {
     private void tailLoop(AsyncJournal j) {
         long idleNanos = 50_000;
         while (dispatching && !closed) {
-            try {
-                permits.acquire();
-            } catch (InterruptedException e) {
-                return;
+            // a run of entries is handed over as one batch: idle workers are woken once per run
+            if (!permits.tryAcquire()) {
+                dispatcher.endBatch();
+                try {
+                    permits.acquire();
+                } catch (InterruptedException e) {
+                    return;
+                }
             }
             JournalRecord rec;
             try {
                 rec = j.poll();
             } catch (RuntimeException e) {
                 permits.release();
+                dispatcher.endBatch();
                 if (closed || !dispatching) {
                     return;
                 }
@@ -302,13 +313,14 @@ final class JournalIntake implements AsyncIntake {
             }
             if (rec == null) {
                 permits.release();
+                dispatcher.endBatch();
                 LockSupport.parkNanos(idleNanos);
                 idleNanos = Math.min(idleNanos * 2, 10_000_000L); // up to 10 ms while idle
                 continue;
             }
             idleNanos = 50_000;
             try {
-                Optional<StatusRecord> st = j.status(rec.entry().id());
+                Optional<StatusRecord> st = !rec.tracked() ? Optional.empty() : j.status(rec.entry().id());
                 if (st.isPresent() && st.get().state().terminal()) {
                     // finished before a restart, not committed then: do not run it twice
                     skipped.incrementAndGet();
@@ -319,8 +331,9 @@ final class JournalIntake implements AsyncIntake {
             } catch (RuntimeException e) {
                 LOG.atWarn().addKeyValue("trigger", triggerName).log("status of " + rec.entry().id() + " unreadable, running it: " + e);
             }
-            new Run(j, rec).dispatch();
+            new Run(j, rec).dispatchFromTail();
         }
+        dispatcher.endBatch();
     }
 
     /** One journal entry in flight: dispatched, retried, then finished. Holds one permit until finished. */
@@ -336,6 +349,13 @@ final class JournalIntake implements AsyncIntake {
             this.event = new JournalEvent(rec.entry(), triggerName, triggerKind);
         }
 
+        /** The first attempt, from the tail thread, in its current batch. */
+        void dispatchFromTail() {
+            tries++;
+            dispatcher.dispatchBatched(event, this);
+        }
+
+        /** A retry, from the timer thread. */
         void dispatch() {
             if (closed || !dispatching) {
                 permits.release(); // not marked done: handed out again after a restart

@@ -3,6 +3,7 @@ package io.nucleon.trigger.async;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -12,9 +13,10 @@ import java.util.zip.CRC32;
  * The durable "processed up to" position: the input-journal index of the last entry such that it
  * and every entry before it are done. One small file ({@code processed.pos}) with two 32-byte slots
  * written alternately, each {@code magic:i32 seq:i64 value:i64 crc:i32}; the valid slot with the
- * higher sequence wins at open, so a torn write leaves the previous value readable. Each store is
- * one positional write (in the page cache, so it survives the process being killed); with
- * {@code sync} it is also forced to disk (survives power loss).
+ * higher sequence wins at open, so a torn write leaves the previous value readable. The file is
+ * memory-mapped: a store is a few memory writes into the page cache (no system call, and it
+ * survives the process being killed); with {@code sync} it is also forced to disk (survives power
+ * loss).
  */
 final class ProcessedPosition implements Closeable {
 
@@ -25,13 +27,15 @@ final class ProcessedPosition implements Closeable {
     private final Path file;
     private final FileChannel channel;
     private final boolean sync;
-    private final ByteBuffer buffer = ByteBuffer.allocateDirect(SLOT);
+    private final MappedByteBuffer map;
+    private final ByteBuffer scratch = ByteBuffer.allocate(SLOT);
     private long seq;
     private volatile long value;
 
-    private ProcessedPosition(Path file, FileChannel channel, boolean sync, long seq, long value) {
+    private ProcessedPosition(Path file, FileChannel channel, boolean sync, long seq, long value) throws IOException {
         this.file = file;
         this.channel = channel;
+        this.map = channel.map(FileChannel.MapMode.READ_WRITE, 0, 2L * SLOT);
         this.sync = sync;
         this.seq = seq;
         this.value = value;
@@ -59,7 +63,21 @@ final class ProcessedPosition implements Closeable {
                 bestValue = v;
             }
         }
-        return new ProcessedPosition(file, ch, sync, Math.max(bestSeq, 0), bestValue);
+        try {
+            if (ch.size() < 2L * SLOT) {
+                // allocate the blocks now: a store into a mapped hole on a full disk would be a SIGBUS
+                ByteBuffer zeros = ByteBuffer.allocate((int) (2L * SLOT - ch.size()));
+                long at = ch.size();
+                while (zeros.hasRemaining()) {
+                    at += ch.write(zeros, at);
+                }
+                ch.force(true);
+            }
+            return new ProcessedPosition(file, ch, sync, Math.max(bestSeq, 0), bestValue);
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
     }
 
     long get() {
@@ -72,29 +90,20 @@ final class ProcessedPosition implements Closeable {
             return;
         }
         seq++;
-        buffer.clear();
-        buffer.putInt(0, MAGIC).putLong(4, seq).putLong(12, index);
-        buffer.putInt(20, crc(buffer));
-        buffer.limit(SLOT);
-        try {
-            long at = (seq & 1) * SLOT;
-            while (buffer.hasRemaining()) {
-                at += channel.write(buffer, at);
-            }
-            if (sync) {
-                channel.force(false);
-            }
-        } catch (IOException e) {
-            throw new JournalException("could not store the processed position in " + file + ": " + e, e);
+        scratch.clear();
+        scratch.putInt(0, MAGIC).putLong(4, seq).putLong(12, index);
+        scratch.putInt(20, crc(scratch));
+        int at = (int) (seq & 1) * SLOT;
+        map.put(at, scratch.array(), 0, 24);
+        if (sync) {
+            map.force();
         }
         value = index;
     }
 
     private static int crc(ByteBuffer b) {
         CRC32 crc = new CRC32();
-        for (int i = 0; i < 20; i++) {
-            crc.update(b.get(i));
-        }
+        crc.update(b.array(), b.arrayOffset(), 20);
         return (int) crc.getValue();
     }
 

@@ -1,0 +1,163 @@
+package io.nucleon.trigger.async;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.Set;
+
+/**
+ * The ids of accepted calls, derived from where the call sits in the input journal rather than
+ * drawn at random and remembered: {@code <index>-<tag>}, both as 16 lower-case hex digits, where
+ * {@code index} is the entry's input-journal index and {@code tag} is SipHash-2-4 of that index under
+ * a 128-bit key kept in the journal directory ({@code id.key}, mode 0600, made once).
+ *
+ * <p>Why: the accept path then neither draws random bytes nor records anything per call to answer
+ * a status query later. The id alone says where the entry is, and only this journal's key makes a
+ * valid tag, so ids cannot be guessed from one another (a caller who knows one id can only learn
+ * how many calls came before it). An id whose tag is wrong is unknown, as a random one would be.
+ * Losing {@code id.key} makes the ids of calls already accepted unknown to status queries; the
+ * calls themselves are still handled.
+ */
+final class EventIds {
+    static final String KEY_FILE = "id.key";
+    private static final int ID_LENGTH = 33;
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+    private final long k0;
+    private final long k1;
+
+    EventIds(long k0, long k1) {
+        this.k0 = k0;
+        this.k1 = k1;
+    }
+
+    /** The key in {@code dir/id.key}, made (from {@link SecureRandom}, mode 0600) when missing. */
+    static EventIds open(Path dir) throws IOException {
+        Path file = dir.resolve(KEY_FILE);
+        if (!Files.exists(file)) {
+            byte[] key = new byte[16];
+            new SecureRandom().nextBytes(key);
+            Path tmp = Files.createTempFile(dir, ".id-key", ".tmp");
+            try {
+                try {
+                    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+                } catch (UnsupportedOperationException notPosix) {
+                    // the directory itself is private (0700)
+                }
+                Files.write(tmp, key, StandardOpenOption.TRUNCATE_EXISTING);
+                try {
+                    // a link never replaces: two processes opening a new journal at once agree on one key
+                    Files.createLink(file, tmp);
+                } catch (FileAlreadyExistsException someoneElse) {
+                    // the other key won; read it below
+                }
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        }
+        byte[] key = Files.readAllBytes(file);
+        if (key.length != 16) {
+            throw new IOException(file + " holds " + key.length + " bytes, not the 16 of an id key");
+        }
+        ByteBuffer b = ByteBuffer.wrap(key).order(ByteOrder.LITTLE_ENDIAN);
+        return new EventIds(b.getLong(), b.getLong());
+    }
+
+    /** The id of the entry at {@code index}. */
+    String idOf(long index) {
+        char[] c = new char[ID_LENGTH];
+        hex(index, c, 0);
+        c[16] = '-';
+        hex(tag(index), c, 17);
+        return new String(c);
+    }
+
+    /**
+     * The input-journal index that {@code id} stands for, or -1 when {@code id} is not an id of this
+     * journal (wrong form, or a tag this key did not make).
+     */
+    long indexOf(String id) {
+        if (id.length() != ID_LENGTH || id.charAt(16) != '-') {
+            return -1;
+        }
+        long index = parseHex(id, 0);
+        long tag = parseHex(id, 17);
+        if (index < 0 || tag == -1 && !isAllF(id, 17)) {
+            return -1;
+        }
+        return tag(index) == tag ? index : -1;
+    }
+
+    long tag(long index) {
+        return sipHash24(k0, k1, index);
+    }
+
+    private static void hex(long v, char[] out, int at) {
+        for (int i = 15; i >= 0; i--) {
+            out[at + i] = HEX[(int) (v & 0xF)];
+            v >>>= 4;
+        }
+    }
+
+    /** 16 hex digits at {@code at}; -1 on a bad digit (a tag of all f's is told apart by {@link #isAllF}). */
+    private static long parseHex(String s, int at) {
+        long v = 0;
+        for (int i = at; i < at + 16; i++) {
+            int d = Character.digit(s.charAt(i), 16);
+            if (d < 0 || Character.isUpperCase(s.charAt(i))) {
+                return -1;
+            }
+            v = (v << 4) | d;
+        }
+        return v;
+    }
+
+    private static boolean isAllF(String s, int at) {
+        for (int i = at; i < at + 16; i++) {
+            if (s.charAt(i) != 'f') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** SipHash-2-4 (Aumasson and Bernstein) of one 8-byte little-endian message. */
+    static long sipHash24(long k0, long k1, long m) {
+        long v0 = k0 ^ 0x736f6d6570736575L;
+        long v1 = k1 ^ 0x646f72616e646f6dL;
+        long v2 = k0 ^ 0x6c7967656e657261L;
+        long v3 = k1 ^ 0x7465646279746573L;
+        long last = 8L << 56; // the final block holds only the message length, 8
+        // the message block, then the final block: two rounds each
+        v3 ^= m;
+        for (int r = 0; r < 2; r++) {
+            v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
+            v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
+            v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
+            v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
+        }
+        v0 ^= m;
+        v3 ^= last;
+        for (int r = 0; r < 2; r++) {
+            v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
+            v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
+            v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
+            v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
+        }
+        v0 ^= last;
+        v2 ^= 0xff;
+        for (int r = 0; r < 4; r++) {
+            v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
+            v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
+            v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
+            v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
+        }
+        return v0 ^ v1 ^ v2 ^ v3;
+    }
+}
