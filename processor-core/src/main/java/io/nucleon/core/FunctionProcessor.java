@@ -264,6 +264,11 @@ public final class FunctionProcessor implements Processor {
             return io.micrometer.core.instrument.Counter.builder(name).description(description)
                     .tags("function", spec.name(), "trigger", t.name(), "kind", t.kind()).register(registry);
         }
+
+        @Override
+        public io.micrometer.core.instrument.MeterRegistry meterRegistry() {
+            return registry;
+        }
     }
 
     /** The {@link BindingContext} of one binding. */

@@ -14,12 +14,12 @@ public interface AsyncIntakeFactory {
      * Opens the journal and starts handing its entries to {@code dispatcher}. Does not fail when the
      * journal cannot be opened: the intake then answers async requests with 503 (and keeps trying).
      *
-     * @param triggerName the trigger's name, for events and logs
-     * @param triggerKind the trigger's kind, for events
-     * @param options     the validated options
-     * @param dispatcher  the trigger's dispatcher (its worker pool)
+     * @param trigger    the trigger: its function, name and kind (for events, logs and meters) and the
+     *                   processor's {@linkplain TriggerContext#meterRegistry() meter registry}
+     * @param options    the validated options
+     * @param dispatcher the trigger's dispatcher (its worker pool)
      */
-    AsyncIntake open(String triggerName, String triggerKind, AsyncOptions options, Dispatcher dispatcher);
+    AsyncIntake open(TriggerContext trigger, AsyncOptions options, Dispatcher dispatcher);
 
     /** The first factory on the class path, or null when there is none. */
     static AsyncIntakeFactory find() {

@@ -40,6 +40,11 @@ public final class AsyncOptions {
     public int callbackMaxAttempts = 4;
     /** Timeout of one callback request. */
     public Duration callbackTimeout = Duration.ofSeconds(10);
+    /**
+     * Callbacks being delivered (or waiting for a retry) at once; while this many are pending, no
+     * further journal entry is handed to the workers (the journal holds the backlog, not memory).
+     */
+    public int callbackMaxPending = 1024;
     /** Whether the dead-letter endpoints answer only requests from loopback addresses. */
     public boolean deadLettersLoopbackOnly = true;
 }

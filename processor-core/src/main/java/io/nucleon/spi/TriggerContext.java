@@ -1,6 +1,7 @@
 package io.nucleon.spi;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.nucleon.api.FunctionConfigException;
 import java.time.Duration;
 
@@ -46,4 +47,11 @@ public interface TriggerContext {
      * Asking twice for the same name gives the same counter.
      */
     Counter counter(String name, String description);
+
+    /**
+     * The processor's meter registry (what {@code /metrics} shows), for meters {@link #counter} cannot
+     * make (tagged counters, gauges). They should carry the {@code function}, {@code trigger} and
+     * {@code kind} tags, as {@link #counter} does.
+     */
+    MeterRegistry meterRegistry();
 }

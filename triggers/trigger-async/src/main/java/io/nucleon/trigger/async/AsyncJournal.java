@@ -49,7 +49,11 @@ import net.openhft.chronicle.wire.DocumentContext;
  * <ul>
  *   <li>{@code input/}: the accepted entries, in order ({@link #append}, handed out by {@link #poll});</li>
  *   <li>{@code processed.pos}: the durable processed position (see {@link #markDone});</li>
- *   <li>{@code status/}: terminal status records (succeeded/failed, with the result);</li>
+ *   <li>{@code status/}: status records: terminal (succeeded/failed, with the result), attempts that
+ *       failed and will be retried, callbacks finished;</li>
+ *   <li>{@code status-index/}: where the final status of each accepted call is in {@code status/}
+ *       ({@link StatusIndex}: on disk, so the heap holds nothing per finished call);</li>
+ *   <li>{@code id.key}: the key that tags the ids of accepted calls ({@link EventIds});</li>
  *   <li>{@code dead-letter/}: entries that failed every attempt, and replay tombstones.</li>
  * </ul>
  *
@@ -85,6 +89,7 @@ public final class AsyncJournal implements AutoCloseable {
     private final SingleChronicleQueue deadLetters;
     private final ProcessedPosition position;
     private final EventIds ids;
+    private final StatusIndex statusIndex;
     /** The last input index when opened: entries up to it may have finished before a restart. */
     private final long lastIndexAtOpen;
     private final InFlightWindow window = new InFlightWindow();
@@ -112,12 +117,34 @@ public final class AsyncJournal implements AutoCloseable {
         final long updatedAt;
         final int attempts;
         final long statusIndex; // -1 for PENDING/RUNNING
+        /** The last error of a PENDING/RUNNING id whose earlier attempt failed; null otherwise. */
+        final String error;
+        /** Where the callback of a terminal id stands; NONE while not terminal. */
+        final CallbackState callback;
 
         Slot(InvocationState state, long updatedAt, int attempts, long statusIndex) {
+            this(state, updatedAt, attempts, statusIndex, null, CallbackState.NONE);
+        }
+
+        Slot(InvocationState state, long updatedAt, int attempts, long statusIndex, String error, CallbackState callback) {
             this.state = state;
             this.updatedAt = updatedAt;
             this.attempts = attempts;
             this.statusIndex = statusIndex;
+            this.error = error;
+            this.callback = callback;
+        }
+
+        /** RUNNING from now, keeping the attempts and error of failed attempts recorded before (a restart). */
+        static Slot running(Slot prev, long now, int attempts) {
+            return prev != null && prev.attempts > attempts
+                    ? new Slot(InvocationState.RUNNING, now, prev.attempts, -1, prev.error, CallbackState.NONE)
+                    : new Slot(InvocationState.RUNNING, now, attempts, -1);
+        }
+
+        /** This terminal slot with its callback now {@code c}; a slot that is not terminal is kept as it is. */
+        Slot withCallback(CallbackState c) {
+            return state.terminal() ? new Slot(state, updatedAt, attempts, statusIndex, null, c) : this;
         }
     }
 
@@ -144,15 +171,17 @@ public final class AsyncJournal implements AutoCloseable {
         SingleChronicleQueue dl = null;
         ProcessedPosition pos = null;
         EventIds keys;
+        StatusIndex sidx = null;
         try {
             keys = EventIds.open(dir);
+            sidx = new StatusIndex(dir.resolve(StatusIndex.DIRECTORY), o.rollCycle);
             in = queue(INPUT, o.syncOnAppend);
             st = queue(STATUS, false);
             dl = queue(DEAD_LETTER, false);
             pos = ProcessedPosition.open(dir.resolve(POSITION_FILE), o.syncPosition);
             this.fileStore = Files.getFileStore(dir);
         } catch (IOException | RuntimeException | Error e) {
-            closeQuietly(in, st, dl, pos);
+            closeQuietly(in, st, dl, pos, sidx);
             String hint = missing.isEmpty() ? "" : " (the JVM lacks flags Chronicle needs: " + String.join(" ", missing) + ")";
             throw new JournalUnavailableException("could not open the journal in " + dir + ": " + e + hint, e);
         }
@@ -161,6 +190,7 @@ public final class AsyncJournal implements AutoCloseable {
         this.deadLetters = dl;
         this.position = pos;
         this.ids = keys;
+        this.statusIndex = sidx;
         this.lastIndexAtOpen = input.lastIndex();
         this.appender = singleLockedUse(input.createAppender());
         this.statusAppender = singleLockedUse(status.createAppender());
@@ -294,9 +324,11 @@ public final class AsyncJournal implements AutoCloseable {
 
     /**
      * The next entry not yet handed out, or null when there is none now. The entry is RUNNING until
-     * {@link #succeeded}/{@link #failed}; call {@link #markDone} with its index when finished with it.
-     * An entry whose status is already SUCCEEDED/FAILED (finished before a restart, not yet
-     * committed) keeps that status: check {@link #status} and just {@code markDone} it.
+     * {@link #succeeded}/{@link #deadLetter}; call {@link #markDone} with its index when finished with
+     * it. An entry whose status is already SUCCEEDED/FAILED (finished before a restart, not yet
+     * committed) keeps that status: check {@link #status} (and its {@link StatusRecord#callback()})
+     * and just {@code markDone} it. An entry with failed attempts recorded ({@link #attemptFailed})
+     * keeps their count and last error.
      */
     public JournalRecord poll() {
         tailLock.lock();
@@ -321,14 +353,18 @@ public final class AsyncJournal implements AutoCloseable {
                     }
                 }
                 window.add(index);
-                boolean recovered = index <= lastIndexAtOpen;
-                if (recovered || ids.indexOf(entry.id()) != index) {
+                boolean derived = ids.indexOf(entry.id()) == index;
+                if (derived && index <= lastIndexAtOpen && statusIndex.statusIndex(index) >= 0) {
+                    return new JournalRecord(index, entry, true); // finished before a restart: status() says so
+                }
+                if (!derived || index <= lastIndexAtOpen) {
                     // an explicit id is tracked in memory; a terminal status (recorded before a restart,
-                    // after which the entry came again) is kept, so the dispatcher can pass over it
+                    // after which the entry came again) is kept, so the dispatcher can pass over it;
+                    // failed attempts recorded before a restart are kept, so that counting goes on
                     long now = clock.getAsLong();
                     int attempts = entry.attempts();
                     statuses.compute(entry.id(), (id, prev) -> prev != null && prev.state.terminal()
-                            ? prev : new Slot(InvocationState.RUNNING, now, attempts, -1));
+                            ? prev : Slot.running(prev, now, attempts));
                     return new JournalRecord(index, entry, true);
                 }
                 return new JournalRecord(index, entry, false);
@@ -380,6 +416,11 @@ public final class AsyncJournal implements AutoCloseable {
         return position.get();
     }
 
+    /** How many ids have a status held on the heap (explicit ids, and failed attempts not finished); for tests. */
+    int statusesInMemory() {
+        return statuses.size();
+    }
+
     /** How many entries are handed out and not yet committed. */
     public int inFlight() {
         return window.size();
@@ -387,32 +428,95 @@ public final class AsyncJournal implements AutoCloseable {
 
     // ---------------------------------------------------------------------------------- status
 
-    /** Records that {@code id} succeeded, with its result (kept for {@code resultRetention}). */
-    public void succeeded(String id, int attempts, String contentType, byte[] result) {
-        recordStatus(id, InvocationState.SUCCEEDED, attempts, contentType, null, result);
+    /**
+     * Records that {@code entry} succeeded, with the handler's response (kept for
+     * {@code resultRetention}). When the entry has a callback URL its callback is PENDING until
+     * {@link #callbackFinished}.
+     */
+    public void succeeded(JournalEntry entry, int attempts, int statusCode, String contentType, byte[] result) {
+        recordStatus(entry.id(), InvocationState.SUCCEEDED, attempts, statusCode, callbackOf(entry), null, contentType, result);
     }
 
-    /** Records that {@code id} failed for good, with the error and any result. */
-    public void failed(String id, int attempts, String error, String contentType, byte[] result) {
-        recordStatus(id, InvocationState.FAILED, attempts, contentType, error, result);
+    /**
+     * Records that an attempt of {@code id} failed and will be retried: a PENDING status with the
+     * attempts made so far and the error. After a restart the entry keeps them (see {@link #poll}),
+     * so that a retry limit counts the attempts made before the restart too.
+     */
+    public void attemptFailed(String id, int attempts, String error) {
+        recordStatus(id, InvocationState.PENDING, attempts, 0, CallbackState.NONE, error, null, null);
     }
 
-    private void recordStatus(String id, InvocationState state, int attempts, String contentType, String error,
-                              byte[] result) {
+    /**
+     * Records that the callback of the finished {@code id} is finished ({@code state} DELIVERED or
+     * FAILED). Call it before {@link #markDone}: an entry marked done is not handed out again, and
+     * one whose callback is not recorded finished gets its callback sent again after a restart.
+     */
+    public void callbackFinished(String id, CallbackState state) {
+        if (!state.finished()) {
+            throw new IllegalArgumentException("a finished callback is DELIVERED or FAILED, not " + state);
+        }
         long now = clock.getAsLong();
-        long index;
         statusLock.lock();
         try {
             checkOpen();
             try (DocumentContext dc = statusAppender.writingDocument()) {
                 try {
-                    EntryCodec.writeStatus(dc.wire().bytes(), id, state, now, attempts, contentType, error, result);
+                    EntryCodec.writeCallback(dc.wire().bytes(), id, now, state);
                 } catch (Throwable t) {
                     dc.rollbackOnClose();
                     throw t;
                 }
             }
-            index = statusAppender.lastIndexAppended();
+        } catch (JournalException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new JournalUnavailableException("could not write a callback record in " + dir + ": " + t, t);
+        } finally {
+            statusLock.unlock();
+        }
+        long inputIndex = ids.indexOf(id);
+        if (inputIndex >= 0) {
+            statusIndex.setCallback(inputIndex, state);
+        }
+        statuses.computeIfPresent(id, (k, slot) -> slot.withCallback(state));
+    }
+
+    private static CallbackState callbackOf(JournalEntry entry) {
+        return entry.callbackUrl() != null ? CallbackState.PENDING : CallbackState.NONE;
+    }
+
+    private void recordStatus(String id, InvocationState state, int attempts, int statusCode, CallbackState callback,
+                              String error, String contentType, byte[] result) {
+        long now = clock.getAsLong();
+        long index = writeState(id, state, now, attempts, statusCode, callback, error, contentType, result);
+        long inputIndex = state.terminal() ? ids.indexOf(id) : -1;
+        if (inputIndex >= 0) {
+            // a derived id: the final status is found through the on-disk index, not the heap
+            statusIndex.put(inputIndex, index, callback);
+            statuses.remove(id);
+            return;
+        }
+        statuses.put(id, state.terminal()
+                ? new Slot(state, now, attempts, index, null, callback)
+                : new Slot(state, now, attempts, -1, error, CallbackState.NONE));
+    }
+
+    /** Appends a state record to the status journal (the in-memory status is the caller's); returns its index. */
+    private long writeState(String id, InvocationState state, long now, int attempts, int statusCode,
+                            CallbackState callback, String error, String contentType, byte[] result) {
+        statusLock.lock();
+        try {
+            checkOpen();
+            try (DocumentContext dc = statusAppender.writingDocument()) {
+                try {
+                    EntryCodec.writeState(dc.wire().bytes(), id, state, now, attempts, statusCode, callback, error,
+                            contentType, result);
+                } catch (Throwable t) {
+                    dc.rollbackOnClose();
+                    throw t;
+                }
+            }
+            return statusAppender.lastIndexAppended();
         } catch (JournalException e) {
             throw e;
         } catch (Throwable t) {
@@ -420,12 +524,12 @@ public final class AsyncJournal implements AutoCloseable {
         } finally {
             statusLock.unlock();
         }
-        statuses.put(id, new Slot(state, now, attempts, index));
     }
 
     /**
-     * The status of {@code id}: PENDING/RUNNING while in the journal, SUCCEEDED/FAILED with the result
-     * for {@code resultRetention} after that; empty when unknown or expired.
+     * The status of {@code id}: PENDING/RUNNING while in the journal (with the attempts made and the
+     * last error after a failed attempt), SUCCEEDED/FAILED with the handler's last response and the
+     * state of its callback for {@code resultRetention} after that; empty when unknown or expired.
      */
     public Optional<StatusRecord> status(String id) {
         Slot s = statuses.get(id);
@@ -434,40 +538,54 @@ public final class AsyncJournal implements AutoCloseable {
             if (index < 0) {
                 return Optional.empty(); // not an id of this journal
             }
-            if (index > position.get()) {
-                // accepted and not committed: handed out (running) or waiting in the journal (pending);
-                // a finished one that is not committed yet has its terminal status in memory
-                Slot finished = statuses.get(id);
-                if (finished == null) {
-                    InvocationState state = window.contains(index) ? InvocationState.RUNNING : InvocationState.PENDING;
-                    return Optional.of(new StatusRecord(id, state, 0L, 0, null, new byte[0], null));
+            long at = statusIndex.statusIndex(index);
+            if (at >= 0) {
+                return readFinal(id, at, statusIndex.callback(index));
+            }
+            s = statuses.get(id); // failed attempts recorded meanwhile
+            if (s == null) {
+                if (index <= position.get()) {
+                    return Optional.empty(); // finished, and its status expired (or was lost with the index)
                 }
-                s = finished;
-            } else {
-                s = statuses.get(id); // finished: its status is kept for resultRetention
-                if (s == null) {
-                    return Optional.empty();
-                }
+                // accepted and not finished: handed out (running) or waiting in the journal (pending)
+                InvocationState state = window.contains(index) ? InvocationState.RUNNING : InvocationState.PENDING;
+                return Optional.of(new StatusRecord(id, state, 0L, 0, 0, null, new byte[0], null, CallbackState.NONE));
             }
         }
         if (!s.state.terminal()) {
-            return Optional.of(new StatusRecord(id, s.state, s.updatedAt, s.attempts, null, new byte[0], null));
+            return Optional.of(new StatusRecord(id, s.state, s.updatedAt, s.attempts, 0, null, new byte[0], s.error,
+                    CallbackState.NONE));
         }
         if (expired(s)) {
             statuses.remove(id, s);
             return Optional.empty();
         }
+        return readFinal(id, s.statusIndex, s.callback);
+    }
+
+    /** The final status record at {@code at} in the status journal, with {@code callback} (it moves on after the record). */
+    private Optional<StatusRecord> readFinal(String id, long at, CallbackState callback) {
         statusLock.lock();
         try {
             checkOpen();
-            if (!statusReader.moveToIndex(s.statusIndex)) {
+            if (!statusReader.moveToIndex(at)) {
                 return Optional.empty(); // its cycle file was removed by retention
             }
             try (DocumentContext dc = statusReader.readingDocument()) {
                 if (!dc.isPresent()) {
                     return Optional.empty();
                 }
-                return Optional.of(EntryCodec.readStatus(dc.wire().bytes(), true));
+                Bytes<?> b = dc.wire().bytes();
+                if (EntryCodec.readStatusKind(b) != EntryCodec.STATE) {
+                    throw new JournalException("status record " + at + " of " + id + " in " + dir
+                            + " is not a state record");
+                }
+                StatusRecord r = EntryCodec.readState(b, true);
+                if (!r.id().equals(id) || r.updatedAtMillis() + options.resultRetention.toMillis() < clock.getAsLong()) {
+                    return Optional.empty(); // expired (or an index file that outlived its journal)
+                }
+                return Optional.of(new StatusRecord(r.id(), r.state(), r.updatedAtMillis(), r.attempts(), r.statusCode(),
+                        r.contentType(), r.result(), r.error(), callback));
             }
         } finally {
             statusLock.unlock();
@@ -481,10 +599,13 @@ public final class AsyncJournal implements AutoCloseable {
     // ---------------------------------------------------------------------------------- dead letters
 
     /**
-     * Writes {@code entry} to the dead-letter journal with its last error, and records it FAILED.
+     * Writes {@code entry} to the dead-letter journal with its last error, and records it FAILED with
+     * the handler's last response ({@code statusCode} 0, {@code contentType} and {@code result} null
+     * when there was none); its callback, if it has a URL, is PENDING until {@link #callbackFinished}.
      * The caller still calls {@link #markDone} for the input entry.
      */
-    public long deadLetter(JournalEntry entry, String error, int attempts) {
+    public long deadLetter(JournalEntry entry, String error, int attempts, int statusCode, String contentType,
+                           byte[] result) {
         long now = clock.getAsLong();
         long index;
         deadLock.lock();
@@ -506,7 +627,7 @@ public final class AsyncJournal implements AutoCloseable {
         } finally {
             deadLock.unlock();
         }
-        failed(entry.id(), attempts, error, null, null);
+        recordStatus(entry.id(), InvocationState.FAILED, attempts, statusCode, callbackOf(entry), error, contentType, result);
         return index;
     }
 
@@ -580,6 +701,9 @@ public final class AsyncJournal implements AutoCloseable {
     private AcceptResult replayLocked(DeadLetter d) {
         // append first: a crash in between replays it twice rather than losing it
         AcceptResult r = append(d.entry().withAttempts(0));
+        // a PENDING state after the old FAILED one, so that after a restart the replayed entry is run
+        // rather than passed over as finished (memory already says PENDING since the append)
+        writeState(d.entry().id(), InvocationState.PENDING, clock.getAsLong(), 0, 0, CallbackState.NONE, null, null, null);
         try (DocumentContext dc = deadAppender.writingDocument()) {
             EntryCodec.writeReplayed(dc.wire().bytes(), d.entry().id(), clock.getAsLong());
         }
@@ -604,6 +728,7 @@ public final class AsyncJournal implements AutoCloseable {
         }
         deleteCycles(status, Integer.MAX_VALUE, now - options.resultRetention.toMillis(), deleted);
         statuses.values().removeIf(this::expired);
+        deleted.addAll(statusIndex.purge(now - options.resultRetention.toMillis()));
         return deleted;
     }
 
@@ -681,21 +806,47 @@ public final class AsyncJournal implements AutoCloseable {
         }
     }
 
+    /**
+     * Reads the status journal: terminal statuses within resultRetention with where their callback
+     * stands, and the failed attempts of entries not finished (the last record of an id wins).
+     */
     private void rebuildStatuses() {
-        // terminal statuses within resultRetention
         try (ExcerptTailer t = status.createTailer()) {
             while (true) {
                 try (DocumentContext dc = t.readingDocument()) {
                     if (!dc.isPresent()) {
                         break;
                     }
-                    StatusRecord r = EntryCodec.readStatus(dc.wire().bytes(), false);
-                    Slot s = new Slot(r.state(), r.updatedAtMillis(), r.attempts(), dc.index());
+                    Bytes<?> b = dc.wire().bytes();
+                    if (EntryCodec.readStatusKind(b) == EntryCodec.CALLBACK) {
+                        EntryCodec.CallbackRecord c = EntryCodec.readCallback(b);
+                        long inputIndex = ids.indexOf(c.id());
+                        if (inputIndex >= 0) {
+                            statusIndex.setCallback(inputIndex, c.state());
+                        }
+                        statuses.computeIfPresent(c.id(), (id, slot) -> slot.withCallback(c.state()));
+                        continue;
+                    }
+                    StatusRecord r = EntryCodec.readState(b, false);
+                    long inputIndex = r.state().terminal() ? ids.indexOf(r.id()) : -1;
+                    if (inputIndex >= 0) {
+                        // a derived id's final status lives in the status index (rewritten here in case a
+                        // crash came between the record and the index store)
+                        statusIndex.put(inputIndex, dc.index(), r.callback());
+                        statuses.remove(r.id());
+                        continue;
+                    }
+                    Slot s = r.state().terminal()
+                            ? new Slot(r.state(), r.updatedAtMillis(), r.attempts(), dc.index(), null, r.callback())
+                            : new Slot(r.state(), r.updatedAtMillis(), r.attempts(), -1, r.error(), CallbackState.NONE);
                     if (!expired(s)) {
                         statuses.put(r.id(), s);
                     } else {
                         statuses.remove(r.id());
                     }
+                } catch (RuntimeException e) {
+                    // never silently: the status it held is lost (its entry, if not done, runs again)
+                    log.error("unreadable status record in {} passed over: {}", dir, e.toString());
                 }
             }
         }
@@ -717,10 +868,8 @@ public final class AsyncJournal implements AutoCloseable {
                     if (id == null) {
                         continue; // a derived id: its state is read off the positions
                     }
-                    Slot s = statuses.get(id);
-                    if (s == null || !s.state.terminal()) {
-                        statuses.put(id, new Slot(InvocationState.PENDING, now, 0, -1));
-                    }
+                    // a terminal status, or failed attempts recorded, are kept
+                    statuses.putIfAbsent(id, new Slot(InvocationState.PENDING, now, 0, -1));
                 } catch (RuntimeException e) {
                     log.warn("unreadable entry in the backlog of {}: {}", dir, e.toString());
                 }
@@ -783,7 +932,8 @@ public final class AsyncJournal implements AutoCloseable {
         deadLock.lock();
         try {
             closed = true;
-            closeQuietly(appender, tailer, statusAppender, statusReader, deadAppender, input, status, deadLetters, position);
+            closeQuietly(appender, tailer, statusAppender, statusReader, deadAppender, input, status, deadLetters, position,
+                    statusIndex);
         } finally {
             deadLock.unlock();
             statusLock.unlock();

@@ -22,18 +22,28 @@ import net.openhft.chronicle.bytes.BytesOut;
  * replayed:= kind:u8(='R') replayedAt:i64 id:utf8
  * id      := 'X' id:utf8          an explicit id (a replayed or hand-built entry)
  *          | 'D'                  derived from the entry's index ({@link EventIds}; accepted calls)
- * status  := version:u8(=1) id:utf8 state:u8 updatedAt:i64 attempts:sb contentType:utf8 error:utf8
- *            resultLength:sb result:bytes
+ * state   := kind:u8(='S') id:utf8 state:u8 updatedAt:i64 attempts:sb statusCode:sb callback:u8
+ *            error:utf8 contentType:utf8 resultLength:sb result:bytes
+ * callback:= kind:u8(='C') id:utf8 at:i64 callback:u8
  * </pre>
+ *
+ * <p>The dead-letter journal holds {@code dead} and {@code replayed} records, the status journal
+ * {@code state} and {@code callback} records. A {@code state} record is terminal (SUCCEEDED/FAILED,
+ * with the handler's last response), or PENDING after a failed attempt that will be retried (its
+ * attempt count and error, so that a restart continues counting) or after a replay (attempts 0).
+ * A {@code callback} record says that the callback of a finished invocation is finished
+ * (DELIVERED or FAILED). {@code state} and {@code callback} are ordinals of {@link InvocationState}
+ * and {@link CallbackState}; the last record of an id wins.
  */
 final class EntryCodec {
 
     static final byte ENTRY_VERSION = 2;
     static final byte EXPLICIT_ID = 'X';
     static final byte DERIVED_ID = 'D';
-    static final byte STATUS_VERSION = 1;
     static final byte DEAD = 'D';
     static final byte REPLAYED = 'R';
+    static final byte STATE = 'S';
+    static final byte CALLBACK = 'C';
     private static final byte[] EMPTY = new byte[0];
 
     private EntryCodec() {
@@ -146,35 +156,73 @@ final class EntryCodec {
         writeString(out, id);
     }
 
-    static void writeStatus(BytesOut<?> out, String id, InvocationState state, long now, int attempts,
-                            String contentType, String error, byte[] result) {
-        out.writeByte(STATUS_VERSION);
+    static void writeState(BytesOut<?> out, String id, InvocationState state, long now, int attempts, int statusCode,
+                           CallbackState callback, String error, String contentType, byte[] result) {
+        out.writeByte(STATE);
         writeString(out, id);
         out.writeByte((byte) state.ordinal());
         out.writeLong(now);
         out.writeStopBit(attempts);
-        writeString(out, contentType);
+        out.writeStopBit(statusCode);
+        out.writeByte((byte) callback.ordinal());
         writeString(out, error);
+        writeString(out, contentType);
         byte[] r = result != null ? result : new byte[0];
         out.writeStopBit(r.length);
         out.write(r);
     }
 
-    static StatusRecord readStatus(BytesIn<?> in, boolean withResult) {
-        byte version = in.readByte();
-        if (version != STATUS_VERSION) {
-            throw new JournalException("unknown status record version " + version);
+    static void writeCallback(BytesOut<?> out, String id, long now, CallbackState callback) {
+        out.writeByte(CALLBACK);
+        writeString(out, id);
+        out.writeLong(now);
+        out.writeByte((byte) callback.ordinal());
+    }
+
+    /** Reads the kind of a status journal record: {@link #STATE} or {@link #CALLBACK}. */
+    static byte readStatusKind(BytesIn<?> in) {
+        byte kind = in.readByte();
+        if (kind != STATE && kind != CALLBACK) {
+            throw new JournalException("unknown status record kind " + kind + " (this build writes 'S' and 'C')");
         }
+        return kind;
+    }
+
+    /**
+     * Reads a {@code state} record after its kind byte. Without {@code withResult}, the content type
+     * and result are not read (null).
+     */
+    static StatusRecord readState(BytesIn<?> in, boolean withResult) {
         String id = readString(in);
-        InvocationState state = InvocationState.values()[in.readByte()];
+        InvocationState state = ordinal(InvocationState.values(), in.readByte(), "state");
         long at = in.readLong();
         int attempts = (int) in.readStopBit();
+        int statusCode = (int) in.readStopBit();
+        CallbackState callback = ordinal(CallbackState.values(), in.readByte(), "callback state");
+        String error = readString(in);
         if (!withResult) {
-            return new StatusRecord(id, state, at, attempts, null, null, null);
+            return new StatusRecord(id, state, at, attempts, statusCode, null, null, error, callback);
         }
         String contentType = readString(in);
-        String error = readString(in);
-        return new StatusRecord(id, state, at, attempts, contentType, readBytes(in), error);
+        return new StatusRecord(id, state, at, attempts, statusCode, contentType, readBytes(in), error, callback);
+    }
+
+    /** A {@code callback} record: the callback of {@code id} finished as {@code state}. */
+    record CallbackRecord(String id, long atMillis, CallbackState state) {
+    }
+
+    /** Reads a {@code callback} record after its kind byte. */
+    static CallbackRecord readCallback(BytesIn<?> in) {
+        String id = readString(in);
+        long at = in.readLong();
+        return new CallbackRecord(id, at, ordinal(CallbackState.values(), in.readByte(), "callback state"));
+    }
+
+    private static <E extends Enum<E>> E ordinal(E[] values, byte b, String what) {
+        if (b < 0 || b >= values.length) {
+            throw new JournalException("corrupt status record: " + what + " " + b);
+        }
+        return values[b];
     }
 
     private static void writeMap(BytesOut<?> out, Map<String, String> map) {

@@ -2,7 +2,10 @@ package io.nucleon.trigger.async;
 
 /** Where an accepted invocation stands, as reported on its status URL. */
 public enum InvocationState {
-    /** In the journal, not yet handed to a worker (or handed out before a restart and due again). */
+    /**
+     * In the journal, not yet handed to a worker, or waiting for a retry after a failed attempt (or
+     * handed out before a restart and due again).
+     */
     PENDING,
     /** Handed to a worker (held in memory only: after a restart it is PENDING again). */
     RUNNING,

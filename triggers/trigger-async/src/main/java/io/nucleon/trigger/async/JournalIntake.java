@@ -11,6 +11,7 @@ import io.nucleon.spi.Dispatcher;
 import io.nucleon.spi.Durations;
 import io.nucleon.spi.Outcome;
 import java.nio.charset.StandardCharsets;
+import io.nucleon.spi.TriggerContext;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -35,8 +36,16 @@ import org.slf4j.LoggerFactory;
  * answers 202 once the append returned (503 when it cannot); one tail thread polls the journal and
  * dispatches each entry to the trigger's workers, at most {@code maxInFlight} at a time (the journal
  * is the buffer, not memory). An entry that fails (5xx, handler error, timeout) is retried in this
- * process with exponential backoff up to {@code maxRetries}, then dead-lettered; either way its
- * status is recorded, it is marked done, and its callback (if any) is sent.
+ * process with exponential backoff up to {@code maxRetries}, then dead-lettered; each failed attempt
+ * that is retried is recorded, so that after a restart the count goes on. Either way its outcome is
+ * recorded and its dispatch permit released; an entry without a callback URL is then marked done.
+ *
+ * <p>Callbacks are at least once: an entry with a callback URL is marked done only once its callback
+ * is finished (delivered, or given up after {@code callbackMaxAttempts}) and that is recorded. An
+ * entry handed out again after a restart whose outcome was recorded is not run again; its callback
+ * is sent again from the recorded outcome unless it was recorded finished. While
+ * {@code callbackMaxPending} callbacks are pending, no further entry is dispatched. On close,
+ * callbacks not finished are left in the journal for the next start.
  *
  * <p>A journal that cannot be opened at start (unwritable directory …) does not stop the trigger:
  * async calls get 503 naming the cause, and opening is tried again at most every 5 s.
@@ -44,9 +53,12 @@ import org.slf4j.LoggerFactory;
 final class JournalIntake implements AsyncIntake {
     private static final Logger LOG = LoggerFactory.getLogger(JournalIntake.class);
     private static final long REOPEN_NANOS = TimeUnit.SECONDS.toNanos(5);
+    /** How long {@link #close} waits at most for callback requests already sent to be answered. */
+    private static final Duration CALLBACK_CLOSE_GRACE = Duration.ofSeconds(5);
 
     private final String triggerName;
     private final String triggerKind;
+    private final AsyncMetrics metrics;
     private final AsyncOptions options;
     private final Dispatcher dispatcher;
     private final String prefix;
@@ -64,16 +76,12 @@ final class JournalIntake implements AsyncIntake {
     private volatile boolean dispatching = true;
     private volatile boolean closed;
 
-    private final AtomicLong accepted = new AtomicLong();
-    private final AtomicLong refused = new AtomicLong();
-    private final AtomicLong succeeded = new AtomicLong();
-    private final AtomicLong failed = new AtomicLong();
-    private final AtomicLong retried = new AtomicLong();
     private final AtomicLong skipped = new AtomicLong();
+    private final AtomicLong callbacksResent = new AtomicLong();
 
-    JournalIntake(String triggerName, String triggerKind, AsyncOptions options, Dispatcher dispatcher) {
-        this.triggerName = triggerName;
-        this.triggerKind = triggerKind;
+    JournalIntake(TriggerContext trigger, AsyncOptions options, Dispatcher dispatcher) {
+        this.triggerName = trigger.name();
+        this.triggerKind = trigger.kind();
         this.options = options;
         this.dispatcher = dispatcher;
         this.prefix = options.pathPrefix == null ? "" : options.pathPrefix;
@@ -87,6 +95,8 @@ final class JournalIntake implements AsyncIntake {
         });
         this.callbacks = new CallbackSender(triggerName, options.callbackMaxAttempts, options.retryDelay,
                 options.maxRetryDelay, options.callbackTimeout);
+        this.metrics = new AsyncMetrics(trigger.meterRegistry(), trigger.functionName(), triggerName, triggerKind,
+                this::inFlight, callbacks::pending);
         journal();
     }
 
@@ -134,8 +144,13 @@ final class JournalIntake implements AsyncIntake {
         }
     }
 
+    /** An async call not accepted: counted as refused. */
+    private Response refuse(String why) {
+        metrics.refused.increment();
+        return unavailableResponse(why);
+    }
+
     private Response unavailableResponse(String why) {
-        refused.incrementAndGet();
         return Responses.error(503, "async journal unavailable", null,
                 "the call was not accepted: " + (why != null ? why : "the journal in " + options.directory + " is not open"));
     }
@@ -149,16 +164,16 @@ final class JournalIntake implements AsyncIntake {
         }
         AsyncJournal j = journal();
         if (j == null) {
-            return unavailableResponse(unavailable);
+            return refuse(unavailable);
         }
         AcceptResult a;
         try {
             a = j.append(r);
         } catch (JournalException e) {
             LOG.atError().addKeyValue("trigger", triggerName).log("async call not accepted: " + e.getMessage());
-            return unavailableResponse(e.getMessage());
+            return refuse(e.getMessage());
         }
-        accepted.incrementAndGet();
+        metrics.accepted.increment();
         String statusUrl = prefix + "/status/" + a.id();
         // {"id":"<id>","status":"<statusUrl>"}, written by hand: the id is a UUID and the prefix was
         // JSON-escaped once, so nothing here needs escaping (Jackson cost more than the append)
@@ -252,11 +267,16 @@ final class JournalIntake implements AsyncIntake {
                     + " (unknown, or its result is older than resultRetention)");
         }
         StatusRecord s = found.get();
+        String callback = s.callback() == CallbackState.NONE ? null : s.callback().name().toLowerCase(Locale.ROOT);
         if (s.state() == InvocationState.SUCCEEDED) {
-            return Response.status(200).contentType(s.contentType())
+            Response.Builder b = Response.status(200).contentType(s.contentType())
                     .header("X-Nucleon-State", "succeeded")
-                    .header("X-Nucleon-Attempts", Integer.toString(s.attempts()))
-                    .body(s.result()).build();
+                    .header("X-Nucleon-Status", Integer.toString(s.statusCode()))
+                    .header("X-Nucleon-Attempts", Integer.toString(s.attempts()));
+            if (callback != null) {
+                b.header("X-Nucleon-Callback", callback);
+            }
+            return b.body(s.result()).build();
         }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", id);
@@ -265,8 +285,14 @@ final class JournalIntake implements AsyncIntake {
         if (s.updatedAtMillis() > 0) { // not known for a call that is simply waiting or running
             m.put("updatedAt", Instant.ofEpochMilli(s.updatedAtMillis()).toString());
         }
+        if (s.statusCode() > 0) {
+            m.put("statusCode", s.statusCode());
+        }
         if (s.error() != null) {
             m.put("error", s.error());
+        }
+        if (callback != null) {
+            m.put("callback", callback);
         }
         return Response.status(200).header("X-Nucleon-State", s.state().name().toLowerCase(Locale.ROOT)).jsonBody(m).build();
     }
@@ -288,7 +314,23 @@ final class JournalIntake implements AsyncIntake {
 
     private void tailLoop(AsyncJournal j) {
         long idleNanos = 50_000;
+        boolean callbacksFull = false;
         while (dispatching && !closed) {
+            if (callbacks.pending() >= options.callbackMaxPending) {
+                // the journal holds the backlog, not memory: wait until callbacks finish
+                if (!callbacksFull) {
+                    callbacksFull = true;
+                    LOG.atWarn().addKeyValue("trigger", triggerName).log(callbacks.pending()
+                            + " callbacks pending (callbackMaxPending): no async call is dispatched until some finish");
+                }
+                dispatcher.endBatch();
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+                continue;
+            }
+            if (callbacksFull) {
+                callbacksFull = false;
+                LOG.atInfo().addKeyValue("trigger", triggerName).log("callbacks below callbackMaxPending: dispatching again");
+            }
             // a run of entries is handed over as one batch: idle workers are woken once per run
             if (!permits.tryAcquire()) {
                 dispatcher.endBatch();
@@ -319,34 +361,82 @@ final class JournalIntake implements AsyncIntake {
                 continue;
             }
             idleNanos = 50_000;
+            StatusRecord st = null;
             try {
-                Optional<StatusRecord> st = !rec.tracked() ? Optional.empty() : j.status(rec.entry().id());
-                if (st.isPresent() && st.get().state().terminal()) {
-                    // finished before a restart, not committed then: do not run it twice
-                    skipped.incrementAndGet();
-                    j.markDone(rec.index());
-                    permits.release();
-                    continue;
-                }
+                // only an entry from before this start, or a replay, can have a status already
+                st = rec.tracked() ? j.status(rec.entry().id()).orElse(null) : null;
             } catch (RuntimeException e) {
                 LOG.atWarn().addKeyValue("trigger", triggerName).log("status of " + rec.entry().id() + " unreadable, running it: " + e);
             }
-            new Run(j, rec).dispatchFromTail();
+            if (st != null && st.state().terminal()) {
+                // finished before a restart, not committed then: do not run it twice
+                finishedBefore(j, rec, st);
+                continue;
+            }
+            new Run(j, rec, st != null ? st.attempts() : 0).dispatchFromTail();
+        }
+    }
+
+    /**
+     * An entry handed out again whose outcome was recorded before a restart: its callback is sent
+     * again from the recorded outcome when it has one not recorded finished; otherwise it is marked done.
+     */
+    private void finishedBefore(AsyncJournal j, JournalRecord rec, StatusRecord st) {
+        skipped.incrementAndGet();
+        JournalEntry e = rec.entry();
+        try {
+            if (e.callbackUrl() != null && st.callback() == CallbackState.PENDING) {
+                callbacksResent.incrementAndGet();
+                sendCallback(j, rec, new CallbackSender.Callback(e.callbackUrl(), e.id(), st.state(), st.statusCode(),
+                        st.contentType(), st.result()));
+            } else {
+                j.markDone(rec.index());
+            }
+        } catch (RuntimeException ex) {
+            LOG.atWarn().addKeyValue("trigger", triggerName).addKeyValue("eventId", e.id())
+                    .log("async call finished before a restart not marked done (" + ex + "); it is handed out again after a restart");
+        } finally {
+            permits.release();
         }
         dispatcher.endBatch();
     }
 
-    /** One journal entry in flight: dispatched, retried, then finished. Holds one permit until finished. */
+    /**
+     * Sends the callback of the finished entry at {@code rec}. Once the callback is finished it is
+     * recorded, and only then is the entry marked done: a crash before that sends it again.
+     */
+    private void sendCallback(AsyncJournal j, JournalRecord rec, CallbackSender.Callback callback) {
+        callbacks.send(callback, result -> {
+            (result == CallbackState.DELIVERED ? metrics.callbacksDelivered : metrics.callbacksFailed).increment();
+            try {
+                j.callbackFinished(callback.eventId(), result);
+                j.markDone(rec.index());
+            } catch (RuntimeException e) {
+                LOG.atWarn().addKeyValue("trigger", triggerName).addKeyValue("eventId", callback.eventId())
+                        .log("callback " + result.name().toLowerCase(Locale.ROOT) + " but not recorded (" + e
+                                + "); it is sent again after a restart");
+            }
+        });
+    }
+
+    /**
+     * One journal entry in flight: dispatched, retried, then finished. Holds one permit until its
+     * outcome is recorded (not while its callback is sent). Its methods run one after the other.
+     */
     private final class Run implements Completion {
         private final AsyncJournal j;
         private final JournalRecord rec;
         private final JournalEvent event;
+        /** Attempts made before this process took the entry (recorded before a restart). */
+        private final int before;
         private int tries;
+        private boolean holdsPermit = true;
 
-        Run(AsyncJournal j, JournalRecord rec) {
+        Run(AsyncJournal j, JournalRecord rec, int attemptsBefore) {
             this.j = j;
             this.rec = rec;
             this.event = new JournalEvent(rec.entry(), triggerName, triggerKind);
+            this.before = Math.max(rec.entry().attempts(), attemptsBefore);
         }
 
         /** The first attempt, from the tail thread, in its current batch. */
@@ -358,7 +448,7 @@ final class JournalIntake implements AsyncIntake {
         /** A retry, from the timer thread. */
         void dispatch() {
             if (closed || !dispatching) {
-                permits.release(); // not marked done: handed out again after a restart
+                releasePermit(); // not marked done: handed out again after a restart
                 return;
             }
             tries++;
@@ -369,6 +459,13 @@ final class JournalIntake implements AsyncIntake {
             try {
                 timer.schedule(this::dispatch, delay.toMillis(), TimeUnit.MILLISECONDS);
             } catch (RejectedExecutionException e) {
+                releasePermit(); // closing: handed out again after a restart
+            }
+        }
+
+        private void releasePermit() {
+            if (holdsPermit) {
+                holdsPermit = false;
                 permits.release();
             }
         }
@@ -383,44 +480,56 @@ final class JournalIntake implements AsyncIntake {
                     later(options.retryDelay);
                     return;
                 }
-                int attempts = entry.attempts() + tries;
+                int attempts = before + tries;
                 if (outcome == Outcome.SUCCESS && response.status() < 500) {
-                    j.succeeded(entry.id(), attempts, response.contentType(), response.body());
-                    succeeded.incrementAndGet();
-                    finish(entry, "succeeded", response);
+                    j.succeeded(entry, attempts, response.status(), response.contentType(), response.body());
+                    metrics.succeeded.increment();
+                    finish(InvocationState.SUCCEEDED, response);
                     return;
                 }
                 String why = describe(outcome, response, error);
-                if (tries <= options.maxRetries && !closed) {
-                    retried.incrementAndGet();
-                    Duration d = Durations.backoff(options.retryDelay, options.maxRetryDelay, tries);
+                if (attempts <= options.maxRetries) {
+                    // recorded, so that after a restart the count goes on from here (failures only)
+                    j.attemptFailed(entry.id(), attempts, why);
+                    metrics.retries.increment();
+                    Duration d = Durations.backoff(options.retryDelay, options.maxRetryDelay, attempts);
                     LOG.atWarn().addKeyValue("trigger", triggerName).addKeyValue("eventId", entry.id())
                             .log("async call failed (" + why + "), attempt " + attempts + ", retrying in " + Durations.format(d));
                     later(d);
                     return;
                 }
-                j.deadLetter(entry.withAttempts(attempts), why, attempts);
-                failed.incrementAndGet();
+                j.deadLetter(entry.withAttempts(attempts), why, attempts, response.status(), response.contentType(),
+                        response.body());
+                metrics.failed.increment();
                 LOG.atError().addKeyValue("trigger", triggerName).addKeyValue("eventId", entry.id())
                         .log("async call failed after " + attempts + " attempt(s), dead-lettered: " + why);
-                finish(entry, "failed", response);
+                finish(InvocationState.FAILED, response);
             } catch (RuntimeException e) {
                 // the journal is closing or failing: leave the entry unfinished, it comes again after a restart
                 LOG.atWarn().addKeyValue("trigger", triggerName).addKeyValue("eventId", entry.id())
                         .log("async call outcome not recorded (" + e + "); it is handed out again after a restart");
-                permits.release();
+                releasePermit();
             }
         }
 
-        private void finish(JournalEntry entry, String state, Response response) {
-            try {
-                j.markDone(rec.index());
-            } finally {
-                permits.release();
+        /**
+         * The outcome is recorded: frees the permit. Without a callback URL the entry is marked done;
+         * with one it stays un-done until its callback is finished, so that slow callbacks hold
+         * neither a worker nor a permit.
+         */
+        private void finish(InvocationState state, Response response) {
+            JournalEntry entry = rec.entry();
+            if (entry.callbackUrl() == null) {
+                try {
+                    j.markDone(rec.index());
+                } finally {
+                    releasePermit();
+                }
+                return;
             }
-            if (entry.callbackUrl() != null) {
-                callbacks.send(entry.callbackUrl(), entry.id(), state, response);
-            }
+            releasePermit();
+            sendCallback(j, rec, new CallbackSender.Callback(entry.callbackUrl(), entry.id(), state, response.status(),
+                    response.contentType(), response.body()));
         }
     }
 
@@ -460,7 +569,13 @@ final class JournalIntake implements AsyncIntake {
             }
         }
         timer.shutdownNow();
-        callbacks.close();
+        // callbacks not finished stay un-done in the journal and are sent again at the next start
+        Duration grace = options.callbackTimeout.compareTo(CALLBACK_CLOSE_GRACE) < 0 ? options.callbackTimeout : CALLBACK_CLOSE_GRACE;
+        int left = callbacks.close(grace);
+        if (left > 0) {
+            LOG.atInfo().addKeyValue("trigger", triggerName).log(left
+                    + " callback(s) not finished at close stay in the journal; they are sent again at the next start");
+        }
         AsyncJournal j = journal;
         if (j != null) {
             j.close();
@@ -477,15 +592,22 @@ final class JournalIntake implements AsyncIntake {
             m.put("unavailable", unavailable);
         }
         m.put("maxInFlight", maxInFlight);
-        m.put("inFlight", maxInFlight - permits.availablePermits());
-        m.put("accepted", accepted.get());
-        m.put("refused", refused.get());
-        m.put("succeeded", succeeded.get());
-        m.put("failed", failed.get());
-        m.put("retried", retried.get());
+        m.put("inFlight", inFlight());
+        m.put("accepted", AsyncMetrics.count(metrics.accepted));
+        m.put("refused", AsyncMetrics.count(metrics.refused));
+        m.put("succeeded", AsyncMetrics.count(metrics.succeeded));
+        m.put("failed", AsyncMetrics.count(metrics.failed));
+        m.put("retried", AsyncMetrics.count(metrics.retries));
         m.put("skippedAlreadyFinished", skipped.get());
-        m.put("callbacksDelivered", callbacks.delivered.get());
-        m.put("callbacksFailed", callbacks.failed.get());
+        m.put("callbacksDelivered", AsyncMetrics.count(metrics.callbacksDelivered));
+        m.put("callbacksFailed", AsyncMetrics.count(metrics.callbacksFailed));
+        m.put("callbacksPending", callbacks.pending());
+        m.put("callbacksResent", callbacksResent.get());
         return m;
+    }
+
+    /** Entries handed to the workers whose outcome is not yet recorded. */
+    private int inFlight() {
+        return maxInFlight - permits.availablePermits();
     }
 }

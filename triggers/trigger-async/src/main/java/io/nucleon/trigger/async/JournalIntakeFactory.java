@@ -4,15 +4,16 @@ import io.nucleon.spi.AsyncIntake;
 import io.nucleon.spi.AsyncIntakeFactory;
 import io.nucleon.spi.AsyncOptions;
 import io.nucleon.spi.Dispatcher;
+import io.nucleon.spi.TriggerContext;
 import java.nio.file.Path;
 
 /** Registers the journal-backed {@link AsyncIntake} (see {@code META-INF/services}). */
 public final class JournalIntakeFactory implements AsyncIntakeFactory {
 
     @Override
-    public AsyncIntake open(String triggerName, String triggerKind, AsyncOptions options, Dispatcher dispatcher) {
+    public AsyncIntake open(TriggerContext trigger, AsyncOptions options, Dispatcher dispatcher) {
         // a wrong roll cycle name is a configuration error, not an unavailable journal
         AsyncJournal.builder(Path.of(options.directory)).rollCycle(options.rollCycle);
-        return new JournalIntake(triggerName, triggerKind, options, dispatcher);
+        return new JournalIntake(trigger, options, dispatcher);
     }
 }

@@ -7,10 +7,13 @@ package io.nucleon.trigger.async;
  * @param state           where it stands
  * @param updatedAtMillis when the state was last changed
  * @param attempts        attempts made so far (as reported when the state was recorded)
+ * @param statusCode      the HTTP status of the handler's last response (terminal states), or 0
  * @param contentType     content type of the result, or null
  * @param result          the handler's result (terminal states only; empty otherwise)
- * @param error           the error text (FAILED only), or null
+ * @param error           the last error (FAILED, or PENDING/RUNNING after a failed attempt), or null
+ * @param callback        where its callback stands ({@link CallbackState#NONE} without a callback URL,
+ *                        and while not terminal)
  */
-public record StatusRecord(String id, InvocationState state, long updatedAtMillis, int attempts,
-                           String contentType, byte[] result, String error) {
+public record StatusRecord(String id, InvocationState state, long updatedAtMillis, int attempts, int statusCode,
+                           String contentType, byte[] result, String error, CallbackState callback) {
 }

@@ -14,7 +14,7 @@ import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
-/** A processor with one http trigger (async enabled) on a free loopback port, for tests. */
+/** A processor with one http trigger (async enabled) and its control server on free loopback ports, for tests. */
 final class AsyncFunction implements AutoCloseable {
     final Processor processor;
     final int port;
@@ -41,6 +41,7 @@ final class AsyncFunction implements AutoCloseable {
                 .drainTimeout(Duration.ofSeconds(5))
                 .trigger("web", "http", t -> t.numWorkers(numWorkers)
                         .attribute("host", "127.0.0.1").attribute("port", 0).attribute("async", a))
+                .controlServer("127.0.0.1", 0)
                 .build()
                 .start();
         return new AsyncFunction(p);
@@ -63,6 +64,33 @@ final class AsyncFunction implements AutoCloseable {
     HttpResponse<String> get(String path) throws IOException, InterruptedException {
         return http.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(20)).build(),
                 HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The control server's {@code /metrics} (Prometheus text). */
+    String metrics() throws IOException, InterruptedException {
+        URI u = URI.create("http://127.0.0.1:" + processor.controlAddress().getPort() + "/metrics");
+        return http.send(HttpRequest.newBuilder(u).timeout(Duration.ofSeconds(20)).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    /**
+     * The value of the sample {@code name} in Prometheus text whose labels include every one of
+     * {@code labels} (such as {@code outcome="failed"}); NaN when there is none.
+     */
+    static double sample(String prometheus, String name, String... labels) {
+        for (String line : prometheus.split("\n")) {
+            if (!line.startsWith(name + "{") && !line.startsWith(name + " ")) {
+                continue;
+            }
+            boolean all = true;
+            for (String l : labels) {
+                all &= line.contains(l);
+            }
+            if (all) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return Double.NaN;
     }
 
     HttpResponse<String> post(String path, String body, String... headers) throws IOException, InterruptedException {

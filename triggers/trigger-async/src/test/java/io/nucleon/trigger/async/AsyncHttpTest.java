@@ -142,6 +142,16 @@ class AsyncHttpTest {
             assertEquals("done 42", got.get("body"));
             assertTrue(got.get("type").startsWith("text/plain"), got.get("type"));
             assertEquals(2, calls.get());
+            HttpResponse<String> st = awaitState(f, json(r).get("status").asText(), "succeeded");
+            assertEquals("200", st.headers().firstValue("X-Nucleon-Status").orElseThrow());
+            AsyncFunction.await("the callback recorded delivered", Duration.ofSeconds(10), () -> {
+                try {
+                    return "delivered".equals(f.get(json(r).get("status").asText()).headers()
+                            .firstValue("X-Nucleon-Callback").orElse(null));
+                } catch (Exception e) {
+                    return false;
+                }
+            });
 
             HttpResponse<String> bad = f.post("/async/job", "x", "X-Callback-Url", "ftp://nope");
             assertEquals(400, bad.statusCode(), bad.body());
@@ -198,6 +208,66 @@ class AsyncHttpTest {
             assertEquals(2, json(all).get("replayed").size());
             assertEquals("fixed w2", awaitState(f, s2, "succeeded").body());
             assertEquals("fixed w3", awaitState(f, s3, "succeeded").body());
+        }
+    }
+
+    private static String[] with(String label, String[] labels) {
+        String[] all = java.util.Arrays.copyOf(labels, labels.length + 1);
+        all[labels.length] = label;
+        return all;
+    }
+
+    @Test
+    void theCountersAreOnMetrics(@TempDir Path dir) throws Exception {
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/hook", ex -> {
+            ex.getRequestBody().readAllBytes();
+            ex.sendResponseHeaders(204, -1);
+            ex.close();
+        });
+        server.start();
+        try (AsyncFunction f = AsyncFunction.start((ctx, e) -> {
+            if (e.bodyAsString().equals("bad")) {
+                throw new IllegalStateException("bad on purpose");
+            }
+            return "ok";
+        }, dir.resolve("journal").toString(), 2, Duration.ofSeconds(10), a -> a.put("maxRetries", 1))) {
+            String hook = "http://127.0.0.1:" + server.getAddress().getPort() + "/hook";
+            String[] status = {
+                json(f.post("/async/m", "a")).get("status").asText(),
+                json(f.post("/async/m", "b")).get("status").asText(),
+                json(f.post("/async/m", "c", "X-Callback-Url", hook)).get("status").asText(),
+                json(f.post("/async/m", "bad", "X-Callback-Url", hook)).get("status").asText(),
+            };
+            for (int i = 0; i < 3; i++) {
+                awaitState(f, status[i], "succeeded");
+            }
+            JsonNode failed = json(awaitState(f, status[3], "failed"));
+            assertEquals(500, failed.get("statusCode").asInt(), failed.toString());
+            String[] tags = {"function=\"async-test\"", "kind=\"http\"", "trigger=\"web\""};
+            AsyncFunction.await("the callbacks counted", Duration.ofSeconds(20), () -> {
+                try {
+                    return AsyncFunction.sample(f.metrics(), "nucleon_async_callbacks_total", "result=\"delivered\"") == 2;
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+            String m = f.metrics();
+            assertEquals(4, AsyncFunction.sample(m, "nucleon_async_accepted_total", tags), m);
+            assertEquals(0, AsyncFunction.sample(m, "nucleon_async_refused_total", tags), m);
+            assertEquals(3, AsyncFunction.sample(m, "nucleon_async_completed_total", with("outcome=\"succeeded\"", tags)), m);
+            assertEquals(1, AsyncFunction.sample(m, "nucleon_async_completed_total", with("outcome=\"failed\"", tags)), m);
+            assertEquals(1, AsyncFunction.sample(m, "nucleon_async_retries_total", tags), m);
+            assertEquals(0, AsyncFunction.sample(m, "nucleon_async_callbacks_total", with("result=\"failed\"", tags)), m);
+            assertEquals(0, AsyncFunction.sample(m, "nucleon_async_in_flight", tags), m);
+            assertEquals(0, AsyncFunction.sample(m, "nucleon_async_callbacks_pending", tags), m);
+            Map<String, Object> st = f.asyncStatus();
+            assertEquals(4L, st.get("accepted"), st.toString());
+            assertEquals(1L, st.get("retried"), st.toString());
+            assertEquals(2L, st.get("callbacksDelivered"), st.toString());
+            assertEquals(0, st.get("callbacksPending"), st.toString());
+        } finally {
+            server.stop(0);
         }
     }
 

@@ -124,7 +124,7 @@ class AsyncJournalTest {
             j.append(Entries.numbered(2));
             j.append(Entries.numbered(3));
             JournalRecord r1 = j.poll();
-            j.succeeded(r1.entry().id(), 1, "text/plain", "hello".getBytes(StandardCharsets.UTF_8));
+            j.succeeded(r1.entry(), 1, 200, "text/plain", "hello".getBytes(StandardCharsets.UTF_8));
             j.markDone(r1.index());
             StatusRecord s = j.status("e-00001").orElseThrow();
             assertEquals(InvocationState.SUCCEEDED, s.state());
@@ -153,7 +153,7 @@ class AsyncJournalTest {
             }
             for (int i = 0; i < 3; i++) {
                 JournalRecord r = j.poll();
-                j.deadLetter(r.entry().withAttempts(5), "handler threw boom " + i, 5);
+                j.deadLetter(r.entry().withAttempts(5), "handler threw boom " + i, 5, 500, null, null);
                 j.markDone(r.index());
             }
             JournalRecord ok = j.poll();
@@ -232,7 +232,7 @@ class AsyncJournalTest {
             j.append(Entries.numbered(2));
             JournalRecord r1 = j.poll();
             j.poll();
-            j.succeeded(r1.entry().id(), 1, "text/plain", "one".getBytes(StandardCharsets.UTF_8));
+            j.succeeded(r1.entry(), 1, 200, "text/plain", "one".getBytes(StandardCharsets.UTF_8));
             // the process dies before markDone
         }
         try (AsyncJournal j = options(dir).open()) {
@@ -244,6 +244,80 @@ class AsyncJournalTest {
             assertEquals(InvocationState.RUNNING, j.status(two.entry().id()).orElseThrow().state());
             j.markDone(again.index());
             j.markDone(two.index());
+        }
+    }
+
+    @Test
+    void failedAttemptsAndCallbackStatesSurviveARestart(@TempDir Path dir) {
+        JournalEntry withCallback = Entries.numbered(1).toBuilder().callbackUrl("http://127.0.0.1:1/cb").build();
+        try (AsyncJournal j = options(dir).open()) {
+            j.append(withCallback);
+            j.append(Entries.numbered(2));
+            j.append(Entries.numbered(3).toBuilder().callbackUrl("http://127.0.0.1:1/cb").build());
+            JournalRecord r1 = j.poll();
+            JournalRecord r2 = j.poll();
+            JournalRecord r3 = j.poll();
+            j.succeeded(r1.entry(), 1, 201, "text/plain", "one".getBytes(StandardCharsets.UTF_8));
+            assertEquals(CallbackState.PENDING, j.status("e-00001").orElseThrow().callback());
+            assertEquals(201, j.status("e-00001").orElseThrow().statusCode());
+            j.attemptFailed(r2.entry().id(), 1, "first");
+            j.attemptFailed(r2.entry().id(), 2, "second");
+            StatusRecord pending = j.status("e-00002").orElseThrow();
+            assertEquals(InvocationState.PENDING, pending.state());
+            assertEquals(2, pending.attempts());
+            assertEquals("second", pending.error());
+            j.succeeded(r3.entry(), 1, 200, null, new byte[0]);
+            j.callbackFinished(r3.entry().id(), CallbackState.FAILED);
+            assertEquals(CallbackState.FAILED, j.status("e-00003").orElseThrow().callback());
+            assertThrows(IllegalArgumentException.class, () -> j.callbackFinished("e-00003", CallbackState.PENDING));
+            // the process dies: nothing is marked done
+        }
+        try (AsyncJournal j = options(dir).open()) {
+            StatusRecord one = j.status("e-00001").orElseThrow();
+            assertEquals(InvocationState.SUCCEEDED, one.state());
+            assertEquals(201, one.statusCode());
+            assertEquals(CallbackState.PENDING, one.callback(), "its callback is to be sent again");
+            StatusRecord two = j.status("e-00002").orElseThrow();
+            assertEquals(InvocationState.PENDING, two.state());
+            assertEquals(2, two.attempts(), "failed attempts are kept");
+            assertEquals("second", two.error());
+            assertEquals(CallbackState.FAILED, j.status("e-00003").orElseThrow().callback());
+
+            JournalRecord r1 = j.poll();
+            JournalRecord r2 = j.poll();
+            StatusRecord running = j.status(r2.entry().id()).orElseThrow();
+            assertEquals(InvocationState.RUNNING, running.state());
+            assertEquals(2, running.attempts(), "poll keeps the attempts made before the restart");
+            assertEquals("second", running.error());
+            j.callbackFinished(r1.entry().id(), CallbackState.DELIVERED);
+            assertEquals(CallbackState.DELIVERED, j.status("e-00001").orElseThrow().callback());
+            j.markDone(r1.index());
+        }
+        try (AsyncJournal j = options(dir).open()) {
+            assertEquals(CallbackState.DELIVERED, j.status("e-00001").orElseThrow().callback());
+            assertEquals("e-00002", j.poll().entry().id());
+        }
+    }
+
+    @Test
+    void aReplayedDeadLetterIsPendingAfterARestart(@TempDir Path dir) {
+        try (AsyncJournal j = options(dir).open()) {
+            j.append(Entries.numbered(1));
+            JournalRecord r = j.poll();
+            j.deadLetter(r.entry().withAttempts(4), "boom", 4, 500, "application/json", "{}".getBytes(StandardCharsets.UTF_8));
+            j.markDone(r.index());
+            StatusRecord failed = j.status("e-00001").orElseThrow();
+            assertEquals(500, failed.statusCode());
+            assertEquals("{}", new String(failed.result(), StandardCharsets.UTF_8));
+            j.replay("e-00001").orElseThrow();
+            // the process dies before the replayed entry is handled
+        }
+        try (AsyncJournal j = options(dir).open()) {
+            StatusRecord s = j.status("e-00001").orElseThrow();
+            assertEquals(InvocationState.PENDING, s.state(), "not the FAILED status of before the replay");
+            assertEquals(0, s.attempts());
+            assertEquals("e-00001", j.poll().entry().id());
+            assertEquals(InvocationState.RUNNING, j.status("e-00001").orElseThrow().state());
         }
     }
 }

@@ -41,7 +41,7 @@ class ChronicleSetupTest {
         try (AsyncJournal j = AsyncJournalTest.options(dir).open()) {
             j.append(Entries.numbered(1));
             j.markDone(j.poll().index());
-            j.succeeded("e-00001", 1, null, new byte[0]);
+            j.succeeded(Entries.numbered(1), 1, 200, null, new byte[0]);
         } finally {
             ProxySelector.setDefault(previous);
         }

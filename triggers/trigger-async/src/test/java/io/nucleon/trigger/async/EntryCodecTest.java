@@ -3,6 +3,7 @@ package io.nucleon.trigger.async;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
@@ -57,16 +58,50 @@ class EntryCodecTest {
     void statusRecordsRoundTrip() {
         Bytes<?> b = Bytes.allocateElasticOnHeap(64);
         try {
-            EntryCodec.writeStatus(b, "id1", InvocationState.FAILED, 99L, 4, "text/plain", "boom",
-                    "partial".getBytes(StandardCharsets.UTF_8));
-            StatusRecord r = EntryCodec.readStatus(b, true);
+            EntryCodec.writeState(b, "id1", InvocationState.FAILED, 99L, 4, 503, CallbackState.PENDING, "boom",
+                    "text/plain", "partial".getBytes(StandardCharsets.UTF_8));
+            EntryCodec.writeState(b, "id2", InvocationState.PENDING, 100L, 2, 0, CallbackState.NONE, "handler error", null, null);
+            EntryCodec.writeCallback(b, "id1", 101L, CallbackState.DELIVERED);
+
+            assertEquals(EntryCodec.STATE, EntryCodec.readStatusKind(b));
+            StatusRecord r = EntryCodec.readState(b, true);
             assertEquals("id1", r.id());
             assertEquals(InvocationState.FAILED, r.state());
             assertEquals(99L, r.updatedAtMillis());
             assertEquals(4, r.attempts());
+            assertEquals(503, r.statusCode());
+            assertEquals(CallbackState.PENDING, r.callback());
             assertEquals("text/plain", r.contentType());
             assertEquals("boom", r.error());
             assertArrayEquals("partial".getBytes(StandardCharsets.UTF_8), r.result());
+
+            assertEquals(EntryCodec.STATE, EntryCodec.readStatusKind(b));
+            long start = b.readPosition();
+            StatusRecord attempt = EntryCodec.readState(b, false);
+            assertEquals(InvocationState.PENDING, attempt.state());
+            assertEquals(2, attempt.attempts());
+            assertEquals("handler error", attempt.error());
+            assertNull(attempt.result(), "not read without the result");
+            b.readPosition(start);
+            StatusRecord full = EntryCodec.readState(b, true);
+            assertNull(full.contentType());
+            assertEquals(0, full.result().length);
+
+            assertEquals(EntryCodec.CALLBACK, EntryCodec.readStatusKind(b));
+            assertEquals(new EntryCodec.CallbackRecord("id1", 101L, CallbackState.DELIVERED), EntryCodec.readCallback(b));
+            assertEquals(0, b.readRemaining());
+        } finally {
+            b.releaseLast();
+        }
+    }
+
+    @Test
+    void anUnknownStatusRecordKindIsAnError() {
+        Bytes<?> b = Bytes.allocateElasticOnHeap(64);
+        try {
+            b.writeByte((byte) 1); // the first byte of a record of the previous layout
+            JournalException e = assertThrows(JournalException.class, () -> EntryCodec.readStatusKind(b));
+            assertTrue(e.getMessage().contains("unknown status record kind 1"), e.getMessage());
         } finally {
             b.releaseLast();
         }

@@ -69,7 +69,7 @@ class EventIdsTest {
             assertEquals(InvocationState.RUNNING, j.status(accepted.get(0)).orElseThrow().state());
             assertEquals(InvocationState.PENDING, j.status(accepted.get(1)).orElseThrow().state());
 
-            j.succeeded(first.entry().id(), 1, "text/plain", "ok".getBytes(StandardCharsets.UTF_8));
+            j.succeeded(first.entry(), 1, 200, "text/plain", "ok".getBytes(StandardCharsets.UTF_8));
             j.markDone(first.index());
             StatusRecord s = j.status(accepted.get(0)).orElseThrow();
             assertEquals(InvocationState.SUCCEEDED, s.state());
@@ -86,6 +86,35 @@ class EventIdsTest {
             assertEquals(accepted.get(1), again.entry().id());
             assertTrue(again.tracked());
             assertNotEquals(accepted.get(1), accepted.get(2));
+        }
+    }
+
+    @Test
+    void finishedCallsLeaveNothingOnTheHeapAndTheirStatusOutlivesARestart(@TempDir Path dir) {
+        int n = 20_000;
+        List<String> accepted = new ArrayList<>();
+        try (AsyncJournal j = AsyncJournalTest.options(dir).open()) {
+            for (int i = 0; i < n; i++) {
+                accepted.add(j.append(request("{\"n\":" + i + "}")).id());
+            }
+            for (int i = 0; i < n; i++) {
+                JournalRecord r = j.poll();
+                j.succeeded(r.entry(), 1, 200, "text/plain", ("r" + i).getBytes(StandardCharsets.UTF_8));
+                j.markDone(r.index());
+            }
+            assertEquals(0, j.statusesInMemory(), "no per-call status on the heap");
+            StatusRecord s = j.status(accepted.get(12_345)).orElseThrow();
+            assertEquals(InvocationState.SUCCEEDED, s.state());
+            assertEquals("r12345", new String(s.result(), StandardCharsets.UTF_8));
+            assertTrue(Files.isDirectory(dir.resolve(StatusIndex.DIRECTORY)));
+        }
+        try (AsyncJournal j = AsyncJournalTest.options(dir).open()) {
+            assertEquals(0, j.statusesInMemory());
+            for (int i : new int[] {0, 1, 9_999, n - 1}) {
+                StatusRecord s = j.status(accepted.get(i)).orElseThrow();
+                assertEquals(InvocationState.SUCCEEDED, s.state(), "call " + i);
+                assertEquals("r" + i, new String(s.result(), StandardCharsets.UTF_8));
+            }
         }
     }
 

@@ -83,9 +83,9 @@ class RetentionTest {
         long[] now = {1_800_000_000_000L - 1_800_000_000_000L % HOUR};
         AsyncJournal.Options o = AsyncJournalTest.options(dir).clock(() -> now[0]).resultRetention(Duration.ofHours(1));
         try (AsyncJournal j = o.open()) {
-            j.succeeded("old", 1, null, new byte[] {1});
+            j.succeeded(JournalEntry.builder().id("old").build(), 1, 200, null, new byte[] {1});
             now[0] += 3 * HOUR;
-            j.succeeded("new", 1, null, new byte[] {2});
+            j.succeeded(JournalEntry.builder().id("new").build(), 1, 200, null, new byte[] {2});
             List<Path> deleted = j.purge();
             assertEquals(1, deleted.size(), deleted.toString());
             assertTrue(deleted.get(0).startsWith(dir.resolve(AsyncJournal.STATUS)));

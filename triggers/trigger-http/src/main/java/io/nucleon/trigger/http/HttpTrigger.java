@@ -26,6 +26,7 @@ import io.nucleon.spi.AsyncIntake;
 import io.nucleon.spi.AsyncIntakeFactory;
 import io.nucleon.spi.Dispatcher;
 import io.nucleon.spi.Trigger;
+import io.nucleon.spi.TriggerContext;
 import java.net.InetSocketAddress;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -54,12 +55,15 @@ final class HttpTrigger implements Trigger {
     /** One batch per event loop; filled as connections arrive. */
     private final Map<EventLoop, LoopBatch> batches = new java.util.concurrent.ConcurrentHashMap<>();
 
+    private final TriggerContext context;
     private final AsyncIntakeFactory asyncFactory;
     private AsyncIntake asyncIntake;
     private AsyncRoute asyncRoute;
 
-    HttpTrigger(String name, HttpTriggerConfig config, AsyncIntakeFactory asyncFactory) {
-        this.name = name;
+    /** {@code asyncFactory} is null unless the {@code async} block is enabled. */
+    HttpTrigger(TriggerContext context, HttpTriggerConfig config, AsyncIntakeFactory asyncFactory) {
+        this.name = context.name();
+        this.context = context;
         this.config = config;
         this.asyncFactory = asyncFactory;
     }
@@ -90,7 +94,7 @@ final class HttpTrigger implements Trigger {
             default -> Epoll.isAvailable();
         };
         if (asyncFactory != null) {
-            asyncIntake = asyncFactory.open(name, HttpTriggerFactory.KIND, config.async, dispatcher);
+            asyncIntake = asyncFactory.open(context, config.async, dispatcher);
             asyncRoute = new AsyncRoute(name, config.async, asyncIntake);
         }
         AsyncRoute async = asyncRoute;

@@ -52,7 +52,7 @@ public final class HttpTriggerFactory implements TriggerFactory {
         if (config.async != null && config.async.enabled) {
             async = validateAsync(context, config.async);
         }
-        return new HttpTrigger(context.name(), config, async);
+        return new HttpTrigger(context, config, async);
     }
 
     private static AsyncIntakeFactory validateAsync(TriggerContext context, AsyncOptions a) {
@@ -82,6 +82,9 @@ public final class HttpTriggerFactory implements TriggerFactory {
         }
         if (a.callbackTimeout == null || a.callbackTimeout.isZero()) {
             throw context.attributeError("async.callbackTimeout", "must be longer than 0");
+        }
+        if (a.callbackMaxPending < 1) {
+            throw context.attributeError("async.callbackMaxPending", "must be at least 1, got " + a.callbackMaxPending);
         }
         AsyncIntakeFactory f = AsyncIntakeFactory.find();
         if (f == null) {

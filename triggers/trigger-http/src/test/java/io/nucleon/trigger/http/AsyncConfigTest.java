@@ -36,6 +36,8 @@ class AsyncConfigTest {
                 .contains("async.pathPrefix"));
         assertTrue(build(Map.of("enabled", true, "directory", "/x", "maxRetries", -1)).getMessage()
                 .contains("async.maxRetries"));
+        assertTrue(build(Map.of("enabled", true, "directory", "/x", "callbackMaxPending", 0)).getMessage()
+                .contains("async.callbackMaxPending"));
         assertTrue(build(Map.of("enabled", true, "directory", "/x", "nope", 1)).getMessage().contains("nope"));
     }
 

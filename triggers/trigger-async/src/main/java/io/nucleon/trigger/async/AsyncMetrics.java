@@ -1,0 +1,66 @@
+package io.nucleon.trigger.async;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import java.util.function.IntSupplier;
+
+/**
+ * The meters of one trigger's async calls, made once so that counting costs no lookup. Names
+ * (Prometheus form), every one tagged with {@code function}, {@code trigger} and {@code kind}:
+ * <ul>
+ *   <li>{@code nucleon_async_accepted_total}: calls journaled and answered 202;</li>
+ *   <li>{@code nucleon_async_refused_total}: calls answered 503 (the journal could not take them);</li>
+ *   <li>{@code nucleon_async_completed_total{outcome=succeeded|failed}}: calls finished (failed:
+ *       dead-lettered after every attempt);</li>
+ *   <li>{@code nucleon_async_retries_total}: failed attempts that will be retried;</li>
+ *   <li>{@code nucleon_async_callbacks_total{result=delivered|failed}}: callbacks finished (failed:
+ *       given up after {@code callbackMaxAttempts});</li>
+ *   <li>{@code nucleon_async_in_flight}, {@code nucleon_async_callbacks_pending}: gauges.</li>
+ * </ul>
+ * The counters also give the numbers of the intake's {@code /status} block.
+ */
+final class AsyncMetrics {
+    final Counter accepted;
+    final Counter refused;
+    final Counter succeeded;
+    final Counter failed;
+    final Counter retries;
+    final Counter callbacksDelivered;
+    final Counter callbacksFailed;
+
+    AsyncMetrics(MeterRegistry registry, String function, String trigger, String kind, IntSupplier inFlight,
+                 IntSupplier callbacksPending) {
+        Tags tags = Tags.of("function", function, "trigger", trigger, "kind", kind);
+        accepted = Counter.builder("nucleon.async.accepted").description("Async calls journaled and answered 202")
+                .tags(tags).register(registry);
+        refused = Counter.builder("nucleon.async.refused").description("Async calls answered 503: the journal could not take them")
+                .tags(tags).register(registry);
+        succeeded = completed(registry, tags, "succeeded");
+        failed = completed(registry, tags, "failed");
+        retries = Counter.builder("nucleon.async.retries").description("Failed attempts of async calls that are retried")
+                .tags(tags).register(registry);
+        callbacksDelivered = callbacks(registry, tags, "delivered");
+        callbacksFailed = callbacks(registry, tags, "failed");
+        Gauge.builder("nucleon.async.in.flight", inFlight::getAsInt).description("Async calls handed to the workers and not finished")
+                .tags(tags).register(registry);
+        Gauge.builder("nucleon.async.callbacks.pending", callbacksPending::getAsInt)
+                .description("Callbacks of async calls not yet delivered nor given up").tags(tags).register(registry);
+    }
+
+    private static Counter completed(MeterRegistry registry, Tags tags, String outcome) {
+        return Counter.builder("nucleon.async.completed").description("Async calls finished, by outcome (failed: dead-lettered)")
+                .tags(tags).tag("outcome", outcome).register(registry);
+    }
+
+    private static Counter callbacks(MeterRegistry registry, Tags tags, String result) {
+        return Counter.builder("nucleon.async.callbacks").description("Callbacks finished, by result (failed: given up)")
+                .tags(tags).tag("result", result).register(registry);
+    }
+
+    /** A counter's count, for {@code /status}. */
+    static long count(Counter c) {
+        return (long) c.count();
+    }
+}
