@@ -38,6 +38,7 @@ import net.openhft.chronicle.bytes.BytesOut;
 final class EntryCodec {
 
     static final byte ENTRY_VERSION = 2;
+    static final byte LEGACY_ENTRY_VERSION = 1;
     static final byte EXPLICIT_ID = 'X';
     static final byte DERIVED_ID = 'D';
     static final byte DEAD = 'D';
@@ -99,8 +100,9 @@ final class EntryCodec {
      * the input journal.
      */
     static JournalEntry readEntry(BytesIn<?> in, EventIds ids, long index) {
-        checkVersion(in.readByte());
-        JournalEntry.Builder b = JournalEntry.builder().id(readId(in, ids, index)).receivedAtMillis(in.readLong())
+        byte version = checkVersion(in.readByte());
+        String id = version == LEGACY_ENTRY_VERSION ? readString(in) : readId(in, ids, index);
+        JournalEntry.Builder b = JournalEntry.builder().id(id).receivedAtMillis(in.readLong())
                 .method(readString(in)).path(readString(in)).url(readString(in));
         int headers = (int) in.readStopBit();
         for (int i = 0; i < headers; i++) {
@@ -119,15 +121,23 @@ final class EntryCodec {
 
     /** Only the id of an entry, or null when it is derived from the index (rebuilding the status index at open). */
     static String readExplicitId(BytesIn<?> in) {
-        checkVersion(in.readByte());
+        if (checkVersion(in.readByte()) == LEGACY_ENTRY_VERSION) {
+            return readString(in);
+        }
         return in.readByte() == EXPLICIT_ID ? readString(in) : null;
     }
 
-    private static void checkVersion(byte version) {
-        if (version != ENTRY_VERSION) {
+    /**
+     * {@code version}, when this build reads it: 2, or 1 (written by earlier builds: an explicit id
+     * and no id kind; Chronicle's {@code writeUtf8} wrote the same stop-bit byte length and UTF-8
+     * bytes as {@link #writeString}, so a backlog left by an earlier build is still handled).
+     */
+    private static byte checkVersion(byte version) {
+        if (version != ENTRY_VERSION && version != LEGACY_ENTRY_VERSION) {
             throw new JournalException("unknown journal entry version " + version + " (this build reads "
-                    + ENTRY_VERSION + ")");
+                    + LEGACY_ENTRY_VERSION + " and " + ENTRY_VERSION + ")");
         }
+        return version;
     }
 
     private static String readId(BytesIn<?> in, EventIds ids, long index) {

@@ -287,4 +287,23 @@ class AsyncHttpTest {
             assertFalse((Boolean) f.asyncStatus().get("open"));
         }
     }
+
+    @Test
+    void readOnlyJournalDirectoryGives503WithTheCauseWhileSyncCallsWork(@TempDir Path dir) throws Exception {
+        Path journal = dir.resolve("journal");
+        try (ReadOnlyDirectory ro = ReadOnlyDirectory.make(journal);
+             AsyncFunction f = AsyncFunction.start((ctx, e) -> "sync ok", journal.toString(), 2,
+                     Duration.ofSeconds(10), a -> { })) {
+            HttpResponse<String> r = f.post("/async/x", "lost?");
+            assertEquals(503, r.statusCode(), r.body());
+            JsonNode body = json(r);
+            assertTrue(body.path("message").asText().contains("not writable")
+                    && body.path("message").asText().contains(journal.toString()), r.body());
+            HttpResponse<String> sync = f.post("/x", "fine");
+            assertEquals(200, sync.statusCode());
+            assertEquals("sync ok", sync.body());
+            assertFalse((Boolean) f.asyncStatus().get("open"));
+            assertTrue(f.asyncStatus().get("unavailable").toString().contains("not writable"), f.asyncStatus().toString());
+        }
+    }
 }

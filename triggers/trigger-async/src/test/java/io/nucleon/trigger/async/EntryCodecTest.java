@@ -41,6 +41,40 @@ class EntryCodecTest {
     }
 
     @Test
+    void anEntryWrittenByTheEarlierBuildIsStillRead() {
+        // version 1, as the earlier build wrote it: Chronicle's writeUtf8 for every string, explicit id
+        Bytes<?> b = Bytes.allocateElasticOnHeap(64);
+        try {
+            b.writeByte((byte) 1);
+            b.writeUtf8("ünï-1");
+            b.writeLong(77L);
+            b.writeUtf8("POST");
+            b.writeUtf8("/p");
+            b.writeUtf8("/p?q=✓");
+            b.writeStopBit(1);
+            b.writeUtf8("X-A");
+            b.writeUtf8("é");
+            b.writeStopBit(0);
+            b.writeUtf8(null);
+            b.writeStopBit(3);
+            b.write(new byte[] {1, 2, 3});
+            b.writeUtf8("http://cb");
+            b.writeStopBit(2);
+            JournalEntry e = EntryCodec.readEntry(b);
+            assertEquals("ünï-1", e.id());
+            assertEquals(77L, e.receivedAtMillis());
+            assertEquals("/p?q=✓", e.url());
+            assertEquals("é", e.headers().get("X-A"));
+            assertNull(e.contentType());
+            assertArrayEquals(new byte[] {1, 2, 3}, e.body());
+            assertEquals("http://cb", e.callbackUrl());
+            assertEquals(2, e.attempts());
+        } finally {
+            b.releaseLast();
+        }
+    }
+
+    @Test
     void theEncodingIsCompactBinary() {
         JournalEntry e = Entries.numbered(42);
         Bytes<?> b = Bytes.allocateElasticOnHeap(64);
