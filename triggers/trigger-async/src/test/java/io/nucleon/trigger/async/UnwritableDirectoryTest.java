@@ -6,15 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A journal directory that cannot be written is a clear error naming it. The tests may run as root,
- * for whom chmod does not stop writes: the read-only directory case then uses /proc (where no
- * directory can be made, even by root), so every case still produces a real failure.
+ * for whom chmod does not stop writes: {@link ReadOnlyDirectory} then mounts a read-only file system
+ * there, so every case still produces a real failure.
  */
 class UnwritableDirectoryTest {
 
@@ -41,30 +40,12 @@ class UnwritableDirectoryTest {
     }
 
     @Test
-    void aReadOnlyDirectoryIsRefused(@TempDir Path dir) throws IOException {
-        Path ro = Files.createDirectory(dir.resolve("read-only"));
-        Files.setPosixFilePermissions(ro, PosixFilePermissions.fromString("r-x------"));
-        try {
-            Path target = ro;
-            if (chmodDoesNotStopWrites(ro)) {
-                // running as root (CAP_DAC_OVERRIDE): /proc refuses every new directory, even root's
-                target = Path.of("/proc/nucleon-journal-test");
-            }
-            Path t = target;
+    void aReadOnlyDirectoryIsRefused(@TempDir Path dir) throws Exception {
+        Path ro = dir.resolve("read-only");
+        try (ReadOnlyDirectory unused = ReadOnlyDirectory.make(ro)) {
             JournalUnavailableException e = assertThrows(JournalUnavailableException.class,
-                    () -> AsyncJournalTest.options(t).open());
-            assertNames(e, t);
-        } finally {
-            Files.setPosixFilePermissions(ro, PosixFilePermissions.fromString("rwx------"));
-        }
-    }
-
-    private static boolean chmodDoesNotStopWrites(Path ro) {
-        try {
-            Files.delete(Files.createTempFile(ro, "probe", ".tmp"));
-            return true;
-        } catch (IOException e) {
-            return false;
+                    () -> AsyncJournalTest.options(ro).open());
+            assertNames(e, ro);
         }
     }
 }
