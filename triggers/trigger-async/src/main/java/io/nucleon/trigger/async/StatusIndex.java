@@ -3,6 +3,7 @@ package io.nucleon.trigger.async;
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
@@ -21,8 +22,9 @@ import net.openhft.chronicle.queue.RollCycle;
  * {@link EventIds}) sits in the status journal, kept on disk instead of on the heap: for each input
  * cycle a file {@code status-index/<cycle>.sidx} holds one 8-byte slot per sequence number of that
  * cycle, {@code (statusIndex + 1) | callbackState << 56} (0: no final status yet). The files are
- * memory-mapped in segments of {@value #SEGMENT_SLOTS} slots as they are reached, sparse until
- * written; a store is one memory write (kept by the page cache when the process is killed).
+ * memory-mapped in segments of {@value #SEGMENT_SLOTS} slots (1 MiB) as they are reached, each
+ * written with zeros first so that its blocks exist (no SIGBUS on a full disk); a store is one
+ * memory write (kept by the page cache when the process is killed).
  *
  * <p>So a status query costs a read of the mapping and one status-journal read, and the heap holds
  * nothing per finished call, however many calls finish within {@code resultRetention}. Files whose
@@ -107,8 +109,12 @@ final class StatusIndex implements AutoCloseable {
         try (FileChannel ch = create
                 ? FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)
                 : FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            // mapping past the end extends the file (sparse); the mapping outlives the channel
-            b = ch.map(FileChannel.MapMode.READ_WRITE, segment * SEGMENT_SLOTS * Long.BYTES, (long) SEGMENT_SLOTS * Long.BYTES);
+            long start = segment * SEGMENT_SLOTS * Long.BYTES;
+            long end = start + (long) SEGMENT_SLOTS * Long.BYTES;
+            if (create) {
+                allocate(ch, start, end);
+            }
+            b = ch.map(FileChannel.MapMode.READ_WRITE, start, end - start); // the mapping outlives the channel
         } catch (IOException e) {
             throw new JournalUnavailableException("could not map the status index file " + file + ": " + e, e);
         }
@@ -118,6 +124,23 @@ final class StatusIndex implements AutoCloseable {
             mapped.remove(eldest); // unmapped when collected
         }
         return b;
+    }
+
+    /**
+     * Writes zeros over {@code [start, end)} where the file has no data yet, so that the blocks are
+     * allocated now: a store into a mapped hole on a full disk would kill the process (SIGBUS),
+     * whereas this write fails with an error (and the status is recorded again after a restart).
+     */
+    private static void allocate(FileChannel ch, long start, long end) throws IOException {
+        long from = Math.max(start, ch.size());
+        if (from >= end) {
+            return;
+        }
+        ByteBuffer zeros = ByteBuffer.allocate(64 << 10);
+        for (long at = from; at < end; ) {
+            zeros.clear().limit((int) Math.min(zeros.capacity(), end - at));
+            at += ch.write(zeros, at);
+        }
     }
 
     /** Deletes the files last written before {@code before} (epoch millis); returns them. */
