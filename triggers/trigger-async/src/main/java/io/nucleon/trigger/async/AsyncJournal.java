@@ -337,12 +337,14 @@ public final class AsyncJournal implements AutoCloseable {
             while (true) {
                 long index;
                 JournalEntry entry;
+                boolean derived;
                 try (DocumentContext dc = tailer.readingDocument()) {
                     if (!dc.isPresent()) {
                         return null;
                     }
                     index = dc.index();
                     try {
+                        derived = EntryCodec.hasDerivedId(dc.wire().bytes());
                         entry = EntryCodec.readEntry(dc.wire().bytes(), ids, index);
                     } catch (RuntimeException e) {
                         // never silently: logged with its position, then passed over so the journal moves on
@@ -353,7 +355,6 @@ public final class AsyncJournal implements AutoCloseable {
                     }
                 }
                 window.add(index);
-                boolean derived = ids.indexOf(entry.id()) == index;
                 if (derived && index <= lastIndexAtOpen && statusIndex.statusIndex(index) >= 0) {
                     return new JournalRecord(index, entry, true); // finished before a restart: status() says so
                 }

@@ -54,18 +54,8 @@ final class EntryCodec {
         out.writeByte(ENTRY_VERSION);
         out.writeByte(EXPLICIT_ID);
         writeString(out, e.id());
-        out.writeLong(e.receivedAtMillis());
-        writeString(out, e.method());
-        writeString(out, e.path());
-        writeString(out, e.url());
-        writeMap(out, e.headers());
-        writeMap(out, e.fields());
-        writeString(out, e.contentType());
-        byte[] body = e.body();
-        out.writeStopBit(body.length);
-        out.write(body);
-        writeString(out, e.callbackUrl());
-        out.writeStopBit(e.attempts());
+        writeRest(out, e.receivedAtMillis(), e.method(), e.path(), e.url(), e.headers(), e.fields(), e.contentType(),
+                e.body(), e.callbackUrl(), e.attempts());
     }
 
     /**
@@ -76,18 +66,31 @@ final class EntryCodec {
     static void writeRequest(BytesOut<?> out, AsyncRequest r) {
         out.writeByte(ENTRY_VERSION);
         out.writeByte(DERIVED_ID);
-        out.writeLong(r.receivedAtMillis());
-        writeString(out, r.method());
-        writeString(out, r.path());
-        writeString(out, r.url());
-        writeMap(out, r.headers());
-        writeMap(out, r.fields());
-        writeString(out, r.contentType());
-        byte[] body = r.body() != null ? r.body() : EMPTY;
-        out.writeStopBit(body.length);
-        out.write(body);
-        writeString(out, r.callbackUrl());
-        out.writeStopBit(0);
+        writeRest(out, r.receivedAtMillis(), r.method(), r.path(), r.url(), r.headers(), r.fields(), r.contentType(),
+                r.body(), r.callbackUrl(), 0);
+    }
+
+    /** An entry after its id: every field from {@code receivedAt} on. */
+    private static void writeRest(BytesOut<?> out, long receivedAt, String method, String path, String url,
+                                  Map<String, String> headers, Map<String, String> fields, String contentType,
+                                  byte[] body, String callbackUrl, int attempts) {
+        out.writeLong(receivedAt);
+        writeString(out, method);
+        writeString(out, path);
+        writeString(out, url);
+        writeMap(out, headers);
+        writeMap(out, fields);
+        writeString(out, contentType);
+        byte[] b = body != null ? body : EMPTY;
+        out.writeStopBit(b.length);
+        out.write(b);
+        writeString(out, callbackUrl);
+        out.writeStopBit(attempts);
+    }
+
+    /** Whether the entry at the read position has an id derived from its index (the position is not moved). */
+    static boolean hasDerivedId(BytesIn<?> in) {
+        return in.peekUnsignedByte(in.readPosition() + 1) == DERIVED_ID && in.peekUnsignedByte(in.readPosition()) == ENTRY_VERSION;
     }
 
     /** Reads an entry whose id is explicit (the dead-letter journal's). */

@@ -83,15 +83,12 @@ final class EventIds {
      * journal (wrong form, or a tag this key did not make).
      */
     long indexOf(String id) {
-        if (id.length() != ID_LENGTH || id.charAt(16) != '-') {
+        if (id.length() != ID_LENGTH || id.charAt(16) != '-' || !lowerHex(id, 0, 16) || !lowerHex(id, 17, ID_LENGTH)) {
             return -1;
         }
-        long index = parseHex(id, 0);
-        long tag = parseHex(id, 17);
-        if (index < 0 || tag == -1 && !isAllF(id, 17)) {
-            return -1;
-        }
-        return tag(index) == tag ? index : -1;
+        long index = Long.parseUnsignedLong(id, 0, 16, 16);
+        long tag = Long.parseUnsignedLong(id, 17, ID_LENGTH, 16);
+        return index >= 0 && tag(index) == tag ? index : -1;
     }
 
     long tag(long index) {
@@ -105,22 +102,10 @@ final class EventIds {
         }
     }
 
-    /** 16 hex digits at {@code at}; -1 on a bad digit (a tag of all f's is told apart by {@link #isAllF}). */
-    private static long parseHex(String s, int at) {
-        long v = 0;
-        for (int i = at; i < at + 16; i++) {
-            int d = Character.digit(s.charAt(i), 16);
-            if (d < 0 || Character.isUpperCase(s.charAt(i))) {
-                return -1;
-            }
-            v = (v << 4) | d;
-        }
-        return v;
-    }
-
-    private static boolean isAllF(String s, int at) {
-        for (int i = at; i < at + 16; i++) {
-            if (s.charAt(i) != 'f') {
+    private static boolean lowerHex(String s, int from, int to) {
+        for (int i = from; i < to; i++) {
+            char c = s.charAt(i);
+            if ((c < '0' || c > '9') && (c < 'a' || c > 'f')) {
                 return false;
             }
         }

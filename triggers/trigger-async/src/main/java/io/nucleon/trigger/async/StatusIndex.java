@@ -167,9 +167,4 @@ final class StatusIndex implements AutoCloseable {
         closed = true;
         mapped.clear();
     }
-
-    /** For tests: how many segments are mapped now. */
-    synchronized int mappedSegments() {
-        return mapped.size();
-    }
 }

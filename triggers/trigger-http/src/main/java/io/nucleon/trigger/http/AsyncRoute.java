@@ -9,7 +9,6 @@ import io.nucleon.spi.AsyncOptions;
 import io.nucleon.spi.AsyncRequest;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -69,7 +68,7 @@ final class AsyncRoute {
             fields.put(f.getKey(), v instanceof List<?> l ? String.join(",", l.stream().map(String::valueOf).toList())
                     : String.valueOf(v));
         }
-        AsyncRequest ar = new AsyncRequest(event.method(), event.path(), event.url(), headerMap(h),
+        AsyncRequest ar = new AsyncRequest(event.method(), event.path(), event.url(), event.headers(),
                 fields, event.contentType(), body, h.get(CALLBACK_HEADER), System.currentTimeMillis());
         try {
             return intake.accept(ar);
@@ -80,16 +79,6 @@ final class AsyncRoute {
                     .log("async call not accepted");
             return Responses.error(503, "async journal unavailable", errorId, "the call was not accepted: " + e.getMessage());
         }
-    }
-
-    /** The headers as one map, repeated ones joined with ", " (as {@link HttpEvent#headers()}, in arrival order). */
-    private static Map<String, String> headerMap(HttpHeaders h) {
-        Map<String, String> m = new LinkedHashMap<>(Math.max(16, h.size() * 2));
-        for (Iterator<Map.Entry<String, String>> it = h.iteratorAsString(); it.hasNext(); ) {
-            Map.Entry<String, String> e = it.next();
-            m.merge(e.getKey(), e.getValue(), (a, b) -> a + ", " + b);
-        }
-        return m;
     }
 
     private boolean underPrefix(String uri) {

@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -95,10 +96,11 @@ final class HttpEvent implements Event {
     @Override
     public Map<String, String> headers() {
         if (headers == null) {
+            // one pass over the headers (no name set, no value list per name); repeated ones joined
             Map<String, String> m = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-            for (String name : httpHeaders.names()) {
-                List<String> values = httpHeaders.getAll(name);
-                m.put(name, values.size() == 1 ? values.get(0) : String.join(", ", values));
+            for (Iterator<Map.Entry<String, String>> it = httpHeaders.iteratorAsString(); it.hasNext(); ) {
+                Map.Entry<String, String> h = it.next();
+                m.merge(h.getKey(), h.getValue(), (a, b) -> a + ", " + b);
             }
             headers = Collections.unmodifiableMap(m);
         }
