@@ -542,7 +542,8 @@ public final class FunctionProcessor implements Processor {
                 out.add("workers of trigger " + s.spec.name());
             }
             if (!s.trigger.isReady()) {
-                out.add("trigger " + s.spec.name());
+                String why = s.trigger.notReadyReason();
+                out.add("trigger " + s.spec.name() + (why == null ? "" : ": " + why));
             }
         }
         return out;
@@ -572,7 +573,14 @@ public final class FunctionProcessor implements Processor {
             Map<String, Object> t = new LinkedHashMap<>();
             t.put("name", s.spec.name());
             t.put("kind", s.spec.kind());
-            t.put("ready", s.trigger.isReady());
+            boolean triggerReady = s.trigger.isReady();
+            t.put("ready", triggerReady);
+            if (!triggerReady) {
+                String why = s.trigger.notReadyReason();
+                if (why != null) {
+                    t.put("notReadyReason", why);
+                }
+            }
             t.putAll(s.trigger.status());
             if (s.pool != null) {
                 t.put("pool", s.pool.status());

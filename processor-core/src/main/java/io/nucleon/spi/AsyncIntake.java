@@ -21,10 +21,13 @@ public interface AsyncIntake extends AutoCloseable {
     /**
      * Answers a request for one of the intake's own endpoints ({@code path} is relative to the async
      * prefix, e.g. {@code /status/<id>}), or returns {@code null} when {@code path} is not one of them.
+     * Called on an I/O thread, which it must not hold: an answer that needs more than a lookup (a
+     * listing, a replay) is made on a thread of the intake's own and completes the stage from there.
      *
+     * @param query    the request's query string without the {@code ?}, or {@code null} when it has none
      * @param loopback whether the request came from a loopback address
      */
-    Response control(String method, String path, boolean loopback);
+    java.util.concurrent.CompletionStage<Response> control(String method, String path, String query, boolean loopback);
 
     /** Stops handing journal entries to the workers (the processor is stopping); accepting may go on. */
     void stopDispatching();

@@ -16,6 +16,15 @@ public interface Trigger {
     boolean isReady();
 
     /**
+     * Why the trigger is not ready, in words an operator can act on (for example "not yet joined
+     * consumer group 'orders' at localhost:9092: no broker answered for 12 s"), or {@code null} when
+     * it is ready or has nothing to add. Shown by {@code /ready} and {@code /status}. Must not block.
+     */
+    default String notReadyReason() {
+        return null;
+    }
+
+    /**
      * Stops taking new events (closes the listening socket, pauses consumers). Events already
      * dispatched still complete normally. Must not block for long.
      */

@@ -320,7 +320,7 @@ public final class WorkerPool implements Dispatcher {
     /** Rejects an accepted event (503); {@code by} is the worker doing it, or {@code null} from any other thread. */
     void reject(Event event, Completion completion, String reason, Worker by) {
         metrics.rejected();
-        callCompletion(event, completion, Outcome.REJECTED, Responses.rejected(reason), null);
+        callCompletion(event, completion, Outcome.REJECTED, Responses.rejected(reason, settings.workerAvailabilityTimeout().toMillis()), null);
         countCompleted(by);
     }
 

@@ -176,7 +176,7 @@ final class ExternalWorker implements WorkerRuntime {
         } catch (WrapperProcess.StartFailure e) {
             failures++;
             lastFailureNanos = System.nanoTime();
-            String errorId = io.nucleon.core.worker.Responses.newErrorId();
+            String errorId = io.nucleon.spi.ErrorResponses.newErrorId();
             rt.log().atError().addKeyValue("errorId", errorId).log(e.getMessage());
             throw new RuntimeFailure(503, "the " + rt.language().kind + " wrapper could not be restarted (error id "
                     + errorId + " in the processor log)");

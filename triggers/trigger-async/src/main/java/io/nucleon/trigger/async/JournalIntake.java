@@ -2,7 +2,7 @@ package io.nucleon.trigger.async;
 
 import io.nucleon.api.Event;
 import io.nucleon.api.Response;
-import io.nucleon.core.worker.Responses;
+import io.nucleon.spi.ErrorResponses;
 import io.nucleon.spi.AsyncIntake;
 import io.nucleon.spi.AsyncOptions;
 import io.nucleon.spi.AsyncRequest;
@@ -151,7 +151,7 @@ final class JournalIntake implements AsyncIntake {
     }
 
     private Response unavailableResponse(String why) {
-        return Responses.error(503, "async journal unavailable", null,
+        return ErrorResponses.error(503, "async journal unavailable", null,
                 "the call was not accepted: " + (why != null ? why : "the journal in " + options.directory + " is not open"));
     }
 
@@ -160,7 +160,7 @@ final class JournalIntake implements AsyncIntake {
     @Override
     public Response accept(AsyncRequest r) {
         if (r.callbackUrl() != null && !CallbackSender.valid(r.callbackUrl())) {
-            return Responses.error(400, "bad request", null, "X-Callback-Url must be an absolute http or https URL");
+            return ErrorResponses.error(400, "bad request", null, "X-Callback-Url must be an absolute http or https URL");
         }
         AsyncJournal j = journal();
         if (j == null) {
@@ -185,7 +185,12 @@ final class JournalIntake implements AsyncIntake {
     // ---------------------------------------------------------------------------------- endpoints
 
     @Override
-    public Response control(String method, String path, boolean loopback) {
+    public java.util.concurrent.CompletionStage<Response> control(String method, String path, String query, boolean loopback) {
+        Response r = answer(method, path, loopback);
+        return r == null ? null : java.util.concurrent.CompletableFuture.completedFuture(r);
+    }
+
+    private Response answer(String method, String path, boolean loopback) {
         if (path.startsWith("/status/")) {
             String id = path.substring("/status/".length());
             if (id.isEmpty() || id.indexOf('/') >= 0) {
@@ -200,7 +205,7 @@ final class JournalIntake implements AsyncIntake {
             return null;
         }
         if (options.deadLettersLoopbackOnly && !loopback) {
-            return Responses.error(403, "forbidden", null, "the dead-letter endpoints answer only loopback addresses");
+            return ErrorResponses.error(403, "forbidden", null, "the dead-letter endpoints answer only loopback addresses");
         }
         AsyncJournal j = journal();
         if (j == null) {
@@ -234,13 +239,13 @@ final class JournalIntake implements AsyncIntake {
             }
             String rest = path.substring("/dead-letters/".length());
             if (!rest.endsWith("/replay") || rest.length() == "/replay".length()) {
-                return Responses.error(404, "not found", null, "use GET " + prefix + "/dead-letters, POST "
+                return ErrorResponses.error(404, "not found", null, "use GET " + prefix + "/dead-letters, POST "
                         + prefix + "/dead-letters/<id>/replay or POST " + prefix + "/dead-letters/replay-all");
             }
             String id = rest.substring(0, rest.length() - "/replay".length());
             Optional<AcceptResult> replayed = j.replay(id);
             if (replayed.isEmpty()) {
-                return Responses.error(404, "not found", null, "no dead letter with id " + id);
+                return ErrorResponses.error(404, "not found", null, "no dead letter with id " + id);
             }
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("id", id);
@@ -263,7 +268,7 @@ final class JournalIntake implements AsyncIntake {
             return unavailableResponse(e.getMessage());
         }
         if (found.isEmpty()) {
-            return Responses.error(404, "not found", null, "no async call with id " + id
+            return ErrorResponses.error(404, "not found", null, "no async call with id " + id
                     + " (unknown, or its result is older than resultRetention)");
         }
         StatusRecord s = found.get();

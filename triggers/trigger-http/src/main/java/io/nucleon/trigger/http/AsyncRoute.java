@@ -3,7 +3,7 @@ package io.nucleon.trigger.http;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.nucleon.api.Response;
-import io.nucleon.core.worker.Responses;
+import io.nucleon.spi.ErrorResponses;
 import io.nucleon.spi.AsyncIntake;
 import io.nucleon.spi.AsyncOptions;
 import io.nucleon.spi.AsyncRequest;
@@ -12,6 +12,7 @@ import java.net.SocketAddress;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionStage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * {@code async.header} set to {@code true}) or one of the intake's endpoints under the prefix
  * ({@code /status/<id>}, {@code /dead-letters…}), and hands it to the {@link AsyncIntake}. Only
  * exists when {@code async.enabled} is true. Event loop only; the intake answers without waiting
- * for a handler.
+ * for a handler, and answers that take longer than a lookup are made on the intake's own thread.
  */
 final class AsyncRoute {
     private static final Logger LOG = LoggerFactory.getLogger(AsyncRoute.class);
@@ -38,8 +39,12 @@ final class AsyncRoute {
         this.intake = intake;
     }
 
-    /** The reply for an async request or an intake endpoint, or null when the request is a normal (sync) one. */
-    Response route(FullHttpRequest request, byte[] body, CloudEvent structured, SocketAddress remote) {
+    /**
+     * Takes an async call or an intake endpoint request and answers {@code exchange} (now, or later
+     * from the intake's own thread); returns {@code false}, leaving {@code exchange} alone, when the
+     * request is a normal (sync) one.
+     */
+    boolean route(FullHttpRequest request, byte[] body, CloudEvent structured, SocketAddress remote, HttpExchange exchange) {
         String uri = request.uri();
         String target;
         if (prefix != null && underPrefix(uri)) {
@@ -50,15 +55,17 @@ final class AsyncRoute {
             int q = target.indexOf('?');
             String path = q < 0 ? target : target.substring(0, q);
             if (path.startsWith("/status/") || path.equals("/dead-letters") || path.startsWith("/dead-letters/")) {
-                Response r = intake.control(request.method().name(), path, isLoopback(remote));
+                CompletionStage<Response> r = intake.control(request.method().name(), path, q < 0 ? null : target.substring(q + 1),
+                        isLoopback(remote));
                 if (r != null) {
-                    return r;
+                    r.whenComplete((response, error) -> exchange.answer(response != null ? response : failed(error)));
+                    return true;
                 }
             }
         } else if (header != null && "true".equalsIgnoreCase(request.headers().get(header))) {
             target = uri;
         } else {
-            return null;
+            return false;
         }
         HttpHeaders h = request.headers();
         HttpEvent event = new HttpEvent(triggerName, request.method().name(), target, h, body, structured);
@@ -70,15 +77,26 @@ final class AsyncRoute {
         }
         AsyncRequest ar = new AsyncRequest(event.method(), event.path(), event.url(), event.headers(),
                 fields, event.contentType(), body, h.get(CALLBACK_HEADER), System.currentTimeMillis());
+        Response answer;
         try {
-            return intake.accept(ar);
+            answer = intake.accept(ar);
         } catch (RuntimeException e) {
             // never a silent drop: whatever went wrong, the caller learns that the call was not taken
-            String errorId = Responses.newErrorId();
+            String errorId = ErrorResponses.newErrorId();
             LOG.atError().addKeyValue("errorId", errorId).addKeyValue("trigger", triggerName).setCause(e)
                     .log("async call not accepted");
-            return Responses.error(503, "async journal unavailable", errorId, "the call was not accepted: " + e.getMessage());
+            answer = ErrorResponses.error(503, "async journal unavailable", errorId, "the call was not accepted: " + e.getMessage());
         }
+        exchange.answer(answer);
+        return true;
+    }
+
+    /** The answer when an endpoint's stage failed instead of giving a response. */
+    private Response failed(Throwable error) {
+        String errorId = ErrorResponses.newErrorId();
+        LOG.atError().addKeyValue("errorId", errorId).addKeyValue("trigger", triggerName).setCause(error)
+                .log("async endpoint failed");
+        return ErrorResponses.error(500, "internal error", errorId, "see the processor's log for this error id");
     }
 
     private boolean underPrefix(String uri) {

@@ -20,7 +20,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.nucleon.api.Response;
-import io.nucleon.core.worker.Responses;
+import io.nucleon.spi.ErrorResponses;
 import io.nucleon.spi.Dispatcher;
 import java.util.ArrayDeque;
 import java.util.Map;
@@ -86,7 +86,7 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         if (msg == BoundedAggregator.OVERSIZED) {
             state.requestComplete();
-            answerAndClose(Responses.error(413, "request body too large", null,
+            answerAndClose(ErrorResponses.error(413, "request body too large", null,
                     "the body exceeds maxRequestBodySize of " + trigger.config().maxRequestBodySize));
             return;
         }
@@ -109,24 +109,20 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
                     structured = CloudEvent.parse(body);
                     body = structured.data();
                 } catch (IllegalArgumentException e) {
-                    answerInOrder(Responses.error(400, "bad request", null, e.getMessage()), HttpUtil.isKeepAlive(request));
+                    answerInOrder(ErrorResponses.error(400, "bad request", null, e.getMessage()), HttpUtil.isKeepAlive(request));
                     return;
                 }
             }
             boolean keepAlive = HttpUtil.isKeepAlive(request);
-            if (async != null) {
-                Response answer = async.route(request, body, structured, ctx.channel().remoteAddress());
-                if (answer != null) {
-                    answerInOrder(answer, keepAlive);
-                    return;
-                }
-            }
-            HttpEvent event = new HttpEvent(trigger.name(), request.method().name(), request.uri(), headers, body, structured);
             HttpExchange exchange = new HttpExchange(this, keepAlive, request.protocolVersion() == HttpVersion.HTTP_1_0);
             inOrder.add(exchange);
             if (inOrder.size() >= maxPipelined) {
                 ctx.channel().config().setAutoRead(false);
             }
+            if (async != null && async.route(request, body, structured, ctx.channel().remoteAddress(), exchange)) {
+                return;
+            }
+            HttpEvent event = new HttpEvent(trigger.name(), request.method().name(), request.uri(), headers, body, structured);
             dispatcher.dispatchBatched(event, exchange);
             batch.dispatched();
         } finally {
@@ -138,15 +134,15 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
 
     private static Response decodeFailure(Throwable cause) {
         if (cause instanceof TooLongHttpHeaderException) {
-            return Responses.error(431, "request header fields too large", null, "the headers exceed maxHeaderSize");
+            return ErrorResponses.error(431, "request header fields too large", null, "the headers exceed maxHeaderSize");
         }
         if (cause instanceof TooLongHttpLineException) {
-            return Responses.error(414, "URI too long", null, "the request line exceeds maxInitialLineLength");
+            return ErrorResponses.error(414, "URI too long", null, "the request line exceeds maxInitialLineLength");
         }
         if (cause instanceof TooLongFrameException) {
-            return Responses.error(400, "bad request", null, "a part of the request is too long");
+            return ErrorResponses.error(400, "bad request", null, "a part of the request is too long");
         }
-        return Responses.error(400, "bad request", null, "malformed HTTP request: "
+        return ErrorResponses.error(400, "bad request", null, "malformed HTTP request: "
                 + (cause == null ? "unknown error" : cause.getMessage()));
     }
 
@@ -154,7 +150,7 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt == ConnectionTimeouts.REQUEST_TIMED_OUT) {
             if (inOrder.isEmpty() && !closing) {
-                answerAndClose(Responses.error(408, "request timeout", null,
+                answerAndClose(ErrorResponses.error(408, "request timeout", null,
                         "the request did not arrive within readTimeout of " + trigger.config().readTimeout.toMillis() + " ms"));
             } else {
                 ctx.close();
@@ -187,10 +183,10 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
             try {
                 r = toNetty(head.response, keepAlive, head.http10);
             } catch (IllegalArgumentException e) {
-                String errorId = Responses.newErrorId();
+                String errorId = ErrorResponses.newErrorId();
                 LOG.atError().addKeyValue("errorId", errorId).addKeyValue("trigger", trigger.name())
                         .log("the handler's response cannot be sent: " + e.getMessage());
-                r = toNetty(Responses.error(500, "invalid response", errorId, "the handler's response has an invalid header"),
+                r = toNetty(ErrorResponses.error(500, "invalid response", errorId, "the handler's response has an invalid header"),
                         keepAlive, head.http10);
             }
             if (keepAlive) {

@@ -40,6 +40,11 @@ final class HttpExchange implements Completion, Runnable {
         }
     }
 
+    /** Sets the reply the trigger made itself (or the async intake made), from any thread. */
+    void answer(Response response) {
+        complete(null, Outcome.SUCCESS, response, null);
+    }
+
     @Override
     public void run() {
         connection.writeCompleted();
