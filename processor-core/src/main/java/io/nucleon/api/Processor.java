@@ -253,6 +253,32 @@ public interface Processor extends AutoCloseable {
             return this;
         }
 
+        /**
+         * What an event that finds the queue full does: {@code wait} (the default: it waits, without a
+         * thread, on a waiting list of {@link #waitingListSize} events for room, up to the availability
+         * timeout) or {@code reject} (503 at once). Dispatching never blocks the trigger's thread.
+         */
+        public TriggerBuilder whenQueueFull(String policy) {
+            node.put("whenQueueFull", policy);
+            return this;
+        }
+
+        /** How many events may wait for room in a full queue with {@code whenQueueFull: wait}; the queue's size by default. */
+        public TriggerBuilder waitingListSize(int n) {
+            node.put("waitingListSize", n);
+            return this;
+        }
+
+        /**
+         * How many workers whose handler overran the event timeout and ignored the interrupt are
+         * replaced while their threads are still stuck; {@code numWorkers} by default. Beyond it the pool
+         * runs short of workers and is not ready until a stuck handler returns.
+         */
+        public TriggerBuilder maxAbandonedWorkers(int n) {
+            node.put("maxAbandonedWorkers", n);
+            return this;
+        }
+
         /** One trigger-specific attribute; the value is a string, number, boolean, list or map. */
         public TriggerBuilder attribute(String name, Object value) {
             ObjectNode attrs = node.has("attributes") ? (ObjectNode) node.get("attributes") : node.putObject("attributes");

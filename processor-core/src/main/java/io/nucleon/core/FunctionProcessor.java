@@ -400,8 +400,8 @@ public final class FunctionProcessor implements Processor {
             for (TriggerSlot slot : triggers) {
                 TriggerSpec t = slot.spec;
                 slot.pool = new WorkerPool(new PoolSettings(spec.name(), t.name(), t.kind(), t.numWorkers(), t.workerQueueSize(),
-                        t.workerAvailabilityTimeout(), spec.eventTimeout(), t.waitStrategy(), spec.env(), forWorkers), runtime, slot.metrics,
-                        timers);
+                        t.workerAvailabilityTimeout(), spec.eventTimeout(), t.waitStrategy(), spec.env(), forWorkers,
+                        t.whenQueueFull(), t.waitingListSize(), t.maxAbandonedWorkers()), runtime, slot.metrics, timers);
                 slot.pool.start(INIT_TIMEOUT);
                 watchdog.watch(slot.pool);
             }
@@ -539,7 +539,8 @@ public final class FunctionProcessor implements Processor {
         }
         for (TriggerSlot s : triggers) {
             if (s.pool == null || !s.pool.isReady()) {
-                out.add("workers of trigger " + s.spec.name());
+                String why = s.pool == null ? null : s.pool.notReadyReason();
+                out.add("workers of trigger " + s.spec.name() + (why == null ? "" : ": " + why));
             }
             if (!s.trigger.isReady()) {
                 String why = s.trigger.notReadyReason();
@@ -564,7 +565,11 @@ public final class FunctionProcessor implements Processor {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("function", spec.name());
         m.put("state", state.name().toLowerCase());
-        m.put("ready", isReady());
+        List<String> notReady = notReady();
+        m.put("ready", notReady.isEmpty());
+        if (!notReady.isEmpty()) {
+            m.put("notReady", notReady);
+        }
         m.put("runtime", spec.runtime());
         m.put("eventTimeoutMs", spec.eventTimeout().toMillis());
         m.put("startedAt", created.toString());

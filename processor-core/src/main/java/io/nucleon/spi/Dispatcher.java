@@ -4,16 +4,19 @@ import io.nucleon.api.Event;
 
 /**
  * Hands events from a trigger to its pool of workers. Thread-safe: any number of trigger threads
- * may dispatch at once.
+ * may dispatch at once, and no call ever blocks the calling thread, so a trigger may dispatch from an
+ * event loop, a broker client's callback thread or a timer.
  */
 public interface Dispatcher {
 
     /**
-     * Queues {@code event} for the next free worker and returns at once. When the bounded queue is
-     * full this waits up to the trigger's worker-availability timeout for room. Either way,
-     * {@code completion} is called exactly once: when the event has been handled, or with
-     * {@link Outcome#REJECTED} (503) when no worker took it within the worker-availability timeout
-     * or the processor is stopping.
+     * Queues {@code event} for the next free worker and returns at once, without blocking. When the
+     * bounded queue is full, the trigger's {@code whenQueueFull} decides: {@code wait} puts the event
+     * on a bounded waiting list that moves into the queue as room frees (no thread waits), {@code reject}
+     * rejects it at once. {@code completion} is called exactly once: when the event has been handled,
+     * or with {@link Outcome#REJECTED} (503 with {@code Retry-After}) when no worker took it within the
+     * worker-availability timeout, the queue and the waiting list were full, or the processor is
+     * stopping. A rejection may be completed on the calling thread before this method returns.
      */
     void dispatch(Event event, Completion completion);
 

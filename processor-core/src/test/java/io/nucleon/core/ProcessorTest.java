@@ -30,9 +30,16 @@ import org.junit.jupiter.api.io.TempDir;
 /** The processor, its worker pool and the Java runtime, driven through the in-process direct trigger. */
 class ProcessorTest {
 
+    /**
+     * Room on the waiting list for a whole burst. Dispatch never blocks, so a test thread that fires
+     * tens of thousands of events at once (faster than the workers run them) needs the waiting list to
+     * hold them, or the excess is rejected (as {@link OverloadTest} shows).
+     */
+    private static final int BURST = 1 << 20;
+
     private static Processor.Builder direct(String trigger, int workers) {
         return Processor.builder().name("core-test").withoutControlServer()
-                .trigger(trigger, "direct", t -> t.numWorkers(workers));
+                .trigger(trigger, "direct", t -> t.numWorkers(workers).waitingListSize(BURST));
     }
 
     @Test
@@ -74,7 +81,8 @@ class ProcessorTest {
     @Test
     void aSmallRingWrappedThousandsOfTimesLosesAndRepeatsNoEvent() throws Exception {
         // 16 slots and four producers: each slot is reused thousands of times while workers claim,
-        // park and are woken, so a slot overwritten before its worker read it would show up here
+        // park and are woken, so a slot overwritten before its worker read it would show up here; most
+        // events pass through the waiting list, whose drains race with the producers' direct publishes
         AtomicInteger missing = new AtomicInteger();
         Processor p = Processor.builder().name("wrap").withoutControlServer()
                 .handler((ctx, e) -> {
@@ -83,7 +91,7 @@ class ProcessorTest {
                     }
                     return "ok";
                 })
-                .trigger("wrap", "direct", t -> t.numWorkers(4).workerQueueSize(16)).build().start();
+                .trigger("wrap", "direct", t -> t.numWorkers(4).workerQueueSize(16).waitingListSize(BURST)).build().start();
         try {
             Dispatcher d = DirectTriggerFactory.dispatcher("wrap");
             Outcomes outcomes = new Outcomes();
@@ -119,7 +127,8 @@ class ProcessorTest {
     void everyWaitStrategyDeliversEveryEventAndStopsCleanly(String strategy) throws Exception {
         Processor p = Processor.builder().name("wait-" + strategy).withoutControlServer()
                 .handler((ctx, e) -> e.id())
-                .trigger("ws-" + strategy, "direct", t -> t.numWorkers(3).waitStrategy(strategy)).build().start();
+                .trigger("ws-" + strategy, "direct", t -> t.numWorkers(3).waitStrategy(strategy).waitingListSize(BURST))
+                .build().start();
         try {
             Dispatcher d = DirectTriggerFactory.dispatcher("ws-" + strategy);
             Outcomes outcomes = new Outcomes();

@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.nucleon.api.FunctionConfigException;
 import io.nucleon.api.FunctionConfigException.ConfigProblem;
+import io.nucleon.core.worker.QueueFullPolicy;
 import io.nucleon.core.worker.WaitStrategyKind;
 import io.nucleon.spi.Durations;
 import java.io.IOException;
@@ -53,7 +54,7 @@ public final class FunctionSpecReader {
     private static final Set<String> SPEC_FIELDS = Set.of("runtime", "runtimeAttributes", "dataBindings", "handler", "description", "env", "eventTimeout",
             "drainTimeout", "triggers");
     private static final Set<String> TRIGGER_FIELDS = Set.of("kind", "numWorkers", "workerAvailabilityTimeoutMilliseconds",
-            "workerQueueSize", "waitStrategy", "attributes", "disabled");
+            "workerQueueSize", "waitStrategy", "whenQueueFull", "waitingListSize", "maxAbandonedWorkers", "attributes", "disabled");
     private static final Map<String, String> HINTS = Map.of(
             "maxWorkers", "use numWorkers",
             "workerAllocatorName", "Nucleon gives every trigger its own pool; remove it",
@@ -237,6 +238,22 @@ public final class FunctionSpecReader {
                     problem(path + ".waitStrategy", ex.getMessage());
                 }
             }
+            QueueFullPolicy whenQueueFull = TriggerSpec.DEFAULT_WHEN_QUEUE_FULL;
+            String wq = string(t, "whenQueueFull", path + ".whenQueueFull", false);
+            if (wq != null) {
+                try {
+                    whenQueueFull = QueueFullPolicy.parse(wq);
+                } catch (IllegalArgumentException ex) {
+                    problem(path + ".whenQueueFull", ex.getMessage());
+                }
+            }
+            int waitingListSize = integer(t, "waitingListSize", path + ".waitingListSize", queueSize, 1,
+                    TriggerSpec.MAX_WORKER_QUEUE_SIZE);
+            if (t.has("waitingListSize") && whenQueueFull == QueueFullPolicy.REJECT) {
+                problem(path + ".waitingListSize", "applies only with whenQueueFull: wait (with reject nothing waits)");
+            }
+            int maxAbandoned = integer(t, "maxAbandonedWorkers", path + ".maxAbandonedWorkers", numWorkers, 0,
+                    TriggerSpec.MAX_NUM_WORKERS);
             boolean disabled = false;
             JsonNode d = t.get("disabled");
             if (d != null && !d.isNull()) {
@@ -257,7 +274,7 @@ public final class FunctionSpecReader {
             }
             if (kind != null && !disabled) {
                 triggers.put(name, new TriggerSpec(name, kind, numWorkers, Duration.ofMillis(availabilityMs), queueSize,
-                        waitStrategy, attributes));
+                        waitStrategy, attributes, whenQueueFull, waitingListSize, maxAbandoned));
             }
         }
         return Collections.unmodifiableMap(triggers);

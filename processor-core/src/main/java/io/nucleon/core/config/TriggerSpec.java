@@ -1,6 +1,7 @@
 package io.nucleon.core.config;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.nucleon.core.worker.QueueFullPolicy;
 import io.nucleon.core.worker.WaitStrategyKind;
 import java.time.Duration;
 
@@ -15,6 +16,9 @@ import java.time.Duration;
  * @param workerQueueSize           {@code workerQueueSize}: events that may wait for a worker
  * @param waitStrategy              {@code waitStrategy}: how idle workers wait
  * @param attributes                {@code attributes}, never {@code null}
+ * @param whenQueueFull             {@code whenQueueFull}: wait (on the waiting list) or reject at once
+ * @param waitingListSize           {@code waitingListSize}: events that may wait for room in the queue
+ * @param maxAbandonedWorkers       {@code maxAbandonedWorkers}: threads of overdue handlers replaced at once
  */
 public record TriggerSpec(
         String name,
@@ -23,7 +27,17 @@ public record TriggerSpec(
         Duration workerAvailabilityTimeout,
         int workerQueueSize,
         WaitStrategyKind waitStrategy,
-        ObjectNode attributes) {
+        ObjectNode attributes,
+        QueueFullPolicy whenQueueFull,
+        int waitingListSize,
+        int maxAbandonedWorkers) {
+
+    /** A trigger with the defaults of the overload settings ({@code wait}, the queue's size, {@code numWorkers}). */
+    public TriggerSpec(String name, String kind, int numWorkers, Duration workerAvailabilityTimeout, int workerQueueSize,
+                       WaitStrategyKind waitStrategy, ObjectNode attributes) {
+        this(name, kind, numWorkers, workerAvailabilityTimeout, workerQueueSize, waitStrategy, attributes, QueueFullPolicy.WAIT,
+                workerQueueSize, numWorkers);
+    }
 
     /** Default of {@code numWorkers}, as in Nuclio. */
     public static final int DEFAULT_NUM_WORKERS = 1;
@@ -33,6 +47,8 @@ public record TriggerSpec(
     public static final Duration DEFAULT_WORKER_AVAILABILITY_TIMEOUT = Duration.ofSeconds(10);
     /** Default of {@code workerQueueSize}. */
     public static final int DEFAULT_WORKER_QUEUE_SIZE = 1024;
-    /** Upper bound of {@code workerQueueSize}. */
+    /** Upper bound of {@code workerQueueSize} and {@code waitingListSize}. */
     public static final int MAX_WORKER_QUEUE_SIZE = 1 << 20;
+    /** Default of {@code whenQueueFull}. */
+    public static final QueueFullPolicy DEFAULT_WHEN_QUEUE_FULL = QueueFullPolicy.WAIT;
 }

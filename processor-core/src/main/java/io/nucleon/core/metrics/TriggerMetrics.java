@@ -16,7 +16,10 @@ import java.util.function.ToDoubleFunction;
  *       (a {@link EventStats}, exported by {@link EventDurationCollector});</li>
  *   <li>{@code nucleon_events_rejected_total}, {@code nucleon_event_timeouts_total}: the two overload signals;</li>
  *   <li>{@code nucleon_workers}, {@code nucleon_workers_available}, {@code nucleon_events_in_flight}: gauges;</li>
- *   <li>{@code nucleon_worker_replacements_total}: workers replaced after a timeout.</li>
+ *   <li>{@code nucleon_worker_replacements_total}: workers replaced after a timeout;
+ *       {@code nucleon_worker_losses_total}: workers not replaced because {@code maxAbandonedWorkers} was reached;</li>
+ *   <li>{@code nucleon_events_queued}, {@code nucleon_events_waiting}, {@code nucleon_workers_abandoned},
+ *       {@code nucleon_workers_lost}: the overload gauges (see {@link #overloadGauges}).</li>
  * </ul>
  * Every meter is tagged with {@code function}, {@code trigger} and {@code kind}.
  */
@@ -25,6 +28,7 @@ public final class TriggerMetrics {
     private final Counter rejected;
     private final Counter timeouts;
     private final Counter replacements;
+    private final Counter lostWorkers;
     private final MeterRegistry registry;
     private final Tags tags;
 
@@ -42,6 +46,9 @@ public final class TriggerMetrics {
                 .tags(tags).register(registry);
         replacements = Counter.builder("nucleon.worker.replacements").description("Workers replaced after a timeout")
                 .tags(tags).register(registry);
+        lostWorkers = Counter.builder("nucleon.worker.losses")
+                .description("Workers not replaced after a timeout because maxAbandonedWorkers stuck workers were already replaced")
+                .tags(tags).register(registry);
     }
 
     /** Registers the pool gauges; {@code source} is read only when scraped. */
@@ -50,6 +57,26 @@ public final class TriggerMetrics {
         Gauge.builder("nucleon.workers.available", source, available).description("Workers not handling an event")
                 .tags(tags).register(registry);
         Gauge.builder("nucleon.events.in.flight", source, inFlight).description("Events accepted and not yet completed")
+                .tags(tags).register(registry);
+    }
+
+    /**
+     * Registers the overload gauges: {@code nucleon_events_queued} (in the ring), {@code nucleon_events_waiting}
+     * (on the waiting list), {@code nucleon_workers_abandoned} (threads stuck in overdue handlers) and
+     * {@code nucleon_workers_lost} (workers missing for want of a replacement under {@code maxAbandonedWorkers}).
+     */
+    public <T> void overloadGauges(T source, ToDoubleFunction<T> queued, ToDoubleFunction<T> waiting, ToDoubleFunction<T> abandoned,
+                                   ToDoubleFunction<T> lost) {
+        Gauge.builder("nucleon.events.queued", source, queued).description("Events waiting in the queue for a worker")
+                .tags(tags).register(registry);
+        Gauge.builder("nucleon.events.waiting", source, waiting)
+                .description("Events waiting, without a thread, for room in a full queue (whenQueueFull: wait)")
+                .tags(tags).register(registry);
+        Gauge.builder("nucleon.workers.abandoned", source, abandoned)
+                .description("Worker threads abandoned to a handler that overran the event timeout and has not returned")
+                .tags(tags).register(registry);
+        Gauge.builder("nucleon.workers.lost", source, lost)
+                .description("Workers missing because maxAbandonedWorkers stuck workers were already replaced")
                 .tags(tags).register(registry);
     }
 
@@ -82,6 +109,11 @@ public final class TriggerMetrics {
 
     public void workerReplaced() {
         replacements.increment();
+    }
+
+    /** Counts a worker left without a replacement because {@code maxAbandonedWorkers} was reached. */
+    public void workerLost() {
+        lostWorkers.increment();
     }
 
     /** Events completed with {@code outcome} so far. */

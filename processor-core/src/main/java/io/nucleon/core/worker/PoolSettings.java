@@ -16,6 +16,9 @@ import java.util.Map;
  * @param waitStrategy              how idle workers wait
  * @param env                       the function's environment ({@code spec.env})
  * @param bindings                  the function's open data bindings, by name
+ * @param whenQueueFull             what an event that finds the queue full does
+ * @param waitingListSize           with {@link QueueFullPolicy#WAIT}, how many events may wait for room in the queue
+ * @param maxAbandonedWorkers       how many workers stuck in an overdue handler are replaced at once
  */
 public record PoolSettings(
         String functionName,
@@ -27,7 +30,18 @@ public record PoolSettings(
         Duration eventTimeout,
         WaitStrategyKind waitStrategy,
         Map<String, String> env,
-        Map<String, io.nucleon.api.DataBinding> bindings) {
+        Map<String, io.nucleon.api.DataBinding> bindings,
+        QueueFullPolicy whenQueueFull,
+        int waitingListSize,
+        int maxAbandonedWorkers) {
+
+    /** Settings with the default overload behaviour: wait on a waiting list as long as the queue, replace up to numWorkers. */
+    public PoolSettings(String functionName, String triggerName, String triggerKind, int numWorkers, int queueSize,
+                        Duration workerAvailabilityTimeout, Duration eventTimeout, WaitStrategyKind waitStrategy,
+                        Map<String, String> env, Map<String, io.nucleon.api.DataBinding> bindings) {
+        this(functionName, triggerName, triggerKind, numWorkers, queueSize, workerAvailabilityTimeout, eventTimeout,
+                waitStrategy, env, bindings, QueueFullPolicy.WAIT, queueSize, numWorkers);
+    }
 
     /** Settings of a pool whose handlers use no data bindings. */
     public PoolSettings(String functionName, String triggerName, String triggerKind, int numWorkers, int queueSize,

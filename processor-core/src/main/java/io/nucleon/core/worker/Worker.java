@@ -57,7 +57,20 @@ final class Worker implements Runnable {
     @SuppressWarnings("unused")
     private volatile long running;
     private long tokens;
-    private volatile boolean abandoned;
+    /** Set (under the pool's lock) once the watchdog took this worker's overdue event and aborted its handler. */
+    volatile boolean abandoned;
+    /** What became of this worker after a timeout: one of the constants below; read and written under the pool's lock. */
+    int fate = SERVING;
+    /** Serving events (also: timed out, and the watchdog has not decided yet). */
+    static final int SERVING = 0;
+    /** Its handler returned after the deadline before the watchdog decided: it carries on, nothing is replaced. */
+    static final int RETURNED = 1;
+    /** Abandoned and replaced by a fresh worker: its thread ends when the handler returns. */
+    static final int REPLACED = 2;
+    /** Abandoned without a replacement (maxAbandonedWorkers reached): carries on when the handler returns. */
+    static final int LOST = 3;
+    /** Abandoned while the pool was closing: its thread ends when the handler returns. */
+    static final int RETIRED = 4;
     /** Events this worker completed; written by this worker only (opaque), summed by {@link WorkerPool#inFlight()}. */
     @SuppressWarnings("unused")
     private long completed;
@@ -183,6 +196,10 @@ final class Worker implements Runnable {
         long queuedAt = slot.queuedAt;
         slot.clear();
         sequence.set(Long.MAX_VALUE); // the slot is read: stop holding the ring back (the work sequence guards the rest)
+        WaitingList waiting = pool.waiting;
+        if (waiting != null && waiting.hasWaiters()) {
+            pool.drainWaiting(); // the room this claim freed goes to the oldest waiting event
+        }
         if (start - queuedAt > pool.availabilityTimeoutNanos) {
             mark = start;
             pool.reject(event, completion, "no worker became available within "
@@ -203,11 +220,14 @@ final class Worker implements Runnable {
             error = t;
         }
         if (!RUNNING.compareAndSet(this, token, 0L)) {
-            // The watchdog timed this event out and a replacement took our place: drop the result.
-            Thread.interrupted();
+            // The watchdog timed this event out (its caller has had a 504): drop the result. Carry on if no
+            // fresh worker took this one's place, else end this thread (the loop sees `abandoned`).
+            boolean carriesOn = pool.abandonedWorkerReturned(this);
+            Thread.interrupted(); // after the pool's decision, which is when any abort has happened
             LOG.atWarn().addKeyValue("trigger", pool.settings.triggerName()).addKeyValue("worker", index)
                     .addKeyValue("eventId", event.id())
-                    .log("handler returned after its event timed out; result dropped, worker retired");
+                    .log("handler returned after its event timed out; result dropped, "
+                            + (carriesOn ? "the worker carries on" : "the worker's thread ends (a fresh worker has its place)"));
             return;
         }
         currentEvent = null;
@@ -236,13 +256,14 @@ final class Worker implements Runnable {
         if (!RUNNING.compareAndSet(this, token, 0L)) {
             return false;
         }
-        abandoned = true;
-        pool.completeTimedOut(event, completion, start, this);
-        try {
-            runtime.abort(thread);
-        } catch (Throwable t) {
-            LOG.warn("aborting a timed-out handler failed", t);
-        }
+        String what = pool.abandon(this, () -> {
+            try {
+                runtime.abort(thread);
+            } catch (Throwable t) {
+                LOG.warn("aborting a timed-out handler failed", t);
+            }
+        });
+        pool.completeTimedOut(event, completion, start, index, what);
         return true;
     }
 

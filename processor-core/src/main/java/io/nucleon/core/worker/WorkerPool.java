@@ -32,24 +32,41 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  *  trigger threads ──dispatch──▶ [ ring (multi-producer, bounded) ] ──claim──▶ worker 0 ─┐
- *                                                                   ──claim──▶ worker 1 ─┼─▶ completion
- *                                                                   ──claim──▶ worker N ─┘
+ *        │ ring full                      ▲                         ──claim──▶ worker 1 ─┼─▶ completion
+ *        ▼                                │ room frees              ──claim──▶ worker N ─┘
+ *  whenQueueFull: wait ──▶ [ waiting list ]──┘     reject ──▶ 503 at once
  * </pre>
  *
  * Workers compete for slots through a shared work sequence, so any free worker takes the next
- * event (Disruptor 4 has no WorkerPool; this is that pattern built on its sequences). The ring bounds
- * the queue: when it is full a dispatcher waits up to the worker-availability timeout for room, and an
- * event that waited in the ring longer than that timeout is rejected by the worker that finds it
- * instead of being run late. Either way the event completes with {@link Outcome#REJECTED} (503).
+ * event (Disruptor 4 has no WorkerPool; this is that pattern built on its sequences).
+ *
+ * <p>{@link #dispatch} never blocks its caller, which is usually an I/O thread (a Netty event loop,
+ * a broker client's thread, a timer). When the ring is full, the pool's {@link QueueFullPolicy} decides:
+ * the event waits on a bounded {@link WaitingList} that is drained into the ring as workers free
+ * room ({@code wait}), or it is rejected at once ({@code reject}). An event that has waited longer
+ * than the worker-availability timeout, in the ring or on the list, is rejected instead of being run
+ * late: by the worker that finds it, or by the {@link TimeoutWatchdog}'s sweep, whichever comes first,
+ * so the caller hears within a watchdog tick of the timeout. A rejected event completes with
+ * {@link Outcome#REJECTED} (503, with {@code Retry-After}).
+ *
+ * <p>A worker whose handler overran the event timeout is abandoned and replaced by a fresh one, up to
+ * {@code maxAbandonedWorkers} abandoned threads still stuck at once; beyond that the pool runs short
+ * (the lost workers show in {@link #status()}, the metrics and readiness) until a stuck handler
+ * returns, when its worker carries on.
  */
 public final class WorkerPool implements Dispatcher {
     private static final Logger LOG = LoggerFactory.getLogger(WorkerPool.class);
-    private static final long RING_FULL_PARK_NANOS = 50_000;
 
     final PoolSettings settings;
     final FunctionRuntime runtime;
     final RingBuffer<EventSlot> ring;
     final Sequence workSequence = new Sequence(-1L);
+    /** The watchdog's gating sequence while it claims an expired event to reject it (see {@link #expireQueued}). */
+    private final Sequence sweeperSequence = new Sequence(Long.MAX_VALUE);
+    /** Where events wait for room with {@link QueueFullPolicy#WAIT}; {@code null} with {@code REJECT}. */
+    final WaitingList waiting;
+    /** The Retry-After of a rejection, in milliseconds: the availability timeout, at least a second. */
+    private final long retryAfterMillis;
     final long availabilityTimeoutNanos;
     private final long eventTimeoutNanos;
     final TriggerMetrics metrics;
@@ -63,6 +80,12 @@ public final class WorkerPool implements Dispatcher {
     private final LongAdder completedElsewhere = new LongAdder();
     /** Completions of workers that were replaced. */
     private final java.util.concurrent.atomic.AtomicLong completedByRetired = new java.util.concurrent.atomic.AtomicLong();
+    /** Abandoned workers whose stuck thread got a replacement; at most {@code maxAbandonedWorkers}. Pool lock. */
+    private int replacedStuck;
+    /** Abandoned workers left without a replacement (the cap was reached): capacity lost. Pool lock. */
+    private int lost;
+    private volatile int lostView;
+    private volatile int stuckView;
     private volatile boolean accepting = true;
     private volatile boolean closing;
     private volatile boolean ready;
@@ -79,7 +102,11 @@ public final class WorkerPool implements Dispatcher {
         // strategy is never waited on; BusySpinWaitStrategy is the one whose publish-side signal is free.
         this.ring = RingBuffer.createMultiProducer(EventSlot::new, settings.ringSize(), new BusySpinWaitStrategy());
         this.workers = new Worker[settings.numWorkers()];
+        this.waiting = settings.whenQueueFull() == QueueFullPolicy.WAIT ? new WaitingList(settings.waitingListSize()) : null;
+        this.retryAfterMillis = Math.max(1000, settings.workerAvailabilityTimeout().toMillis());
         metrics.gauges(this, p -> p.workers.length, WorkerPool::availableWorkers, WorkerPool::inFlight);
+        metrics.overloadGauges(this, WorkerPool::queued, p -> p.waiting == null ? 0 : p.waiting.size(), p -> p.stuckView,
+                p -> p.lostView);
     }
 
     /**
@@ -94,13 +121,15 @@ public final class WorkerPool implements Dispatcher {
         // a worker lowers its own sequence before it advances the work sequence, so reading the work
         // sequence first is what makes the (non-atomic) minimum safe. A later worker (a replacement)
         // is appended after it. ProcessorTest.aSmallRingWrappedThousandsOfTimesLosesAndRepeatsNoEvent catches a wrong order.
-        Sequence[] gating = new Sequence[workers.length + 1];
+        Sequence[] gating = new Sequence[workers.length + 2];
         gating[0] = workSequence;
+        gating[1] = sweeperSequence;
         for (int i = 0; i < workers.length; i++) {
             workers[i] = new Worker(this, i);
-            gating[i + 1] = workers[i].sequence;
+            gating[i + 2] = workers[i].sequence;
         }
         ring.addGatingSequences(gating); // sets them all to the cursor
+        sweeperSequence.set(Long.MAX_VALUE);
         for (Worker w : workers) {
             w.sequence.set(Long.MAX_VALUE);
         }
@@ -179,7 +208,10 @@ public final class WorkerPool implements Dispatcher {
         return ring.isAvailable(workSequence.get() + 1);
     }
 
-    /** Puts the event in the ring, or completes it as rejected; returns whether it went in. */
+    /**
+     * Puts the event in the ring, on the waiting list, or completes it as rejected; returns whether it
+     * went straight into the ring (the caller then wakes a worker). Never blocks.
+     */
     private boolean publish(Event event, Completion completion) {
         accepted.increment(); // before the check, so a drain that starts now waits for this event
         if (!accepting) {
@@ -187,40 +219,129 @@ public final class WorkerPool implements Dispatcher {
             return false;
         }
         long now = System.nanoTime();
-        long seq;
-        try {
-            seq = ring.tryNext();
-        } catch (InsufficientCapacityException full) {
+        WaitingList w = waiting;
+        if (w == null || !w.hasWaiters()) { // nobody is ahead of this event
+            long seq = tryClaimSlot();
+            if (seq >= 0) {
+                fill(seq, event, completion, now);
+                return true;
+            }
             wakeSleepers(); // a batch may have filled the ring while its workers slept
-            seq = waitForRoom(now);
-            if (seq < 0) {
-                reject(event, completion, "all " + workers.length + " workers stayed busy and the queue of "
-                        + ring.getBufferSize() + " events stayed full for " + settings.workerAvailabilityTimeout().toMillis() + " ms",
-                        null);
+            if (w == null) {
+                reject(event, completion, "all " + workers.length + " workers are busy and the queue of "
+                        + ring.getBufferSize() + " events is full (whenQueueFull: reject)", null);
                 return false;
             }
         }
+        if (!w.offer(event, completion, now)) {
+            wakeSleepers();
+            reject(event, completion, "all " + workers.length + " workers are busy, the queue of " + ring.getBufferSize()
+                    + " events is full and so are the " + w.capacity() + " places of the waiting list", null);
+            return false;
+        }
+        drainWaiting(); // room may have freed since the ring was found full
+        return false;
+    }
+
+    /** Claims a slot of the ring for a producer, or returns -1 when the ring is full. */
+    private long tryClaimSlot() {
+        try {
+            return ring.tryNext();
+        } catch (InsufficientCapacityException full) {
+            return -1;
+        }
+    }
+
+    private void fill(long seq, Event event, Completion completion, long queuedAt) {
         EventSlot slot = ring.get(seq);
         slot.event = event;
         slot.completion = completion;
-        slot.queuedAt = now;
+        slot.queuedAt = queuedAt;
         ring.publish(seq);
-        return true;
     }
 
-    private long waitForRoom(long since) {
-        long deadline = since + availabilityTimeoutNanos;
-        while (accepting) {
-            try {
-                return ring.tryNext();
-            } catch (InsufficientCapacityException e) {
-                if (System.nanoTime() - deadline >= 0) {
-                    return -1;
-                }
-                LockSupport.parkNanos(RING_FULL_PARK_NANOS);
-            }
+    /**
+     * Moves waiting events into the ring while it has room, oldest first, and rejects those that waited
+     * past the availability timeout (or all of them once the pool is closing). Called by a dispatcher
+     * after it put an event on the list, by a worker after it freed a slot, and by the watchdog's sweep.
+     * One thread drains at a time; a thread that finds another draining leaves it the work, and the
+     * drainer looks again after unlocking, so nothing offered meanwhile is stranded. Never blocks.
+     */
+    void drainWaiting() {
+        WaitingList w = waiting;
+        if (w == null) {
+            return;
         }
-        return -1;
+        do {
+            if (!w.tryLock()) {
+                return;
+            }
+            boolean moved = false;
+            try {
+                WaitingList.Waiter head;
+                while ((head = w.peek()) != null) {
+                    if (closing) {
+                        w.removeHead();
+                        reject(head.event(), head.completion(), "the processor stopped before the event was handled", null);
+                        continue;
+                    }
+                    if (System.nanoTime() - head.queuedAt() > availabilityTimeoutNanos) {
+                        w.removeHead();
+                        reject(head.event(), head.completion(), notTakenInTime(), null);
+                        continue;
+                    }
+                    long seq = tryClaimSlot();
+                    if (seq < 0) {
+                        break;
+                    }
+                    w.removeHead();
+                    fill(seq, head.event(), head.completion(), head.queuedAt());
+                    moved = true;
+                }
+            } finally {
+                w.unlock();
+            }
+            if (moved) {
+                wakeSleepers();
+            }
+        } while (!w.isEmpty() && (closing || ring.hasAvailableCapacity(1)));
+    }
+
+    private String notTakenInTime() {
+        return "no worker became available within " + settings.workerAvailabilityTimeout().toMillis() + " ms";
+    }
+
+    /**
+     * Rejects the events at the head of the ring that have waited past the availability timeout, so
+     * their callers hear at once rather than when a worker next frees up. Watchdog thread only: it
+     * claims each such event exactly as a worker does (lowering its own gating sequence, then moving the
+     * work sequence by compare-and-set), so it can never take an event a worker took.
+     */
+    void expireQueued(long now) {
+        while (true) {
+            long current = workSequence.get();
+            long next = current + 1;
+            if (!ring.isAvailable(next)) {
+                return;
+            }
+            // Safe to read before claiming: the slot cannot be reused while the work sequence is below
+            // it, and if someone claims it meanwhile the compare-and-set below fails.
+            long queuedAt = ring.get(next).queuedAt;
+            if (now - queuedAt <= availabilityTimeoutNanos) {
+                return;
+            }
+            sweeperSequence.set(current);
+            if (!workSequence.compareAndSet(current, next)) {
+                sweeperSequence.set(Long.MAX_VALUE);
+                continue;
+            }
+            EventSlot slot = ring.get(next);
+            Event event = slot.event;
+            Completion completion = slot.completion;
+            slot.clear();
+            sweeperSequence.set(Long.MAX_VALUE);
+            reject(event, completion, notTakenInTime(), null);
+        }
     }
 
     @Override
@@ -243,11 +364,11 @@ public final class WorkerPool implements Dispatcher {
         return accepted.sum() - done;
     }
 
-    /** Workers not running a handler right now. */
+    /** Workers not running a handler right now (a worker lost to a stuck handler is not available). */
     public int availableWorkers() {
         int n = 0;
         for (Worker w : workers) {
-            if (w != null && !w.isBusy()) {
+            if (w != null && !w.isBusy() && !w.abandoned) {
                 n++;
             }
         }
@@ -259,8 +380,23 @@ public final class WorkerPool implements Dispatcher {
         return Math.max(0, ring.getCursor() - workSequence.get());
     }
 
+    /** Started, accepting, and no worker lost to a stuck handler. */
     public boolean isReady() {
-        return ready && accepting;
+        return ready && accepting && lostView == 0;
+    }
+
+    /** Why the pool is not ready, or {@code null} when it is. */
+    public String notReadyReason() {
+        if (!ready || !accepting) {
+            return closing || !accepting ? "the workers are stopping" : "the workers are starting";
+        }
+        int l = lostView;
+        if (l == 0) {
+            return null;
+        }
+        return l + " of " + workers.length + " workers are stuck in handlers that overran the event timeout of "
+                + settings.eventTimeout().toMillis() + " ms and ignored the interrupt, and maxAbandonedWorkers ("
+                + settings.maxAbandonedWorkers() + ") stuck workers are already replaced; ready again when one returns";
     }
 
     boolean isClosing() {
@@ -293,17 +429,20 @@ public final class WorkerPool implements Dispatcher {
         finish(event, completion, Outcome.HANDLER_ERROR, response, error, start, by);
     }
 
-    void completeTimedOut(Event event, Completion completion, long start, Worker abandoned) {
+    /**
+     * Completes an event whose handler overran the event timeout with a 504.
+     *
+     * @param worker the worker it ran on, or -1 for a handler's stage
+     * @param what   what became of that worker, for the log line, or {@code null}
+     */
+    void completeTimedOut(Event event, Completion completion, long start, int worker, String what) {
         String errorId = Responses.newErrorId();
         LOG.atWarn().addKeyValue("errorId", errorId).addKeyValue("function", settings.functionName())
-                .addKeyValue("trigger", settings.triggerName()).addKeyValue("worker", abandoned == null ? -1 : abandoned.index)
+                .addKeyValue("trigger", settings.triggerName()).addKeyValue("worker", worker)
                 .addKeyValue("eventId", event.id()).addKeyValue("timeoutMs", settings.eventTimeout().toMillis())
-                .log("event timed out; the caller gets 504" + (abandoned != null ? " and the worker is replaced" : ""));
+                .log("event timed out; the caller gets 504" + (what != null ? "; " + what : ""));
         finish(event, completion, Outcome.TIMEOUT, Responses.timeout(errorId, settings.eventTimeout().toMillis()), null, start,
                 null);
-        if (abandoned != null) {
-            replace(abandoned);
-        }
     }
 
     void completeLater(Event event, Completion completion, CompletionStage<?> stage, long start, Worker by) {
@@ -320,7 +459,7 @@ public final class WorkerPool implements Dispatcher {
     /** Rejects an accepted event (503); {@code by} is the worker doing it, or {@code null} from any other thread. */
     void reject(Event event, Completion completion, String reason, Worker by) {
         metrics.rejected();
-        callCompletion(event, completion, Outcome.REJECTED, Responses.rejected(reason, settings.workerAvailabilityTimeout().toMillis()), null);
+        callCompletion(event, completion, Outcome.REJECTED, Responses.rejected(reason, retryAfterMillis), null);
         countCompleted(by);
     }
 
@@ -385,20 +524,114 @@ public final class WorkerPool implements Dispatcher {
 
         void timeOut() {
             if (compareAndSet(false, true)) {
-                completeTimedOut(event, completion, start, null);
+                completeTimedOut(event, completion, start, -1, null);
             }
         }
     }
 
     // ---- timeouts -------------------------------------------------------------------------------
 
-    /** Times out every worker whose handler has run past the event timeout. Called by the watchdog. */
+    /**
+     * Called by the watchdog every tick: times out every worker whose handler has run past the event
+     * timeout, and rejects the events that have waited past the availability timeout, in the ring or on
+     * the waiting list (and moves waiting events into room a worker freed, should a wake-up have raced).
+     */
     void checkTimeouts(long now) {
         for (Worker w : workers) {
             if (w != null) {
                 w.timeOutIfOverdue(now, eventTimeoutNanos);
             }
         }
+        expireQueued(now);
+        if (waiting != null && waiting.hasWaiters()) {
+            drainWaiting();
+        }
+    }
+
+    /**
+     * Decides the fate of a worker whose overdue event the watchdog has just taken over: it is aborted
+     * (interrupted, or its wrapper process killed) and replaced by a fresh worker, unless
+     * {@code maxAbandonedWorkers} stuck workers are replaced already, in which case it is lost until its
+     * handler returns. Returns what became of it, for the log. Watchdog thread; {@code abort} runs under
+     * the pool's lock, so it must not block (an interrupt, a process kill).
+     */
+    synchronized String abandon(Worker w, Runnable abort) {
+        if (w.fate == Worker.RETURNED) {
+            w.fate = Worker.SERVING; // its handler returned between the deadline and now: it has carried on
+            return "the handler returned just after the deadline; its worker carries on";
+        }
+        w.abandoned = true;
+        abort.run();
+        if (closing) {
+            w.fate = Worker.RETIRED;
+            return null;
+        }
+        if (replacedStuck < settings.maxAbandonedWorkers()) {
+            replacedStuck++;
+            w.fate = Worker.REPLACED;
+            updateStuckViews();
+            replace(w);
+            return "the worker is replaced";
+        }
+        lost++;
+        w.fate = Worker.LOST;
+        updateStuckViews();
+        metrics.workerLost();
+        LOG.atError().addKeyValue("function", settings.functionName()).addKeyValue("trigger", settings.triggerName())
+                .addKeyValue("worker", w.index).addKeyValue("lostWorkers", lost).addKeyValue("maxAbandonedWorkers",
+                        settings.maxAbandonedWorkers())
+                .log("a handler ignored its interrupt past the event timeout and maxAbandonedWorkers stuck workers are already "
+                        + "replaced: the pool runs with " + (workers.length - lost) + " of " + workers.length
+                        + " workers and is not ready until a stuck handler returns");
+        return "the worker is lost until its handler returns (maxAbandonedWorkers reached)";
+    }
+
+    /**
+     * Called on an abandoned worker's own thread when its handler finally returned. Returns whether
+     * the worker carries on serving (it was never replaced) or its thread should end (a fresh worker
+     * has its place). When a replaced worker's thread ends, a worker lost for lack of room under the cap
+     * gets its replacement.
+     */
+    synchronized boolean abandonedWorkerReturned(Worker w) {
+        switch (w.fate) {
+            case Worker.SERVING -> {
+                w.fate = Worker.RETURNED; // the watchdog has taken the event but not decided yet: nothing to replace
+                return true;
+            }
+            case Worker.LOST -> {
+                lost--;
+                w.fate = Worker.SERVING;
+                w.abandoned = false;
+                updateStuckViews();
+                LOG.atInfo().addKeyValue("trigger", settings.triggerName()).addKeyValue("worker", w.index)
+                        .log("a stuck handler returned; its worker carries on");
+                return true;
+            }
+            case Worker.REPLACED -> {
+                replacedStuck--;
+                if (lost > 0 && !closing) {
+                    for (Worker other : workers) {
+                        if (other != null && other.fate == Worker.LOST) {
+                            lost--;
+                            replacedStuck++;
+                            other.fate = Worker.REPLACED;
+                            replace(other);
+                            break;
+                        }
+                    }
+                }
+                updateStuckViews();
+                return false;
+            }
+            default -> {
+                return false;
+            }
+        }
+    }
+
+    private void updateStuckViews() {
+        lostView = lost;
+        stuckView = replacedStuck + lost;
     }
 
     /**
@@ -454,6 +687,7 @@ public final class WorkerPool implements Dispatcher {
         accepting = false;
         ready = false;
         closing = true;
+        drainWaiting(); // rejects whatever still waits for room
         if (idle != null) {
             idle.wakeAll();
         }
@@ -498,6 +732,14 @@ public final class WorkerPool implements Dispatcher {
         m.put("inFlight", inFlight());
         m.put("queued", queued());
         m.put("queueCapacity", ring.getBufferSize());
+        m.put("whenQueueFull", settings.whenQueueFull().configName());
+        if (waiting != null) {
+            m.put("waiting", waiting.size());
+            m.put("waitingListSize", waiting.capacity());
+        }
+        m.put("abandonedWorkers", stuckView);
+        m.put("lostWorkers", lostView);
+        m.put("maxAbandonedWorkers", settings.maxAbandonedWorkers());
         m.put("waitStrategy", settings.waitStrategy().configName());
         if (idle != null) {
             m.put("sleeping", idle.sleeping());

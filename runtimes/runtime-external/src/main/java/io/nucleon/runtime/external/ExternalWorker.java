@@ -52,6 +52,7 @@ final class ExternalWorker implements WorkerRuntime {
 
     @Override
     public Object invoke(Context context, Event event) throws Exception {
+        aborted = false; // an abort is about the event in flight; a worker that carries on after one starts afresh
         WrapperProcess w = wrapper;
         if (w == null || !w.alive()) {
             w = restart(w);
