@@ -1,6 +1,6 @@
 package io.nucleon.trigger.http;
 
-import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.nucleon.api.Response;
 import io.nucleon.spi.ErrorResponses;
@@ -44,7 +44,7 @@ final class AsyncRoute {
      * from the intake's own thread); returns {@code false}, leaving {@code exchange} alone, when the
      * request is a normal (sync) one.
      */
-    boolean route(FullHttpRequest request, byte[] body, CloudEvent structured, SocketAddress remote, HttpExchange exchange) {
+    boolean route(HttpRequest request, byte[] body, CloudEvent structured, SocketAddress remote, HttpExchange exchange) {
         String uri = request.uri();
         String target;
         if (prefix != null && underPrefix(uri)) {

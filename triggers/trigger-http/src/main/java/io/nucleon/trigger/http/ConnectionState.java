@@ -2,7 +2,8 @@ package io.nucleon.trigger.http;
 
 /**
  * What the handlers of one connection share: the timeouts handler asks whether responses are
- * pending, the connection handler tells it when a request is complete. Event loop only.
+ * pending, the connection handler tells it when a request is complete and when it stopped or resumed
+ * reading. Event loop only.
  */
 final class ConnectionState {
     ConnectionTimeouts timeouts;
@@ -15,6 +16,13 @@ final class ConnectionState {
     void requestComplete() {
         if (timeouts != null) {
             timeouts.requestComplete();
+        }
+    }
+
+    /** The connection handler stopped ({@code true}) or resumed reading the client's requests. */
+    void readingPaused(boolean paused) {
+        if (timeouts != null) {
+            timeouts.readingPaused(paused);
         }
     }
 }

@@ -8,13 +8,17 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Enforces the read and idle timeouts of one connection. Sits before the HTTP codec so it sees raw
- * bytes: the first byte after a complete request opens a request, and the connection handler closes
- * it ({@link #requestComplete()}) when the whole request has arrived.
+ * Enforces the timeouts of one connection. Sits before the HTTP codec so it sees raw bytes: the first
+ * byte after a complete request opens a request, and the connection handler closes it
+ * ({@link #requestComplete()}) when the whole request has arrived.
  * <ul>
  *   <li>read timeout: a request still incomplete that long after its first byte → the connection
- *       handler is told ({@link RequestTimedOut}) and answers 408 or closes;</li>
- *   <li>idle timeout: no request open, no response pending and no traffic that long → closed.</li>
+ *       handler is told ({@link RequestTimedOut}) and answers 408 or closes. The clock stops while the
+ *       trigger itself has stopped reading ({@link #readingPaused}), and restarts when it reads again:
+ *       a request held up by the trigger's own back-pressure is not the client's fault;</li>
+ *   <li>idle timeout: no request open, no response pending and no traffic that long → closed;</li>
+ *   <li>write stall: the client does not read its replies (the channel is not writable) and the unwritten
+ *       bytes have not gone down for the idle timeout → closed, and counted as a slow reader.</li>
  * </ul>
  * One timer per connection, re-armed for the nearest deadline. Runs on the channel's event loop only.
  */
@@ -30,21 +34,35 @@ final class ConnectionTimeouts extends ChannelDuplexHandler {
     private final long readTimeoutNanos;
     private final long idleTimeoutNanos;
     private final ConnectionState state;
+    private final Runnable onSlowReaderClosed;
     private boolean requestOpen;
     private long requestStartedAt;
     private long lastActivity;
+    private boolean paused;
+    /** When the unwritten replies last went down while the channel was not writable; 0 while writable. */
+    private long stallSince;
+    private long unwrittenAtStall;
     private ScheduledFuture<?> timer;
 
-    ConnectionTimeouts(long readTimeoutNanos, long idleTimeoutNanos, ConnectionState state) {
+    ConnectionTimeouts(long readTimeoutNanos, long idleTimeoutNanos, ConnectionState state, Runnable onSlowReaderClosed) {
         this.readTimeoutNanos = readTimeoutNanos;
         this.idleTimeoutNanos = idleTimeoutNanos;
         this.state = state;
+        this.onSlowReaderClosed = onSlowReaderClosed;
         state.timeouts = this;
     }
 
     /** The request being read has fully arrived. */
     void requestComplete() {
         requestOpen = false;
+    }
+
+    /** The trigger stopped reading this connection, or resumed: the read timeout's clock stops, or starts afresh. */
+    void readingPaused(boolean paused) {
+        this.paused = paused;
+        if (!paused && requestOpen) {
+            requestStartedAt = System.nanoTime();
+        }
     }
 
     @Override
@@ -76,6 +94,17 @@ final class ConnectionTimeouts extends ChannelDuplexHandler {
     }
 
     @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        if (ctx.channel().isWritable()) {
+            stallSince = 0;
+        } else if (stallSince == 0) {
+            stallSince = System.nanoTime();
+            unwrittenAtStall = ctx.channel().bytesBeforeWritable();
+        }
+        super.channelWritabilityChanged(ctx);
+    }
+
+    @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         if (timer != null) {
             timer.cancel(false);
@@ -92,7 +121,23 @@ final class ConnectionTimeouts extends ChannelDuplexHandler {
             return;
         }
         long now = System.nanoTime();
-        if (requestOpen) {
+        long period = Math.min(idleTimeoutNanos, readTimeoutNanos);
+        if (!ctx.channel().isWritable()) {
+            long unwritten = ctx.channel().bytesBeforeWritable();
+            if (stallSince == 0 || unwritten < unwrittenAtStall) {
+                stallSince = now; // the client is reading, slowly: that is progress
+                unwrittenAtStall = unwritten;
+            }
+            long left = stallSince + idleTimeoutNanos - now;
+            if (left <= 0) {
+                onSlowReaderClosed.run();
+                ctx.close();
+                return;
+            }
+            arm(ctx, Math.min(left, period));
+            return;
+        }
+        if (requestOpen && !paused) {
             long left = requestStartedAt + readTimeoutNanos - now;
             if (left <= 0) {
                 requestOpen = false;
@@ -102,8 +147,8 @@ final class ConnectionTimeouts extends ChannelDuplexHandler {
             arm(ctx, left);
             return;
         }
-        if (state.pending() > 0) {
-            arm(ctx, Math.min(idleTimeoutNanos, readTimeoutNanos));
+        if (requestOpen || state.pending() > 0) {
+            arm(ctx, period);
             return;
         }
         long left = lastActivity + idleTimeoutNanos - now;

@@ -1,15 +1,12 @@
 package io.nucleon.trigger.http;
 
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -19,27 +16,32 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.util.ReferenceCountUtil;
 import io.nucleon.api.Response;
-import io.nucleon.spi.ErrorResponses;
 import io.nucleon.spi.Dispatcher;
+import io.nucleon.spi.ErrorResponses;
 import java.util.ArrayDeque;
 import java.util.Map;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * The end of a connection's pipeline: turns each complete request into an {@link HttpEvent},
- * dispatches it, and writes the replies in request order (HTTP/1.1 pipelining), however the
- * workers finish. Requests the trigger answers itself (400 malformed, 413 too large, 414, 431, 408)
- * take their place in the same order and close the connection after their reply.
+ * The end of a connection's pipeline: turns each {@link ReceivedRequest} into an {@link HttpEvent},
+ * dispatches it, and writes the replies in request order (HTTP/1.1 pipelining), however the workers
+ * finish. Requests the trigger answers itself (400 malformed, 413 too large, 414, 431, 408, 503 over
+ * the body budget, the async intake's answers) take their place in the same order; the fatal ones
+ * close the connection after their reply.
  *
- * <p>Buffer ownership: the aggregated request is released here as soon as its body is copied into
- * the event; responses are wrapped byte arrays that Netty releases once written. Event loop only,
- * except {@link #eventLoop()}.
+ * <p>Reading stops, and resumes by itself, whenever the connection has {@code maxPipelinedRequests}
+ * requests unanswered (dispatched or answered by the trigger alike) or its unwritten replies pass the
+ * write buffer's high-water mark (a client that does not read); {@link ConnectionTimeouts} then
+ * closes a connection whose replies make no progress for {@code idleTimeout}. So one connection holds
+ * at most {@code maxPipelinedRequests} events and about one high-water mark of replies.
+ *
+ * <p>Buffer ownership: requests arrive as heap arrays (see {@link RequestAssembler}), responses are
+ * wrapped byte arrays that Netty releases once written. A request's body bytes are given back to the
+ * {@link BodyBudget} when its reply is set ({@link HttpExchange}). Event loop only, except
+ * {@link #eventLoop()}.
  */
 final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
-    private static final Logger LOG = LoggerFactory.getLogger(HttpConnectionHandler.class);
-
     private final HttpTrigger trigger;
     private final Dispatcher dispatcher;
     private final LoopBatch batch;
@@ -47,24 +49,32 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
     private final int maxPipelined;
     /** Null when async calls are off: then the only cost on the request path is one null check. */
     private final AsyncRoute async;
+    private final BodyBudget budget;
     private final ArrayDeque<HttpExchange> inOrder = new ArrayDeque<>();
     private ChannelHandlerContext ctx;
     private EventLoop loop;
     private boolean closing;
+    /** Whether the channel is reading (its autoRead), as this handler last set it. */
+    private boolean reading = true;
 
     HttpConnectionHandler(HttpTrigger trigger, Dispatcher dispatcher, LoopBatch batch, ConnectionState state, int maxPipelined,
-                          AsyncRoute async) {
+                          AsyncRoute async, BodyBudget budget) {
         this.async = async;
         this.trigger = trigger;
         this.dispatcher = dispatcher;
         this.batch = batch;
         this.state = state;
         this.maxPipelined = maxPipelined;
+        this.budget = budget;
         state.handler = this;
     }
 
     EventLoop eventLoop() {
         return loop;
+    }
+
+    BodyBudget budget() {
+        return budget;
     }
 
     /** Requests received and not yet answered. */
@@ -80,57 +90,56 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof ReceivedRequest request)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
         if (closing) {
-            io.netty.util.ReferenceCountUtil.release(msg);
-            return;
-        }
-        if (msg == BoundedAggregator.OVERSIZED) {
-            state.requestComplete();
-            answerAndClose(ErrorResponses.error(413, "request body too large", null,
-                    "the body exceeds maxRequestBodySize of " + trigger.config().maxRequestBodySize));
-            return;
-        }
-        if (!(msg instanceof FullHttpRequest request)) {
-            io.netty.util.ReferenceCountUtil.release(msg);
+            budget.release(request.reserved);
             return;
         }
         state.requestComplete();
-        try {
-            DecoderResult result = request.decoderResult();
-            if (!result.isSuccess()) {
-                answerAndClose(decodeFailure(result.cause()));
-                return;
-            }
-            HttpHeaders headers = request.headers();
-            byte[] body = request.content().isReadable() ? ByteBufUtil.getBytes(request.content()) : EMPTY;
-            CloudEvent structured = null;
-            if (CloudEvent.isStructured(headers.get(HttpHeaderNames.CONTENT_TYPE))) {
-                try {
-                    structured = CloudEvent.parse(body);
-                    body = structured.data();
-                } catch (IllegalArgumentException e) {
-                    answerInOrder(ErrorResponses.error(400, "bad request", null, e.getMessage()), HttpUtil.isKeepAlive(request));
-                    return;
+        switch (request.kind) {
+            case MALFORMED -> answerAndClose(decodeFailure(request.failure));
+            case TOO_LARGE -> answerAndClose(ErrorResponses.error(413, "request body too large", null,
+                    "the body exceeds maxRequestBodySize of " + trigger.config().maxRequestBodySize));
+            case OVER_BUDGET -> {
+                trigger.metrics().overBudget.increment();
+                Response busy = ErrorResponses.overloaded("server busy", "request bodies held in memory would exceed "
+                        + "maxInflightBodyBytes of " + trigger.bodyBudgetDescription() + "; try again later", 1);
+                if (HttpUtil.is100ContinueExpected(request.head)) {
+                    answerAndClose(busy); // its body may still come, unannounced: do not read it as the next request
+                } else {
+                    answerInOrder(busy, request.keepAlive(), request.http10()); // its body is read and dropped
                 }
             }
-            boolean keepAlive = HttpUtil.isKeepAlive(request);
-            HttpExchange exchange = new HttpExchange(this, keepAlive, request.protocolVersion() == HttpVersion.HTTP_1_0);
-            inOrder.add(exchange);
-            if (inOrder.size() >= maxPipelined) {
-                ctx.channel().config().setAutoRead(false);
-            }
-            if (async != null && async.route(request, body, structured, ctx.channel().remoteAddress(), exchange)) {
-                return;
-            }
-            HttpEvent event = new HttpEvent(trigger.name(), request.method().name(), request.uri(), headers, body, structured);
-            dispatcher.dispatchBatched(event, exchange);
-            batch.dispatched();
-        } finally {
-            request.release();
+            case COMPLETE -> received(request);
         }
     }
 
-    private static final byte[] EMPTY = new byte[0];
+    private void received(ReceivedRequest request) {
+        HttpHeaders headers = request.headers();
+        byte[] body = request.body;
+        boolean keepAlive = request.keepAlive();
+        HttpExchange exchange = new HttpExchange(this, keepAlive, request.http10(), request.reserved);
+        enqueue(exchange);
+        CloudEvent structured = null;
+        if (CloudEvent.isStructured(headers.get(HttpHeaderNames.CONTENT_TYPE))) {
+            try {
+                structured = CloudEvent.parse(body);
+                body = structured.data();
+            } catch (IllegalArgumentException e) {
+                exchange.answer(ErrorResponses.error(400, "bad request", null, e.getMessage()));
+                return;
+            }
+        }
+        if (async != null && async.route(request.head, body, structured, ctx.channel().remoteAddress(), exchange)) {
+            return;
+        }
+        HttpEvent event = new HttpEvent(trigger.name(), request.method(), request.uri(), headers, body, structured);
+        dispatcher.dispatchBatched(event, exchange);
+        batch.dispatched();
+    }
 
     private static Response decodeFailure(Throwable cause) {
         if (cause instanceof TooLongHttpHeaderException) {
@@ -163,13 +172,31 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
     /** Queues a reply the trigger makes itself, then stops reading and closes after it is written. */
     private void answerAndClose(Response response) {
         closing = true;
-        ctx.channel().config().setAutoRead(false);
-        answerInOrder(response, false);
+        updateReading();
+        answerInOrder(response, false, false);
     }
 
-    private void answerInOrder(Response response, boolean keepAlive) {
-        inOrder.add(HttpExchange.answered(this, response, keepAlive));
+    /** Queues a reply the trigger makes itself; it counts against maxPipelinedRequests until written. */
+    private void answerInOrder(Response response, boolean keepAlive, boolean http10) {
+        enqueue(HttpExchange.answered(this, response, keepAlive, http10));
         writeCompleted();
+    }
+
+    private void enqueue(HttpExchange exchange) {
+        inOrder.add(exchange);
+        if (inOrder.size() >= maxPipelined) {
+            updateReading();
+        }
+    }
+
+    /** Reads while the connection is open, has room for another request, and its client reads its replies. */
+    private void updateReading() {
+        boolean read = !closing && inOrder.size() < maxPipelined && ctx.channel().isWritable();
+        if (read != reading) {
+            reading = read;
+            ctx.channel().config().setAutoRead(read);
+            state.readingPaused(!read);
+        }
     }
 
     /** Writes every reply that is ready and whose predecessors have been written. */
@@ -184,7 +211,7 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
                 r = toNetty(head.response, keepAlive, head.http10);
             } catch (IllegalArgumentException e) {
                 String errorId = ErrorResponses.newErrorId();
-                LOG.atError().addKeyValue("errorId", errorId).addKeyValue("trigger", trigger.name())
+                trigger.log().atError().addKeyValue("errorId", errorId).addKeyValue("trigger", trigger.name())
                         .log("the handler's response cannot be sent: " + e.getMessage());
                 r = toNetty(ErrorResponses.error(500, "invalid response", errorId, "the handler's response has an invalid header"),
                         keepAlive, head.http10);
@@ -195,15 +222,14 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
                 ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
                 inOrder.clear();
                 closing = true;
+                updateReading();
                 return;
             }
             wrote = true;
         }
         if (wrote) {
             ctx.flush();
-            if (!closing && inOrder.size() < maxPipelined && !ctx.channel().config().isAutoRead()) {
-                ctx.channel().config().setAutoRead(true);
-            }
+            updateReading();
         }
     }
 
@@ -231,6 +257,12 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        updateReading();
+        super.channelWritabilityChanged(ctx);
+    }
+
+    @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         closing = true;
         super.channelInactive(ctx);
@@ -238,7 +270,7 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        LOG.debug("connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+        trigger.connectionFailed(ctx.channel(), cause);
         ctx.close();
     }
 }

@@ -7,30 +7,41 @@ import io.nucleon.spi.Completion;
 import io.nucleon.spi.Outcome;
 
 /**
- * One request on a connection, from dispatch to reply. Completed on any thread; the reply is
+ * One request on a connection, from dispatch to reply. Completed once, on any thread; the reply is
  * written on the connection's event loop, in request order (see {@link HttpConnectionHandler}).
+ * Completing it gives the request's body bytes back to the trigger's {@link BodyBudget}: from then on
+ * the body is the handler's business, not the trigger's.
  */
 final class HttpExchange implements Completion, Runnable {
     final HttpConnectionHandler connection;
     final boolean keepAlive;
     final boolean http10;
+    /** Body bytes this request holds in the budget until its reply is set. */
+    private final long reserved;
     volatile Response response;
 
-    HttpExchange(HttpConnectionHandler connection, boolean keepAlive, boolean http10) {
+    HttpExchange(HttpConnectionHandler connection, boolean keepAlive, boolean http10, long reserved) {
         this.connection = connection;
         this.keepAlive = keepAlive;
         this.http10 = http10;
+        this.reserved = reserved;
     }
 
-    /** An exchange answered by the trigger itself (400, 408, 413 …). */
-    static HttpExchange answered(HttpConnectionHandler connection, Response response, boolean keepAlive) {
-        HttpExchange e = new HttpExchange(connection, keepAlive, false);
+    /** An exchange answered by the trigger itself (400, 408, 413, 503 …); it holds no body bytes. */
+    static HttpExchange answered(HttpConnectionHandler connection, Response response, boolean keepAlive, boolean http10) {
+        HttpExchange e = new HttpExchange(connection, keepAlive, http10, 0);
         e.response = response;
         return e;
     }
 
+    /** Sets the reply the trigger made itself (or the async intake made), from any thread. */
+    void answer(Response response) {
+        complete(null, Outcome.SUCCESS, response, null);
+    }
+
     @Override
     public void complete(Event event, Outcome outcome, Response response, Throwable error) {
+        connection.budget().release(reserved);
         this.response = response;
         EventLoop loop = connection.eventLoop();
         if (loop.inEventLoop()) {
@@ -38,11 +49,6 @@ final class HttpExchange implements Completion, Runnable {
         } else {
             loop.execute(this);
         }
-    }
-
-    /** Sets the reply the trigger made itself (or the async intake made), from any thread. */
-    void answer(Response response) {
-        complete(null, Outcome.SUCCESS, response, null);
     }
 
     @Override

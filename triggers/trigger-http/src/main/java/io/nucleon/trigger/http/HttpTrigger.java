@@ -10,6 +10,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
@@ -20,6 +21,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.flow.FlowControlHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.nucleon.spi.AsyncIntake;
@@ -38,9 +40,14 @@ import org.slf4j.LoggerFactory;
  * The {@code http} trigger: an HTTP/1.1 server on Netty (native epoll where available, NIO
  * otherwise). Each connection's pipeline is
  * <pre>
- *  ConnectionTimeouts → HttpServerCodec → BoundedAggregator → HttpConnectionHandler ─dispatch─▶ workers
- *       (read/idle)        (limits: line, headers)  (limit: body)    (event, ordered replies) ◀─complete─┘
+ *  ConnectionTimeouts → HttpServerCodec → FlowControlHandler → RequestAssembler → HttpConnectionHandler ─dispatch─▶ workers
+ *  (read/idle/stall)    (limits: line,    (holds parts back    (body: size limit,   (event, ordered replies,  ◀─complete─┘
+ *                        headers)          while not reading)   body budget)         pipelining/write limits)
  * </pre>
+ * Every buffer on the way has a bound: connections ({@code maxConnections}; beyond it a 503 and
+ * close), bodies in memory ({@code maxInflightBodyBytes}, trigger-wide), requests per connection
+ * ({@code maxPipelinedRequests}), unwritten replies per connection ({@code writeBufferHighWaterMark}),
+ * and the worker pool's queue and waiting list. The event loops never wait for a worker.
  */
 final class HttpTrigger implements Trigger {
     private static final Logger LOG = LoggerFactory.getLogger(HttpTrigger.class);
@@ -54,6 +61,11 @@ final class HttpTrigger implements Trigger {
     private volatile boolean accepting;
     /** One batch per event loop; filled as connections arrive. */
     private final Map<EventLoop, LoopBatch> batches = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
+    private final int maxConnections;
+    private final BodyBudget budget;
+    private final HttpTriggerMetrics metrics;
+    private final RateLimitedLog connectionErrors = new RateLimitedLog(LOG, java.time.Duration.ofSeconds(10));
 
     private final TriggerContext context;
     private final AsyncIntakeFactory asyncFactory;
@@ -66,6 +78,46 @@ final class HttpTrigger implements Trigger {
         this.context = context;
         this.config = config;
         this.asyncFactory = asyncFactory;
+        this.maxConnections = config.maxConnections > 0 ? config.maxConnections : defaultMaxConnections();
+        this.budget = new BodyBudget(config.maxInflightBodyBytes != null ? config.maxInflightBodyBytes.bytes()
+                : BodyBudget.defaultLimit(config.maxRequestBodySize.bytes()));
+        this.metrics = new HttpTriggerMetrics(context, open::get, budget::used);
+    }
+
+    /** 10 000 connections, or three quarters of the file-descriptor limit if that is lower. */
+    static int defaultMaxConnections() {
+        long fds = Long.MAX_VALUE;
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
+            fds = unix.getMaxFileDescriptorCount();
+        }
+        return (int) Math.max(1, Math.min(10_000, fds / 4 * 3));
+    }
+
+    HttpTriggerMetrics metrics() {
+        return metrics;
+    }
+
+    Logger log() {
+        return LOG;
+    }
+
+    String bodyBudgetDescription() {
+        return io.nucleon.spi.ByteSize.ofBytes(budget.limit()).toString();
+    }
+
+    /**
+     * An error closed a connection. A network error (the client reset or went away) is the client's
+     * business and logged at DEBUG; anything else, an out-of-memory error included, at WARN, at most
+     * one line per 10 s with a count of the rest. Both are counted.
+     */
+    void connectionFailed(Channel ch, Throwable cause) {
+        metrics.connectionErrors.increment();
+        if (cause instanceof java.io.IOException) {
+            LOG.debug("connection {} failed: {}", ch.remoteAddress(), cause.toString());
+        } else {
+            connectionErrors.warn(name, "connection " + ch.remoteAddress() + " failed and was closed: " + cause, cause);
+        }
     }
 
     String name() {
@@ -111,6 +163,8 @@ final class HttpTrigger implements Trigger {
         long readNanos = config.readTimeout.toNanos();
         long idleNanos = config.idleTimeout.toNanos();
         int maxBody = config.maxRequestBodySize.toIntExact();
+        int highWater = config.writeBufferHighWaterMark.toIntExact();
+        Runnable slowReaderClosed = metrics.slowReadersClosed::increment;
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
                 .channel(channelType)
@@ -118,18 +172,27 @@ final class HttpTrigger implements Trigger {
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(highWater / 2, highWater))
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        ChannelPipeline p = ch.pipeline();
+                        if (open.incrementAndGet() > maxConnections) {
+                            open.decrementAndGet();
+                            metrics.refusedConnections.increment();
+                            p.addLast("refusal", new ConnectionRefusal(maxConnections));
+                            return;
+                        }
+                        ch.closeFuture().addListener(f -> open.decrementAndGet());
                         channels.add(ch);
                         ConnectionState state = new ConnectionState();
-                        ChannelPipeline p = ch.pipeline();
-                        p.addLast("timeouts", new ConnectionTimeouts(readNanos, idleNanos, state));
+                        p.addLast("timeouts", new ConnectionTimeouts(readNanos, idleNanos, state, slowReaderClosed));
                         p.addLast("codec", new HttpServerCodec(decoder));
-                        p.addLast("aggregator", new BoundedAggregator(maxBody));
+                        p.addLast("flow", new FlowControlHandler());
+                        p.addLast("assembler", new RequestAssembler(maxBody, budget));
                         LoopBatch batch = batches.computeIfAbsent(ch.eventLoop(), loop -> new LoopBatch(loop, dispatcher));
                         p.addLast("handler", new HttpConnectionHandler(HttpTrigger.this, dispatcher, batch, state,
-                                config.maxPipelinedRequests, async));
+                                config.maxPipelinedRequests, async, budget));
                     }
                 });
         try {
@@ -197,8 +260,11 @@ final class HttpTrigger implements Trigger {
             m.put("port", ((InetSocketAddress) serverChannel.localAddress()).getPort());
         }
         m.put("transport", transportName);
-        m.put("connections", channels.size());
+        m.put("connections", open.get());
+        m.put("maxConnections", maxConnections);
         m.put("maxRequestBodySize", config.maxRequestBodySize.toString());
+        m.put("bodyBytesInFlight", budget.used());
+        m.put("maxInflightBodyBytes", budget.limit());
         if (asyncIntake != null) {
             m.put("async", asyncIntake.status());
         }

@@ -23,8 +23,28 @@ public final class HttpTriggerConfig {
     public Duration readTimeout = Duration.ofSeconds(30);
     /** How long a keep-alive connection may sit idle (no request, no response pending) before it is closed. */
     public Duration idleTimeout = Duration.ofSeconds(60);
-    /** Requests one connection may have in flight (pipelined) before the trigger stops reading from it. */
+    /**
+     * Requests one connection may have unanswered (pipelined), whether dispatched or answered by the
+     * trigger itself, before the trigger stops reading from it.
+     */
     public int maxPipelinedRequests = 64;
+    /**
+     * Open connections the trigger keeps; one more is answered 503 and closed. 0 (the default) means
+     * 10 000, or three quarters of the process's file-descriptor limit if that is lower.
+     */
+    public int maxConnections = 0;
+    /**
+     * Request bodies the trigger holds in memory at once, across all its connections (being received,
+     * queued, waiting or running); a body that does not fit is answered 503 and dropped. {@code null}
+     * (the default) means a quarter of the maximum heap, but at least {@code maxRequestBodySize}.
+     */
+    public ByteSize maxInflightBodyBytes = null;
+    /**
+     * Replies a connection may have waiting to be written (its client is not reading them) before the
+     * trigger stops reading its requests; a connection whose replies then make no progress for
+     * {@code idleTimeout} is closed. Reading resumes below half of it.
+     */
+    public ByteSize writeBufferHighWaterMark = ByteSize.ofBytes(64L << 10);
     /** Event loop threads; 0 means one per available processor. */
     public int eventLoopThreads = 0;
     /** {@code auto} (native epoll where available, else NIO), {@code epoll} or {@code nio}. */

@@ -42,6 +42,17 @@ public final class HttpTriggerFactory implements TriggerFactory {
         if (config.maxPipelinedRequests < 1 || config.maxPipelinedRequests > 1024) {
             throw context.attributeError("maxPipelinedRequests", "must be from 1 to 1024, got " + config.maxPipelinedRequests);
         }
+        if (config.maxConnections < 0) {
+            throw context.attributeError("maxConnections", "must be 0 (10 000, or 3/4 of the file-descriptor limit) or more, got "
+                    + config.maxConnections);
+        }
+        if (config.maxInflightBodyBytes != null && config.maxInflightBodyBytes.bytes() < config.maxRequestBodySize.bytes()) {
+            throw context.attributeError("maxInflightBodyBytes", "must be at least maxRequestBodySize (" + config.maxRequestBodySize
+                    + "), or no request with the largest allowed body could ever be taken; got " + config.maxInflightBodyBytes);
+        }
+        if (config.writeBufferHighWaterMark.bytes() < 1024 || config.writeBufferHighWaterMark.bytes() > (64L << 20)) {
+            throw context.attributeError("writeBufferHighWaterMark", "must be from 1KiB to 64MiB, got " + config.writeBufferHighWaterMark);
+        }
         if (config.eventLoopThreads < 0 || config.eventLoopThreads > 1024) {
             throw context.attributeError("eventLoopThreads", "must be from 0 (one per processor) to 1024, got " + config.eventLoopThreads);
         }

@@ -1,0 +1,64 @@
+package io.nucleon.trigger.http;
+
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+
+/**
+ * What {@link RequestAssembler} hands to {@link HttpConnectionHandler}: a whole request with its body
+ * in one array, or a request the trigger must answer itself without dispatching it. Holds no Netty
+ * buffer, so there is nothing to release; the body's bytes are {@linkplain #reserved reserved} in the
+ * trigger's {@link BodyBudget} until the request's reply is set.
+ */
+final class ReceivedRequest {
+    /** What arrived. */
+    enum Kind {
+        /** A complete request, body and all. */
+        COMPLETE,
+        /** The request could not be parsed ({@link #failure}): answered 400 (or 414, 431), then the connection closes. */
+        MALFORMED,
+        /** The body is larger than {@code maxRequestBodySize}: answered 413, then the connection closes. */
+        TOO_LARGE,
+        /** The body does not fit in {@code maxInflightBodyBytes} now: answered 503, its body discarded. */
+        OVER_BUDGET
+    }
+
+    static final byte[] EMPTY = new byte[0];
+
+    final Kind kind;
+    final HttpRequest head;
+    final byte[] body;
+    /** Bytes of the {@link BodyBudget} this request holds. */
+    final long reserved;
+    /** Why a {@link Kind#MALFORMED} request could not be parsed. */
+    final Throwable failure;
+
+    ReceivedRequest(Kind kind, HttpRequest head, byte[] body, long reserved, Throwable failure) {
+        this.kind = kind;
+        this.head = head;
+        this.body = body;
+        this.reserved = reserved;
+        this.failure = failure;
+    }
+
+    String method() {
+        return head.method().name();
+    }
+
+    String uri() {
+        return head.uri();
+    }
+
+    HttpHeaders headers() {
+        return head.headers();
+    }
+
+    boolean keepAlive() {
+        return HttpUtil.isKeepAlive(head);
+    }
+
+    boolean http10() {
+        return head.protocolVersion() == HttpVersion.HTTP_1_0;
+    }
+}
