@@ -7,6 +7,7 @@ package io.nucleon.trigger.http;
  */
 final class ConnectionState {
     ConnectionTimeouts timeouts;
+    ReadGate gate;
     HttpConnectionHandler handler;
 
     int pending() {
@@ -21,6 +22,9 @@ final class ConnectionState {
 
     /** The connection handler stopped ({@code true}) or resumed reading the client's requests. */
     void readingPaused(boolean paused) {
+        if (gate != null) {
+            gate.pause(paused);
+        }
         if (timeouts != null) {
             timeouts.readingPaused(paused);
         }

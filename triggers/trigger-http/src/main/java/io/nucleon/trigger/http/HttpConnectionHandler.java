@@ -194,8 +194,8 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
         boolean read = !closing && inOrder.size() < maxPipelined && ctx.channel().isWritable();
         if (read != reading) {
             reading = read;
+            state.readingPaused(!read); // first: resuming autoRead asks for a read, which the gate must let through
             ctx.channel().config().setAutoRead(read);
-            state.readingPaused(!read);
         }
     }
 

@@ -21,7 +21,6 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.flow.FlowControlHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.nucleon.spi.AsyncIntake;
@@ -40,9 +39,10 @@ import org.slf4j.LoggerFactory;
  * The {@code http} trigger: an HTTP/1.1 server on Netty (native epoll where available, NIO
  * otherwise). Each connection's pipeline is
  * <pre>
- *  ConnectionTimeouts → HttpServerCodec → FlowControlHandler → RequestAssembler → HttpConnectionHandler ─dispatch─▶ workers
- *  (read/idle/stall)    (limits: line,    (holds parts back    (body: size limit,   (event, ordered replies,  ◀─complete─┘
- *                        headers)          while not reading)   body budget)         pipelining/write limits)
+ *  ConnectionTimeouts → ReadGate → HttpServerCodec → RequestAssembler → HttpConnectionHandler ─dispatch─▶ workers
+ *  (read/idle/stall)   (slices,    (limits: line,    (body: size limit,  (event, ordered replies,    ◀─complete─┘
+ *                       holds back  headers)           body budget)        pipelining/write limits)
+ *                       when paused)
  * </pre>
  * Every buffer on the way has a bound: connections ({@code maxConnections}; beyond it a 503 and
  * close), bodies in memory ({@code maxInflightBodyBytes}, trigger-wide), requests per connection
@@ -165,6 +165,8 @@ final class HttpTrigger implements Trigger {
         int maxBody = config.maxRequestBodySize.toIntExact();
         int highWater = config.writeBufferHighWaterMark.toIntExact();
         Runnable slowReaderClosed = metrics.slowReadersClosed::increment;
+        // the codec's own bound on requests decoded and not yet answered: ours, plus what one slice can hold
+        int pipelineDepth = config.maxPipelinedRequests + ReadGate.MAX_DECODED_AHEAD;
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
                 .channel(channelType)
@@ -187,8 +189,10 @@ final class HttpTrigger implements Trigger {
                         channels.add(ch);
                         ConnectionState state = new ConnectionState();
                         p.addLast("timeouts", new ConnectionTimeouts(readNanos, idleNanos, state, slowReaderClosed));
-                        p.addLast("codec", new HttpServerCodec(decoder));
-                        p.addLast("flow", new FlowControlHandler());
+                        ReadGate gate = new ReadGate();
+                        state.gate = gate;
+                        p.addLast("gate", gate);
+                        p.addLast("codec", new HttpServerCodec(decoder, pipelineDepth));
                         p.addLast("assembler", new RequestAssembler(maxBody, budget));
                         LoopBatch batch = batches.computeIfAbsent(ch.eventLoop(), loop -> new LoopBatch(loop, dispatcher));
                         p.addLast("handler", new HttpConnectionHandler(HttpTrigger.this, dispatcher, batch, state,
