@@ -145,6 +145,9 @@ final class ControlConnection {
         } catch (IOException e) {
             LOG.debug("control connection {} failed", this, e);
             close();
+        } catch (RuntimeException e) {
+            loop.warn("control connection " + this + " failed", e);
+            close();
         }
     }
 

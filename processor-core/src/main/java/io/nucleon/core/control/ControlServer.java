@@ -22,8 +22,9 @@ import java.util.function.Supplier;
  * {@code /status} run on two endpoint threads ({@code nucleon-control-worker-*}) behind a bounded
  * queue (full: 503 with Retry-After). Every connection is bounded: request line and headers
  * 8 KiB (414/431), a body 64 KiB with Content-Length (413; chunked bodies 411), a request whole
- * within 10 s (408), 60 s at rest before a keep-alive connection is closed, and 128 connections
- * (one more is answered 503 and closed). Each of those closes the connection after its answer.
+ * within 10 s (408), 60 s at rest before a keep-alive connection is closed, 30 s for an endpoint
+ * thread to answer (503), and 128 connections (one more is answered 503 and closed). Each of
+ * those closes the connection after its answer.
  *
  * <p>The suppliers are called on the endpoint threads, possibly two at a time: they must be
  * thread-safe. {@link #start()}, {@link #address()} and {@link #close()} may be called from any
