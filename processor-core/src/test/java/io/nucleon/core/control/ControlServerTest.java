@@ -78,10 +78,13 @@ class ControlServerTest {
         }
     }
 
+    /** Loads the classes and warms the code of the paths measured, which a fresh JVM pays for once. */
     private static void warmUp(ControlServer server) throws IOException {
-        try (Client c = new Client(server.address())) {
-            assertEquals(200, c.get("/live").status);
-            assertEquals(200, c.get("/status").status);
+        for (int i = 0; i < 20; i++) {
+            try (Client c = new Client(server.address())) {
+                assertEquals(200, c.get("/live").status);
+                assertEquals(200, c.get("/status").status);
+            }
         }
     }
 
@@ -122,7 +125,9 @@ class ControlServerTest {
             return Map.of("function", "slow");
         });
         try (Client c = new Client(server.address())) {
-            assertEquals(200, c.get("/live").status);
+            for (int i = 0; i < 20; i++) {
+                assertEquals(200, c.get("/live").status);
+            }
         }
         Client waiting = connect(server);
         waiting.send(request("GET", "/status"));
