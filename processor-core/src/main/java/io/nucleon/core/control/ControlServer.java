@@ -1,24 +1,34 @@
 package io.nucleon.core.control;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.nucleon.api.Json;
+import io.nucleon.api.Response;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.function.Supplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The processor's control plane on its own port (default {@value #DEFAULT_PORT}, loopback unless
  * told otherwise): {@code /live}, {@code /ready}, {@code /metrics} (Prometheus text) and
- * {@code /status} (JSON). Served by the JDK's HTTP server on one thread, apart from the triggers.
+ * {@code /status} (JSON), over HTTP/1.1 with keep-alive.
+ *
+ * <p>A small non-blocking server of its own, apart from the triggers: one selector thread
+ * ({@code nucleon-control}) accepts, reads and writes every connection and answers {@code /live}
+ * itself, so no client and no slow supplier can delay it; {@code /ready}, {@code /metrics} and
+ * {@code /status} run on two endpoint threads ({@code nucleon-control-worker-*}) behind a bounded
+ * queue (full: 503 with Retry-After). Every connection is bounded: request line and headers
+ * 8 KiB (414/431), a body 64 KiB with Content-Length (413; chunked bodies 411), a request whole
+ * within 10 s (408), 60 s at rest before a keep-alive connection is closed, 30 s for an endpoint
+ * thread to answer (503), and 128 connections (one more is answered 503 and closed). Each of
+ * those closes the connection after its answer.
+ *
+ * <p>The suppliers are called on the endpoint threads, possibly two at a time: they must be
+ * thread-safe. {@link #start()}, {@link #address()} and {@link #close()} may be called from any
+ * thread.
  */
 public final class ControlServer implements AutoCloseable {
     /** The default control port. */
@@ -26,90 +36,80 @@ public final class ControlServer implements AutoCloseable {
     /** The default control address: loopback only. */
     public static final String DEFAULT_HOST = "127.0.0.1";
 
-    private static final Logger LOG = LoggerFactory.getLogger(ControlServer.class);
     private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+    private static final Response LIVE = Response.status(200).contentType(Response.APPLICATION_JSON)
+            .body("{\"live\":true}".getBytes(StandardCharsets.UTF_8)).build();
+    private static final Response READY = Response.status(200).contentType(Response.APPLICATION_JSON)
+            .body("{\"ready\":true}".getBytes(StandardCharsets.UTF_8)).build();
 
-    private final HttpServer server;
-    private final ExecutorService executor;
+    private final ControlEventLoop loop;
 
     /**
+     * Binds {@code address} (port 0 picks a free one); serves once {@link #start()} is called.
+     *
      * @param readiness returns the names of whatever is not ready; empty when the processor is ready
+     * @param status    the body of {@code /status}, serialised as JSON
+     * @throws IOException when the address cannot be bound
      */
-    public ControlServer(InetSocketAddress address, Supplier<java.util.List<String>> readiness,
+    public ControlServer(InetSocketAddress address, Supplier<List<String>> readiness,
                          PrometheusMeterRegistry registry, Supplier<Map<String, Object>> status) throws IOException {
-        server = HttpServer.create(address, 16);
-        executor = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "nucleon-control");
-            t.setDaemon(true);
-            return t;
-        });
-        server.setExecutor(executor);
-        server.createContext("/live", ex -> respond(ex, 200, "application/json", "{\"live\":true}"));
-        server.createContext("/ready", ex -> {
-            java.util.List<String> notReady = readiness.get();
-            if (notReady.isEmpty()) {
-                respond(ex, 200, "application/json", "{\"ready\":true}");
-            } else {
-                respond(ex, 503, "application/json", Json.mapper().writeValueAsString(Map.of("ready", false, "notReady", notReady)));
-            }
-        });
-        server.createContext("/metrics", ex -> serve(ex, PROMETHEUS_TEXT, registry::scrape));
-        server.createContext("/status", ex -> serve(ex, "application/json",
-                () -> Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(status.get())));
-        server.createContext("/", ex -> respond(ex, 404, "application/json",
-                "{\"error\":\"not found\",\"message\":\"the control server serves /live, /ready, /metrics and /status\"}"));
+        this(address, readiness, registry, status, ControlLimits.DEFAULTS);
     }
 
+    /** The same with other limits (tests use short timeouts and small caps). */
+    ControlServer(InetSocketAddress address, Supplier<List<String>> readiness, PrometheusMeterRegistry registry,
+                  Supplier<Map<String, Object>> status, ControlLimits limits) throws IOException {
+        ControlRoutes routes = new ControlRoutes()
+                .get("/live", ControlRoutes.Runs.ON_SELECTOR, request -> LIVE)
+                .get("/ready", ControlRoutes.Runs.ON_WORKER, request -> ready(readiness.get()))
+                .get("/metrics", ControlRoutes.Runs.ON_WORKER, request -> Response.status(200).contentType(PROMETHEUS_TEXT)
+                        .body(registry.scrape().getBytes(StandardCharsets.UTF_8)).build())
+                .get("/status", ControlRoutes.Runs.ON_WORKER, request -> Response.status(200)
+                        .contentType(Response.APPLICATION_JSON)
+                        .body(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(status.get())).build());
+        loop = new ControlEventLoop(address, limits, routes);
+    }
+
+    private static Response ready(List<String> notReady) throws IOException {
+        if (notReady.isEmpty()) {
+            return READY;
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("ready", false);
+        body.put("notReady", notReady);
+        return Response.status(503).contentType(Response.APPLICATION_JSON).body(Json.mapper().writeValueAsBytes(body)).build();
+    }
+
+    /**
+     * Starts the selector thread.
+     *
+     * @throws IllegalStateException when already started or closed
+     */
     public void start() {
-        server.start();
+        loop.start();
     }
 
     /** The bound address (useful when the port was 0). */
     public InetSocketAddress address() {
-        return server.getAddress();
+        return loop.address();
     }
 
-    /** Answers 200 with what {@code body} makes, or 500 (and a log line) when making it fails. */
-    private static void serve(HttpExchange ex, String contentType, java.util.concurrent.Callable<String> body) throws IOException {
-        String text;
-        try {
-            text = body.call();
-        } catch (Exception e) {
-            LOG.error("control endpoint {} failed", ex.getRequestURI().getPath(), e);
-            respond(ex, 500, "application/json", "{\"error\":\"internal error\",\"message\":\"see the processor's log\"}");
-            return;
-        }
-        respond(ex, 200, contentType, text);
+    /** Open control connections, for tests. */
+    int openConnections() {
+        return loop.openConnections();
     }
 
-    private static void respond(HttpExchange ex, int status, String contentType, String body) throws IOException {
-        try (ex) {
-            String method = ex.getRequestMethod();
-            if (!method.equals("GET") && !method.equals("HEAD")) {
-                ex.getResponseHeaders().set("Allow", "GET, HEAD");
-                ex.sendResponseHeaders(405, -1);
-                return;
-            }
-            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-            ex.getResponseHeaders().set("Content-Type", contentType);
-            ex.getResponseHeaders().set("Cache-Control", "no-store");
-            if (method.equals("HEAD")) {
-                ex.sendResponseHeaders(status, -1);
-                return;
-            }
-            ex.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
-            try (OutputStream out = ex.getResponseBody()) {
-                out.write(bytes);
-            }
-        } catch (IOException | RuntimeException e) {
-            LOG.debug("control request failed", e);
-            throw e;
-        }
+    /** Requests waiting for an endpoint thread, for tests. */
+    int endpointsWaiting() {
+        return loop.endpointsWaiting();
     }
 
+    /**
+     * Stops the selector thread (waiting up to 10 s for it), closes every connection and the
+     * listening socket, and interrupts endpoints still running. Idempotent.
+     */
     @Override
     public void close() {
-        server.stop(0);
-        executor.shutdownNow();
+        loop.close();
     }
 }
