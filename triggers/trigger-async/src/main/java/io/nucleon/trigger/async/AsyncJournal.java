@@ -836,10 +836,14 @@ public final class AsyncJournal implements AutoCloseable {
      * replaces an earlier one with its id, leaves with its replay or with an {@code expired} record
      * that covers it. Reads only the head of each record (kind, time, id). The list never holds more
      * than maxDeadLetters: beyond that (the limit was lowered) the oldest are dropped, and the first
-     * sweep records it.
+     * sweep records it. A dead letter dropped here that a later {@code expired} record covers was
+     * dropped before this start already, and is not counted again.
      */
     private void rebuildDeadLetters() {
-        int dropped = 0;
+        // the positions dropped here that no expired record has covered yet, in order (both only grow)
+        long[] trimmed = new long[16];
+        int head = 0;
+        int tail = 0;
         try (ExcerptTailer t = deadLetters.createTailer()) {
             while (true) {
                 try (DocumentContext dc = t.readingDocument()) {
@@ -851,18 +855,36 @@ public final class AsyncJournal implements AutoCloseable {
                         case EntryCodec.DEAD -> {
                             deadList.add(h.id(), dc.index(), h.atMillis());
                             if (deadList.size() > options.maxDeadLetters) {
-                                unrecordedDropThrough = deadList.firstPosition();
-                                dropped += deadList.dropThrough(unrecordedDropThrough);
+                                long first = deadList.firstPosition();
+                                deadList.dropThrough(first);
+                                if (tail == trimmed.length) {
+                                    int n = tail - head;
+                                    long[] grown = n * 2 > trimmed.length ? new long[trimmed.length * 2] : trimmed;
+                                    System.arraycopy(trimmed, head, grown, 0, n);
+                                    trimmed = grown;
+                                    head = 0;
+                                    tail = n;
+                                }
+                                trimmed[tail++] = first;
                             }
                         }
                         case EntryCodec.REPLAYED -> deadList.remove(h.id());
-                        default -> deadList.dropThrough(h.throughPosition()); // EXPIRED
+                        default -> { // EXPIRED
+                            deadList.dropThrough(h.throughPosition());
+                            while (head < tail && trimmed[head] <= h.throughPosition()) {
+                                head++; // dropped for good before this start
+                            }
+                        }
                     }
                 } catch (RuntimeException e) {
                     // never silently: that dead letter (or its replay) is not known any more
                     log.error("unreadable dead-letter record in {} passed over: {}", dir, e.toString());
                 }
             }
+        }
+        int dropped = tail - head;
+        if (dropped > 0) {
+            unrecordedDropThrough = trimmed[tail - 1];
         }
         droppedByCountSinceSweep += dropped;
         deadLetterCount = deadList.size();
