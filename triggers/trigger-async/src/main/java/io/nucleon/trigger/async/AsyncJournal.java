@@ -796,25 +796,31 @@ public final class AsyncJournal implements AutoCloseable {
     }
 
     /**
-     * Replays the oldest listed dead letters, at most {@code max} of them (so that one call holds the
-     * dead-letter lock for a bounded time); says how many are left. May block (disk): not on an I/O thread.
+     * Replays the oldest listed dead letters, at most {@code max} of them, and says how many are left.
+     * The dead-letter lock is taken for each one in turn, so that a worker dead-lettering meanwhile
+     * waits for one replay at most; a dead letter listed meanwhile may be replayed by this call too.
+     * If the journal fails part way ({@link JournalException}), the ones replayed before stay replayed.
+     * May block (disk): not on an I/O thread.
      */
     public ReplayBatch replayAll(int max) {
         if (max < 1) {
             throw new IllegalArgumentException("max must be at least 1, got " + max);
         }
-        deadLock.lock();
-        try {
-            checkOpen();
-            List<AcceptResult> done = new ArrayList<>(Math.min(max, deadList.size()));
-            while (done.size() < max && !deadList.isEmpty()) {
+        List<AcceptResult> done = new ArrayList<>(Math.min(max, deadLetterCount));
+        while (done.size() < max) {
+            deadLock.lock();
+            try {
+                checkOpen();
+                if (deadList.isEmpty()) {
+                    break;
+                }
                 long at = deadList.firstPosition();
                 done.add(replayLocked(readDeadAt(at, b -> EntryCodec.readDead(b, at))));
+            } finally {
+                deadLock.unlock();
             }
-            return new ReplayBatch(done, deadList.size());
-        } finally {
-            deadLock.unlock();
         }
+        return new ReplayBatch(done, deadLetterCount);
     }
 
     private AcceptResult replayLocked(DeadLetter d) {
@@ -840,6 +846,8 @@ public final class AsyncJournal implements AutoCloseable {
      * dropped before this start already, and is not counted again.
      */
     private void rebuildDeadLetters() {
+        long started = System.nanoTime();
+        long records = 0;
         // the positions dropped here that no expired record has covered yet, in order (both only grow)
         long[] trimmed = new long[16];
         int head = 0;
@@ -850,6 +858,7 @@ public final class AsyncJournal implements AutoCloseable {
                     if (!dc.isPresent()) {
                         break;
                     }
+                    records++;
                     EntryCodec.DeadRecordHead h = EntryCodec.readDeadHead(dc.wire().bytes());
                     switch (h.kind()) {
                         case EntryCodec.DEAD -> {
@@ -889,6 +898,10 @@ public final class AsyncJournal implements AutoCloseable {
         droppedByCountSinceSweep += dropped;
         deadLetterCount = deadList.size();
         expired(dropped);
+        if (records > 0) {
+            log.info("dead-letter list of {} rebuilt from {} record(s) in {} ms: {} listed", dir, records,
+                    (System.nanoTime() - started) / 1_000_000, deadLetterCount);
+        }
     }
 
     /**
