@@ -1285,7 +1285,7 @@ public final class AsyncJournal implements AutoCloseable {
         /**
          * Told how many dead letters retention dropped each time it drops some (on the thread that
          * dropped them: a dead-lettering worker, the maintenance thread, or the opening one). Must
-         * not block. Default: nothing.
+         * neither block nor throw (a counter). Default: nothing.
          */
         public Options onDeadLettersExpired(LongConsumer listener) {
             this.deadLettersExpired = Objects.requireNonNull(listener, "listener");
