@@ -45,6 +45,10 @@ public final class AsyncOptions {
      * further journal entry is handed to the workers (the journal holds the backlog, not memory).
      */
     public int callbackMaxPending = 1024;
+    /** How long a dead letter stays listed and replayable after it was dead-lettered. */
+    public Duration deadLetterRetention = Duration.ofDays(7);
+    /** Dead letters kept at most; beyond this the oldest are dropped from the list. */
+    public int maxDeadLetters = 10_000;
     /** Whether the dead-letter endpoints answer only requests from loopback addresses. */
     public boolean deadLettersLoopbackOnly = true;
 }

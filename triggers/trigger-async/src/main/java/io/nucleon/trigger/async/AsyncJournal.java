@@ -11,7 +11,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -22,9 +21,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
 
 import io.nucleon.spi.AsyncRequest;
@@ -54,7 +56,8 @@ import net.openhft.chronicle.wire.DocumentContext;
  *   <li>{@code status-index/}: where the final status of each accepted call is in {@code status/}
  *       ({@link StatusIndex}: on disk, so the heap holds nothing per finished call);</li>
  *   <li>{@code id.key}: the key that tags the ids of accepted calls ({@link EventIds});</li>
- *   <li>{@code dead-letter/}: entries that failed every attempt, and replay tombstones.</li>
+ *   <li>{@code dead-letter/}: entries that failed every attempt, replay tombstones and retention
+ *       marks (see {@link #deadLetterPage}).</li>
  * </ul>
  *
  * <p>Guarantees: an entry is in the journal when {@link #append} returns (in the page cache, so it
@@ -103,6 +106,20 @@ public final class AsyncJournal implements AutoCloseable {
     private final ExcerptTailer statusReader;
     private final ReentrantLock deadLock = new ReentrantLock();
     private final ExcerptAppender deadAppender;
+    /** Reads dead letters back by position (listing, replay); under {@link #deadLock}. */
+    private final ExcerptTailer deadReader;
+    /** The listed dead letters; under {@link #deadLock}. */
+    private final DeadLetterList deadList = new DeadLetterList();
+    /** {@code deadList}'s size, for readers that must not wait for the lock. */
+    private volatile int deadLetterCount;
+    /** Dead letters dropped because of maxDeadLetters since the last sweep logged them; under {@link #deadLock}. */
+    private long droppedByCountSinceSweep;
+    /**
+     * The last position dropped by maxDeadLetters while the list was rebuilt at open, not yet
+     * recorded by an {@code expired} record (the first sweep writes it); -1 when none. Under {@link #deadLock}.
+     */
+    private long unrecordedDropThrough = -1;
+    private final AtomicLong deadLettersExpired = new AtomicLong();
 
     private final ConcurrentHashMap<String, Slot> statuses = new ConcurrentHashMap<>();
     private final FileStore fileStore;
@@ -197,8 +214,16 @@ public final class AsyncJournal implements AutoCloseable {
         this.deadAppender = singleLockedUse(deadLetters.createAppender());
         this.statusReader = singleLockedUse(status.createTailer());
         this.tailer = singleLockedUse(input.createTailer());
+        this.deadReader = singleLockedUse(deadLetters.createTailer());
         rebuildStatuses();
         positionTailer();
+        rebuildDeadLetters();
+        try {
+            sweepDeadLetters();
+        } catch (RuntimeException e) {
+            // the list is right in memory; the next sweep records what this one could not
+            log.warn("dead-letter retention at open failed in {}: {}", dir, e.toString());
+        }
         if (o.maintenanceInterval != null && !o.maintenanceInterval.isZero()) {
             long every = o.maintenanceInterval.toMillis();
             this.maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -603,15 +628,18 @@ public final class AsyncJournal implements AutoCloseable {
      * Writes {@code entry} to the dead-letter journal with its last error, and records it FAILED with
      * the handler's last response ({@code statusCode} 0, {@code contentType} and {@code result} null
      * when there was none); its callback, if it has a URL, is PENDING until {@link #callbackFinished}.
-     * The caller still calls {@link #markDone} for the input entry.
+     * The caller still calls {@link #markDone} for the input entry. When {@code maxDeadLetters} are
+     * listed already, the oldest is dropped first (an {@code expired} record before the new one).
      */
     public long deadLetter(JournalEntry entry, String error, int attempts, int statusCode, String contentType,
                            byte[] result) {
         long now = clock.getAsLong();
         long index;
+        int dropped = 0;
         deadLock.lock();
         try {
             checkOpen();
+            dropped = makeRoomFor(entry.id(), now);
             try (DocumentContext dc = deadAppender.writingDocument()) {
                 try {
                     EntryCodec.writeDead(dc.wire().bytes(), entry, error, attempts, now);
@@ -621,82 +649,178 @@ public final class AsyncJournal implements AutoCloseable {
                 }
             }
             index = deadAppender.lastIndexAppended();
+            deadList.add(entry.id(), index, now);
+            deadLetterCount = deadList.size();
         } catch (JournalException e) {
             throw e;
         } catch (Throwable t) {
             throw new JournalUnavailableException("could not write to the dead-letter journal in " + dir + ": " + t, t);
         } finally {
             deadLock.unlock();
+            expired(dropped); // dropped for good even when the dead letter itself could not be written
         }
         recordStatus(entry.id(), InvocationState.FAILED, attempts, statusCode, callbackOf(entry), error, contentType, result);
         return index;
     }
 
-    /** The dead letters not yet replayed, oldest first (one per id: the latest). */
-    public List<DeadLetter> listDeadLetters() {
+    /**
+     * Drops the oldest dead letters so that one more (with {@code id}) fits within maxDeadLetters;
+     * none when {@code id} is listed already (the new one replaces it). Returns how many were dropped.
+     */
+    private int makeRoomFor(String id, long now) {
+        int excess = deadList.size() + 1 - options.maxDeadLetters;
+        if (excess <= 0 || deadList.contains(id)) {
+            return 0;
+        }
+        long through = deadList.positionOfNth(excess);
+        writeExpired(through, now);
+        int dropped = deadList.dropThrough(through);
+        droppedByCountSinceSweep += dropped;
+        deadLetterCount = deadList.size();
+        return dropped;
+    }
+
+    /** Appends an {@code expired} record: every dead letter up to {@code through} is off the list, for good. */
+    private void writeExpired(long through, long now) {
+        try (DocumentContext dc = deadAppender.writingDocument()) {
+            try {
+                EntryCodec.writeExpired(dc.wire().bytes(), through, now);
+            } catch (Throwable t) {
+                dc.rollbackOnClose();
+                throw t;
+            }
+        }
+    }
+
+    /** Counts {@code n} dead letters dropped by retention and tells the listener. */
+    private void expired(long n) {
+        if (n > 0) {
+            deadLettersExpired.addAndGet(n);
+            options.deadLettersExpired.accept(n);
+        }
+    }
+
+    /**
+     * A page of the listed dead letters, oldest first: at most {@code limit} of them after the one
+     * with id {@code after} (from the first when null). Empty when {@code after} is neither listed
+     * nor one of the last dead letters that left the list (replayed or expired since the previous
+     * page). Reads the page's records only (not their headers nor bodies): memory is bounded by the
+     * page, whatever the number listed. May block on the dead-letter lock and on disk reads: do not
+     * call it on an I/O thread.
+     */
+    public Optional<DeadLetterPage> deadLetterPage(String after, int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1, got " + limit);
+        }
         deadLock.lock();
         try {
             checkOpen();
-            return new ArrayList<>(scanDeadLetters().values());
+            long from = -1;
+            if (after != null) {
+                from = deadList.cursorPosition(after);
+                if (from < 0) {
+                    return Optional.empty();
+                }
+            }
+            List<DeadLetterSummary> page = new ArrayList<>(Math.min(limit, deadList.size()));
+            String next = null;
+            for (Map.Entry<Long, DeadLetterList.Live> e : deadList.after(from).entrySet()) {
+                if (page.size() == limit) {
+                    next = page.get(page.size() - 1).id();
+                    break;
+                }
+                long at = e.getKey();
+                page.add(readDeadAt(at, b -> EntryCodec.readDeadSummary(b, at)));
+            }
+            return Optional.of(new DeadLetterPage(page, next, deadList.size()));
         } finally {
             deadLock.unlock();
         }
     }
 
-    private Map<String, DeadLetter> scanDeadLetters() {
-        Map<String, DeadLetter> live = new LinkedHashMap<>();
-        try (ExcerptTailer t = deadLetters.createTailer()) {
-            while (true) {
-                try (DocumentContext dc = t.readingDocument()) {
-                    if (!dc.isPresent()) {
-                        break;
-                    }
-                    Bytes<?> b = dc.wire().bytes();
-                    byte kind = b.readByte();
-                    long at = b.readLong();
-                    if (kind == EntryCodec.DEAD) {
-                        String error = EntryCodec.readString(b);
-                        int attempts = (int) b.readStopBit();
-                        JournalEntry e = EntryCodec.readEntry(b);
-                        live.remove(e.id());
-                        live.put(e.id(), new DeadLetter(dc.index(), e, error, attempts, at));
-                    } else if (kind == EntryCodec.REPLAYED) {
-                        live.remove(EntryCodec.readString(b));
-                    }
-                }
+    /**
+     * Every listed dead letter with its whole entry (body included), oldest first: at most
+     * {@code maxDeadLetters} of them, all in memory at once. For tools and tests; the HTTP endpoint
+     * pages with {@link #deadLetterPage}.
+     */
+    public List<DeadLetter> listDeadLetters() {
+        deadLock.lock();
+        try {
+            checkOpen();
+            List<DeadLetter> all = new ArrayList<>(deadList.size());
+            for (long at : deadList.after(-1).keySet()) {
+                all.add(readDeadAt(at, b -> EntryCodec.readDead(b, at)));
             }
+            return all;
+        } finally {
+            deadLock.unlock();
         }
-        return live;
+    }
+
+    /** How many dead letters are listed (never more than {@code maxDeadLetters}). Does not block. */
+    public int deadLetterCount() {
+        return deadLetterCount;
+    }
+
+    /** How many dead letters retention dropped since this journal was opened (at open included). */
+    public long deadLettersExpired() {
+        return deadLettersExpired.get();
+    }
+
+    /** Reads the dead-letter record at {@code index} with {@code reader}; under {@link #deadLock}. */
+    private <T> T readDeadAt(long index, Function<Bytes<?>, T> reader) {
+        if (!deadReader.moveToIndex(index)) {
+            throw new JournalException("the dead letter at index " + index + " is missing from " + deadLetters.file());
+        }
+        try (DocumentContext dc = deadReader.readingDocument()) {
+            if (!dc.isPresent() || dc.index() != index) {
+                throw new JournalException("the dead letter at index " + index + " is missing from " + deadLetters.file());
+            }
+            return reader.apply(dc.wire().bytes());
+        }
     }
 
     /**
-     * Appends the dead letter {@code id} to the input journal again (attempts reset to 0) and removes
-     * it from {@link #listDeadLetters()}. Empty when there is no such dead letter.
+     * Appends the dead letter {@code id} to the input journal again (attempts reset to 0) and takes
+     * it off the list. Empty when there is no such dead letter listed. May block (disk): not on an I/O thread.
      */
     public Optional<AcceptResult> replay(String id) {
         deadLock.lock();
         try {
             checkOpen();
-            DeadLetter d = scanDeadLetters().get(id);
-            return d == null ? Optional.empty() : Optional.of(replayLocked(d));
+            long at = deadList.position(id);
+            return at < 0 ? Optional.empty() : Optional.of(replayLocked(readDeadAt(at, b -> EntryCodec.readDead(b, at))));
         } finally {
             deadLock.unlock();
         }
     }
 
-    /** Replays every dead letter; returns what was appended, in order. */
-    public List<AcceptResult> replayAll() {
-        deadLock.lock();
-        try {
-            checkOpen();
-            List<AcceptResult> done = new ArrayList<>();
-            for (DeadLetter d : scanDeadLetters().values()) {
-                done.add(replayLocked(d));
-            }
-            return done;
-        } finally {
-            deadLock.unlock();
+    /**
+     * Replays the oldest listed dead letters, at most {@code max} of them, and says how many are left.
+     * The dead-letter lock is taken for each one in turn, so that a worker dead-lettering meanwhile
+     * waits for one replay at most; a dead letter listed meanwhile may be replayed by this call too.
+     * If the journal fails part way ({@link JournalException}), the ones replayed before stay replayed.
+     * May block (disk): not on an I/O thread.
+     */
+    public ReplayBatch replayAll(int max) {
+        if (max < 1) {
+            throw new IllegalArgumentException("max must be at least 1, got " + max);
         }
+        List<AcceptResult> done = new ArrayList<>(Math.min(max, deadLetterCount));
+        while (done.size() < max) {
+            deadLock.lock();
+            try {
+                checkOpen();
+                if (deadList.isEmpty()) {
+                    break;
+                }
+                long at = deadList.firstPosition();
+                done.add(replayLocked(readDeadAt(at, b -> EntryCodec.readDead(b, at))));
+            } finally {
+                deadLock.unlock();
+            }
+        }
+        return new ReplayBatch(done, deadLetterCount);
     }
 
     private AcceptResult replayLocked(DeadLetter d) {
@@ -708,15 +832,142 @@ public final class AsyncJournal implements AutoCloseable {
         try (DocumentContext dc = deadAppender.writingDocument()) {
             EntryCodec.writeReplayed(dc.wire().bytes(), d.entry().id(), clock.getAsLong());
         }
+        deadList.remove(d.entry().id());
+        deadLetterCount = deadList.size();
         return r;
+    }
+
+    /**
+     * Rebuilds the list from the dead-letter journal, as it was written: a dead letter is listed,
+     * replaces an earlier one with its id, leaves with its replay or with an {@code expired} record
+     * that covers it. Reads only the head of each record (kind, time, id). The list never holds more
+     * than maxDeadLetters: beyond that (the limit was lowered) the oldest are dropped, and the first
+     * sweep records it. A dead letter dropped here that a later {@code expired} record covers was
+     * dropped before this start already, and is not counted again.
+     */
+    private void rebuildDeadLetters() {
+        long started = System.nanoTime();
+        long records = 0;
+        // the positions dropped here that no expired record has covered yet, in order (both only grow)
+        long[] trimmed = new long[16];
+        int head = 0;
+        int tail = 0;
+        try (ExcerptTailer t = deadLetters.createTailer()) {
+            while (true) {
+                try (DocumentContext dc = t.readingDocument()) {
+                    if (!dc.isPresent()) {
+                        break;
+                    }
+                    records++;
+                    EntryCodec.DeadRecordHead h = EntryCodec.readDeadHead(dc.wire().bytes());
+                    switch (h.kind()) {
+                        case EntryCodec.DEAD -> {
+                            deadList.add(h.id(), dc.index(), h.atMillis());
+                            if (deadList.size() > options.maxDeadLetters) {
+                                long first = deadList.firstPosition();
+                                deadList.dropThrough(first);
+                                if (tail == trimmed.length) {
+                                    int n = tail - head;
+                                    long[] grown = n * 2 > trimmed.length ? new long[trimmed.length * 2] : trimmed;
+                                    System.arraycopy(trimmed, head, grown, 0, n);
+                                    trimmed = grown;
+                                    head = 0;
+                                    tail = n;
+                                }
+                                trimmed[tail++] = first;
+                            }
+                        }
+                        case EntryCodec.REPLAYED -> deadList.remove(h.id());
+                        default -> { // EXPIRED
+                            deadList.dropThrough(h.throughPosition());
+                            while (head < tail && trimmed[head] <= h.throughPosition()) {
+                                head++; // dropped for good before this start
+                            }
+                        }
+                    }
+                } catch (RuntimeException e) {
+                    // never silently: that dead letter (or its replay) is not known any more
+                    log.error("unreadable dead-letter record in {} passed over: {}", dir, e.toString());
+                }
+            }
+        }
+        int dropped = tail - head;
+        if (dropped > 0) {
+            unrecordedDropThrough = trimmed[tail - 1];
+        }
+        droppedByCountSinceSweep += dropped;
+        deadLetterCount = deadList.size();
+        expired(dropped);
+        if (records > 0) {
+            log.info("dead-letter list of {} rebuilt from {} record(s) in {} ms: {} listed", dir, records,
+                    (System.nanoTime() - started) / 1_000_000, deadLetterCount);
+        }
+    }
+
+    /**
+     * Drops the dead letters older than deadLetterRetention (from the oldest on, up to the first
+     * younger one), records the drops with an {@code expired} record, and logs at INFO what this
+     * sweep and the maxDeadLetters drops since the last sweep removed from the list.
+     */
+    private void sweepDeadLetters() {
+        long now = clock.getAsLong();
+        int byAge;
+        long byCount;
+        deadLock.lock();
+        try {
+            checkOpen();
+            long through = Math.max(unrecordedDropThrough,
+                    deadList.lastPositionDeadBefore(now - options.deadLetterRetention.toMillis()));
+            byAge = 0;
+            if (through >= 0) {
+                writeExpired(through, now);
+                unrecordedDropThrough = -1;
+                byAge = deadList.dropThrough(through);
+                deadLetterCount = deadList.size();
+            }
+            byCount = droppedByCountSinceSweep;
+            droppedByCountSinceSweep = 0;
+        } catch (JournalException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new JournalUnavailableException("could not write to the dead-letter journal in " + dir + ": " + t, t);
+        } finally {
+            deadLock.unlock();
+        }
+        expired(byAge);
+        if (byAge + byCount > 0) {
+            log.info("dead-letter retention dropped {} dead letter(s) from the list in {}: {} older than "
+                            + "deadLetterRetention {}, {} beyond maxDeadLetters {}; {} listed", byAge + byCount, dir, byAge,
+                    options.deadLetterRetention, byCount, options.maxDeadLetters, deadLetterCount);
+        }
+    }
+
+    /**
+     * Deletes the dead-letter cycle files that hold no listed dead letter: every cycle before the one
+     * of the oldest listed (every cycle when none is), except the cycle being written. A replayed or
+     * expired dead letter thus stays on disk until its cycle has ended and every dead letter before
+     * the oldest listed one is in earlier cycles.
+     */
+    private void deleteDeadLetterCycles(List<Path> deleted) {
+        deadLock.lock();
+        try {
+            checkOpen();
+            long first = deadList.firstPosition();
+            int below = first < 0 ? Integer.MAX_VALUE : options.rollCycle.toCycle(first);
+            deleteCycles(deadLetters, below, Long.MAX_VALUE, deleted);
+        } finally {
+            deadLock.unlock();
+        }
     }
 
     // ---------------------------------------------------------------------------------- retention
 
     /**
      * Deletes input cycle files that are fully processed and older than {@code retention}, status
-     * cycle files older than {@code resultRetention}, and expired statuses from memory. Runs every
-     * {@code maintenanceInterval} when that is set. Returns the files deleted.
+     * cycle files older than {@code resultRetention}, and expired statuses from memory; drops dead
+     * letters older than {@code deadLetterRetention} from the list and deletes the dead-letter cycle
+     * files that hold no listed dead letter. Runs every {@code maintenanceInterval} when that is set
+     * (and the dead-letter part at open). Returns the files deleted.
      */
     public List<Path> purge() {
         checkOpen();
@@ -730,6 +981,8 @@ public final class AsyncJournal implements AutoCloseable {
         deleteCycles(status, Integer.MAX_VALUE, now - options.resultRetention.toMillis(), deleted);
         statuses.values().removeIf(this::expired);
         deleted.addAll(statusIndex.purge(now - options.resultRetention.toMillis()));
+        sweepDeadLetters();
+        deleteDeadLetterCycles(deleted);
         return deleted;
     }
 
@@ -933,8 +1186,8 @@ public final class AsyncJournal implements AutoCloseable {
         deadLock.lock();
         try {
             closed = true;
-            closeQuietly(appender, tailer, statusAppender, statusReader, deadAppender, input, status, deadLetters, position,
-                    statusIndex);
+            closeQuietly(appender, tailer, statusAppender, statusReader, deadAppender, deadReader, input, status, deadLetters,
+                    position, statusIndex);
         } finally {
             deadLock.unlock();
             statusLock.unlock();
@@ -969,6 +1222,9 @@ public final class AsyncJournal implements AutoCloseable {
         private long blockSize;
         private Duration maintenanceInterval = Duration.ofMinutes(1);
         private LongSupplier clock = System::currentTimeMillis;
+        private Duration deadLetterRetention = Duration.ofDays(7);
+        private int maxDeadLetters = 10_000;
+        private LongConsumer deadLettersExpired = n -> { };
 
         private Options(Path dir) {
             this.dir = Objects.requireNonNull(dir, "dir");
@@ -998,6 +1254,41 @@ public final class AsyncJournal implements AutoCloseable {
         /** Keep succeeded/failed statuses and their results this long. Default 1 hour. */
         public Options resultRetention(Duration resultRetention) {
             this.resultRetention = Objects.requireNonNull(resultRetention, "resultRetention");
+            return this;
+        }
+
+        /**
+         * Keep a dead letter listed (and replayable) this long after it was dead-lettered; older ones
+         * are dropped by the sweep that runs at open and every {@code maintenanceInterval}. Default 7 days.
+         */
+        public Options deadLetterRetention(Duration deadLetterRetention) {
+            Objects.requireNonNull(deadLetterRetention, "deadLetterRetention");
+            if (deadLetterRetention.isNegative() || deadLetterRetention.isZero()) {
+                throw new IllegalArgumentException("deadLetterRetention must be longer than 0, got " + deadLetterRetention);
+            }
+            this.deadLetterRetention = deadLetterRetention;
+            return this;
+        }
+
+        /**
+         * List at most this many dead letters: a dead letter beyond it drops the oldest at once.
+         * Bounds the heap the list takes (about 200 bytes each). Default 10 000.
+         */
+        public Options maxDeadLetters(int max) {
+            if (max < 1) {
+                throw new IllegalArgumentException("maxDeadLetters must be at least 1, got " + max);
+            }
+            this.maxDeadLetters = max;
+            return this;
+        }
+
+        /**
+         * Told how many dead letters retention dropped each time it drops some (on the thread that
+         * dropped them: a dead-lettering worker, the maintenance thread, or the opening one). Must
+         * neither block nor throw (a counter). Default: nothing.
+         */
+        public Options onDeadLettersExpired(LongConsumer listener) {
+            this.deadLettersExpired = Objects.requireNonNull(listener, "listener");
             return this;
         }
 
@@ -1051,6 +1342,14 @@ public final class AsyncJournal implements AutoCloseable {
 
         public boolean syncOnAppend() {
             return syncOnAppend;
+        }
+
+        public Duration deadLetterRetention() {
+            return deadLetterRetention;
+        }
+
+        public int maxDeadLetters() {
+            return maxDeadLetters;
         }
 
         public AsyncJournal open() {

@@ -17,7 +17,10 @@ import java.util.function.IntSupplier;
  *   <li>{@code nucleon_async_retries_total}: failed attempts that will be retried;</li>
  *   <li>{@code nucleon_async_callbacks_total{result=delivered|failed}}: callbacks finished (failed:
  *       given up after {@code callbackMaxAttempts});</li>
- *   <li>{@code nucleon_async_in_flight}, {@code nucleon_async_callbacks_pending}: gauges.</li>
+ *   <li>{@code nucleon_async_dead_letters_expired_total}: dead letters dropped from the list by
+ *       retention ({@code deadLetterRetention}, {@code maxDeadLetters}), never replayed;</li>
+ *   <li>{@code nucleon_async_in_flight}, {@code nucleon_async_callbacks_pending},
+ *       {@code nucleon_async_dead_letters} (listed now): gauges.</li>
  * </ul>
  * The counters also give the numbers of the intake's {@code /status} block.
  */
@@ -29,9 +32,10 @@ final class AsyncMetrics {
     final Counter retries;
     final Counter callbacksDelivered;
     final Counter callbacksFailed;
+    final Counter deadLettersExpired;
 
     AsyncMetrics(MeterRegistry registry, String function, String trigger, String kind, IntSupplier inFlight,
-                 IntSupplier callbacksPending) {
+                 IntSupplier callbacksPending, IntSupplier deadLetters) {
         Tags tags = Tags.of("function", function, "trigger", trigger, "kind", kind);
         accepted = Counter.builder("nucleon.async.accepted").description("Async calls journaled and answered 202")
                 .tags(tags).register(registry);
@@ -43,10 +47,15 @@ final class AsyncMetrics {
                 .tags(tags).register(registry);
         callbacksDelivered = callbacks(registry, tags, "delivered");
         callbacksFailed = callbacks(registry, tags, "failed");
+        deadLettersExpired = Counter.builder("nucleon.async.dead.letters.expired")
+                .description("Dead letters dropped from the list by retention (deadLetterRetention, maxDeadLetters)")
+                .tags(tags).register(registry);
         Gauge.builder("nucleon.async.in.flight", inFlight::getAsInt).description("Async calls handed to the workers and not finished")
                 .tags(tags).register(registry);
         Gauge.builder("nucleon.async.callbacks.pending", callbacksPending::getAsInt)
                 .description("Callbacks of async calls not yet delivered nor given up").tags(tags).register(registry);
+        Gauge.builder("nucleon.async.dead.letters", deadLetters::getAsInt)
+                .description("Dead letters listed (replayable) now").tags(tags).register(registry);
     }
 
     private static Counter completed(MeterRegistry registry, Tags tags, String outcome) {

@@ -20,6 +20,8 @@ import net.openhft.chronicle.bytes.BytesOut;
  *            contentType:utf8 bodyLength:sb body:bytes callbackUrl:utf8 attempts:sb
  * dead    := kind:u8(='D') deadAt:i64 error:utf8 attempts:sb entry
  * replayed:= kind:u8(='R') replayedAt:i64 id:utf8
+ * expired := kind:u8(='E') expiredAt:i64 through:i64   every dead letter at a position up to
+ *                                                      {@code through} is dropped (retention)
  * id      := 'X' id:utf8          an explicit id (a replayed or hand-built entry)
  *          | 'D'                  derived from the entry's index ({@link EventIds}; accepted calls)
  * state   := kind:u8(='S') id:utf8 state:u8 updatedAt:i64 attempts:sb statusCode:sb callback:u8
@@ -27,7 +29,7 @@ import net.openhft.chronicle.bytes.BytesOut;
  * callback:= kind:u8(='C') id:utf8 at:i64 callback:u8
  * </pre>
  *
- * <p>The dead-letter journal holds {@code dead} and {@code replayed} records, the status journal
+ * <p>The dead-letter journal holds {@code dead}, {@code replayed} and {@code expired} records, the status journal
  * {@code state} and {@code callback} records. A {@code state} record is terminal (SUCCEEDED/FAILED,
  * with the handler's last response), or PENDING after a failed attempt that will be retried (its
  * attempt count and error, so that a restart continues counting) or after a replay (attempts 0).
@@ -43,6 +45,7 @@ final class EntryCodec {
     static final byte DERIVED_ID = 'D';
     static final byte DEAD = 'D';
     static final byte REPLAYED = 'R';
+    static final byte EXPIRED = 'E';
     static final byte STATE = 'S';
     static final byte CALLBACK = 'C';
     private static final byte[] EMPTY = new byte[0];
@@ -169,6 +172,80 @@ final class EntryCodec {
         writeString(out, id);
     }
 
+    static void writeExpired(BytesOut<?> out, long throughPosition, long now) {
+        out.writeByte(EXPIRED);
+        out.writeLong(now);
+        out.writeLong(throughPosition);
+    }
+
+    /**
+     * What rebuilding the list of dead letters needs of a dead-letter journal record: its kind, its
+     * time, the id ({@code dead}, {@code replayed}) or the position ({@code expired}). The error, the
+     * headers and the body of a {@code dead} record are not read.
+     */
+    record DeadRecordHead(byte kind, long atMillis, String id, long throughPosition) {
+    }
+
+    /** Reads the head of a dead-letter journal record ({@link DeadRecordHead}). */
+    static DeadRecordHead readDeadHead(BytesIn<?> in) {
+        byte kind = in.readByte();
+        long at = in.readLong();
+        return switch (kind) {
+            case DEAD -> {
+                skipString(in); // error
+                in.readStopBit(); // attempts
+                yield new DeadRecordHead(kind, at, readEntryId(in), -1);
+            }
+            case REPLAYED -> new DeadRecordHead(kind, at, readString(in), -1);
+            case EXPIRED -> new DeadRecordHead(kind, at, null, in.readLong());
+            default -> throw new JournalException("unknown dead-letter record kind " + kind
+                    + " (this build writes 'D', 'R' and 'E')");
+        };
+    }
+
+    /**
+     * Reads a {@code dead} record as it is listed: its error, attempts and time, and of its entry the
+     * id, method, path and time received (not the headers, fields nor body).
+     */
+    static DeadLetterSummary readDeadSummary(BytesIn<?> in, long position) {
+        byte kind = in.readByte();
+        if (kind != DEAD) {
+            throw new JournalException("dead-letter record " + position + " is not a dead letter (kind " + kind + ")");
+        }
+        long deadAt = in.readLong();
+        String error = readString(in);
+        int attempts = (int) in.readStopBit();
+        String id = readEntryId(in);
+        long receivedAt = in.readLong();
+        String method = readString(in);
+        String path = readString(in);
+        return new DeadLetterSummary(position, id, method, path, receivedAt, error, attempts, deadAt);
+    }
+
+    /** Reads a whole {@code dead} record. */
+    static DeadLetter readDead(BytesIn<?> in, long position) {
+        byte kind = in.readByte();
+        if (kind != DEAD) {
+            throw new JournalException("dead-letter record " + position + " is not a dead letter (kind " + kind + ")");
+        }
+        long deadAt = in.readLong();
+        String error = readString(in);
+        int attempts = (int) in.readStopBit();
+        return new DeadLetter(position, readEntry(in), error, attempts, deadAt);
+    }
+
+    /** The version and explicit id at the start of an entry (a dead letter's), leaving the read position after the id. */
+    private static String readEntryId(BytesIn<?> in) {
+        if (checkVersion(in.readByte()) == LEGACY_ENTRY_VERSION) {
+            return readString(in);
+        }
+        byte idKind = in.readByte();
+        if (idKind != EXPLICIT_ID) {
+            throw new JournalException("a dead letter's entry has no explicit id (id kind " + idKind + ")");
+        }
+        return readString(in);
+    }
+
     static void writeState(BytesOut<?> out, String id, InvocationState state, long now, int attempts, int statusCode,
                            CallbackState callback, String error, String contentType, byte[] result) {
         out.writeByte(STATE);
@@ -270,6 +347,19 @@ final class EntryCodec {
         byte[] b = new byte[(int) length];
         in.read(b);
         return new String(b, StandardCharsets.UTF_8);
+    }
+
+    /** Passes over what {@link #writeString} wrote. */
+    private static void skipString(BytesIn<?> in) {
+        long length = in.readStopBit();
+        if (length == -1) {
+            return;
+        }
+        if (length < 0 || length > in.readRemaining()) {
+            throw new JournalException("corrupt record: string length " + length + " with " + in.readRemaining()
+                    + " bytes left");
+        }
+        in.readSkip(length);
     }
 
     private static byte[] readBytes(BytesIn<?> in) {

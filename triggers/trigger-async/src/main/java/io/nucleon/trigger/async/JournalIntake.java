@@ -21,13 +21,20 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,12 +56,34 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A journal that cannot be opened at start (unwritable directory …) does not stop the trigger:
  * async calls get 503 naming the cause, and opening is tried again at most every 5 s.
+ *
+ * <p>Threads: {@link #accept} and {@code /status/<id>} are answered on the caller's (I/O) thread:
+ * an append, a memory-mapped lookup. The dead-letter endpoints (listing, replay, replay-all) read
+ * and write the dead-letter journal under its lock, so they are answered on the intake's own
+ * control thread ({@code nucleon-async-control-<trigger>}), one request at a time, with at most
+ * {@value #CONTROL_QUEUE} waiting; beyond that they get 503 with {@code Retry-After} at once.
  */
 final class JournalIntake implements AsyncIntake {
     private static final Logger LOG = LoggerFactory.getLogger(JournalIntake.class);
     private static final long REOPEN_NANOS = TimeUnit.SECONDS.toNanos(5);
     /** How long {@link #close} waits at most for callback requests already sent to be answered. */
     private static final Duration CALLBACK_CLOSE_GRACE = Duration.ofSeconds(5);
+    /** Dead-letter requests waiting for the control thread at most; beyond, they are answered 503. */
+    static final int CONTROL_QUEUE = 16;
+    /** The page size of the dead-letter listing when {@code limit} is not given, and its largest. */
+    static final int PAGE_DEFAULT = 100;
+    static final int PAGE_MAX = 1000;
+    /** How many dead letters one replay-all replays when {@code limit} is not given, and at most. */
+    static final int REPLAY_ALL_DEFAULT = 1000;
+    static final int REPLAY_ALL_MAX = 10_000;
+    private static final Set<String> LIST_PARAMETERS = Set.of("limit", "after");
+    private static final Set<String> REPLAY_ALL_PARAMETERS = Set.of("limit");
+
+    /**
+     * For tests: when set, called on the control thread with the endpoint's path before each
+     * dead-letter request is answered (it may block, to hold the control thread).
+     */
+    static volatile Consumer<String> beforeControlAnswer;
 
     private final String triggerName;
     private final String triggerKind;
@@ -67,6 +96,8 @@ final class JournalIntake implements AsyncIntake {
     private final Semaphore permits;
     private final ScheduledExecutorService timer;
     private final CallbackSender callbacks;
+    /** Answers the dead-letter endpoints: one thread, a bounded queue (see the class comment). */
+    private final ThreadPoolExecutor control;
 
     private final Object openLock = new Object();
     private volatile AsyncJournal journal;
@@ -96,7 +127,13 @@ final class JournalIntake implements AsyncIntake {
         this.callbacks = new CallbackSender(triggerName, options.callbackMaxAttempts, options.retryDelay,
                 options.maxRetryDelay, options.callbackTimeout);
         this.metrics = new AsyncMetrics(trigger.meterRegistry(), trigger.functionName(), triggerName, triggerKind,
-                this::inFlight, callbacks::pending);
+                this::inFlight, callbacks::pending, this::deadLetterCount);
+        this.control = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(CONTROL_QUEUE), r -> {
+            Thread t = new Thread(r, "nucleon-async-control-" + triggerName);
+            t.setDaemon(true);
+            return t;
+        }, new ThreadPoolExecutor.AbortPolicy());
+        control.allowCoreThreadTimeOut(true); // no thread while the endpoints are not used
         journal();
     }
 
@@ -123,6 +160,9 @@ final class JournalIntake implements AsyncIntake {
                         .retention(options.retention)
                         .resultRetention(options.resultRetention)
                         .syncOnAppend(options.syncOnAppend)
+                        .deadLetterRetention(options.deadLetterRetention)
+                        .maxDeadLetters(options.maxDeadLetters)
+                        .onDeadLettersExpired(metrics.deadLettersExpired::increment)
                         .open();
             } catch (RuntimeException | LinkageError e) {
                 unavailable = e.getMessage() != null ? e.getMessage() : e.toString();
@@ -184,75 +224,152 @@ final class JournalIntake implements AsyncIntake {
 
     // ---------------------------------------------------------------------------------- endpoints
 
+    /**
+     * {@code /status/<id>} is answered at once (a completed stage); the dead-letter endpoints are
+     * checked here (method, query: 405 and 400 at once) and answered on the control thread, or 503
+     * with {@code Retry-After} at once when {@value #CONTROL_QUEUE} requests wait for it already.
+     */
     @Override
-    public java.util.concurrent.CompletionStage<Response> control(String method, String path, String query, boolean loopback) {
-        Response r = answer(method, path, loopback);
-        return r == null ? null : java.util.concurrent.CompletableFuture.completedFuture(r);
-    }
-
-    private Response answer(String method, String path, boolean loopback) {
+    public CompletionStage<Response> control(String method, String path, String query, boolean loopback) {
         if (path.startsWith("/status/")) {
             String id = path.substring("/status/".length());
             if (id.isEmpty() || id.indexOf('/') >= 0) {
                 return null;
             }
             if (!method.equals("GET") && !method.equals("HEAD")) {
-                return methodNotAllowed("GET");
+                return CompletableFuture.completedFuture(methodNotAllowed("GET"));
             }
-            return statusOf(id);
+            return CompletableFuture.completedFuture(statusOf(id));
         }
         if (!path.equals("/dead-letters") && !path.startsWith("/dead-letters/")) {
             return null;
         }
         if (options.deadLettersLoopbackOnly && !loopback) {
-            return ErrorResponses.error(403, "forbidden", null, "the dead-letter endpoints answer only loopback addresses");
-        }
-        AsyncJournal j = journal();
-        if (j == null) {
-            return unavailableResponse(unavailable);
+            return CompletableFuture.completedFuture(
+                    ErrorResponses.error(403, "forbidden", null, "the dead-letter endpoints answer only loopback addresses"));
         }
         try {
-            if (path.equals("/dead-letters")) {
-                if (!method.equals("GET")) {
-                    return methodNotAllowed("GET");
-                }
-                List<Map<String, Object>> list = new ArrayList<>();
-                for (DeadLetter d : j.listDeadLetters()) {
-                    Map<String, Object> m = new LinkedHashMap<>();
-                    m.put("id", d.entry().id());
-                    m.put("method", d.entry().method());
-                    m.put("path", d.entry().path());
-                    m.put("attempts", d.attempts());
-                    m.put("error", d.error());
-                    m.put("deadAt", Instant.ofEpochMilli(d.deadAtMillis()).toString());
-                    m.put("receivedAt", Instant.ofEpochMilli(d.entry().receivedAtMillis()).toString());
-                    list.add(m);
-                }
-                return Response.status(200).jsonBody(list).build();
+            return deadLetters(method, path, query);
+        } catch (IllegalArgumentException badQuery) {
+            return CompletableFuture.completedFuture(ErrorResponses.error(400, "bad request", null, badQuery.getMessage()));
+        }
+    }
+
+    /** A dead-letter endpoint request, checked; the work is handed to the control thread. */
+    private CompletionStage<Response> deadLetters(String method, String path, String query) {
+        if (path.equals("/dead-letters")) {
+            if (!method.equals("GET")) {
+                return CompletableFuture.completedFuture(methodNotAllowed("GET"));
             }
-            if (!method.equals("POST")) {
-                return methodNotAllowed("POST");
+            QueryParameters q = QueryParameters.parse(query, LIST_PARAMETERS);
+            int limit = q.intValue("limit", PAGE_DEFAULT, 1, PAGE_MAX);
+            String after = q.get("after");
+            if (after != null && after.isEmpty()) {
+                throw new IllegalArgumentException("after must be the id of a dead letter (the \"next\" of the previous page), got ''");
             }
-            if (path.equals("/dead-letters/replay-all")) {
-                List<String> ids = j.replayAll().stream().map(AcceptResult::id).toList();
-                return Response.status(202).jsonBody(Map.of("replayed", ids)).build();
-            }
-            String rest = path.substring("/dead-letters/".length());
-            if (!rest.endsWith("/replay") || rest.length() == "/replay".length()) {
-                return ErrorResponses.error(404, "not found", null, "use GET " + prefix + "/dead-letters, POST "
-                        + prefix + "/dead-letters/<id>/replay or POST " + prefix + "/dead-letters/replay-all");
-            }
-            String id = rest.substring(0, rest.length() - "/replay".length());
-            Optional<AcceptResult> replayed = j.replay(id);
-            if (replayed.isEmpty()) {
+            return onControlThread(path, j -> listPage(j, after, limit));
+        }
+        if (!method.equals("POST")) {
+            return CompletableFuture.completedFuture(methodNotAllowed("POST"));
+        }
+        if (path.equals("/dead-letters/replay-all")) {
+            int limit = QueryParameters.parse(query, REPLAY_ALL_PARAMETERS).intValue("limit", REPLAY_ALL_DEFAULT, 1, REPLAY_ALL_MAX);
+            return onControlThread(path, j -> {
+                ReplayBatch b = j.replayAll(limit);
+                Map<String, Object> body = new LinkedHashMap<>();
+                body.put("replayed", b.replayed().stream().map(AcceptResult::id).toList());
+                body.put("count", b.replayed().size());
+                body.put("remaining", b.remaining());
+                return Response.status(202).jsonBody(body).build();
+            });
+        }
+        String rest = path.substring("/dead-letters/".length());
+        if (!rest.endsWith("/replay") || rest.length() == "/replay".length()) {
+            return CompletableFuture.completedFuture(ErrorResponses.error(404, "not found", null, "use GET " + prefix
+                    + "/dead-letters, POST " + prefix + "/dead-letters/<id>/replay or POST " + prefix + "/dead-letters/replay-all"));
+        }
+        String id = rest.substring(0, rest.length() - "/replay".length());
+        return onControlThread(path, j -> {
+            if (j.replay(id).isEmpty()) {
                 return ErrorResponses.error(404, "not found", null, "no dead letter with id " + id);
             }
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("id", id);
             body.put("status", prefix + "/status/" + id);
             return Response.status(202).jsonBody(body).build();
-        } catch (JournalException e) {
-            return unavailableResponse(e.getMessage());
+        });
+    }
+
+    private static Response listPage(AsyncJournal j, String after, int limit) {
+        Optional<DeadLetterPage> found = j.deadLetterPage(after, limit);
+        if (found.isEmpty()) {
+            return ErrorResponses.error(400, "bad request", null, "after: no dead letter with id '" + QueryParameters.shown(after)
+                    + "' is listed, nor left the list recently (replayed or expired); list again without after");
+        }
+        DeadLetterPage page = found.get();
+        List<Map<String, Object>> list = new ArrayList<>(page.deadLetters().size());
+        for (DeadLetterSummary d : page.deadLetters()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("id", d.id());
+            m.put("method", d.method());
+            m.put("path", d.path());
+            m.put("attempts", d.attempts());
+            m.put("error", d.error());
+            m.put("deadAt", Instant.ofEpochMilli(d.deadAtMillis()).toString());
+            m.put("receivedAt", Instant.ofEpochMilli(d.receivedAtMillis()).toString());
+            list.add(m);
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("deadLetters", list);
+        body.put("next", page.next());
+        body.put("total", page.total());
+        return Response.status(200).jsonBody(body).build();
+    }
+
+    /**
+     * Runs {@code work} on the control thread with the open journal and completes the returned
+     * stage with its answer (503 when the journal is not open or fails); a stage completed with 503
+     * and {@code Retry-After} at once when the control queue is full.
+     */
+    private CompletionStage<Response> onControlThread(String path, Function<AsyncJournal, Response> work) {
+        ControlTask task = new ControlTask(path, work);
+        try {
+            control.execute(task);
+        } catch (RejectedExecutionException full) {
+            if (closed || control.isShutdown()) {
+                return CompletableFuture.completedFuture(unavailableResponse("the trigger is stopping"));
+            }
+            return CompletableFuture.completedFuture(ErrorResponses.overloaded("dead-letter endpoints busy",
+                    CONTROL_QUEUE + " dead-letter requests are waiting already; try again later", 1));
+        }
+        return task.answer;
+    }
+
+    /** One dead-letter request for the control thread; its answer completes exactly once. */
+    private final class ControlTask implements Runnable {
+        final String path;
+        final Function<AsyncJournal, Response> work;
+        final CompletableFuture<Response> answer = new CompletableFuture<>();
+
+        ControlTask(String path, Function<AsyncJournal, Response> work) {
+            this.path = path;
+            this.work = work;
+        }
+
+        @Override
+        public void run() {
+            try {
+                Consumer<String> hook = beforeControlAnswer;
+                if (hook != null) {
+                    hook.accept(path);
+                }
+                AsyncJournal j = journal();
+                answer.complete(j == null ? unavailableResponse(unavailable) : work.apply(j));
+            } catch (JournalException e) {
+                answer.complete(unavailableResponse(e.getMessage()));
+            } catch (Throwable t) {
+                answer.completeExceptionally(t); // the trigger answers 500 with an error id, and logs it
+            }
         }
     }
 
@@ -307,6 +424,12 @@ final class JournalIntake implements AsyncIntake {
         StringBuilder b = new StringBuilder(s.length());
         com.fasterxml.jackson.core.io.JsonStringEncoder.getInstance().quoteAsString(s, b);
         return b.toString();
+    }
+
+    /** The dead letters listed now; 0 while the journal is not open. */
+    private int deadLetterCount() {
+        AsyncJournal j = journal;
+        return j == null ? 0 : j.deadLetterCount();
     }
 
     private static Response methodNotAllowed(String allowed) {
@@ -574,6 +697,7 @@ final class JournalIntake implements AsyncIntake {
             }
         }
         timer.shutdownNow();
+        stopControlThread();
         // callbacks not finished stay un-done in the journal and are sent again at the next start
         Duration grace = options.callbackTimeout.compareTo(CALLBACK_CLOSE_GRACE) < 0 ? options.callbackTimeout : CALLBACK_CLOSE_GRACE;
         int left = callbacks.close(grace);
@@ -584,6 +708,28 @@ final class JournalIntake implements AsyncIntake {
         AsyncJournal j = journal;
         if (j != null) {
             j.close();
+        }
+    }
+
+    /**
+     * Answers the dead-letter requests still waiting with 503 and lets the one being answered
+     * finish (up to 5 s), so that the journal is not closed under it.
+     */
+    private void stopControlThread() {
+        control.shutdown();
+        List<Runnable> waiting = new ArrayList<>();
+        control.getQueue().drainTo(waiting);
+        for (Runnable r : waiting) {
+            ((ControlTask) r).answer.complete(unavailableResponse("the trigger is stopping"));
+        }
+        try {
+            if (!control.awaitTermination(5, TimeUnit.SECONDS)) {
+                LOG.atWarn().addKeyValue("trigger", triggerName).log("a dead-letter request still runs after 5 s; closing the journal under it");
+                control.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            control.shutdownNow();
         }
     }
 
@@ -608,6 +754,9 @@ final class JournalIntake implements AsyncIntake {
         m.put("callbacksFailed", AsyncMetrics.count(metrics.callbacksFailed));
         m.put("callbacksPending", callbacks.pending());
         m.put("callbacksResent", callbacksResent.get());
+        m.put("deadLetters", deadLetterCount());
+        m.put("deadLettersExpired", AsyncMetrics.count(metrics.deadLettersExpired));
+        m.put("deadLetterRequestsWaiting", control.getQueue().size());
         return m;
     }
 

@@ -232,7 +232,7 @@ class AsyncHttpCrashTest {
             assertEquals(500, failed.get("statusCode").asInt(), failed.toString());
             assertTrue(failed.get("error").asText().contains("parent fails too"), failed.toString());
             assertEquals(2, attemptsAfter.get(), "attempts 3 and 4 only");
-            JsonNode dead = Json.mapper().readTree(f.get("/async/dead-letters").body());
+            JsonNode dead = Json.mapper().readTree(f.get("/async/dead-letters").body()).get("deadLetters");
             assertEquals(1, dead.size(), dead.toString());
             assertEquals(4, dead.get(0).get("attempts").asInt());
         }

@@ -180,11 +180,17 @@ class AsyncHttpTest {
             assertTrue(s.get("error").asText().contains("handler error"), failed.body());
             assertEquals(3, attempts.get(), "the first attempt and maxRetries retries");
 
-            JsonNode dead = json(f.get("/async/dead-letters"));
-            assertEquals(1, dead.size(), dead.toString());
+            JsonNode listing = json(f.get("/async/dead-letters"));
+            JsonNode dead = listing.get("deadLetters");
+            assertEquals(1, dead.size(), listing.toString());
+            assertEquals(1, listing.get("total").asInt(), listing.toString());
+            assertTrue(listing.get("next").isNull(), listing.toString());
             assertEquals(id, dead.get(0).get("id").asText());
+            assertEquals("POST", dead.get(0).get("method").asText());
             assertEquals("/work", dead.get(0).get("path").asText());
             assertEquals(3, dead.get(0).get("attempts").asInt());
+            assertTrue(dead.get(0).get("error").asText().contains("broken on purpose"), listing.toString());
+            assertTrue(dead.get(0).hasNonNull("deadAt") && dead.get(0).hasNonNull("receivedAt"), listing.toString());
 
             assertEquals(405, f.get("/async/dead-letters/" + id + "/replay").statusCode());
             assertEquals(404, f.post("/async/dead-letters/nope/replay", "").statusCode());
@@ -193,7 +199,7 @@ class AsyncHttpTest {
             HttpResponse<String> replay = f.post("/async/dead-letters/" + id + "/replay", "");
             assertEquals(202, replay.statusCode(), replay.body());
             assertEquals("fixed w1", awaitState(f, status, "succeeded").body());
-            assertEquals(0, json(f.get("/async/dead-letters")).size());
+            assertEquals(0, json(f.get("/async/dead-letters")).get("total").asInt());
 
             // replay-all
             broken.set(true);
@@ -201,11 +207,13 @@ class AsyncHttpTest {
             String s3 = json(f.post("/async/work", "w3")).get("status").asText();
             awaitState(f, s2, "failed");
             awaitState(f, s3, "failed");
-            assertEquals(2, json(f.get("/async/dead-letters")).size());
+            assertEquals(2, json(f.get("/async/dead-letters")).get("deadLetters").size());
             broken.set(false);
             HttpResponse<String> all = f.post("/async/dead-letters/replay-all", "");
             assertEquals(202, all.statusCode(), all.body());
             assertEquals(2, json(all).get("replayed").size());
+            assertEquals(2, json(all).get("count").asInt());
+            assertEquals(0, json(all).get("remaining").asInt());
             assertEquals("fixed w2", awaitState(f, s2, "succeeded").body());
             assertEquals("fixed w3", awaitState(f, s3, "succeeded").body());
         }

@@ -97,6 +97,13 @@ public final class HttpTriggerFactory implements TriggerFactory {
         if (a.callbackMaxPending < 1) {
             throw context.attributeError("async.callbackMaxPending", "must be at least 1, got " + a.callbackMaxPending);
         }
+        if (a.deadLetterRetention == null || a.deadLetterRetention.isNegative() || a.deadLetterRetention.isZero()) {
+            throw context.attributeError("async.deadLetterRetention", "must be longer than 0");
+        }
+        if (a.maxDeadLetters < 1 || a.maxDeadLetters > 1_000_000) {
+            // each dead letter kept costs a small index entry on the heap (see trigger-async's README)
+            throw context.attributeError("async.maxDeadLetters", "must be from 1 to 1000000, got " + a.maxDeadLetters);
+        }
         AsyncIntakeFactory f = AsyncIntakeFactory.find();
         if (f == null) {
             throw context.attributeError("async.enabled", "async calls need the module " + AsyncOptions.MODULE
