@@ -5,6 +5,7 @@ import io.nucleon.api.Event;
 import io.nucleon.api.Response;
 import io.nucleon.spi.Completion;
 import io.nucleon.spi.Dispatcher;
+import io.nucleon.spi.Durations;
 import io.nucleon.spi.Outcome;
 import io.nucleon.spi.Trigger;
 import java.nio.charset.StandardCharsets;
@@ -62,7 +63,10 @@ import org.slf4j.LoggerFactory;
  * <p>Readiness follows the group membership: the trigger is ready once the consumer has joined its
  * group and received an assignment (an empty one counts: a group can have more members than
  * partitions), and not ready while it waits for a first or a new assignment, or after the poll loop
- * failed; {@link #notReadyReason()} says which, since when, and whether any broker connection is open.
+ * failed, or while it has sent no heartbeat for longer than its session timeout and has no broker
+ * connection open (the group has put it out by then, though the consumer learns it only once it
+ * reaches a broker again);
+ * {@link #notReadyReason()} says which, since when, and whether any broker connection is open.
  *
  * <p>Threads, and what each may wait for (the module's README has the same list):
  * <ul>
@@ -157,6 +161,10 @@ final class KafkaTrigger implements Trigger {
     private volatile Throwable pollFailure;
     /** The consumer's count of open broker connections, read by {@link #notReadyReason()}; set by the poll thread. */
     private volatile Metric connectionCount;
+    /** The consumer's seconds since its last heartbeat; set by the poll thread. */
+    private volatile Metric lastHeartbeat;
+    /** No heartbeat for longer than the session timeout and no broker connection: see {@link #noteConnections}. */
+    private volatile boolean cutOff;
     /** A worker drained a paused partition and woke the poll thread to resume it (one wake-up at a time). */
     private final java.util.concurrent.atomic.AtomicBoolean resumeWanted = new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -284,7 +292,8 @@ final class KafkaTrigger implements Trigger {
     private void pollLoop() {
         long nextCommit = System.nanoTime() + config.commitInterval.toNanos();
         try {
-            connectionCount = findConnectionCount();
+            connectionCount = findMetric("consumer-metrics", "connection-count");
+            lastHeartbeat = findMetric("consumer-coordinator-metrics", "last-heartbeat-seconds-ago");
             while (running) {
                 ConsumerRecords<byte[], byte[]> records;
                 try {
@@ -293,6 +302,7 @@ final class KafkaTrigger implements Trigger {
                     records = ConsumerRecords.empty(); // close() to stop, or a worker to resume a drained partition
                 }
                 resumeWanted.set(false);
+                noteConnections();
                 for (TopicPartition tp : records.partitions()) {
                     PartitionLane lane = lanes.get(tp);
                     if (lane != null) {
@@ -343,10 +353,44 @@ final class KafkaTrigger implements Trigger {
         }
     }
 
-    /** The consumer's {@code connection-count} metric, or {@code null} if this client has none. Poll thread only. */
-    private Metric findConnectionCount() {
+    /**
+     * Notes whether the consumer is cut off from its group: no heartbeat sent for longer than the
+     * session timeout, and no broker connection open. Kept until a heartbeat is sent again, so a
+     * connection attempt in flight (which the connection count includes) does not make it flicker.
+     * During a rebalance heartbeats pause too, but the connection to the coordinator stays open.
+     * Poll thread only; reads two gauges, so it costs little.
+     */
+    private void noteConnections() {
+        double heartbeatAge = secondsSinceLastHeartbeat();
+        boolean stale = heartbeatAge >= 0 && heartbeatAge * 1000 > config.sessionTimeout.toMillis();
+        if (!stale && heartbeatAge < 0 && lastHeartbeat != null) {
+            // none sent yet: an assignment whose first heartbeat never went out is as stale as its age
+            Membership m = membership;
+            stale = m.phase() == Phase.ASSIGNED && System.nanoTime() - m.sinceNanos() > config.sessionTimeout.toNanos();
+        }
+        if (!stale) {
+            cutOff = false;
+        } else if (!cutOff && openConnections() == 0) {
+            cutOff = true;
+        }
+    }
+
+    /**
+     * Seconds since the consumer last sent a heartbeat to its group coordinator (whole seconds, as
+     * Kafka's {@code last-heartbeat-seconds-ago}); -1 when unknown or none was sent yet.
+     */
+    private double secondsSinceLastHeartbeat() {
+        Metric metric = lastHeartbeat;
+        if (metric != null && metric.metricValue() instanceof Number n) {
+            return n.doubleValue();
+        }
+        return -1;
+    }
+
+    /** One of the consumer's metrics, or {@code null} if this client has none such. Poll thread only. */
+    private Metric findMetric(String group, String name) {
         for (Map.Entry<MetricName, ? extends Metric> e : consumer.metrics().entrySet()) {
-            if ("connection-count".equals(e.getKey().name()) && "consumer-metrics".equals(e.getKey().group())) {
+            if (name.equals(e.getKey().name()) && group.equals(e.getKey().group())) {
                 return e.getValue();
             }
         }
@@ -564,7 +608,7 @@ final class KafkaTrigger implements Trigger {
     }
 
     Duration retryDelay(int attempt) {
-        return io.nucleon.spi.Durations.backoff(config.retryDelay, config.maxRetryDelay, attempt);
+        return Durations.backoff(config.retryDelay, config.maxRetryDelay, attempt);
     }
 
     private void finish(PartitionLane lane, PartitionLane.Taken taken) {
@@ -664,7 +708,7 @@ final class KafkaTrigger implements Trigger {
     public boolean isReady() {
         Membership m = membership;
         return accepting && pollFailure == null && pollThread != null && pollThread.isAlive()
-                && m != null && m.phase() == Phase.ASSIGNED;
+                && m != null && m.phase() == Phase.ASSIGNED && !cutOff;
     }
 
     /** What the trigger waits for, since when; reads only volatile state and a metric, so it never blocks. */
@@ -688,15 +732,26 @@ final class KafkaTrigger implements Trigger {
         long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - m.sinceNanos());
         String where = "consumer group '" + group + "' (brokers " + String.join(",", config.brokers) + ")";
         String why = switch (m.phase()) {
-            case ASSIGNED -> null;
+            case ASSIGNED -> cutOffReason(where);
             case JOINING -> "not yet joined " + where + " after " + seconds + " s";
             case REVOKED -> "partitions revoked " + seconds + " s ago; waiting for a new assignment from " + where;
             case LOST -> "partitions lost " + seconds + " s ago (put out of the group); rejoining " + where;
         };
-        if (why != null && openConnections() == 0) {
+        if (why != null && m.phase() != Phase.ASSIGNED && openConnections() == 0) {
             why += "; no broker connection is open";
         }
         return why;
+    }
+
+    /** Why an assigned consumer is not ready, or {@code null} while it is in touch with its group. */
+    private String cutOffReason(String where) {
+        if (!cutOff) {
+            return null;
+        }
+        double age = secondsSinceLastHeartbeat();
+        return "no broker connection open and no heartbeat sent " + (age < 0 ? "since the assignment" : "for " + Math.round(age) + " s")
+                + ", longer than the session timeout (" + Durations.format(config.sessionTimeout) + "): " + where
+                + " has likely handed this member's partitions to others";
     }
 
     /** Open broker connections of the consumer, or -1 when unknown. */
@@ -748,6 +803,7 @@ final class KafkaTrigger implements Trigger {
             m.put("membership", membershipNow.phase().name().toLowerCase(java.util.Locale.ROOT));
         }
         m.put("brokerConnections", openConnections());
+        m.put("secondsSinceHeartbeat", secondsSinceLastHeartbeat());
         m.put("assigned", lanes.size());
         m.put("received", received.get());
         m.put("handled", handled.sum());

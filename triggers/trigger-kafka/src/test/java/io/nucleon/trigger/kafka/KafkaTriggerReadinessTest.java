@@ -93,6 +93,36 @@ class KafkaTriggerReadinessTest {
     }
 
     @Test
+    void aBrokerThatGoesAwayMakesTheTriggerNotReadyOnceTheSessionHasTimedOut() throws Exception {
+        String topic = "gone-" + UUID.randomUUID().toString().substring(0, 8);
+        KafkaTestBroker broker = KafkaTestBroker.start();
+        Processor p = null;
+        try {
+            broker.createTopic(topic, 2);
+            String brokers = broker.bootstrapServers();
+            p = Processor.builder().name("broker-gone").withoutControlServer().handler((ctx, e) -> null)
+                    .trigger("orders", "kafka", t -> t.attribute("brokers", List.of(brokers)).attribute("topics", List.of(topic))
+                            .attribute("sessionTimeout", "2s").attribute("heartbeatInterval", "500ms"))
+                    .build().start();
+            Processor processor = p;
+            await("ready").atMost(Duration.ofSeconds(60)).until(processor::isReady);
+
+            broker.close();
+            await("not ready once no heartbeat went out for a session").atMost(Duration.ofSeconds(60))
+                    .until(() -> !processor.isReady());
+            String reason = (String) trigger(p).get("notReadyReason");
+            assertTrue(reason.matches("no broker connection open and no heartbeat sent (for \\d+ s|since the assignment), longer than the session timeout"
+                    + " \\(2s\\): consumer group 'broker-gone' \\(brokers " + java.util.regex.Pattern.quote(brokers)
+                    + "\\) has likely handed this member's partitions to others"), reason);
+        } finally {
+            broker.close();
+            if (p != null) {
+                p.stop(Duration.ofSeconds(1));
+            }
+        }
+    }
+
+    @Test
     void aConsumerThatNeverReachesABrokerStaysNotReadyWithTheReason() throws Exception {
         int port = freePort();
         Processor p = Processor.builder().name("no-broker").withoutControlServer().handler((ctx, e) -> null)
