@@ -77,7 +77,8 @@ import org.slf4j.LoggerFactory;
  *       when stopping. They never wait for a worker;</li>
  *   <li>completions (workers, the watchdog, or the consumer thread itself for a rejection) ack, nack,
  *       or hand the message to another thread of the trigger; an ack or nack is one socket write;</li>
- *   <li>the redelivery timer re-dispatches a held message when no event ended for a while; it never blocks;</li>
+ *   <li>the redelivery thread re-dispatches held messages (one per ended event, and one per
+ *       rejection's backoff); it never blocks;</li>
  *   <li>the failures thread publishes retries and dead letters and waits up to
  *       {@code publishTimeout} for each confirm;</li>
  *   <li>the connect thread waits for connection attempts (TCP connect up to
@@ -558,11 +559,11 @@ final class RabbitMqTrigger implements Trigger {
                     if (ack(channel, tag)) {
                         acked.incrementAndGet();
                     }
-                    redispatchHeld();
+                    redispatchHeldSoon();
                 }
                 case REJECTED -> hold(event); // the handler never saw it: not an attempt
                 case HANDLER_ERROR, TIMEOUT -> {
-                    redispatchHeld();
+                    redispatchHeldSoon();
                     String reason = outcome == Outcome.TIMEOUT ? "the handler ran past the event timeout"
                             : String.valueOf(error);
                     try {
@@ -639,6 +640,22 @@ final class RabbitMqTrigger implements Trigger {
             LOG.atWarn().addKeyValue("trigger", name).addKeyValue("eventId", event.id()).addKeyValue("attempt", attempt)
                     .log(retry ? "message failed; retry " + attempt + " of " + config.maxRetries + " in " + retryDelay(attempt).toMillis() + " ms"
                             : "message failed " + attempt + " times; dead-lettered to '" + deadLetterRoutingKey + "'");
+        }
+    }
+
+    /**
+     * An event ended, so the pool has room: the redelivery thread dispatches the first held message
+     * again. Not dispatched here, on the thread that ended the event (a worker): the pool it would
+     * dispatch into is its own. Costs nothing while no message is held.
+     */
+    private void redispatchHeldSoon() {
+        if (held.isEmpty()) {
+            return;
+        }
+        try {
+            redeliveries.execute(this::redispatchHeld);
+        } catch (RejectedExecutionException closing) {
+            redispatchHeld(); // closing: gives them back
         }
     }
 
