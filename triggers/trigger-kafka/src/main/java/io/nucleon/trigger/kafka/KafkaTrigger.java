@@ -5,6 +5,7 @@ import io.nucleon.api.Event;
 import io.nucleon.api.Response;
 import io.nucleon.spi.Completion;
 import io.nucleon.spi.Dispatcher;
+import io.nucleon.spi.Durations;
 import io.nucleon.spi.Outcome;
 import io.nucleon.spi.Trigger;
 import java.nio.charset.StandardCharsets;
@@ -18,8 +19,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -34,6 +39,8 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -52,6 +59,29 @@ import org.slf4j.LoggerFactory;
  *               commitAsync(lowest unfinished) per interval  error/timeout: retry later (backoff) or
  *               commitSync on revoke and stop                   dead-letter topic (acked send) ─▶ finished
  * </pre>
+ *
+ * <p>Readiness follows the group membership: the trigger is ready once the consumer has joined its
+ * group and received an assignment (an empty one counts: a group can have more members than
+ * partitions), and not ready while it waits for a first or a new assignment, or after the poll loop
+ * failed, or while it has sent no heartbeat for longer than its session timeout and has no broker
+ * connection open (the group has put it out by then, though the consumer learns it only once it
+ * reaches a broker again);
+ * {@link #notReadyReason()} says which, since when, and whether any broker connection is open.
+ *
+ * <p>Threads, and what each may wait for (the module's README has the same list):
+ * <ul>
+ *   <li>the poll thread never waits for a worker or for room in the pool (a full pool answers
+ *       {@link Outcome#REJECTED}, and the record is handed out again later by the timer thread). It
+ *       waits in {@code poll} (at most {@value #POLL_TIMEOUT_MS} ms) and, inside a rebalance, for a
+ *       revoked partition's running records ({@code revokeTimeout}), its commit and a partition-count
+ *       lookup (each at most {@link #sideWaitMillis}); the factory checks that these stay below
+ *       {@code max.poll.interval.ms}, past which the consumer is put out of its group;</li>
+ *   <li>the timer thread only schedules and dispatches; it never blocks;</li>
+ *   <li>the dead-letter thread may wait in {@code producer.send} up to the producer's
+ *       {@code max.block.ms} (10 s unless {@code producerProperties} say otherwise) while the
+ *       dead-letter topic's metadata is unknown or the producer's buffer is full;</li>
+ *   <li>completions (on workers, the watchdog, or the dispatching thread) never block.</li>
+ * </ul>
  *
  * <ul>
  *   <li>{@code static} mode hands out one record of a partition at a time, so a partition's records
@@ -75,7 +105,14 @@ final class KafkaTrigger implements Trigger {
     static final String FAILED_AT_HEADER = "x-nucleon-failed-at";
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaTrigger.class);
-    private static final Duration POLL_TIMEOUT = Duration.ofMillis(100);
+    static final long POLL_TIMEOUT_MS = 100;
+    private static final Duration POLL_TIMEOUT = Duration.ofMillis(POLL_TIMEOUT_MS);
+    /** Kafka's own default of {@code max.poll.interval.ms}. */
+    static final long DEFAULT_MAX_POLL_INTERVAL_MS = 300_000;
+    /** The longest a commit on revoke, or a partition-count lookup on assign, may hold the poll thread. */
+    private static final long MAX_SIDE_WAIT_MS = 5_000;
+    /** The final commit when the trigger closes (the poll thread is leaving the group anyway). */
+    private static final Duration CLOSING_COMMIT_TIMEOUT = Duration.ofSeconds(10);
     /**
      * The consumer's {@code fetch.max.wait.ms} unless {@code consumerProperties} set it (Kafka's own
      * default is 500). The consumer keeps one fetch in flight per broker, and a paused partition is
@@ -111,15 +148,23 @@ final class KafkaTrigger implements Trigger {
     private final java.util.concurrent.atomic.LongAdder handled = new java.util.concurrent.atomic.LongAdder();
     private final AtomicLong retried = new AtomicLong();
     private final AtomicLong deadLettered = new AtomicLong();
+    private final long sideWaitMillis;
     private KafkaConsumer<byte[], byte[]> consumer;
     private KafkaProducer<byte[], byte[]> producer;
     private ScheduledExecutorService timers;
-    private Thread pollThread;
+    private ExecutorService deadLetterSender;
+    private volatile Thread pollThread;
     private Dispatcher dispatcher;
     private volatile boolean accepting;
     private volatile boolean running;
-    private volatile boolean polledOnce;
+    private volatile Membership membership;
     private volatile Throwable pollFailure;
+    /** The consumer's count of open broker connections, read by {@link #notReadyReason()}; set by the poll thread. */
+    private volatile Metric connectionCount;
+    /** The consumer's seconds since its last heartbeat; set by the poll thread. */
+    private volatile Metric lastHeartbeat;
+    /** No heartbeat for longer than the session timeout and no broker connection: see {@link #noteConnections}. */
+    private volatile boolean cutOff;
     /** A worker drained a paused partition and woke the poll thread to resume it (one wake-up at a time). */
     private final java.util.concurrent.atomic.AtomicBoolean resumeWanted = new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -136,10 +181,48 @@ final class KafkaTrigger implements Trigger {
         this.maxBuffered = config.maxBufferedPerPartition > 0 ? config.maxBufferedPerPartition : 20 * config.maxPollRecords;
         this.maxInFlightPerPartition = pool ? maxBuffered : 1;
         this.capped = pool;
-        // enough to keep every worker busy without filling the pool's queue, which would block the poll thread
+        // enough to keep every worker busy without filling the pool's queue (a full queue answers REJECTED,
+        // and a rejected record waits REJECTED_RETRY_MILLIS before it is handed out again)
         this.maxInFlightTotal = Math.max(numWorkers * 4, 16);
         this.retriesCounter = retries;
         this.deadLettersCounter = deadLetters;
+        this.sideWaitMillis = sideWaitMillis(maxPollIntervalMillis(config.consumerProperties));
+    }
+
+    /** Where the consumer stands in its group; replaced as a whole, so readers see one consistent phase. */
+    private record Membership(Phase phase, long sinceNanos) {
+        static Membership now(Phase phase) {
+            return new Membership(phase, System.nanoTime());
+        }
+    }
+
+    private enum Phase {
+        /** Started, no assignment received yet. */
+        JOINING,
+        /** Holds an assignment (possibly empty). */
+        ASSIGNED,
+        /** Its partitions were revoked, none is left, and no new assignment has come yet. */
+        REVOKED,
+        /** Its partitions were lost (it was put out of the group); awaiting a new assignment. */
+        LOST
+    }
+
+    /**
+     * The effective {@code max.poll.interval.ms}: from {@code consumerProperties}, or Kafka's default.
+     *
+     * @throws NumberFormatException when the property is set but is not a whole number
+     */
+    static long maxPollIntervalMillis(Map<String, String> consumerProperties) {
+        String v = consumerProperties.get(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG);
+        return v == null ? DEFAULT_MAX_POLL_INTERVAL_MS : Long.parseLong(v.trim());
+    }
+
+    /**
+     * The longest the poll thread waits for the commit of revoked partitions, and for a topic's
+     * partition count on assign: 5 s, or a quarter of {@code max.poll.interval.ms} if that is less.
+     */
+    static long sideWaitMillis(long maxPollIntervalMillis) {
+        return Math.max(1, Math.min(MAX_SIDE_WAIT_MS, maxPollIntervalMillis / 4));
     }
 
     @Override
@@ -152,6 +235,12 @@ final class KafkaTrigger implements Trigger {
             t.setDaemon(true);
             return t;
         });
+        deadLetterSender = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, "nucleon-kafka-" + name + "-dead-letters");
+            t.setDaemon(true);
+            return t;
+        });
+        membership = Membership.now(Phase.JOINING);
         Rebalance listener = new Rebalance();
         if (!config.topicPattern.isEmpty()) {
             consumer.subscribe(Pattern.compile(config.topicPattern), listener);
@@ -203,6 +292,8 @@ final class KafkaTrigger implements Trigger {
     private void pollLoop() {
         long nextCommit = System.nanoTime() + config.commitInterval.toNanos();
         try {
+            connectionCount = findMetric("consumer-metrics", "connection-count");
+            lastHeartbeat = findMetric("consumer-coordinator-metrics", "last-heartbeat-seconds-ago");
             while (running) {
                 ConsumerRecords<byte[], byte[]> records;
                 try {
@@ -211,7 +302,7 @@ final class KafkaTrigger implements Trigger {
                     records = ConsumerRecords.empty(); // close() to stop, or a worker to resume a drained partition
                 }
                 resumeWanted.set(false);
-                polledOnce = true;
+                noteConnections();
                 for (TopicPartition tp : records.partitions()) {
                     PartitionLane lane = lanes.get(tp);
                     if (lane != null) {
@@ -223,7 +314,7 @@ final class KafkaTrigger implements Trigger {
                 pumpAll();
                 adjustPauses();
                 if (System.nanoTime() - nextCommit >= 0) {
-                    commit(false, lanes.values());
+                    commit(lanes.values(), null);
                     nextCommit = System.nanoTime() + config.commitInterval.toNanos();
                 }
             }
@@ -232,7 +323,7 @@ final class KafkaTrigger implements Trigger {
             LOG.atError().setCause(t).addKeyValue("trigger", name).log("kafka poll loop failed; the trigger is not ready");
         } finally {
             try {
-                commit(true, lanes.values());
+                commit(lanes.values(), CLOSING_COMMIT_TIMEOUT);
             } catch (RuntimeException e) {
                 LOG.atWarn().addKeyValue("trigger", name).log("final commit failed: " + e);
             }
@@ -262,8 +353,55 @@ final class KafkaTrigger implements Trigger {
         }
     }
 
-    /** Commits what every given lane can commit. Poll thread only. */
-    private void commit(boolean sync, Collection<PartitionLane> which) {
+    /**
+     * Notes whether the consumer is cut off from its group: no heartbeat sent for longer than the
+     * session timeout, and no broker connection open. Kept until a heartbeat is sent again, so a
+     * connection attempt in flight (which the connection count includes) does not make it flicker.
+     * During a rebalance heartbeats pause too, but the connection to the coordinator stays open.
+     * Poll thread only; reads two gauges, so it costs little.
+     */
+    private void noteConnections() {
+        double heartbeatAge = secondsSinceLastHeartbeat();
+        boolean stale = heartbeatAge >= 0 && heartbeatAge * 1000 > config.sessionTimeout.toMillis();
+        if (!stale && heartbeatAge < 0 && lastHeartbeat != null) {
+            // none sent yet: an assignment whose first heartbeat never went out is as stale as its age
+            Membership m = membership;
+            stale = m.phase() == Phase.ASSIGNED && System.nanoTime() - m.sinceNanos() > config.sessionTimeout.toNanos();
+        }
+        if (!stale) {
+            cutOff = false;
+        } else if (!cutOff && openConnections() == 0) {
+            cutOff = true;
+        }
+    }
+
+    /**
+     * Seconds since the consumer last sent a heartbeat to its group coordinator (whole seconds, as
+     * Kafka's {@code last-heartbeat-seconds-ago}); -1 when unknown or none was sent yet.
+     */
+    private double secondsSinceLastHeartbeat() {
+        Metric metric = lastHeartbeat;
+        if (metric != null && metric.metricValue() instanceof Number n) {
+            return n.doubleValue();
+        }
+        return -1;
+    }
+
+    /** One of the consumer's metrics, or {@code null} if this client has none such. Poll thread only. */
+    private Metric findMetric(String group, String name) {
+        for (Map.Entry<MetricName, ? extends Metric> e : consumer.metrics().entrySet()) {
+            if (name.equals(e.getKey().name()) && group.equals(e.getKey().group())) {
+                return e.getValue();
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Commits what every given lane can commit: asynchronously when {@code syncTimeout} is null,
+     * else synchronously, holding the poll thread at most {@code syncTimeout}. Poll thread only.
+     */
+    private void commit(Collection<PartitionLane> which, Duration syncTimeout) {
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         Map<PartitionLane, Long> committing = new HashMap<>();
         for (PartitionLane lane : which) {
@@ -276,11 +414,13 @@ final class KafkaTrigger implements Trigger {
         if (offsets.isEmpty()) {
             return;
         }
-        if (sync) {
+        if (syncTimeout != null) {
+            long deadline = System.nanoTime() + syncTimeout.toNanos();
             try {
-                consumer.commitSync(offsets, Duration.ofSeconds(10));
+                consumer.commitSync(offsets, syncTimeout);
             } catch (WakeupException e) {
-                consumer.commitSync(offsets, Duration.ofSeconds(10)); // a resume wake-up landed here: the flag is spent
+                // a resume wake-up landed here: the flag is spent, the second try has what is left of the time
+                consumer.commitSync(offsets, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
             }
             committing.forEach(PartitionLane::committed);
         } else {
@@ -299,18 +439,39 @@ final class KafkaTrigger implements Trigger {
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
             for (TopicPartition tp : partitions) {
-                int total = partitionCounts.computeIfAbsent(tp.topic(), t -> {
-                    List<org.apache.kafka.common.PartitionInfo> info;
-                    try {
-                        info = consumer.partitionsFor(t);
-                    } catch (WakeupException e) {
-                        info = consumer.partitionsFor(t);
-                    }
-                    return info == null ? 0 : info.size();
-                });
-                lanes.put(tp, new PartitionLane(tp, total));
+                lanes.put(tp, new PartitionLane(tp, partitionCount(tp.topic())));
             }
+            membership = Membership.now(Phase.ASSIGNED); // an empty assignment too: the consumer is in the group
             LOG.atInfo().addKeyValue("trigger", name).addKeyValue("partitions", partitions).log("partitions assigned");
+        }
+
+        /**
+         * The topic's partition count (the events' {@code totalShards}), normally from the consumer's
+         * metadata of a subscribed topic; the lookup holds the poll thread at most {@link #sideWaitMillis}.
+         * 0 when it is not known in time (asked again on the next assignment).
+         */
+        private int partitionCount(String topic) {
+            Integer known = partitionCounts.get(topic);
+            if (known != null) {
+                return known;
+            }
+            List<org.apache.kafka.common.PartitionInfo> info;
+            try {
+                try {
+                    info = consumer.partitionsFor(topic, Duration.ofMillis(sideWaitMillis));
+                } catch (WakeupException e) {
+                    info = consumer.partitionsFor(topic, Duration.ofMillis(sideWaitMillis));
+                }
+            } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                LOG.atWarn().addKeyValue("trigger", name).addKeyValue("topic", topic)
+                        .log("the topic's partition count was not known within " + sideWaitMillis + " ms; its events say totalShards 0");
+                return 0;
+            }
+            if (info == null || info.isEmpty()) {
+                return 0;
+            }
+            partitionCounts.put(topic, info.size());
+            return info.size();
         }
 
         @Override
@@ -335,12 +496,15 @@ final class KafkaTrigger implements Trigger {
                 }
             }
             try {
-                commit(true, revoked);
+                commit(revoked, Duration.ofMillis(sideWaitMillis));
             } catch (RuntimeException e) {
                 LOG.atWarn().addKeyValue("trigger", name).log("commit on revoke failed; the new owner re-reads from the last commit: " + e);
             }
             for (TopicPartition tp : partitions) {
                 lanes.remove(tp);
+            }
+            if (!partitions.isEmpty() && lanes.isEmpty()) {
+                membership = Membership.now(Phase.REVOKED); // until the group hands out a new assignment
             }
             if (!partitions.isEmpty()) {
                 LOG.atInfo().addKeyValue("trigger", name).addKeyValue("partitions", partitions).log("partitions revoked");
@@ -355,6 +519,7 @@ final class KafkaTrigger implements Trigger {
                     lane.revoke(); // no commit: another member may own it already
                 }
             }
+            membership = Membership.now(Phase.LOST);
             LOG.atWarn().addKeyValue("trigger", name).addKeyValue("partitions", partitions).log("partitions lost");
         }
     }
@@ -419,7 +584,7 @@ final class KafkaTrigger implements Trigger {
                         retriesCounter.increment();
                         later(retryDelay(attempt).toMillis(), () -> dispatch(lane, taken, attempt + 1));
                     } else {
-                        deadLetter(lane, taken, reason, attempt);
+                        sendDeadLetter(lane, taken, reason, attempt);
                     }
                 }
             }
@@ -436,14 +601,14 @@ final class KafkaTrigger implements Trigger {
             };
             try {
                 timers.schedule(task, delayMillis, TimeUnit.MILLISECONDS);
-            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            } catch (RejectedExecutionException stopping) {
                 giveBack(lane);
             }
         }
     }
 
     Duration retryDelay(int attempt) {
-        return io.nucleon.spi.Durations.backoff(config.retryDelay, config.maxRetryDelay, attempt);
+        return Durations.backoff(config.retryDelay, config.maxRetryDelay, attempt);
     }
 
     private void finish(PartitionLane lane, PartitionLane.Taken taken) {
@@ -468,6 +633,16 @@ final class KafkaTrigger implements Trigger {
         }
     }
 
+    /** Hands a dead letter to the dead-letter thread, whose {@code send} may block (see the class comment). */
+    private void sendDeadLetter(PartitionLane lane, PartitionLane.Taken taken, String reason, int attempts) {
+        try {
+            deadLetterSender.execute(() -> deadLetter(lane, taken, reason, attempts));
+        } catch (RejectedExecutionException closing) {
+            giveBack(lane); // not written, so not finished: the offset stays uncommitted
+        }
+    }
+
+    /** Writes the dead letter; on the dead-letter thread. */
     private void deadLetter(PartitionLane lane, PartitionLane.Taken taken, String reason, int attempts) {
         ConsumerRecord<byte[], byte[]> record = taken.record();
         String topic = config.deadLetterTopic.isEmpty() ? record.topic() + ".dlq" : config.deadLetterTopic;
@@ -486,13 +661,25 @@ final class KafkaTrigger implements Trigger {
                     deadLettersCounter.increment();
                     LOG.atWarn().addKeyValue("trigger", name).addKeyValue("record", record.topic() + "-" + record.partition() + "@"
                             + record.offset()).addKeyValue("attempts", attempts).log("record failed; dead-lettered to '" + topic + "'");
-                    finish(lane, taken);
+                    finishOffProducerThread(lane, taken);
                 } else {
                     retryDeadLetter(lane, taken, reason, attempts, topic, error);
                 }
             });
         } catch (RuntimeException e) {
             retryDeadLetter(lane, taken, reason, attempts, topic, e);
+        }
+    }
+
+    /**
+     * Finishes a dead-lettered record from the producer's I/O thread, which calls the send callback:
+     * finishing hands out the partition's next record, and that dispatch belongs on a thread of ours.
+     */
+    private void finishOffProducerThread(PartitionLane lane, PartitionLane.Taken taken) {
+        try {
+            deadLetterSender.execute(() -> finish(lane, taken));
+        } catch (RejectedExecutionException closing) {
+            finish(lane, taken); // written and acknowledged: it counts as done; nothing is handed out while closing
         }
     }
 
@@ -504,21 +691,76 @@ final class KafkaTrigger implements Trigger {
         try {
             timers.schedule(() -> {
                 if (running && !lane.isRevoked()) {
-                    deadLetter(lane, taken, reason, attempts);
+                    sendDeadLetter(lane, taken, reason, attempts);
                 } else {
                     giveBack(lane);
                 }
             }, config.maxRetryDelay.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+        } catch (RejectedExecutionException stopping) {
             giveBack(lane);
         }
     }
 
     // ---- lifecycle ------------------------------------------------------------------------------
 
+    /** Ready once the consumer holds an assignment (possibly empty) and while it keeps one; never blocks. */
     @Override
     public boolean isReady() {
-        return accepting && polledOnce && pollFailure == null && pollThread != null && pollThread.isAlive();
+        Membership m = membership;
+        return accepting && pollFailure == null && pollThread != null && pollThread.isAlive()
+                && m != null && m.phase() == Phase.ASSIGNED && !cutOff;
+    }
+
+    /** What the trigger waits for, since when; reads only volatile state and a metric, so it never blocks. */
+    @Override
+    public String notReadyReason() {
+        Membership m = membership;
+        if (m == null) {
+            return "not started";
+        }
+        Throwable failure = pollFailure;
+        if (failure != null) {
+            return "poll loop failed: " + failure;
+        }
+        if (!accepting) {
+            return "stopping: no records are handed out";
+        }
+        Thread poller = pollThread;
+        if (poller != null && !poller.isAlive()) {
+            return "the poll thread has ended";
+        }
+        long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - m.sinceNanos());
+        String where = "consumer group '" + group + "' (brokers " + String.join(",", config.brokers) + ")";
+        String why = switch (m.phase()) {
+            case ASSIGNED -> cutOffReason(where);
+            case JOINING -> "not yet joined " + where + " after " + seconds + " s";
+            case REVOKED -> "partitions revoked " + seconds + " s ago; waiting for a new assignment from " + where;
+            case LOST -> "partitions lost " + seconds + " s ago (put out of the group); rejoining " + where;
+        };
+        if (why != null && m.phase() != Phase.ASSIGNED && openConnections() == 0) {
+            why += "; no broker connection is open";
+        }
+        return why;
+    }
+
+    /** Why an assigned consumer is not ready, or {@code null} while it is in touch with its group. */
+    private String cutOffReason(String where) {
+        if (!cutOff) {
+            return null;
+        }
+        double age = secondsSinceLastHeartbeat();
+        return "no broker connection open and no heartbeat sent " + (age < 0 ? "since the assignment" : "for " + Math.round(age) + " s")
+                + ", longer than the session timeout (" + Durations.format(config.sessionTimeout) + "): " + where
+                + " has likely handed this member's partitions to others";
+    }
+
+    /** Open broker connections of the consumer, or -1 when unknown. */
+    private long openConnections() {
+        Metric metric = connectionCount;
+        if (metric != null && metric.metricValue() instanceof Number n) {
+            return n.longValue();
+        }
+        return -1;
     }
 
     @Override
@@ -532,6 +774,9 @@ final class KafkaTrigger implements Trigger {
         running = false;
         if (timers != null) {
             timers.shutdownNow();
+        }
+        if (deadLetterSender != null) {
+            deadLetterSender.shutdownNow(); // a record whose dead letter is not written stays uncommitted
         }
         if (pollThread != null) {
             consumer.wakeup();
@@ -553,6 +798,12 @@ final class KafkaTrigger implements Trigger {
         m.put("group", group);
         m.put("topics", config.topicPattern.isEmpty() ? config.topics : config.topicPattern);
         m.put("mode", config.workerAllocationMode);
+        Membership membershipNow = membership;
+        if (membershipNow != null) {
+            m.put("membership", membershipNow.phase().name().toLowerCase(java.util.Locale.ROOT));
+        }
+        m.put("brokerConnections", openConnections());
+        m.put("secondsSinceHeartbeat", secondsSinceLastHeartbeat());
         m.put("assigned", lanes.size());
         m.put("received", received.get());
         m.put("handled", handled.sum());

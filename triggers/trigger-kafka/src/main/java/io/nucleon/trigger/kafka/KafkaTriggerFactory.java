@@ -1,6 +1,7 @@
 package io.nucleon.trigger.kafka;
 
 import io.nucleon.api.FunctionConfigException;
+import io.nucleon.spi.Durations;
 import io.nucleon.spi.Trigger;
 import io.nucleon.spi.TriggerContext;
 import io.nucleon.spi.TriggerFactory;
@@ -8,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 
 /** Registers the {@code kafka} trigger kind (also {@code kafka-cluster}, Nuclio's name, through a subclass). */
 public class KafkaTriggerFactory implements TriggerFactory {
@@ -17,6 +19,41 @@ public class KafkaTriggerFactory implements TriggerFactory {
     @Override
     public String kind() {
         return KIND;
+    }
+
+    /**
+     * A rebalance runs on the poll thread, inside {@code poll}: it waits up to {@code revokeTimeout} for
+     * a revoked partition's running records, then for the commit and a partition-count lookup. Past
+     * {@code max.poll.interval.ms} without a return to {@code poll}, the consumer leaves its group.
+     */
+    private static void checkRevokeTimeoutFitsThePollInterval(TriggerContext context, KafkaTriggerConfig c,
+                                                             List<FunctionConfigException.ConfigProblem> problems) {
+        long maxPollInterval;
+        try {
+            maxPollInterval = KafkaTrigger.maxPollIntervalMillis(c.consumerProperties);
+        } catch (NumberFormatException e) {
+            problems.addAll(context.attributeError("consumerProperties." + ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG,
+                    "must be a whole number of milliseconds, got \"" + c.consumerProperties.get(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG)
+                            + "\"").problems());
+            return;
+        }
+        if (maxPollInterval < 1) {
+            problems.addAll(context.attributeError("consumerProperties." + ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG,
+                    "must be at least 1, got " + maxPollInterval).problems());
+            return;
+        }
+        long sideWaits = 2 * KafkaTrigger.sideWaitMillis(maxPollInterval);
+        long longest = maxPollInterval - sideWaits - 1;
+        if (c.revokeTimeout.toMillis() > longest) {
+            String source = c.consumerProperties.containsKey(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG)
+                    ? "consumerProperties" : "Kafka's default";
+            problems.addAll(context.attributeError("revokeTimeout", "is " + Durations.format(c.revokeTimeout)
+                    + ", too long for max.poll.interval.ms " + maxPollInterval + " ms (" + source + "): a rebalance holds the poll thread"
+                    + " for up to revokeTimeout plus " + sideWaits + " ms (commit and partition lookup), and a consumer that does not"
+                    + " poll within max.poll.interval.ms is put out of its group; "
+                    + (longest >= 0 ? "use at most " + longest + "ms" : "raise max.poll.interval.ms")
+                    + (longest >= 0 ? " or raise max.poll.interval.ms" : "")).problems());
+        }
     }
 
     @Override
@@ -68,6 +105,8 @@ public class KafkaTriggerFactory implements TriggerFactory {
         }
         if (c.revokeTimeout == null || c.revokeTimeout.isNegative()) {
             problems.addAll(context.attributeError("revokeTimeout", "must not be negative").problems());
+        } else if (c.consumerProperties != null) {
+            checkRevokeTimeoutFitsThePollInterval(context, c, problems);
         }
         if (!problems.isEmpty()) {
             throw new FunctionConfigException(problems);

@@ -106,6 +106,15 @@ public final class KafkaTestBroker implements AutoCloseable {
      * class and must not be overridden.
      */
     public static KafkaTestBroker start(Map<String, String> overrides) {
+        return start(0, overrides);
+    }
+
+    /**
+     * Starts a node whose broker listener is on {@code brokerPort} of 127.0.0.1 (0: a free port), for
+     * a test that points a client at a port before any broker listens there. Fails if the port is
+     * taken. The controller listener always gets a free port.
+     */
+    public static KafkaTestBroker start(int brokerPort, Map<String, String> overrides) {
         long startNanos = System.nanoTime();
         Path directory = null;
         PreboundSockets sockets = new PreboundSockets();
@@ -114,10 +123,10 @@ public final class KafkaTestBroker implements AutoCloseable {
         try {
             directory = Files.createTempDirectory("nucleon-kafka-");
             Path logDir = Files.createDirectories(directory.resolve("data"));
-            int brokerPort = sockets.bind(BROKER_LISTENER);
-            int controllerPort = sockets.bind(CONTROLLER_LISTENER);
+            int boundBrokerPort = sockets.bind(BROKER_LISTENER, brokerPort);
+            int controllerPort = sockets.bind(CONTROLLER_LISTENER, 0);
 
-            KafkaConfig config = new KafkaConfig(config(logDir, brokerPort, controllerPort, overrides), false);
+            KafkaConfig config = new KafkaConfig(config(logDir, boundBrokerPort, controllerPort, overrides), false);
             format(config, logDir);
 
             // What KafkaRaftServer's constructor does, minus the JVM-global side effects
@@ -143,7 +152,7 @@ public final class KafkaTestBroker implements AutoCloseable {
             controller.startup();
             broker.startup();
 
-            String bootstrap = HOST + ":" + brokerPort;
+            String bootstrap = HOST + ":" + boundBrokerPort;
             LOG.info("Kafka test broker up on {} in {} ms ({})", bootstrap,
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos), directory);
             return new KafkaTestBroker(directory, bootstrap, controller, broker, faults, sockets);
@@ -366,9 +375,10 @@ public final class KafkaTestBroker implements AutoCloseable {
     private static final class PreboundSockets implements ServerSocketFactory {
         private final Map<String, ServerSocketChannel> unused = new ConcurrentHashMap<>();
 
-        int bind(String listener) throws IOException {
+        /** Binds the listener's socket to {@code port} (0: a free one) and returns the port. */
+        int bind(String listener, int port) throws IOException {
             ServerSocketChannel channel = ServerSocketFactory.INSTANCE.openServerSocket(
-                    listener, new InetSocketAddress(HOST, 0), -1, -1);
+                    listener, new InetSocketAddress(HOST, port), -1, -1);
             unused.put(listener, channel);
             return ((InetSocketAddress) channel.getLocalAddress()).getPort();
         }

@@ -37,6 +37,16 @@ public final class RabbitMqTriggerConfig {
     public String deadLetterExchange = "";
     /** Routing key for dead letters; empty: {@code <queue>.dlq} (a queue declared for them with the default exchange). */
     public String deadLetterRoutingKey = "";
+    /**
+     * {@code false}: start returns at once and the trigger connects in the background, retrying with
+     * backoff (not ready meanwhile); {@code true}: start fails when the first connection or topology
+     * set-up fails.
+     */
+    public boolean failFast = false;
+    /** Delay before the second connection attempt; doubled for each further one, up to {@link #maxConnectRetryDelay}. */
+    public Duration connectRetryDelay = Duration.ofSeconds(1);
+    /** The longest delay between two connection attempts. */
+    public Duration maxConnectRetryDelay = Duration.ofSeconds(30);
     /** How long to wait for the broker to confirm a retry or dead letter before giving the message back (requeue). */
     public Duration publishTimeout = Duration.ofSeconds(10);
 }

@@ -51,6 +51,11 @@ public class RabbitMqTriggerFactory implements TriggerFactory {
         if (c.maxRetryDelay == null || c.retryDelay != null && c.maxRetryDelay.compareTo(c.retryDelay) < 0) {
             problems.addAll(context.attributeError("maxRetryDelay", "must be at least retryDelay").problems());
         }
+        if (c.connectRetryDelay == null || c.connectRetryDelay.toMillis() < 1) {
+            problems.addAll(context.attributeError("connectRetryDelay", "must be at least 1ms").problems());
+        } else if (c.maxConnectRetryDelay == null || c.maxConnectRetryDelay.compareTo(c.connectRetryDelay) < 0) {
+            problems.addAll(context.attributeError("maxConnectRetryDelay", "must be at least connectRetryDelay").problems());
+        }
         if (c.publishTimeout == null || c.publishTimeout.toMillis() < 1) {
             problems.addAll(context.attributeError("publishTimeout", "must be at least 1ms").problems());
         }

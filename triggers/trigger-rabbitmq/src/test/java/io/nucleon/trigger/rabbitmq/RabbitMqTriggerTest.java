@@ -25,6 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -74,6 +75,8 @@ class RabbitMqTriggerTest {
                     attributes.accept(t);
                 }).build().start();
         processors.add(p);
+        // start returns before the trigger has connected and declared its queue; publish once it has
+        await("the trigger connected and consuming", 30, p::isReady);
         return p;
     }
 
@@ -217,9 +220,59 @@ class RabbitMqTriggerTest {
     }
 
     @Test
-    void declareFalseNeedsTheQueueToExist() {
-        Exception e = assertThrows(Exception.class, () -> start((ctx, ev) -> null, 1, t -> t.attribute("declare", false)));
+    void declareFalseWithFailFastNeedsTheQueueToExistAtStart() {
+        Exception e = assertThrows(Exception.class, () -> start((ctx, ev) -> null, 1, t -> t.attribute("declare", false)
+                .attribute("failFast", true)));
         assertTrue(e.getMessage().contains("queue '" + queue + "' does not exist"), e.getMessage());
+    }
+
+    @Test
+    void aFullPoolHoldsMessagesBackInsteadOfMakingTheBrokerRedeliverThem() throws Exception {
+        int total = 100;
+        Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+        Set<String> redelivered = ConcurrentHashMap.newKeySet();
+        // one worker, room for one more event, a prefetch of 20: most deliveries find the pool full
+        Processor p = Processor.builder().name("rabbit-test").withoutControlServer()
+                .handler((ctx, e) -> {
+                    calls.computeIfAbsent(e.id(), k -> new AtomicInteger()).incrementAndGet();
+                    if (Boolean.TRUE.equals(e.field("redelivered"))) {
+                        redelivered.add(e.id());
+                    }
+                    Thread.sleep(20); // a slow handler: the behaviour under test
+                    return null;
+                })
+                .eventTimeout(Duration.ofSeconds(5)).drainTimeout(Duration.ofSeconds(10))
+                .trigger("orders", "rabbitmq", t -> t.numWorkers(1).workerQueueSize(1).workerAvailabilityTimeout(Duration.ofMillis(10))
+                        .attribute("url", URL).attribute("queueName", queue).attribute("prefetchCount", 20))
+                .build().start();
+        processors.add(p);
+        await("the trigger consuming", 30, p::isReady);
+        channel.confirmSelect();
+        for (int i = 0; i < total; i++) {
+            channel.basicPublish("", queue, new AMQP.BasicProperties.Builder().messageId("b-" + i).build(), new byte[0]);
+        }
+        channel.waitForConfirmsOrDie(5000);
+        await("every message handled", 60, () -> calls.size() == total);
+        await("every message acked", 30, () -> {
+            try {
+                return messagesIn(queue) == 0 && ((Number) triggerStatus(p).get("acked")).intValue() == total;
+            } catch (Exception ex) {
+                throw new IllegalStateException(ex);
+            }
+        });
+
+        Map<String, Object> status = triggerStatus(p);
+        assertTrue(calls.values().stream().allMatch(n -> n.get() == 1), "each message handled once: " + calls);
+        assertEquals(Set.of(), redelivered, "the broker redelivered nothing");
+        assertEquals(0L, status.get("requeued"), "no rejection was nacked back to the broker");
+        assertTrue(((Number) status.get("redispatched")).longValue() > 0, "the pool did reject, and those messages waited: " + status);
+        assertEquals(0, messagesIn(queue + ".dlq"), "nothing dead-lettered");
+        assertEquals(0, messagesIn(queue + ".retry"));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> triggerStatus(Processor p) {
+        return ((List<Map<String, Object>>) p.status().get("triggers")).get(0);
     }
 
     @Test
@@ -251,6 +304,7 @@ class RabbitMqTriggerTest {
         Processor p = Processor.builder().name("nuclio-kind").withoutControlServer().handler((ctx, e) -> seen.add(e.id()))
                 .trigger("q", "rabbit-mq", t -> t.attribute("url", URL).attribute("queueName", queue)).build().start();
         processors.add(p);
+        await("the trigger consuming", 30, p::isReady);
         channel.basicPublish("", queue, new AMQP.BasicProperties.Builder().messageId("n-1").build(), new byte[0]);
         await("the message", 10, () -> seen.contains("n-1"));
     }
