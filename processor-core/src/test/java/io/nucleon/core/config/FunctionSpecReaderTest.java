@@ -74,6 +74,33 @@ class FunctionSpecReaderTest {
         assertEquals(Duration.ofSeconds(10), t.workerAvailabilityTimeout());
         assertEquals(WaitStrategyKind.BLOCKING, t.waitStrategy());
         assertTrue(t.attributes().isEmpty());
+        assertEquals(io.nucleon.core.worker.QueueFullPolicy.WAIT, t.whenQueueFull());
+        assertEquals(TriggerSpec.DEFAULT_WORKER_QUEUE_SIZE, t.waitingListSize(), "the waiting list is as long as the queue");
+        assertEquals(1, t.maxAbandonedWorkers(), "as many stuck workers replaced as there are workers");
+    }
+
+    @Test
+    void readsTheOverloadSettingsOfATrigger() {
+        FunctionSpec spec = read("metadata: {name: f}", "spec:", "  handler: x.Y", "  triggers:",
+                "    t: {kind: http, numWorkers: 4, workerQueueSize: 64, whenQueueFull: wait, waitingListSize: 8, maxAbandonedWorkers: 2}",
+                "    r: {kind: http, numWorkers: 4, whenQueueFull: reject}");
+        TriggerSpec t = spec.triggers().get("t");
+        assertEquals(io.nucleon.core.worker.QueueFullPolicy.WAIT, t.whenQueueFull());
+        assertEquals(8, t.waitingListSize());
+        assertEquals(2, t.maxAbandonedWorkers());
+        assertEquals(io.nucleon.core.worker.QueueFullPolicy.REJECT, spec.triggers().get("r").whenQueueFull());
+        assertEquals(4, spec.triggers().get("r").maxAbandonedWorkers());
+    }
+
+    @Test
+    void reportsBadOverloadSettings() {
+        String msg = error("metadata: {name: f}", "spec:", "  triggers:",
+                "    a: {kind: http, whenQueueFull: drop}",
+                "    b: {kind: http, whenQueueFull: reject, waitingListSize: 10}",
+                "    c: {kind: http, maxAbandonedWorkers: -1}");
+        assertTrue(msg.contains("function.yaml:4: spec.triggers.a.whenQueueFull: must be wait or reject, got \"drop\""), msg);
+        assertTrue(msg.contains("function.yaml:5: spec.triggers.b.waitingListSize: applies only with whenQueueFull: wait"), msg);
+        assertTrue(msg.contains("function.yaml:6: spec.triggers.c.maxAbandonedWorkers: must be an integer from 0 to 10000"), msg);
     }
 
     @Test
