@@ -35,7 +35,8 @@
 #   CONNECTIONS=16         connections the generator opens before each load
 #   MAX_CONNECTIONS=1024   the generator's connection limit; sends beyond it wait and count as late
 #   REQUEST_TIMEOUT=10     seconds after its intended send time a call counts as timed out
-#   JAVA=java  JAVA_OPTS (the function)  LOADGEN_OPTS="-XX:+UseSerialGC" (the generator's JVM)
+#   JAVA=java  JAVA_OPTS (the function)
+#   LOADGEN_OPTS="-XX:+UseSerialGC -XX:TieredStopAtLevel=1"   the generator's JVM
 #   SKIP_BUILD=1           use benchmarks/target/benchmarks.jar as it is
 #   BUILD_TIMEOUT=900      seconds the Maven build may take
 set -euo pipefail
@@ -57,7 +58,9 @@ CONNECTIONS="${CONNECTIONS:-16}"
 MAX_CONNECTIONS="${MAX_CONNECTIONS:-1024}"
 REQUEST_TIMEOUT="${REQUEST_TIMEOUT:-10}"
 read -r -a JAVA_ARGS <<< "${JAVA_OPTS:-}"
-read -r -a LOADGEN_ARGS <<< "${LOADGEN_OPTS:--XX:+UseSerialGC}"
+# The generator is a new JVM per load: C1 only, so it is compiled within its first second instead of
+# spending seconds in C2 while it should keep up with its schedule; one GC thread.
+read -r -a LOADGEN_ARGS <<< "${LOADGEN_OPTS:--XX:+UseSerialGC -XX:TieredStopAtLevel=1}"
 DRAIN_TIMEOUT=60   # seconds the function may take to finish what is in flight after a load
 
 GOODPUT_TARGET=0.95

@@ -66,8 +66,9 @@ final class LoadGenerator {
 
     // the schedule (open loop)
     private long origin;
-    private long measureFrom;
-    private long end;
+    /** Before the load begins nothing is counted: no intended time or end lies at or after this. */
+    private long measureFrom = Long.MAX_VALUE;
+    private long end = Long.MAX_VALUE;
     private double intervalNanos;
     private double rampSeconds;
     private double rampCount;
@@ -108,6 +109,9 @@ final class LoadGenerator {
     private long cpuThreadStart;
     private long cpuProcessStart;
     private boolean cpuStarted;
+    // Looked up here, not on the event loop: the first lookup loads the JMX classes (tens of ms).
+    private final java.lang.management.ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    private final java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
 
     LoadGenerator(LoadOptions options, EventLoop loop, Bootstrap template) {
         this.options = options;
@@ -123,6 +127,8 @@ final class LoadGenerator {
         for (Kind k : Kind.values()) {
             latency[k.ordinal()] = new LatencyHistogram();
         }
+        threads.getCurrentThreadCpuTime(); // the first calls load classes too
+        processCpuNanos();
     }
 
     static byte[] requestBytes(LoadOptions o) {
@@ -171,13 +177,38 @@ final class LoadGenerator {
             return;
         }
         if (idle.size() >= options.connections) {
-            begin();
+            prime(System.nanoTime() + Math.min(timeoutNanos, 5_000_000_000L));
         } else if (open < options.connections || System.nanoTime() > deadline) {
             window.cancel(false);
             done.tryFailure(new IllegalStateException("cannot open " + options.connections + " connections to "
                     + options.host + ":" + options.port + (firstError != null ? ": " + firstError : "")));
         } else {
             loop.schedule(() -> awaitInitialConnections(deadline), 1, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /**
+     * Sends one request on each initial connection and waits for the answers (up to the deadline)
+     * before the load begins: the first round trip loads and links the classes of the send and
+     * receive paths, which would otherwise stall the loop in the first milliseconds of the load, and
+     * a stall at a high rate makes the pool open many connections at once. Not counted anywhere.
+     */
+    private void prime(long deadline) {
+        long now = System.nanoTime();
+        for (Connection c : List.copyOf(idle)) {
+            if (idle.remove(c) && c.usable()) {
+                inFlight++;
+                c.send(now, now);
+            }
+        }
+        awaitPrimed(deadline);
+    }
+
+    private void awaitPrimed(long deadline) {
+        if (inFlight == 0 || System.nanoTime() > deadline) {
+            begin();
+        } else {
+            loop.schedule(() -> awaitPrimed(deadline), 1, TimeUnit.MILLISECONDS);
         }
     }
 
@@ -286,9 +317,11 @@ final class LoadGenerator {
         ChannelFuture f = bootstrap.clone().handler(c).connect(address);
         c.channel = f.channel();
         f.addListener(r -> {
-            if (!r.isSuccess() && !c.retired) { // (a connect given up on by a timeout is not a failure)
-                connectFailures++;
-                noteError(r.cause());
+            if (!r.isSuccess()) {
+                if (!c.abandoned) { // a connect given up on by a timeout is not a failure
+                    connectFailures++;
+                    noteError(r.cause());
+                }
                 c.fail(Kind.ERROR, System.nanoTime());
                 c.channel.close();
             }
@@ -302,6 +335,7 @@ final class LoadGenerator {
         for (int i = all.size() - 1; i >= 0; i--) {
             Connection c = all.get(i);
             if (c.pendingOrBusy() && now - c.intended >= timeoutNanos) {
+                c.abandoned = !c.connected;
                 c.fail(Kind.TIMEOUT, now);
                 c.channel.close();
             }
@@ -357,22 +391,19 @@ final class LoadGenerator {
             return;
         }
         cpuStarted = true;
-        cpuThreadStart = ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
+        cpuThreadStart = threads.getCurrentThreadCpuTime();
         cpuProcessStart = processCpuNanos();
     }
 
     private void stopCpu() {
         if (cpuStarted && cpuThreadNanos == 0) {
-            cpuThreadNanos = ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() - cpuThreadStart;
+            cpuThreadNanos = threads.getCurrentThreadCpuTime() - cpuThreadStart;
             cpuProcessNanos = processCpuNanos() - cpuProcessStart;
         }
     }
 
-    private static long processCpuNanos() {
-        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
-            return os.getProcessCpuTime();
-        }
-        return 0;
+    private long processCpuNanos() {
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : 0;
     }
 
     private void noteError(Throwable t) {
@@ -397,6 +428,8 @@ final class LoadGenerator {
         boolean retired;
         /** Out of the pool's count (see {@link #leave()}). */
         boolean gone;
+        /** Closed by a timeout while it was still connecting. */
+        boolean abandoned;
 
         Connection(long pendingIntended) {
             this.intended = pendingIntended;
@@ -533,11 +566,11 @@ final class LoadGenerator {
             if (busy && parser.readsUntilClose() && parser.endOfInput()) {
                 answered(parser.status(), now, true);
             } else if (pendingOrBusy()) {
-                if (!retired) {
+                if (!retired && connected) {
                     closedByServer++;
                 }
                 fail(Kind.ERROR, now);
-            } else if (!retired) {
+            } else if (!retired && connected) {
                 closedByServer++;
             }
             retired = true;
@@ -562,8 +595,13 @@ final class LoadGenerator {
             return true;
         }
 
+        /**
+         * Opens a replacement for this connection, which has left the pool, if the pool needs one. Not
+         * for a connection that never connected (a server refusing connections would make that a
+         * busy loop; the next send opens one if it needs it), nor before the load has begun.
+         */
         private void replaceIfNeeded() {
-            if (!finished && !scheduleDone && open < options.maxConnections
+            if (connected && origin != 0 && !finished && !scheduleDone && open < options.maxConnections
                     && (!backlog.isEmpty() || open < options.connections)) {
                 openConnection(-1);
             }
