@@ -82,6 +82,9 @@ final class LoadGenerator {
     private final ArrayDeque<Connection> idle = new ArrayDeque<>();
     private final List<Connection> all = new ArrayList<>();
     private int open;
+    /** Connections being opened (counted in {@link #open} too). */
+    private int connecting;
+    static final int MAX_CONNECTING = 16;
     private long inFlight;
     private final LongFifo backlog = new LongFifo();
     private Promise<Void> done;
@@ -160,7 +163,7 @@ final class LoadGenerator {
         loop.execute(() -> {
             done = p;
             for (int i = 0; i < options.connections; i++) {
-                openConnection(-1);
+                openConnection();
             }
             awaitInitialConnections(System.nanoTime() + timeoutNanos);
         });
@@ -297,32 +300,49 @@ final class LoadGenerator {
                 return;
             }
         }
-        if (open < options.maxConnections) {
-            openConnection(intended);
-        } else {
+        backlog.add(intended);
+        if (open >= options.maxConnections) {
             if (intended >= measureFrom) {
                 late++;
             }
-            backlog.add(intended);
+        } else {
+            growPool();
         }
     }
 
-    /** Opens one more connection; {@code pendingIntended} (or -1) is the request it sends once connected. */
-    private void openConnection(long pendingIntended) {
-        Connection c = new Connection(pendingIntended);
+    /**
+     * Opens another connection for the requests waiting for one, unless enough are being opened
+     * already: one per waiting request, but at most {@link #MAX_CONNECTING} at a time. Opening a
+     * connection takes the loop a while (a cold one in the first second: a millisecond), so opening
+     * one per request in a burst would stall the loop further and open hundreds at once.
+     */
+    private void growPool() {
+        if (connecting < Math.min(MAX_CONNECTING, backlog.size()) && open < options.maxConnections) {
+            openConnection();
+        }
+    }
+
+    /** Opens one more connection; once connected it takes the oldest waiting request, or goes idle. */
+    private void openConnection() {
+        Connection c = new Connection();
         open++;
+        connecting++;
         maxOpen = Math.max(maxOpen, open);
         c.index = all.size();
         all.add(c);
         ChannelFuture f = bootstrap.clone().handler(c).connect(address);
         c.channel = f.channel();
         f.addListener(r -> {
+            connecting--;
             if (!r.isSuccess()) {
-                if (!c.abandoned) { // a connect given up on by a timeout is not a failure
-                    connectFailures++;
-                    noteError(r.cause());
+                connectFailures++;
+                noteError(r.cause());
+                // The oldest waiting request, for which it was opened, fails with it.
+                if (!backlog.isEmpty()) {
+                    record(Kind.ERROR, backlog.poll(), System.nanoTime());
+                    inFlight--;
                 }
-                c.fail(Kind.ERROR, System.nanoTime());
+                c.retired = true;
                 c.channel.close();
             }
         });
@@ -334,8 +354,7 @@ final class LoadGenerator {
         long now = System.nanoTime();
         for (int i = all.size() - 1; i >= 0; i--) {
             Connection c = all.get(i);
-            if (c.pendingOrBusy() && now - c.intended >= timeoutNanos) {
-                c.abandoned = !c.connected;
+            if (c.busy && now - c.intended >= timeoutNanos) {
                 c.fail(Kind.TIMEOUT, now);
                 c.channel.close();
             }
@@ -344,9 +363,7 @@ final class LoadGenerator {
             record(Kind.TIMEOUT, backlog.poll(), now);
             inFlight--;
         }
-        if (!backlog.isEmpty() && open < options.maxConnections) {
-            openConnection(-1);
-        }
+        growPool();
         checkDone();
     }
 
@@ -420,27 +437,17 @@ final class LoadGenerator {
         Channel channel;
         int index;
         final ResponseParser parser = new ResponseParser();
-        /** The intended time of the request in flight, or of the one waiting for the connect; -1: none. */
-        long intended;
+        /** The intended time of the request in flight; -1: none. */
+        long intended = -1;
         boolean connected;
         boolean busy;
         /** Not to be given another request: the server said it closes, or we are closing it. */
         boolean retired;
         /** Out of the pool's count (see {@link #leave()}). */
         boolean gone;
-        /** Closed by a timeout while it was still connecting. */
-        boolean abandoned;
-
-        Connection(long pendingIntended) {
-            this.intended = pendingIntended;
-        }
 
         boolean usable() {
             return connected && !retired && !gone;
-        }
-
-        boolean pendingOrBusy() {
-            return busy || (!connected && intended >= 0);
         }
 
         /** Writes the request intended at {@code intendedTime}; the caller has counted it in flight. */
@@ -455,9 +462,9 @@ final class LoadGenerator {
             channel.writeAndFlush(request.duplicate(), channel.voidPromise());
         }
 
-        /** Ends the request in flight (or waiting for the connect), if any, as {@code kind}; retires the connection. */
+        /** Ends the request in flight, if any, as {@code kind}; retires the connection. */
         void fail(Kind kind, long now) {
-            if (pendingOrBusy()) {
+            if (busy) {
                 record(kind, intended, now);
                 busy = false;
                 intended = -1;
@@ -470,12 +477,7 @@ final class LoadGenerator {
         public void channelActive(ChannelHandlerContext ctx) {
             connected = true;
             connectionsOpened++;
-            long now = System.nanoTime();
-            if (intended >= 0) {
-                send(intended, now);
-            } else {
-                free(now);
-            }
+            free(System.nanoTime());
         }
 
         @Override
@@ -565,7 +567,7 @@ final class LoadGenerator {
             long now = System.nanoTime();
             if (busy && parser.readsUntilClose() && parser.endOfInput()) {
                 answered(parser.status(), now, true);
-            } else if (pendingOrBusy()) {
+            } else if (busy) {
                 if (!retired && connected) {
                     closedByServer++;
                 }
@@ -601,9 +603,12 @@ final class LoadGenerator {
          * busy loop; the next send opens one if it needs it), nor before the load has begun.
          */
         private void replaceIfNeeded() {
-            if (connected && origin != 0 && !finished && !scheduleDone && open < options.maxConnections
-                    && (!backlog.isEmpty() || open < options.connections)) {
-                openConnection(-1);
+            if (connected && origin != 0 && !finished && !scheduleDone) {
+                if (open < options.connections) {
+                    openConnection();
+                } else {
+                    growPool();
+                }
             }
         }
 
