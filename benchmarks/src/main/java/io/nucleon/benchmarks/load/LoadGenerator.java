@@ -25,10 +25,10 @@ import java.util.concurrent.TimeUnit;
  * <p><b>Open loop.</b> Request {@code i} is due at {@code origin + i / rate} (after a linear ramp
  * from 0 in the first part of the warm-up, so that a cold JVM on either side is not flooded). A
  * timer task wakes at each due time (or at most once per tick) and sends every request that is due
- * on an idle connection. When none is idle it
- * opens another connection (the request goes out once it is connected), up to
- * {@code maxConnections}; at the limit the request waits in a FIFO for the next connection that
- * frees, and is counted as <em>late</em>. Latency is always measured from the intended time, so
+ * on an idle connection. When none is idle the request waits in a FIFO, taken by whichever
+ * connection frees or connects first, and another connection is opened for it (at most
+ * {@link #MAX_CONNECTING} being opened at a time) up to {@code maxConnections}; a request that
+ * finds the limit reached is counted as <em>late</em>. Latency is always measured from the intended time, so
  * waiting for a connection, a late timer or a slow server all show in it (no coordinated
  * omission). A request not answered within the timeout of its intended time is counted as a
  * timeout, and its connection closed (it cannot be reused while the answer may still come).
@@ -39,8 +39,8 @@ import java.util.concurrent.TimeUnit;
  * <p>Latencies and counts are of the requests whose intended time lies after the warm-up, however
  * late they end; rates ({@link #endedInWindow}) are of the requests that ended inside the measured
  * window, whenever they were intended, so that answers a stalled server gives after the window do
- * not count as throughput. Connections the server
- * closes (after a {@code Connection: close} response, or at any time) are replaced.
+ * not count as throughput. Connections the server closes (after a {@code Connection: close}
+ * response, or at any time) are replaced.
  *
  * <p>Threading: every method except {@link #start} and the result getters runs on the event loop;
  * the results may be read once {@link #start}'s promise has completed.
