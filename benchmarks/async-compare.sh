@@ -23,10 +23,8 @@
 #   SKIP_BUILD=1       use the jars already in the target directories instead of running Maven
 #   BUILD_TIMEOUT=900  seconds the Maven build may take
 set -euo pipefail
-
-SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-ROOT="$(cd "$SCRIPT_DIR/.." && pwd)"
-cd "$ROOT"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_init async-compare
 
 DURATION="${DURATION:-10}"
 ROUNDS="${ROUNDS:-3}"
@@ -35,14 +33,9 @@ CONNECTIONS="${CONNECTIONS:-64}"
 THREADS="${THREADS:-2}"
 NUM_WORKERS="${NUM_WORKERS:-8}"
 SYNC_ON_APPEND="${SYNC_ON_APPEND:-false}"
-JAVA="${JAVA:-java}"
 read -r -a JAVA_ARGS <<< "${JAVA_OPTS:-}"
-BUILD_TIMEOUT="${BUILD_TIMEOUT:-900}"
-START_TIMEOUT=30   # seconds a server may take to be ready
-STOP_TIMEOUT=15    # seconds a server may take to exit after SIGTERM
 TARGET_RATIO=0.70
 
-HOST=127.0.0.1
 ASYNC_PORT=18090
 ASYNC_CONTROL_PORT=18091
 HELLO_PORT=18080
@@ -51,67 +44,7 @@ ASYNC_JAR="$ROOT/examples/async-java/target/async-java.jar"
 HELLO_JAR="$ROOT/examples/hello-java/target/hello-java.jar"
 BODY='{"name":"Ada"}'
 
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/async-compare.XXXXXX")"
-
-log() { printf '[async-compare] %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
-declare -A PIDS RPS P99 ERRORS SAMPLES
-
-# Stops one server: SIGTERM, then SIGKILL after STOP_TIMEOUT.
-stop_server() {
-    local pid="$1" i
-    if kill -0 "$pid" 2>/dev/null; then
-        kill -TERM "$pid" 2>/dev/null || true
-        for ((i = 0; i < STOP_TIMEOUT * 10; i++)); do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        if kill -0 "$pid" 2>/dev/null; then
-            log "server $pid ignored SIGTERM for ${STOP_TIMEOUT}s; killing it"
-            kill -KILL "$pid" 2>/dev/null || true
-        fi
-    fi
-    wait "$pid" 2>/dev/null || true
-}
-
-stop_all() {
-    local name
-    for name in "${!PIDS[@]}"; do
-        stop_server "${PIDS[$name]}"
-    done
-    PIDS=()
-}
-trap 'rc=$?; stop_all; rm -rf "$WORK"; exit $rc' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# http_request PORT METHOD PATH [BODY]: prints the whole response (status line, headers, body).
-# Plain bash, so curl is not needed.
-http_request() {
-    timeout 2 bash -c '
-        exec 3<>"/dev/tcp/$0/$1" || exit 1
-        printf "%s %s HTTP/1.1\r\nHost: %s:%s\r\nContent-Type: application/json\r\nContent-Length: %s\r\nConnection: close\r\n\r\n%s" \
-            "$2" "$3" "$0" "$1" "${#4}" "$4" >&3
-        cat <&3' "$HOST" "$1" "$2" "$3" "${4:-}" 2>/dev/null
-}
-
-# Waits until the control server answers /ready with 200.
-await_ready() {
-    local name="$1" control="$2" pid="$3" logfile="$4" i
-    for ((i = 0; i < START_TIMEOUT * 5; i++)); do
-        if ! kill -0 "$pid" 2>/dev/null; then
-            tail -n 30 "$logfile" >&2 || true
-            die "$name exited before it was ready"
-        fi
-        if http_request "$control" GET /ready | head -n 1 | grep -q ' 200'; then
-            return 0
-        fi
-        sleep 0.2
-    done
-    tail -n 30 "$logfile" >&2 || true
-    die "$name was not ready within ${START_TIMEOUT}s"
-}
+declare -A RPS P99 ERRORS SAMPLES
 
 # run_wrk PORT PATH SECONDS [wrk options]: POSTs BODY (the lua script) to the path.
 run_wrk() {
@@ -122,30 +55,12 @@ run_wrk() {
 
 # ---- prerequisites --------------------------------------------------------------------------------
 
-command -v "$JAVA" >/dev/null 2>&1 || die "no java: set JAVA or put java on the PATH"
-if ! command -v wrk >/dev/null 2>&1; then
-    log "installing wrk"
-    sudo_cmd=()
-    [[ "$(id -u)" -eq 0 ]] || sudo_cmd=(sudo)
-    if ! "${sudo_cmd[@]}" apt-get install -y wrk >"$WORK/apt.log" 2>&1; then
-        "${sudo_cmd[@]}" apt-get update >>"$WORK/apt.log" 2>&1 || true
-        "${sudo_cmd[@]}" apt-get install -y wrk >>"$WORK/apt.log" 2>&1 || { cat "$WORK/apt.log" >&2; die "cannot install wrk"; }
-    fi
-fi
-
-if [[ "${SKIP_BUILD:-0}" != "1" ]]; then
-    command -v mvn >/dev/null 2>&1 || die "no mvn on the PATH (or set SKIP_BUILD=1 to use built jars)"
-    log "building hello-java and async-java"
-    timeout "$BUILD_TIMEOUT" mvn -B -q -DskipTests package -pl examples/hello-java,examples/async-java -am
-fi
+require_java
+ensure_wrk
+[[ "${SKIP_BUILD:-0}" == "1" ]] || maven_package examples/hello-java,examples/async-java
 [[ -f "$ASYNC_JAR" ]] || die "$ASYNC_JAR is missing"
 [[ -f "$HELLO_JAR" ]] || die "$HELLO_JAR is missing"
-
-for port in "$ASYNC_PORT" "$ASYNC_CONTROL_PORT" "$HELLO_PORT" "$HELLO_CONTROL_PORT"; do
-    if (exec 3<>"/dev/tcp/$HOST/$port") 2>/dev/null; then
-        die "port $port on $HOST is already in use; stop whatever listens there first"
-    fi
-done
+require_free_ports "$ASYNC_PORT" "$ASYNC_CONTROL_PORT" "$HELLO_PORT" "$HELLO_CONTROL_PORT"
 
 # wrk's request: POST with a small JSON body (wrk takes the path from the URL).
 cat > "$WORK/post.lua" <<LUA
@@ -195,11 +110,9 @@ YAML
 
 # start NAME JAR CONTROL_PORT: starts a function jar and waits until it is ready.
 start() {
-    local name="$1" jar="$2" control="$3" logfile="$WORK/$1.log"
-    log "$name: starting"
-    "$JAVA" "${JAVA_ARGS[@]}" -jar "$jar" "$WORK/$name.yaml" --control-host "$HOST" --control-port "$control" >"$logfile" 2>&1 &
-    PIDS[$name]=$!
-    await_ready "$name" "$control" "${PIDS[$name]}" "$logfile"
+    local name="$1" jar="$2" control="$3"
+    start_server "$name" "$JAVA" "${JAVA_ARGS[@]}" -jar "$jar" "$WORK/$name.yaml" --control-host "$HOST" --control-port "$control"
+    await_server "$name" answers_200 "$control" /ready
 }
 
 start async-java "$ASYNC_JAR" "$ASYNC_CONTROL_PORT"
@@ -240,14 +153,11 @@ ASYNC_FACTS="$(http_request "$ASYNC_CONTROL_PORT" GET /status | tr -d '\r\n' | t
     | tr -d '"' | paste -sd ',' - || true)"
 stop_all
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 for name in "${SERVERS[@]}"; do
     RPS[$name]="$(echo "${SAMPLES[$name]}" | median)"
 done
 
 # ---- the table ------------------------------------------------------------------------------------
-
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
 echo
 echo "wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency, POST $BODY to http://$HOST:<port><path>," \

@@ -13,34 +13,20 @@
 # Environment: DURATION=10 (seconds measured, after a 5 s warm-up), NUM_WORKERS=8, JAVA=java.
 # Talks to 127.0.0.1 only; every step is bounded and the server is stopped on any exit.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_init cpu-per-request
 
-SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-ROOT="$(cd "$SCRIPT_DIR/.." && pwd)"
 SERVER="${1:-hello-java}"
 DURATION="${DURATION:-10}"
 NUM_WORKERS="${NUM_WORKERS:-8}"
-JAVA="${JAVA:-java}"
 HELLO_JAR="${HELLO_JAR:-$ROOT/examples/hello-java/target/hello-java.jar}"
 ASYNC_JAR="${ASYNC_JAR:-$ROOT/examples/async-java/target/async-java.jar}"
 BENCH_JAR="$ROOT/benchmarks/target/benchmarks.jar"
 PORT=18090
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/cpu-per-request.XXXXXX")"
-PID=""
 
-cleanup() {
-    if [[ -n "$PID" ]] && kill -0 "$PID" 2>/dev/null; then
-        kill -TERM "$PID" 2>/dev/null || true
-        for _ in $(seq 1 100); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$PID" 2>/dev/null || true
-    fi
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-command -v wrk >/dev/null 2>&1 || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
-if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
-    echo "port $PORT is in use" >&2; exit 1
-fi
+require_java
+ensure_wrk
+require_free_ports "$PORT" 18091
 
 case "$SERVER" in
     hello-java)
@@ -60,7 +46,7 @@ spec:
         host: 127.0.0.1
         port: $PORT
 EOF
-        "$JAVA" -jar "$HELLO_JAR" "$WORK/function.yaml" --control-port 18091 >"$WORK/server.log" 2>&1 &
+        start_server server "$JAVA" -jar "$HELLO_JAR" "$WORK/function.yaml" --control-port 18091
         ;;
     async-java)
         cat > "$WORK/function.yaml" <<EOF
@@ -82,32 +68,15 @@ spec:
           directory: $WORK/journal
           pathPrefix: /async
 EOF
-        "$JAVA" -jar "$ASYNC_JAR" "$WORK/function.yaml" --control-port 18091 >"$WORK/server.log" 2>&1 &
+        start_server server "$JAVA" -jar "$ASYNC_JAR" "$WORK/function.yaml" --control-port 18091
         ;;
     bare-netty)
-        "$JAVA" -cp "$BENCH_JAR" io.nucleon.benchmarks.http.BareNettyHelloServer "$PORT" >"$WORK/server.log" 2>&1 &
+        start_server server "$JAVA" -cp "$BENCH_JAR" io.nucleon.benchmarks.http.BareNettyHelloServer "$PORT"
         ;;
     *) echo "unknown server '$SERVER': hello-java, async-java or bare-netty" >&2; exit 2 ;;
 esac
-PID=$!
-for _ in $(seq 1 150); do
-    curl -fs -o /dev/null "http://127.0.0.1:$PORT/" && break
-    kill -0 "$PID" 2>/dev/null || { cat "$WORK/server.log" >&2; exit 1; }
-    sleep 0.2
-done
-
-# One line per thread: its name without a trailing number, CPU ticks, voluntary and involuntary switches.
-snapshot() {
-    local t
-    for t in /proc/"$PID"/task/*; do
-        local name ticks vcs nvcs
-        name="$(cat "$t/comm" 2>/dev/null)" || continue
-        ticks="$(sed 's/.*) //' "$t/stat" | awk '{print $12 + $13}')"
-        vcs="$(awk '/^voluntary_ctxt_switches/ {print $2}' "$t/status")"
-        nvcs="$(awk '/^nonvoluntary_ctxt_switches/ {print $2}' "$t/status")"
-        echo "${name%%-[0-9]*} $ticks $vcs $nvcs"
-    done | awk '{c[$1] += $2; v[$1] += $3; n[$1] += $4} END {for (k in c) print k, c[k], v[k], n[k]}' | sort
-}
+await_server server answers_200 "$PORT" /
+PID="${PIDS[server]}"
 
 # async-java is loaded with the async-compare.sh request: POST {"name":"Ada"} to /async/greet
 URL="http://127.0.0.1:$PORT/"
@@ -119,9 +88,9 @@ if [[ "$SERVER" == async-java ]]; then
     WRK_ARGS=(-s "$WORK/post.lua")
 fi
 timeout 60 wrk -t2 -c64 -d5s "${WRK_ARGS[@]}" "$URL" >/dev/null
-snapshot >"$WORK/before"
+thread_cpu_snapshot "$PID" >"$WORK/before"
 timeout $((DURATION + 60)) wrk -t2 -c64 -d"${DURATION}s" "${WRK_ARGS[@]}" "$URL" >"$WORK/wrk"
-snapshot >"$WORK/after"
+thread_cpu_snapshot "$PID" >"$WORK/after"
 
 requests="$(awk '/requests in/ {print $1}' "$WORK/wrk")"
 hz="$(getconf CLK_TCK)"

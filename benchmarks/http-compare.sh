@@ -22,10 +22,8 @@
 #                      "hello-base" on port 18084 (control 18085), to compare a change before/after
 #   BUILD_TIMEOUT=900  seconds the Maven build may take
 set -euo pipefail
-
-SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-ROOT="$(cd "$SCRIPT_DIR/.." && pwd)"
-cd "$ROOT"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_init http-compare
 
 DURATION="${DURATION:-10}"
 ROUNDS="${ROUNDS:-3}"
@@ -35,13 +33,8 @@ THREADS="${THREADS:-2}"
 NUM_WORKERS="${NUM_WORKERS:-8}"
 EVENT_LOOPS="${EVENT_LOOPS:-0}"
 WAIT_STRATEGY="${WAIT_STRATEGY:-}"
-JAVA="${JAVA:-java}"
 read -r -a JAVA_ARGS <<< "${JAVA_OPTS:-}"
-BUILD_TIMEOUT="${BUILD_TIMEOUT:-900}"
-START_TIMEOUT=30   # seconds a server may take to answer its first request
-STOP_TIMEOUT=15    # seconds a server may take to exit after SIGTERM
 
-HOST=127.0.0.1
 HELLO_PORT=18080
 CONTROL_PORT=18082
 BARE_PORT=18081
@@ -53,69 +46,6 @@ BASE_CONTROL_PORT=18085
 BENCH_JAR="$ROOT/benchmarks/target/benchmarks.jar"
 EXPECTED_BODY="Hello, world!"
 
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/http-compare.XXXXXX")"
-SERVER_PID=""
-
-log() { printf '[http-compare] %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
-# Stops the server that is running, if any: SIGTERM, then SIGKILL after STOP_TIMEOUT.
-stop_server() {
-    local pid="$SERVER_PID"
-    [[ -n "$pid" ]] || return 0
-    SERVER_PID=""
-    if kill -0 "$pid" 2>/dev/null; then
-        kill -TERM "$pid" 2>/dev/null || true
-        local i
-        for ((i = 0; i < STOP_TIMEOUT * 10; i++)); do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        if kill -0 "$pid" 2>/dev/null; then
-            log "server $pid ignored SIGTERM for ${STOP_TIMEOUT}s; killing it"
-            kill -KILL "$pid" 2>/dev/null || true
-        fi
-    fi
-    wait "$pid" 2>/dev/null || true
-}
-
-cleanup() {
-    local rc=$?
-    stop_server
-    rm -rf "$WORK"
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# Prints the body of GET / on the port, or fails. Plain bash, so curl is not needed.
-http_get() {
-    timeout 2 bash -c '
-        exec 3<>"/dev/tcp/$0/$1" || exit 1
-        printf "GET / HTTP/1.1\r\nHost: %s:%s\r\nConnection: close\r\n\r\n" "$0" "$1" >&3
-        cat <&3' "$HOST" "$1" 2>/dev/null | sed -e '1,/^\r\{0,1\}$/d'
-}
-
-# Waits until the server on the port answers GET / with the expected body.
-await_ready() {
-    local name="$1" port="$2" logfile="$3" i body
-    for ((i = 0; i < START_TIMEOUT * 5; i++)); do
-        if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-            tail -n 30 "$logfile" >&2 || true
-            die "$name exited before it answered"
-        fi
-        body="$(http_get "$port" || true)"
-        if [[ -n "$body" ]]; then
-            [[ "$body" == "$EXPECTED_BODY" ]] || die "$name answered '$body' instead of '$EXPECTED_BODY'"
-            return 0
-        fi
-        sleep 0.2
-    done
-    tail -n 30 "$logfile" >&2 || true
-    die "$name did not answer on $HOST:$port within ${START_TIMEOUT}s"
-}
-
 # Runs wrk against the port, bounded by its duration plus a margin. Output goes to stdout.
 run_wrk() {
     local port="$1" seconds="$2"
@@ -125,38 +55,13 @@ run_wrk() {
 
 # ---- prerequisites --------------------------------------------------------------------------------
 
-command -v "$JAVA" >/dev/null 2>&1 || die "no java: set JAVA or put java on the PATH"
-if ! command -v wrk >/dev/null 2>&1; then
-    log "installing wrk"
-    sudo_cmd=()
-    [[ "$(id -u)" -eq 0 ]] || sudo_cmd=(sudo)
-    if ! "${sudo_cmd[@]}" apt-get install -y wrk >"$WORK/apt.log" 2>&1; then
-        "${sudo_cmd[@]}" apt-get update >>"$WORK/apt.log" 2>&1 || true
-        "${sudo_cmd[@]}" apt-get install -y wrk >>"$WORK/apt.log" 2>&1 || { cat "$WORK/apt.log" >&2; die "cannot install wrk"; }
-    fi
-fi
-
-if [[ "${SKIP_BUILD:-0}" != "1" ]]; then
-    command -v mvn >/dev/null 2>&1 || die "no mvn on the PATH (or set SKIP_BUILD=1 to use built jars)"
-    if grep -q '<module>benchmarks</module>' "$ROOT/pom.xml"; then
-        log "building hello-java and benchmarks"
-        timeout "$BUILD_TIMEOUT" mvn -B -q -DskipTests package -pl examples/hello-java,benchmarks -am
-    else
-        # The benchmarks module is not in the reactor yet: build it on its own, against ~/.m2.
-        log "building hello-java, then benchmarks on its own (it is not a module of the root pom)"
-        timeout "$BUILD_TIMEOUT" mvn -B -q -DskipTests package -pl examples/hello-java -am
-        timeout "$BUILD_TIMEOUT" mvn -B -q -DskipTests package -f benchmarks/pom.xml
-    fi
-fi
+require_java
+ensure_wrk
+[[ "${SKIP_BUILD:-0}" == "1" ]] || maven_package examples/hello-java,benchmarks
 [[ -f "$HELLO_JAR" ]] || die "$HELLO_JAR is missing"
 [[ -f "$BENCH_JAR" ]] || die "$BENCH_JAR is missing"
 [[ -z "$BASELINE_JAR" || -f "$BASELINE_JAR" ]] || die "BASELINE_JAR $BASELINE_JAR is missing"
-
-for port in "$HELLO_PORT" "$CONTROL_PORT" "$BARE_PORT" "$JDK_PORT" ${BASELINE_JAR:+"$BASE_PORT" "$BASE_CONTROL_PORT"}; do
-    if (exec 3<>"/dev/tcp/$HOST/$port") 2>/dev/null; then
-        die "port $port on $HOST is already in use; stop whatever listens there first"
-    fi
-done
+require_free_ports "$HELLO_PORT" "$CONTROL_PORT" "$BARE_PORT" "$JDK_PORT" ${BASELINE_JAR:+"$BASE_PORT" "$BASE_CONTROL_PORT"}
 
 # The example's function.yaml, bound to loopback on the benchmark's port.
 cat > "$WORK/function.yaml" <<EOF
@@ -187,30 +92,15 @@ EOF
 # All three servers run at once (idle, each costs nothing) and are measured in turn, ROUNDS times,
 # so that a slow spell of this shared machine hits every server alike; the table shows medians.
 
-declare -A PIDS RPS P99 ERRORS SAMPLES
+declare -A RPS P99 ERRORS SAMPLES
 
-# start NAME PORT COMMAND...: starts a server and waits until it answers.
+# start NAME PORT COMMAND...: starts a server and waits until it answers with the expected body.
 start() {
     local name="$1" port="$2"
     shift 2
-    local logfile="$WORK/$name.log"
-    log "$name: starting"
-    "$@" >"$logfile" 2>&1 &
-    SERVER_PID=$!
-    PIDS[$name]=$SERVER_PID
-    await_ready "$name" "$port" "$logfile"
-    SERVER_PID=""
+    start_server "$name" "$@"
+    await_server "$name" answers_body "$port" "$EXPECTED_BODY"
 }
-
-stop_all() {
-    local name
-    for name in "${!PIDS[@]}"; do
-        SERVER_PID="${PIDS[$name]}"
-        stop_server
-    done
-    PIDS=()
-}
-trap 'rc=$?; stop_all; rm -rf "$WORK"; exit $rc' EXIT
 
 declare -A PORT=([hello-java]=$HELLO_PORT [bare-netty]=$BARE_PORT [jdk]=$JDK_PORT [hello-base]=$BASE_PORT)
 SERVERS=(hello-java bare-netty jdk)
@@ -249,14 +139,11 @@ for ((round = 1; round <= ROUNDS; round++)); do
 done
 stop_all
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 for name in "${SERVERS[@]}"; do
     RPS[$name]="$(echo "${SAMPLES[$name]}" | median)"
 done
 
 # ---- the table ------------------------------------------------------------------------------------
-
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
 echo
 echo "wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency, GET http://$HOST:<port>/ -> \"$EXPECTED_BODY\"," \

@@ -1,0 +1,174 @@
+# Helpers shared by the benchmark scripts; sourced, not run:
+#   source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+#   bench_init my-script          # sets ROOT, WORK, the log prefix and the exit trap; cd "$ROOT"
+#
+# What it gives:
+#   log MSG / die MSG             progress and errors on stderr, prefixed with the script's name
+#   start_server NAME CMD...      runs CMD in the background, output in $WORK/NAME.log, pid in PIDS[NAME]
+#   await_server NAME CHECK...    waits (START_TIMEOUT s) until the command CHECK... succeeds; dies if
+#                                 the server exits first or never passes, showing the end of its log
+#   stop_server NAME / stop_all   SIGTERM, then SIGKILL after STOP_TIMEOUT s; the exit trap runs stop_all
+#   http_request PORT METHOD PATH [BODY]   the whole response (status line, headers, body); plain bash
+#   http_body PORT [PATH]         the body of a GET
+#   http_status PORT [PATH]       the status code of a GET
+#   answers_body PORT BODY [PATH] / answers_200 PORT [PATH]   checks for await_server
+#   require_java / ensure_wrk     the tools; wrk is installed with apt-get when missing
+#   require_free_ports PORT...    dies when something listens on one of them
+#   maven_package MODULES         mvn -B -q -DskipTests package -pl MODULES -am, bounded by BUILD_TIMEOUT
+#   median < numbers / ratio A B  arithmetic for the tables
+#   process_cpu_ticks PID         utime + stime of a process, in clock ticks (getconf CLK_TCK per second)
+#   thread_cpu_snapshot PID       per thread group (name without its number): ticks, voluntary and
+#                                 involuntary context switches, one line each, sorted
+# Everything talks to HOST (127.0.0.1) only.
+
+HOST="${HOST:-127.0.0.1}"
+JAVA="${JAVA:-java}"
+BUILD_TIMEOUT="${BUILD_TIMEOUT:-900}"
+START_TIMEOUT="${START_TIMEOUT:-30}"   # seconds a server may take to be ready
+STOP_TIMEOUT="${STOP_TIMEOUT:-15}"     # seconds a server may take to exit after SIGTERM
+declare -A PIDS=()
+
+# bench_init NAME: the script's name for log lines; makes WORK (removed on exit) and sets the traps.
+bench_init() {
+    BENCH_NAME="$1"
+    ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+    cd "$ROOT"
+    WORK="$(mktemp -d "${TMPDIR:-/tmp}/$BENCH_NAME.XXXXXX")"
+    trap 'rc=$?; stop_all; rm -rf "$WORK"; exit $rc' EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+}
+
+log() { printf '[%s] %s\n' "${BENCH_NAME:-bench}" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# stop_pid PID: SIGTERM, then SIGKILL after STOP_TIMEOUT seconds; reaps it.
+stop_pid() {
+    local pid="$1" i
+    if kill -0 "$pid" 2>/dev/null; then
+        kill -TERM "$pid" 2>/dev/null || true
+        for ((i = 0; i < STOP_TIMEOUT * 10; i++)); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        if kill -0 "$pid" 2>/dev/null; then
+            log "process $pid ignored SIGTERM for ${STOP_TIMEOUT}s; killing it"
+            kill -KILL "$pid" 2>/dev/null || true
+        fi
+    fi
+    wait "$pid" 2>/dev/null || true
+}
+
+start_server() {
+    local name="$1"
+    shift
+    log "$name: starting"
+    "$@" >"$WORK/$name.log" 2>&1 &
+    PIDS[$name]=$!
+}
+
+await_server() {
+    local name="$1" pid="${PIDS[$1]}" i
+    shift
+    for ((i = 0; i < START_TIMEOUT * 5; i++)); do
+        if ! kill -0 "$pid" 2>/dev/null; then
+            tail -n 30 "$WORK/$name.log" >&2 || true
+            die "$name exited before it was ready"
+        fi
+        if "$@"; then
+            return 0
+        fi
+        sleep 0.2
+    done
+    tail -n 30 "$WORK/$name.log" >&2 || true
+    die "$name was not ready within ${START_TIMEOUT}s"
+}
+
+stop_server() {
+    local name="$1"
+    [[ -n "${PIDS[$name]:-}" ]] || return 0
+    stop_pid "${PIDS[$name]}"
+    unset "PIDS[$name]"
+}
+
+stop_all() {
+    local name
+    for name in "${!PIDS[@]}"; do
+        stop_server "$name"
+    done
+}
+
+http_request() {
+    timeout 2 bash -c '
+        exec 3<>"/dev/tcp/$0/$1" || exit 1
+        if [[ -n "$4" ]]; then
+            printf "%s %s HTTP/1.1\r\nHost: %s:%s\r\nContent-Type: application/json\r\nContent-Length: %s\r\nConnection: close\r\n\r\n%s" \
+                "$2" "$3" "$0" "$1" "${#4}" "$4" >&3
+        else
+            printf "%s %s HTTP/1.1\r\nHost: %s:%s\r\nConnection: close\r\n\r\n" "$2" "$3" "$0" "$1" >&3
+        fi
+        cat <&3' "$HOST" "$1" "$2" "$3" "${4:-}" 2>/dev/null
+}
+
+http_body() { http_request "$1" GET "${2:-/}" | sed -e '1,/^\r\{0,1\}$/d'; }
+http_status() { http_request "$1" GET "${2:-/}" | head -n 1 | awk '{print $2}'; }
+
+# answers_body PORT BODY [PATH]: true once GET answers exactly BODY; dies on another non-empty body.
+answers_body() {
+    local body
+    body="$(http_body "$1" "${3:-/}" || true)"
+    [[ -n "$body" ]] || return 1
+    [[ "$body" == "$2" ]] || die "127.0.0.1:$1${3:-/} answered '$body' instead of '$2'"
+}
+
+answers_200() { [[ "$(http_status "$1" "${2:-/}" || true)" == 200 ]]; }
+
+require_java() {
+    command -v "$JAVA" >/dev/null 2>&1 || die "no java: set JAVA or put java on the PATH"
+}
+
+ensure_wrk() {
+    command -v wrk >/dev/null 2>&1 && return 0
+    log "installing wrk"
+    local sudo_cmd=()
+    [[ "$(id -u)" -eq 0 ]] || sudo_cmd=(sudo)
+    if ! "${sudo_cmd[@]}" apt-get install -y wrk >"$WORK/apt.log" 2>&1; then
+        "${sudo_cmd[@]}" apt-get update >>"$WORK/apt.log" 2>&1 || true
+        "${sudo_cmd[@]}" apt-get install -y wrk >>"$WORK/apt.log" 2>&1 || { cat "$WORK/apt.log" >&2; die "cannot install wrk"; }
+    fi
+}
+
+require_free_ports() {
+    local port
+    for port in "$@"; do
+        if (exec 3<>"/dev/tcp/$HOST/$port") 2>/dev/null; then
+            die "port $port on $HOST is already in use; stop whatever listens there first"
+        fi
+    done
+}
+
+maven_package() {
+    command -v mvn >/dev/null 2>&1 || die "no mvn on the PATH (or set SKIP_BUILD=1 to use built jars)"
+    log "building $1"
+    timeout "$BUILD_TIMEOUT" mvn -B -q -DskipTests package -pl "$1" -am
+}
+
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+process_cpu_ticks() {
+    # fields after the ")" of the command name: state is 1st, utime 12th, stime 13th (14 and 15 of stat)
+    sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'
+}
+
+thread_cpu_snapshot() {
+    local t name ticks vcs nvcs
+    for t in /proc/"$1"/task/*; do
+        name="$(cat "$t/comm" 2>/dev/null)" || continue
+        ticks="$(sed 's/.*) //' "$t/stat" 2>/dev/null | awk '{print $12 + $13}')" || continue
+        vcs="$(awk '/^voluntary_ctxt_switches/ {print $2}' "$t/status" 2>/dev/null)" || continue
+        nvcs="$(awk '/^nonvoluntary_ctxt_switches/ {print $2}' "$t/status" 2>/dev/null)" || continue
+        [[ -n "$ticks" && -n "$vcs" && -n "$nvcs" ]] || continue
+        echo "${name%%-[0-9]*} $ticks $vcs $nvcs"
+    done | awk '{c[$1] += $2; v[$1] += $3; n[$1] += $4} END {for (k in c) print k, c[k], v[k], n[k]}' | sort
+}
