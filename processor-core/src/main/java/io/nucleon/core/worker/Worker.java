@@ -202,8 +202,7 @@ final class Worker implements Runnable {
         }
         if (start - queuedAt > pool.availabilityTimeoutNanos) {
             mark = start;
-            pool.reject(event, completion, "no worker became available within "
-                    + pool.settings.workerAvailabilityTimeout().toMillis() + " ms", this);
+            pool.rejectNotTakenInTime(event, completion, this);
             return;
         }
         currentEvent = event;

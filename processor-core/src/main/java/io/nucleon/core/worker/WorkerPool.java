@@ -56,6 +56,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class WorkerPool implements Dispatcher {
     private static final Logger LOG = LoggerFactory.getLogger(WorkerPool.class);
+    private static final Response STOPPED = Responses.rejected("the processor stopped before the event was handled", 1000);
 
     final PoolSettings settings;
     final FunctionRuntime runtime;
@@ -67,6 +68,10 @@ public final class WorkerPool implements Dispatcher {
     final WaitingList waiting;
     /** The Retry-After of a rejection, in milliseconds: the availability timeout, at least a second. */
     private final long retryAfterMillis;
+    /** The rejections the pool makes most, prepared once: under overload they are most of what it answers. */
+    private final Response queueFull;
+    private final Response notTakenInTime;
+    private final Response stopping;
     final long availabilityTimeoutNanos;
     private final long eventTimeoutNanos;
     final TriggerMetrics metrics;
@@ -104,6 +109,16 @@ public final class WorkerPool implements Dispatcher {
         this.workers = new Worker[settings.numWorkers()];
         this.waiting = settings.whenQueueFull() == QueueFullPolicy.WAIT ? new WaitingList(settings.waitingListSize()) : null;
         this.retryAfterMillis = Math.max(1000, settings.workerAvailabilityTimeout().toMillis());
+        int ringSize = settings.ringSize();
+        this.queueFull = Responses.rejected(waiting == null
+                ? "all " + settings.numWorkers() + " workers are busy and the queue of " + ringSize
+                        + " events is full (whenQueueFull: reject)"
+                : "all " + settings.numWorkers() + " workers are busy, the queue of " + ringSize
+                        + " events is full and so are the " + waiting.capacity() + " places of the waiting list",
+                retryAfterMillis);
+        this.notTakenInTime = Responses.rejected("no worker became available within "
+                + settings.workerAvailabilityTimeout().toMillis() + " ms", retryAfterMillis);
+        this.stopping = Responses.rejected("the processor is stopping", retryAfterMillis);
         metrics.gauges(this, p -> p.workers.length, WorkerPool::availableWorkers, WorkerPool::inFlight);
         metrics.overloadGauges(this, WorkerPool::queued, p -> p.waiting == null ? 0 : p.waiting.size(), p -> p.stuckView,
                 p -> p.lostView);
@@ -215,7 +230,7 @@ public final class WorkerPool implements Dispatcher {
     private boolean publish(Event event, Completion completion) {
         accepted.increment(); // before the check, so a drain that starts now waits for this event
         if (!accepting) {
-            reject(event, completion, "the processor is stopping", null);
+            reject(event, completion, stopping, null);
             return false;
         }
         long now = System.nanoTime();
@@ -228,15 +243,13 @@ public final class WorkerPool implements Dispatcher {
             }
             wakeSleepers(); // a batch may have filled the ring while its workers slept
             if (w == null) {
-                reject(event, completion, "all " + workers.length + " workers are busy and the queue of "
-                        + ring.getBufferSize() + " events is full (whenQueueFull: reject)", null);
+                reject(event, completion, queueFull, null);
                 return false;
             }
         }
         if (!w.offer(event, completion, now)) {
             wakeSleepers();
-            reject(event, completion, "all " + workers.length + " workers are busy, the queue of " + ring.getBufferSize()
-                    + " events is full and so are the " + w.capacity() + " places of the waiting list", null);
+            reject(event, completion, queueFull, null);
             return false;
         }
         drainWaiting(); // room may have freed since the ring was found full
@@ -282,12 +295,12 @@ public final class WorkerPool implements Dispatcher {
                 while ((head = w.peek()) != null) {
                     if (closing) {
                         w.removeHead();
-                        reject(head.event(), head.completion(), "the processor stopped before the event was handled", null);
+                        reject(head.event(), head.completion(), STOPPED, null);
                         continue;
                     }
                     if (System.nanoTime() - head.queuedAt() > availabilityTimeoutNanos) {
                         w.removeHead();
-                        reject(head.event(), head.completion(), notTakenInTime(), null);
+                        reject(head.event(), head.completion(), notTakenInTime, null);
                         continue;
                     }
                     long seq = tryClaimSlot();
@@ -305,10 +318,6 @@ public final class WorkerPool implements Dispatcher {
                 wakeSleepers();
             }
         } while (!w.isEmpty() && (closing || ring.hasAvailableCapacity(1)));
-    }
-
-    private String notTakenInTime() {
-        return "no worker became available within " + settings.workerAvailabilityTimeout().toMillis() + " ms";
     }
 
     /**
@@ -340,7 +349,7 @@ public final class WorkerPool implements Dispatcher {
             Completion completion = slot.completion;
             slot.clear();
             sweeperSequence.set(Long.MAX_VALUE);
-            reject(event, completion, notTakenInTime(), null);
+            reject(event, completion, notTakenInTime, null);
         }
     }
 
@@ -457,10 +466,15 @@ public final class WorkerPool implements Dispatcher {
     }
 
     /** Rejects an accepted event (503); {@code by} is the worker doing it, or {@code null} from any other thread. */
-    void reject(Event event, Completion completion, String reason, Worker by) {
+    void reject(Event event, Completion completion, Response rejection, Worker by) {
         metrics.rejected();
-        callCompletion(event, completion, Outcome.REJECTED, Responses.rejected(reason, retryAfterMillis), null);
+        callCompletion(event, completion, Outcome.REJECTED, rejection, null);
         countCompleted(by);
+    }
+
+    /** Rejects an event that waited in the ring past the availability timeout (a worker found it). */
+    void rejectNotTakenInTime(Event event, Completion completion, Worker by) {
+        reject(event, completion, notTakenInTime, by);
     }
 
     private void finish(Event event, Completion completion, Outcome outcome, Response response, Throwable error, long start,
@@ -719,7 +733,7 @@ public final class WorkerPool implements Dispatcher {
                 Event e = slot.event;
                 Completion c = slot.completion;
                 slot.clear();
-                reject(e, c, "the processor stopped before the event was handled", null);
+                reject(e, c, STOPPED, null);
             }
         }
     }
