@@ -192,13 +192,23 @@ public interface Processor extends AutoCloseable {
 
         /** Where the control server listens; 127.0.0.1:8082 by default. Port 0 picks a free port. */
         public Builder controlServer(String host, int port) {
-            this.control = new ControlOptions(true, host, port);
+            this.control = new ControlOptions(true, host, port, control.token());
+            return this;
+        }
+
+        /**
+         * The bearer token the control server asks for on {@code /metrics}, {@code /status} and the
+         * triggers' admin endpoints ({@code Authorization: Bearer <token>}); none by default. Without a
+         * token, admin endpoints answer only while the control server listens on loopback.
+         */
+        public Builder controlToken(String token) {
+            this.control = control.withToken(token);
             return this;
         }
 
         /** Runs no control server (an embedding application may expose {@link #status()} itself). */
         public Builder withoutControlServer() {
-            this.control = new ControlOptions(false, control.host(), control.port());
+            this.control = new ControlOptions(false, control.host(), control.port(), control.token());
             return this;
         }
 

@@ -11,6 +11,7 @@ import io.nucleon.core.config.AttributeBinder;
 import io.nucleon.core.config.BindingSpec;
 import io.nucleon.core.config.FunctionSpec;
 import io.nucleon.core.config.TriggerSpec;
+import io.nucleon.core.control.AdminEndpoints;
 import io.nucleon.core.control.ControlServer;
 import io.nucleon.core.metrics.EventDurationCollector;
 import io.nucleon.core.metrics.TriggerMetrics;
@@ -18,6 +19,7 @@ import io.nucleon.core.runtime.JavaRuntime;
 import io.nucleon.core.worker.PoolSettings;
 import io.nucleon.core.worker.TimeoutWatchdog;
 import io.nucleon.core.worker.WorkerPool;
+import io.nucleon.spi.AdminEndpoint;
 import io.nucleon.spi.BindingContext;
 import io.nucleon.spi.BindingFactory;
 import io.nucleon.spi.FunctionRuntime;
@@ -66,8 +68,10 @@ public final class FunctionProcessor implements Processor {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final EventDurationCollector durations = new EventDurationCollector();
     private final Instant created = Instant.now();
+    /** The triggers' admin endpoints, served by the control server. */
+    private final AdminEndpoints admin = new AdminEndpoints();
     private volatile State state = State.CREATED;
-    private ControlServer control;
+    private volatile ControlServer control;
     private TimeoutWatchdog watchdog;
     private ScheduledThreadPoolExecutor timers;
 
@@ -269,6 +273,36 @@ public final class FunctionProcessor implements Processor {
         public io.micrometer.core.instrument.MeterRegistry meterRegistry() {
             return registry;
         }
+
+        @Override
+        public void adminEndpoint(String path, java.util.Set<String> methods, AdminEndpoint endpoint) {
+            admin.add(t.name(), path, methods, endpoint);
+        }
+
+        @Override
+        public java.util.Set<InetSocketAddress> processorAddresses() {
+            return FunctionProcessor.this.processorAddresses();
+        }
+    }
+
+    /**
+     * Where this processor listens: its control server and its started triggers' sockets, as bound.
+     * Any thread: it reads only what start has published.
+     */
+    private java.util.Set<InetSocketAddress> processorAddresses() {
+        java.util.Set<InetSocketAddress> out = new java.util.LinkedHashSet<>();
+        ControlServer c = control;
+        if (c != null) {
+            out.add(c.address());
+        }
+        for (TriggerSlot s : triggers) {
+            try {
+                out.addAll(s.trigger.listeningAddresses());
+            } catch (RuntimeException e) {
+                LOG.debug("trigger '{}' could not list its addresses", s.spec.name(), e);
+            }
+        }
+        return java.util.Collections.unmodifiableSet(out);
     }
 
     /** The {@link BindingContext} of one binding. */
@@ -378,8 +412,13 @@ public final class FunctionProcessor implements Processor {
         try {
             if (controlOptions.enabled()) {
                 control = new ControlServer(new InetSocketAddress(controlOptions.host(), controlOptions.port()),
-                        this::notReady, registry, this::status);
+                        this::notReady, registry, this::status, admin, controlOptions.token());
                 control.start();
+                if (control.openBeyondLoopback()) {
+                    LOG.warn("the control server listens on {}:{} without a token: /metrics and /status answer anyone who "
+                            + "reaches it, and the admin endpoints are refused; set a control token (--control-token-file)",
+                            control.address().getHostString(), control.address().getPort());
+                }
             }
             timers = new ScheduledThreadPoolExecutor(1, r -> {
                 Thread th = new Thread(r, "nucleon-timers");

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
@@ -28,12 +29,16 @@ public final class Main {
     public static final String CONTROL_HOST_ENV = "NUCLEON_CONTROL_HOST";
     /** Overrides the control server's port. */
     public static final String CONTROL_PORT_ENV = "NUCLEON_CONTROL_PORT";
+    /** A file holding the control server's bearer token (its first line). */
+    public static final String CONTROL_TOKEN_FILE_ENV = "NUCLEON_CONTROL_TOKEN_FILE";
 
     private static final String USAGE = String.join("\n",
             "usage: java -jar <function>.jar [function.yaml] [options]",
             "  function.yaml           the function to run; default: the function.yaml inside the jar",
             "  --control-host HOST     control server address (default 127.0.0.1; env " + CONTROL_HOST_ENV + ")",
             "  --control-port PORT     control server port, 0 for any free port (default 8082; env " + CONTROL_PORT_ENV + ")",
+            "  --control-token-file F  the control server's bearer token, read from the first line of F",
+            "                          (/metrics, /status and admin endpoints ask for it; env " + CONTROL_TOKEN_FILE_ENV + ")",
             "  --no-control            run without the control server",
             "  --log-format text|json  console log format (default text; env " + LOG_FORMAT_ENV + ")",
             "  --help                  this text");
@@ -50,6 +55,7 @@ public final class Main {
         String host = envOr(CONTROL_HOST_ENV, ControlServer.DEFAULT_HOST);
         String port = envOr(CONTROL_PORT_ENV, Integer.toString(ControlServer.DEFAULT_PORT));
         boolean controlEnabled = true;
+        String tokenFile = envOr(CONTROL_TOKEN_FILE_ENV, null);
         String logFormat = envOr(LOG_FORMAT_ENV, "text");
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
@@ -58,7 +64,7 @@ public final class Main {
                     err.println(USAGE);
                     return 0;
                 }
-                case "--control-host", "--control-port", "--log-format" -> {
+                case "--control-host", "--control-port", "--control-token-file", "--log-format" -> {
                     if (i + 1 >= args.length) {
                         err.println("nucleon: " + a + " needs a value\n" + USAGE);
                         return 2;
@@ -68,6 +74,8 @@ public final class Main {
                         host = v;
                     } else if (a.equals("--control-port")) {
                         port = v;
+                    } else if (a.equals("--control-token-file")) {
+                        tokenFile = v;
                     } else {
                         logFormat = v;
                     }
@@ -98,12 +106,21 @@ public final class Main {
             err.println("nucleon: the control port must be a number from 0 to 65535, got '" + port + "'");
             return 2;
         }
+        String token = null;
+        if (tokenFile != null) {
+            try {
+                token = readToken(Path.of(tokenFile));
+            } catch (IOException | IllegalArgumentException e) {
+                err.println("nucleon: the control token file " + tokenFile + " cannot be used: " + e.getMessage());
+                return 2;
+            }
+        }
 
         FunctionSpec spec;
         Processor processor;
         try {
             spec = yamlPath != null ? FunctionSpecReader.read(Path.of(yamlPath)) : packagedSpec();
-            processor = new FunctionProcessor(spec, null, new ControlOptions(controlEnabled, host, controlPort));
+            processor = new FunctionProcessor(spec, null, new ControlOptions(controlEnabled, host, controlPort, token));
         } catch (FunctionConfigException e) {
             err.println("nucleon: invalid function configuration\n" + e.getMessage());
             return 2;
@@ -184,6 +201,17 @@ public final class Main {
             System.setProperty("logback.configurationFile", "nucleon-logback.xml");
         }
         System.setProperty("nucleon.log.format", format.equals("json") ? "JSON" : "TEXT");
+    }
+
+    /** The first line of {@code file}, trimmed; refuses an empty one. */
+    static String readToken(Path file) throws IOException {
+        String text = Files.readString(file, StandardCharsets.UTF_8);
+        int nl = text.indexOf('\n');
+        String line = (nl < 0 ? text : text.substring(0, nl)).trim();
+        if (line.isEmpty()) {
+            throw new IllegalArgumentException("its first line is empty");
+        }
+        return line;
     }
 
     private static String envOr(String name, String dflt) {

@@ -1,5 +1,7 @@
 package io.nucleon.spi;
 
+import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -36,5 +38,14 @@ public interface Trigger {
     /** Trigger-specific facts for {@code /status} (bound address, connections …); JSON-serialisable. */
     default Map<String, Object> status() {
         return Map.of();
+    }
+
+    /**
+     * The sockets this trigger listens on, as bound (port 0 resolved), once started; empty for a
+     * trigger that listens on nothing. Part of the processor's
+     * {@linkplain TriggerContext#processorAddresses() own addresses}. Must not block.
+     */
+    default List<InetSocketAddress> listeningAddresses() {
+        return List.of();
     }
 }

@@ -3,7 +3,9 @@ package io.nucleon.spi;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.nucleon.api.FunctionConfigException;
+import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Set;
 
 /**
  * What a trigger factory is told about the trigger it creates. Thread-safe and immutable.
@@ -54,4 +56,26 @@ public interface TriggerContext {
      * {@code kind} tags, as {@link #counter} does.
      */
     MeterRegistry meterRegistry();
+
+    /**
+     * Offers {@code endpoint} on the control server at {@code /triggers/<trigger name><path>}, for
+     * {@code methods} ({@code GET} allows {@code HEAD} too), and at every path below it when
+     * {@code path} ends with {@code /}. Call it while the trigger is being created or started; the
+     * endpoint answers until the processor stops. Without a control server
+     * ({@code --no-control}) the endpoint is simply not reachable.
+     *
+     * @param path    starts with {@code /}, e.g. {@code /dead-letters}
+     * @param methods the methods it answers; others get 405
+     * @throws IllegalArgumentException when {@code path} is malformed or already taken by this trigger
+     */
+    void adminEndpoint(String path, Set<String> methods, AdminEndpoint endpoint);
+
+    /**
+     * The addresses this processor listens on, as bound: its control server's and every started
+     * trigger's {@linkplain Trigger#listeningAddresses() listening sockets}. A wildcard address
+     * ({@code 0.0.0.0}, {@code ::}) stands for every local address on that port. Live: grows as
+     * triggers start; safe to call from any thread. Used to keep outbound calls (callbacks) from
+     * reaching the processor itself.
+     */
+    Set<InetSocketAddress> processorAddresses();
 }

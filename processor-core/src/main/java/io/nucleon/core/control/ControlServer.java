@@ -14,7 +14,14 @@ import java.util.function.Supplier;
 /**
  * The processor's control plane on its own port (default {@value #DEFAULT_PORT}, loopback unless
  * told otherwise): {@code /live}, {@code /ready}, {@code /metrics} (Prometheus text) and
- * {@code /status} (JSON), over HTTP/1.1 with keep-alive.
+ * {@code /status} (JSON), over HTTP/1.1 with keep-alive, and the triggers' admin endpoints under
+ * {@code /triggers/<trigger>/…} (see {@link AdminEndpoints}).
+ *
+ * <p>Access: {@code /live} and {@code /ready} answer anyone who reaches the port (they are probes).
+ * With a token, {@code /metrics}, {@code /status} and the admin endpoints ask for
+ * {@code Authorization: Bearer <token>} (401 without it). Without a token they answer anyone,
+ * except that the admin endpoints are refused (403) when the server listens beyond loopback: a
+ * peer's address alone never authorises an admin operation there (see {@link ControlAccess}).
  *
  * <p>A small non-blocking server of its own, apart from the triggers: one selector thread
  * ({@code nucleon-control}) accepts, reads and writes every connection and answers {@code /live}
@@ -42,10 +49,15 @@ public final class ControlServer implements AutoCloseable {
     private static final Response READY = Response.status(200).contentType(Response.APPLICATION_JSON)
             .body("{\"ready\":true}".getBytes(StandardCharsets.UTF_8)).build();
 
+    /** The methods an admin endpoint may answer; each endpoint narrows them (405 for the others). */
+    private static final java.util.Set<String> ADMIN_METHODS = java.util.Set.of("GET", "POST", "PUT", "DELETE");
+
     private final ControlEventLoop loop;
+    private final ControlAccess access;
 
     /**
-     * Binds {@code address} (port 0 picks a free one); serves once {@link #start()} is called.
+     * Binds {@code address} (port 0 picks a free one); serves once {@link #start()} is called. No
+     * token and no admin endpoints.
      *
      * @param readiness returns the names of whatever is not ready; empty when the processor is ready
      * @param status    the body of {@code /status}, serialised as JSON
@@ -53,21 +65,48 @@ public final class ControlServer implements AutoCloseable {
      */
     public ControlServer(InetSocketAddress address, Supplier<List<String>> readiness,
                          PrometheusMeterRegistry registry, Supplier<Map<String, Object>> status) throws IOException {
-        this(address, readiness, registry, status, ControlLimits.DEFAULTS);
+        this(address, readiness, registry, status, new AdminEndpoints(), null, ControlLimits.DEFAULTS);
+    }
+
+    /**
+     * Binds {@code address} (port 0 picks a free one); serves once {@link #start()} is called.
+     *
+     * @param readiness returns the names of whatever is not ready; empty when the processor is ready
+     * @param status    the body of {@code /status}, serialised as JSON
+     * @param admin     the triggers' admin endpoints, served under {@value AdminEndpoints#PREFIX}
+     * @param token     the bearer token {@code /metrics}, {@code /status} and the admin endpoints ask
+     *                  for, or {@code null} for none: then the admin endpoints answer only when the
+     *                  server listens on loopback
+     * @throws IOException when the address cannot be bound
+     */
+    public ControlServer(InetSocketAddress address, Supplier<List<String>> readiness, PrometheusMeterRegistry registry,
+                         Supplier<Map<String, Object>> status, AdminEndpoints admin, String token) throws IOException {
+        this(address, readiness, registry, status, admin, token, ControlLimits.DEFAULTS);
     }
 
     /** The same with other limits (tests use short timeouts and small caps). */
     ControlServer(InetSocketAddress address, Supplier<List<String>> readiness, PrometheusMeterRegistry registry,
                   Supplier<Map<String, Object>> status, ControlLimits limits) throws IOException {
+        this(address, readiness, registry, status, new AdminEndpoints(), null, limits);
+    }
+
+    ControlServer(InetSocketAddress address, Supplier<List<String>> readiness, PrometheusMeterRegistry registry,
+                  Supplier<Map<String, Object>> status, AdminEndpoints admin, String token, ControlLimits limits)
+            throws IOException {
+        this.access = new ControlAccess(token);
+        long adminWait = limits.endpointTimeout().toNanos();
         ControlRoutes routes = new ControlRoutes()
                 .get("/live", ControlRoutes.Runs.ON_SELECTOR, request -> LIVE)
                 .get("/ready", ControlRoutes.Runs.ON_WORKER, request -> ready(readiness.get()))
-                .get("/metrics", ControlRoutes.Runs.ON_WORKER, request -> Response.status(200).contentType(PROMETHEUS_TEXT)
-                        .body(registry.scrape().getBytes(StandardCharsets.UTF_8)).build())
-                .get("/status", ControlRoutes.Runs.ON_WORKER, request -> Response.status(200)
+                .get("/metrics", ControlRoutes.Runs.ON_WORKER, access.guarded(false, request -> Response.status(200)
+                        .contentType(PROMETHEUS_TEXT).body(registry.scrape().getBytes(StandardCharsets.UTF_8)).build()))
+                .get("/status", ControlRoutes.Runs.ON_WORKER, access.guarded(false, request -> Response.status(200)
                         .contentType(Response.APPLICATION_JSON)
-                        .body(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(status.get())).build());
+                        .body(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(status.get())).build()))
+                .add(ADMIN_METHODS, AdminEndpoints.PREFIX, ControlRoutes.Runs.ON_WORKER,
+                        access.guarded(true, request -> admin.answer(request, adminWait)));
         loop = new ControlEventLoop(address, limits, routes);
+        access.bound(loop.address());
     }
 
     private static Response ready(List<String> notReady) throws IOException {
@@ -92,6 +131,14 @@ public final class ControlServer implements AutoCloseable {
     /** The bound address (useful when the port was 0). */
     public InetSocketAddress address() {
         return loop.address();
+    }
+
+    /**
+     * Whether this server listens beyond loopback without a token: {@code /metrics} and {@code /status}
+     * then answer anyone who reaches it (admin endpoints do not).
+     */
+    public boolean openBeyondLoopback() {
+        return access.openBeyondLoopback();
     }
 
     /** Open control connections, for tests. */

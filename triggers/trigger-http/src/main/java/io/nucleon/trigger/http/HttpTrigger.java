@@ -56,7 +56,7 @@ final class HttpTrigger implements Trigger {
     private final HttpTriggerConfig config;
     private final ChannelGroup channels = new DefaultChannelGroup("nucleon-http", GlobalEventExecutor.INSTANCE);
     private EventLoopGroup group;
-    private Channel serverChannel;
+    private volatile Channel serverChannel;
     private String transportName;
     private volatile boolean accepting;
     /** One batch per event loop; filled as connections arrive. */
@@ -221,6 +221,12 @@ final class HttpTrigger implements Trigger {
         }
         InetSocketAddress a = (InetSocketAddress) serverChannel.localAddress();
         return (a.getAddress().isAnyLocalAddress() ? config.host : a.getHostString()) + ":" + a.getPort();
+    }
+
+    @Override
+    public java.util.List<InetSocketAddress> listeningAddresses() {
+        Channel ch = serverChannel;
+        return ch == null || !(ch.localAddress() instanceof InetSocketAddress a) ? java.util.List.of() : java.util.List.of(a);
     }
 
     @Override

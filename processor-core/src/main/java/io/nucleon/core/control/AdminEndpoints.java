@@ -1,0 +1,151 @@
+package io.nucleon.core.control;
+
+import io.nucleon.api.Response;
+import io.nucleon.spi.AdminEndpoint;
+import io.nucleon.spi.AdminRequest;
+import io.nucleon.spi.ErrorResponses;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The triggers' admin operations ({@link AdminEndpoint}s), served by the control server under
+ * {@value #PREFIX}{@code <trigger>/…}. Filled while triggers are made and started, read by the control
+ * server's endpoint threads: thread-safe.
+ */
+public final class AdminEndpoints {
+    private static final Logger LOG = LoggerFactory.getLogger(AdminEndpoints.class);
+    /** Where the admin endpoints live on the control server. */
+    public static final String PREFIX = "/triggers/";
+    private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9._~-]+");
+    private static final Pattern PATH = Pattern.compile("(/[A-Za-z0-9._~-]+)+/?");
+
+    private record Entry(String path, Set<String> methods, AdminEndpoint endpoint) {
+        boolean prefix() {
+            return path.endsWith("/");
+        }
+
+        boolean allows(String method) {
+            return methods.contains(method) || (method.equals("HEAD") && methods.contains("GET"));
+        }
+
+        String allowHeader() {
+            Set<String> all = new LinkedHashSet<>(methods);
+            if (all.contains("GET")) {
+                all.add("HEAD");
+            }
+            return String.join(", ", all);
+        }
+    }
+
+    private final ConcurrentHashMap<String, Entry> exact = new ConcurrentHashMap<>();
+    /** Longest first. */
+    private final List<Entry> prefixes = new CopyOnWriteArrayList<>();
+
+    /**
+     * Adds {@code endpoint} at {@value #PREFIX}{@code <trigger><path>}.
+     *
+     * @throws IllegalArgumentException when the trigger name or path is not made of URL-safe segments,
+     *                                  or the place is taken
+     */
+    public synchronized void add(String trigger, String path, Set<String> methods, AdminEndpoint endpoint) {
+        if (trigger == null || !SEGMENT.matcher(trigger).matches()) {
+            throw new IllegalArgumentException("an admin endpoint's trigger name must be a URL-safe path segment, got " + trigger);
+        }
+        if (path == null || !PATH.matcher(path).matches()) {
+            throw new IllegalArgumentException("an admin endpoint's path is one or more '/segment's (letters, digits, . _ ~ -), got " + path);
+        }
+        if (methods == null || methods.isEmpty()) {
+            throw new IllegalArgumentException("an admin endpoint answers at least one method");
+        }
+        Set<String> upper = new LinkedHashSet<>();
+        methods.forEach(m -> upper.add(m.toUpperCase(Locale.ROOT)));
+        Entry e = new Entry(PREFIX + trigger + path, Collections.unmodifiableSet(upper), endpoint);
+        if (exact.containsKey(e.path()) || prefixes.stream().anyMatch(p -> p.path().equals(e.path()))) {
+            throw new IllegalArgumentException("admin endpoint " + e.path() + " is already defined");
+        }
+        if (e.prefix()) {
+            List<Entry> all = new ArrayList<>(prefixes);
+            all.add(e);
+            all.sort((a, b) -> Integer.compare(b.path().length(), a.path().length()));
+            prefixes.clear();
+            prefixes.addAll(all);
+        } else {
+            exact.put(e.path(), e);
+        }
+    }
+
+    /** The paths served, sorted; for {@code /status} and the 404's hint. */
+    public List<String> paths() {
+        List<String> all = new ArrayList<>(exact.keySet());
+        prefixes.forEach(p -> all.add(p.path() + "…"));
+        Collections.sort(all);
+        return all;
+    }
+
+    /**
+     * Answers a request under {@value #PREFIX} on an endpoint thread, waiting for the endpoint's stage
+     * at most {@code waitNanos} (the control server's endpoint timeout: it answers 503 itself after that).
+     */
+    Response answer(ControlRequest request, long waitNanos) {
+        Entry e = exact.get(request.path());
+        String below = "/";
+        if (e == null) {
+            for (Entry p : prefixes) {
+                if (request.path().startsWith(p.path())) {
+                    e = p;
+                    below = request.path().substring(p.path().length() - 1);
+                    break;
+                }
+                if (request.path().equals(p.path().substring(0, p.path().length() - 1))) {
+                    e = p;
+                    break;
+                }
+            }
+        }
+        if (e == null) {
+            return ErrorResponses.error(404, "not found", null, "no admin endpoint at " + request.path());
+        }
+        if (!e.allows(request.method())) {
+            return Response.status(405).contentType(Response.APPLICATION_JSON).header("Allow", e.allowHeader())
+                    .body(ErrorResponses.body("method not allowed", null, request.path() + " accepts " + e.allowHeader()
+                            + ", not " + request.method())).build();
+        }
+        String method = request.method().equals("HEAD") ? "GET" : request.method();
+        AdminRequest ar = new AdminRequest(method, below, request.query().isEmpty() ? null : request.query(), request.body());
+        try {
+            CompletionStage<Response> stage = e.endpoint().answer(ar);
+            if (stage == null) {
+                throw new IllegalStateException("the admin endpoint answered null");
+            }
+            Response r = stage.toCompletableFuture().get(waitNanos, TimeUnit.NANOSECONDS);
+            if (r == null) {
+                throw new IllegalStateException("the admin endpoint answered null");
+            }
+            return r;
+        } catch (TimeoutException t) {
+            return ErrorResponses.overloaded("admin endpoint timed out", "the operation did not finish in time; it may still be going on", 5);
+        } catch (InterruptedException t) {
+            Thread.currentThread().interrupt();
+            return ErrorResponses.overloaded("control server stopping", null, 1);
+        } catch (ExecutionException | RuntimeException t) {
+            Throwable cause = t instanceof ExecutionException && t.getCause() != null ? t.getCause() : t;
+            String errorId = ErrorResponses.newErrorId();
+            LOG.atError().addKeyValue("errorId", errorId).addKeyValue("path", request.path()).setCause(cause)
+                    .log("admin endpoint " + request.path() + " failed");
+            return ErrorResponses.error(500, "internal error", errorId, "see the processor's log for this error id");
+        }
+    }
+}
