@@ -19,15 +19,17 @@ public interface AsyncIntake extends AutoCloseable {
     Response accept(AsyncRequest request);
 
     /**
-     * Answers a request for one of the intake's own endpoints ({@code path} is relative to the async
-     * prefix, e.g. {@code /status/<id>}), or returns {@code null} when {@code path} is not one of them.
-     * Called on an I/O thread, which it must not hold: an answer that needs more than a lookup (a
-     * listing, a replay) is made on a thread of the intake's own and completes the stage from there.
+     * Answers a caller's request for one of the intake's public endpoints ({@code path} is relative to
+     * the async prefix, e.g. {@code /status/<id>}), or returns {@code null} when {@code path} is not one
+     * of them. Only what a caller may see about its own call belongs here: operations on everyone's
+     * calls (listing or replaying dead letters) are {@linkplain TriggerContext#adminEndpoint admin
+     * endpoints} on the control server. Called on an I/O thread, which it must not hold: an answer
+     * that needs more than a lookup is made on a thread of the intake's own and completes the stage
+     * from there.
      *
-     * @param query    the request's query string without the {@code ?}, or {@code null} when it has none
-     * @param loopback whether the request came from a loopback address
+     * @param query the request's query string without the {@code ?}, or {@code null} when it has none
      */
-    java.util.concurrent.CompletionStage<Response> control(String method, String path, String query, boolean loopback);
+    java.util.concurrent.CompletionStage<Response> control(String method, String path, String query);
 
     /** Stops handing journal entries to the workers (the processor is stopping); accepting may go on. */
     void stopDispatching();

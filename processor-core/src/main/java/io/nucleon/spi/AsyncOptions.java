@@ -49,6 +49,18 @@ public final class AsyncOptions {
     public Duration deadLetterRetention = Duration.ofDays(7);
     /** Dead letters kept at most; beyond this the oldest are dropped from the list. */
     public int maxDeadLetters = 10_000;
-    /** Whether the dead-letter endpoints answer only requests from loopback addresses. */
-    public boolean deadLettersLoopbackOnly = true;
+    /**
+     * Request headers dropped before a call is journaled (case-insensitive), so that credentials do
+     * not rest on disk; the handler does not see them. An empty list keeps every header.
+     */
+    public java.util.List<String> journalDropHeaders = new java.util.ArrayList<>(DEFAULT_DROPPED_HEADERS);
+    /**
+     * Removed: the dead-letter endpoints are admin endpoints on the control server now. Setting it is
+     * a configuration error that says where they went.
+     */
+    public Boolean deadLettersLoopbackOnly;
+
+    /** The headers {@link #journalDropHeaders} names by default. */
+    public static final java.util.List<String> DEFAULT_DROPPED_HEADERS =
+            java.util.List.of("Authorization", "Cookie", "Proxy-Authorization");
 }

@@ -10,15 +10,11 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The triggers' admin operations ({@link AdminEndpoint}s), served by the control server under
@@ -26,7 +22,6 @@ import org.slf4j.LoggerFactory;
  * server's endpoint threads: thread-safe.
  */
 public final class AdminEndpoints {
-    private static final Logger LOG = LoggerFactory.getLogger(AdminEndpoints.class);
     /** Where the admin endpoints live on the control server. */
     public static final String PREFIX = "/triggers/";
     private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9._~-]+");
@@ -64,8 +59,9 @@ public final class AdminEndpoints {
         if (trigger == null || !SEGMENT.matcher(trigger).matches()) {
             throw new IllegalArgumentException("an admin endpoint's trigger name must be a URL-safe path segment, got " + trigger);
         }
-        if (path == null || !PATH.matcher(path).matches()) {
-            throw new IllegalArgumentException("an admin endpoint's path is one or more '/segment's (letters, digits, . _ ~ -), got " + path);
+        if (path == null || !PATH.matcher(path).matches() || path.contains("/./") || path.contains("/../")
+                || path.endsWith("/.") || path.endsWith("/..")) {
+            throw new IllegalArgumentException("an admin endpoint's path is one or more '/segment's (letters, digits, . _ ~ -; not . or ..), got " + path);
         }
         if (methods == null || methods.isEmpty()) {
             throw new IllegalArgumentException("an admin endpoint answers at least one method");
@@ -96,10 +92,11 @@ public final class AdminEndpoints {
     }
 
     /**
-     * Answers a request under {@value #PREFIX} on an endpoint thread, waiting for the endpoint's stage
-     * at most {@code waitNanos} (the control server's endpoint timeout: it answers 503 itself after that).
+     * Answers a request under {@value #PREFIX}: called on an endpoint thread, which it leaves at once;
+     * the control server writes the answer when the stage completes (503 when that takes longer than
+     * its endpoint timeout, 500 with an error id when the stage fails).
      */
-    Response answer(ControlRequest request, long waitNanos) {
+    CompletionStage<Response> answer(ControlRequest request) {
         Entry e = exact.get(request.path());
         String below = "/";
         if (e == null) {
@@ -116,36 +113,17 @@ public final class AdminEndpoints {
             }
         }
         if (e == null) {
-            return ErrorResponses.error(404, "not found", null, "no admin endpoint at " + request.path());
+            return CompletableFuture.completedFuture(
+                    ErrorResponses.error(404, "not found", null, "no admin endpoint at " + request.path()));
         }
         if (!e.allows(request.method())) {
-            return Response.status(405).contentType(Response.APPLICATION_JSON).header("Allow", e.allowHeader())
+            return CompletableFuture.completedFuture(Response.status(405).contentType(Response.APPLICATION_JSON)
+                    .header("Allow", e.allowHeader())
                     .body(ErrorResponses.body("method not allowed", null, request.path() + " accepts " + e.allowHeader()
-                            + ", not " + request.method())).build();
+                            + ", not " + request.method())).build());
         }
         String method = request.method().equals("HEAD") ? "GET" : request.method();
-        AdminRequest ar = new AdminRequest(method, below, request.query().isEmpty() ? null : request.query(), request.body());
-        try {
-            CompletionStage<Response> stage = e.endpoint().answer(ar);
-            if (stage == null) {
-                throw new IllegalStateException("the admin endpoint answered null");
-            }
-            Response r = stage.toCompletableFuture().get(waitNanos, TimeUnit.NANOSECONDS);
-            if (r == null) {
-                throw new IllegalStateException("the admin endpoint answered null");
-            }
-            return r;
-        } catch (TimeoutException t) {
-            return ErrorResponses.overloaded("admin endpoint timed out", "the operation did not finish in time; it may still be going on", 5);
-        } catch (InterruptedException t) {
-            Thread.currentThread().interrupt();
-            return ErrorResponses.overloaded("control server stopping", null, 1);
-        } catch (ExecutionException | RuntimeException t) {
-            Throwable cause = t instanceof ExecutionException && t.getCause() != null ? t.getCause() : t;
-            String errorId = ErrorResponses.newErrorId();
-            LOG.atError().addKeyValue("errorId", errorId).addKeyValue("path", request.path()).setCause(cause)
-                    .log("admin endpoint " + request.path() + " failed");
-            return ErrorResponses.error(500, "internal error", errorId, "see the processor's log for this error id");
-        }
+        return e.endpoint().answer(new AdminRequest(method, below, request.query().isEmpty() ? null : request.query(),
+                request.body()));
     }
 }

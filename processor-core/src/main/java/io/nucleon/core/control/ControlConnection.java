@@ -392,14 +392,47 @@ final class ControlConnection {
         phaseSince = now;
         try {
             loop.execute(() -> {
-                Response r = answer(route, request);
-                loop.post(() -> answered(forSequence, r));
+                if (route.staged() == null) {
+                    Response r = answer(route, request);
+                    loop.post(() -> answered(forSequence, r));
+                    return;
+                }
+                // the endpoint thread is free again at once; the answer comes when the stage completes
+                answerLater(route, request).whenComplete((r, e) -> {
+                    Response out = r != null ? r : failed(request, e != null ? e : new IllegalStateException("the endpoint answered null"));
+                    loop.post(() -> answered(forSequence, out));
+                });
             });
         } catch (RejectedExecutionException e) {
             sequence++;
             respond(now, ErrorResponses.overloaded("control server busy", "the control endpoints' queue of "
                     + loop.limits.workerQueue() + " requests is full", 1), !headMethod, false);
         }
+    }
+
+    /** The stage of a staged endpoint; a failed one when it throws. */
+    private java.util.concurrent.CompletionStage<Response> answerLater(ControlRoutes.Route route, ControlRequest request) {
+        try {
+            java.util.concurrent.CompletionStage<Response> stage = route.staged().answer(request);
+            return stage != null ? stage
+                    : java.util.concurrent.CompletableFuture.failedFuture(new IllegalStateException("the endpoint answered null"));
+        } catch (Exception e) {
+            return java.util.concurrent.CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** The 500 for an endpoint that failed: the cause goes to the log under the answer's error id. */
+    private Response failed(ControlRequest request, Throwable e) {
+        if (e instanceof java.util.concurrent.CompletionException && e.getCause() != null) {
+            e = e.getCause();
+        }
+        String errorId = ErrorResponses.newErrorId();
+        if (loop.closed()) {
+            LOG.debug("control endpoint {} stopped by the server's close", request.path(), e);
+        } else {
+            LOG.atError().addKeyValue("errorId", errorId).setCause(e).log("control endpoint " + request.path() + " failed");
+        }
+        return ErrorResponses.error(500, "internal error", errorId, "see the processor's log for this error id");
     }
 
     /** What the endpoint answers, or a 500 (and a log line) when it throws. */
@@ -411,12 +444,7 @@ final class ControlConnection {
             }
             return r;
         } catch (Exception e) {
-            if (loop.closed()) {
-                LOG.debug("control endpoint {} stopped by the server's close", request.path(), e);
-            } else {
-                LOG.error("control endpoint {} failed", request.path(), e);
-            }
-            return ErrorResponses.error(500, "internal error", null, "see the processor's log");
+            return failed(request, e);
         }
     }
 

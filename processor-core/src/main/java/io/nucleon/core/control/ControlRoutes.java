@@ -35,8 +35,18 @@ final class ControlRoutes {
         Response answer(ControlRequest request) throws Exception;
     }
 
-    /** One row of the table. */
-    record Route(Set<String> methods, String path, Runs runs, Endpoint endpoint) {
+    /**
+     * Answers one request later: called on an endpoint thread, which it returns at once, and the
+     * answer is written when the stage completes (a stage not complete within the endpoint timeout
+     * gets 503). Only {@link Runs#ON_WORKER}. A thrown exception or a failed stage becomes a 500.
+     */
+    @FunctionalInterface
+    interface StagedEndpoint {
+        java.util.concurrent.CompletionStage<Response> answer(ControlRequest request) throws Exception;
+    }
+
+    /** One row of the table: {@code endpoint} answers at once, or {@code staged} (never both). */
+    record Route(Set<String> methods, String path, Runs runs, Endpoint endpoint, StagedEndpoint staged) {
         Route {
             methods = Collections.unmodifiableSet(new LinkedHashSet<>(methods));
             if (!path.startsWith("/")) {
@@ -68,7 +78,16 @@ final class ControlRoutes {
 
     /** Adds a row; a path ending with {@code /} (other than {@code /} itself) is a prefix. */
     ControlRoutes add(Set<String> methods, String path, Runs runs, Endpoint endpoint) {
-        Route route = new Route(methods, path, runs, endpoint);
+        return add(new Route(methods, path, runs, endpoint, null));
+    }
+
+    /** Adds a row answered through a stage, on an endpoint thread; a prefix as for {@link #add(Set, String, Runs, Endpoint)}. */
+    ControlRoutes addStaged(Set<String> methods, String path, StagedEndpoint endpoint) {
+        return add(new Route(methods, path, Runs.ON_WORKER, null, endpoint));
+    }
+
+    private ControlRoutes add(Route route) {
+        String path = route.path();
         if (route.prefix()) {
             if (prefixes.stream().anyMatch(r -> r.path().equals(path))) {
                 throw new IllegalArgumentException("control route " + path + " is already defined");

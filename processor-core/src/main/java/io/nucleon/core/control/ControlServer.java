@@ -94,7 +94,6 @@ public final class ControlServer implements AutoCloseable {
                   Supplier<Map<String, Object>> status, AdminEndpoints admin, String token, ControlLimits limits)
             throws IOException {
         this.access = new ControlAccess(token);
-        long adminWait = limits.endpointTimeout().toNanos();
         ControlRoutes routes = new ControlRoutes()
                 .get("/live", ControlRoutes.Runs.ON_SELECTOR, request -> LIVE)
                 .get("/ready", ControlRoutes.Runs.ON_WORKER, request -> ready(readiness.get()))
@@ -103,8 +102,10 @@ public final class ControlServer implements AutoCloseable {
                 .get("/status", ControlRoutes.Runs.ON_WORKER, access.guarded(false, request -> Response.status(200)
                         .contentType(Response.APPLICATION_JSON)
                         .body(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(status.get())).build()))
-                .add(ADMIN_METHODS, AdminEndpoints.PREFIX, ControlRoutes.Runs.ON_WORKER,
-                        access.guarded(true, request -> admin.answer(request, adminWait)));
+                .addStaged(ADMIN_METHODS, AdminEndpoints.PREFIX, request -> {
+                    Response refusal = access.check(request, true);
+                    return refusal != null ? java.util.concurrent.CompletableFuture.completedFuture(refusal) : admin.answer(request);
+                });
         loop = new ControlEventLoop(address, limits, routes);
         access.bound(loop.address());
     }

@@ -388,7 +388,7 @@ class ControlServerTest {
         assertEquals(404, missing.status);
         assertEquals("application/json", missing.header("content-type"));
         assertEquals(new String(ErrorResponses.body("not found", null,
-                "the control server serves /live, /ready, /metrics and /status"), StandardCharsets.UTF_8), missing.body);
+                "the control server serves /live, /ready, /metrics, /status and /triggers/…"), StandardCharsets.UTF_8), missing.body);
 
         assertEquals(200, c.get("/live?verbose=1").status, "a query does not change the path");
     }
@@ -508,7 +508,9 @@ class ControlServerTest {
         Client c = connect(server);
         Reply r = c.get("/status");
         assertEquals(500, r.status);
-        assertEquals("{\"error\":\"internal error\",\"message\":\"see the processor's log\"}", r.body);
+        assertTrue(r.body.matches("\\{\"error\":\"internal error\",\"errorId\":\"[0-9a-f]{16}\","
+                + "\"message\":\"see the processor's log for this error id\"}"), r.body);
+        assertTrue(!r.body.contains("on purpose"), "the cause is in the log only");
         assertEquals(200, c.get("/live").status);
     }
 

@@ -139,6 +139,38 @@ class HelloJavaJarIT {
         assertTrue(out.contains("maxRequestBodySize"), out);
     }
 
+    @Test
+    void aControlTokenFileGuardsMetricsAndStatusButNotTheProbes() throws Exception {
+        int port = freePort();
+        int control = freePort();
+        String token = "tok-" + Long.toHexString(System.nanoTime()) + "-never-logged";
+        Path tokenFile = Files.writeString(dir.resolve("control.token"), token + "\n");
+        Process p = start(writeYaml(port).toString(), "--control-port", Integer.toString(control),
+                "--control-token-file", tokenFile.toString());
+        awaitReady(control, p); // /ready needs no token: it is a probe
+        assertEquals(200, get("http://127.0.0.1:" + control + "/live").statusCode());
+        for (String path : List.of("/metrics", "/status")) {
+            HttpResponse<String> none = get("http://127.0.0.1:" + control + path);
+            assertEquals(401, none.statusCode(), path);
+            assertTrue(none.headers().firstValue("WWW-Authenticate").isPresent(), path);
+            HttpResponse<String> with = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + control + path))
+                    .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, with.statusCode(), path);
+        }
+        p.destroy();
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertFalse(log().contains(token), "the token never reaches the log");
+
+        Path empty = Files.writeString(dir.resolve("empty.token"), "\n");
+        Process bad = new ProcessBuilder(java(), "-jar", JAR.toString(), writeYaml(freePort()).toString(),
+                "--control-token-file", empty.toString()).redirectErrorStream(true).start();
+        processes.add(bad);
+        String out = new String(bad.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(bad.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(2, bad.exitValue(), out);
+        assertTrue(out.contains("control token file") && out.contains("empty"), out);
+    }
+
     // ---- helpers ---------------------------------------------------------------------------------
 
     private Path writeYaml(int port) throws IOException {

@@ -1038,7 +1038,12 @@ public final class AsyncJournal implements AutoCloseable {
 
     // ---------------------------------------------------------------------------------- open helpers
 
-    /** Creates {@code d} (0700) when missing and checks that a file can be created in it. */
+    /**
+     * Creates {@code d} (0700) when missing, makes it private (0700) when it exists and others may read,
+     * write or enter it, and checks that a file can be created in it.
+     *
+     * @throws JournalNotPrivateException when others have access and the mode cannot be changed
+     */
     static void prepareDirectory(Path d) {
         try {
             if (!Files.isDirectory(d)) {
@@ -1051,12 +1056,36 @@ public final class AsyncJournal implements AutoCloseable {
                     Files.createDirectories(d);
                 }
             }
+            makePrivate(d);
             Path probe = Files.createTempFile(d, ".write-probe", ".tmp");
             Files.delete(probe);
         } catch (JournalUnavailableException e) {
             throw e;
         } catch (IOException | SecurityException e) {
             throw new JournalUnavailableException("the journal directory " + d + " is not writable: " + e, e);
+        }
+    }
+
+    /** Sets {@code d}'s mode to 0700 when group or others have any access (the journal holds callers' requests). */
+    private static void makePrivate(Path d) {
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> mode;
+        try {
+            mode = Files.getPosixFilePermissions(d);
+        } catch (UnsupportedOperationException | IOException notPosix) {
+            return; // no POSIX modes on this file system: nothing to check
+        }
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> wanted = PosixFilePermissions.fromString("rwx------");
+        if (wanted.containsAll(mode)) {
+            return;
+        }
+        try {
+            Files.setPosixFilePermissions(d, wanted);
+            LoggerFactory.getLogger(AsyncJournal.class).warn("the journal directory {} had mode {}; made it private (rwx------)",
+                    d, PosixFilePermissions.toString(mode));
+        } catch (IOException | SecurityException e) {
+            throw new JournalNotPrivateException("the journal directory " + d + " has mode " + PosixFilePermissions.toString(mode)
+                    + " (others may reach the journaled calls) and cannot be made private: " + e
+                    + "; run chmod 700 on it as its owner, or choose another async.directory", e);
         }
     }
 

@@ -2,6 +2,7 @@ package io.nucleon.trigger.async;
 
 import io.nucleon.api.Event;
 import io.nucleon.api.Response;
+import io.nucleon.spi.AdminRequest;
 import io.nucleon.spi.ErrorResponses;
 import io.nucleon.spi.AsyncIntake;
 import io.nucleon.spi.AsyncOptions;
@@ -57,6 +58,13 @@ import org.slf4j.LoggerFactory;
  * <p>A journal that cannot be opened at start (unwritable directory …) does not stop the trigger:
  * async calls get 503 naming the cause, and opening is tried again at most every 5 s.
  *
+ * <p>What callers see: {@link #accept} and {@code /status/<id>} on the trigger's port. A failure is
+ * shown as a short class and an error id ({@link FailureNote}); exception texts, tracebacks, paths and
+ * disk figures go to the log under that id only. Listing and replaying dead letters concern every
+ * caller's calls, so they are not on the trigger's port at all: they are admin endpoints on the
+ * control server ({@code /triggers/<trigger>/dead-letters…}), which listens on loopback by default
+ * and asks for its token beyond it.
+ *
  * <p>Threads: {@link #accept} and {@code /status/<id>} are answered on the caller's (I/O) thread:
  * an append, a memory-mapped lookup. The dead-letter endpoints (listing, replay, replay-all) read
  * and write the dead-letter journal under its lock, so they are answered on the intake's own
@@ -102,10 +110,17 @@ final class JournalIntake implements AsyncIntake {
     private final Object openLock = new Object();
     private volatile AsyncJournal journal;
     private volatile String unavailable;
+    private volatile RuntimeException unavailableCause;
     private long lastOpenAttempt;
     private Thread tail;
     private volatile boolean dispatching = true;
     private volatile boolean closed;
+
+    /** Why the journal is unavailable now, under one error id, logged once per cause and 10 s. */
+    private final Incidents incidents;
+    /** {@code options.journalDropHeaders}, lower-cased. */
+    private final Set<String> droppedHeaders;
+    private final String adminPath;
 
     private final AtomicLong skipped = new AtomicLong();
     private final AtomicLong callbacksResent = new AtomicLong();
@@ -134,7 +149,17 @@ final class JournalIntake implements AsyncIntake {
             return t;
         }, new ThreadPoolExecutor.AbortPolicy());
         control.allowCoreThreadTimeOut(true); // no thread while the endpoints are not used
+        this.incidents = new Incidents(LOG, triggerName);
+        Set<String> drop = new java.util.HashSet<>();
+        options.journalDropHeaders.forEach(h -> drop.add(h.toLowerCase(Locale.ROOT)));
+        this.droppedHeaders = Set.copyOf(drop);
+        this.adminPath = "/triggers/" + triggerName + "/dead-letters";
+        trigger.adminEndpoint("/dead-letters/", Set.of("GET", "POST"), this::admin);
         journal();
+        if (journal == null && unavailableCause instanceof JournalNotPrivateException notPrivate) {
+            close();
+            throw new IllegalStateException("trigger '" + triggerName + "': " + notPrivate.getMessage(), notPrivate);
+        }
     }
 
     // ---------------------------------------------------------------------------------- journal
@@ -166,12 +191,14 @@ final class JournalIntake implements AsyncIntake {
                         .open();
             } catch (RuntimeException | LinkageError e) {
                 unavailable = e.getMessage() != null ? e.getMessage() : e.toString();
+                unavailableCause = e instanceof RuntimeException r ? r : null;
                 LOG.atError().addKeyValue("trigger", triggerName).addKeyValue("directory", options.directory)
                         .log("async journal cannot be opened, async calls get 503 until it can: " + unavailable);
                 return null;
             }
             journal = j;
             unavailable = null;
+            unavailableCause = null;
             if (dispatching) {
                 AsyncJournal opened = j;
                 tail = new Thread(() -> tailLoop(opened), "nucleon-async-" + triggerName);
@@ -190,9 +217,16 @@ final class JournalIntake implements AsyncIntake {
         return unavailableResponse(why);
     }
 
+    /**
+     * A 503 for a journal that cannot be used now. The caller learns that and an error id; the cause
+     * (which names paths and disk figures) goes to the log under that id, once per cause and 10 s.
+     */
     private Response unavailableResponse(String why) {
-        return ErrorResponses.error(503, "async journal unavailable", null,
-                "the call was not accepted: " + (why != null ? why : "the journal in " + options.directory + " is not open"));
+        String errorId = incidents.idFor(why != null ? why : "the journal in " + options.directory + " is not open");
+        return Response.status(503).contentType(Response.APPLICATION_JSON).header(ErrorResponses.RETRY_AFTER, "5")
+                .body(ErrorResponses.body("async journal unavailable", errorId,
+                        "the journal cannot take or read calls now; see the processor's log for this error id"))
+                .build();
     }
 
     // ---------------------------------------------------------------------------------- accept
@@ -208,10 +242,9 @@ final class JournalIntake implements AsyncIntake {
         }
         AcceptResult a;
         try {
-            a = j.append(r);
+            a = j.append(withoutDroppedHeaders(r));
         } catch (JournalException e) {
-            LOG.atError().addKeyValue("trigger", triggerName).log("async call not accepted: " + e.getMessage());
-            return refuse(e.getMessage());
+            return refuse(e.getMessage()); // logged under the answer's error id
         }
         metrics.accepted.increment();
         String statusUrl = prefix + "/status/" + a.id();
@@ -222,15 +255,53 @@ final class JournalIntake implements AsyncIntake {
                 .body(json.getBytes(StandardCharsets.UTF_8)).build();
     }
 
+    /** {@code r} without the headers named by {@code journalDropHeaders}: credentials never rest in the journal. */
+    private AsyncRequest withoutDroppedHeaders(AsyncRequest r) {
+        if (droppedHeaders.isEmpty() || r.headers() == null) {
+            return r;
+        }
+        boolean any = false;
+        for (String name : r.headers().keySet()) {
+            if (droppedHeaders.contains(name.toLowerCase(Locale.ROOT))) {
+                any = true;
+                break;
+            }
+        }
+        if (!any) {
+            return r;
+        }
+        Map<String, String> kept = new LinkedHashMap<>();
+        r.headers().forEach((k, v) -> {
+            if (!droppedHeaders.contains(k.toLowerCase(Locale.ROOT))) {
+                kept.put(k, v);
+            }
+        });
+        return new AsyncRequest(r.method(), r.path(), r.url(), kept, r.fields(), r.contentType(), r.body(), r.callbackUrl(),
+                r.receivedAtMillis());
+    }
+
     // ---------------------------------------------------------------------------------- endpoints
 
     /**
-     * {@code /status/<id>} is answered at once (a completed stage); the dead-letter endpoints are
-     * checked here (method, query: 405 and 400 at once) and answered on the control thread, or 503
-     * with {@code Retry-After} at once when {@value #CONTROL_QUEUE} requests wait for it already.
+     * The admin endpoint on the control server: {@code GET …/dead-letters},
+     * {@code POST …/dead-letters/<id>/replay} and {@code POST …/dead-letters/replay-all}.
+     */
+    private CompletionStage<Response> admin(AdminRequest r) {
+        String path = r.path().equals("/") ? "/dead-letters" : "/dead-letters" + r.path();
+        try {
+            return deadLetters(r.method(), path, r.query());
+        } catch (IllegalArgumentException badQuery) {
+            return CompletableFuture.completedFuture(ErrorResponses.error(400, "bad request", null, badQuery.getMessage()));
+        }
+    }
+
+    /**
+     * {@code /status/<id>} is answered at once (a completed stage). Under {@code /dead-letters} a
+     * caller learns only that those endpoints are not on this port (they are admin endpoints, see
+     * {@link #admin}); nothing there is served to callers, whatever their address.
      */
     @Override
-    public CompletionStage<Response> control(String method, String path, String query, boolean loopback) {
+    public CompletionStage<Response> control(String method, String path, String query) {
         if (path.startsWith("/status/")) {
             String id = path.substring("/status/".length());
             if (id.isEmpty() || id.indexOf('/') >= 0) {
@@ -244,18 +315,15 @@ final class JournalIntake implements AsyncIntake {
         if (!path.equals("/dead-letters") && !path.startsWith("/dead-letters/")) {
             return null;
         }
-        if (options.deadLettersLoopbackOnly && !loopback) {
-            return CompletableFuture.completedFuture(
-                    ErrorResponses.error(403, "forbidden", null, "the dead-letter endpoints answer only loopback addresses"));
-        }
-        try {
-            return deadLetters(method, path, query);
-        } catch (IllegalArgumentException badQuery) {
-            return CompletableFuture.completedFuture(ErrorResponses.error(400, "bad request", null, badQuery.getMessage()));
-        }
+        return CompletableFuture.completedFuture(ErrorResponses.error(404, "not found", null,
+                "dead letters are listed and replayed on the processor's control server, not on this port"));
     }
 
-    /** A dead-letter endpoint request, checked; the work is handed to the control thread. */
+    /**
+     * A dead-letter endpoint request ({@code path} from {@code /dead-letters}), checked here (method,
+     * query: 405 and 400 at once) and answered on the control thread, or 503 with {@code Retry-After}
+     * at once when {@value #CONTROL_QUEUE} requests wait for it already.
+     */
     private CompletionStage<Response> deadLetters(String method, String path, String query) {
         if (path.equals("/dead-letters")) {
             if (!method.equals("GET")) {
@@ -285,8 +353,8 @@ final class JournalIntake implements AsyncIntake {
         }
         String rest = path.substring("/dead-letters/".length());
         if (!rest.endsWith("/replay") || rest.length() == "/replay".length()) {
-            return CompletableFuture.completedFuture(ErrorResponses.error(404, "not found", null, "use GET " + prefix
-                    + "/dead-letters, POST " + prefix + "/dead-letters/<id>/replay or POST " + prefix + "/dead-letters/replay-all"));
+            return CompletableFuture.completedFuture(ErrorResponses.error(404, "not found", null, "use GET " + adminPath
+                    + ", POST " + adminPath + "/<id>/replay or POST " + adminPath + "/replay-all"));
         }
         String id = rest.substring(0, rest.length() - "/replay".length());
         return onControlThread(path, j -> {
@@ -314,7 +382,7 @@ final class JournalIntake implements AsyncIntake {
             m.put("method", d.method());
             m.put("path", d.path());
             m.put("attempts", d.attempts());
-            m.put("error", d.error());
+            putFailure(m, d.error());
             m.put("deadAt", Instant.ofEpochMilli(d.deadAtMillis()).toString());
             m.put("receivedAt", Instant.ofEpochMilli(d.receivedAtMillis()).toString());
             list.add(m);
@@ -410,13 +478,22 @@ final class JournalIntake implements AsyncIntake {
         if (s.statusCode() > 0) {
             m.put("statusCode", s.statusCode());
         }
-        if (s.error() != null) {
-            m.put("error", s.error());
-        }
+        putFailure(m, s.error());
         if (callback != null) {
             m.put("callback", callback);
         }
         return Response.status(200).header("X-Nucleon-State", s.state().name().toLowerCase(Locale.ROOT)).jsonBody(m).build();
+    }
+
+    /** Adds {@code error} (the failure class) and {@code errorId} of a stored error field, if any. */
+    private static void putFailure(Map<String, Object> m, String storedError) {
+        FailureNote note = FailureNote.decode(storedError);
+        if (note != null) {
+            m.put("error", note.failure());
+            if (note.errorId() != null) {
+                m.put("errorId", note.errorId());
+            }
+        }
     }
 
     /** {@code s} as the inside of a JSON string. */
@@ -615,21 +692,25 @@ final class JournalIntake implements AsyncIntake {
                     finish(InvocationState.SUCCEEDED, response);
                     return;
                 }
+                // the caller sees the class and the id; the full text (a traceback, say) only the log
                 String why = describe(outcome, response, error);
+                FailureNote note = FailureNote.withNewId(failureClass(outcome, response));
                 if (attempts <= options.maxRetries) {
                     // recorded, so that after a restart the count goes on from here (failures only)
-                    j.attemptFailed(entry.id(), attempts, why);
+                    j.attemptFailed(entry.id(), attempts, note.encode());
                     metrics.retries.increment();
                     Duration d = Durations.backoff(options.retryDelay, options.maxRetryDelay, attempts);
                     LOG.atWarn().addKeyValue("trigger", triggerName).addKeyValue("eventId", entry.id())
+                            .addKeyValue("errorId", note.errorId())
                             .log("async call failed (" + why + "), attempt " + attempts + ", retrying in " + Durations.format(d));
                     later(d);
                     return;
                 }
-                j.deadLetter(entry.withAttempts(attempts), why, attempts, response.status(), response.contentType(),
+                j.deadLetter(entry.withAttempts(attempts), note.encode(), attempts, response.status(), response.contentType(),
                         response.body());
                 metrics.failed.increment();
                 LOG.atError().addKeyValue("trigger", triggerName).addKeyValue("eventId", entry.id())
+                        .addKeyValue("errorId", note.errorId())
                         .log("async call failed after " + attempts + " attempt(s), dead-lettered: " + why);
                 finish(InvocationState.FAILED, response);
             } catch (RuntimeException e) {
@@ -666,6 +747,15 @@ final class JournalIntake implements AsyncIntake {
             case HANDLER_ERROR -> "handler error: " + (error != null ? error.toString() : "status " + response.status());
             case TIMEOUT -> "timeout: status " + response.status();
             default -> "status " + response.status() + ": " + truncate(response.bodyAsString(), 200);
+        };
+    }
+
+    /** The short class of a failed attempt that callers see: never an exception's text. */
+    static String failureClass(Outcome outcome, Response response) {
+        return switch (outcome) {
+            case HANDLER_ERROR -> "handler error";
+            case TIMEOUT -> "timeout";
+            default -> "HTTP " + response.status();
         };
     }
 

@@ -66,6 +66,23 @@ final class AsyncFunction implements AutoCloseable {
                 HttpResponse.BodyHandlers.ofString());
     }
 
+    /** {@code path} on the control server, e.g. {@code /triggers/web/dead-letters}. */
+    URI controlUri(String path) {
+        return URI.create("http://127.0.0.1:" + processor.controlAddress().getPort() + path);
+    }
+
+    /** A GET of the trigger's admin endpoint {@code path} (below {@code /triggers/web}) on the control server. */
+    HttpResponse<String> adminGet(String path) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(controlUri("/triggers/web" + path)).timeout(Duration.ofSeconds(20)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** A POST to the trigger's admin endpoint {@code path} (below {@code /triggers/web}) on the control server. */
+    HttpResponse<String> adminPost(String path) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(controlUri("/triggers/web" + path)).timeout(Duration.ofSeconds(20))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     /** The control server's {@code /metrics} (Prometheus text). */
     String metrics() throws IOException, InterruptedException {
         URI u = URI.create("http://127.0.0.1:" + processor.controlAddress().getPort() + "/metrics");

@@ -2,6 +2,7 @@ package io.nucleon.trigger.async;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -57,7 +58,8 @@ class DeadLetterHttpTest {
     }
 
     private CompletableFuture<HttpResponse<String>> getAsync(AsyncFunction f, String path) {
-        return f.http.sendAsync(HttpRequest.newBuilder(f.uri(path)).timeout(WAIT).build(), HttpResponse.BodyHandlers.ofString());
+        return f.http.sendAsync(HttpRequest.newBuilder(f.controlUri("/triggers/web" + path)).timeout(WAIT).build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     @Test
@@ -69,7 +71,7 @@ class DeadLetterHttpTest {
             List<Integer> pageSizes = new ArrayList<>();
             String after = null;
             do {
-                HttpResponse<String> r = f.get("/async/dead-letters?limit=1000" + (after == null ? "" : "&after=" + after));
+                HttpResponse<String> r = f.adminGet("/dead-letters?limit=1000" + (after == null ? "" : "&after=" + after));
                 assertEquals(200, r.statusCode(), r.body());
                 JsonNode page = json(r);
                 assertEquals(2500, page.get("total").asInt());
@@ -82,7 +84,9 @@ class DeadLetterHttpTest {
                 assertEquals("POST", first.get("method").asText());
                 assertEquals("/fn", first.get("path").asText());
                 assertEquals(1, first.get("attempts").asInt());
-                assertTrue(first.get("error").asText().startsWith("boom "), first.toString());
+                // written as full text (as an earlier build did): only its class is shown
+                assertEquals("failed", first.get("error").asText(), first.toString());
+                assertFalse(first.toString().contains("boom"), first.toString());
                 assertTrue(first.hasNonNull("deadAt") && first.hasNonNull("receivedAt"), first.toString());
                 after = page.get("next").isNull() ? null : page.get("next").asText();
                 if (after != null) {
@@ -92,7 +96,7 @@ class DeadLetterHttpTest {
             assertEquals(List.of(1000, 1000, 500), pageSizes);
             assertEquals(all, seen, "each dead letter exactly once, oldest first");
 
-            JsonNode byDefault = json(f.get("/async/dead-letters"));
+            JsonNode byDefault = json(f.adminGet("/dead-letters"));
             assertEquals(100, byDefault.get("deadLetters").size(), "limit defaults to 100");
             assertEquals(all.get(99), byDefault.get("next").asText());
         }
@@ -104,26 +108,26 @@ class DeadLetterHttpTest {
         journalWithDeadLetters(journal, 3);
         try (AsyncFunction f = start(journal, Map.of())) {
             Map<String, String> cases = Map.of(
-                    "/async/dead-letters?limit=0", "limit",
-                    "/async/dead-letters?limit=1001", "limit",
-                    "/async/dead-letters?limit=ten", "limit",
-                    "/async/dead-letters?limit=", "limit",
-                    "/async/dead-letters?limit=1&limit=2", "limit",
-                    "/async/dead-letters?after=", "after",
-                    "/async/dead-letters?after=e-99999", "after",
-                    "/async/dead-letters?page=2", "page");
+                    "/dead-letters?limit=0", "limit",
+                    "/dead-letters?limit=1001", "limit",
+                    "/dead-letters?limit=ten", "limit",
+                    "/dead-letters?limit=", "limit",
+                    "/dead-letters?limit=1&limit=2", "limit",
+                    "/dead-letters?after=", "after",
+                    "/dead-letters?after=e-99999", "after",
+                    "/dead-letters?page=2", "page");
             for (Map.Entry<String, String> c : cases.entrySet()) {
-                HttpResponse<String> r = f.get(c.getKey());
+                HttpResponse<String> r = f.adminGet(c.getKey());
                 assertEquals(400, r.statusCode(), c.getKey() + ": " + r.body());
                 assertTrue(json(r).get("message").asText().contains(c.getValue()), c.getKey() + ": " + r.body());
             }
-            HttpResponse<String> r = f.post("/async/dead-letters/replay-all?limit=0", "");
+            HttpResponse<String> r = f.adminPost("/dead-letters/replay-all?limit=0");
             assertEquals(400, r.statusCode(), r.body());
             assertTrue(json(r).get("message").asText().contains("limit"), r.body());
-            r = f.post("/async/dead-letters/replay-all?after=e-00000", "");
+            r = f.adminPost("/dead-letters/replay-all?after=e-00000");
             assertEquals(400, r.statusCode(), r.body());
             assertTrue(json(r).get("message").asText().contains("after"), r.body());
-            assertEquals(3, json(f.get("/async/dead-letters")).get("total").asInt(), "nothing replayed by a bad request");
+            assertEquals(3, json(f.adminGet("/dead-letters")).get("total").asInt(), "nothing replayed by a bad request");
         }
     }
 
@@ -144,7 +148,7 @@ class DeadLetterHttpTest {
             }
         };
         try (AsyncFunction f = start(journal, Map.of())) {
-            CompletableFuture<HttpResponse<String>> listing = getAsync(f, "/async/dead-letters");
+            CompletableFuture<HttpResponse<String>> listing = getAsync(f, "/dead-letters");
             assertTrue(inside.await(20, TimeUnit.SECONDS), "the listing started");
             assertEquals("nucleon-async-control-web", thread.get());
             // while the listing is held, sync calls, async calls and status lookups are answered
@@ -179,14 +183,14 @@ class DeadLetterHttpTest {
         };
         try (AsyncFunction f = start(journal, Map.of())) {
             List<CompletableFuture<HttpResponse<String>>> held = new ArrayList<>();
-            held.add(getAsync(f, "/async/dead-letters"));
+            held.add(getAsync(f, "/dead-letters"));
             assertTrue(inside.await(20, TimeUnit.SECONDS), "the first listing holds the control thread");
             for (int i = 0; i < JournalIntake.CONTROL_QUEUE; i++) {
-                held.add(getAsync(f, "/async/dead-letters?limit=1"));
+                held.add(getAsync(f, "/dead-letters?limit=1"));
             }
             await("the control queue full").atMost(WAIT)
                     .until(() -> ((Number) f.asyncStatus().get("deadLetterRequestsWaiting")).intValue() == JournalIntake.CONTROL_QUEUE);
-            HttpResponse<String> refused = f.get("/async/dead-letters");
+            HttpResponse<String> refused = f.adminGet("/dead-letters");
             assertEquals(503, refused.statusCode(), refused.body());
             assertEquals("1", refused.headers().firstValue("Retry-After").orElse(null), refused.headers().map().toString());
             assertTrue(json(refused).get("message").asText().contains("waiting"), refused.body());
@@ -202,21 +206,21 @@ class DeadLetterHttpTest {
         Path journal = dir.resolve("journal");
         journalWithDeadLetters(journal, 5);
         try (AsyncFunction f = start(journal, Map.of())) {
-            HttpResponse<String> one = f.post("/async/dead-letters/e-00004/replay", "");
+            HttpResponse<String> one = f.adminPost("/dead-letters/e-00004/replay");
             assertEquals(202, one.statusCode(), one.body());
             assertEquals("/async/status/e-00004", json(one).get("status").asText());
-            assertEquals(404, f.post("/async/dead-letters/e-00004/replay", "").statusCode(), "replayed once");
+            assertEquals(404, f.adminPost("/dead-letters/e-00004/replay").statusCode(), "replayed once");
 
-            HttpResponse<String> some = f.post("/async/dead-letters/replay-all?limit=2", "");
+            HttpResponse<String> some = f.adminPost("/dead-letters/replay-all?limit=2");
             assertEquals(202, some.statusCode(), some.body());
             JsonNode b = json(some);
             assertEquals("[\"e-00000\",\"e-00001\"]", b.get("replayed").toString());
             assertEquals(2, b.get("count").asInt());
             assertEquals(2, b.get("remaining").asInt());
-            JsonNode rest = json(f.post("/async/dead-letters/replay-all", ""));
+            JsonNode rest = json(f.adminPost("/dead-letters/replay-all"));
             assertEquals(2, rest.get("count").asInt());
             assertEquals(0, rest.get("remaining").asInt());
-            assertEquals(0, json(f.get("/async/dead-letters")).get("total").asInt());
+            assertEquals(0, json(f.adminGet("/dead-letters")).get("total").asInt());
             for (int i = 0; i < 5; i++) {
                 String statusUrl = String.format("/async/status/e-%05d", i);
                 await("replayed " + statusUrl + " succeeded").atMost(WAIT).until(() ->
@@ -243,7 +247,7 @@ class DeadLetterHttpTest {
                     AsyncFunction.sample(f.metrics(), "nucleon_async_dead_letters_expired_total", tags) == 1);
             String m = f.metrics();
             assertEquals(1, AsyncFunction.sample(m, "nucleon_async_dead_letters", tags), m);
-            JsonNode list = json(f.get("/async/dead-letters"));
+            JsonNode list = json(f.adminGet("/dead-letters"));
             assertEquals(1, list.get("total").asInt(), list.toString());
             assertEquals(second, list.get("deadLetters").get(0).get("id").asText(), "the newest is kept");
             Map<String, Object> st = f.asyncStatus();

@@ -37,6 +37,16 @@ final class ReadOnlyDirectory implements AutoCloseable {
         return ro;
     }
 
+    /**
+     * A read-only file system (tmpfs) mounted on {@code dir} whose root has {@code mode} (such as
+     * {@code 0755}): its mode cannot be changed, not even by root. Needs root, as mounting does.
+     */
+    static ReadOnlyDirectory mountedWithMode(Path dir, String mode) throws IOException, InterruptedException {
+        Files.createDirectories(dir);
+        run("mount", "-t", "tmpfs", "-o", "ro,size=1m,mode=" + mode, "nucleon-ro-test", dir.toString());
+        return new ReadOnlyDirectory(dir, true);
+    }
+
     private static boolean writable(Path dir) {
         try {
             Files.delete(Files.createTempFile(dir, "probe", ".tmp"));

@@ -7,8 +7,6 @@ import io.nucleon.spi.ErrorResponses;
 import io.nucleon.spi.AsyncIntake;
 import io.nucleon.spi.AsyncOptions;
 import io.nucleon.spi.AsyncRequest;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +17,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Decides whether a request is an async call (path under {@code async.pathPrefix}, or the
  * {@code async.header} set to {@code true}) or one of the intake's endpoints under the prefix
- * ({@code /status/<id>}, {@code /dead-letters…}), and hands it to the {@link AsyncIntake}. Only
+ * ({@code /status/<id>}, and {@code /dead-letters…}, which only says where those went), and hands
+ * it to the {@link AsyncIntake}. Only
  * exists when {@code async.enabled} is true. Event loop only; the intake answers without waiting
  * for a handler, and answers that take longer than a lookup are made on the intake's own thread.
  */
@@ -44,7 +43,7 @@ final class AsyncRoute {
      * from the intake's own thread); returns {@code false}, leaving {@code exchange} alone, when the
      * request is a normal (sync) one.
      */
-    boolean route(HttpRequest request, byte[] body, CloudEvent structured, SocketAddress remote, HttpExchange exchange) {
+    boolean route(HttpRequest request, byte[] body, CloudEvent structured, HttpExchange exchange) {
         String uri = request.uri();
         String target;
         if (prefix != null && underPrefix(uri)) {
@@ -55,8 +54,7 @@ final class AsyncRoute {
             int q = target.indexOf('?');
             String path = q < 0 ? target : target.substring(0, q);
             if (path.startsWith("/status/") || path.equals("/dead-letters") || path.startsWith("/dead-letters/")) {
-                CompletionStage<Response> r = intake.control(request.method().name(), path, q < 0 ? null : target.substring(q + 1),
-                        isLoopback(remote));
+                CompletionStage<Response> r = intake.control(request.method().name(), path, q < 0 ? null : target.substring(q + 1));
                 if (r != null) {
                     r.whenComplete((response, error) -> exchange.answer(response != null ? response : failed(error)));
                     return true;
@@ -105,9 +103,5 @@ final class AsyncRoute {
         }
         int n = prefix.length();
         return uri.length() == n || uri.charAt(n) == '/' || uri.charAt(n) == '?';
-    }
-
-    private static boolean isLoopback(SocketAddress remote) {
-        return remote instanceof InetSocketAddress a && a.getAddress() != null && a.getAddress().isLoopbackAddress();
     }
 }

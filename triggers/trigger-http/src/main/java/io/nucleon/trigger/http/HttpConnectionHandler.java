@@ -133,7 +133,7 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
         }
-        if (async != null && async.route(request.head, body, structured, ctx.channel().remoteAddress(), exchange)) {
+        if (async != null && async.route(request.head, body, structured, exchange)) {
             return;
         }
         HttpEvent event = new HttpEvent(trigger.name(), request.method(), request.uri(), headers, body, structured);

@@ -100,6 +100,15 @@ public final class HttpTriggerFactory implements TriggerFactory {
         if (a.deadLetterRetention == null || a.deadLetterRetention.isNegative() || a.deadLetterRetention.isZero()) {
             throw context.attributeError("async.deadLetterRetention", "must be longer than 0");
         }
+        if (a.deadLettersLoopbackOnly != null) {
+            throw context.attributeError("async.deadLettersLoopbackOnly", "was removed: listing and replaying dead letters are "
+                    + "admin endpoints on the control server now (GET /triggers/" + context.name() + "/dead-letters on the "
+                    + "control port, loopback by default); remove this attribute");
+        }
+        if (a.journalDropHeaders == null || a.journalDropHeaders.stream().anyMatch(h -> h == null || h.isBlank())) {
+            throw context.attributeError("async.journalDropHeaders", "must be a list of header names (an empty list keeps "
+                    + "every header)");
+        }
         if (a.maxDeadLetters < 1 || a.maxDeadLetters > 1_000_000) {
             // each dead letter kept costs a small index entry on the heap (see trigger-async's README)
             throw context.attributeError("async.maxDeadLetters", "must be from 1 to 1000000, got " + a.maxDeadLetters);
