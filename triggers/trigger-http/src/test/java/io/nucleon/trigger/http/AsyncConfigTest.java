@@ -42,6 +42,15 @@ class AsyncConfigTest {
     }
 
     @Test
+    void theRemovedLoopbackSwitchSaysWhereTheDeadLetterEndpointsWent() {
+        String m = build(Map.of("enabled", true, "directory", "/x", "deadLettersLoopbackOnly", false)).getMessage();
+        assertTrue(m.contains("async.deadLettersLoopbackOnly") && m.contains("control server")
+                && m.contains("/triggers/web/dead-letters"), m);
+        m = build(Map.of("enabled", true, "directory", "/x", "journalDropHeaders", java.util.List.of(" "))).getMessage();
+        assertTrue(m.contains("async.journalDropHeaders"), m);
+    }
+
+    @Test
     void disabledNeedsNothing() throws Exception {
         Processor p = Processor.builder().name("test").handler((ctx, e) -> "ok")
                 .trigger("web", "http", t -> t.attribute("host", "127.0.0.1").attribute("port", 0)
