@@ -126,7 +126,7 @@ final class ExternalRuntime implements FunctionRuntime {
         }
         this.wrapperEnvironment = WrapperEnvironment.of(config, context);
         Map<String, String> processorEnv = System.getenv();
-        this.inheritedEnv = Map.copyOf(wrapperEnvironment.select(processorEnv));
+        this.inheritedEnv = java.util.Collections.unmodifiableMap(wrapperEnvironment.select(processorEnv));
         this.withheldEnvCount = processorEnv.size() - inheritedEnv.size();
         if (config.decodeJsonBody && language != Language.PYTHON) {
             throw context.attributeError("decodeJsonBody", "is a python runtime setting (the " + language.kind

@@ -212,6 +212,7 @@ final class ExternalWorker implements WorkerRuntime {
 
     /** Kills the wrapper when the runtime closes without this worker having been closed (an abandoned worker). */
     void killIfRunning() {
+        log.reportDrops();
         WrapperProcess w = wrapper;
         if (w != null) {
             w.kill();

@@ -38,6 +38,7 @@ class WrapperLogTest {
         final ListAppender<ILoggingEvent> appender = new ListAppender<>();
         final List<Logger> loggers = new ArrayList<>();
         final List<Level> levels = new ArrayList<>();
+        final List<Boolean> additive = new ArrayList<>();
 
         Capture(String runtime) {
             appender.start();
@@ -46,7 +47,9 @@ class WrapperLogTest {
                 Logger l = (Logger) LoggerFactory.getLogger(name);
                 loggers.add(l);
                 levels.add(l.getLevel());
+                additive.add(l.isAdditive());
                 l.setLevel(Level.INFO);
+                l.setAdditive(false); // captured, not also printed
                 l.addAppender(appender);
             }
         }
@@ -66,6 +69,7 @@ class WrapperLogTest {
             for (int i = 0; i < loggers.size(); i++) {
                 loggers.get(i).detachAppender(appender);
                 loggers.get(i).setLevel(levels.get(i));
+                loggers.get(i).setAdditive(additive.get(i));
             }
         }
     }
