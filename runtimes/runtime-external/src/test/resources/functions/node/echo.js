@@ -17,6 +17,36 @@ exports.handler = function (context, event) {
     if (event.path === '/fail') {
         throw new Error('bad input from the test');
     }
+    if (event.path === '/env') {
+        context.callback({ ...process.env });
+        return;
+    }
+    if (event.path === '/flood') {
+        const lines = Number(event.fields.lines || '1000');
+        for (let i = 0; i < lines; i++) {
+            console.log('flood line ' + i);
+            context.logger.info('flood log ' + i);
+        }
+        context.callback('flooded');
+        return;
+    }
+    if (event.path === '/forge') {
+        context.logger.info('a\nFAKE ERROR line');
+        context.logger.infoWith('fields', { note: 'x\r\nFAKE ERROR field', 'k\nFAKE ERROR key': 1 });
+        console.log('b\rFAKE ERROR \x1b[31mred\x1b[0m');
+        process.stderr.write('c\x1b]0;title\x07 FAKE ERROR\u2028line\n');
+        context.callback('forged');
+        return;
+    }
+    if (event.path === '/forge-error') {
+        throw new Error('boom\nFAKE ERROR from the message');
+    }
+    if (event.path === '/longline') {
+        process.stdout.write('x'.repeat(Number(event.fields.bytes || '1000')));
+        process.stdout.write('\nafter the long line\n');
+        context.callback('long');
+        return;
+    }
     if (event.path === '/json') {
         return Promise.resolve({ worker: context.workerId, method: event.method, trigger: event.trigger.kind });
     }

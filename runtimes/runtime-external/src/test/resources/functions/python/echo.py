@@ -1,5 +1,6 @@
 # Test handler: Nuclio-style, exercised by ExternalRuntimeTest.
 import os
+import sys
 import time
 
 
@@ -27,5 +28,24 @@ def handler(context, event):
         return str(event.body['n'] + 1)  # with runtimeAttributes.decodeJsonBody, a dict
     if event.path == '/status':
         return 201, 'created'
+    if event.path == '/env':
+        return dict(os.environ)
+    if event.path == '/flood':
+        for i in range(int(event.fields.get('lines', '1000'))):
+            print('flood line %d' % i)
+            context.logger.info('flood log %d' % i)
+        return 'flooded'
+    if event.path == '/forge':
+        context.logger.info('a\nFAKE ERROR line')
+        context.logger.info_with('fields', note='x\r\nFAKE ERROR field', **{'k\nFAKE ERROR key': 1})
+        print('b\rFAKE ERROR \x1b[31mred\x1b[0m')
+        sys.stderr.write('c\x1b]0;title\x07 FAKE ERROR\u2028line\n')
+        return 'forged'
+    if event.path == '/forge-error':
+        raise ValueError('boom\nFAKE ERROR from the message')
+    if event.path == '/longline':
+        sys.stdout.write('x' * int(event.fields.get('bytes', '1000')))
+        sys.stdout.write('\nafter the long line\n')
+        return 'long'
     return context.Response(body=event.body, headers={'X-Echo': 'yes'},
                             content_type='application/octet-stream', status_code=200)

@@ -7,7 +7,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.nucleon.api.Context;
 import io.nucleon.api.FunctionConfigException;
-import io.nucleon.api.Logger;
 import io.nucleon.spi.FunctionRuntime;
 import io.nucleon.spi.RuntimeContext;
 import io.nucleon.spi.WorkerRuntime;
@@ -52,6 +51,10 @@ final class ExternalRuntime implements FunctionRuntime {
     private final String functionName;
     private final String handler;
     private final Map<String, String> env;
+    /** The part of the processor's environment the wrappers inherit, chosen once (a JVM's environment does not change). */
+    private final Map<String, String> inheritedEnv;
+    private final int withheldEnvCount;
+    private final WrapperEnvironment wrapperEnvironment;
     private final String interpreter;
     private final String transport;
     private final Path shmDirectory;
@@ -69,6 +72,7 @@ final class ExternalRuntime implements FunctionRuntime {
     private final Map<ExternalWorker, Boolean> workers = new ConcurrentHashMap<>();
     private final Map<String, Counter> restarts = new ConcurrentHashMap<>();
     private final Map<String, Counter> handlerMetrics = new ConcurrentHashMap<>();
+    private final Counter[] droppedLines = new Counter[WrapperLog.Source.values().length];
     private final Timer invocations;
     private volatile boolean metricLimitWarned;
 
@@ -114,6 +118,16 @@ final class ExternalRuntime implements FunctionRuntime {
         if (config.spinTime == null || config.spinTime.isNegative()) {
             throw context.attributeError("spinTime", "must be zero or more");
         }
+        if (config.maxLogLinesPerSecond < 1) {
+            throw context.attributeError("maxLogLinesPerSecond", "must be at least 1, got " + config.maxLogLinesPerSecond);
+        }
+        if (config.logLineBurst < 1) {
+            throw context.attributeError("logLineBurst", "must be at least 1, got " + config.logLineBurst);
+        }
+        this.wrapperEnvironment = WrapperEnvironment.of(config, context);
+        Map<String, String> processorEnv = System.getenv();
+        this.inheritedEnv = java.util.Collections.unmodifiableMap(wrapperEnvironment.select(processorEnv));
+        this.withheldEnvCount = processorEnv.size() - inheritedEnv.size();
         if (config.decodeJsonBody && language != Language.PYTHON) {
             throw context.attributeError("decodeJsonBody", "is a python runtime setting (the " + language.kind
                     + " wrapper always gives the body as bytes)");
@@ -171,6 +185,12 @@ final class ExternalRuntime implements FunctionRuntime {
             restarts.put(reason, Counter.builder("nucleon.runtime.restarts")
                     .description("Wrapper processes restarted, by reason (crash, timeout, protocol)")
                     .tag("function", functionName).tag("runtime", language.kind).tag("reason", reason).register(registry));
+        }
+        for (WrapperLog.Source source : WrapperLog.Source.values()) {
+            droppedLines[source.ordinal()] = Counter.builder("nucleon.wrapper.log.lines.dropped")
+                    .description("Lines from wrapper processes (log calls, stdout, stderr) dropped for exceeding"
+                            + " runtimeAttributes.maxLogLinesPerSecond")
+                    .tag("function", functionName).tag("runtime", language.kind).tag("source", source.tag).register(registry);
         }
         this.invocations = Timer.builder("nucleon.runtime.invocation")
                 .description("Round trip of an event through a wrapper process (send, handler, answer)")
@@ -331,6 +351,24 @@ final class ExternalRuntime implements FunctionRuntime {
         });
         t.setRemoveOnCancelPolicy(true);
         this.timer = t;
+        logEnvironment();
+    }
+
+    /** Says once which of the processor's variables the wrappers inherit and how many they do not; never a value. */
+    private void logEnvironment() {
+        if (wrapperEnvironment.inheritsAll()) {
+            log.atInfo().addKeyValue("function", functionName).log("the " + language.kind + " wrappers inherit the processor's whole"
+                    + " environment (" + inheritedEnv.size() + " variables; runtimeAttributes.inheritEnv is true)");
+            return;
+        }
+        log.atInfo().addKeyValue("function", functionName).log("the " + language.kind + " wrappers inherit "
+                + inheritedEnv.size() + " of the processor's environment variables (" + String.join(", ", inheritedEnv.keySet())
+                + ") and spec.env; " + withheldEnvCount + " are withheld (runtimeAttributes.inheritEnvNames passes more)");
+        if (log.isDebugEnabled() && withheldEnvCount > 0) {
+            log.atDebug().addKeyValue("function", functionName).log("environment variables withheld from the " + language.kind
+                    + " wrappers: " + String.join(", ", new java.util.TreeSet<>(System.getenv().keySet().stream()
+                    .filter(k -> !inheritedEnv.containsKey(k)).map(UntrustedText::oneLine).toList())));
+        }
     }
 
     /** Unpacks the entries under {@code prefix/} of the jar holding {@code moduleUrl} into {@code target}. */
@@ -452,6 +490,20 @@ final class ExternalRuntime implements FunctionRuntime {
         return env;
     }
 
+    /** The processor's variables the wrappers inherit ({@link WrapperEnvironment}). */
+    Map<String, String> inheritedEnv() {
+        return inheritedEnv;
+    }
+
+    /** How many of the processor's variables the wrappers do not inherit. */
+    int withheldEnvCount() {
+        return withheldEnvCount;
+    }
+
+    void countDroppedLine(WrapperLog.Source source) {
+        droppedLines[source.ordinal()].increment();
+    }
+
     long nextWrapperId() {
         return wrapperIds.incrementAndGet();
     }
@@ -478,57 +530,6 @@ final class ExternalRuntime implements FunctionRuntime {
                 .log(language.kind + " wrapper " + (restarted ? "restarted" : "started"));
     }
 
-    /** A LOG frame: into the worker's structured logger, at its level, with its fields. */
-    void logFromWrapper(Context ctx, String json) {
-        JsonNode n;
-        try {
-            n = MetaCodec.object(json, "LOG");
-        } catch (Protocol.ProtocolException e) {
-            wrapperLog.atWarn().addKeyValue("worker", ctx.workerId()).log("unreadable LOG frame: " + e.getMessage());
-            return;
-        }
-        String message = n.path("message").asText("");
-        JsonNode with = n.get("with");
-        Object[] kv;
-        if (with != null && with.isObject() && with.size() > 0) {
-            kv = new Object[with.size() * 2];
-            int i = 0;
-            for (Iterator<Map.Entry<String, JsonNode>> it = with.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
-                kv[i++] = e.getKey();
-                kv[i++] = plain(e.getValue());
-            }
-        } else {
-            kv = new Object[0];
-        }
-        Logger logger = ctx.logger();
-        switch (n.path("level").asText("info")) {
-            case "debug" -> logger.debug(message, kv);
-            case "warn", "warning" -> logger.warn(message, kv);
-            case "error" -> logger.error(message, kv);
-            default -> logger.info(message, kv);
-        }
-    }
-
-    private static Object plain(JsonNode v) {
-        if (v == null || v.isNull()) {
-            return null;
-        }
-        if (v.isTextual()) {
-            return v.asText();
-        }
-        if (v.isIntegralNumber()) {
-            return v.canConvertToLong() ? (Object) v.asLong() : v.bigIntegerValue();
-        }
-        if (v.isNumber()) {
-            return v.asDouble();
-        }
-        if (v.isBoolean()) {
-            return v.asBoolean();
-        }
-        return v.toString();
-    }
-
     /** A METRIC frame: adds to the counter {@code nucleon.handler.metric{name=…}} (at most 100 names). */
     void metricFromWrapper(String json) {
         JsonNode n;
@@ -547,7 +548,8 @@ final class ExternalRuntime implements FunctionRuntime {
             if (handlerMetrics.size() >= MAX_METRIC_NAMES) {
                 if (!metricLimitWarned) {
                     metricLimitWarned = true;
-                    log.warn("handler metrics are limited to {} names; '{}' and later new names are dropped", MAX_METRIC_NAMES, name);
+                    log.warn("handler metrics are limited to {} names; '{}' and later new names are dropped", MAX_METRIC_NAMES,
+                            WrapperLog.text(name));
                 }
                 return;
             }

@@ -45,4 +45,18 @@ public final class ExternalRuntimeConfig {
     public boolean decodeJsonBody;
     /** How long the shared-memory consumer spins before it sleeps on the socket. */
     public Duration spinTime = Duration.ofNanos(20_000);
+    /**
+     * Pass the processor's whole environment to the wrappers. By default they get only
+     * {@link WrapperEnvironment#INHERITED_BY_DEFAULT}, {@link #inheritEnvNames} and {@code spec.env}.
+     */
+    public boolean inheritEnv;
+    /** More of the processor's variables the wrappers inherit: names, or prefixes ending in {@code *} ({@code MYAPP_*}). */
+    public List<String> inheritEnvNames = new ArrayList<>();
+    /**
+     * The lines a wrapper may add to the log each second, on average: its log calls, stdout and
+     * stderr lines together. Lines beyond are dropped, counted and summarised.
+     */
+    public int maxLogLinesPerSecond = 1000;
+    /** How many lines a wrapper may log at once, after a quiet spell, above {@link #maxLogLinesPerSecond}'s pace. */
+    public int logLineBurst = 2000;
 }

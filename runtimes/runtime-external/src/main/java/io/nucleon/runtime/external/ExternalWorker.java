@@ -21,6 +21,7 @@ final class ExternalWorker implements WorkerRuntime {
     private final ExternalRuntime rt;
     private final Context ctx;
     private final MetaCodec codec = new MetaCodec();
+    private final WrapperLog log;
     private volatile WrapperProcess wrapper;
     private volatile boolean aborted;
     /** Wrappers in a row that died or failed to start without answering an event. */
@@ -31,7 +32,8 @@ final class ExternalWorker implements WorkerRuntime {
     ExternalWorker(ExternalRuntime rt, Context ctx) throws WrapperProcess.StartFailure {
         this.rt = rt;
         this.ctx = ctx;
-        this.wrapper = WrapperProcess.launch(rt, ctx, rt.nextWrapperId());
+        this.log = new WrapperLog(rt, ctx);
+        this.wrapper = WrapperProcess.launch(rt, ctx, rt.nextWrapperId(), log);
         rt.logStarted(ctx, wrapper, false);
     }
 
@@ -82,8 +84,8 @@ final class ExternalWorker implements WorkerRuntime {
                     w.events++;
                     failures = 0;
                     throw handlerFailure(f.json());
-                } else if (m instanceof Protocol.Log log) {
-                    rt.logFromWrapper(ctx, log.json());
+                } else if (m instanceof Protocol.Log frame) {
+                    log.frame(frame.json());
                 } else if (m instanceof Protocol.Metric metric) {
                     rt.metricFromWrapper(metric.json());
                 } else if (m instanceof Protocol.Hello || m instanceof Protocol.InitFailed) {
@@ -101,15 +103,17 @@ final class ExternalWorker implements WorkerRuntime {
         }
     }
 
+    /** The handler's error as the log will show it: type and message on one line, the traceback indented below. */
     private static HandlerFailure handlerFailure(String json) {
         try {
             JsonNode n = MetaCodec.object(json, "ERROR");
             String type = n.path("type").asText("");
             String message = n.path("message").asText("");
             String trace = n.path("traceback").asText("");
-            return new HandlerFailure((type.isEmpty() ? "" : type + ": ") + message + (trace.isEmpty() ? "" : "\n" + trace));
+            return new HandlerFailure(WrapperLog.text((type.isEmpty() ? "" : type + ": ") + message)
+                    + (trace.isEmpty() ? "" : "\n\t" + WrapperLog.traceback(trace)));
         } catch (ProtocolException e) {
-            return new HandlerFailure(json);
+            return new HandlerFailure(WrapperLog.text(json));
         }
     }
 
@@ -117,7 +121,7 @@ final class ExternalWorker implements WorkerRuntime {
     private Exception died(WrapperProcess w, Exception cause) {
         boolean protocol = cause instanceof ProtocolException;
         w.kill();
-        String ending = protocol ? "broke the protocol (" + cause.getMessage() + ")" : w.ending();
+        String ending = protocol ? "broke the protocol (" + UntrustedText.oneLine(cause.getMessage()) + ")" : w.ending();
         w.release();
         if (aborted) {
             // the watchdog already answered 504 and counted the restart; the core drops this result
@@ -170,7 +174,7 @@ final class ExternalWorker implements WorkerRuntime {
             }
         }
         try {
-            WrapperProcess w = WrapperProcess.launch(rt, ctx, rt.nextWrapperId());
+            WrapperProcess w = WrapperProcess.launch(rt, ctx, rt.nextWrapperId(), log);
             wrapper = w;
             rt.logStarted(ctx, w, true);
             return w;
@@ -198,6 +202,7 @@ final class ExternalWorker implements WorkerRuntime {
     @Override
     public void close(Context context) {
         rt.closed(this);
+        log.reportDrops();
         WrapperProcess w = wrapper;
         wrapper = null;
         if (w != null) {
@@ -207,6 +212,7 @@ final class ExternalWorker implements WorkerRuntime {
 
     /** Kills the wrapper when the runtime closes without this worker having been closed (an abandoned worker). */
     void killIfRunning() {
+        log.reportDrops();
         WrapperProcess w = wrapper;
         if (w != null) {
             w.kill();

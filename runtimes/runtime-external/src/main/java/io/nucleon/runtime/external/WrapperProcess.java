@@ -11,15 +11,18 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.slf4j.event.Level;
 
 /**
  * One running wrapper: its process, its connection and, for {@code shm}, its rings. Started by
@@ -27,6 +30,8 @@ import org.slf4j.event.Level;
  * any thread; {@link #release} only by the thread that uses the wire.
  */
 final class WrapperProcess {
+    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
+    private static final SecureRandom RANDOM = new SecureRandom();
     final Process process;
     final long pid;
     final Wire wire;
@@ -57,11 +62,14 @@ final class WrapperProcess {
     }
 
     /**
-     * Starts a wrapper for the worker of {@code ctx} and waits for its handshake.
+     * Starts a wrapper for the worker of {@code ctx} and waits for its handshake. Its environment is
+     * the inherited part of the processor's ({@link WrapperEnvironment}), then {@code spec.env}, then
+     * the interpreter settings of {@link Language#environment} and the {@code NUCLEON_*} variables of
+     * the protocol; what it logs goes through {@code log}.
      *
      * @throws StartFailure naming the interpreter, the handler and what the wrapper wrote to stderr
      */
-    static WrapperProcess launch(ExternalRuntime rt, Context ctx, long id) throws StartFailure {
+    static WrapperProcess launch(ExternalRuntime rt, Context ctx, long id, WrapperLog log) throws StartFailure {
         Path socketPath = rt.runDirectory().resolve("w" + id + ".sock");
         ServerSocketChannel server = null;
         ShmRings rings = null;
@@ -73,9 +81,13 @@ final class WrapperProcess {
         try {
             server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
             server.bind(UnixDomainSocketAddress.of(socketPath));
+            // The run directory (0700) already keeps others out; the socket's own mode says so too.
+            Files.setPosixFilePermissions(socketPath, OWNER_ONLY);
             if (rt.transport().equals("shm")) {
-                rings = ShmRings.create(rt.shmDirectory().resolve("nucleon-" + ProcessHandle.current().pid() + "-" + id),
-                        rt.ringSize());
+                // A name nobody can guess: in the shared, world-writable directory another user could
+                // otherwise create the file first and so keep the wrapper from starting.
+                rings = ShmRings.create(rt.shmDirectory().resolve("nucleon-" + ProcessHandle.current().pid() + "-" + id
+                        + "-" + Long.toHexString(RANDOM.nextLong())), rt.ringSize());
             }
             List<String> cmd = new ArrayList<>();
             cmd.add(rt.interpreter());
@@ -83,6 +95,8 @@ final class WrapperProcess {
             cmd.add(rt.wrapperScript().toString());
             ProcessBuilder pb = new ProcessBuilder(cmd).directory(rt.codeDirectory().toFile());
             Map<String, String> env = pb.environment();
+            env.clear();
+            env.putAll(rt.inheritedEnv());
             env.putAll(rt.functionEnv());
             rt.language().environment(env);
             env.put("NUCLEON_PROTOCOL", Integer.toString(Protocol.VERSION));
@@ -108,8 +122,8 @@ final class WrapperProcess {
             process = pb.start();
             process.getOutputStream().close(); // the wrapper reads nothing from stdin
             String name = "nucleon-" + rt.language().kind + "-" + ctx.triggerName() + "-" + ctx.workerId();
-            out = new OutputPump(process.getInputStream(), rt.wrapperLog(), Level.INFO, "stdout", name + "-out", ctx.workerId(), process.pid());
-            err = new OutputPump(process.getErrorStream(), rt.wrapperLog(), Level.WARN, "stderr", name + "-err", ctx.workerId(), process.pid());
+            out = new OutputPump(process.getInputStream(), log, WrapperLog.Source.STDOUT, name + "-out", process.pid());
+            err = new OutputPump(process.getErrorStream(), log, WrapperLog.Source.STDERR, name + "-err", process.pid());
 
             stage = "connecting";
             long deadline = System.nanoTime() + rt.config().startTimeout.toNanos();
@@ -139,7 +153,7 @@ final class WrapperProcess {
             }, Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             JsonNode hello;
             try {
-                hello = handshake(rt, ctx, socket, p, err);
+                hello = handshake(rt, ctx, socket, err, log);
             } catch (IOException e) {
                 if (late.get()) {
                     throw new StartFailure(failure(rt, ctx, "it did not complete its handshake within "
@@ -170,28 +184,29 @@ final class WrapperProcess {
         }
     }
 
-    private static JsonNode handshake(ExternalRuntime rt, Context ctx, SocketWire socket, Process p, OutputPump err)
+    private static JsonNode handshake(ExternalRuntime rt, Context ctx, SocketWire socket, OutputPump err, WrapperLog log)
             throws IOException, StartFailure {
         while (true) {
             Message m;
             try {
                 m = socket.receive();
             } catch (ProtocolException e) {
-                throw new StartFailure(failure(rt, ctx, "it broke the protocol during the handshake: " + e.getMessage(), err));
+                throw new StartFailure(failure(rt, ctx, "it broke the protocol during the handshake: "
+                        + UntrustedText.oneLine(e.getMessage()), err));
             }
-            if (m instanceof Protocol.Log log) {
-                rt.logFromWrapper(ctx, log.json());
+            if (m instanceof Protocol.Log frame) {
+                log.frame(frame.json());
             } else if (m instanceof Protocol.Hello h) {
                 JsonNode hello;
                 try {
                     hello = MetaCodec.object(h.json(), "HELLO");
                 } catch (ProtocolException e) {
-                    throw new StartFailure(failure(rt, ctx, e.getMessage(), err));
+                    throw new StartFailure(failure(rt, ctx, UntrustedText.oneLine(e.getMessage()), err));
                 }
                 int version = hello.path("protocol").asInt(-1);
                 if (version != Protocol.VERSION) {
-                    throw new StartFailure(failure(rt, ctx, "it speaks protocol version " + hello.path("protocol")
-                            + "; this processor speaks " + Protocol.VERSION, err));
+                    throw new StartFailure(failure(rt, ctx, "it speaks protocol version "
+                            + WrapperLog.text(hello.path("protocol").toString()) + "; this processor speaks " + Protocol.VERSION, err));
                 }
                 return hello;
             } else if (m instanceof Protocol.InitFailed f) {
@@ -202,7 +217,7 @@ final class WrapperProcess {
                 } catch (ProtocolException ignored) {
                     // show it raw
                 }
-                throw new StartFailure(failure(rt, ctx, "loading the handler failed: " + detail, err));
+                throw new StartFailure(failure(rt, ctx, "loading the handler failed: " + WrapperLog.traceback(detail), err));
             } else if (!(m instanceof Protocol.Skipped) && !(m instanceof Protocol.Metric)) {
                 throw new StartFailure(failure(rt, ctx, "it sent " + m.getClass().getSimpleName() + " before HELLO", err));
             }
@@ -211,9 +226,12 @@ final class WrapperProcess {
 
     private static String failure(ExternalRuntime rt, Context ctx, String reason, OutputPump err) {
         String tail = err == null ? "" : err.lastLines(300);
+        int withheld = rt.withheldEnvCount();
         return "the " + rt.language().kind + " wrapper of worker " + ctx.triggerName() + "/" + ctx.workerId()
                 + " (interpreter " + rt.interpreter() + ", handler " + rt.handler() + ", code directory "
                 + rt.codeDirectory() + ") failed to start: " + reason
+                + (withheld == 0 ? "" : " (" + withheld + " of the processor's environment variables were withheld from it;"
+                        + " runtimeAttributes.inheritEnvNames passes more)")
                 + (tail.isEmpty() ? "; it wrote nothing to stderr" : "; its stderr ended with:\n" + tail);
     }
 
