@@ -47,6 +47,14 @@ final class AsyncFunction implements AutoCloseable {
         return new AsyncFunction(p);
     }
 
+    /**
+     * Lets callbacks reach receivers on 127.0.0.1, as the tests' receivers are: the documented way,
+     * {@code callbackAllowedHosts} (loopback is refused without it).
+     */
+    static void allowLoopbackCallbacks(Map<String, Object> async) {
+        async.put("callbackAllowedHosts", List.of("127.0.0.1"));
+    }
+
     @SuppressWarnings("unchecked")
     Map<String, Object> trigger() {
         return ((List<Map<String, Object>>) processor.status().get("triggers")).get(0);
