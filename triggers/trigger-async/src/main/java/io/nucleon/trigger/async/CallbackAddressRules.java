@@ -58,6 +58,8 @@ import java.util.regex.Pattern;
 final class CallbackAddressRules {
     private static final int LOCAL_REFRESH_SECONDS = 10;
     private static final Pattern LABEL = Pattern.compile("[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?");
+    /** An authority that is only a numeric host and a port: digits, hex, dots (read as an IPv4 address). */
+    private static final Pattern NUMERIC_AUTHORITY = Pattern.compile("([0-9a-fA-FxX.]+)(:([0-9]*))?");
 
     /**
      * A callback URL, parsed once and checked: the host as written (for {@code Host}, SNI and
@@ -260,11 +262,21 @@ final class CallbackAddressRules {
             throw new IllegalArgumentException("must not carry user information (user@ or user:password@)");
         }
         String host = u.getHost();
+        int givenPort = u.getPort();
+        if ((host == null || host.isEmpty()) && u.getRawAuthority() != null) {
+            // java.net.URI does not take 127.1 or 0x7f.1 as a host (a label starting with a digit): read
+            // such an authority as browsers do, so that it is judged by the address it stands for
+            java.util.regex.Matcher m = NUMERIC_AUTHORITY.matcher(u.getRawAuthority());
+            if (m.matches() && numericHost(stripDot(m.group(1).toLowerCase(Locale.ROOT)))) {
+                host = m.group(1);
+                givenPort = m.group(3) == null || m.group(3).isEmpty() ? -1 : parsePort(m.group(3));
+            }
+        }
         if (host == null || host.isEmpty()) {
             throw new IllegalArgumentException("must name a host that is a DNS name or an IP address");
         }
         boolean https = scheme.equals("https");
-        int port = u.getPort() == -1 ? (https ? 443 : 80) : u.getPort();
+        int port = givenPort == -1 ? (https ? 443 : 80) : givenPort;
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("has a port outside 1-65535");
         }
@@ -278,10 +290,7 @@ final class CallbackAddressRules {
             }
             sni = host.substring(1, host.length() - 1);
         } else {
-            String h = host.toLowerCase(Locale.ROOT);
-            if (h.endsWith(".")) {
-                h = h.substring(0, h.length() - 1);
-            }
+            String h = stripDot(host.toLowerCase(Locale.ROOT));
             if (numericHost(h)) {
                 literal = ipv4Number(h);
                 if (literal == null) {
@@ -298,6 +307,18 @@ final class CallbackAddressRules {
         String target = u.getRawQuery() == null ? path : path + "?" + u.getRawQuery();
         String key = scheme + "://" + (literal != null ? hostText(literal) : name) + ":" + port;
         return new Target(https, name, literal, port, u.getRawAuthority(), sni, target, key);
+    }
+
+    private static String stripDot(String h) {
+        return h.endsWith(".") ? h.substring(0, h.length() - 1) : h;
+    }
+
+    private static int parsePort(String digits) {
+        try {
+            return digits.length() > 5 ? 0 : Integer.parseInt(digits);
+        } catch (NumberFormatException e) {
+            return 0; // refused below as outside 1-65535
+        }
     }
 
     private static String hostText(InetAddress a) {
