@@ -335,10 +335,14 @@ final class CallbackAddressRules {
         if (last.isEmpty()) {
             return false;
         }
-        if (last.startsWith("0x")) {
-            return last.chars().skip(2).allMatch(c -> Character.digit(c, 16) >= 0);
+        boolean hex = last.startsWith("0x");
+        for (int i = hex ? 2 : 0; i < last.length(); i++) {
+            char c = last.charAt(i);
+            if (hex ? Character.digit(c, 16) < 0 : c < '0' || c > '9') {
+                return false;
+            }
         }
-        return last.chars().allMatch(c -> c >= '0' && c <= '9');
+        return true;
     }
 
     /**
