@@ -14,7 +14,8 @@ public interface AsyncIntake extends AutoCloseable {
     /**
      * Journals {@code request}. Returns {@code 202 Accepted} with {@code {"id", "status"}} only once
      * the request is in the journal; {@code 503} when the journal cannot take it (nothing is
-     * dropped silently); {@code 400} for a bad callback URL.
+     * dropped silently); {@code 400} for a callback URL that is malformed or that the intake's
+     * address rules refuse (the answer names the rule).
      */
     Response accept(AsyncRequest request);
 

@@ -38,13 +38,30 @@ public final class AsyncOptions {
     public int maxInFlight = 0;
     /** Attempts to deliver a callback ({@code X-Callback-Url}) before giving up. */
     public int callbackMaxAttempts = 4;
-    /** Timeout of one callback request. */
+    /**
+     * The total deadline of one callback attempt: resolving, connecting, sending and reading the
+     * whole response (a receiver that trickles its answer is cut off).
+     */
     public Duration callbackTimeout = Duration.ofSeconds(10);
     /**
-     * Callbacks being delivered (or waiting for a retry) at once; while this many are pending, no
-     * further journal entry is handed to the workers (the journal holds the backlog, not memory).
+     * Callbacks held in memory at once (being sent, or waiting for a retry). Beyond, a finished
+     * call's callback waits in the journal (owed) and is sent as room frees; handling goes on.
      */
     public int callbackMaxPending = 1024;
+    /**
+     * Callbacks held in memory at once for one receiver (scheme, host and port of the URL): at most
+     * this many connections to it; its other callbacks wait in the journal.
+     */
+    public int callbackMaxPerHost = 8;
+    /**
+     * Where callbacks may go. Empty (the default): any public address, never loopback, link-local,
+     * private, multicast, unspecified or reserved addresses. Otherwise only what is listed: host
+     * names ({@code hooks.example.com}), domain suffixes ({@code .example.com}: names under it), and
+     * addresses or address blocks ({@code 10.1.0.0/16}, {@code fd00::/8}), which also admit
+     * private and loopback addresses. The processor's own listening addresses are always refused.
+     * Exact rules: {@code triggers/trigger-async/README.md}, "Callbacks".
+     */
+    public java.util.List<String> callbackAllowedHosts = java.util.List.of();
     /** How long a dead letter stays listed and replayable after it was dead-lettered. */
     public Duration deadLetterRetention = Duration.ofDays(7);
     /** Dead letters kept at most; beyond this the oldest are dropped from the list. */

@@ -332,6 +332,7 @@ class AsyncJavaJarIT {
                 "          directory: " + journal,
                 "          pathPrefix: /async",
                 "          retryDelay: 100ms",
+                "          callbackAllowedHosts: [127.0.0.1]   # the test's receiver: loopback callbacks are refused without it",
                 ""));
         return yaml;
     }

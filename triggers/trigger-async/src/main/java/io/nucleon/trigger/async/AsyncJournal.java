@@ -101,6 +101,9 @@ public final class AsyncJournal implements AutoCloseable {
     private final ExcerptAppender appender;
     private final ReentrantLock tailLock = new ReentrantLock();
     private final ExcerptTailer tailer;
+    /** Reads input entries back by index ({@link #entryAt}: callbacks owed); under {@link #entryLock}. */
+    private final ReentrantLock entryLock = new ReentrantLock();
+    private final ExcerptTailer entryReader;
     private final ReentrantLock statusLock = new ReentrantLock();
     private final ExcerptAppender statusAppender;
     private final ExcerptTailer statusReader;
@@ -138,18 +141,26 @@ public final class AsyncJournal implements AutoCloseable {
         final String error;
         /** Where the callback of a terminal id stands; NONE while not terminal. */
         final CallbackState callback;
+        /** Why that callback failed (FAILED only), else NONE. */
+        final CallbackFailure callbackFailure;
 
         Slot(InvocationState state, long updatedAt, int attempts, long statusIndex) {
             this(state, updatedAt, attempts, statusIndex, null, CallbackState.NONE);
         }
 
         Slot(InvocationState state, long updatedAt, int attempts, long statusIndex, String error, CallbackState callback) {
+            this(state, updatedAt, attempts, statusIndex, error, callback, CallbackFailure.NONE);
+        }
+
+        Slot(InvocationState state, long updatedAt, int attempts, long statusIndex, String error, CallbackState callback,
+             CallbackFailure callbackFailure) {
             this.state = state;
             this.updatedAt = updatedAt;
             this.attempts = attempts;
             this.statusIndex = statusIndex;
             this.error = error;
             this.callback = callback;
+            this.callbackFailure = callbackFailure;
         }
 
         /** RUNNING from now, keeping the attempts and error of failed attempts recorded before (a restart). */
@@ -160,8 +171,8 @@ public final class AsyncJournal implements AutoCloseable {
         }
 
         /** This terminal slot with its callback now {@code c}; a slot that is not terminal is kept as it is. */
-        Slot withCallback(CallbackState c) {
-            return state.terminal() ? new Slot(state, updatedAt, attempts, statusIndex, null, c) : this;
+        Slot withCallback(CallbackState c, CallbackFailure why) {
+            return state.terminal() ? new Slot(state, updatedAt, attempts, statusIndex, null, c, why) : this;
         }
     }
 
@@ -214,6 +225,7 @@ public final class AsyncJournal implements AutoCloseable {
         this.deadAppender = singleLockedUse(deadLetters.createAppender());
         this.statusReader = singleLockedUse(status.createTailer());
         this.tailer = singleLockedUse(input.createTailer());
+        this.entryReader = singleLockedUse(input.createTailer());
         this.deadReader = singleLockedUse(deadLetters.createTailer());
         rebuildStatuses();
         positionTailer();
@@ -421,6 +433,33 @@ public final class AsyncJournal implements AutoCloseable {
     }
 
     /**
+     * The entry at {@code index} of the input journal, read again (for a callback owed by an entry
+     * handed out earlier, whose outcome is then read with {@link #status}); empty when there is none
+     * there (its cycle was deleted) or it cannot be read (logged). Any thread; does not move
+     * {@link #poll}'s position.
+     */
+    public Optional<JournalEntry> entryAt(long index) {
+        entryLock.lock();
+        try {
+            checkOpen();
+            if (!entryReader.moveToIndex(index)) {
+                return Optional.empty();
+            }
+            try (DocumentContext dc = entryReader.readingDocument()) {
+                if (!dc.isPresent() || dc.index() != index) {
+                    return Optional.empty();
+                }
+                return Optional.of(EntryCodec.readEntry(dc.wire().bytes(), ids, index));
+            } catch (RuntimeException e) {
+                log.error("unreadable journal entry at index {} in {}: {}", index, dir, e.toString());
+                return Optional.empty();
+            }
+        } finally {
+            entryLock.unlock();
+        }
+    }
+
+    /**
      * Marks the entry at {@code index} finished (succeeded, or dead-lettered). May be called in any
      * order from any thread; the durable processed position moves only past a contiguous run of
      * finished entries, so after a restart every entry not marked done is handed out again.
@@ -478,6 +517,11 @@ public final class AsyncJournal implements AutoCloseable {
      * one whose callback is not recorded finished gets its callback sent again after a restart.
      */
     public void callbackFinished(String id, CallbackState state) {
+        callbackFinished(id, state, CallbackFailure.NONE);
+    }
+
+    /** {@link #callbackFinished(String, CallbackState)}, with why a FAILED callback was given up (shown by {@link #status}). */
+    public void callbackFinished(String id, CallbackState state, CallbackFailure why) {
         if (!state.finished()) {
             throw new IllegalArgumentException("a finished callback is DELIVERED or FAILED, not " + state);
         }
@@ -487,7 +531,7 @@ public final class AsyncJournal implements AutoCloseable {
             checkOpen();
             try (DocumentContext dc = statusAppender.writingDocument()) {
                 try {
-                    EntryCodec.writeCallback(dc.wire().bytes(), id, now, state);
+                    EntryCodec.writeCallback(dc.wire().bytes(), id, now, state, why);
                 } catch (Throwable t) {
                     dc.rollbackOnClose();
                     throw t;
@@ -502,9 +546,9 @@ public final class AsyncJournal implements AutoCloseable {
         }
         long inputIndex = ids.indexOf(id);
         if (inputIndex >= 0) {
-            statusIndex.setCallback(inputIndex, state);
+            statusIndex.setCallback(inputIndex, state, why);
         }
-        statuses.computeIfPresent(id, (k, slot) -> slot.withCallback(state));
+        statuses.computeIfPresent(id, (k, slot) -> slot.withCallback(state, why));
     }
 
     private static CallbackState callbackOf(JournalEntry entry) {
@@ -566,7 +610,7 @@ public final class AsyncJournal implements AutoCloseable {
             }
             long at = statusIndex.statusIndex(index);
             if (at >= 0) {
-                return readFinal(id, at, statusIndex.callback(index));
+                return readFinal(id, at, statusIndex.callback(index), statusIndex.callbackFailure(index));
             }
             s = statuses.get(id); // failed attempts recorded meanwhile
             if (s == null) {
@@ -586,11 +630,11 @@ public final class AsyncJournal implements AutoCloseable {
             statuses.remove(id, s);
             return Optional.empty();
         }
-        return readFinal(id, s.statusIndex, s.callback);
+        return readFinal(id, s.statusIndex, s.callback, s.callbackFailure);
     }
 
     /** The final status record at {@code at} in the status journal, with {@code callback} (it moves on after the record). */
-    private Optional<StatusRecord> readFinal(String id, long at, CallbackState callback) {
+    private Optional<StatusRecord> readFinal(String id, long at, CallbackState callback, CallbackFailure callbackFailure) {
         statusLock.lock();
         try {
             checkOpen();
@@ -611,7 +655,7 @@ public final class AsyncJournal implements AutoCloseable {
                     return Optional.empty(); // expired (or an index file that outlived its journal)
                 }
                 return Optional.of(new StatusRecord(r.id(), r.state(), r.updatedAtMillis(), r.attempts(), r.statusCode(),
-                        r.contentType(), r.result(), r.error(), callback));
+                        r.contentType(), r.result(), r.error(), callback, callbackFailure));
             }
         } finally {
             statusLock.unlock();
@@ -1105,9 +1149,9 @@ public final class AsyncJournal implements AutoCloseable {
                         EntryCodec.CallbackRecord c = EntryCodec.readCallback(b);
                         long inputIndex = ids.indexOf(c.id());
                         if (inputIndex >= 0) {
-                            statusIndex.setCallback(inputIndex, c.state());
+                            statusIndex.setCallback(inputIndex, c.state(), c.failure());
                         }
-                        statuses.computeIfPresent(c.id(), (id, slot) -> slot.withCallback(c.state()));
+                        statuses.computeIfPresent(c.id(), (id, slot) -> slot.withCallback(c.state(), c.failure()));
                         continue;
                     }
                     StatusRecord r = EntryCodec.readState(b, false);
@@ -1211,15 +1255,17 @@ public final class AsyncJournal implements AutoCloseable {
         }
         appendLock.lock();
         tailLock.lock();
+        entryLock.lock();
         statusLock.lock();
         deadLock.lock();
         try {
             closed = true;
-            closeQuietly(appender, tailer, statusAppender, statusReader, deadAppender, deadReader, input, status, deadLetters,
-                    position, statusIndex);
+            closeQuietly(appender, tailer, entryReader, statusAppender, statusReader, deadAppender, deadReader, input, status,
+                    deadLetters, position, statusIndex);
         } finally {
             deadLock.unlock();
             statusLock.unlock();
+            entryLock.unlock();
             tailLock.unlock();
             appendLock.unlock();
         }

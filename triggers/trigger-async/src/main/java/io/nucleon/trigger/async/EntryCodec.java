@@ -26,7 +26,7 @@ import net.openhft.chronicle.bytes.BytesOut;
  *          | 'D'                  derived from the entry's index ({@link EventIds}; accepted calls)
  * state   := kind:u8(='S') id:utf8 state:u8 updatedAt:i64 attempts:sb statusCode:sb callback:u8
  *            error:utf8 contentType:utf8 resultLength:sb result:bytes
- * callback:= kind:u8(='C') id:utf8 at:i64 callback:u8
+ * callback:= kind:u8(='C') id:utf8 at:i64 callback:u8 [failure:u8]
  * </pre>
  *
  * <p>The dead-letter journal holds {@code dead}, {@code replayed} and {@code expired} records, the status journal
@@ -34,8 +34,9 @@ import net.openhft.chronicle.bytes.BytesOut;
  * with the handler's last response), or PENDING after a failed attempt that will be retried (its
  * attempt count and error, so that a restart continues counting) or after a replay (attempts 0).
  * A {@code callback} record says that the callback of a finished invocation is finished
- * (DELIVERED or FAILED). {@code state} and {@code callback} are ordinals of {@link InvocationState}
- * and {@link CallbackState}; the last record of an id wins.
+ * (DELIVERED or FAILED), and for FAILED why ({@code failure}, an ordinal of {@link CallbackFailure};
+ * absent in records written before it existed, read as NONE). {@code state} and {@code callback} are
+ * ordinals of {@link InvocationState} and {@link CallbackState}; the last record of an id wins.
  */
 final class EntryCodec {
 
@@ -262,11 +263,12 @@ final class EntryCodec {
         out.write(r);
     }
 
-    static void writeCallback(BytesOut<?> out, String id, long now, CallbackState callback) {
+    static void writeCallback(BytesOut<?> out, String id, long now, CallbackState callback, CallbackFailure failure) {
         out.writeByte(CALLBACK);
         writeString(out, id);
         out.writeLong(now);
         out.writeByte((byte) callback.ordinal());
+        out.writeByte((byte) failure.ordinal());
     }
 
     /** Reads the kind of a status journal record: {@link #STATE} or {@link #CALLBACK}. */
@@ -297,15 +299,17 @@ final class EntryCodec {
         return new StatusRecord(id, state, at, attempts, statusCode, contentType, readBytes(in), error, callback);
     }
 
-    /** A {@code callback} record: the callback of {@code id} finished as {@code state}. */
-    record CallbackRecord(String id, long atMillis, CallbackState state) {
+    /** A {@code callback} record: the callback of {@code id} finished as {@code state}, for {@code failure} when FAILED. */
+    record CallbackRecord(String id, long atMillis, CallbackState state, CallbackFailure failure) {
     }
 
     /** Reads a {@code callback} record after its kind byte. */
     static CallbackRecord readCallback(BytesIn<?> in) {
         String id = readString(in);
         long at = in.readLong();
-        return new CallbackRecord(id, at, ordinal(CallbackState.values(), in.readByte(), "callback state"));
+        CallbackState state = ordinal(CallbackState.values(), in.readByte(), "callback state");
+        CallbackFailure failure = in.readRemaining() > 0 ? CallbackFailure.ofOrdinal(in.readUnsignedByte()) : CallbackFailure.NONE;
+        return new CallbackRecord(id, at, state, failure);
     }
 
     private static <E extends Enum<E>> E ordinal(E[] values, byte b, String what) {

@@ -49,11 +49,14 @@ import org.slf4j.LoggerFactory;
  * recorded and its dispatch permit released; an entry without a callback URL is then marked done.
  *
  * <p>Callbacks are at least once: an entry with a callback URL is marked done only once its callback
- * is finished (delivered, or given up after {@code callbackMaxAttempts}) and that is recorded. An
- * entry handed out again after a restart whose outcome was recorded is not run again; its callback
- * is sent again from the recorded outcome unless it was recorded finished. While
- * {@code callbackMaxPending} callbacks are pending, no further entry is dispatched. On close,
- * callbacks not finished are left in the journal for the next start.
+ * is finished (delivered, or given up) and that is recorded. An entry handed out again after a
+ * restart whose outcome was recorded is not run again; its callback is sent again from the recorded
+ * outcome unless it was recorded finished. Callbacks never hold back dispatch: those that cannot be
+ * started now ({@code callbackMaxPending}, {@code callbackMaxPerHost}) are owed in the journal and
+ * read back by the {@link CallbackSender} as room frees (this class is its {@link CallbackSender.Backlog}).
+ * A callback URL is checked when the call is accepted ({@link CallbackAddressRules}: 400 naming the
+ * rule) and each address again when the callback connects. On close, callbacks not finished are left
+ * in the journal for the next start.
  *
  * <p>A journal that cannot be opened at start (unwritable directory …) does not stop the trigger:
  * async calls get 503 naming the cause, and opening is tried again at most every 5 s.
@@ -71,7 +74,7 @@ import org.slf4j.LoggerFactory;
  * control thread ({@code nucleon-async-control-<trigger>}), one request at a time, with at most
  * {@value #CONTROL_QUEUE} waiting; beyond that they get 503 with {@code Retry-After} at once.
  */
-final class JournalIntake implements AsyncIntake {
+final class JournalIntake implements AsyncIntake, CallbackSender.Backlog {
     private static final Logger LOG = LoggerFactory.getLogger(JournalIntake.class);
     private static final long REOPEN_NANOS = TimeUnit.SECONDS.toNanos(5);
     /** How long {@link #close} waits at most for callback requests already sent to be answered. */
@@ -103,6 +106,7 @@ final class JournalIntake implements AsyncIntake {
     private final int maxInFlight;
     private final Semaphore permits;
     private final ScheduledExecutorService timer;
+    private final CallbackAddressRules callbackRules;
     private final CallbackSender callbacks;
     /** Answers the dead-letter endpoints: one thread, a bounded queue (see the class comment). */
     private final ThreadPoolExecutor control;
@@ -125,7 +129,7 @@ final class JournalIntake implements AsyncIntake {
     private final AtomicLong skipped = new AtomicLong();
     private final AtomicLong callbacksResent = new AtomicLong();
 
-    JournalIntake(TriggerContext trigger, AsyncOptions options, Dispatcher dispatcher) {
+    JournalIntake(TriggerContext trigger, AsyncOptions options, Dispatcher dispatcher, CallbackAddressRules callbackRules) {
         this.triggerName = trigger.name();
         this.triggerKind = trigger.kind();
         this.options = options;
@@ -139,10 +143,22 @@ final class JournalIntake implements AsyncIntake {
             t.setDaemon(true);
             return t;
         });
-        this.callbacks = new CallbackSender(triggerName, options.callbackMaxAttempts, options.retryDelay,
-                options.maxRetryDelay, options.callbackTimeout);
+        this.callbackRules = callbackRules;
         this.metrics = new AsyncMetrics(trigger.meterRegistry(), trigger.functionName(), triggerName, triggerKind,
-                this::inFlight, callbacks::pending, this::deadLetterCount);
+                this::inFlight, this::callbacksPending, this::callbacksOwed, this::deadLetterCount);
+        this.callbacks = new CallbackSender(triggerName, new CallbackClient(triggerName, callbackRules, options.callbackTimeout),
+                this, new CallbackSender.Counters() {
+                    @Override
+                    public void refused(CallbackFailure rule) {
+                        metrics.callbackRefused(rule, false);
+                    }
+
+                    @Override
+                    public void timedOut() {
+                        metrics.callbackTimeouts.increment();
+                    }
+                }, options.callbackMaxAttempts, options.callbackMaxPending, options.callbackMaxPerHost,
+                options.retryDelay, options.maxRetryDelay);
         this.control = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(CONTROL_QUEUE), r -> {
             Thread t = new Thread(r, "nucleon-async-control-" + triggerName);
             t.setDaemon(true);
@@ -233,8 +249,11 @@ final class JournalIntake implements AsyncIntake {
 
     @Override
     public Response accept(AsyncRequest r) {
-        if (r.callbackUrl() != null && !CallbackSender.valid(r.callbackUrl())) {
-            return ErrorResponses.error(400, "bad request", null, "X-Callback-Url must be an absolute http or https URL");
+        if (r.callbackUrl() != null) {
+            Response refused = checkCallbackUrl(r.callbackUrl());
+            if (refused != null) {
+                return refused;
+            }
         }
         AsyncJournal j = journal();
         if (j == null) {
@@ -278,6 +297,26 @@ final class JournalIntake implements AsyncIntake {
         });
         return new AsyncRequest(r.method(), r.path(), r.url(), kept, r.fields(), r.contentType(), r.body(), r.callbackUrl(),
                 r.receivedAtMillis());
+    }
+
+    /**
+     * The accept-time check of a callback URL: null when it may be journaled; otherwise 400 saying
+     * what is wrong with it, or which address rule refuses it (a literal address; a name's addresses
+     * are checked when the callback connects).
+     */
+    private Response checkCallbackUrl(String url) {
+        CallbackFailure refused;
+        try {
+            refused = callbackRules.checkUrl(CallbackAddressRules.parse(url));
+        } catch (IllegalArgumentException bad) {
+            return ErrorResponses.error(400, "bad request", null, "X-Callback-Url " + bad.getMessage());
+        }
+        if (refused == CallbackFailure.NONE) {
+            return null;
+        }
+        metrics.callbackRefused(refused, true);
+        return ErrorResponses.error(400, "bad request", null, "X-Callback-Url " + refused.label()
+                + (callbackRules.restricted() ? "" : " (callbacks go to public addresses unless callbackAllowedHosts lists others)"));
     }
 
     // ---------------------------------------------------------------------------------- endpoints
@@ -466,6 +505,9 @@ final class JournalIntake implements AsyncIntake {
             if (callback != null) {
                 b.header("X-Nucleon-Callback", callback);
             }
+            if (s.callbackFailure() != CallbackFailure.NONE) {
+                b.header("X-Nucleon-Callback-Error", s.callbackFailure().label());
+            }
             return b.body(s.result()).build();
         }
         Map<String, Object> m = new LinkedHashMap<>();
@@ -481,6 +523,9 @@ final class JournalIntake implements AsyncIntake {
         putFailure(m, s.error());
         if (callback != null) {
             m.put("callback", callback);
+        }
+        if (s.callbackFailure() != CallbackFailure.NONE) {
+            m.put("callbackError", s.callbackFailure().label());
         }
         return Response.status(200).header("X-Nucleon-State", s.state().name().toLowerCase(Locale.ROOT)).jsonBody(m).build();
     }
@@ -519,23 +564,8 @@ final class JournalIntake implements AsyncIntake {
 
     private void tailLoop(AsyncJournal j) {
         long idleNanos = 50_000;
-        boolean callbacksFull = false;
         while (dispatching && !closed) {
-            if (callbacks.pending() >= options.callbackMaxPending) {
-                // the journal holds the backlog, not memory: wait until callbacks finish
-                if (!callbacksFull) {
-                    callbacksFull = true;
-                    LOG.atWarn().addKeyValue("trigger", triggerName).log(callbacks.pending()
-                            + " callbacks pending (callbackMaxPending): no async call is dispatched until some finish");
-                }
-                dispatcher.endBatch();
-                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
-                continue;
-            }
-            if (callbacksFull) {
-                callbacksFull = false;
-                LOG.atInfo().addKeyValue("trigger", triggerName).log("callbacks below callbackMaxPending: dispatching again");
-            }
+            // callbacks do not hold dispatch back: those without room wait in the journal (CallbackSender)
             // a run of entries is handed over as one batch: idle workers are woken once per run
             if (!permits.tryAcquire()) {
                 dispatcher.endBatch();
@@ -607,21 +637,58 @@ final class JournalIntake implements AsyncIntake {
     }
 
     /**
-     * Sends the callback of the finished entry at {@code rec}. Once the callback is finished it is
-     * recorded, and only then is the entry marked done: a crash before that sends it again.
+     * Sends the callback of the finished entry at {@code rec}, now or, without room, later from the
+     * journal. Once the callback is finished it is recorded, and only then is the entry marked done
+     * ({@link #finished}): a crash before that sends it again.
      */
     private void sendCallback(AsyncJournal j, JournalRecord rec, CallbackSender.Callback callback) {
-        callbacks.send(callback, result -> {
-            (result == CallbackState.DELIVERED ? metrics.callbacksDelivered : metrics.callbacksFailed).increment();
-            try {
-                j.callbackFinished(callback.eventId(), result);
-                j.markDone(rec.index());
-            } catch (RuntimeException e) {
-                LOG.atWarn().addKeyValue("trigger", triggerName).addKeyValue("eventId", callback.eventId())
-                        .log("callback " + result.name().toLowerCase(Locale.ROOT) + " but not recorded (" + e
-                                + "); it is sent again after a restart");
+        callbacks.submit(rec.index(), callback);
+    }
+
+    /**
+     * {@link CallbackSender.Backlog}: the callback the entry at {@code index} owes, from the journal
+     * (the entry for its URL, its recorded outcome for what to send). When the outcome is no longer
+     * there (older than {@code resultRetention}) the call is run again and then called back, as after
+     * a restart. On the sender's thread.
+     */
+    @Override
+    public CallbackSender.Callback owed(long index) {
+        AsyncJournal j = journal;
+        if (j == null) {
+            return null;
+        }
+        JournalEntry e = j.entryAt(index).orElse(null);
+        if (e == null || e.callbackUrl() == null) {
+            LOG.atError().addKeyValue("trigger", triggerName).log("the journal entry at index " + index
+                    + " that owes a callback cannot be read; it stays un-done (handed out again after a restart)");
+            return null;
+        }
+        StatusRecord st = j.status(e.id()).orElse(null);
+        if (st != null && st.state().terminal()) {
+            if (st.callback() == CallbackState.PENDING) {
+                return new CallbackSender.Callback(e.callbackUrl(), e.id(), st.state(), st.statusCode(), st.contentType(),
+                        st.result());
             }
-        });
+            j.markDone(index); // its callback is recorded finished already
+            return null;
+        }
+        LOG.atWarn().addKeyValue("trigger", triggerName).addKeyValue("eventId", e.id())
+                .log("the outcome of an async call whose callback waited longer than resultRetention is gone; running it again");
+        // no dispatch permit: a rare case, and the sender's thread must not wait for one
+        new Run(j, new JournalRecord(index, e, true), st != null ? st.attempts() : 0, false).dispatch();
+        return null;
+    }
+
+    /** {@link CallbackSender.Backlog}: records a finished callback, then marks its entry done. On the sender's thread. */
+    @Override
+    public void finished(long index, CallbackSender.Callback callback, CallbackState state, CallbackFailure why) {
+        (state == CallbackState.DELIVERED ? metrics.callbacksDelivered : metrics.callbacksFailed).increment();
+        AsyncJournal j = journal;
+        if (j == null) {
+            return;
+        }
+        j.callbackFinished(callback.eventId(), state, why);
+        j.markDone(index);
     }
 
     /**
@@ -635,13 +702,18 @@ final class JournalIntake implements AsyncIntake {
         /** Attempts made before this process took the entry (recorded before a restart). */
         private final int before;
         private int tries;
-        private boolean holdsPermit = true;
+        private boolean holdsPermit;
 
         Run(AsyncJournal j, JournalRecord rec, int attemptsBefore) {
+            this(j, rec, attemptsBefore, true);
+        }
+
+        Run(AsyncJournal j, JournalRecord rec, int attemptsBefore, boolean holdsPermit) {
             this.j = j;
             this.rec = rec;
             this.event = new JournalEvent(rec.entry(), triggerName, triggerKind);
             this.before = Math.max(rec.entry().attempts(), attemptsBefore);
+            this.holdsPermit = holdsPermit;
         }
 
         /** The first attempt, from the tail thread, in its current batch. */
@@ -843,11 +915,24 @@ final class JournalIntake implements AsyncIntake {
         m.put("callbacksDelivered", AsyncMetrics.count(metrics.callbacksDelivered));
         m.put("callbacksFailed", AsyncMetrics.count(metrics.callbacksFailed));
         m.put("callbacksPending", callbacks.pending());
+        m.put("callbacksOwed", callbacks.owed());
+        m.put("callbacksRefused", metrics.callbacksRefused());
+        m.put("callbacksTimedOut", AsyncMetrics.count(metrics.callbackTimeouts));
         m.put("callbacksResent", callbacksResent.get());
         m.put("deadLetters", deadLetterCount());
         m.put("deadLettersExpired", AsyncMetrics.count(metrics.deadLettersExpired));
         m.put("deadLetterRequestsWaiting", control.getQueue().size());
         return m;
+    }
+
+    private int callbacksPending() {
+        CallbackSender c = callbacks;
+        return c == null ? 0 : c.pending();
+    }
+
+    private long callbacksOwed() {
+        CallbackSender c = callbacks;
+        return c == null ? 0 : c.owed();
     }
 
     /** Entries handed to the workers whose outcome is not yet recorded. */

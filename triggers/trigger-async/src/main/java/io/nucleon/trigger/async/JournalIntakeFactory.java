@@ -14,6 +14,12 @@ public final class JournalIntakeFactory implements AsyncIntakeFactory {
     public AsyncIntake open(TriggerContext trigger, AsyncOptions options, Dispatcher dispatcher) {
         // a wrong roll cycle name is a configuration error, not an unavailable journal
         AsyncJournal.builder(Path.of(options.directory)).rollCycle(options.rollCycle);
-        return new JournalIntake(trigger, options, dispatcher);
+        CallbackAddressRules rules;
+        try {
+            rules = CallbackAddressRules.of(options.callbackAllowedHosts, trigger::processorAddresses);
+        } catch (IllegalArgumentException bad) {
+            throw trigger.attributeError("async.callbackAllowedHosts", bad.getMessage());
+        }
+        return new JournalIntake(trigger, options, dispatcher, rules);
     }
 }

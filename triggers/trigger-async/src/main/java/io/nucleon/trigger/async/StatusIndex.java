@@ -21,7 +21,8 @@ import net.openhft.chronicle.queue.RollCycle;
  * Where the final status of an accepted call (one with an id derived from its input index, see
  * {@link EventIds}) sits in the status journal, kept on disk instead of on the heap: for each input
  * cycle a file {@code status-index/<cycle>.sidx} holds one 8-byte slot per sequence number of that
- * cycle, {@code (statusIndex + 1) | callbackState << 56} (0: no final status yet). The files are
+ * cycle, {@code (statusIndex + 1) | callbackState << 56 | callbackFailure << 58} (0: no final status
+ * yet; the failure, an ordinal of {@link CallbackFailure}, is 0 in files written before it existed). The files are
  * memory-mapped in segments of {@value #SEGMENT_SLOTS} slots (1 MiB) as they are reached, each
  * written with zeros first so that its blocks exist (no SIGBUS on a full disk); a store is one
  * memory write (kept by the page cache when the process is killed).
@@ -59,12 +60,12 @@ final class StatusIndex implements AutoCloseable {
     }
 
     /** Updates the callback state of a call whose final status is recorded; nothing when it is not. */
-    void setCallback(long inputIndex, CallbackState callback) {
+    void setCallback(long inputIndex, CallbackState callback, CallbackFailure failure) {
         MappedByteBuffer b = segment(inputIndex, true);
         int at = offset(inputIndex);
         long v = (long) SLOT.getAcquire(b, at);
         if (v != 0) {
-            SLOT.setRelease(b, at, (v & INDEX_MASK) | (long) callback.ordinal() << 56);
+            SLOT.setRelease(b, at, (v & INDEX_MASK) | (long) callback.ordinal() << 56 | (long) failure.ordinal() << 58);
         }
     }
 
@@ -77,7 +78,13 @@ final class StatusIndex implements AutoCloseable {
     /** The callback state recorded with the call's final status (NONE when none is recorded). */
     CallbackState callback(long inputIndex) {
         long v = read(inputIndex);
-        return v == 0 ? CallbackState.NONE : CallbackState.values()[(int) (v >>> 56)];
+        return v == 0 ? CallbackState.NONE : CallbackState.values()[(int) (v >>> 56) & 3];
+    }
+
+    /** Why the call's callback failed, as recorded with it (NONE when it did not, or none is recorded). */
+    CallbackFailure callbackFailure(long inputIndex) {
+        long v = read(inputIndex);
+        return v == 0 ? CallbackFailure.NONE : CallbackFailure.ofOrdinal((int) (v >>> 58));
     }
 
     private long read(long inputIndex) {

@@ -13,7 +13,15 @@ package io.nucleon.trigger.async;
  * @param error           the last error (FAILED, or PENDING/RUNNING after a failed attempt), or null
  * @param callback        where its callback stands ({@link CallbackState#NONE} without a callback URL,
  *                        and while not terminal)
+ * @param callbackFailure why its callback was given up (FAILED), else {@link CallbackFailure#NONE}
  */
 public record StatusRecord(String id, InvocationState state, long updatedAtMillis, int attempts, int statusCode,
-                           String contentType, byte[] result, String error, CallbackState callback) {
+                           String contentType, byte[] result, String error, CallbackState callback,
+                           CallbackFailure callbackFailure) {
+
+    /** A status whose callback has not failed. */
+    public StatusRecord(String id, InvocationState state, long updatedAtMillis, int attempts, int statusCode,
+                        String contentType, byte[] result, String error, CallbackState callback) {
+        this(id, state, updatedAtMillis, attempts, statusCode, contentType, result, error, callback, CallbackFailure.NONE);
+    }
 }

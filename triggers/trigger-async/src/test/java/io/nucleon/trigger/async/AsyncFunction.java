@@ -28,6 +28,12 @@ final class AsyncFunction implements AutoCloseable {
     /** Default async options on {@code directory}, changed by {@code async}. */
     static AsyncFunction start(Handler handler, String directory, int numWorkers, Duration eventTimeout,
                                Consumer<Map<String, Object>> async) throws Exception {
+        return start(handler, directory, numWorkers, eventTimeout, async, "127.0.0.1");
+    }
+
+    /** {@link #start(Handler, String, int, Duration, Consumer)} with the trigger listening on {@code host}. */
+    static AsyncFunction start(Handler handler, String directory, int numWorkers, Duration eventTimeout,
+                               Consumer<Map<String, Object>> async, String host) throws Exception {
         Map<String, Object> a = new LinkedHashMap<>();
         a.put("enabled", true);
         a.put("directory", directory);
@@ -40,11 +46,19 @@ final class AsyncFunction implements AutoCloseable {
                 .eventTimeout(eventTimeout)
                 .drainTimeout(Duration.ofSeconds(5))
                 .trigger("web", "http", t -> t.numWorkers(numWorkers)
-                        .attribute("host", "127.0.0.1").attribute("port", 0).attribute("async", a))
+                        .attribute("host", host).attribute("port", 0).attribute("async", a))
                 .controlServer("127.0.0.1", 0)
                 .build()
                 .start();
         return new AsyncFunction(p);
+    }
+
+    /**
+     * Lets callbacks reach receivers on 127.0.0.1, as the tests' receivers are: the documented way,
+     * {@code callbackAllowedHosts} (loopback is refused without it).
+     */
+    static void allowLoopbackCallbacks(Map<String, Object> async) {
+        async.put("callbackAllowedHosts", List.of("127.0.0.1"));
     }
 
     @SuppressWarnings("unchecked")

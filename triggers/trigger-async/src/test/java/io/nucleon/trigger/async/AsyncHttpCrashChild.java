@@ -14,7 +14,7 @@ import java.util.Map;
  * The child JVM of {@link AsyncHttpCrashTest}: a processor with async calls on {@code args[0]}, a
  * handler that appends each body to {@code args[2]} when it runs; writes its port to
  * {@code args[1]} and runs until killed. Further arguments {@code name=value} are async attributes
- * (an integer value is bound as a number), except {@code handler}: {@code slow} (default: 150 ms,
+ * (an integer value is bound as a number; {@code callbackAllowedHosts} is a comma-separated list), except {@code handler}: {@code slow} (default: 150 ms,
  * then answers 201 {@code text/plain} "child <body>") or {@code fail} (throws at once).
  */
 public final class AsyncHttpCrashChild {
@@ -27,6 +27,8 @@ public final class AsyncHttpCrashChild {
             String value = args[i].substring(name.length() + 1);
             if (name.equals("handler")) {
                 mode = value;
+            } else if (name.equals("callbackAllowedHosts")) {
+                attributes.put(name, java.util.List.of(value.split(",")));
             } else {
                 attributes.put(name, value.matches("\\d+") ? (Object) Integer.valueOf(value) : value);
             }

@@ -95,7 +95,7 @@ class EntryCodecTest {
             EntryCodec.writeState(b, "id1", InvocationState.FAILED, 99L, 4, 503, CallbackState.PENDING, "boom",
                     "text/plain", "partial".getBytes(StandardCharsets.UTF_8));
             EntryCodec.writeState(b, "id2", InvocationState.PENDING, 100L, 2, 0, CallbackState.NONE, "handler error", null, null);
-            EntryCodec.writeCallback(b, "id1", 101L, CallbackState.DELIVERED);
+            EntryCodec.writeCallback(b, "id1", 101L, CallbackState.FAILED, CallbackFailure.REFUSED_LOOPBACK);
 
             assertEquals(EntryCodec.STATE, EntryCodec.readStatusKind(b));
             StatusRecord r = EntryCodec.readState(b, true);
@@ -122,8 +122,27 @@ class EntryCodecTest {
             assertEquals(0, full.result().length);
 
             assertEquals(EntryCodec.CALLBACK, EntryCodec.readStatusKind(b));
-            assertEquals(new EntryCodec.CallbackRecord("id1", 101L, CallbackState.DELIVERED), EntryCodec.readCallback(b));
+            assertEquals(new EntryCodec.CallbackRecord("id1", 101L, CallbackState.FAILED, CallbackFailure.REFUSED_LOOPBACK),
+                    EntryCodec.readCallback(b));
             assertEquals(0, b.readRemaining());
+        } finally {
+            b.releaseLast();
+        }
+    }
+
+    @Test
+    void aCallbackRecordWrittenBeforeFailuresWereRecordedReadsAsNoFailure() {
+        Bytes<?> b = Bytes.allocateElasticOnHeap(64);
+        try {
+            // the layout before the failure byte: kind id at callback
+            b.writeByte(EntryCodec.CALLBACK);
+            b.writeStopBit(3);
+            b.write("id9".getBytes(StandardCharsets.UTF_8));
+            b.writeLong(7L);
+            b.writeByte((byte) CallbackState.FAILED.ordinal());
+            assertEquals(EntryCodec.CALLBACK, EntryCodec.readStatusKind(b));
+            assertEquals(new EntryCodec.CallbackRecord("id9", 7L, CallbackState.FAILED, CallbackFailure.NONE),
+                    EntryCodec.readCallback(b));
         } finally {
             b.releaseLast();
         }

@@ -97,6 +97,13 @@ public final class HttpTriggerFactory implements TriggerFactory {
         if (a.callbackMaxPending < 1) {
             throw context.attributeError("async.callbackMaxPending", "must be at least 1, got " + a.callbackMaxPending);
         }
+        if (a.callbackMaxPerHost < 1 || a.callbackMaxPerHost > a.callbackMaxPending) {
+            throw context.attributeError("async.callbackMaxPerHost", "must be from 1 to async.callbackMaxPending ("
+                    + a.callbackMaxPending + "), got " + a.callbackMaxPerHost);
+        }
+        if (a.callbackAllowedHosts == null) {
+            a.callbackAllowedHosts = java.util.List.of(); // the entries are checked by the async module
+        }
         if (a.deadLetterRetention == null || a.deadLetterRetention.isNegative() || a.deadLetterRetention.isZero()) {
             throw context.attributeError("async.deadLetterRetention", "must be longer than 0");
         }

@@ -38,6 +38,10 @@ class AsyncConfigTest {
                 .contains("async.maxRetries"));
         assertTrue(build(Map.of("enabled", true, "directory", "/x", "callbackMaxPending", 0)).getMessage()
                 .contains("async.callbackMaxPending"));
+        assertTrue(build(Map.of("enabled", true, "directory", "/x", "callbackMaxPerHost", 0)).getMessage()
+                .contains("async.callbackMaxPerHost"));
+        assertTrue(build(Map.of("enabled", true, "directory", "/x", "callbackMaxPending", 4, "callbackMaxPerHost", 5))
+                .getMessage().contains("async.callbackMaxPerHost"));
         assertTrue(build(Map.of("enabled", true, "directory", "/x", "nope", 1)).getMessage().contains("nope"));
     }
 
