@@ -92,13 +92,11 @@ final class JwtKeys {
             throw file.problem("must hold at least " + MIN_SECRET_BYTES + " bytes (256 bits) for HS256, holds " + n
                     + " (e.g. openssl rand -base64 48 > secret)");
         }
-        byte[] secret = Arrays.copyOf(bytes, n);
         try {
-            return new JwtKey(null, JWSAlgorithm.HS256, new MACVerifier(secret), file.attribute());
+            // the verifier holds this copy for as long as the key is in force
+            return new JwtKey(null, JWSAlgorithm.HS256, new MACVerifier(Arrays.copyOf(bytes, n)), file.attribute());
         } catch (JOSEException e) {
             throw file.problem("cannot be used as an HS256 secret");
-        } finally {
-            Arrays.fill(secret, (byte) 0); // MACVerifier keeps its own copy
         }
     }
 
@@ -206,16 +204,12 @@ final class JwtKeys {
             privateParts |= jwk.isPrivate() && !(jwk instanceof OctetSequenceKey);
             try {
                 if (jwk instanceof OctetSequenceKey oct) {
-                    byte[] secret = oct.toByteArray();
-                    try {
-                        if (secret.length < MIN_SECRET_BYTES) {
-                            throw file.problem(where + " is an oct key of " + secret.length + " bytes; HS256 needs at least "
-                                    + MIN_SECRET_BYTES);
-                        }
-                        keys.add(new JwtKey(jwk.getKeyID(), JWSAlgorithm.HS256, new MACVerifier(secret), file.attribute()));
-                    } finally {
-                        Arrays.fill(secret, (byte) 0);
+                    byte[] secret = oct.toByteArray(); // held by the verifier
+                    if (secret.length < MIN_SECRET_BYTES) {
+                        throw file.problem(where + " is an oct key of " + secret.length + " bytes; HS256 needs at least "
+                                + MIN_SECRET_BYTES);
                     }
+                    keys.add(new JwtKey(jwk.getKeyID(), JWSAlgorithm.HS256, new MACVerifier(secret), file.attribute()));
                 } else if (jwk instanceof RSAKey rsa) {
                     keys.add(asymmetric(file, rsa.toRSAPublicKey(), jwk.getKeyID(), where));
                 } else {
