@@ -94,6 +94,12 @@ public final class HttpAuth implements AutoCloseable {
      */
     public static HttpAuth create(TriggerContext context, HttpAuthOptions options) {
         HttpAuthOptions o = options != null ? options : new HttpAuthOptions();
+        // an explicit null in the file means "not given": the defaults' empty lists and maps
+        o.exemptPaths = o.exemptPaths != null ? o.exemptPaths : List.of();
+        o.algorithms = o.algorithms != null ? o.algorithms : List.of();
+        o.audience = o.audience != null ? o.audience : List.of();
+        o.claims = o.claims != null ? o.claims : List.of();
+        o.requiredClaims = o.requiredClaims != null ? o.requiredClaims : Map.of();
         try {
             if (!KINDS.contains(o.kind)) {
                 throw new AuthConfigException("auth.kind", "must be none, basic, bearer or jwt, got "

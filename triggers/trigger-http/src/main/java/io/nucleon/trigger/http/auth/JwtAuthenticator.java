@@ -28,6 +28,9 @@ import java.util.Set;
  * of its subject and the configured {@code claims}.
  */
 final class JwtAuthenticator implements Authenticator {
+    /** Longer tokens are refused unparsed: no identity provider issues them, and parsing costs grow with size. */
+    static final int MAX_TOKEN_LENGTH = 16 * 1024;
+
     private final List<JwtKeys.JwtKey> keys;
     private final Set<JWSAlgorithm> algorithms;
     private final String issuer;
@@ -61,6 +64,9 @@ final class JwtAuthenticator implements Authenticator {
         String token = BearerAuthenticator.token(authorization);
         if (token == null) {
             return refusals.get(AuthFailure.MISSING);
+        }
+        if (token.isEmpty() || token.length() > MAX_TOKEN_LENGTH) {
+            return refusals.get(AuthFailure.MALFORMED);
         }
         long now = System.currentTimeMillis();
         if (cache != null) {
