@@ -114,10 +114,10 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
                 }
             }
             case REFUSED -> {
-                if (HttpUtil.is100ContinueExpected(request.head)) {
-                    answerAndClose(request.refusal); // its body may still come, unannounced: do not read it as the next request
+                if (request.closeAfterAnswer) {
+                    answerAndClose(request.refusal); // its body is large, of unknown size, or not announced: not read
                 } else {
-                    answerInOrder(request.refusal, request.keepAlive(), request.http10()); // its body is read and dropped
+                    answerInOrder(request.refusal, request.keepAlive(), request.http10()); // its small body is read and dropped
                 }
             }
             case COMPLETE -> received(request);

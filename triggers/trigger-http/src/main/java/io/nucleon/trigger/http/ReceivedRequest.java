@@ -41,13 +41,15 @@ final class ReceivedRequest {
     final AuthIdentity identity;
     /** The answer to a {@link Kind#REFUSED} request. */
     final Response refusal;
+    /** Whether the connection closes after this request's answer (a refused request whose body is not worth reading). */
+    final boolean closeAfterAnswer;
 
     ReceivedRequest(Kind kind, HttpRequest head, byte[] body, long reserved, Throwable failure) {
-        this(kind, head, body, reserved, failure, null, null);
+        this(kind, head, body, reserved, failure, null, null, false);
     }
 
     private ReceivedRequest(Kind kind, HttpRequest head, byte[] body, long reserved, Throwable failure, AuthIdentity identity,
-                            Response refusal) {
+                            Response refusal, boolean closeAfterAnswer) {
         this.kind = kind;
         this.head = head;
         this.body = body;
@@ -55,16 +57,20 @@ final class ReceivedRequest {
         this.failure = failure;
         this.identity = identity;
         this.refusal = refusal;
+        this.closeAfterAnswer = closeAfterAnswer;
     }
 
     /** A complete request let in as {@code identity} (null when auth is off). */
     static ReceivedRequest complete(HttpRequest head, byte[] body, long reserved, AuthIdentity identity) {
-        return new ReceivedRequest(Kind.COMPLETE, head, body, reserved, null, identity, null);
+        return new ReceivedRequest(Kind.COMPLETE, head, body, reserved, null, identity, null, false);
     }
 
-    /** A request the auth check refused, to be answered {@code refusal}. */
-    static ReceivedRequest refused(HttpRequest head, Response refusal) {
-        return new ReceivedRequest(Kind.REFUSED, head, EMPTY, 0, null, null, refusal);
+    /**
+     * A request the auth check refused, to be answered {@code refusal}; then the connection closes
+     * when {@code closeAfterAnswer}, rather than read a body no one will use.
+     */
+    static ReceivedRequest refused(HttpRequest head, Response refusal, boolean closeAfterAnswer) {
+        return new ReceivedRequest(Kind.REFUSED, head, EMPTY, 0, null, null, refusal, closeAfterAnswer);
     }
 
     String method() {

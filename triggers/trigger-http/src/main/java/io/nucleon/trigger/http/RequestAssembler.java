@@ -32,8 +32,9 @@ import java.util.Arrays;
  * </ul>
  * A request that asks {@code Expect: 100-continue} is told to continue only once its body fits both.
  * With {@code auth} on, a request's credentials are checked ({@link HttpAuth#check}) as soon as its
- * head arrives, before anything else: a refused one becomes {@link ReceivedRequest.Kind#REFUSED} and
- * its body is read and dropped, never held, so callers without credentials cost no body memory.
+ * head arrives, before anything else: a refused one becomes {@link ReceivedRequest.Kind#REFUSED}; its
+ * body is never held (callers without credentials cost no body memory), only read and dropped when
+ * it is at most {@code maxRequestBodySize}, else the connection closes after the answer.
  * Requests the trigger must refuse are passed on in their place, so their answers keep request order.
  * Event loop only.
  */
@@ -83,7 +84,7 @@ final class RequestAssembler extends ChannelInboundHandlerAdapter {
         if (auth != null) {
             AuthVerdict verdict = auth.check(request);
             if (verdict instanceof AuthRefusal refusal) {
-                ctx.fireChannelRead(ReceivedRequest.refused(request, refusal.response()));
+                ctx.fireChannelRead(ReceivedRequest.refused(request, refusal.response(), drainIsUnbounded(request)));
                 return;
             }
             who = (AuthIdentity) verdict;
@@ -148,6 +149,23 @@ final class RequestAssembler extends ChannelInboundHandlerAdapter {
             body = null;
             reserved = 0; // now held by the request, released when its reply is set
             ctx.fireChannelRead(complete);
+        }
+    }
+
+    /**
+     * Whether reading and dropping the body of a refused request could take more than
+     * {@code maxRequestBodySize}: a body announced larger, of unknown length (chunked), or one the
+     * client waits to be asked for ({@code Expect: 100-continue}, which it may send anyway). Such a
+     * connection is closed after its answer; a refused request with a small body keeps it.
+     */
+    private boolean drainIsUnbounded(HttpRequest request) {
+        if (HttpUtil.is100ContinueExpected(request) || HttpUtil.isTransferEncodingChunked(request)) {
+            return true;
+        }
+        try {
+            return HttpUtil.getContentLength(request, 0L) > maxBody;
+        } catch (NumberFormatException e) {
+            return true;
         }
     }
 

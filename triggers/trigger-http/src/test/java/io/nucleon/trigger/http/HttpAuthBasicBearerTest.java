@@ -155,18 +155,35 @@ class HttpAuthBasicBearerTest {
                 .attribute("maxRequestBodySize", "1KiB")
                 .attribute("auth", Map.of("kind", "bearer", "tokensFile", tokens.toString())));
              RunningFunction.RawConnection c = f.raw()) {
-            // pipelined: refused, accepted, refused with a body larger than allowed, accepted
+            // pipelined: refused with a small body (read and dropped), accepted, accepted, refused with a body
+            // larger than allowed (not read: the connection closes after the 401)
             c.send("POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"
                     + "POST /b HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token + "\r\nContent-Length: 3\r\n\r\nabc"
-                    + "POST /c HTTP/1.1\r\nHost: x\r\nContent-Length: 2000\r\n\r\n" + "z".repeat(2000)
-                    + "GET /d HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token + "\r\n\r\n");
+                    + "GET /d HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token + "\r\n\r\n"
+                    + "POST /c HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n\r\n" + "z".repeat(2000));
             RunningFunction.RawResponse a = c.read();
             assertEquals(401, a.status());
             assertEquals("got 3", c.read().body());
-            assertEquals(401, c.read().status(), "credentials are checked before the body's size: no 413 to a stranger");
             assertEquals("got 0", c.read().body());
+            RunningFunction.RawResponse large = c.read();
+            assertEquals(401, large.status(), "credentials are checked before the body's size: no 413 to a stranger");
+            assertEquals("close", large.headers().get("Connection"));
+            assertTrue(c.closedByServer());
             String metrics = f.getControl("/metrics").body();
             assertTrue(metrics.contains("nucleon_http_body_bytes{function=\"test\",kind=\"http\",trigger=\"web\"} 0.0"), metrics);
+        }
+    }
+
+    @Test
+    void aRefusedChunkedUploadIsAnsweredAndClosedWithoutReadingIt() throws Exception {
+        Path tokens = AuthFixtures.write(dir.resolve("tokens"), AuthFixtures.randomHex(24) + "\n");
+        try (RunningFunction f = RunningFunction.start(ECHO, t -> t.attribute("auth", Map.of("kind", "bearer", "tokensFile", tokens.toString())));
+             RunningFunction.RawConnection c = f.raw()) {
+            c.send("POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n0123456789abcdef\r\n");
+            RunningFunction.RawResponse r = c.read();
+            assertEquals(401, r.status());
+            assertEquals("close", r.headers().get("Connection"));
+            assertTrue(c.closedByServer());
         }
     }
 
