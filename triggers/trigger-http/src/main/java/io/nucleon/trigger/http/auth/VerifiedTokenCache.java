@@ -18,7 +18,7 @@ import java.util.Map;
 final class VerifiedTokenCache {
     /** The longest a verified token is trusted without being verified again. */
     static final long MAX_AGE_MILLIS = 5 * 60_000L;
-    /** Longer tokens are verified every time rather than kept. */
+    /** Longer tokens (with their header's scheme) are verified every time rather than kept. */
     static final int MAX_TOKEN_LENGTH = 8192;
 
     private record Entry(Object owner, AuthIdentity identity, long notAfterMillis) {
@@ -40,7 +40,10 @@ final class VerifiedTokenCache {
         };
     }
 
-    /** The identity {@code owner} verified {@code token} as, if that is still valid at {@code nowMillis}; else null. */
+    /**
+     * The identity {@code owner} verified {@code token} as (the token, or the whole header that
+     * carried it), if that is still valid at {@code nowMillis}; else null.
+     */
     AuthIdentity get(String token, Object owner, long nowMillis) {
         Map<String, Entry> map = perThread.get();
         Entry e = map.get(token);
