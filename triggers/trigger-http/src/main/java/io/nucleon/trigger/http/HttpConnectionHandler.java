@@ -27,8 +27,8 @@ import java.util.Map;
  * The end of a connection's pipeline: turns each {@link ReceivedRequest} into an {@link HttpEvent},
  * dispatches it, and writes the replies in request order (HTTP/1.1 pipelining), however the workers
  * finish. Requests the trigger answers itself (400 malformed, 413 too large, 414, 431, 408, 503 over
- * the body budget, 401 and 403 from the auth check, the async intake's answers) take their place in the same order; the fatal ones
- * close the connection after their reply.
+ * the body budget, 401 and 403 from the auth check, the async intake's answers) take their place in
+ * the same order; the fatal ones close the connection after their reply.
  *
  * <p>Reading stops, and resumes by itself, whenever the connection has {@code maxPipelinedRequests}
  * requests unanswered (dispatched or answered by the trigger alike) or its unwritten replies pass the

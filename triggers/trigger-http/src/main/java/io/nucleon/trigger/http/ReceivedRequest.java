@@ -24,7 +24,7 @@ final class ReceivedRequest {
         TOO_LARGE,
         /** The body does not fit in {@code maxInflightBodyBytes} now: answered 503, its body discarded. */
         OVER_BUDGET,
-        /** Refused by the {@code auth} check ({@link #refusal}): answered 401 or 403, its body discarded unread. */
+        /** Refused by the {@code auth} check ({@link #refusal}): answered 401 or 403, its body never held. */
         REFUSED
     }
 
