@@ -143,6 +143,8 @@ class HttpAuthConfigTest {
         Path secret = AuthFixtures.write(dir.resolve("secret"), AuthFixtures.randomHex(32));
         assertSays(startFails("kind", "jwt", "secretFile", secret.toString(), "requiredClaims", Map.of("role", Map.of("a", 1))),
                 "auth.requiredClaims.role", "must be a value or a list of values");
+        assertSays(startFails("kind", "jwt", "secretFile", secret.toString(), "requiredClaims", Map.of("rôle", "admin")),
+                "auth.requiredClaims.rôle", "the claim name must be printable ASCII");
         assertSays(startFails("kind", "jwt", "secretFile", secret.toString(), "clockSkew", "1h"), "auth.clockSkew", "must be from 0s to 5m");
         assertSays(startFails("kind", "jwt", "secretFile", secret.toString(), "cacheSize", -1), "auth.cacheSize", "must be from 0 (off)");
     }

@@ -230,8 +230,9 @@ public final class HttpAuth implements AutoCloseable {
         Map<String, Set<String>> out = new LinkedHashMap<>();
         for (Map.Entry<String, Object> e : given.entrySet()) {
             String path = "auth.requiredClaims." + e.getKey();
-            if (!isPlainName(e.getKey())) {
-                throw new AuthConfigException(path, "the claim name must not hold quotes, backslashes or control characters");
+            // the name is quoted in the 403's WWW-Authenticate header: printable ASCII only
+            if (!isPlainName(e.getKey()) || e.getKey().chars().anyMatch(c -> c > 0x7e)) {
+                throw new AuthConfigException(path, "the claim name must be printable ASCII without quotes or backslashes");
             }
             Set<String> values = new LinkedHashSet<>();
             if (e.getValue() instanceof List<?> list) {
