@@ -7,6 +7,7 @@ import io.nucleon.spi.ErrorResponses;
 import io.nucleon.spi.AsyncIntake;
 import io.nucleon.spi.AsyncOptions;
 import io.nucleon.spi.AsyncRequest;
+import io.nucleon.trigger.http.auth.AuthIdentity;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,9 +42,10 @@ final class AsyncRoute {
     /**
      * Takes an async call or an intake endpoint request and answers {@code exchange} (now, or later
      * from the intake's own thread); returns {@code false}, leaving {@code exchange} alone, when the
-     * request is a normal (sync) one.
+     * request is a normal (sync) one. The {@code identity} the request was let in as (null when
+     * auth is off) is journaled with it as event fields, so the handler sees it when the call runs.
      */
-    boolean route(HttpRequest request, byte[] body, CloudEvent structured, HttpExchange exchange) {
+    boolean route(HttpRequest request, byte[] body, CloudEvent structured, AuthIdentity identity, HttpExchange exchange) {
         String uri = request.uri();
         String target;
         if (prefix != null && underPrefix(uri)) {
@@ -66,7 +68,7 @@ final class AsyncRoute {
             return false;
         }
         HttpHeaders h = request.headers();
-        HttpEvent event = new HttpEvent(triggerName, request.method().name(), target, h, body, structured);
+        HttpEvent event = new HttpEvent(triggerName, request.method().name(), target, h, body, structured, identity);
         Map<String, String> fields = new LinkedHashMap<>();
         for (Map.Entry<String, Object> f : event.fields().entrySet()) {
             Object v = f.getValue();

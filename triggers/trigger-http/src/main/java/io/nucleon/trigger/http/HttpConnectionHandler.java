@@ -27,8 +27,8 @@ import java.util.Map;
  * The end of a connection's pipeline: turns each {@link ReceivedRequest} into an {@link HttpEvent},
  * dispatches it, and writes the replies in request order (HTTP/1.1 pipelining), however the workers
  * finish. Requests the trigger answers itself (400 malformed, 413 too large, 414, 431, 408, 503 over
- * the body budget, the async intake's answers) take their place in the same order; the fatal ones
- * close the connection after their reply.
+ * the body budget, 401 and 403 from the auth check, the async intake's answers) take their place in
+ * the same order; the fatal ones close the connection after their reply.
  *
  * <p>Reading stops, and resumes by itself, whenever the connection has {@code maxPipelinedRequests}
  * requests unanswered (dispatched or answered by the trigger alike) or its unwritten replies pass the
@@ -113,6 +113,13 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
                     answerInOrder(busy, request.keepAlive(), request.http10()); // its body is read and dropped
                 }
             }
+            case REFUSED -> {
+                if (request.closeAfterAnswer) {
+                    answerAndClose(request.refusal); // its body is large, of unknown size, or not announced: not read
+                } else {
+                    answerInOrder(request.refusal, request.keepAlive(), request.http10()); // its small body is read and dropped
+                }
+            }
             case COMPLETE -> received(request);
         }
     }
@@ -133,10 +140,11 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
         }
-        if (async != null && async.route(request.head, body, structured, exchange)) {
+        if (async != null && async.route(request.head, body, structured, request.identity, exchange)) {
             return;
         }
-        HttpEvent event = new HttpEvent(trigger.name(), request.method(), request.uri(), headers, body, structured);
+        HttpEvent event = new HttpEvent(trigger.name(), request.method(), request.uri(), headers, body, structured,
+                request.identity);
         dispatcher.dispatchBatched(event, exchange);
         batch.dispatched();
     }

@@ -4,6 +4,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.nucleon.api.Event;
+import io.nucleon.trigger.http.auth.AuthIdentity;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Collections;
@@ -22,6 +23,10 @@ import java.util.concurrent.ThreadLocalRandom;
  * <p>CloudEvents: in binary mode the {@code ce-*} headers give id, type, source, specversion and
  * time; in structured mode ({@code application/cloudevents+json}) the trigger has already parsed the
  * envelope into a {@link CloudEvent} and the event's body is the envelope's {@code data}.
+ *
+ * <p>Fields: the query parameters, less any whose name starts with {@code auth.} (reserved for the
+ * trigger), plus the fields of the {@link AuthIdentity} the request was let in as
+ * ({@code auth.subject}, {@code auth.claim.<name>}).
  */
 final class HttpEvent implements Event {
     private final String triggerName;
@@ -31,14 +36,18 @@ final class HttpEvent implements Event {
     private final byte[] body;
     private final long receivedAtMillis;
     private final CloudEvent structured;
+    /** Who the request was let in as (its fields are added to the query's); null when auth is off. */
+    private final AuthIdentity identity;
 
     private String id;
     private String path;
     private Map<String, Object> fields;
     private Map<String, String> headers;
 
-    HttpEvent(String triggerName, String method, String uri, HttpHeaders headers, byte[] body, CloudEvent structured) {
+    HttpEvent(String triggerName, String method, String uri, HttpHeaders headers, byte[] body, CloudEvent structured,
+              AuthIdentity identity) {
         this.triggerName = triggerName;
+        this.identity = identity;
         this.method = method;
         this.uri = uri;
         this.httpHeaders = headers;
@@ -127,6 +136,8 @@ final class HttpEvent implements Event {
                 new QueryStringDecoder(uri).parameters().forEach((k, v) -> m.put(k, v.size() == 1 ? v.get(0) : List.copyOf(v)));
                 fields = Collections.unmodifiableMap(m);
             }
+            // the auth.* names belong to the trigger: never taken from the query, only from a verified identity
+            fields = AuthIdentity.eventFields(fields, identity);
         }
         return fields;
     }

@@ -28,6 +28,7 @@ import io.nucleon.spi.AsyncIntakeFactory;
 import io.nucleon.spi.Dispatcher;
 import io.nucleon.spi.Trigger;
 import io.nucleon.spi.TriggerContext;
+import io.nucleon.trigger.http.auth.HttpAuth;
 import java.net.InetSocketAddress;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -71,10 +72,13 @@ final class HttpTrigger implements Trigger {
     private final AsyncIntakeFactory asyncFactory;
     private AsyncIntake asyncIntake;
     private AsyncRoute asyncRoute;
+    /** Null when {@code auth.kind} is none. */
+    private final HttpAuth auth;
 
-    /** {@code asyncFactory} is null unless the {@code async} block is enabled. */
-    HttpTrigger(TriggerContext context, HttpTriggerConfig config, AsyncIntakeFactory asyncFactory) {
+    /** {@code asyncFactory} is null unless the {@code async} block is enabled; {@code auth} is null when auth is off. */
+    HttpTrigger(TriggerContext context, HttpTriggerConfig config, AsyncIntakeFactory asyncFactory, HttpAuth auth) {
         this.name = context.name();
+        this.auth = auth;
         this.context = context;
         this.config = config;
         this.asyncFactory = asyncFactory;
@@ -150,6 +154,9 @@ final class HttpTrigger implements Trigger {
             asyncRoute = new AsyncRoute(name, config.async, asyncIntake);
         }
         AsyncRoute async = asyncRoute;
+        if (auth != null) {
+            auth.start();
+        }
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         transportName = epoll ? "epoll" : "nio";
@@ -193,7 +200,7 @@ final class HttpTrigger implements Trigger {
                         state.gate = gate;
                         p.addLast("gate", gate);
                         p.addLast("codec", new HttpServerCodec(decoder, pipelineDepth));
-                        p.addLast("assembler", new RequestAssembler(maxBody, budget));
+                        p.addLast("assembler", new RequestAssembler(maxBody, budget, auth));
                         LoopBatch batch = batches.computeIfAbsent(ch.eventLoop(), loop -> new LoopBatch(loop, dispatcher));
                         p.addLast("handler", new HttpConnectionHandler(HttpTrigger.this, dispatcher, batch, state,
                                 config.maxPipelinedRequests, async, budget));
@@ -203,6 +210,9 @@ final class HttpTrigger implements Trigger {
             serverChannel = b.bind(config.host, config.port).sync().channel();
         } catch (Exception e) {
             group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            if (auth != null) {
+                auth.close();
+            }
             if (asyncIntake != null) {
                 asyncIntake.close();
             }
@@ -248,6 +258,9 @@ final class HttpTrigger implements Trigger {
     @Override
     public void close() {
         accepting = false;
+        if (auth != null) {
+            auth.close();
+        }
         if (group == null) {
             return;
         }
@@ -277,6 +290,9 @@ final class HttpTrigger implements Trigger {
         m.put("maxInflightBodyBytes", budget.limit());
         if (asyncIntake != null) {
             m.put("async", asyncIntake.status());
+        }
+        if (auth != null) {
+            m.put("auth", auth.status());
         }
         return m;
     }

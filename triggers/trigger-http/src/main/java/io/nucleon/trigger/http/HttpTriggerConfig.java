@@ -2,6 +2,7 @@ package io.nucleon.trigger.http;
 
 import io.nucleon.spi.AsyncOptions;
 import io.nucleon.spi.ByteSize;
+import io.nucleon.trigger.http.auth.HttpAuthOptions;
 import java.time.Duration;
 
 /**
@@ -51,4 +52,6 @@ public final class HttpTriggerConfig {
     public String transport = "auto";
     /** Asynchronous calls (journal, 202, status URL, retries, dead letters); needs nucleon-trigger-async. */
     public AsyncOptions async = new AsyncOptions();
+    /** Who may call: {@code basic}, {@code bearer} or {@code jwt} credentials, and paths anyone may call. Off by default. */
+    public HttpAuthOptions auth = new HttpAuthOptions();
 }

@@ -5,6 +5,7 @@ import io.nucleon.spi.AsyncOptions;
 import io.nucleon.spi.Trigger;
 import io.nucleon.spi.TriggerContext;
 import io.nucleon.spi.TriggerFactory;
+import io.nucleon.trigger.http.auth.HttpAuth;
 
 /** Registers the {@code http} trigger kind. */
 public final class HttpTriggerFactory implements TriggerFactory {
@@ -63,7 +64,8 @@ public final class HttpTriggerFactory implements TriggerFactory {
         if (config.async != null && config.async.enabled) {
             async = validateAsync(context, config.async);
         }
-        return new HttpTrigger(context, config, async);
+        HttpAuth auth = HttpAuth.create(context, config.auth);
+        return new HttpTrigger(context, config, async, auth);
     }
 
     private static AsyncIntakeFactory validateAsync(TriggerContext context, AsyncOptions a) {

@@ -13,6 +13,10 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import io.nucleon.trigger.http.auth.AuthIdentity;
+import io.nucleon.trigger.http.auth.AuthRefusal;
+import io.nucleon.trigger.http.auth.AuthVerdict;
+import io.nucleon.trigger.http.auth.HttpAuth;
 import java.util.Arrays;
 
 /**
@@ -27,6 +31,10 @@ import java.util.Arrays;
  *       read and dropped, so the connection stays usable and the caller gets a 503 rather than a reset.</li>
  * </ul>
  * A request that asks {@code Expect: 100-continue} is told to continue only once its body fits both.
+ * With {@code auth} on, a request's credentials are checked ({@link HttpAuth#check}) as soon as its
+ * head arrives, before anything else: a refused one becomes {@link ReceivedRequest.Kind#REFUSED}; its
+ * body is never held (callers without credentials cost no body memory), only read and dropped when
+ * it is at most {@code maxRequestBodySize}, else the connection closes after the answer.
  * Requests the trigger must refuse are passed on in their place, so their answers keep request order.
  * Event loop only.
  */
@@ -36,15 +44,20 @@ final class RequestAssembler extends ChannelInboundHandlerAdapter {
 
     private final int maxBody;
     private final BodyBudget budget;
+    /** Null when auth is off. */
+    private final HttpAuth auth;
     /** The request being assembled, or {@code null}. */
     private HttpRequest head;
+    /** Who the request being assembled was let in as (null when auth is off). */
+    private AuthIdentity identity;
     private byte[] body;
     private int length;
     private long reserved;
 
-    RequestAssembler(int maxBody, BodyBudget budget) {
+    RequestAssembler(int maxBody, BodyBudget budget, HttpAuth auth) {
         this.maxBody = maxBody;
         this.budget = budget;
+        this.auth = auth;
     }
 
     @Override
@@ -66,6 +79,15 @@ final class RequestAssembler extends ChannelInboundHandlerAdapter {
         if (request.decoderResult().isFailure()) {
             refuse(ctx, ReceivedRequest.Kind.MALFORMED, request, request.decoderResult().cause());
             return;
+        }
+        AuthIdentity who = null;
+        if (auth != null) {
+            AuthVerdict verdict = auth.check(request);
+            if (verdict instanceof AuthRefusal refusal) {
+                ctx.fireChannelRead(ReceivedRequest.refused(request, refusal.response(), drainIsUnbounded(request)));
+                return;
+            }
+            who = (AuthIdentity) verdict;
         }
         long declared;
         try {
@@ -89,6 +111,7 @@ final class RequestAssembler extends ChannelInboundHandlerAdapter {
             body = null;
         }
         head = request;
+        identity = who;
         length = 0;
         if (HttpUtil.is100ContinueExpected(request)) {
             request.headers().remove(HttpHeaderNames.EXPECT);
@@ -120,11 +143,29 @@ final class RequestAssembler extends ChannelInboundHandlerAdapter {
                 head.headers().add(end.trailingHeaders());
             }
             byte[] b = body == null ? ReceivedRequest.EMPTY : length == body.length ? body : Arrays.copyOf(body, length);
-            ReceivedRequest complete = new ReceivedRequest(ReceivedRequest.Kind.COMPLETE, head, b, reserved, null);
+            ReceivedRequest complete = ReceivedRequest.complete(head, b, reserved, identity);
             head = null;
+            identity = null;
             body = null;
             reserved = 0; // now held by the request, released when its reply is set
             ctx.fireChannelRead(complete);
+        }
+    }
+
+    /**
+     * Whether reading and dropping the body of a refused request could take more than
+     * {@code maxRequestBodySize}: a body announced larger, of unknown length (chunked), or one the
+     * client waits to be asked for ({@code Expect: 100-continue}, which it may send anyway). Such a
+     * connection is closed after its answer; a refused request with a small body keeps it.
+     */
+    private boolean drainIsUnbounded(HttpRequest request) {
+        if (HttpUtil.is100ContinueExpected(request) || HttpUtil.isTransferEncodingChunked(request)) {
+            return true;
+        }
+        try {
+            return HttpUtil.getContentLength(request, 0L) > maxBody;
+        } catch (NumberFormatException e) {
+            return true;
         }
     }
 
@@ -156,6 +197,7 @@ final class RequestAssembler extends ChannelInboundHandlerAdapter {
     /** Drops the request being assembled and gives its bytes back. */
     private void abandon() {
         head = null;
+        identity = null;
         body = null;
         length = 0;
         budget.release(reserved);

@@ -12,7 +12,8 @@ import java.util.Map;
  * limit or file descriptors: {@code HttpServerChild <port file> [attribute=value ...]}. Writes
  * "{@code <http port> <control port>}" to the port file once it serves, and stops on SIGTERM. Its
  * handler answers {@code /heap} with the live heap in bytes (after a full GC), {@code /upload} with
- * the body's length, anything else with {@code ok}.
+ * the body's length, {@code /whoami} with the {@code auth.subject} field, anything else with {@code ok}.
+ * An attribute {@code block.name=value} goes into the attribute block {@code block} (e.g. {@code auth.kind=basic}).
  */
 public final class HttpServerChild {
     private HttpServerChild() {
@@ -28,15 +29,28 @@ public final class HttpServerChild {
                         yield Long.toString(rt.totalMemory() - rt.freeMemory());
                     }
                     case "/upload" -> Integer.toString(e.body().length);
+                    case "/whoami" -> String.valueOf(e.field("auth.subject"));
                     default -> "ok";
                 })
                 .trigger("web", "http", t -> {
                     t.numWorkers(4).attribute("host", "127.0.0.1").attribute("port", 0);
+                    Map<String, Object> blocks = new java.util.LinkedHashMap<>();
                     for (int i = 1; i < args.length; i++) {
                         int eq = args[i].indexOf('=');
-                        String value = args[i].substring(eq + 1);
-                        t.attribute(args[i].substring(0, eq), value.matches("\\d+") ? Long.parseLong(value) : value);
+                        String name = args[i].substring(0, eq);
+                        String text = args[i].substring(eq + 1);
+                        Object value = text.matches("\\d+") ? Long.parseLong(text) : text;
+                        int dot = name.indexOf('.');
+                        if (dot < 0) {
+                            t.attribute(name, value);
+                        } else {
+                            @SuppressWarnings("unchecked")
+                            Map<String, Object> block = (Map<String, Object>) blocks.computeIfAbsent(name.substring(0, dot),
+                                    k -> new java.util.LinkedHashMap<String, Object>());
+                            block.put(name.substring(dot + 1), value);
+                        }
                     }
+                    blocks.forEach(t::attribute);
                 })
                 .controlServer("127.0.0.1", 0)
                 .build()
