@@ -44,6 +44,7 @@ import org.slf4j.LoggerFactory;
  *                       holds back  headers)           body budget)        pipelining/write limits)
  *                       when paused)
  * </pre>
+ * With the {@code tls} block, {@link HttpTls} puts the TLS handlers in front of it (see there).
  * Every buffer on the way has a bound: connections ({@code maxConnections}; beyond it a 503 and
  * close), bodies in memory ({@code maxInflightBodyBytes}, trigger-wide), requests per connection
  * ({@code maxPipelinedRequests}), unwritten replies per connection ({@code writeBufferHighWaterMark}),
@@ -71,10 +72,13 @@ final class HttpTrigger implements Trigger {
     private final AsyncIntakeFactory asyncFactory;
     private AsyncIntake asyncIntake;
     private AsyncRoute asyncRoute;
+    /** Null when the trigger speaks plain HTTP. */
+    private final HttpTls tls;
 
-    /** {@code asyncFactory} is null unless the {@code async} block is enabled. */
-    HttpTrigger(TriggerContext context, HttpTriggerConfig config, AsyncIntakeFactory asyncFactory) {
+    /** {@code asyncFactory} is null unless the {@code async} block is enabled; {@code tls} unless the {@code tls} block is given. */
+    HttpTrigger(TriggerContext context, HttpTriggerConfig config, AsyncIntakeFactory asyncFactory, HttpTls tls) {
         this.name = context.name();
+        this.tls = tls;
         this.context = context;
         this.config = config;
         this.asyncFactory = asyncFactory;
@@ -182,11 +186,19 @@ final class HttpTrigger implements Trigger {
                         if (open.incrementAndGet() > maxConnections) {
                             open.decrementAndGet();
                             metrics.refusedConnections.increment();
+                            if (tls != null) {
+                                // a plain 503 is unreadable to a TLS client, and a handshake costs what the cap saves
+                                ch.close();
+                                return;
+                            }
                             p.addLast("refusal", new ConnectionRefusal(maxConnections));
                             return;
                         }
                         ch.closeFuture().addListener(f -> open.decrementAndGet());
                         channels.add(ch);
+                        if (tls != null) {
+                            tls.addTo(ch, p); // first: everything after it sees plaintext
+                        }
                         ConnectionState state = new ConnectionState();
                         p.addLast("timeouts", new ConnectionTimeouts(readNanos, idleNanos, state, slowReaderClosed));
                         ReadGate gate = new ReadGate();
@@ -210,8 +222,11 @@ final class HttpTrigger implements Trigger {
                     + ": " + e.getMessage(), e);
         }
         accepting = true;
+        if (tls != null) {
+            tls.start();
+        }
         LOG.atInfo().addKeyValue("trigger", name).addKeyValue("address", address()).addKeyValue("transport", transportName)
-                .addKeyValue("eventLoops", threads).log("http trigger listening");
+                .addKeyValue("tls", tls != null).addKeyValue("eventLoops", threads).log("http trigger listening");
     }
 
     /** The bound address as host:port. */
@@ -251,6 +266,9 @@ final class HttpTrigger implements Trigger {
             ch.eventLoop().execute(() -> ch.close());
         }
         group.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+        if (tls != null) {
+            tls.close();
+        }
         if (asyncIntake != null) {
             asyncIntake.close();
         }
@@ -264,6 +282,9 @@ final class HttpTrigger implements Trigger {
             m.put("port", ((InetSocketAddress) serverChannel.localAddress()).getPort());
         }
         m.put("transport", transportName);
+        if (tls != null) {
+            m.put("tls", tls.status());
+        }
         m.put("connections", open.get());
         m.put("maxConnections", maxConnections);
         m.put("maxRequestBodySize", config.maxRequestBodySize.toString());

@@ -63,7 +63,8 @@ public final class HttpTriggerFactory implements TriggerFactory {
         if (config.async != null && config.async.enabled) {
             async = validateAsync(context, config.async);
         }
-        return new HttpTrigger(context, config, async);
+        HttpTls tls = config.tls == null ? null : HttpTls.open(context, config.tls, config.readTimeout);
+        return new HttpTrigger(context, config, async, tls);
     }
 
     private static AsyncIntakeFactory validateAsync(TriggerContext context, AsyncOptions a) {
