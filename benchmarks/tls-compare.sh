@@ -9,8 +9,9 @@
 #   keep-alive   wrk -t2 -c64: 64 connections, each handshakes once, then only record encryption
 #   new-conn     the same with "Connection: close": every request is a new TCP connection and a full
 #                handshake (wrk resumes no session), so this is the handshake's cost
-# The table shows median requests/s, each round's figures and p99, and each TLS server's ratio to
-# plain. Each server's /status says which provider it really uses; the script checks it.
+# The table shows median requests/s, each round's figures and p99, each TLS server's ratio to
+# plain, and the server's CPU time per request (from /proc, so less swayed by other load on a shared
+# machine than req/s). Each server's /status says which provider it really uses; the script checks it.
 #
 # Usage (from the repository root or from benchmarks/):
 #   bash benchmarks/tls-compare.sh
@@ -113,7 +114,7 @@ for name in tls-openssl tls-jdk; do
     used="$(http_body "${CONTROL[$name]}" /status | grep -o '"provider" *: *"[a-z]*"' | head -n 1 | sed 's/.*"\([a-z]*\)"$/\1/')"
     [[ "$used" == "${PROVIDER[$name]}" ]] || die "$name serves TLS with provider '$used', not '${PROVIDER[$name]}'"
     NEGOTIATED[$name]="$(openssl s_client -connect "$HOST:${PORT[$name]}" -servername localhost </dev/null 2>/dev/null \
-        | awk -F': ' '/^ *Protocol *:/ {p=$2} /^ *Cipher *:/ {c=$2} END {print p " " c}')"
+        | sed -n 's/^New, \([^,]*\), Cipher is \(.*\)$/\1 \2/p' | head -n 1)"
     log "$name: provider $used, negotiated ${NEGOTIATED[$name]}"
 done
 
@@ -129,7 +130,8 @@ run_wrk() {
         "${SCHEME[$name]}://$HOST:${PORT[$name]}/"
 }
 
-declare -A SAMPLES P99 ERRORS RPS
+CLK_TCK="$(getconf CLK_TCK)"
+declare -A SAMPLES P99 ERRORS RPS CPU_US
 for mode in $MODES; do
     [[ "$mode" == keep-alive || "$mode" == new-conn ]] || die "unknown mode '$mode' (keep-alive, new-conn)"
     for name in "${SERVERS[@]}"; do
@@ -140,11 +142,17 @@ for mode in $MODES; do
         for name in "${SERVERS[@]}"; do
             out="$WORK/$mode.$name.$round.wrk"
             log "$mode round $round/$ROUNDS: $name for ${DURATION}s"
+            ticks_before="$(process_cpu_ticks "${PIDS[$name]}")"
             run_wrk "$name" "$DURATION" "$mode" --latency >"$out"
+            ticks_after="$(process_cpu_ticks "${PIDS[$name]}")"
             rps="$(awk '/^Requests\/sec:/ {print $2}' "$out")"
             [[ -n "$rps" ]] || { cat "$out" >&2; die "$name: no Requests/sec in wrk's output"; }
+            requests="$(awk '/requests in/ {print $1}' "$out")"
             key="$mode/$name"
             SAMPLES[$key]="${SAMPLES[$key]:-} $rps"
+            # the server's CPU per request: less swayed than req/s by what else runs on a shared machine
+            CPU_US[$key]="${CPU_US[$key]:-} $(awk -v t="$((ticks_after - ticks_before))" -v hz="$CLK_TCK" -v n="$requests" \
+                'BEGIN { printf "%.0f", t / hz * 1e6 / n }')"
             P99[$key]="${P99[$key]:-} $(awk '$1 == "99%" {print $2}' "$out")"
             err="$(grep -E 'Non-2xx|Socket errors' "$out" | tr -s ' ' | paste -sd ';' - || true)"
             [[ -z "$err" ]] || ERRORS[$key]="${ERRORS[$key]:-}$err "
@@ -163,14 +171,15 @@ echo "(numWorkers $NUM_WORKERS, eventLoopThreads $EVENT_LOOPS; certificate EC P-
 for mode in $MODES; do
     echo
     echo "$mode$([[ $mode == new-conn ]] && echo ' (Connection: close: a TCP connection and a full handshake per request)')"
-    printf '%-12s %14s   %-36s %-28s %s\n' server "median req/s" "each round (req/s)" "p99 each round" "vs plain"
+    printf '%-12s %14s   %-36s %-28s %-9s %s\n' server "median req/s" "each round (req/s)" "p99 each round" "vs plain" \
+        "server CPU µs/request (median; each round)"
     for name in "${SERVERS[@]}"; do
         key="$mode/$name"
         RPS[$key]="$(echo "${SAMPLES[$key]}" | median)"
     done
     for name in "${SERVERS[@]}"; do
         key="$mode/$name"
-        printf '%-12s %14s   %-36s %-28s %s  %s\n' "$name" "${RPS[$key]}" "${SAMPLES[$key]# }" "${P99[$key]# }" \
-            "$(ratio "${RPS[$key]}" "${RPS[$mode/plain]}")" "${ERRORS[$key]:-}"
+        printf '%-12s %14s   %-36s %-28s %-9s %s (%s)  %s\n' "$name" "${RPS[$key]}" "${SAMPLES[$key]# }" "${P99[$key]# }" \
+            "$(ratio "${RPS[$key]}" "${RPS[$mode/plain]}")" "$(echo "${CPU_US[$key]}" | median)" "${CPU_US[$key]# }" "${ERRORS[$key]:-}"
     done
 done
