@@ -13,10 +13,10 @@ class NettyLeaksTest {
 
     @Test
     void reportsABufferThatWasNeverReleased() {
-        leak("leaked-on-purpose-by-NettyLeaksTest");
+        leak(NettyLeaks.ON_PURPOSE + "-by-NettyLeaksTest");
         List<String> reports = NettyLeaks.detect(); // taken here, so FailOnNettyLeaks sees none after this class
         assertEquals(1, reports.size(), () -> String.join("\n", reports));
-        assertTrue(reports.get(0).contains("leaked-on-purpose-by-NettyLeaksTest"), reports.get(0));
+        assertTrue(reports.get(0).contains(NettyLeaks.ON_PURPOSE + "-by-NettyLeaksTest"), reports.get(0));
     }
 
     @Test
