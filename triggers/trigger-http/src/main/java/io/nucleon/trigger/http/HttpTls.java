@@ -12,6 +12,9 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
+import io.netty.util.IllegalReferenceCountException;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.ReferenceCounted;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.nucleon.spi.TriggerContext;
 import java.io.ByteArrayInputStream;
@@ -77,7 +80,8 @@ import org.slf4j.LoggerFactory;
  * context and log one WARN, not repeated until the files change again.
  *
  * <p>Thread-safety: {@link #addTo} runs on event loops, the reload on its own thread; the current
- * context is published through a volatile field.
+ * context is published through a volatile field. {@link #start} and {@link #close} are called once
+ * each by the trigger's owner (close also when the trigger never started).
  */
 final class HttpTls implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HttpTls.class);
@@ -120,6 +124,7 @@ final class HttpTls implements AutoCloseable {
     private final Counter reloadFailedCounter;
     private final RateLimitedLog handshakeLog = new RateLimitedLog(LOG, Duration.ofSeconds(10));
     private ScheduledExecutorService reloader;
+    private boolean closed;
 
     /** What one load of the files made. */
     private record Loaded(SslContext context, X509Certificate certificate, List<Object> stamps) {
@@ -287,7 +292,9 @@ final class HttpTls implements AutoCloseable {
                     + " (" + leaf.getSubjectX500Principal().getName() + "): its public key does not verify what the key signs");
         }
         SslContextBuilder b = SslContextBuilder.forServer(key, chain.toArray(X509Certificate[]::new))
-                .sslProvider(provider)
+                // reference-counted: native memory is freed when the last engine and this class let go, not by
+                // finalizers (deprecated for removal, and off under --finalization=disabled)
+                .sslProvider(provider == SslProvider.OPENSSL ? SslProvider.OPENSSL_REFCNT : provider)
                 .protocols(c.protocols)
                 .ciphers(c.ciphers);
         if (!c.clientAuth.equals("none")) {
@@ -513,7 +520,9 @@ final class HttpTls implements AutoCloseable {
                 return;
             }
             failedStamps = null;
+            Loaded old = current;
             current = loaded;
+            ReferenceCountUtil.release(old.context()); // its open connections' engines hold it until they close
             reloads.incrementAndGet();
             reloadedCounter.increment();
             X509Certificate cert = loaded.certificate();
@@ -528,11 +537,35 @@ final class HttpTls implements AutoCloseable {
 
     /** Adds the TLS handlers in front of a new connection's pipeline. Event loop. */
     void addTo(Channel ch, ChannelPipeline p) {
-        SslHandler ssl = current.context().newHandler(ch.alloc());
+        SslHandler ssl = newHandler(ch);
         ssl.setHandshakeTimeoutMillis(handshakeTimeoutMillis);
         p.addLast(HttpTlsPlainRequestRefusal.NAME, new HttpTlsPlainRequestRefusal(this));
         p.addLast(HttpTlsHandshakeWatch.SSL_NAME, ssl);
         p.addLast(HttpTlsHandshakeWatch.NAME, new HttpTlsHandshakeWatch(this));
+    }
+
+    /**
+     * A handler from the current context. The reload thread may swap the context and release the
+     * old one at any moment, so it is retained while the engine is made (the engine then holds it);
+     * one released in between is simply passed over for the new one.
+     */
+    private SslHandler newHandler(Channel ch) {
+        for (;;) {
+            SslContext context = current.context();
+            if (!(context instanceof ReferenceCounted counted)) {
+                return context.newHandler(ch.alloc());
+            }
+            try {
+                counted.retain();
+            } catch (IllegalReferenceCountException swappedAndReleased) {
+                continue;
+            }
+            try {
+                return context.newHandler(ch.alloc());
+            } finally {
+                counted.release();
+            }
+        }
     }
 
     /** A handshake failed: counted, and logged at DEBUG (at most one line per 10 s). Any thread. */
@@ -544,6 +577,11 @@ final class HttpTls implements AutoCloseable {
                     : cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : " " + cause.getMessage()));
             handshakeLog.debug(triggerName, "TLS handshake with " + ch.remoteAddress() + " failed (" + reason.tag() + ")" + detail);
         }
+    }
+
+    /** The context new connections get now. */
+    SslContext context() {
+        return current.context();
     }
 
     /** For {@code /status}. */
@@ -565,10 +603,21 @@ final class HttpTls implements AutoCloseable {
         return m;
     }
 
+    /** Stops watching the files and lets go of the context (connections still open keep it until they close). */
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         if (reloader != null) {
             reloader.shutdownNow();
+            try {
+                reloader.awaitTermination(5, TimeUnit.SECONDS); // a reload under way swaps before this releases
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
+        ReferenceCountUtil.release(current.context());
     }
 }

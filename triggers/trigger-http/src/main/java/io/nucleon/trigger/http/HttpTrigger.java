@@ -258,6 +258,9 @@ final class HttpTrigger implements Trigger {
     public void close() {
         accepting = false;
         if (group == null) {
+            if (tls != null) {
+                tls.close(); // made when the trigger was created, even if it never started
+            }
             return;
         }
         // Replies to drained events were queued on the event loops before this; closing each channel
