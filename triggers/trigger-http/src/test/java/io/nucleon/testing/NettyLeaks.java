@@ -21,7 +21,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * unique hint and collects until the canary's report has come in (garbage collection and the
  * detector's queue have then caught up with everything unreachable before it); the canary's report
  * is left out of the result. If the canary never shows up, leak detection is not working, and that
- * fails too. Thread-safe.
+ * fails too. Where netty-handler and OpenSSL are on the class path it also makes and releases an
+ * OpenSSL context and engine, whose detectors report leaked contexts and engines. Thread-safe.
  */
 public final class NettyLeaks extends AppenderBase<ILoggingEvent> {
     private static final ConcurrentLinkedQueue<String> REPORTS = new ConcurrentLinkedQueue<>();
@@ -74,7 +75,35 @@ public final class NettyLeaks extends AppenderBase<ILoggingEvent> {
                 }
             }
         }
+        // OpenSSL contexts and engines have detectors of their own, polled when one is made
+        if (pokeOpenSslDetectors()) {
+            String r;
+            while ((r = REPORTS.poll()) != null) {
+                if (!r.contains(CANARY)) {
+                    found.add(r);
+                }
+            }
+        }
         return found;
+    }
+
+    /** Makes and releases an OpenSSL context and engine, if netty-handler and OpenSSL are here; whether it did. */
+    private static boolean pokeOpenSslDetectors() {
+        try {
+            if (!io.netty.handler.ssl.OpenSsl.isAvailable()) {
+                return false;
+            }
+            io.netty.handler.ssl.SslContext context = io.netty.handler.ssl.SslContextBuilder.forClient()
+                    .sslProvider(io.netty.handler.ssl.SslProvider.OPENSSL_REFCNT).build();
+            try {
+                io.netty.util.ReferenceCountUtil.release(context.newEngine(ByteBufAllocator.DEFAULT));
+            } finally {
+                io.netty.util.ReferenceCountUtil.release(context);
+            }
+            return true;
+        } catch (NoClassDefFoundError | javax.net.ssl.SSLException notHere) {
+            return false; // a module without netty-handler: buffers only
+        }
     }
 
     private static void leakCanary(String hint) {

@@ -67,6 +67,7 @@ class HttpFuzzTest {
     private static final long TLS_SECONDS = Long.getLong("nucleon.fuzz.tls.seconds", 5);
     private static final int THREADS = Integer.getInteger("nucleon.fuzz.threads", 4);
     private static final Duration READ_TIMEOUT = Duration.ofMillis(300);
+    private static final Duration TLS_READ_TIMEOUT = Duration.ofSeconds(2);
     /** Short, for the inputs whose body swallows the sentinel: the connection is then idle, waiting for a next request. */
     private static final Duration IDLE_TIMEOUT = Duration.ofSeconds(1);
     /** How long one connection may take to end: the read or idle timeout, their check period and slack for a busy machine. */
@@ -168,7 +169,8 @@ class HttpFuzzTest {
         TestPki.Files2 files = ca.server(1).write(dir, "server");
         SSLContext client = TestPki.clientContext(ca.certificate(), null);
         try (RunningFunction f = RunningFunction.start(touchEverything(), t -> t.numWorkers(2)
-                .attribute("readTimeout", READ_TIMEOUT.toMillis() + "ms")
+                // also the handshake's deadline: long enough for the JDK's client on a busy machine
+                .attribute("readTimeout", TLS_READ_TIMEOUT.toMillis() + "ms")
                 .attribute("idleTimeout", IDLE_TIMEOUT.toMillis() + "ms")
                 .attribute("tls", Map.of("certFile", files.cert().toString(), "keyFile", files.key().toString())))) {
             Stats stats = fuzz(f.port, TLS_SECONDS, true, clientHello(client, f.port));
