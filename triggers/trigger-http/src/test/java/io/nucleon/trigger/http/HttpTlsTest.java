@@ -90,6 +90,11 @@ class HttpTlsTest {
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertEquals(1L,
                     handshakeFailures(f).get("rejected") + handshakeFailures(f).get("closed"), handshakeFailures(f).toString()));
             assertEquals(200, https(f, TestPki.clientContext(ca.certificate(), null), "/again").statusCode());
+            String metrics = f.getControl("/metrics").body();
+            for (String name : List.of("nucleon_http_tls_handshake_failures_total{", "nucleon_http_tls_reloads_total{",
+                    "nucleon_http_tls_certificate_not_after_seconds{")) {
+                assertTrue(metrics.contains(name), name + " not in /metrics");
+            }
         }
         assertEquals(List.of(), warningsAndErrors());
     }
