@@ -15,7 +15,6 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.ReferenceCounted;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.nucleon.spi.TriggerContext;
-import java.nio.file.Files;
 import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -97,7 +96,6 @@ final class HttpTls implements AutoCloseable {
     private final RateLimitedLog handshakeLog = new RateLimitedLog(LOG, Duration.ofSeconds(10));
     private ScheduledExecutorService reloader;
     private boolean closed;
-
 
     private HttpTls(TriggerContext context, HttpTlsConfig config, SslProvider provider, HttpTlsFiles.Loaded first, Duration readTimeout) {
         this.triggerName = context.name();
