@@ -60,10 +60,17 @@ public interface Event {
         return new String(body(), StandardCharsets.UTF_8);
     }
 
-    /** The body parsed as JSON. Throws {@link UncheckedIOException} when the body is not JSON. */
+    /**
+     * The body parsed as JSON; a {@link com.fasterxml.jackson.databind.node.MissingNode} when the body
+     * is empty. Throws {@link UncheckedIOException} when the body is not JSON.
+     */
     default JsonNode bodyAsJson() {
+        byte[] b = body();
+        if (b.length == 0) { // answered here: Jackson is not asked to sniff the encoding of nothing
+            return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+        }
         try {
-            return JsonSupport.MAPPER.readTree(body());
+            return JsonSupport.MAPPER.readTree(b);
         } catch (IOException e) {
             throw new UncheckedIOException("event body is not valid JSON: " + e.getMessage(), e);
         }
@@ -71,8 +78,13 @@ public interface Event {
 
     /** The body bound to {@code type} with Jackson. Throws {@link UncheckedIOException} when it does not fit. */
     default <T> T bodyAs(Class<T> type) {
+        byte[] b = body();
+        if (b.length == 0) {
+            throw new UncheckedIOException("event body cannot be read as " + type.getSimpleName() + ": it is empty",
+                    new java.io.EOFException("empty body"));
+        }
         try {
-            return JsonSupport.MAPPER.readValue(body(), type);
+            return JsonSupport.MAPPER.readValue(b, type);
         } catch (IOException e) {
             throw new UncheckedIOException("event body cannot be read as " + type.getSimpleName() + ": " + e.getMessage(), e);
         }

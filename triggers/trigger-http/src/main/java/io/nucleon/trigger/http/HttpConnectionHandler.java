@@ -130,6 +130,11 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
         boolean keepAlive = request.keepAlive();
         HttpExchange exchange = new HttpExchange(this, keepAlive, request.http10(), request.reserved);
         enqueue(exchange);
+        String badQuery = HttpEvent.malformedQuery(request.uri());
+        if (badQuery != null) {
+            exchange.answer(ErrorResponses.error(400, "bad request", null, badQuery)); // the connection goes on
+            return;
+        }
         CloudEvent structured = null;
         if (CloudEvent.isStructured(headers.get(HttpHeaderNames.CONTENT_TYPE))) {
             try {

@@ -5,6 +5,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.nucleon.api.Event;
 import io.nucleon.trigger.http.auth.AuthIdentity;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Collections;
@@ -18,7 +19,10 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * An HTTP request as an {@link Event}. Built on the event loop from a request whose body has been
  * copied out (so no Netty buffer outlives the request); everything else (header map, query fields,
- * id, CloudEvents attributes in binary mode) is decoded on first use, on the worker.
+ * id, CloudEvents attributes in binary mode) is decoded on first use, on the worker. No accessor
+ * throws because of what the client sent: the one decoding that could (a malformed percent-escape
+ * in the query) is checked before the event is made ({@link #malformedQuery}); the path is the
+ * request target's path as received, not percent-decoded.
  *
  * <p>CloudEvents: in binary mode the {@code ce-*} headers give id, type, source, specversion and
  * time; in structured mode ({@code application/cloudevents+json}) the trigger has already parsed the
@@ -133,13 +137,43 @@ final class HttpEvent implements Event {
                 fields = Map.of();
             } else {
                 Map<String, Object> m = new LinkedHashMap<>();
-                new QueryStringDecoder(uri).parameters().forEach((k, v) -> m.put(k, v.size() == 1 ? v.get(0) : List.copyOf(v)));
+                // no cap on the count (Netty's default drops parameters past 1024 silently): the
+                // request line's own limit (maxInitialLineLength) bounds it
+                new QueryStringDecoder(uri, StandardCharsets.UTF_8, true, Math.max(1, uri.length())).parameters()
+                        .forEach((k, v) -> m.put(k, v.size() == 1 ? v.get(0) : List.copyOf(v)));
                 fields = Collections.unmodifiableMap(m);
             }
             // the auth.* names belong to the trigger: never taken from the query, only from a verified identity
             fields = AuthIdentity.eventFields(fields, identity);
         }
         return fields;
+    }
+
+    /**
+     * Why the query of the request target {@code uri} cannot be decoded into {@link #fields()}, or
+     * {@code null} when it can. Decoding fails only on a malformed percent-escape (a {@code %} not
+     * followed by two hex digits; bytes that are not UTF-8 decode to U+FFFD), so the trigger checks
+     * this on the event loop and answers such a request 400 itself: a handler never sees an event
+     * whose fields throw. Cheap: one scan for {@code ?}, and one for {@code %} after it.
+     */
+    static String malformedQuery(String uri) {
+        int q = uri.indexOf('?');
+        if (q < 0) {
+            return null;
+        }
+        int n = uri.length();
+        for (int i = uri.indexOf('%', q); i >= 0; i = uri.indexOf('%', i + 3)) {
+            if (i + 2 >= n || !isHexDigit(uri.charAt(i + 1)) || !isHexDigit(uri.charAt(i + 2))) {
+                return "the query has a malformed percent-escape at character " + i
+                        + " of the request target: '%' must be followed by two hex digits (send '%25' for '%' itself)";
+            }
+        }
+        return null;
+    }
+
+    /** ASCII only, as the decoder reads it ({@link Character#digit} would take other scripts' digits too). */
+    private static boolean isHexDigit(char c) {
+        return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F';
     }
 
     @Override

@@ -45,6 +45,7 @@ import org.slf4j.LoggerFactory;
  *                       holds back  headers)           body budget)        pipelining/write limits)
  *                       when paused)
  * </pre>
+ * With the {@code tls} block, {@link HttpTls} puts the TLS handlers in front of it (see there).
  * Every buffer on the way has a bound: connections ({@code maxConnections}; beyond it a 503 and
  * close), bodies in memory ({@code maxInflightBodyBytes}, trigger-wide), requests per connection
  * ({@code maxPipelinedRequests}), unwritten replies per connection ({@code writeBufferHighWaterMark}),
@@ -74,11 +75,17 @@ final class HttpTrigger implements Trigger {
     private AsyncRoute asyncRoute;
     /** Null when {@code auth.kind} is none. */
     private final HttpAuth auth;
+    /** Null when the trigger speaks plain HTTP. */
+    private final HttpTls tls;
 
-    /** {@code asyncFactory} is null unless the {@code async} block is enabled; {@code auth} is null when auth is off. */
-    HttpTrigger(TriggerContext context, HttpTriggerConfig config, AsyncIntakeFactory asyncFactory, HttpAuth auth) {
+    /**
+     * {@code asyncFactory} is null unless the {@code async} block is enabled; {@code auth} is null when
+     * auth is off; {@code tls} unless the {@code tls} block is given.
+     */
+    HttpTrigger(TriggerContext context, HttpTriggerConfig config, AsyncIntakeFactory asyncFactory, HttpAuth auth, HttpTls tls) {
         this.name = context.name();
         this.auth = auth;
+        this.tls = tls;
         this.context = context;
         this.config = config;
         this.asyncFactory = asyncFactory;
@@ -189,11 +196,19 @@ final class HttpTrigger implements Trigger {
                         if (open.incrementAndGet() > maxConnections) {
                             open.decrementAndGet();
                             metrics.refusedConnections.increment();
+                            if (tls != null) {
+                                // a plain 503 is unreadable to a TLS client, and a handshake costs what the cap saves
+                                ch.close();
+                                return;
+                            }
                             p.addLast("refusal", new ConnectionRefusal(maxConnections));
                             return;
                         }
                         ch.closeFuture().addListener(f -> open.decrementAndGet());
                         channels.add(ch);
+                        if (tls != null) {
+                            tls.addTo(ch, p); // first: everything after it sees plaintext
+                        }
                         ConnectionState state = new ConnectionState();
                         p.addLast("timeouts", new ConnectionTimeouts(readNanos, idleNanos, state, slowReaderClosed));
                         ReadGate gate = new ReadGate();
@@ -220,8 +235,11 @@ final class HttpTrigger implements Trigger {
                     + ": " + e.getMessage(), e);
         }
         accepting = true;
+        if (tls != null) {
+            tls.start();
+        }
         LOG.atInfo().addKeyValue("trigger", name).addKeyValue("address", address()).addKeyValue("transport", transportName)
-                .addKeyValue("eventLoops", threads).log("http trigger listening");
+                .addKeyValue("tls", tls != null).addKeyValue("eventLoops", threads).log("http trigger listening");
     }
 
     /** The bound address as host:port. */
@@ -262,6 +280,9 @@ final class HttpTrigger implements Trigger {
             auth.close();
         }
         if (group == null) {
+            if (tls != null) {
+                tls.close(); // made when the trigger was created, even if it never started
+            }
             return;
         }
         // Replies to drained events were queued on the event loops before this; closing each channel
@@ -270,6 +291,9 @@ final class HttpTrigger implements Trigger {
             ch.eventLoop().execute(() -> ch.close());
         }
         group.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+        if (tls != null) {
+            tls.close();
+        }
         if (asyncIntake != null) {
             asyncIntake.close();
         }
@@ -283,6 +307,9 @@ final class HttpTrigger implements Trigger {
             m.put("port", ((InetSocketAddress) serverChannel.localAddress()).getPort());
         }
         m.put("transport", transportName);
+        if (tls != null) {
+            m.put("tls", tls.status());
+        }
         m.put("connections", open.get());
         m.put("maxConnections", maxConnections);
         m.put("maxRequestBodySize", config.maxRequestBodySize.toString());

@@ -50,6 +50,8 @@ public final class HttpTriggerConfig {
     public int eventLoopThreads = 0;
     /** {@code auto} (native epoll where available, else NIO), {@code epoll} or {@code nio}. */
     public String transport = "auto";
+    /** HTTPS: certificate and key from PEM files, optional client certificates; {@code null} (the default) serves plain HTTP. */
+    public HttpTlsConfig tls = null;
     /** Asynchronous calls (journal, 202, status URL, retries, dead letters); needs nucleon-trigger-async. */
     public AsyncOptions async = new AsyncOptions();
     /** Who may call: {@code basic}, {@code bearer} or {@code jwt} credentials, and paths anyone may call. Off by default. */

@@ -65,7 +65,8 @@ public final class HttpTriggerFactory implements TriggerFactory {
             async = validateAsync(context, config.async);
         }
         HttpAuth auth = HttpAuth.create(context, config.auth);
-        return new HttpTrigger(context, config, async, auth);
+        HttpTls tls = config.tls == null ? null : HttpTls.open(context, config.tls, config.readTimeout);
+        return new HttpTrigger(context, config, async, auth, tls);
     }
 
     private static AsyncIntakeFactory validateAsync(TriggerContext context, AsyncOptions a) {

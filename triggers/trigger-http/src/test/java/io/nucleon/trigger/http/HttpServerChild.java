@@ -9,7 +9,8 @@ import java.util.Map;
 
 /**
  * A processor with one http trigger in a process of its own, for tests that need their own heap
- * limit or file descriptors: {@code HttpServerChild <port file> [attribute=value ...]}. Writes
+ * limit, file descriptors or system properties: {@code HttpServerChild <port file> [attribute=value ...]}
+ * ({@code block.attribute=value} sets an attribute of a block such as {@code tls}). Writes
  * "{@code <http port> <control port>}" to the port file once it serves, and stops on SIGTERM. Its
  * handler answers {@code /heap} with the live heap in bytes (after a full GC), {@code /upload} with
  * the body's length, {@code /whoami} with the {@code auth.subject} field, anything else with {@code ok}.
@@ -34,20 +35,18 @@ public final class HttpServerChild {
                 })
                 .trigger("web", "http", t -> {
                     t.numWorkers(4).attribute("host", "127.0.0.1").attribute("port", 0);
-                    Map<String, Object> blocks = new java.util.LinkedHashMap<>();
+                    Map<String, Map<String, Object>> blocks = new java.util.LinkedHashMap<>();
                     for (int i = 1; i < args.length; i++) {
                         int eq = args[i].indexOf('=');
                         String name = args[i].substring(0, eq);
                         String text = args[i].substring(eq + 1);
-                        Object value = text.matches("\\d+") ? Long.parseLong(text) : text;
+                        Object value = text.matches("\\d+") ? (Object) Long.parseLong(text) : text;
                         int dot = name.indexOf('.');
-                        if (dot < 0) {
-                            t.attribute(name, value);
+                        if (dot > 0) { // tls.certFile=... goes into the tls block
+                            blocks.computeIfAbsent(name.substring(0, dot), k -> new java.util.LinkedHashMap<>())
+                                    .put(name.substring(dot + 1), value);
                         } else {
-                            @SuppressWarnings("unchecked")
-                            Map<String, Object> block = (Map<String, Object>) blocks.computeIfAbsent(name.substring(0, dot),
-                                    k -> new java.util.LinkedHashMap<String, Object>());
-                            block.put(name.substring(dot + 1), value);
+                            t.attribute(name, value);
                         }
                     }
                     blocks.forEach(t::attribute);

@@ -101,8 +101,13 @@ final class RunningFunction implements AutoCloseable {
         final OutputStream out;
 
         RawConnection(int port) throws IOException {
-            socket = new Socket("127.0.0.1", port);
+            this(new Socket("127.0.0.1", port));
             socket.setSoTimeout(10_000);
+        }
+
+        /** Over a socket already open (a TLS one, say); keeps its timeout. */
+        RawConnection(Socket socket) throws IOException {
+            this.socket = socket;
             in = socket.getInputStream();
             out = socket.getOutputStream();
         }
