@@ -85,28 +85,7 @@ AUTH_HEADER[jwt-nocache]="Authorization: Bearer $JWT"
 
 write_yaml() {
     local name="$1" file="$WORK/$1.yaml"
-    cat > "$file" <<EOF
-apiVersion: "nuclio.io/v1"
-kind: NuclioFunction
-metadata:
-  name: hello-java
-spec:
-  runtime: java
-  handler: io.nucleon.examples.hello.HelloHandler
-  eventTimeout: 5s
-  env:
-    - name: GREETING
-      value: Hello
-  triggers:
-    web:
-      kind: http
-      numWorkers: $NUM_WORKERS
-      workerAvailabilityTimeoutMilliseconds: 1000
-      attributes:
-        host: $HOST
-        port: ${PORT[$name]}
-        eventLoopThreads: $EVENT_LOOPS
-EOF
+    hello_java_yaml "${PORT[$name]}" > "$file"
     case "$name" in
         bearer)
             printf '        auth:\n          kind: bearer\n          tokensFile: %s\n' "$WORK/tokens" >> "$file" ;;

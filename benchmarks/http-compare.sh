@@ -64,29 +64,7 @@ ensure_wrk
 require_free_ports "$HELLO_PORT" "$CONTROL_PORT" "$BARE_PORT" "$JDK_PORT" ${BASELINE_JAR:+"$BASE_PORT" "$BASE_CONTROL_PORT"}
 
 # The example's function.yaml, bound to loopback on the benchmark's port.
-cat > "$WORK/function.yaml" <<EOF
-apiVersion: "nuclio.io/v1"
-kind: NuclioFunction
-metadata:
-  name: hello-java
-spec:
-  runtime: java
-  handler: io.nucleon.examples.hello.HelloHandler
-  eventTimeout: 5s
-  env:
-    - name: GREETING
-      value: Hello
-  triggers:
-    web:
-      kind: http
-      numWorkers: $NUM_WORKERS
-      workerAvailabilityTimeoutMilliseconds: 1000
-${WAIT_STRATEGY:+      waitStrategy: $WAIT_STRATEGY
-}      attributes:
-        host: $HOST
-        port: $HELLO_PORT
-        eventLoopThreads: $EVENT_LOOPS
-EOF
+hello_java_yaml "$HELLO_PORT" > "$WORK/function.yaml"
 
 # ---- the runs -------------------------------------------------------------------------------------
 # All three servers run at once (idle, each costs nothing) and are measured in turn, ROUNDS times,

@@ -153,6 +153,36 @@ maven_package() {
     timeout "$BUILD_TIMEOUT" mvn -B -q -DskipTests package -pl "$1" -am
 }
 
+# hello_java_yaml PORT: the hello-java example's function.yaml as it ships, with its http trigger
+# on $HOST:PORT, NUM_WORKERS workers (default 8), EVENT_LOOPS event loops (default 0: one per core)
+# and, when WAIT_STRATEGY is set, that wait strategy. The trigger's attributes come last, 8 spaces
+# in, so a caller may append more attribute lines (an auth or a tls block).
+hello_java_yaml() {
+    cat <<EOF
+apiVersion: "nuclio.io/v1"
+kind: NuclioFunction
+metadata:
+  name: hello-java
+spec:
+  runtime: java
+  handler: io.nucleon.examples.hello.HelloHandler
+  eventTimeout: 5s
+  env:
+    - name: GREETING
+      value: Hello
+  triggers:
+    web:
+      kind: http
+      numWorkers: ${NUM_WORKERS:-8}
+      workerAvailabilityTimeoutMilliseconds: 1000
+${WAIT_STRATEGY:+      waitStrategy: $WAIT_STRATEGY
+}      attributes:
+        host: $HOST
+        port: $1
+        eventLoopThreads: ${EVENT_LOOPS:-0}
+EOF
+}
+
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 

@@ -61,28 +61,7 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -su
 # function_yaml NAME: the example's function.yaml on the server's port, with its tls block.
 function_yaml() {
     local name="$1"
-    cat <<EOF
-apiVersion: "nuclio.io/v1"
-kind: NuclioFunction
-metadata:
-  name: hello-java
-spec:
-  runtime: java
-  handler: io.nucleon.examples.hello.HelloHandler
-  eventTimeout: 5s
-  env:
-    - name: GREETING
-      value: Hello
-  triggers:
-    web:
-      kind: http
-      numWorkers: $NUM_WORKERS
-      workerAvailabilityTimeoutMilliseconds: 1000
-      attributes:
-        host: $HOST
-        port: ${PORT[$name]}
-        eventLoopThreads: $EVENT_LOOPS
-EOF
+    hello_java_yaml "${PORT[$name]}"
     if [[ -n "${PROVIDER[$name]:-}" ]]; then
         cat <<EOF
         tls:

@@ -66,7 +66,7 @@ public final class AdminEndpoints {
         if (methods == null || methods.isEmpty()) {
             throw new IllegalArgumentException("an admin endpoint answers at least one method");
         }
-        Set<String> upper = new LinkedHashSet<>();
+        Set<String> upper = new java.util.TreeSet<>(); // one order, whatever set was given: Allow is stable
         methods.forEach(m -> upper.add(m.toUpperCase(Locale.ROOT)));
         Entry e = new Entry(PREFIX + trigger + path, Collections.unmodifiableSet(upper), endpoint);
         if (exact.containsKey(e.path()) || prefixes.stream().anyMatch(p -> p.path().equals(e.path()))) {
