@@ -21,18 +21,18 @@ final class VerifiedTokenCache {
     /** Longer tokens (with their header's scheme) are verified every time rather than kept. */
     static final int MAX_TOKEN_LENGTH = 8192;
 
-    private record Entry(Object owner, AuthIdentity identity, long notAfterMillis) {
+    private record Verified(Object owner, AuthIdentity identity, long notAfterMillis) {
     }
 
-    private final FastThreadLocal<Map<String, Entry>> perThread;
+    private final FastThreadLocal<Map<String, Verified>> perThread;
 
     VerifiedTokenCache(int capacity) {
         this.perThread = new FastThreadLocal<>() {
             @Override
-            protected Map<String, Entry> initialValue() {
+            protected Map<String, Verified> initialValue() {
                 return new LinkedHashMap<>(Math.min(capacity, 64) * 2, 0.75f, true) {
                     @Override
-                    protected boolean removeEldestEntry(Map.Entry<String, Entry> eldest) {
+                    protected boolean removeEldestEntry(Map.Entry<String, Verified> eldest) {
                         return size() > capacity;
                     }
                 };
@@ -45,8 +45,8 @@ final class VerifiedTokenCache {
      * carried it), if that is still valid at {@code nowMillis}; else null.
      */
     AuthIdentity get(String token, Object owner, long nowMillis) {
-        Map<String, Entry> map = perThread.get();
-        Entry e = map.get(token);
+        Map<String, Verified> map = perThread.get();
+        Verified e = map.get(token);
         if (e == null) {
             return null;
         }
@@ -62,6 +62,6 @@ final class VerifiedTokenCache {
         if (token.length() > MAX_TOKEN_LENGTH) {
             return;
         }
-        perThread.get().put(token, new Entry(owner, identity, Math.min(notAfterMillis, nowMillis + MAX_AGE_MILLIS)));
+        perThread.get().put(token, new Verified(owner, identity, Math.min(notAfterMillis, nowMillis + MAX_AGE_MILLIS)));
     }
 }
