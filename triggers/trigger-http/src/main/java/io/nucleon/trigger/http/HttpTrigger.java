@@ -30,7 +30,9 @@ import io.nucleon.spi.Trigger;
 import io.nucleon.spi.TriggerContext;
 import io.nucleon.trigger.http.auth.HttpAuth;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -286,9 +288,19 @@ final class HttpTrigger implements Trigger {
             return;
         }
         // Replies to drained events were queued on the event loops before this; closing each channel
-        // from its own loop runs after them, so they are written before the connection goes.
+        // from its own loop runs after them, so they are written before the connection goes. Wait for
+        // those closes before shutting the loops down: a loop that shuts down closes its channels at
+        // once, before the tasks still queued on it, and a reply still queued would then be lost (the
+        // client sees the connection end without an answer).
+        List<io.netty.util.concurrent.Future<?>> closing = new ArrayList<>();
         for (Channel ch : channels) {
-            ch.eventLoop().execute(() -> ch.close());
+            closing.add(ch.eventLoop().submit(() -> {
+                ch.close();
+            }));
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        for (io.netty.util.concurrent.Future<?> f : closing) {
+            f.awaitUninterruptibly(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
         }
         group.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
         if (tls != null) {
