@@ -1,7 +1,7 @@
 package io.nucleon.core.control;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.nucleon.api.Json;
+import io.nucleon.spi.Json;
 import io.nucleon.api.Response;
 import java.io.IOException;
 import java.net.InetSocketAddress;

@@ -1,6 +1,6 @@
 package io.nucleon.core.worker;
 
-import io.nucleon.api.Json;
+import io.nucleon.spi.Json;
 import io.nucleon.api.Response;
 import io.nucleon.spi.ErrorResponses;
 

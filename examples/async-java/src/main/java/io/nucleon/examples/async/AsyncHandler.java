@@ -47,7 +47,7 @@ public final class AsyncHandler implements Handler {
         if (event.body().length > 0) {
             JsonNode body;
             try {
-                body = event.bodyAsJson();
+                body = event.bodyAs(JsonNode.class);
             } catch (java.io.UncheckedIOException e) {
                 // a 4xx is a final answer: an async call with a bad body is "succeeded" with this result, not retried
                 return Response.status(400).body("the body must be JSON such as {\"name\": \"Ada\"}").build();

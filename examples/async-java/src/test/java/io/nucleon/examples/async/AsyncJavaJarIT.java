@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
-import io.nucleon.api.Json;
+import io.nucleon.spi.Json;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;

@@ -52,7 +52,7 @@ public final class ReportHandler implements Handler {
         if (event.body().length == 0) {
             return event.triggerName();
         }
-        JsonNode body = event.bodyAsJson(); // a body that is not JSON is a mistake in function.yaml: fail loudly
+        JsonNode body = event.bodyAs(JsonNode.class); // a body that is not JSON is a mistake in function.yaml: fail loudly
         JsonNode report = body.get("report");
         return report != null && report.isTextual() ? report.asText() : event.triggerName();
     }

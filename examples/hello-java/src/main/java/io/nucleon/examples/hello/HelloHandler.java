@@ -34,7 +34,7 @@ public final class HelloHandler implements Handler {
         if ("POST".equals(event.method()) && event.body().length > 0) {
             JsonNode body;
             try {
-                body = event.bodyAsJson();
+                body = event.bodyAs(JsonNode.class);
             } catch (java.io.UncheckedIOException e) {
                 return Response.status(400).body("the body must be JSON such as {\"name\": \"Ada\"}").build();
             }

@@ -86,7 +86,7 @@ public final class EnrichHandler implements Handler {
     private static ObjectNode parse(Event event) {
         JsonNode body;
         try {
-            body = event.bodyAsJson();
+            body = event.bodyAs(JsonNode.class);
         } catch (UncheckedIOException e) {
             throw new IllegalArgumentException("invalid order record " + event.id()
                     + ": the value is not JSON such as {\"id\": \"o-1\", \"amount\": 12.5, \"country\": \"DE\"}", e);

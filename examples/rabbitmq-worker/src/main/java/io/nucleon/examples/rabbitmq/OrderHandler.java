@@ -39,7 +39,7 @@ public final class OrderHandler implements Handler {
     private static Order parse(Event event) {
         JsonNode body;
         try {
-            body = event.bodyAsJson();
+            body = event.bodyAs(JsonNode.class);
         } catch (UncheckedIOException e) {
             throw new IllegalArgumentException("invalid order message " + event.id()
                     + ": the body is not JSON such as {\"orderId\": \"o-1\", \"amount\": 12.5}", e);

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.nucleon.api.Json;
+import io.nucleon.spi.Json;
 import io.nucleon.api.Processor;
 import java.net.URI;
 import java.net.http.HttpClient;

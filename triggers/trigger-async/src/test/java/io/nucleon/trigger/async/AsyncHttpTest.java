@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
-import io.nucleon.api.Json;
+import io.nucleon.spi.Json;
 import io.nucleon.api.Response;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
-import io.nucleon.api.Json;
+import io.nucleon.spi.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

@@ -1,5 +1,6 @@
 package io.nucleon.trigger.cron;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -59,7 +60,7 @@ class CronTriggerTest {
             if (i > 0) {
                 assertEquals(1, Duration.between(events.get(i - 1).timestamp(), scheduled).toSeconds());
             }
-            assertEquals("daily", e.bodyAsJson().get("report").asText());
+            assertEquals("daily", e.bodyAs(JsonNode.class).get("report").asText());
             assertEquals("application/json", e.contentType());
             assertEquals("/reports", e.path());
             assertEquals("cron", e.header("x-origin"));

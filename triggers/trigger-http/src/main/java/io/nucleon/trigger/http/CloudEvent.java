@@ -1,7 +1,7 @@
 package io.nucleon.trigger.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.nucleon.api.Json;
+import io.nucleon.spi.Json;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;

@@ -17,7 +17,7 @@ import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.RSAKey;
 import io.nucleon.api.Handler;
-import io.nucleon.api.Json;
+import io.nucleon.spi.Json;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.security.KeyPair;

@@ -1,5 +1,6 @@
 package io.nucleon.trigger.http;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -207,7 +208,7 @@ class HttpFuzzTest {
             n += length(e.path()) + length(e.url()) + length(e.method()) + length(e.type()) + length(e.typeVersion())
                     + length(e.version()) + length(e.source()) + length(e.topic()) + e.shardId() + e.totalShards() + e.offset();
             try {
-                n += e.bodyAsJson().size(); // an empty body is a MissingNode, answered without Jackson
+                n += e.bodyAs(JsonNode.class).size(); // an empty body is refused before the codec is asked
             } catch (UncheckedIOException notJson) {
                 // documented: a body that is not JSON
             }

@@ -10,7 +10,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.nucleon.api.Event;
-import io.nucleon.api.Json;
+import io.nucleon.spi.Json;
 import io.nucleon.api.Response;
 import io.nucleon.core.worker.WorkerPool;
 import java.net.http.HttpRequest;

@@ -47,10 +47,15 @@ public final class Response {
 
     /** 200 with {@code value} serialised as JSON. */
     public static Response json(Object value) {
+        return new Response(200, Map.of(), APPLICATION_JSON, toJson(value));
+    }
+
+    /** {@code value} as JSON bytes, by the engine's codec. */
+    private static byte[] toJson(Object value) {
         try {
-            return new Response(200, Map.of(), APPLICATION_JSON, Json.toBytes(value));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalArgumentException("value cannot be serialised as JSON: " + e.getOriginalMessage(), e);
+            return Engine.get().writeJson(value);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("value cannot be serialised as JSON: " + e.getMessage(), e);
         }
     }
 
@@ -158,11 +163,7 @@ public final class Response {
 
         /** The body as JSON; sets the content type to application/json unless one is set. */
         public Builder jsonBody(Object value) {
-            try {
-                this.body = Json.toBytes(value);
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                throw new IllegalArgumentException("value cannot be serialised as JSON: " + e.getOriginalMessage(), e);
-            }
+            this.body = toJson(value);
             if (contentType == null) {
                 contentType = APPLICATION_JSON;
             }

@@ -1,6 +1,5 @@
 package io.nucleon.api;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -61,30 +60,19 @@ public interface Event {
     }
 
     /**
-     * The body parsed as JSON; a {@link com.fasterxml.jackson.databind.node.MissingNode} when the body
-     * is empty. Throws {@link UncheckedIOException} when the body is not JSON.
+     * The body bound to {@code type} from JSON by the processor's codec: a record, a bean, a
+     * {@code Map}, or the codec's tree type ({@code com.fasterxml.jackson.databind.JsonNode} with
+     * nucleon-core, e.g. {@code event.bodyAs(JsonNode.class)}). Throws {@link UncheckedIOException}
+     * when the body is empty, is not JSON, or does not fit {@code type}.
      */
-    default JsonNode bodyAsJson() {
-        byte[] b = body();
-        if (b.length == 0) { // answered here: Jackson is not asked to sniff the encoding of nothing
-            return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
-        }
-        try {
-            return JsonSupport.MAPPER.readTree(b);
-        } catch (IOException e) {
-            throw new UncheckedIOException("event body is not valid JSON: " + e.getMessage(), e);
-        }
-    }
-
-    /** The body bound to {@code type} with Jackson. Throws {@link UncheckedIOException} when it does not fit. */
     default <T> T bodyAs(Class<T> type) {
         byte[] b = body();
-        if (b.length == 0) {
+        if (b.length == 0) { // answered here: the codec is not asked to sniff the encoding of nothing
             throw new UncheckedIOException("event body cannot be read as " + type.getSimpleName() + ": it is empty",
                     new java.io.EOFException("empty body"));
         }
         try {
-            return JsonSupport.MAPPER.readValue(b, type);
+            return Engine.get().readJson(b, type);
         } catch (IOException e) {
             throw new UncheckedIOException("event body cannot be read as " + type.getSimpleName() + ": " + e.getMessage(), e);
         }

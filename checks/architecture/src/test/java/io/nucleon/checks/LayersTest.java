@@ -1,0 +1,73 @@
+package io.nucleon.checks;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.junit.AnalyzeClasses;
+import com.tngtech.archunit.junit.ArchTest;
+import com.tngtech.archunit.lang.ArchRule;
+
+/**
+ * The layers of docs/architecture.md, checked on the main classes of every published module:
+ *
+ * <pre>
+ *  nucleon-api  ◀── handler authors            depends on the JDK alone
+ *  nucleon-spi  ◀── trigger/runtime/binding     depends on the API (and Jackson, Micrometer)
+ *  engine       ──▶ api + spi                   io.nucleon.core: implements both
+ *  plugins      ──▶ api + spi, never the engine io.nucleon.trigger.., .runtime.., .binding..
+ * </pre>
+ *
+ * and no two packages depend on each other, directly or through others.
+ */
+@AnalyzeClasses(packages = "io.nucleon", importOptions = ImportOption.DoNotIncludeTests.class)
+class LayersTest {
+
+    /** Every module is really imported: a rule over no classes would prove nothing. */
+    @ArchTest
+    static void everyModuleIsImported(JavaClasses classes) {
+        for (String name : new String[] {"io.nucleon.api.Event", "io.nucleon.spi.TriggerContext",
+                "io.nucleon.core.FunctionProcessor", "io.nucleon.trigger.http.HttpTrigger", "io.nucleon.trigger.cron.CronTrigger",
+                "io.nucleon.trigger.kafka.KafkaTrigger", "io.nucleon.trigger.rabbitmq.RabbitMqTrigger",
+                "io.nucleon.trigger.async.JournalIntake", "io.nucleon.runtime.external.ExternalRuntime",
+                "io.nucleon.binding.kafka.KafkaBinding", "io.nucleon.binding.rabbitmq.RabbitMqBinding",
+                "io.nucleon.binding.http.HttpBinding"}) {
+            if (!classes.contain(name)) {
+                throw new AssertionError(name + " was not imported: is its module a dependency of checks/architecture?");
+            }
+        }
+    }
+
+    @ArchTest
+    static final ArchRule theApiDependsOnTheJdkAlone = classes()
+            .that().resideInAPackage("io.nucleon.api..")
+            .should().onlyDependOnClassesThat().resideInAnyPackage("java..", "io.nucleon.api..")
+            .because("a handler author's code must compile against the API without the engine or any library");
+
+    @ArchTest
+    static final ArchRule theSpiDependsOnTheApiAndItsTwoLibraries = classes()
+            .that().resideInAPackage("io.nucleon.spi..")
+            .should().onlyDependOnClassesThat().resideInAnyPackage("java..", "io.nucleon.api..", "io.nucleon.spi..",
+                    "com.fasterxml.jackson..", "io.micrometer.core..")
+            .because("a plugin compiles against the SPI and the API alone");
+
+    @ArchTest
+    static final ArchRule pluginsNeverReachIntoTheEngine = noClasses()
+            .that().resideInAnyPackage("io.nucleon.trigger..", "io.nucleon.runtime..", "io.nucleon.binding..")
+            .should().dependOnClassesThat().resideInAPackage("io.nucleon.core..")
+            .because("what a plugin needs of the engine belongs in the SPI");
+
+    @ArchTest
+    static final ArchRule neitherTheApiNorTheSpiKnowsAPlugin = noClasses()
+            .that().resideInAnyPackage("io.nucleon.api..", "io.nucleon.spi..", "io.nucleon.core..")
+            .should().dependOnClassesThat().resideInAnyPackage("io.nucleon.trigger..", "io.nucleon.runtime..",
+                    "io.nucleon.binding..")
+            .because("the engine and its contracts know no trigger, runtime or binding by name");
+
+    @ArchTest
+    static final ArchRule noPackageCycles = slices()
+            .matching("io.nucleon.(**)")
+            .should().beFreeOfCycles();
+}
