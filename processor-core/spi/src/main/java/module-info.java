@@ -9,6 +9,4 @@ module io.nucleon.spi {
     requires transitive micrometer.core;
 
     exports io.nucleon.spi;
-
-    uses io.nucleon.spi.AsyncIntakeFactory;
 }

@@ -25,7 +25,7 @@ import org.openjdk.jmh.annotations.Warmup;
 import io.nucleon.trigger.async.AcceptResult;
 import io.nucleon.trigger.async.AsyncJournal;
 import io.nucleon.trigger.async.JournalEntry;
-import io.nucleon.spi.AsyncRequest;
+import io.nucleon.trigger.http.async.AsyncRequest;
 import io.nucleon.trigger.async.JournalRecord;
 
 /**

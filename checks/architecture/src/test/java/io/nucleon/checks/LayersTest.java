@@ -67,6 +67,49 @@ class LayersTest {
             .because("the engine and its contracts know no trigger, runtime or binding by name");
 
     @ArchTest
+    static final ArchRule theAsyncJournalSeesOnlyTheHttpTriggersExtensionPoint = noClasses()
+            .that().resideInAPackage("io.nucleon.trigger.async..")
+            .should().dependOnClassesThat().resideInAPackage("io.nucleon.trigger.http")
+            .because("the async journal implements the http trigger's extension point "
+                    + "(io.nucleon.trigger.http.async), not the trigger's internals");
+
+    /**
+     * A trigger, runtime or binding sees no other one, except the one published extension point between
+     * plugins: the http trigger's {@code io.nucleon.trigger.http.async}, which the async journal implements.
+     */
+    @ArchTest
+    static void pluginsSeeNoOtherPluginButThroughItsExtensionPoint(JavaClasses classes) {
+        java.util.List<String> violations = new java.util.ArrayList<>();
+        for (com.tngtech.archunit.core.domain.JavaClass c : classes) {
+            String from = pluginOf(c.getPackageName());
+            if (from == null) {
+                continue;
+            }
+            for (com.tngtech.archunit.core.domain.Dependency d : c.getDirectDependenciesFromSelf()) {
+                String targetPackage = d.getTargetClass().getPackageName();
+                String to = pluginOf(targetPackage);
+                if (to != null && !to.equals(from) && !targetPackage.equals("io.nucleon.trigger.http.async")) {
+                    violations.add(d.getDescription());
+                }
+            }
+        }
+        if (!violations.isEmpty()) {
+            throw new AssertionError("plugins reach into other plugins:\n  " + String.join("\n  ", violations));
+        }
+    }
+
+    /** {@code io.nucleon.trigger.http} for any package in it (and likewise runtimes and bindings), else null. */
+    private static String pluginOf(String pkg) {
+        for (String kind : new String[] {"io.nucleon.trigger.", "io.nucleon.runtime.", "io.nucleon.binding."}) {
+            if (pkg.startsWith(kind)) {
+                int dot = pkg.indexOf('.', kind.length());
+                return dot < 0 ? pkg : pkg.substring(0, dot);
+            }
+        }
+        return null;
+    }
+
+    @ArchTest
     static final ArchRule noPackageCycles = slices()
             .matching("io.nucleon.(**)")
             .should().beFreeOfCycles();

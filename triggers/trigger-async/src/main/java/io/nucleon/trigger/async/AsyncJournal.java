@@ -29,7 +29,7 @@ import java.util.function.Function;
 import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
 
-import io.nucleon.spi.AsyncRequest;
+import io.nucleon.trigger.http.async.AsyncRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

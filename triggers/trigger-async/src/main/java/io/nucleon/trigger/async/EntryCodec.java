@@ -1,6 +1,6 @@
 package io.nucleon.trigger.async;
 
-import io.nucleon.spi.AsyncRequest;
+import io.nucleon.trigger.http.async.AsyncRequest;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 

@@ -1,8 +1,8 @@
 package io.nucleon.trigger.async;
 
-import io.nucleon.spi.AsyncIntake;
-import io.nucleon.spi.AsyncIntakeFactory;
-import io.nucleon.spi.AsyncOptions;
+import io.nucleon.trigger.http.async.AsyncIntake;
+import io.nucleon.trigger.http.async.AsyncIntakeFactory;
+import io.nucleon.trigger.http.async.AsyncOptions;
 import io.nucleon.spi.Dispatcher;
 import io.nucleon.spi.TriggerContext;
 import java.nio.file.Path;

@@ -1,6 +1,6 @@
 package io.nucleon.trigger.http;
 
-import io.nucleon.spi.AsyncOptions;
+import io.nucleon.trigger.http.async.AsyncOptions;
 import io.nucleon.spi.ByteSize;
 import io.nucleon.trigger.http.auth.HttpAuthOptions;
 import java.time.Duration;

@@ -1,7 +1,7 @@
 package io.nucleon.trigger.http;
 
-import io.nucleon.spi.AsyncIntakeFactory;
-import io.nucleon.spi.AsyncOptions;
+import io.nucleon.trigger.http.async.AsyncIntakeFactory;
+import io.nucleon.trigger.http.async.AsyncOptions;
 import io.nucleon.spi.Trigger;
 import io.nucleon.spi.TriggerContext;
 import io.nucleon.spi.TriggerFactory;

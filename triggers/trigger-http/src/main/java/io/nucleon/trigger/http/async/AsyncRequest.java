@@ -1,4 +1,4 @@
-package io.nucleon.spi;
+package io.nucleon.trigger.http.async;
 
 import java.util.Map;
 

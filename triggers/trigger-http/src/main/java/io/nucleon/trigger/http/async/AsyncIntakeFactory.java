@@ -1,12 +1,15 @@
-package io.nucleon.spi;
+package io.nucleon.trigger.http.async;
 
+import io.nucleon.spi.Dispatcher;
+import io.nucleon.spi.TriggerContext;
 import java.util.ServiceLoader;
 
 /**
- * Makes {@link AsyncIntake}s. Registered through {@link ServiceLoader} in
- * {@code META-INF/services/io.nucleon.spi.AsyncIntakeFactory}; provided by the module
- * {@value AsyncOptions#MODULE}, so that {@code nucleon-core} and the triggers need not depend on its
- * journal.
+ * Makes {@link AsyncIntake}s: the http trigger's extension point for its async calls. Registered
+ * through {@link ServiceLoader} in
+ * {@code META-INF/services/io.nucleon.trigger.http.async.AsyncIntakeFactory}; provided by the module
+ * {@value AsyncOptions#MODULE}, so that the http trigger need not depend on its journal, and the
+ * engine and the SPI know nothing of async calls.
  */
 public interface AsyncIntakeFactory {
 

@@ -1,6 +1,7 @@
-package io.nucleon.spi;
+package io.nucleon.trigger.http.async;
 
 import io.nucleon.api.Response;
+import io.nucleon.spi.TriggerContext;
 import java.util.Map;
 
 /**
