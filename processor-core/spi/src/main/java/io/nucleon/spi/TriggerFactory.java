@@ -9,11 +9,6 @@ public interface TriggerFactory {
     /** The kind this factory makes, as written in {@code spec.triggers.<name>.kind}, e.g. {@code http}. */
     String kind();
 
-    /** The trigger class reported in events, e.g. {@code sync} or {@code async}. */
-    default String triggerClass() {
-        return "async";
-    }
-
     /**
      * Creates a trigger and validates its attributes; opens nothing yet (that is {@link Trigger#start}).
      *

@@ -18,11 +18,6 @@ public final class HttpTriggerFactory implements TriggerFactory {
     }
 
     @Override
-    public String triggerClass() {
-        return "sync";
-    }
-
-    @Override
     public Trigger create(TriggerContext context) {
         HttpTriggerConfig config = context.attributes(HttpTriggerConfig.class);
         if (config.port < 0 || config.port > 65535) {
