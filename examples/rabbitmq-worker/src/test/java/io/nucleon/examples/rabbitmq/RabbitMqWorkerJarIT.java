@@ -103,7 +103,7 @@ class RabbitMqWorkerJarIT {
         assertEquals("{\"orderId\": \"o-bad\", \"amount\": -3.5}", body(negative), "the dead letter is the message as sent");
         assertEquals("java.lang.IllegalArgumentException: invalid order o-bad: amount must not be negative, got -3.5",
                 header(negative, "x-nucleon-error"));
-        assertEquals("3", header(negative, "x-nucleon-attempt"));
+        assertEquals("3", header(negative, "x-nucleon-attempts"));
         assertEquals(exchange, header(negative, "x-nucleon-original-exchange"));
         assertEquals("orders.created", header(negative, "x-nucleon-original-routing-key"));
         GetResponse notJson = dead.get("not-json");

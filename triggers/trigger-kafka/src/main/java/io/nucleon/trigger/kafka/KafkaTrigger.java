@@ -5,6 +5,7 @@ import io.nucleon.api.Event;
 import io.nucleon.api.Response;
 import io.nucleon.spi.Completion;
 import io.nucleon.spi.Dispatcher;
+import io.nucleon.spi.FailureHeaders;
 import io.nucleon.spi.Durations;
 import io.nucleon.spi.Outcome;
 import io.nucleon.spi.Trigger;
@@ -97,12 +98,12 @@ import org.slf4j.LoggerFactory;
 final class KafkaTrigger implements Trigger {
     static final String STATIC = "static";
     static final String POOL = "pool";
-    static final String ERROR_HEADER = "x-nucleon-error";
-    static final String ATTEMPTS_HEADER = "x-nucleon-attempts";
+    static final String ERROR_HEADER = FailureHeaders.ERROR;
+    static final String ATTEMPTS_HEADER = FailureHeaders.ATTEMPTS;
     static final String TOPIC_HEADER = "x-nucleon-original-topic";
     static final String PARTITION_HEADER = "x-nucleon-original-partition";
     static final String OFFSET_HEADER = "x-nucleon-original-offset";
-    static final String FAILED_AT_HEADER = "x-nucleon-failed-at";
+    static final String FAILED_AT_HEADER = FailureHeaders.FAILED_AT;
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaTrigger.class);
     static final long POLL_TIMEOUT_MS = 100;

@@ -12,6 +12,7 @@ import io.nucleon.api.Event;
 import io.nucleon.api.Response;
 import io.nucleon.spi.Completion;
 import io.nucleon.spi.Dispatcher;
+import io.nucleon.spi.FailureHeaders;
 import io.nucleon.spi.Outcome;
 import io.nucleon.spi.Trigger;
 import java.io.IOException;
@@ -54,8 +55,9 @@ import org.slf4j.LoggerFactory;
  * </pre>
  *
  * A message is acked only after it was handled, or after its retry or dead letter was confirmed
- * by the broker; if that publish fails it is given back (nack, requeue). The attempt count travels
- * in the {@value #ATTEMPT_HEADER} header, not guessed from redeliveries. A message the pool
+ * by the broker; if that publish fails it is given back (nack, requeue). The attempts made travel
+ * in the {@value #ATTEMPTS_HEADER} header (the same as every message trigger's), not guessed from
+ * redeliveries. A message the pool
  * rejects (no room) is kept unacked and dispatched again when one of the trigger's events ends, or
  * after a short backoff ({@link #REJECTED_RETRY_DELAY} doubling to {@link #MAX_REJECTED_RETRY_DELAY})
  * if none does, so the channel's prefetch throttles the broker instead of a nack making it
@@ -87,14 +89,19 @@ import org.slf4j.LoggerFactory;
  * </ul>
  */
 final class RabbitMqTrigger implements Trigger {
-    /** The attempt a message is on: absent (1) for a first delivery, 2 for the first retry … */
-    static final String ATTEMPT_HEADER = "x-nucleon-attempt";
+    /** Attempts made so far, on retries and dead letters: absent on a first delivery, 1 on the first retry … */
+    static final String ATTEMPTS_HEADER = FailureHeaders.ATTEMPTS;
+    /**
+     * What builds before this one wrote instead: the attempt a message is on (2 for the first retry).
+     * Still read, so that retries already waiting in a retry queue keep their count across an upgrade.
+     */
+    static final String LEGACY_ATTEMPT_HEADER = "x-nucleon-attempt";
     /** Why the last attempt failed (the exception, or the timeout), on retries and dead letters. */
-    static final String ERROR_HEADER = "x-nucleon-error";
+    static final String ERROR_HEADER = FailureHeaders.ERROR;
     static final String ORIGINAL_EXCHANGE_HEADER = "x-nucleon-original-exchange";
     static final String ORIGINAL_ROUTING_KEY_HEADER = "x-nucleon-original-routing-key";
     static final String QUEUE_HEADER = "x-nucleon-queue";
-    static final String FAILED_AT_HEADER = "x-nucleon-failed-at";
+    static final String FAILED_AT_HEADER = FailureHeaders.FAILED_AT;
     /** The TCP connect timeout of an attempt (amqp-client's default is 60 s). */
     static final int CONNECT_TIMEOUT_MS = 10_000;
     /** The first backoff before a rejected message is dispatched again; doubled per rejection of the message. */
@@ -518,14 +525,19 @@ final class RabbitMqTrigger implements Trigger {
         }
     }
 
+    /** The attempt a message is on: 1 for a first delivery, attempts made so far + 1 for a retry. */
     private static int attempt(AMQP.BasicProperties properties) {
         Map<String, Object> h = properties.getHeaders();
-        Object v = h == null ? null : h.get(ATTEMPT_HEADER);
-        if (v == null) {
+        if (h == null) {
             return 1;
         }
         try {
-            return Math.max(1, Integer.parseInt(RabbitMqEvent.text(v)));
+            Object made = h.get(ATTEMPTS_HEADER);
+            if (made != null) {
+                return Math.max(1, Integer.parseInt(RabbitMqEvent.text(made)) + 1);
+            }
+            Object on = h.get(LEGACY_ATTEMPT_HEADER);
+            return on == null ? 1 : Math.max(1, Integer.parseInt(RabbitMqEvent.text(on)));
         } catch (NumberFormatException e) {
             return 1;
         }
@@ -613,7 +625,8 @@ final class RabbitMqTrigger implements Trigger {
                 if (original.getHeaders() != null) {
                     headers.putAll(original.getHeaders());
                 }
-                headers.put(ATTEMPT_HEADER, retry ? attempt + 1 : attempt);
+                headers.remove(LEGACY_ATTEMPT_HEADER);
+                headers.put(ATTEMPTS_HEADER, attempt);
                 headers.put(ERROR_HEADER, reason);
                 headers.putIfAbsent(ORIGINAL_EXCHANGE_HEADER, event.envelope().getExchange());
                 headers.putIfAbsent(ORIGINAL_ROUTING_KEY_HEADER, event.envelope().getRoutingKey());

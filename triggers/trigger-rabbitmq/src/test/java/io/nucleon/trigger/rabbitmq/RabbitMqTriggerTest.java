@@ -164,7 +164,7 @@ class RabbitMqTriggerTest {
         Map<String, Object> h = dead.getProps().getHeaders();
         assertEquals("poison", new String(dead.getBody(), StandardCharsets.UTF_8));
         assertEquals("poison-1", dead.getProps().getMessageId());
-        assertEquals("3", RabbitMqEvent.text(h.get(RabbitMqTrigger.ATTEMPT_HEADER)));
+        assertEquals("3", RabbitMqEvent.text(h.get(RabbitMqTrigger.ATTEMPTS_HEADER)));
         assertTrue(RabbitMqEvent.text(h.get(RabbitMqTrigger.ERROR_HEADER)).contains("cannot digest poison-1"));
         assertEquals(queue, RabbitMqEvent.text(h.get(RabbitMqTrigger.ORIGINAL_ROUTING_KEY_HEADER)));
         assertEquals(queue, RabbitMqEvent.text(h.get(RabbitMqTrigger.QUEUE_HEADER)));
