@@ -7,7 +7,6 @@ import io.nucleon.api.FunctionConfigException;
 import io.nucleon.api.FunctionConfigException.ConfigProblem;
 import io.nucleon.api.Handler;
 import io.nucleon.api.Processor;
-import io.nucleon.core.config.AttributeBinder;
 import io.nucleon.core.config.BindingSpec;
 import io.nucleon.core.config.FunctionSpec;
 import io.nucleon.core.config.TriggerSpec;
@@ -19,15 +18,11 @@ import io.nucleon.core.runtime.JavaRuntime;
 import io.nucleon.core.worker.PoolSettings;
 import io.nucleon.core.worker.TimeoutWatchdog;
 import io.nucleon.core.worker.WorkerPool;
-import io.nucleon.spi.AdminEndpoint;
-import io.nucleon.spi.BindingContext;
 import io.nucleon.spi.BindingFactory;
 import io.nucleon.spi.FunctionRuntime;
 import io.nucleon.spi.Outcome;
-import io.nucleon.spi.RuntimeContext;
 import io.nucleon.spi.RuntimeFactory;
 import io.nucleon.spi.Trigger;
-import io.nucleon.spi.TriggerContext;
 import io.nucleon.spi.TriggerFactory;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -115,7 +110,7 @@ public final class FunctionProcessor implements Processor {
             rt = new JavaRuntime(() -> handler);
         } else {
             try {
-                rt = runtimeFactory(spec.runtime()).create(new RuntimeSettings());
+                rt = runtimeFactory(spec.runtime()).create(new EngineRuntimeContext(spec, registry));
             } catch (FunctionConfigException e) {
                 problems.addAll(locate(e));
             }
@@ -135,7 +130,7 @@ public final class FunctionProcessor implements Processor {
                 continue;
             }
             try {
-                Trigger trigger = factory.create(new Context(t));
+                Trigger trigger = factory.create(new EngineTriggerContext(spec, t, registry, admin, this::processorAddresses));
                 triggers.add(new TriggerSlot(t, trigger, new TriggerMetrics(registry, durations, spec.name(), t.name(), t.kind())));
                 kindsInUse.put(t.name(), t.kind());
             } catch (FunctionConfigException e) {
@@ -153,7 +148,7 @@ public final class FunctionProcessor implements Processor {
                 continue;
             }
             try {
-                bindings.put(b.name(), factory.create(new BindingSettings(b, totalWorkers)));
+                bindings.put(b.name(), factory.create(new EngineBindingContext(spec, b, totalWorkers, registry)));
             } catch (FunctionConfigException e) {
                 problems.addAll(locate(e));
             }
@@ -215,75 +210,6 @@ public final class FunctionProcessor implements Processor {
         return cl != null ? cl : FunctionProcessor.class.getClassLoader();
     }
 
-    /** What a trigger factory sees of its trigger. */
-    private final class Context implements TriggerContext {
-        private final TriggerSpec t;
-
-        Context(TriggerSpec t) {
-            this.t = t;
-        }
-
-        @Override
-        public String functionName() {
-            return spec.name();
-        }
-
-        @Override
-        public String name() {
-            return t.name();
-        }
-
-        @Override
-        public String kind() {
-            return t.kind();
-        }
-
-        @Override
-        public int numWorkers() {
-            return t.numWorkers();
-        }
-
-        @Override
-        public Duration workerAvailabilityTimeout() {
-            return t.workerAvailabilityTimeout();
-        }
-
-        @Override
-        public Duration eventTimeout() {
-            return spec.eventTimeout();
-        }
-
-        @Override
-        public <T> T attributes(Class<T> type) {
-            return AttributeBinder.bind(t.attributes(), type, "spec.triggers." + t.name() + ".attributes", spec.source());
-        }
-
-        @Override
-        public FunctionConfigException attributeError(String attribute, String message) {
-            return AttributeBinder.located(spec.source(), "spec.triggers." + t.name() + ".attributes." + attribute, message);
-        }
-
-        @Override
-        public io.micrometer.core.instrument.Counter counter(String name, String description) {
-            return io.micrometer.core.instrument.Counter.builder(name).description(description)
-                    .tags("function", spec.name(), "trigger", t.name(), "kind", t.kind()).register(registry);
-        }
-
-        @Override
-        public io.micrometer.core.instrument.MeterRegistry meterRegistry() {
-            return registry;
-        }
-
-        @Override
-        public void adminEndpoint(String path, java.util.Set<String> methods, AdminEndpoint endpoint) {
-            admin.add(t.name(), path, methods, endpoint);
-        }
-
-        @Override
-        public java.util.Set<InetSocketAddress> processorAddresses() {
-            return FunctionProcessor.this.processorAddresses();
-        }
-    }
 
     /**
      * Where this processor listens: its control server and its started triggers' sockets, as bound.
@@ -305,101 +231,7 @@ public final class FunctionProcessor implements Processor {
         return java.util.Collections.unmodifiableSet(out);
     }
 
-    /** The {@link BindingContext} of one binding. */
-    private final class BindingSettings implements BindingContext {
-        private final BindingSpec b;
-        private final int totalWorkers;
 
-        BindingSettings(BindingSpec b, int totalWorkers) {
-            this.b = b;
-            this.totalWorkers = totalWorkers;
-        }
-
-        @Override
-        public String functionName() {
-            return spec.name();
-        }
-
-        @Override
-        public String name() {
-            return b.name();
-        }
-
-        @Override
-        public String kind() {
-            return b.kind();
-        }
-
-        @Override
-        public int totalWorkers() {
-            return totalWorkers;
-        }
-
-        @Override
-        public <T> T attributes(Class<T> type) {
-            return AttributeBinder.bind(b.attributes(), type, "spec.dataBindings." + b.name() + ".attributes", spec.source());
-        }
-
-        @Override
-        public FunctionConfigException attributeError(String attribute, String message) {
-            return AttributeBinder.located(spec.source(), "spec.dataBindings." + b.name() + ".attributes." + attribute, message);
-        }
-
-        @Override
-        public io.micrometer.core.instrument.MeterRegistry meterRegistry() {
-            return registry;
-        }
-    }
-
-    /** The {@link RuntimeContext} of this function. */
-    private final class RuntimeSettings implements RuntimeContext {
-        private static final String PATH = "spec.runtimeAttributes";
-
-        @Override
-        public String functionName() {
-            return spec.name();
-        }
-
-        @Override
-        public String handler() {
-            return spec.handler();
-        }
-
-        @Override
-        public Map<String, String> env() {
-            return spec.env();
-        }
-
-        @Override
-        public Duration eventTimeout() {
-            return spec.eventTimeout();
-        }
-
-        @Override
-        public java.nio.file.Path baseDirectory() {
-            String file = spec.source().file();
-            if (file == null) {
-                return null;
-            }
-            java.nio.file.Path p = java.nio.file.Path.of(file).toAbsolutePath();
-            return java.nio.file.Files.isRegularFile(p) ? p.getParent() : null;
-        }
-
-        @Override
-        public <T> T attributes(Class<T> type) {
-            return AttributeBinder.bind(spec.runtimeAttributes(), type, PATH, spec.source());
-        }
-
-        @Override
-        public FunctionConfigException attributeError(String attribute, String message) {
-            return AttributeBinder.located(spec.source(), PATH + "." + attribute, message);
-        }
-
-        @Override
-        public io.micrometer.core.instrument.MeterRegistry meterRegistry() {
-            return registry;
-        }
-    }
 
     // ---- lifecycle ------------------------------------------------------------------------------
 
