@@ -17,7 +17,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -105,13 +104,14 @@ public final class HttpBinding implements DataBinding {
     }
 
     private static HttpBindingConfig validated(String name, HttpBindingConfig config) {
-        AttributeProblems.throwIfAny(problems(config), "dataBindings." + name + ".attributes.");
+        AttributeProblems problems = AttributeProblems.at("dataBindings." + name + ".attributes.");
+        check(config, problems);
+        problems.throwIfAny();
         return config;
     }
 
-    /** What is wrong with {@code c}: pairs of attribute and message. */
-    static List<String[]> problems(HttpBindingConfig c) {
-        List<String[]> problems = new ArrayList<>();
+    /** Adds to {@code problems} what is wrong with {@code c}. */
+    static void check(HttpBindingConfig c, AttributeProblems problems) {
         if (c.baseUrl == null) {
             c.baseUrl = "";
         }
@@ -119,33 +119,33 @@ public final class HttpBinding implements DataBinding {
             try {
                 URI u = new URI(c.baseUrl);
                 if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme()) || u.getHost() == null) {
-                    problems.add(new String[] {"baseUrl", "must be an http:// or https:// URL with a host"});
+                    problems.add("baseUrl", "must be an http:// or https:// URL with a host");
                 } else if (u.getRawQuery() != null || u.getRawFragment() != null) {
-                    problems.add(new String[] {"baseUrl", "must have no query nor fragment (give those with each request)"});
+                    problems.add("baseUrl", "must have no query nor fragment (give those with each request)");
                 }
             } catch (URISyntaxException e) {
-                problems.add(new String[] {"baseUrl", "is not a URL: " + e.getReason()});
+                problems.add("baseUrl", "is not a URL: " + e.getReason());
             }
         }
         if (c.connectTimeout == null || c.connectTimeout.toMillis() < 1) {
-            problems.add(new String[] {"connectTimeout", "must be at least 1ms"});
+            problems.add("connectTimeout", "must be at least 1ms");
         }
         if (c.requestTimeout == null || c.requestTimeout.toMillis() < 1) {
-            problems.add(new String[] {"requestTimeout", "must be at least 1ms"});
+            problems.add("requestTimeout", "must be at least 1ms");
         }
         if (c.maxRetries < 0 || c.maxRetries > 100) {
-            problems.add(new String[] {"maxRetries", "must be from 0 to 100, got " + c.maxRetries});
+            problems.add("maxRetries", "must be from 0 to 100, got " + c.maxRetries);
         }
         if (c.retryDelay == null || c.retryDelay.isNegative()) {
-            problems.add(new String[] {"retryDelay", "must not be negative"});
+            problems.add("retryDelay", "must not be negative");
         } else if (c.maxRetryDelay == null || c.maxRetryDelay.compareTo(c.retryDelay) < 0) {
-            problems.add(new String[] {"maxRetryDelay", "must be at least retryDelay"});
+            problems.add("maxRetryDelay", "must be at least retryDelay");
         }
         if (!"1.1".equals(c.httpVersion) && !"2".equals(c.httpVersion)) {
-            problems.add(new String[] {"httpVersion", "must be \"1.1\" or \"2\", got \"" + c.httpVersion + "\""});
+            problems.add("httpVersion", "must be \"1.1\" or \"2\", got \"" + c.httpVersion + "\"");
         }
         if (c.closeTimeout == null || c.closeTimeout.isNegative()) {
-            problems.add(new String[] {"closeTimeout", "must not be negative"});
+            problems.add("closeTimeout", "must not be negative");
         }
         if (c.headers == null) {
             c.headers = new LinkedHashMap<>();
@@ -155,10 +155,9 @@ public final class HttpBinding implements DataBinding {
                 HttpRequest.newBuilder(URI.create("http://check/")).header(h.getKey(), h.getValue() == null ? "" : h.getValue());
             } catch (IllegalArgumentException e) {
                 // the client's message may quote the value: not repeated
-                problems.add(new String[] {"headers." + h.getKey(), "cannot be set: the HTTP client manages it, or the name or value has characters a header cannot have"});
+                problems.add("headers." + h.getKey(), "cannot be set: the HTTP client manages it, or the name or value has characters a header cannot have");
             }
         }
-        return problems;
     }
 
     @Override

@@ -18,7 +18,9 @@ public final class HttpBindingFactory implements BindingFactory {
     @Override
     public DataBinding create(BindingContext context) {
         HttpBindingConfig c = context.attributes(HttpBindingConfig.class);
-        AttributeProblems.throwIfAny(HttpBinding.problems(c), context::attributeError);
+        AttributeProblems problems = AttributeProblems.of(context::attributeError);
+        HttpBinding.check(c, problems);
+        problems.throwIfAny();
         return new HttpBinding(context.functionName(), context.name(), c, context.meterRegistry());
     }
 }

@@ -7,7 +7,6 @@ import io.nucleon.api.DataBinding;
 import io.nucleon.api.FunctionConfigException;
 import io.nucleon.spi.AttributeProblems;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -95,21 +94,22 @@ public final class KafkaBinding implements DataBinding {
     }
 
     private static KafkaBindingConfig validated(String name, KafkaBindingConfig config) {
-        AttributeProblems.throwIfAny(problems(config), "dataBindings." + name + ".attributes.");
+        AttributeProblems problems = AttributeProblems.at("dataBindings." + name + ".attributes.");
+        check(config, problems);
+        problems.throwIfAny();
         return config;
     }
 
-    /** What is wrong with {@code c}: pairs of attribute and message. */
-    static List<String[]> problems(KafkaBindingConfig c) {
-        List<String[]> problems = new ArrayList<>();
+    /** Adds to {@code problems} what is wrong with {@code c}. */
+    static void check(KafkaBindingConfig c, AttributeProblems problems) {
         if (c.brokers == null || c.brokers.isEmpty()) {
-            problems.add(new String[] {"brokers", "is required: a list of host:port bootstrap servers"});
+            problems.add("brokers", "is required: a list of host:port bootstrap servers");
         } else {
             for (String b : c.brokers) {
                 int colon = b == null ? -1 : b.lastIndexOf(':');
                 boolean ok = colon > 0 && colon < b.length() - 1 && b.substring(colon + 1).chars().allMatch(Character::isDigit);
                 if (!ok) {
-                    problems.add(new String[] {"brokers", "must be host:port entries, got \"" + b + "\""});
+                    problems.add("brokers", "must be host:port entries, got \"" + b + "\"");
                 }
             }
         }
@@ -117,30 +117,30 @@ public final class KafkaBinding implements DataBinding {
             c.topic = "";
         }
         if (c.lingerMs < 0) {
-            problems.add(new String[] {"lingerMs", "must not be negative, got " + c.lingerMs});
+            problems.add("lingerMs", "must not be negative, got " + c.lingerMs);
         }
         if (c.batchSize == null || c.batchSize.bytes() > Integer.MAX_VALUE) {
-            problems.add(new String[] {"batchSize", "must be at most 2GiB"});
+            problems.add("batchSize", "must be at most 2GiB");
         }
         if (c.bufferMemory == null || c.bufferMemory.bytes() < 1) {
-            problems.add(new String[] {"bufferMemory", "must be at least 1 byte"});
+            problems.add("bufferMemory", "must be at least 1 byte");
         }
         if (!Set.of("none", "gzip", "snappy", "lz4", "zstd").contains(c.compression)) {
-            problems.add(new String[] {"compression", "must be none, gzip, snappy, lz4 or zstd, got \"" + c.compression + "\""});
+            problems.add("compression", "must be none, gzip, snappy, lz4 or zstd, got \"" + c.compression + "\"");
         }
         positive(problems, "deliveryTimeout", c.deliveryTimeout);
         positive(problems, "openTimeout", c.openTimeout);
         positive(problems, "closeTimeout", c.closeTimeout);
         if (c.maxBlock == null || c.maxBlock.isNegative()) {
-            problems.add(new String[] {"maxBlock", "must not be negative"});
+            problems.add("maxBlock", "must not be negative");
         }
         if (c.producerProperties == null) {
             c.producerProperties = new LinkedHashMap<>();
         }
         for (String key : c.producerProperties.keySet()) {
             if (OWNED.contains(key)) {
-                problems.add(new String[] {"producerProperties." + key, "is set by the binding"
-                        + (key.equals(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG) ? ": use brokers" : " (records are byte[])")});
+                problems.add("producerProperties." + key, "is set by the binding"
+                        + (key.equals(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG) ? ": use brokers" : " (records are byte[])"));
             }
         }
         if (problems.isEmpty()) {
@@ -148,17 +148,16 @@ public final class KafkaBinding implements DataBinding {
                 // The producer's own checks (types, ranges, acks with idempotence, delivery.timeout.ms ≥ linger + request timeout)
                 new ProducerConfig(producerProperties("", "check", c));
             } catch (ConfigException e) {
-                problems.add(new String[] {"producerProperties", "the producer rejects its configuration: " + e.getMessage()
+                problems.add("producerProperties", "the producer rejects its configuration: " + e.getMessage()
                         + (e.getMessage() != null && e.getMessage().contains("idempotent")
-                        ? " (the binding is idempotent by default; set enable.idempotence: \"false\" to use other acks)" : "")});
+                        ? " (the binding is idempotent by default; set enable.idempotence: \"false\" to use other acks)" : ""));
             }
         }
-        return problems;
     }
 
-    private static void positive(List<String[]> problems, String attribute, Duration d) {
+    private static void positive(AttributeProblems problems, String attribute, Duration d) {
         if (d == null || d.isNegative() || d.isZero()) {
-            problems.add(new String[] {attribute, "must be a positive duration"});
+            problems.add(attribute, "must be a positive duration");
         }
     }
 

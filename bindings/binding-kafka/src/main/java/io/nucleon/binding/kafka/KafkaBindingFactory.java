@@ -18,7 +18,9 @@ public final class KafkaBindingFactory implements BindingFactory {
     @Override
     public DataBinding create(BindingContext context) {
         KafkaBindingConfig c = context.attributes(KafkaBindingConfig.class);
-        AttributeProblems.throwIfAny(KafkaBinding.problems(c), context::attributeError);
+        AttributeProblems problems = AttributeProblems.of(context::attributeError);
+        KafkaBinding.check(c, problems);
+        problems.throwIfAny();
         return new KafkaBinding(context.functionName(), context.name(), c, context.meterRegistry());
     }
 }

@@ -101,44 +101,44 @@ public final class RabbitMqBinding implements DataBinding {
     }
 
     private static RabbitMqBindingConfig validated(String name, RabbitMqBindingConfig config) {
-        AttributeProblems.throwIfAny(problems(config), "dataBindings." + name + ".attributes.");
+        AttributeProblems problems = AttributeProblems.at("dataBindings." + name + ".attributes.");
+        check(config, problems);
+        problems.throwIfAny();
         return config;
     }
 
-    /** What is wrong with {@code c}: pairs of attribute and message. */
-    static List<String[]> problems(RabbitMqBindingConfig c) {
-        List<String[]> problems = new ArrayList<>();
+    /** Adds to {@code problems} what is wrong with {@code c}. */
+    static void check(RabbitMqBindingConfig c, AttributeProblems problems) {
         try {
             URI uri = new URI(c.url);
             if (!"amqp".equals(uri.getScheme()) && !"amqps".equals(uri.getScheme()) || uri.getHost() == null) {
-                problems.add(new String[] {"url", "must be an amqp:// or amqps:// URI with a host"});
+                problems.add("url", "must be an amqp:// or amqps:// URI with a host");
             }
         } catch (URISyntaxException | NullPointerException e) {
             // the message of URISyntaxException quotes the URI, password included: not repeated
-            problems.add(new String[] {"url", "is not a URI (such as amqp://user:password@host:5672/vhost)"});
+            problems.add("url", "is not a URI (such as amqp://user:password@host:5672/vhost)");
         }
         if (c.exchange == null) {
             c.exchange = "";
         }
         if (!EXCHANGE_TYPES.contains(c.exchangeType)) {
-            problems.add(new String[] {"exchangeType", "must be topic, direct, fanout or headers, got \"" + c.exchangeType + "\""});
+            problems.add("exchangeType", "must be topic, direct, fanout or headers, got \"" + c.exchangeType + "\"");
         }
         if (c.declare && c.exchange.isEmpty()) {
-            problems.add(new String[] {"declare", "declares the exchange: set exchange too (the default exchange always exists)"});
+            problems.add("declare", "declares the exchange: set exchange too (the default exchange always exists)");
         }
         if (c.confirmTimeout == null || c.confirmTimeout.toMillis() < 1) {
-            problems.add(new String[] {"confirmTimeout", "must be at least 1ms"});
+            problems.add("confirmTimeout", "must be at least 1ms");
         }
         if (c.connectTimeout == null || c.connectTimeout.toMillis() < 1 || c.connectTimeout.toMillis() > Integer.MAX_VALUE) {
-            problems.add(new String[] {"connectTimeout", "must be from 1ms to 24d"});
+            problems.add("connectTimeout", "must be from 1ms to 24d");
         }
         if (c.recoveryInterval == null || c.recoveryInterval.toMillis() < 1) {
-            problems.add(new String[] {"recoveryInterval", "must be at least 1ms"});
+            problems.add("recoveryInterval", "must be at least 1ms");
         }
         if (c.heartbeat == null || c.heartbeat.isNegative() || c.heartbeat.toSeconds() > 65535) {
-            problems.add(new String[] {"heartbeat", "must be from 0s to 65535s"});
+            problems.add("heartbeat", "must be from 0s to 65535s");
         }
-        return problems;
     }
 
     /** The URI without its user and password, for logs, errors and status. */

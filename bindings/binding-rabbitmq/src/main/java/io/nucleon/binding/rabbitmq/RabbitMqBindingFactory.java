@@ -18,7 +18,9 @@ public final class RabbitMqBindingFactory implements BindingFactory {
     @Override
     public DataBinding create(BindingContext context) {
         RabbitMqBindingConfig c = context.attributes(RabbitMqBindingConfig.class);
-        AttributeProblems.throwIfAny(RabbitMqBinding.problems(c), context::attributeError);
+        AttributeProblems problems = AttributeProblems.of(context::attributeError);
+        RabbitMqBinding.check(c, problems);
+        problems.throwIfAny();
         return new RabbitMqBinding(context.functionName(), context.name(), c, context.meterRegistry());
     }
 }

@@ -1,6 +1,7 @@
 package io.nucleon.trigger.cron;
 
 import io.nucleon.api.FunctionConfigException;
+import io.nucleon.spi.AttributeProblems;
 import io.nucleon.spi.Trigger;
 import io.nucleon.spi.TriggerContext;
 import io.nucleon.spi.TriggerFactory;
@@ -8,10 +9,8 @@ import java.time.DateTimeException;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.List;
 
 /** Registers the {@code cron} trigger kind. */
 public final class CronTriggerFactory implements TriggerFactory {
@@ -26,18 +25,18 @@ public final class CronTriggerFactory implements TriggerFactory {
     @Override
     public Trigger create(TriggerContext context) {
         CronTriggerConfig c = context.attributes(CronTriggerConfig.class);
-        List<FunctionConfigException.ConfigProblem> problems = new ArrayList<>();
+        AttributeProblems problems = AttributeProblems.of(context::attributeError);
         boolean hasSchedule = c.schedule != null && !c.schedule.isBlank();
         if (hasSchedule == (c.interval != null)) {
-            problems.addAll(context.attributeError(hasSchedule ? "interval" : "schedule",
-                    "give exactly one of schedule (a cron expression such as \"*/5 * * * *\") and interval (such as 30s)").problems());
+            problems.add(hasSchedule ? "interval" : "schedule",
+                    "give exactly one of schedule (a cron expression such as \"*/5 * * * *\") and interval (such as 30s)");
         }
         ZoneId zone = ZoneOffset.UTC;
         try {
             zone = ZoneId.of(c.timezone);
         } catch (DateTimeException | NullPointerException e) {
-            problems.addAll(context.attributeError("timezone", "unknown time zone \"" + c.timezone
-                    + "\"; use an id such as UTC or Europe/Paris").problems());
+            problems.add("timezone", "unknown time zone \"" + c.timezone
+                    + "\"; use an id such as UTC or Europe/Paris");
         }
         CronExpression schedule = null;
         if (hasSchedule) {
@@ -45,24 +44,22 @@ public final class CronTriggerFactory implements TriggerFactory {
                 schedule = CronExpression.parse(c.schedule);
                 schedule.next(ZonedDateTime.now(zone), zone); // e.g. "0 0 30 2 *" never fires: say so now
             } catch (IllegalArgumentException | IllegalStateException e) {
-                problems.addAll(context.attributeError("schedule", e.getMessage()).problems());
+                problems.add("schedule", e.getMessage());
             }
         } else if (c.interval != null && (c.interval.isNegative() || c.interval.toMillis() < 1)) {
-            problems.addAll(context.attributeError("interval", "must be at least 1ms, got " + c.interval).problems());
+            problems.add("interval", "must be at least 1ms, got " + c.interval);
         }
         if (!CronTrigger.FORBID.equals(c.concurrencyPolicy) && !CronTrigger.ALLOW.equals(c.concurrencyPolicy)) {
-            problems.addAll(context.attributeError("concurrencyPolicy", "must be forbid or allow, got \"" + c.concurrencyPolicy
-                    + "\"").problems());
+            problems.add("concurrencyPolicy", "must be forbid or allow, got \"" + c.concurrencyPolicy
+                    + "\"");
         }
         EventTemplate event = null;
         try {
             event = checked(context, c.event);
         } catch (FunctionConfigException e) {
-            problems.addAll(e.problems());
+            problems.addAll(e);
         }
-        if (!problems.isEmpty()) {
-            throw new FunctionConfigException(problems);
-        }
+        problems.throwIfAny();
         return new CronTrigger(context.name(), schedule, c.interval, zone, CronTrigger.FORBID.equals(c.concurrencyPolicy), event,
                 context.counter("nucleon.cron.skipped", "Cron ticks skipped because the previous run was still going"));
     }

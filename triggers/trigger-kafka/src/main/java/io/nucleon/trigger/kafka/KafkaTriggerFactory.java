@@ -1,11 +1,10 @@
 package io.nucleon.trigger.kafka;
 
-import io.nucleon.api.FunctionConfigException;
 import io.nucleon.spi.Durations;
+import io.nucleon.spi.AttributeProblems;
 import io.nucleon.spi.Trigger;
 import io.nucleon.spi.TriggerContext;
 import io.nucleon.spi.TriggerFactory;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
@@ -27,19 +26,19 @@ public class KafkaTriggerFactory implements TriggerFactory {
      * {@code max.poll.interval.ms} without a return to {@code poll}, the consumer leaves its group.
      */
     private static void checkRevokeTimeoutFitsThePollInterval(TriggerContext context, KafkaTriggerConfig c,
-                                                             List<FunctionConfigException.ConfigProblem> problems) {
+                                                             AttributeProblems problems) {
         long maxPollInterval;
         try {
             maxPollInterval = KafkaTrigger.maxPollIntervalMillis(c.consumerProperties);
         } catch (NumberFormatException e) {
-            problems.addAll(context.attributeError("consumerProperties." + ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG,
+            problems.add("consumerProperties." + ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG,
                     "must be a whole number of milliseconds, got \"" + c.consumerProperties.get(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG)
-                            + "\"").problems());
+                            + "\"");
             return;
         }
         if (maxPollInterval < 1) {
-            problems.addAll(context.attributeError("consumerProperties." + ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG,
-                    "must be at least 1, got " + maxPollInterval).problems());
+            problems.add("consumerProperties." + ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG,
+                    "must be at least 1, got " + maxPollInterval);
             return;
         }
         long sideWaits = 2 * KafkaTrigger.sideWaitMillis(maxPollInterval);
@@ -47,70 +46,68 @@ public class KafkaTriggerFactory implements TriggerFactory {
         if (c.revokeTimeout.toMillis() > longest) {
             String source = c.consumerProperties.containsKey(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG)
                     ? "consumerProperties" : "Kafka's default";
-            problems.addAll(context.attributeError("revokeTimeout", "is " + Durations.format(c.revokeTimeout)
+            problems.add("revokeTimeout", "is " + Durations.format(c.revokeTimeout)
                     + ", too long for max.poll.interval.ms " + maxPollInterval + " ms (" + source + "): a rebalance holds the poll thread"
                     + " for up to revokeTimeout plus " + sideWaits + " ms (commit and partition lookup), and a consumer that does not"
                     + " poll within max.poll.interval.ms is put out of its group; "
                     + (longest >= 0 ? "use at most " + longest + "ms" : "raise max.poll.interval.ms")
-                    + (longest >= 0 ? " or raise max.poll.interval.ms" : "")).problems());
+                    + (longest >= 0 ? " or raise max.poll.interval.ms" : ""));
         }
     }
 
     @Override
     public Trigger create(TriggerContext context) {
         KafkaTriggerConfig c = context.attributes(KafkaTriggerConfig.class);
-        List<FunctionConfigException.ConfigProblem> problems = new ArrayList<>();
+        AttributeProblems problems = AttributeProblems.of(context::attributeError);
         if (c.brokers == null || c.brokers.isEmpty()) {
-            problems.addAll(context.attributeError("brokers", "is required: a list of host:port bootstrap servers").problems());
+            problems.add("brokers", "is required: a list of host:port bootstrap servers");
         }
         boolean hasTopics = c.topics != null && !c.topics.isEmpty();
         boolean hasPattern = c.topicPattern != null && !c.topicPattern.isEmpty();
         if (hasTopics == hasPattern) {
-            problems.addAll(context.attributeError(hasTopics ? "topicPattern" : "topics",
-                    "give exactly one of topics (a list) and topicPattern (a regular expression)").problems());
+            problems.add(hasTopics ? "topicPattern" : "topics",
+                    "give exactly one of topics (a list) and topicPattern (a regular expression)");
         }
         if (hasPattern) {
             try {
                 Pattern.compile(c.topicPattern);
             } catch (PatternSyntaxException e) {
-                problems.addAll(context.attributeError("topicPattern", "is not a regular expression: " + e.getDescription()).problems());
+                problems.add("topicPattern", "is not a regular expression: " + e.getDescription());
             }
         }
         if (!"earliest".equals(c.initialOffset) && !"latest".equals(c.initialOffset)) {
-            problems.addAll(context.attributeError("initialOffset", "must be earliest or latest, got \"" + c.initialOffset + "\"").problems());
+            problems.add("initialOffset", "must be earliest or latest, got \"" + c.initialOffset + "\"");
         }
         if (!KafkaTrigger.STATIC.equals(c.workerAllocationMode) && !KafkaTrigger.POOL.equals(c.workerAllocationMode)) {
-            problems.addAll(context.attributeError("workerAllocationMode", "must be static or pool, got \""
-                    + c.workerAllocationMode + "\"").problems());
+            problems.add("workerAllocationMode", "must be static or pool, got \""
+                    + c.workerAllocationMode + "\"");
         }
         if (c.maxPollRecords < 1) {
-            problems.addAll(context.attributeError("maxPollRecords", "must be at least 1, got " + c.maxPollRecords).problems());
+            problems.add("maxPollRecords", "must be at least 1, got " + c.maxPollRecords);
         }
         if (c.maxRetries < 0 || c.maxRetries > 1000) {
-            problems.addAll(context.attributeError("maxRetries", "must be from 0 to 1000, got " + c.maxRetries).problems());
+            problems.add("maxRetries", "must be from 0 to 1000, got " + c.maxRetries);
         }
         if (c.maxBufferedPerPartition < 0) {
-            problems.addAll(context.attributeError("maxBufferedPerPartition", "must be 0 (automatic) or more").problems());
+            problems.add("maxBufferedPerPartition", "must be 0 (automatic) or more");
         }
         if (c.retryDelay == null || c.retryDelay.toMillis() < 1) {
-            problems.addAll(context.attributeError("retryDelay", "must be at least 1ms").problems());
+            problems.add("retryDelay", "must be at least 1ms");
         } else if (c.maxRetryDelay == null || c.maxRetryDelay.compareTo(c.retryDelay) < 0) {
-            problems.addAll(context.attributeError("maxRetryDelay", "must be at least retryDelay").problems());
+            problems.add("maxRetryDelay", "must be at least retryDelay");
         }
         if (c.commitInterval == null || c.commitInterval.toMillis() < 1) {
-            problems.addAll(context.attributeError("commitInterval", "must be at least 1ms").problems());
+            problems.add("commitInterval", "must be at least 1ms");
         }
         if (c.sessionTimeout == null || c.heartbeatInterval == null || c.heartbeatInterval.compareTo(c.sessionTimeout) >= 0) {
-            problems.addAll(context.attributeError("heartbeatInterval", "must be shorter than sessionTimeout").problems());
+            problems.add("heartbeatInterval", "must be shorter than sessionTimeout");
         }
         if (c.revokeTimeout == null || c.revokeTimeout.isNegative()) {
-            problems.addAll(context.attributeError("revokeTimeout", "must not be negative").problems());
+            problems.add("revokeTimeout", "must not be negative");
         } else if (c.consumerProperties != null) {
             checkRevokeTimeoutFitsThePollInterval(context, c, problems);
         }
-        if (!problems.isEmpty()) {
-            throw new FunctionConfigException(problems);
-        }
+        problems.throwIfAny();
         if (c.topics == null) {
             c.topics = List.of();
         }

@@ -1,12 +1,11 @@
 package io.nucleon.trigger.rabbitmq;
 
-import io.nucleon.api.FunctionConfigException;
+import io.nucleon.spi.AttributeProblems;
 import io.nucleon.spi.Trigger;
 import io.nucleon.spi.TriggerContext;
 import io.nucleon.spi.TriggerFactory;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
@@ -24,54 +23,52 @@ public class RabbitMqTriggerFactory implements TriggerFactory {
     @Override
     public Trigger create(TriggerContext context) {
         RabbitMqTriggerConfig c = context.attributes(RabbitMqTriggerConfig.class);
-        List<FunctionConfigException.ConfigProblem> problems = new ArrayList<>();
+        AttributeProblems problems = AttributeProblems.of(context::attributeError);
         String safeUrl = null;
         try {
             URI uri = new URI(c.url);
             if (!"amqp".equals(uri.getScheme()) && !"amqps".equals(uri.getScheme())) {
-                problems.addAll(context.attributeError("url", "must be an amqp:// or amqps:// URI").problems());
+                problems.add("url", "must be an amqp:// or amqps:// URI");
             }
             safeUrl = withoutCredentials(uri);
         } catch (URISyntaxException | NullPointerException e) {
-            problems.addAll(context.attributeError("url", "is not a URI (such as amqp://user:password@host:5672/vhost)").problems());
+            problems.add("url", "is not a URI (such as amqp://user:password@host:5672/vhost)");
         }
         if (!EXCHANGE_TYPES.contains(c.exchangeType)) {
-            problems.addAll(context.attributeError("exchangeType", "must be topic, direct, fanout or headers, got \""
-                    + c.exchangeType + "\"").problems());
+            problems.add("exchangeType", "must be topic, direct, fanout or headers, got \""
+                    + c.exchangeType + "\"");
         }
         if (c.prefetchCount < 1 || c.prefetchCount > 65535) {
-            problems.addAll(context.attributeError("prefetchCount", "must be from 1 to 65535, got " + c.prefetchCount).problems());
+            problems.add("prefetchCount", "must be from 1 to 65535, got " + c.prefetchCount);
         }
         if (c.maxRetries < 0 || c.maxRetries > 1000) {
-            problems.addAll(context.attributeError("maxRetries", "must be from 0 to 1000, got " + c.maxRetries).problems());
+            problems.add("maxRetries", "must be from 0 to 1000, got " + c.maxRetries);
         }
         if (c.retryDelay == null || c.retryDelay.toMillis() < 1) {
-            problems.addAll(context.attributeError("retryDelay", "must be at least 1ms").problems());
+            problems.add("retryDelay", "must be at least 1ms");
         }
         if (c.maxRetryDelay == null || c.retryDelay != null && c.maxRetryDelay.compareTo(c.retryDelay) < 0) {
-            problems.addAll(context.attributeError("maxRetryDelay", "must be at least retryDelay").problems());
+            problems.add("maxRetryDelay", "must be at least retryDelay");
         }
         if (c.connectRetryDelay == null || c.connectRetryDelay.toMillis() < 1) {
-            problems.addAll(context.attributeError("connectRetryDelay", "must be at least 1ms").problems());
+            problems.add("connectRetryDelay", "must be at least 1ms");
         } else if (c.maxConnectRetryDelay == null || c.maxConnectRetryDelay.compareTo(c.connectRetryDelay) < 0) {
-            problems.addAll(context.attributeError("maxConnectRetryDelay", "must be at least connectRetryDelay").problems());
+            problems.add("maxConnectRetryDelay", "must be at least connectRetryDelay");
         }
         if (c.publishTimeout == null || c.publishTimeout.toMillis() < 1) {
-            problems.addAll(context.attributeError("publishTimeout", "must be at least 1ms").problems());
+            problems.add("publishTimeout", "must be at least 1ms");
         }
         if (c.topics == null) {
             c.topics = List.of();
         }
         if (!c.topics.isEmpty() && c.exchangeName.isEmpty()) {
-            problems.addAll(context.attributeError("topics", "binds the queue to an exchange: set exchangeName too").problems());
+            problems.add("topics", "binds the queue to an exchange: set exchangeName too");
         }
         if (!c.deadLetterExchange.isEmpty() && c.deadLetterRoutingKey.isEmpty() && c.declare) {
             // a custom dead-letter exchange routes as its owner set it up; the default key is only a guess
-            problems.addAll(context.attributeError("deadLetterRoutingKey", "is required with a deadLetterExchange").problems());
+            problems.add("deadLetterRoutingKey", "is required with a deadLetterExchange");
         }
-        if (!problems.isEmpty()) {
-            throw new FunctionConfigException(problems);
-        }
+        problems.throwIfAny();
         String queue = c.queueName.isEmpty() ? context.functionName() + "." + context.name() : c.queueName;
         return new RabbitMqTrigger(context.functionName(), context.name(), c, queue, context.numWorkers(), safeUrl);
     }
