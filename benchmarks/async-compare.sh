@@ -47,11 +47,7 @@ BODY='{"name":"Ada"}'
 declare -A RPS P99 ERRORS SAMPLES
 
 # run_wrk PORT PATH SECONDS [wrk options]: POSTs BODY (the lua script) to the path.
-run_wrk() {
-    local port="$1" path="$2" seconds="$3"
-    shift 3
-    timeout "$((seconds + 30))" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${seconds}s" -s "$WORK/post.lua" "$@" "http://$HOST:$port$path"
-}
+run_wrk() { wrk_run "$3" "http://$HOST:$1$2" -s "$WORK/post.lua" "${@:4}"; }
 
 # ---- prerequisites --------------------------------------------------------------------------------
 
@@ -137,11 +133,10 @@ for ((round = 1; round <= ROUNDS; round++)); do
         out="$WORK/$name.$round.wrk"
         log "round $round/$ROUNDS: $name for ${DURATION}s"
         run_wrk "${PORT[$name]}" "${URLPATH[$name]}" "$DURATION" --latency >"$out"
-        rps="$(awk '/^Requests\/sec:/ {print $2}' "$out")"
-        [[ -n "$rps" ]] || { cat "$out" >&2; die "$name: no Requests/sec in wrk's output"; }
+        wrk_read "$name" "$out"
+        rps="$WRK_RPS" err="$WRK_ERRORS"
         SAMPLES[$name]="${SAMPLES[$name]:-} $rps"
-        P99[$name]="${P99[$name]:-} $(awk '$1 == "99%" {print $2}' "$out")"
-        err="$(grep -E 'Non-2xx|Socket errors' "$out" | tr -s ' ' | paste -sd ';' - || true)"
+        P99[$name]="${P99[$name]:-} $WRK_P99"
         [[ -z "$err" ]] || ERRORS[$name]="${ERRORS[$name]:-}$err "
         log "round $round/$ROUNDS: $name $rps req/s"
     done

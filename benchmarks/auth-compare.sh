@@ -131,7 +131,7 @@ run_wrk() {
     shift 2
     local header=()
     [[ -z "${AUTH_HEADER[$name]:-}" ]] || header=(-H "${AUTH_HEADER[$name]}")
-    timeout "$((seconds + 30))" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${seconds}s" "${header[@]}" "$@" "http://$HOST:${PORT[$name]}/"
+    wrk_run "$seconds" "http://$HOST:${PORT[$name]}/" "${header[@]}" "$@"
 }
 
 for name in "${SERVERS[@]}"; do
@@ -146,14 +146,13 @@ for ((round = 1; round <= ROUNDS; round++)); do
         ticks_before="$(process_cpu_ticks "${PIDS[$name]}")"
         run_wrk "$name" "$DURATION" --latency >"$out"
         ticks_after="$(process_cpu_ticks "${PIDS[$name]}")"
-        rps="$(awk '/^Requests\/sec:/ {print $2}' "$out")"
-        [[ -n "$rps" ]] || { cat "$out" >&2; die "$name: no Requests/sec in wrk's output"; }
+        wrk_read "$name" "$out"
+        rps="$WRK_RPS" requests="$WRK_REQUESTS"
         SAMPLES[$name]="${SAMPLES[$name]:-} $rps"
-        requests="$(awk '/ requests in / {print $1}' "$out")"
         CPU_SAMPLES[$name]="${CPU_SAMPLES[$name]:-} $(awk -v t="$((ticks_after - ticks_before))" -v hz="$CLK_TCK" -v n="$requests" \
             'BEGIN { printf "%.1f", t * 1e6 / hz / n }')"
-        P99[$name]="${P99[$name]:-} $(awk '$1 == "99%" {print $2}' "$out")"
-        err="$(grep -E 'Non-2xx|Socket errors' "$out" | tr -s ' ' | paste -sd ';' - || true)"
+        P99[$name]="${P99[$name]:-} $WRK_P99"
+        err="$WRK_ERRORS"
         [[ -z "$err" ]] || ERRORS[$name]="${ERRORS[$name]:-}$err "
         log "round $round/$ROUNDS: $name $rps req/s"
     done

@@ -47,11 +47,7 @@ BENCH_JAR="$ROOT/benchmarks/target/benchmarks.jar"
 EXPECTED_BODY="Hello, world!"
 
 # Runs wrk against the port, bounded by its duration plus a margin. Output goes to stdout.
-run_wrk() {
-    local port="$1" seconds="$2"
-    shift 2
-    timeout "$((seconds + 30))" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${seconds}s" "$@" "http://$HOST:$port/"
-}
+run_wrk() { wrk_run "$2" "http://$HOST:$1/" "${@:3}"; }
 
 # ---- prerequisites --------------------------------------------------------------------------------
 
@@ -106,11 +102,10 @@ for ((round = 1; round <= ROUNDS; round++)); do
         out="$WORK/$name.$round.wrk"
         log "round $round/$ROUNDS: $name for ${DURATION}s"
         run_wrk "${PORT[$name]}" "$DURATION" --latency >"$out"
-        rps="$(awk '/^Requests\/sec:/ {print $2}' "$out")"
-        [[ -n "$rps" ]] || { cat "$out" >&2; die "$name: no Requests/sec in wrk's output"; }
+        wrk_read "$name" "$out"
+        rps="$WRK_RPS" err="$WRK_ERRORS"
         SAMPLES[$name]="${SAMPLES[$name]:-} $rps"
-        P99[$name]="${P99[$name]:-} $(awk '$1 == "99%" {print $2}' "$out")"
-        err="$(grep -E 'Non-2xx|Socket errors' "$out" | tr -s ' ' | paste -sd ';' - || true)"
+        P99[$name]="${P99[$name]:-} $WRK_P99"
         [[ -z "$err" ]] || ERRORS[$name]="${ERRORS[$name]:-}$err "
         log "round $round/$ROUNDS: $name $rps req/s"
     done

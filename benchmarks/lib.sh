@@ -13,6 +13,9 @@
 #   http_status PORT [PATH]       the status code of a GET
 #   answers_body PORT BODY [PATH] / answers_200 PORT [PATH]   checks for await_server
 #   require_java / ensure_wrk     the tools; wrk is installed with apt-get when missing
+#   wrk_run SECONDS URL [ARGS...] wrk with THREADS threads and CONNECTIONS connections, bounded in time
+#   wrk_read NAME FILE            reads a wrk report: WRK_RPS, WRK_REQUESTS, WRK_P99 (with --latency) and
+#                                 WRK_ERRORS (non-2xx and socket errors, one line); dies naming NAME if empty
 #   require_free_ports PORT...    dies when something listens on one of them
 #   maven_package MODULES         mvn -B -q -DskipTests package -pl MODULES -am, bounded by BUILD_TIMEOUT
 #   median < numbers / ratio A B  arithmetic for the tables
@@ -201,4 +204,22 @@ thread_cpu_snapshot() {
         [[ -n "$ticks" && -n "$vcs" && -n "$nvcs" ]] || continue
         echo "${name%%-[0-9]*} $ticks $vcs $nvcs"
     done | awk '{c[$1] += $2; v[$1] += $3; n[$1] += $4} END {for (k in c) print k, c[k], v[k], n[k]}' | sort
+}
+
+# wrk_run SECONDS URL [wrk options...]: the load every comparison uses, its report on stdout; bounded by
+# its duration plus 30 s, so a server that stops answering ends the run instead of hanging it.
+wrk_run() {
+    local seconds="$1" url="$2"
+    shift 2
+    timeout "$((seconds + 30))" wrk -t"${THREADS:-2}" -c"${CONNECTIONS:-64}" -d"${seconds}s" "$@" "$url"
+}
+
+# wrk_read NAME FILE: sets WRK_RPS, WRK_REQUESTS, WRK_P99 and WRK_ERRORS from the wrk report in FILE.
+wrk_read() {
+    local name="$1" out="$2"
+    WRK_RPS="$(awk '/^Requests\/sec:/ {print $2}' "$out")"
+    [[ -n "$WRK_RPS" ]] || { cat "$out" >&2; die "$name: no Requests/sec in wrk's output"; }
+    WRK_REQUESTS="$(awk '/ requests in / {print $1}' "$out")"
+    WRK_P99="$(awk '$1 == "99%" {print $2}' "$out")"
+    WRK_ERRORS="$(grep -E 'Non-2xx|Socket errors' "$out" | tr -s ' ' | paste -sd ';' - || true)"
 }

@@ -105,8 +105,7 @@ run_wrk() {
     shift 3
     local close=()
     [[ "$mode" == keep-alive ]] || close=(-H "Connection: close")
-    timeout "$((seconds + 30))" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${seconds}s" "${close[@]}" "$@" \
-        "${SCHEME[$name]}://$HOST:${PORT[$name]}/"
+    wrk_run "$seconds" "${SCHEME[$name]}://$HOST:${PORT[$name]}/" "${close[@]}" "$@"
 }
 
 CLK_TCK="$(getconf CLK_TCK)"
@@ -124,16 +123,15 @@ for mode in $MODES; do
             ticks_before="$(process_cpu_ticks "${PIDS[$name]}")"
             run_wrk "$name" "$DURATION" "$mode" --latency >"$out"
             ticks_after="$(process_cpu_ticks "${PIDS[$name]}")"
-            rps="$(awk '/^Requests\/sec:/ {print $2}' "$out")"
-            [[ -n "$rps" ]] || { cat "$out" >&2; die "$name: no Requests/sec in wrk's output"; }
-            requests="$(awk '/requests in/ {print $1}' "$out")"
+            wrk_read "$name" "$out"
+            rps="$WRK_RPS" requests="$WRK_REQUESTS"
             key="$mode/$name"
             SAMPLES[$key]="${SAMPLES[$key]:-} $rps"
             # the server's CPU per request: less swayed than req/s by what else runs on a shared machine
             CPU_US[$key]="${CPU_US[$key]:-} $(awk -v t="$((ticks_after - ticks_before))" -v hz="$CLK_TCK" -v n="$requests" \
                 'BEGIN { printf "%.0f", t / hz * 1e6 / n }')"
-            P99[$key]="${P99[$key]:-} $(awk '$1 == "99%" {print $2}' "$out")"
-            err="$(grep -E 'Non-2xx|Socket errors' "$out" | tr -s ' ' | paste -sd ';' - || true)"
+            P99[$key]="${P99[$key]:-} $WRK_P99"
+            err="$WRK_ERRORS"
             [[ -z "$err" ]] || ERRORS[$key]="${ERRORS[$key]:-}$err "
             log "$mode round $round/$ROUNDS: $name $rps req/s"
         done

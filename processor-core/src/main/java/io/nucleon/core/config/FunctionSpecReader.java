@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.BiConsumer;
 import java.util.regex.Pattern;
 
 /**
@@ -197,119 +198,109 @@ public final class FunctionSpecReader {
         return Collections.unmodifiableMap(env);
     }
 
-    private Map<String, TriggerSpec> triggers(JsonNode node) {
+    /**
+     * Walks a mapping of names to entries ({@code spec.triggers}, {@code spec.dataBindings}): reports a bad name
+     * or an entry that is not a mapping, and hands every good entry to {@code each} with its path.
+     */
+    private void namedEntries(JsonNode node, String section, String what, BiConsumer<String, JsonNode> each) {
         if (node == null || node.isNull()) {
-            return Map.of();
+            return;
         }
         if (!node.isObject()) {
-            problem("spec.triggers", "must be a mapping of trigger names to triggers, got " + describe(node));
-            return Map.of();
+            problem(section, "must be a mapping of " + what + " names to " + what + "s, got " + describe(node));
+            return;
         }
-        Map<String, TriggerSpec> triggers = new LinkedHashMap<>();
         Iterator<Map.Entry<String, JsonNode>> it = node.fields();
         while (it.hasNext()) {
             Map.Entry<String, JsonNode> e = it.next();
-            String name = e.getKey();
-            String path = "spec.triggers." + name;
-            if (!NAME.matcher(name).matches()) {
-                problem(path, "a trigger name must be 1 to 63 letters, digits, '-' or '_'");
-                continue;
-            }
-            JsonNode t = e.getValue();
-            if (!t.isObject()) {
-                problem(path, "must be a mapping with kind and attributes, got " + describe(t));
-                continue;
-            }
-            checkFields(t, path, TRIGGER_FIELDS);
-            String kind = string(t, "kind", path + ".kind", true);
-            int numWorkers = integer(t, "numWorkers", path + ".numWorkers", TriggerSpec.DEFAULT_NUM_WORKERS, 1,
-                    TriggerSpec.MAX_NUM_WORKERS);
-            int availabilityMs = integer(t, "workerAvailabilityTimeoutMilliseconds",
-                    path + ".workerAvailabilityTimeoutMilliseconds",
-                    (int) TriggerSpec.DEFAULT_WORKER_AVAILABILITY_TIMEOUT.toMillis(), 0, Integer.MAX_VALUE);
-            int queueSize = integer(t, "workerQueueSize", path + ".workerQueueSize", TriggerSpec.DEFAULT_WORKER_QUEUE_SIZE,
-                    1, TriggerSpec.MAX_WORKER_QUEUE_SIZE);
-            WaitStrategyKind waitStrategy = WaitStrategyKind.BLOCKING;
-            String ws = string(t, "waitStrategy", path + ".waitStrategy", false);
-            if (ws != null) {
-                try {
-                    waitStrategy = WaitStrategyKind.parse(ws);
-                } catch (IllegalArgumentException ex) {
-                    problem(path + ".waitStrategy", ex.getMessage());
-                }
-            }
-            QueueFullPolicy whenQueueFull = TriggerSpec.DEFAULT_WHEN_QUEUE_FULL;
-            String wq = string(t, "whenQueueFull", path + ".whenQueueFull", false);
-            if (wq != null) {
-                try {
-                    whenQueueFull = QueueFullPolicy.parse(wq);
-                } catch (IllegalArgumentException ex) {
-                    problem(path + ".whenQueueFull", ex.getMessage());
-                }
-            }
-            int waitingListSize = integer(t, "waitingListSize", path + ".waitingListSize", queueSize, 1,
-                    TriggerSpec.MAX_WORKER_QUEUE_SIZE);
-            if (t.has("waitingListSize") && whenQueueFull == QueueFullPolicy.REJECT) {
-                problem(path + ".waitingListSize", "applies only with whenQueueFull: wait (with reject nothing waits)");
-            }
-            int maxAbandoned = integer(t, "maxAbandonedWorkers", path + ".maxAbandonedWorkers", numWorkers, 0,
-                    TriggerSpec.MAX_NUM_WORKERS);
-            boolean disabled = false;
-            JsonNode d = t.get("disabled");
-            if (d != null && !d.isNull()) {
-                if (!d.isBoolean()) {
-                    problem(path + ".disabled", "must be true or false, got " + describe(d));
-                } else {
-                    disabled = d.booleanValue();
-                }
-            }
-            JsonNode attrs = t.get("attributes");
-            ObjectNode attributes = JsonNodeFactory.instance.objectNode();
-            if (attrs != null && !attrs.isNull()) {
-                if (!attrs.isObject()) {
-                    problem(path + ".attributes", "must be a mapping, got " + describe(attrs));
-                } else {
-                    attributes = (ObjectNode) attrs;
-                }
-            }
-            if (kind != null && !disabled) {
-                triggers.put(name, new TriggerSpec(name, kind, numWorkers, Duration.ofMillis(availabilityMs), queueSize,
-                        waitStrategy, attributes, whenQueueFull, waitingListSize, maxAbandoned));
+            String path = section + "." + e.getKey();
+            if (!NAME.matcher(e.getKey()).matches()) {
+                problem(path, "a " + what + " name must be 1 to 63 letters, digits, '-' or '_'");
+            } else if (!e.getValue().isObject()) {
+                problem(path, "must be a mapping with kind and attributes, got " + describe(e.getValue()));
+            } else {
+                each.accept(path, e.getValue());
             }
         }
+    }
+
+    private Map<String, TriggerSpec> triggers(JsonNode node) {
+        Map<String, TriggerSpec> triggers = new LinkedHashMap<>();
+        namedEntries(node, "spec.triggers", "trigger", (path, t) -> trigger(path, t, triggers));
         return Collections.unmodifiableMap(triggers);
     }
 
+    private void trigger(String path, JsonNode t, Map<String, TriggerSpec> triggers) {
+        String name = path.substring("spec.triggers.".length());
+        checkFields(t, path, TRIGGER_FIELDS);
+        String kind = string(t, "kind", path + ".kind", true);
+        int numWorkers = integer(t, "numWorkers", path + ".numWorkers", TriggerSpec.DEFAULT_NUM_WORKERS, 1,
+                TriggerSpec.MAX_NUM_WORKERS);
+        int availabilityMs = integer(t, "workerAvailabilityTimeoutMilliseconds",
+                path + ".workerAvailabilityTimeoutMilliseconds",
+                (int) TriggerSpec.DEFAULT_WORKER_AVAILABILITY_TIMEOUT.toMillis(), 0, Integer.MAX_VALUE);
+        int queueSize = integer(t, "workerQueueSize", path + ".workerQueueSize", TriggerSpec.DEFAULT_WORKER_QUEUE_SIZE,
+                1, TriggerSpec.MAX_WORKER_QUEUE_SIZE);
+        WaitStrategyKind waitStrategy = WaitStrategyKind.BLOCKING;
+        String ws = string(t, "waitStrategy", path + ".waitStrategy", false);
+        if (ws != null) {
+            try {
+                waitStrategy = WaitStrategyKind.parse(ws);
+            } catch (IllegalArgumentException ex) {
+                problem(path + ".waitStrategy", ex.getMessage());
+            }
+        }
+        QueueFullPolicy whenQueueFull = TriggerSpec.DEFAULT_WHEN_QUEUE_FULL;
+        String wq = string(t, "whenQueueFull", path + ".whenQueueFull", false);
+        if (wq != null) {
+            try {
+                whenQueueFull = QueueFullPolicy.parse(wq);
+            } catch (IllegalArgumentException ex) {
+                problem(path + ".whenQueueFull", ex.getMessage());
+            }
+        }
+        int waitingListSize = integer(t, "waitingListSize", path + ".waitingListSize", queueSize, 1,
+                TriggerSpec.MAX_WORKER_QUEUE_SIZE);
+        if (t.has("waitingListSize") && whenQueueFull == QueueFullPolicy.REJECT) {
+            problem(path + ".waitingListSize", "applies only with whenQueueFull: wait (with reject nothing waits)");
+        }
+        int maxAbandoned = integer(t, "maxAbandonedWorkers", path + ".maxAbandonedWorkers", numWorkers, 0,
+                TriggerSpec.MAX_NUM_WORKERS);
+        boolean disabled = false;
+        JsonNode d = t.get("disabled");
+        if (d != null && !d.isNull()) {
+            if (!d.isBoolean()) {
+                problem(path + ".disabled", "must be true or false, got " + describe(d));
+            } else {
+                disabled = d.booleanValue();
+            }
+        }
+        JsonNode attrs = t.get("attributes");
+        ObjectNode attributes = JsonNodeFactory.instance.objectNode();
+        if (attrs != null && !attrs.isNull()) {
+            if (!attrs.isObject()) {
+                problem(path + ".attributes", "must be a mapping, got " + describe(attrs));
+            } else {
+                attributes = (ObjectNode) attrs;
+            }
+        }
+        if (kind != null && !disabled) {
+            triggers.put(name, new TriggerSpec(name, kind, numWorkers, Duration.ofMillis(availabilityMs), queueSize,
+                    waitStrategy, attributes, whenQueueFull, waitingListSize, maxAbandoned));
+        }
+    }
+
     private Map<String, BindingSpec> dataBindings(JsonNode node) {
-        if (node == null || node.isNull()) {
-            return Map.of();
-        }
-        if (!node.isObject()) {
-            problem("spec.dataBindings", "must be a mapping of binding names to bindings, got " + describe(node));
-            return Map.of();
-        }
         Map<String, BindingSpec> out = new LinkedHashMap<>();
-        Iterator<Map.Entry<String, JsonNode>> it = node.fields();
-        while (it.hasNext()) {
-            Map.Entry<String, JsonNode> e = it.next();
-            String name = e.getKey();
-            String path = "spec.dataBindings." + name;
-            if (!NAME.matcher(name).matches()) {
-                problem(path, "a binding name must be 1 to 63 letters, digits, '-' or '_'");
-                continue;
-            }
-            JsonNode b = e.getValue();
-            if (!b.isObject()) {
-                problem(path, "must be a mapping with kind and attributes, got " + describe(b));
-                continue;
-            }
+        namedEntries(node, "spec.dataBindings", "binding", (path, b) -> {
             checkFields(b, path, BINDING_FIELDS);
             String kind = string(b, "kind", path + ".kind", true);
             JsonNode attrs = object(b, "attributes", path + ".attributes", false);
             if (kind != null) {
+                String name = path.substring("spec.dataBindings.".length());
                 out.put(name, new BindingSpec(name, kind, attrs instanceof ObjectNode o ? o : JsonNodeFactory.instance.objectNode()));
             }
-        }
+        });
         return Collections.unmodifiableMap(out);
     }
 

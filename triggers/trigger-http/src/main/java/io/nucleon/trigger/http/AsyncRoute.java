@@ -45,7 +45,7 @@ final class AsyncRoute {
      * request is a normal (sync) one. The {@code identity} the request was let in as (null when
      * auth is off) is journaled with it as event fields, so the handler sees it when the call runs.
      */
-    boolean route(HttpRequest request, byte[] body, CloudEvent structured, AuthIdentity identity, HttpExchange exchange) {
+    boolean route(HttpRequest request, byte[] body, CloudEvent structured, AuthIdentity identity, InFlightRequest exchange) {
         String uri = request.uri();
         String target;
         if (prefix != null && underPrefix(uri)) {

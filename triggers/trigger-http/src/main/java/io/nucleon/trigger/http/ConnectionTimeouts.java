@@ -33,7 +33,7 @@ final class ConnectionTimeouts extends ChannelDuplexHandler {
 
     private final long readTimeoutNanos;
     private final long idleTimeoutNanos;
-    private final ConnectionState state;
+    private final PipelineLinks links;
     private final Runnable onSlowReaderClosed;
     private boolean requestOpen;
     private long requestStartedAt;
@@ -44,12 +44,12 @@ final class ConnectionTimeouts extends ChannelDuplexHandler {
     private long unwrittenAtStall;
     private ScheduledFuture<?> timer;
 
-    ConnectionTimeouts(long readTimeoutNanos, long idleTimeoutNanos, ConnectionState state, Runnable onSlowReaderClosed) {
+    ConnectionTimeouts(long readTimeoutNanos, long idleTimeoutNanos, PipelineLinks links, Runnable onSlowReaderClosed) {
         this.readTimeoutNanos = readTimeoutNanos;
         this.idleTimeoutNanos = idleTimeoutNanos;
-        this.state = state;
+        this.links = links;
         this.onSlowReaderClosed = onSlowReaderClosed;
-        state.timeouts = this;
+        links.timeouts = this;
     }
 
     /** The request being read has fully arrived. */
@@ -147,7 +147,7 @@ final class ConnectionTimeouts extends ChannelDuplexHandler {
             arm(ctx, left);
             return;
         }
-        if (requestOpen || state.pending() > 0) {
+        if (requestOpen || links.pending() > 0) {
             arm(ctx, period);
             return;
         }

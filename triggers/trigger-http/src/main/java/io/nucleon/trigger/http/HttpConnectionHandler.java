@@ -38,35 +38,35 @@ import java.util.Map;
  *
  * <p>Buffer ownership: requests arrive as heap arrays (see {@link RequestAssembler}), responses are
  * wrapped byte arrays that Netty releases once written. A request's body bytes are given back to the
- * {@link BodyBudget} when its reply is set ({@link HttpExchange}). Event loop only, except
+ * {@link BodyBudget} when its reply is set ({@link InFlightRequest}). Event loop only, except
  * {@link #eventLoop()}.
  */
 final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
     private final HttpTrigger trigger;
     private final Dispatcher dispatcher;
     private final LoopBatch batch;
-    private final ConnectionState state;
+    private final PipelineLinks links;
     private final int maxPipelined;
     /** Null when async calls are off: then the only cost on the request path is one null check. */
     private final AsyncRoute async;
     private final BodyBudget budget;
-    private final ArrayDeque<HttpExchange> inOrder = new ArrayDeque<>();
+    private final ArrayDeque<InFlightRequest> inOrder = new ArrayDeque<>();
     private ChannelHandlerContext ctx;
     private EventLoop loop;
     private boolean closing;
     /** Whether the channel is reading (its autoRead), as this handler last set it. */
     private boolean reading = true;
 
-    HttpConnectionHandler(HttpTrigger trigger, Dispatcher dispatcher, LoopBatch batch, ConnectionState state, int maxPipelined,
+    HttpConnectionHandler(HttpTrigger trigger, Dispatcher dispatcher, LoopBatch batch, PipelineLinks links, int maxPipelined,
                           AsyncRoute async, BodyBudget budget) {
         this.async = async;
         this.trigger = trigger;
         this.dispatcher = dispatcher;
         this.batch = batch;
-        this.state = state;
+        this.links = links;
         this.maxPipelined = maxPipelined;
         this.budget = budget;
-        state.handler = this;
+        links.handler = this;
     }
 
     EventLoop eventLoop() {
@@ -98,7 +98,7 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
             budget.release(request.reserved);
             return;
         }
-        state.requestComplete();
+        links.requestComplete();
         switch (request.kind) {
             case MALFORMED -> answerAndClose(decodeFailure(request.failure));
             case TOO_LARGE -> answerAndClose(ErrorResponses.error(413, "request body too large", null,
@@ -128,7 +128,7 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
         HttpHeaders headers = request.headers();
         byte[] body = request.body;
         boolean keepAlive = request.keepAlive();
-        HttpExchange exchange = new HttpExchange(this, keepAlive, request.http10(), request.reserved);
+        InFlightRequest exchange = new InFlightRequest(this, keepAlive, request.http10(), request.reserved);
         enqueue(exchange);
         String badQuery = HttpEvent.malformedQuery(request.uri());
         if (badQuery != null) {
@@ -191,11 +191,11 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
 
     /** Queues a reply the trigger makes itself; it counts against maxPipelinedRequests until written. */
     private void answerInOrder(Response response, boolean keepAlive, boolean http10) {
-        enqueue(HttpExchange.answered(this, response, keepAlive, http10));
+        enqueue(InFlightRequest.answered(this, response, keepAlive, http10));
         writeCompleted();
     }
 
-    private void enqueue(HttpExchange exchange) {
+    private void enqueue(InFlightRequest exchange) {
         inOrder.add(exchange);
         if (inOrder.size() >= maxPipelined) {
             updateReading();
@@ -207,7 +207,7 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
         boolean read = !closing && inOrder.size() < maxPipelined && ctx.channel().isWritable();
         if (read != reading) {
             reading = read;
-            state.readingPaused(!read); // first: resuming autoRead asks for a read, which the gate must let through
+            links.readingPaused(!read); // first: resuming autoRead asks for a read, which the gate must let through
             ctx.channel().config().setAutoRead(read);
         }
     }
@@ -215,7 +215,7 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
     /** Writes every reply that is ready and whose predecessors have been written. */
     void writeCompleted() {
         boolean wrote = false;
-        HttpExchange head;
+        InFlightRequest head;
         while ((head = inOrder.peek()) != null && head.response != null) {
             inOrder.poll();
             boolean keepAlive = head.keepAlive && trigger.isAccepting() && !(closing && inOrder.isEmpty());

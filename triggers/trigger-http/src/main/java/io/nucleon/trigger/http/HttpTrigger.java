@@ -211,15 +211,15 @@ final class HttpTrigger implements Trigger {
                         if (tls != null) {
                             tls.addTo(ch, p); // first: everything after it sees plaintext
                         }
-                        ConnectionState state = new ConnectionState();
-                        p.addLast("timeouts", new ConnectionTimeouts(readNanos, idleNanos, state, slowReaderClosed));
+                        PipelineLinks links = new PipelineLinks();
+                        p.addLast("timeouts", new ConnectionTimeouts(readNanos, idleNanos, links, slowReaderClosed));
                         ReadGate gate = new ReadGate();
-                        state.gate = gate;
+                        links.gate = gate;
                         p.addLast("gate", gate);
                         p.addLast("codec", new HttpServerCodec(decoder, pipelineDepth));
                         p.addLast("assembler", new RequestAssembler(maxBody, budget, auth));
                         LoopBatch batch = batches.computeIfAbsent(ch.eventLoop(), loop -> new LoopBatch(loop, dispatcher));
-                        p.addLast("handler", new HttpConnectionHandler(HttpTrigger.this, dispatcher, batch, state,
+                        p.addLast("handler", new HttpConnectionHandler(HttpTrigger.this, dispatcher, batch, links,
                                 config.maxPipelinedRequests, async, budget));
                     }
                 });

@@ -1,11 +1,12 @@
 package io.nucleon.trigger.http;
 
 /**
- * What the handlers of one connection share: the timeouts handler asks whether responses are
+ * The links between the handlers of one connection's pipeline ({@link ConnectionTimeouts},
+ * {@link ReadGate}, {@link HttpConnectionHandler}): the timeouts handler asks whether responses are
  * pending, the connection handler tells it when a request is complete and when it stopped or resumed
  * reading. Event loop only.
  */
-final class ConnectionState {
+final class PipelineLinks {
     ConnectionTimeouts timeouts;
     ReadGate gate;
     HttpConnectionHandler handler;

@@ -12,7 +12,7 @@ import io.nucleon.spi.Outcome;
  * Completing it gives the request's body bytes back to the trigger's {@link BodyBudget}: from then on
  * the body is the handler's business, not the trigger's.
  */
-final class HttpExchange implements Completion, Runnable {
+final class InFlightRequest implements Completion, Runnable {
     final HttpConnectionHandler connection;
     final boolean keepAlive;
     final boolean http10;
@@ -20,7 +20,7 @@ final class HttpExchange implements Completion, Runnable {
     private final long reserved;
     volatile Response response;
 
-    HttpExchange(HttpConnectionHandler connection, boolean keepAlive, boolean http10, long reserved) {
+    InFlightRequest(HttpConnectionHandler connection, boolean keepAlive, boolean http10, long reserved) {
         this.connection = connection;
         this.keepAlive = keepAlive;
         this.http10 = http10;
@@ -28,8 +28,8 @@ final class HttpExchange implements Completion, Runnable {
     }
 
     /** An exchange answered by the trigger itself (400, 408, 413, 503 …); it holds no body bytes. */
-    static HttpExchange answered(HttpConnectionHandler connection, Response response, boolean keepAlive, boolean http10) {
-        HttpExchange e = new HttpExchange(connection, keepAlive, http10, 0);
+    static InFlightRequest answered(HttpConnectionHandler connection, Response response, boolean keepAlive, boolean http10) {
+        InFlightRequest e = new InFlightRequest(connection, keepAlive, http10, 0);
         e.response = response;
         return e;
     }
