@@ -8,11 +8,15 @@ import io.nucleon.core.control.ControlServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Runs a packaged function: {@code java -jar my-fn.jar [function.yaml] [options]}.
@@ -157,27 +161,41 @@ public final class Main {
         return sb.toString();
     }
 
-    /** SIGTERM and SIGINT stop the processor gracefully; the main thread then exits 0. */
-    @SuppressWarnings("removal")
+    /**
+     * SIGTERM and SIGINT stop the processor gracefully; the main thread then exits 0 (a shutdown hook could
+     * not: the JVM would exit 143). {@code sun.misc.Signal} (module jdk.unsupported) is reached by
+     * reflection, because javac cannot be told to accept a direct use of it under {@code -Werror}.
+     */
     private static void installSignalHandlers(Runnable stop) {
         Thread stopper = new Thread(stop, "nucleon-stop");
-        Object once = new Object();
-        boolean[] fired = {false};
-        sun.misc.SignalHandler handler = sig -> {
-            synchronized (once) {
-                if (fired[0]) {
-                    return;
+        AtomicBoolean fired = new AtomicBoolean();
+        try {
+            Class<?> signal = Class.forName("sun.misc.Signal");
+            Class<?> handlerType = Class.forName("sun.misc.SignalHandler");
+            Object handler = Proxy.newProxyInstance(handlerType.getClassLoader(), new Class<?>[] {handlerType},
+                    (proxy, method, args) -> {
+                        switch (method.getName()) {
+                            case "handle" -> {
+                                if (fired.compareAndSet(false, true)) {
+                                    stopper.start();
+                                }
+                                return null;
+                            }
+                            case "hashCode" -> { return System.identityHashCode(proxy); }
+                            case "equals" -> { return proxy == args[0]; }
+                            default -> { return "nucleon stop on signal"; }
+                        }
+                    });
+            Method handle = signal.getMethod("handle", signal, handlerType);
+            for (String name : new String[] {"TERM", "INT"}) {
+                try {
+                    handle.invoke(null, signal.getConstructor(String.class).newInstance(name), handler);
+                } catch (InvocationTargetException e) {
+                    // IllegalArgumentException: the signal is not available on this platform, or the JVM reserves it
                 }
-                fired[0] = true;
             }
-            stopper.start();
-        };
-        for (String name : new String[] {"TERM", "INT"}) {
-            try {
-                sun.misc.Signal.handle(new sun.misc.Signal(name), handler);
-            } catch (IllegalArgumentException e) {
-                // the signal is not available on this platform, or the JVM reserves it
-            }
+        } catch (ReflectiveOperationException e) {
+            // a JVM without jdk.unsupported: the default handling (exit 143 after the shutdown hooks) stays
         }
     }
 

@@ -7,6 +7,7 @@ package io.nucleon.api;
  *
  * <p>Implementations say in their own javadoc whether they are thread-safe or handed out per worker.
  */
+@SuppressWarnings("try") // close() may be interrupted: a binding waits for its sends to finish
 public interface DataBinding extends AutoCloseable {
 
     /** The name given to the binding in {@code function.yaml} or the builder. */

@@ -25,7 +25,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -169,7 +168,7 @@ public final class FunctionSpecReader {
         }
         Map<String, String> env = new LinkedHashMap<>();
         if (node.isObject()) {
-            node.fields().forEachRemaining(e -> {
+            node.properties().forEach(e -> {
                 String path = "spec.env." + e.getKey();
                 if (e.getValue().isContainerNode()) {
                     problem(path, "must be a plain value, got " + describe(e.getValue()));
@@ -210,9 +209,7 @@ public final class FunctionSpecReader {
             problem(section, "must be a mapping of " + what + " names to " + what + "s, got " + describe(node));
             return;
         }
-        Iterator<Map.Entry<String, JsonNode>> it = node.fields();
-        while (it.hasNext()) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : node.properties()) {
             String path = section + "." + e.getKey();
             if (!NAME.matcher(e.getKey()).matches()) {
                 problem(path, "a " + what + " name must be 1 to 63 letters, digits, '-' or '_'");

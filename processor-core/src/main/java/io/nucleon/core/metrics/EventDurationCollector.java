@@ -32,6 +32,7 @@ public final class EventDurationCollector implements Collector {
     }
 
     @Override
+    @SuppressWarnings("deprecation") // still the name the registry checks for duplicates
     public String getPrometheusName() {
         return NAME;
     }

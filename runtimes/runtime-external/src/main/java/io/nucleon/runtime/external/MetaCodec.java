@@ -113,7 +113,7 @@ final class MetaCodec {
         }
         JsonNode headers = meta.get("headers");
         if (headers != null && headers.isObject()) {
-            for (Iterator<Map.Entry<String, JsonNode>> it = headers.fields(); it.hasNext(); ) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = headers.properties().iterator(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
                 JsonNode v = e.getValue();
                 if (v != null && !v.isNull()) {

@@ -130,7 +130,7 @@ final class WrapperLog {
             int fields = Math.min(with.size(), MAX_FIELDS);
             kv = new Object[(fields + (with.size() > MAX_FIELDS ? 1 : 0)) * 2];
             int i = 0;
-            for (Iterator<Map.Entry<String, JsonNode>> it = with.fields(); it.hasNext() && i < fields * 2; ) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = with.properties().iterator(); it.hasNext() && i < fields * 2; ) {
                 Map.Entry<String, JsonNode> e = it.next();
                 kv[i++] = text(e.getKey());
                 kv[i++] = plain(e.getValue());

@@ -153,6 +153,7 @@ class ProtocolFuzzTest {
         assertTrue(runs > 100, "only " + runs + " streams in " + SECONDS + " s");
     }
 
+    @SuppressWarnings("try") // the resource is held for its effect, not used
     @Test
     @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a hang in a reader fails the test, not the build
     void theRingConsumerNeverReadsOutOfBoundsOrThrowsAnythingElse() throws Exception {

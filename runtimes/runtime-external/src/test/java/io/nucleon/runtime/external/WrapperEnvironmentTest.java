@@ -34,6 +34,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * processor runs in a child JVM started with a controlled one (holding fake credentials); its real
  * wrappers report their environment through a real handler.
  */
+@SuppressWarnings("try") // the running functions are held for their effect, not used
 class WrapperEnvironmentTest {
     static final String SECRET = "fake-secret-of-the-environment-test";
     /** The variables the runtime sets for the protocol (docs/protocol.md section 1). */

@@ -304,6 +304,7 @@ class AsyncHttpTest {
         }
     }
 
+    @SuppressWarnings("try") // the resource is held for its effect, not used
     @Test
     void readOnlyJournalDirectoryGives503WithTheCauseWhileSyncCallsWork(@TempDir Path dir) throws Exception {
         Path journal = dir.resolve("journal");

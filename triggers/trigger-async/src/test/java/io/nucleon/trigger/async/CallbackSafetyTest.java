@@ -64,6 +64,7 @@ class CallbackSafetyTest {
 
     /** Waits until the call at {@code statusUrl} succeeded and its callback is {@code callback}; returns the status. */
     private static HttpResponse<String> awaitCallback(AsyncFunction f, String statusUrl, String callback) throws Exception {
+        @SuppressWarnings({"unchecked", "rawtypes"}) // a holder the lambda can write
         HttpResponse<String>[] last = new HttpResponse[1];
         AsyncFunction.await("callback " + callback + " at " + statusUrl, Duration.ofSeconds(30), () -> {
             try {

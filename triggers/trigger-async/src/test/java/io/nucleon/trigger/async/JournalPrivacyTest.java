@@ -50,6 +50,7 @@ class JournalPrivacyTest {
         }
     }
 
+    @SuppressWarnings("try") // the resource is held for its effect, not used
     @Test
     void aDirectoryThatCannotBeMadePrivateStopsTheStartNamingItsMode(@TempDir Path tmp) throws Exception {
         Path dir = tmp.resolve("shared");
@@ -124,6 +125,7 @@ class JournalPrivacyTest {
         }
     }
 
+    @SuppressWarnings("try") // the resource is held for its effect, not used
     @Test
     void aJournalThatCannotBeUsedIsA503WithAnErrorIdAndNoPath(@TempDir Path tmp) throws Exception {
         Path dir = tmp.resolve("ro");

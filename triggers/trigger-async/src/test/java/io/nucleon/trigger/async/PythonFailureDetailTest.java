@@ -54,6 +54,7 @@ class PythonFailureDetailTest {
             assertEquals(202, accepted.statusCode(), accepted.body());
             String status = Json.mapper().readTree(accepted.body()).get("status").asText();
             URI statusUri = URI.create("http://127.0.0.1:" + port + status);
+            @SuppressWarnings({"unchecked", "rawtypes"}) // a holder the lambda can write
             HttpResponse<String>[] last = new HttpResponse[1];
             AsyncFunction.await("dead-lettered", Duration.ofSeconds(30), () -> {
                 try {

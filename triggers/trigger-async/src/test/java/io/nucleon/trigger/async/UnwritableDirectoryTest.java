@@ -39,6 +39,7 @@ class UnwritableDirectoryTest {
         assertNames(e, file);
     }
 
+    @SuppressWarnings("try") // the resource is held for its effect, not used
     @Test
     void aReadOnlyDirectoryIsRefused(@TempDir Path dir) throws Exception {
         Path ro = dir.resolve("read-only");

@@ -52,8 +52,8 @@ class HttpAuthLogSecrecyTest {
         ListAppender<ILoggingEvent> appender = new ListAppender<>();
         appender.start();
         root.addAppender(appender);
-        root.setLevel(Level.ALL);
-        netty.setLevel(Level.ALL);
+        root.setLevel(Level.TRACE);
+        netty.setLevel(Level.TRACE);
         List<String> secrets = new ArrayList<>();
         try {
             // basic

@@ -16,6 +16,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * so a client there gets "connection refused", as from a broker that is not up yet; the real broker
  * behind it stays up for everyone else.
  */
+@SuppressWarnings("try") // close() waits for the copying threads
 final class TcpForwarder implements AutoCloseable {
     private final int port;
     private final InetSocketAddress target;
