@@ -11,6 +11,7 @@ import java.util.List;
 public class FunctionConfigException extends RuntimeException {
     private final List<ConfigProblem> problems;
 
+    /** The problems found, at least one; the message lists them all, one per line. */
     public FunctionConfigException(List<ConfigProblem> problems) {
         super(render(problems), null, false, false);
         if (problems.isEmpty()) {

@@ -9,12 +9,16 @@ package io.nucleon.api;
  */
 public interface Logger {
 
+    /** A line for finding out what happened; written only when {@link #isDebugEnabled()}. */
     void debug(String message, Object... keyValues);
 
+    /** A line worth keeping: something the function did. */
     void info(String message, Object... keyValues);
 
+    /** Something went wrong but the function goes on (a retry, a fallback, a bad input refused). */
     void warn(String message, Object... keyValues);
 
+    /** Something failed and needs a person to look at it. */
     void error(String message, Object... keyValues);
 
     /** Whether debug lines are written at all; use it to skip building expensive arguments. */

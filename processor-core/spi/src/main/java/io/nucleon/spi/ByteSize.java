@@ -10,12 +10,14 @@ import java.util.Locale;
  */
 public record ByteSize(long bytes) {
 
+    /** A size of {@code bytes} bytes; refuses a negative one. */
     public ByteSize {
         if (bytes < 0) {
             throw new IllegalArgumentException("a size cannot be negative: " + bytes);
         }
     }
 
+    /** The same as {@code new ByteSize(bytes)}. */
     public static ByteSize ofBytes(long bytes) {
         return new ByteSize(bytes);
     }
