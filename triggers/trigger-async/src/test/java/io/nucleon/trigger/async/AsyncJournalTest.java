@@ -311,7 +311,7 @@ class AsyncJournalTest {
             StatusRecord failed = j.status("e-00001").orElseThrow();
             assertEquals(500, failed.statusCode());
             assertEquals("{}", new String(failed.result(), StandardCharsets.UTF_8));
-            j.replay("e-00001").orElseThrow();
+            assertTrue(j.replay("e-00001").isPresent());
             // the process dies before the replayed entry is handled
         }
         try (AsyncJournal j = options(dir).open()) {

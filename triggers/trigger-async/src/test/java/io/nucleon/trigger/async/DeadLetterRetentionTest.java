@@ -144,7 +144,7 @@ class DeadLetterRetentionTest {
             assertEquals(ids(2, 2), listed(j));
             assertEquals(List.of(files.resolve(before.get(0))), deleted.stream().filter(p -> p.startsWith(files)).toList(),
                     "cycle 0 holds no listed dead letter any more; cycle 1 holds one");
-            j.replay("e-00002").orElseThrow();
+            assertTrue(j.replay("e-00002").isPresent());
             JournalRecord replayed = j.poll();
             assertEquals("e-00002", replayed.entry().id());
             j.succeeded(replayed.entry(), 1, 200, null, new byte[0]);
@@ -195,7 +195,7 @@ class DeadLetterRetentionTest {
             assertEquals(1_700_000_000_003L, s.receivedAtMillis());
             // replay the whole first page, then ask for the page after its last id
             for (DeadLetterSummary d : first.deadLetters()) {
-                j.replay(d.id()).orElseThrow();
+                assertTrue(j.replay(d.id()).isPresent());
             }
             DeadLetterPage second = j.deadLetterPage(first.next(), 10).orElseThrow();
             assertEquals(ids(10, 19), second.deadLetters().stream().map(DeadLetterSummary::id).toList());
