@@ -137,9 +137,8 @@ class ProcessorTest {
             for (int i = 0; i < 20_000; i++) {
                 d.dispatch(TestEvent.of(Integer.toString(i), ""), outcomes);
                 if (i % 5000 == 0) {
-                    // the behaviour under test: workers that went idle (park, nap or spin) in between wake up
-                    outcomes.await(i + 1, 30, TimeUnit.SECONDS);
-                    Thread.sleep(20);
+                    outcomes.await(i + 1, 30, TimeUnit.SECONDS); // the workers ran out of work ...
+                    Thread.sleep(20); // ... and go idle (park, nap or spin): waking them is the behaviour under test
                 }
             }
             outcomes.await(20_000, 30, TimeUnit.SECONDS);
