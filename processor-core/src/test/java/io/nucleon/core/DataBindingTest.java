@@ -9,9 +9,9 @@ import io.nucleon.api.DataBinding;
 import io.nucleon.api.FunctionConfigException;
 import io.nucleon.api.Processor;
 import io.nucleon.core.testing.DirectTriggerFactory;
-import io.nucleon.core.testing.MemoryBindingFactory;
 import io.nucleon.core.testing.MemoryBindingFactory.MemoryBinding;
 import io.nucleon.core.testing.Outcomes;
+import io.nucleon.core.testing.Tally;
 import io.nucleon.core.testing.TestEvent;
 import io.nucleon.spi.Outcome;
 import java.nio.file.Files;
@@ -28,50 +28,51 @@ class DataBindingTest {
 
     @Test
     void aBindingFromYamlIsOpenedBeforeInitSharedByWorkersAndClosedAtStop(@TempDir Path dir) throws Exception {
-        Path yaml = dir.resolve("function.yaml");
-        Files.writeString(yaml, String.join("\n",
-                "metadata:",
-                "  name: bound",
-                "spec:",
-                "  handler: io.nucleon.core.testing.CountingHandler",
-                "  dataBindings:",
-                "    store:",
-                "      kind: memory",
-                "      attributes:",
-                "        prefix: 'k-'",
-                "  triggers:",
-                "    in:",
-                "      kind: direct",
-                "      numWorkers: 3",
-                ""));
-        int opens = MemoryBindingFactory.OPENS.get();
-        int closes = MemoryBindingFactory.CLOSES.get();
-        AtomicReference<MemoryBinding> seen = new AtomicReference<>();
-        Processor p = Processor.builder().functionYaml(yaml).handler((ctx, e) -> {
-            MemoryBinding b = ctx.binding("store", MemoryBinding.class);
-            seen.set(b);
-            b.put(e.id(), e.bodyAsString());
-            return "ok";
-        }).withoutControlServer().build();
-        p.start();
-        try {
-            assertEquals(opens + 1, MemoryBindingFactory.OPENS.get(), "opened once, whatever the worker count");
-            assertTrue(p.isReady());
-            Outcomes outcomes = new Outcomes();
-            for (int i = 0; i < 100; i++) {
-                DirectTriggerFactory.dispatcher("in").dispatch(TestEvent.of("e" + i, "v" + i), outcomes);
+        try (Tally tally = Tally.open()) {
+            Path yaml = dir.resolve("function.yaml");
+            Files.writeString(yaml, String.join("\n",
+                    "metadata:",
+                    "  name: bound",
+                    "spec:",
+                    "  handler: io.nucleon.core.testing.CountingHandler",
+                    "  dataBindings:",
+                    "    store:",
+                    "      kind: memory",
+                    "      attributes:",
+                    "        prefix: 'k-'",
+                    "        tally: " + tally.id(),
+                    "  triggers:",
+                    "    in:",
+                    "      kind: direct",
+                    "      numWorkers: 3",
+                    ""));
+            AtomicReference<MemoryBinding> seen = new AtomicReference<>();
+            Processor p = Processor.builder().functionYaml(yaml).handler((ctx, e) -> {
+                MemoryBinding b = ctx.binding("store", MemoryBinding.class);
+                seen.set(b);
+                b.put(e.id(), e.bodyAsString());
+                return "ok";
+            }).withoutControlServer().build();
+            p.start();
+            try {
+                assertEquals(1, tally.count("opens"), "opened once, whatever the worker count");
+                assertTrue(p.isReady());
+                Outcomes outcomes = new Outcomes();
+                for (int i = 0; i < 100; i++) {
+                    DirectTriggerFactory.dispatcher("in").dispatch(TestEvent.of("e" + i, "v" + i), outcomes);
+                }
+                outcomes.await(100, 10, TimeUnit.SECONDS);
+                assertEquals(100, outcomes.count(Outcome.SUCCESS));
+                assertEquals(100, seen.get().values.size());
+                assertEquals("v7", seen.get().values.get("k-e7"));
+                @SuppressWarnings("unchecked")
+                Map<String, Object> status = ((List<Map<String, Object>>) p.status().get("dataBindings")).get(0);
+                assertEquals(Map.of("name", "store", "kind", "memory", "ready", true, "entries", 100), status);
+            } finally {
+                p.stop();
             }
-            outcomes.await(100, 10, TimeUnit.SECONDS);
-            assertEquals(100, outcomes.count(Outcome.SUCCESS));
-            assertEquals(100, seen.get().values.size());
-            assertEquals("v7", seen.get().values.get("k-e7"));
-            @SuppressWarnings("unchecked")
-            Map<String, Object> status = ((List<Map<String, Object>>) p.status().get("dataBindings")).get(0);
-            assertEquals(Map.of("name", "store", "kind", "memory", "ready", true, "entries", 100), status);
-        } finally {
-            p.stop();
+            assertEquals(1, tally.count("closes"));
         }
-        assertEquals(closes + 1, MemoryBindingFactory.CLOSES.get());
     }
 
     @Test
@@ -114,23 +115,23 @@ class DataBindingTest {
         String m = e.getMessage();
         assertTrue(m.contains("spec.dataBindings.out.kind: unknown binding kind 'no-such-kind'; available: memory"), m);
         assertTrue(m.contains("spec.dataBindings.store.attributes.prefix: must not contain spaces"), m);
-        assertTrue(m.contains("spec.dataBindings.other.attributes.colour: unknown attribute; allowed: failOpen, prefix"), m);
+        assertTrue(m.contains("spec.dataBindings.other.attributes.colour: unknown attribute; allowed: failOpen, prefix, tally"), m);
     }
 
     @Test
     void aBindingThatFailsToOpenFailsTheStartAndNothingIsLeftOpen() {
-        int closes = MemoryBindingFactory.CLOSES.get();
-        int opens = MemoryBindingFactory.OPENS.get();
-        Processor p = Processor.builder().name("fails").withoutControlServer().handler((ctx, ev) -> "x")
-                .dataBinding("first", "memory", Map.of())
-                .dataBinding("second", "memory", Map.of("failOpen", true))
-                .trigger("in", "direct", t -> { }).build();
-        Exception e = assertThrows(Exception.class, p::start);
-        assertTrue(e.getMessage().contains("data binding 'second' (memory) failed to open: cannot reach the memory server"),
-                e.getMessage());
-        assertEquals(opens + 1, MemoryBindingFactory.OPENS.get());
-        assertEquals(closes + 1, MemoryBindingFactory.CLOSES.get(), "the binding opened before the failure is closed");
-        assertFalse(p.isReady());
+        try (Tally tally = Tally.open()) {
+            Processor p = Processor.builder().name("fails").withoutControlServer().handler((ctx, ev) -> "x")
+                    .dataBinding("first", "memory", Map.of("tally", tally.id()))
+                    .dataBinding("second", "memory", Map.of("failOpen", true, "tally", tally.id()))
+                    .trigger("in", "direct", t -> { }).build();
+            Exception e = assertThrows(Exception.class, p::start);
+            assertTrue(e.getMessage().contains("data binding 'second' (memory) failed to open: cannot reach the memory server"),
+                    e.getMessage());
+            assertEquals(1, tally.count("opens"));
+            assertEquals(1, tally.count("closes"), "the binding opened before the failure is closed");
+            assertFalse(p.isReady());
+        }
     }
 
     @Test

@@ -34,8 +34,12 @@ class OverloadTest {
         return Processor.builder().name(name).withoutControlServer();
     }
 
-    /** A dispatch that returns within this many ms did not wait for room (a handler blocks for seconds). */
-    private static final long DID_NOT_WAIT_MS = 500;
+    /**
+     * A dispatch that returns within this many ms did not wait for room: waiting would take the
+     * availability timeout (2.5 s or more here) or a handler's release (seconds). Generous, so that a
+     * busy machine's scheduling delays do not count as waiting.
+     */
+    private static final long DID_NOT_WAIT_MS = 2000;
 
     @Test
     void aFullQueueWithRejectAnswers503AtOnceWithRetryAfterOnTheDispatchingThread() throws Exception {
@@ -137,7 +141,9 @@ class OverloadTest {
             assertEquals(6, outcomes.count(Outcome.REJECTED));
             for (int i = 1; i < 7; i++) {
                 long ms = answeredAfterMs.get("e" + i);
-                assertTrue(ms >= timeoutMs && ms < timeoutMs + 1000, "e" + i + " answered after " + ms + " ms");
+                // not before the timeout; the upper bound is generous (a busy machine delays the timer), yet well
+                // short of e0's release: the rejection came from the timeout, not from a worker freeing up
+                assertTrue(ms >= timeoutMs && ms < timeoutMs + 5000, "e" + i + " answered after " + ms + " ms");
                 assertTrue(outcomes.get("e" + i).response().bodyAsString().contains("within " + timeoutMs + " ms"));
             }
             assertEquals(0L, pool(p).get("queued"));

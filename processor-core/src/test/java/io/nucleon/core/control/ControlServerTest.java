@@ -33,7 +33,12 @@ import org.junit.jupiter.api.Test;
 
 /** The control server over real sockets: what it answers, and that nothing a client does stalls /live. */
 class ControlServerTest {
-    private static final long LIVE_BOUND_MILLIS = 100;
+    /**
+     * What "at once" means for /live: generous enough for a busy machine's scheduling delays, and below
+     * every wait that /live would share if it were behind something (the 2 s endpoint timeout, the read
+     * and idle timeouts of the stalled clients in these tests).
+     */
+    private static final long LIVE_BOUND_MILLIS = 1000;
     private static final String LIVE_BODY = "{\"live\":true}";
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -91,7 +96,7 @@ class ControlServerTest {
     // ---- /live is never behind anything -------------------------------------------------------
 
     @Test
-    void liveAnswersWithin100msWhileAClientHoldsAHalfSentRequest() throws IOException {
+    void liveAnswersAtOnceWhileAClientHoldsAHalfSentRequest() throws IOException {
         ControlServer server = start(ControlLimits.DEFAULTS);
         warmUp(server);
         Client holder = connect(server);
@@ -101,7 +106,7 @@ class ControlServerTest {
     }
 
     @Test
-    void liveAnswersWithin100msWhileTwentyClientsHoldHalfSentRequests() throws IOException {
+    void liveAnswersAtOnceWhileTwentyClientsHoldHalfSentRequests() throws IOException {
         ControlServer server = start(ControlLimits.DEFAULTS);
         warmUp(server);
         for (int i = 0; i < 20; i++) {
@@ -112,7 +117,7 @@ class ControlServerTest {
     }
 
     @Test
-    void liveAnswersWithin100msWhileAStatusSupplierIsBlocked() throws Exception {
+    void liveAnswersAtOnceWhileAStatusSupplierIsBlocked() throws Exception {
         CountDownLatch entered = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         ControlServer server = start(ControlLimits.DEFAULTS, List::of, () -> {
@@ -247,7 +252,8 @@ class ControlServerTest {
             registry.counter("padding.counter.with.a.rather.long.name", "index", Integer.toString(i),
                     "tag", "x".repeat(100)).increment();
         }
-        ControlServer server = start(ControlLimits.DEFAULTS.withTimeouts(Duration.ofSeconds(10), Duration.ofMillis(500),
+        // an idle timeout longer than LIVE_BOUND_MILLIS: a /live stuck behind the greedy client would show
+        ControlServer server = start(ControlLimits.DEFAULTS.withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(3),
                 Duration.ofSeconds(2)));
         warmUp(server);
         Socket greedy = new Socket();

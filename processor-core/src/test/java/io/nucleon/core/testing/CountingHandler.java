@@ -3,21 +3,25 @@ package io.nucleon.core.testing;
 import io.nucleon.api.Context;
 import io.nucleon.api.Event;
 import io.nucleon.api.Handler;
-import java.util.concurrent.atomic.AtomicInteger;
 
-/** A handler named by class in tests: counts its instances, inits and closes; answers with its worker id. */
+/**
+ * A handler named by class in tests: counts its instances, inits and closes in the {@link Tally}
+ * named by the function's {@code TALLY} env value; answers with its worker id. An instance is counted
+ * when it is first initialised.
+ */
 public final class CountingHandler implements Handler {
-    public static final AtomicInteger INSTANCES = new AtomicInteger();
-    public static final AtomicInteger INITS = new AtomicInteger();
-    public static final AtomicInteger CLOSES = new AtomicInteger();
-
-    public CountingHandler() {
-        INSTANCES.incrementAndGet();
-    }
+    /** The env value that names the test's tally. */
+    public static final String TALLY = "TALLY";
+    private boolean initialised;
 
     @Override
     public void init(Context context) {
-        INITS.incrementAndGet();
+        Tally tally = Tally.of(context.env(TALLY));
+        if (!initialised) {
+            initialised = true;
+            tally.add("instances");
+        }
+        tally.add("inits");
         context.userData().put("greeting", context.env("GREETING"));
     }
 
@@ -28,6 +32,6 @@ public final class CountingHandler implements Handler {
 
     @Override
     public void close(Context context) {
-        CLOSES.incrementAndGet();
+        Tally.of(context.env(TALLY)).add("closes");
     }
 }

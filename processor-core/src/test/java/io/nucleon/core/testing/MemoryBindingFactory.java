@@ -5,17 +5,19 @@ import io.nucleon.spi.BindingContext;
 import io.nucleon.spi.BindingFactory;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 
-/** The {@code memory} binding kind, for tests: a map shared by the workers, with its open/close counted. */
+/**
+ * The {@code memory} binding kind, for tests: a map shared by the workers, with its opens and closes
+ * counted in the test's {@link Tally} when the {@code tally} attribute names one.
+ */
 public final class MemoryBindingFactory implements BindingFactory {
-    public static final AtomicInteger OPENS = new AtomicInteger();
-    public static final AtomicInteger CLOSES = new AtomicInteger();
 
     /** Attributes of the memory binding. */
     public static final class Config {
         public String prefix = "";
         public boolean failOpen;
+        /** The id of the test's {@link Tally} that counts {@code opens} and {@code closes}; none by default. */
+        public String tally;
     }
 
     /** The binding a handler gets. */
@@ -52,7 +54,7 @@ public final class MemoryBindingFactory implements BindingFactory {
             if (config.failOpen) {
                 throw new IllegalStateException("cannot reach the memory server");
             }
-            OPENS.incrementAndGet();
+            count("opens");
             open = true;
         }
 
@@ -69,7 +71,13 @@ public final class MemoryBindingFactory implements BindingFactory {
         @Override
         public void close() {
             open = false;
-            CLOSES.incrementAndGet();
+            count("closes");
+        }
+
+        private void count(String what) {
+            if (config.tally != null) {
+                Tally.of(config.tally).add(what);
+            }
         }
     }
 

@@ -1,13 +1,17 @@
 package io.nucleon.core.testing;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.nucleon.api.Event;
 import io.nucleon.api.Response;
 import io.nucleon.spi.Completion;
 import io.nucleon.spi.Outcome;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.awaitility.Awaitility;
 
 /** Records how each event completed, and fails on a second completion of the same event. */
 public final class Outcomes implements Completion {
@@ -41,13 +45,8 @@ public final class Outcomes implements Completion {
     }
 
     /** Waits until {@code n} events have completed. */
-    public void await(int n, long timeout, TimeUnit unit) throws InterruptedException {
-        long deadline = System.nanoTime() + unit.toNanos(timeout);
-        while (results.size() < n) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("only " + results.size() + " of " + n + " events completed");
-            }
-            Thread.sleep(2);
-        }
+    public void await(int n, long timeout, TimeUnit unit) {
+        Awaitility.await().atMost(timeout, unit).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(2))
+                .untilAsserted(() -> assertTrue(results.size() >= n, () -> "only " + results.size() + " of " + n + " events completed"));
     }
 }

@@ -26,8 +26,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -38,17 +40,20 @@ import org.junit.jupiter.api.Test;
 /** The http binding against a real local HTTP server (com.sun.net.httpserver), also through a real processor. */
 class HttpBindingTest {
     private HttpServer server;
+    private ExecutorService serverThreads;
     private String root;
     /** Requests seen by the server: "METHOD /path?query". */
     private final List<String> seen = new CopyOnWriteArrayList<>();
     private final Map<String, AtomicInteger> attempts = new ConcurrentHashMap<>();
     private final Map<String, String> lastHeaders = new ConcurrentHashMap<>();
     private final List<AutoCloseable> toClose = new ArrayList<>();
+    private final CountDownLatch slowAnswers = new CountDownLatch(1);
 
     @BeforeEach
     void startServer() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        server.setExecutor(Executors.newCachedThreadPool());
+        serverThreads = Executors.newCachedThreadPool();
+        server.setExecutor(serverThreads);
         // /flaky/<n>/<key>: 503 for the first n requests of each key, then 200
         server.createContext("/flaky/", ex -> {
             String[] parts = ex.getRequestURI().getPath().split("/");
@@ -57,10 +62,11 @@ class HttpBindingTest {
             seen.add(ex.getRequestMethod() + " " + ex.getRequestURI());
             reply(ex, n <= failures ? 503 : 200, "attempt " + n);
         });
+        // /slow: answers only once the test is over (or after 30 s)
         server.createContext("/slow", ex -> {
             seen.add(ex.getRequestMethod() + " " + ex.getRequestURI());
             try {
-                Thread.sleep(2000);
+                slowAnswers.await(30, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -78,10 +84,12 @@ class HttpBindingTest {
 
     @AfterEach
     void stop() throws Exception {
+        slowAnswers.countDown();
         for (AutoCloseable c : toClose) {
             c.close();
         }
         server.stop(0);
+        serverThreads.shutdownNow();
     }
 
     private static void reply(HttpExchange ex, int status, String body) throws IOException {
@@ -168,7 +176,8 @@ class HttpBindingTest {
         assertInstanceOf(HttpTimeoutException.class, he.getCause());
         assertEquals(1, he.attempts());
         assertEquals("GET " + root + "/slow failed: got no response within 300ms", he.getMessage());
-        assertTrue(ms >= 250 && ms < 1900, "bounded by requestTimeout, not the server's 2 s: " + ms);
+        // the server has not answered at all (it waits for the test to end): the bound is generous
+        assertTrue(ms >= 250 && ms < 10_000, "bounded by requestTimeout: " + ms);
         assertEquals(1, seen.stream().filter(s -> s.startsWith("GET /slow")).count());
     }
 

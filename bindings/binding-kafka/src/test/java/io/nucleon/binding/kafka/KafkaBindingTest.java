@@ -1,5 +1,6 @@
 package io.nucleon.binding.kafka;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -34,7 +35,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The kafka binding through a real processor (http trigger), against Kafka's own broker run in-process. */
+/**
+ * The kafka binding through a real processor (http trigger), against Kafka's own broker run in-process.
+ * One broker serves every test of the class (starting one takes seconds), the only thing they share:
+ * each test writes to a topic of its own.
+ */
 class KafkaBindingTest {
     private static KafkaTestBroker kafka;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -176,8 +181,8 @@ class KafkaBindingTest {
         for (int i = 0; i < 10; i++) {
             sends.add(b.send(null, ("v" + i).getBytes(StandardCharsets.UTF_8)).toCompletableFuture());
         }
-        Thread.sleep(200);
-        assertFalse(sends.get(0).isDone(), "still lingering");
+        // nothing must leave the buffer meanwhile: a bounded wait, not a timing check
+        await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(5)).until(() -> !sends.get(0).isDone());
         b.close();
         for (CompletableFuture<RecordMetadata> s : sends) {
             assertTrue(s.isDone() && !s.isCompletedExceptionally());

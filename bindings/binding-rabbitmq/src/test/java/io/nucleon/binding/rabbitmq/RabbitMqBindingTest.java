@@ -26,10 +26,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -94,27 +95,18 @@ class RabbitMqBindingTest {
 
     private Map<String, GetResponse> drain(String q, int expected) throws Exception {
         Map<String, GetResponse> got = new HashMap<>();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (got.size() < expected && System.nanoTime() < deadline) {
-            GetResponse r = channel.basicGet(q, true);
-            if (r == null) {
-                Thread.sleep(10);
-                continue;
+        await(expected + " messages in " + q, 20, () -> {
+            for (GetResponse r = channel.basicGet(q, true); r != null; r = channel.basicGet(q, true)) {
+                assertNotNull(got.put(new String(r.getBody(), StandardCharsets.UTF_8), r) == null ? r : null, "no duplicate");
             }
-            assertNotNull(got.put(new String(r.getBody(), StandardCharsets.UTF_8), r) == null ? r : null, "no duplicate");
-        }
+            return got.size() >= expected;
+        });
         assertEquals(0, channel.queueDeclarePassive(q).getMessageCount(), "nothing more");
         return got;
     }
 
-    private static void await(String what, long seconds, java.util.function.BooleanSupplier done) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (!done.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + seconds + " s waiting for " + what);
-            }
-            Thread.sleep(10);
-        }
+    private static void await(String what, long seconds, Callable<Boolean> done) {
+        Awaitility.await(what).atMost(Duration.ofSeconds(seconds)).pollInterval(Duration.ofMillis(10)).until(done);
     }
 
     /** The handler: /stage returns the confirm's stage, /wait blocks the worker in publishAndWait. */
@@ -179,22 +171,12 @@ class RabbitMqBindingTest {
         }
         assertTrue(p.isReady());
 
-        AtomicBoolean sawNotReady = new AtomicBoolean();
-        AtomicBoolean watching = new AtomicBoolean(true);
-        Thread watcher = new Thread(() -> {
-            while (watching.get()) {
-                if (!p.isReady()) {
-                    sawNotReady.set(true);
-                }
-                Thread.onSpinWait();
-            }
-        });
-        watcher.start();
+        // watched from before the connection goes: readiness is false until the recovery (500 ms) has run
+        CompletableFuture<Void> wentNotReady = CompletableFuture.runAsync(() -> await("readiness false while the connection is down",
+                60, () -> !p.isReady()));
         closeConnection(function);
-        await("readiness false while the connection is down", 30, sawNotReady::get);
+        wentNotReady.get(60, TimeUnit.SECONDS);
         await("ready again after recovery", 60, p::isReady);
-        watching.set(false);
-        watcher.join();
 
         for (int i = 0; i < 20; i++) {
             HttpResponse<String> r = post(p, i % 2 == 0 ? "/wait" : "/stage", "after-" + i).get(30, TimeUnit.SECONDS);

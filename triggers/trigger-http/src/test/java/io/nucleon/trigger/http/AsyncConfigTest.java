@@ -56,7 +56,8 @@ class AsyncConfigTest {
 
     @Test
     void disabledNeedsNothing() throws Exception {
-        Processor p = Processor.builder().name("test").handler((ctx, e) -> "ok")
+        // no control server: its default port (8082) is shared by every build on the machine
+        Processor p = Processor.builder().name("test").withoutControlServer().handler((ctx, e) -> "ok")
                 .trigger("web", "http", t -> t.attribute("host", "127.0.0.1").attribute("port", 0)
                         .attribute("async", Map.of("enabled", false)))
                 .build().start();

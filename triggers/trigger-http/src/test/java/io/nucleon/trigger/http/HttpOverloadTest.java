@@ -57,13 +57,14 @@ class HttpOverloadTest {
             assertEquals("5", extra.headers().firstValue("Retry-After").orElse(null));
             assertTrue(extra.body().contains("\"error\":\"no worker available\"") && extra.body().contains("waiting list"),
                     extra.body());
-            assertTrue(extraMs < 1000, "the 503 came after " + extraMs + " ms");
+            // "at once": well below the 5 s availability timeout an event loop waiting for a worker would take
+            assertTrue(extraMs < 3000, "the 503 came after " + extraMs + " ms");
             try (RunningFunction.RawConnection c = f.raw()) {
                 t0 = System.nanoTime();
                 c.send("BAD REQUEST LINE\r\n\r\n");
                 assertEquals(400, c.read().status());
                 long badMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
-                assertTrue(badMs < 1000, "the 400 came after " + badMs + " ms");
+                assertTrue(badMs < 3000, "the 400 came after " + badMs + " ms");
             }
             String metrics = f.getControl("/metrics").body();
             assertTrue(metrics.contains("nucleon_events_rejected_total{function=\"test\",kind=\"http\",trigger=\"web\"} 1.0"),
@@ -126,8 +127,10 @@ class HttpOverloadTest {
     @Test
     void aClientThatPipelinesWithoutReadingStopsBeingReadAndIsClosedAfterTheIdleTimeout() throws Exception {
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+        // the idle timeout leaves the client's one second of "no progress" (below) a wide margin before the
+        // server closes the stalled connection, however slowly a busy machine runs the two
         try (RunningFunction f = RunningFunction.start((ctx, e) -> "x".repeat(1024),
-                t -> t.attribute("idleTimeout", "2s").attribute("readTimeout", "2s"))) {
+                t -> t.attribute("idleTimeout", "5s").attribute("readTimeout", "5s"))) {
             // 100 000 requests of about half a KiB: 50 MiB, more than the kernel's socket buffers can hold
             int n = 100_000;
             String request = "GET /page HTTP/1.1\r\nHost: t\r\nX-Padding: " + "p".repeat(480) + "\r\n\r\n";
@@ -143,8 +146,12 @@ class HttpOverloadTest {
                 AtomicLong lastProgress = new AtomicLong(System.nanoTime());
                 // write without ever reading, until the server stops taking requests
                 await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20)).until(() -> {
-                    if (ch.write(out) > 0) {
-                        lastProgress.set(System.nanoTime());
+                    try {
+                        if (ch.write(out) > 0) {
+                            lastProgress.set(System.nanoTime());
+                        }
+                    } catch (IOException closedByTheServer) {
+                        return true; // it stopped taking requests long enough ago to have closed on us: done as well
                     }
                     return !out.hasRemaining() || System.nanoTime() - lastProgress.get() > TimeUnit.SECONDS.toNanos(1);
                 });

@@ -45,6 +45,8 @@ import org.slf4j.LoggerFactory;
  * JDK's own TLS client; each behaviour with both providers where the provider matters.
  */
 class HttpTlsTest {
+    // Shared by the tests on purpose: made once (key generation is slow), immutable records that every
+    // test only reads; what a test writes (PEM files, appenders, processors) is its own.
     private static TestPki.Ca ca;
     private static TestPki.Ca otherCa;
     private static TestPki.Issued server;

@@ -244,6 +244,8 @@ public final class KafkaTestBroker implements AutoCloseable {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("Topic " + name + " did not get leaders in time");
                 }
+                // the poll interval of a condition wait: this class ships in the test-jar to modules
+                // (benchmarks, examples) that have no Awaitility
                 Thread.sleep(20);
             }
         } catch (InterruptedException e) {

@@ -17,10 +17,10 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -34,12 +34,19 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The kafka trigger against Kafka's own broker, started in-process in KRaft mode. */
+/**
+ * The kafka trigger against Kafka's own broker, started in-process in KRaft mode.
+ *
+ * <p>One broker serves every test of the class (starting one takes seconds); it is the only thing
+ * they share. Each test has its own topic (a random suffix) and consumer group, so no test sees
+ * another's records, offsets or group members, in whatever order they run.
+ */
 class KafkaTriggerTest {
     private static KafkaTestBroker broker;
 
@@ -54,6 +61,7 @@ class KafkaTriggerTest {
     }
 
     private final String topic = "orders-" + UUID.randomUUID().toString().substring(0, 8);
+    private final String group = topic + "-group";
 
     /** Produces {@code n} records: value "seq", key = the partition's name, spread round-robin over the partitions. */
     private static void produce(String topic, int partitions, int n) throws Exception {
@@ -100,14 +108,8 @@ class KafkaTriggerTest {
                 }).build().start();
     }
 
-    private static void await(String what, long seconds, BooleanSupplier done) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (!done.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + seconds + " s waiting for " + what);
-            }
-            Thread.sleep(20);
-        }
+    private static void await(String what, long seconds, Callable<Boolean> done) {
+        Awaitility.await(what).atMost(Duration.ofSeconds(seconds)).pollInterval(Duration.ofMillis(20)).until(done);
     }
 
     private static List<ConsumerRecord<byte[], byte[]>> readAll(String topic, int expected, long seconds) {
@@ -159,7 +161,8 @@ class KafkaTriggerTest {
             }
             succeeded.add(seq);
             return null;
-        }, 8, t -> t.attribute("topics", List.of(topic)).attribute("maxRetries", 2).attribute("retryDelay", "1ms"));
+        }, 8, t -> t.attribute("topics", List.of(topic)).attribute("consumerGroup", group).attribute("maxRetries", 2)
+                .attribute("retryDelay", "1ms"));
         try {
             await("every good record handled", 120, () -> succeeded.size() == total - total / 100);
             List<ConsumerRecord<byte[], byte[]>> dead = readAll(topic + ".dlq", total / 100, 60);
@@ -184,7 +187,7 @@ class KafkaTriggerTest {
             }
             await("offsets committed to the end", 30, () -> {
                 try {
-                    long sum = committed("order-test").values().stream().mapToLong(OffsetAndMetadata::offset).sum();
+                    long sum = committed(group).values().stream().mapToLong(OffsetAndMetadata::offset).sum();
                     return sum == total;
                 } catch (Exception ex) {
                     return false;
@@ -216,14 +219,14 @@ class KafkaTriggerTest {
             handled.add(e.id());
             running.decrementAndGet();
             return null;
-        }, 8, t -> t.attribute("topics", List.of(topic)).attribute("workerAllocationMode", "pool")
+        }, 8, t -> t.attribute("topics", List.of(topic)).attribute("consumerGroup", group).attribute("workerAllocationMode", "pool")
                 .attribute("maxBufferedPerPartition", 200)); // small: the partitions pause and resume all along
         try {
             await("every record handled", 60, () -> handled.size() == total);
             assertTrue(maxRunning.get() > 2, "records of the two partitions ran in parallel: " + maxRunning.get());
             await("offsets committed to the end", 30, () -> {
                 try {
-                    return committed("pool-test").values().stream().mapToLong(OffsetAndMetadata::offset).sum() == total;
+                    return committed(group).values().stream().mapToLong(OffsetAndMetadata::offset).sum() == total;
                 } catch (Exception ex) {
                     return false;
                 }
@@ -241,10 +244,10 @@ class KafkaTriggerTest {
         Map<String, String> handledBy = new ConcurrentHashMap<>();
         Handler slowish = (ctx, e) -> {
             handledBy.putIfAbsent(e.id(), ctx.functionName() + ":" + Thread.currentThread().getName());
-            Thread.sleep(2); // about 2 000 records/s over 4 workers: the stream outlasts the joins and leaves
+            Thread.sleep(2); // a slow handler: about 2 000 records/s over 4 workers, the stream outlasts the joins and leaves
             return null;
         };
-        Consumer<Processor.TriggerBuilder> attrs = t -> t.attribute("topics", List.of(topic)).attribute("consumerGroup", "rebalance-test")
+        Consumer<Processor.TriggerBuilder> attrs = t -> t.attribute("topics", List.of(topic)).attribute("consumerGroup", group)
                 .attribute("commitInterval", "100ms").attribute("maxPollRecords", 100);
         Processor first = start("first", slowish, 4, attrs);
         Processor second = null;
@@ -277,7 +280,6 @@ class KafkaTriggerTest {
         broker.createTopic(topic, 4);
         produce(topic, 4, total);
         Path handledFile = dir.resolve("handled.txt");
-        String group = "crash-test";
         Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), CrashableFunction.class.getName(),
                 broker.bootstrapServers(), topic, group, handledFile.toString())
@@ -343,13 +345,13 @@ class KafkaTriggerTest {
                         synchronized (out) {
                             out.write(line); // unbuffered: in the page cache before the record counts as handled
                         }
-                        Thread.sleep(0, 300_000);
+                        Thread.sleep(0, 300_000); // a slow handler: the kill finds records in flight and uncommitted
                         return null;
                     })
                     .trigger("orders", "kafka", t -> t.numWorkers(4).attribute("brokers", List.of(bootstrap))
                             .attribute("topics", List.of(topic)).attribute("consumerGroup", group).attribute("commitInterval", "200ms"))
                     .build().start();
-            Thread.sleep(Long.MAX_VALUE);
+            new java.util.concurrent.CountDownLatch(1).await(); // runs until the test kills the process
         }
     }
 

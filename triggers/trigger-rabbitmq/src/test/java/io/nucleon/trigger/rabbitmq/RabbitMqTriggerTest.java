@@ -21,12 +21,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -36,6 +38,8 @@ class RabbitMqTriggerTest {
     private static final String URL = "amqp://guest:guest@127.0.0.1:5672/%2f";
 
     private final String id = UUID.randomUUID().toString().substring(0, 8);
+    /** The function's name: its trigger's connection is "nucleon {@code function}/orders" on the broker. */
+    private final String function = "rabbit-test-" + id;
     private final String queue = "nucleon-test-" + id;
     private final String exchange = "nucleon-test-x-" + id;
     private Connection admin;
@@ -68,7 +72,7 @@ class RabbitMqTriggerTest {
     }
 
     private Processor start(Handler handler, int workers, Consumer<Processor.TriggerBuilder> attributes) throws Exception {
-        Processor p = Processor.builder().name("rabbit-test").withoutControlServer().handler(handler)
+        Processor p = Processor.builder().name(function).withoutControlServer().handler(handler)
                 .eventTimeout(Duration.ofSeconds(5)).drainTimeout(Duration.ofSeconds(10))
                 .trigger("orders", "rabbitmq", t -> {
                     t.numWorkers(workers).attribute("url", URL).attribute("queueName", queue);
@@ -86,14 +90,8 @@ class RabbitMqTriggerTest {
         channel.basicPublish(exchange, routingKey, props, body.getBytes(StandardCharsets.UTF_8));
     }
 
-    private static void await(String what, long seconds, java.util.function.BooleanSupplier done) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (!done.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + seconds + " s waiting for " + what);
-            }
-            Thread.sleep(10);
-        }
+    private static void await(String what, long seconds, Callable<Boolean> done) {
+        Awaitility.await(what).atMost(Duration.ofSeconds(seconds)).pollInterval(Duration.ofMillis(10)).until(done);
     }
 
     private long messagesIn(String q) throws Exception {
@@ -179,7 +177,7 @@ class RabbitMqTriggerTest {
         Set<String> handled = ConcurrentHashMap.newKeySet();
         Processor p = start((ctx, e) -> {
             handled.add(e.id());
-            Thread.sleep(1);
+            Thread.sleep(1); // a slow handler: messages are still unacked when the connection goes
             return null;
         }, 4, t -> t.attribute("prefetchCount", 16));
         channel.confirmSelect();
@@ -190,30 +188,15 @@ class RabbitMqTriggerTest {
         channel.waitForConfirmsOrDie(10_000);
         await("some messages handled", 30, () -> handled.size() > 300);
 
-        AtomicBoolean sawNotReady = new AtomicBoolean();
-        AtomicBoolean watching = new AtomicBoolean(true);
-        Thread watcher = new Thread(() -> {
-            while (watching.get()) {
-                if (!p.isReady()) {
-                    sawNotReady.set(true);
-                }
-                Thread.onSpinWait();
-            }
-        });
-        watcher.start();
-        Process ctl = new ProcessBuilder("rabbitmqctl", "close_all_connections", "nucleon test: connection loss")
-                .redirectErrorStream(true).start();
-        assertTrue(ctl.waitFor(60, TimeUnit.SECONDS), "rabbitmqctl finished");
-        String out = new String(ctl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, ctl.exitValue(), "rabbitmqctl close_all_connections: " + out);
+        // watched from before the connection goes: readiness is false for about a second (the reconnect delay)
+        CompletableFuture<Void> wentNotReady = CompletableFuture.runAsync(() -> await("readiness false while disconnected", 90,
+                () -> !p.isReady()));
+        closeConnectionsNamed("nucleon " + function + "/orders");
+        wentNotReady.get(90, TimeUnit.SECONDS);
 
         await("every message handled after recovery", 60, () -> handled.size() == total);
         await("ready again", 30, p::isReady);
-        watching.set(false);
-        watcher.join();
-        assertTrue(sawNotReady.get(), "readiness went false while disconnected");
 
-        connect(); // the broker closed our own connection too
         processors.remove(p);
         p.stop(Duration.ofSeconds(5));
         assertEquals(0, messagesIn(queue), "every message acked in the end");
@@ -232,7 +215,7 @@ class RabbitMqTriggerTest {
         Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
         Set<String> redelivered = ConcurrentHashMap.newKeySet();
         // one worker, room for one more event, a prefetch of 20: most deliveries find the pool full
-        Processor p = Processor.builder().name("rabbit-test").withoutControlServer()
+        Processor p = Processor.builder().name(function).withoutControlServer()
                 .handler((ctx, e) -> {
                     calls.computeIfAbsent(e.id(), k -> new AtomicInteger()).incrementAndGet();
                     if (Boolean.TRUE.equals(e.field("redelivered"))) {
@@ -268,6 +251,30 @@ class RabbitMqTriggerTest {
         assertTrue(((Number) status.get("redispatched")).longValue() > 0, "the pool did reject, and those messages waited: " + status);
         assertEquals(0, messagesIn(queue + ".dlq"), "nothing dead-lettered");
         assertEquals(0, messagesIn(queue + ".retry"));
+    }
+
+    /**
+     * Closes, on the broker's side, the connections with the client-given name {@code name}: only this
+     * test's, as other tests and other builds share the broker.
+     */
+    private static void closeConnectionsNamed(String name) throws Exception {
+        String listing = rabbitmqctl("-q", "list_connections", "--no-table-headers", "pid", "client_properties");
+        List<String> pids = listing.lines().filter(l -> l.contains("{\"connection_name\",\"" + name + "\"}"))
+                .map(l -> l.substring(0, l.indexOf('\t')).trim()).toList();
+        assertFalse(pids.isEmpty(), "no connection named '" + name + "' in:\n" + listing);
+        for (String pid : pids) {
+            rabbitmqctl("close_connection", pid, "nucleon test: connection loss");
+        }
+    }
+
+    private static String rabbitmqctl(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of("rabbitmqctl"));
+        command.addAll(List.of(args));
+        Process ctl = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(ctl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(ctl.waitFor(60, TimeUnit.SECONDS), "rabbitmqctl finished");
+        assertEquals(0, ctl.exitValue(), String.join(" ", command) + ": " + out);
+        return out;
     }
 
     @SuppressWarnings("unchecked")
