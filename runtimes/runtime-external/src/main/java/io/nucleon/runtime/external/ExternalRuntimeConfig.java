@@ -6,8 +6,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@code spec.runtimeAttributes} of the {@code python} and {@code nodejs} runtimes. Every field is
- * documented in {@code docs/configuration.md}.
+ * {@code spec.runtimeAttributes} of the {@code python} and {@code nodejs} runtimes, as bound from
+ * {@code function.yaml} or the builder. Every field is documented in {@code docs/configuration.md};
+ * the runtime checks them all at once and reads them into its immutable settings when the function
+ * is built.
  */
 public final class ExternalRuntimeConfig {
     /** The interpreter: a path, or a name looked up on {@code PATH}; default {@code python3} / {@code node}. */
@@ -47,7 +49,7 @@ public final class ExternalRuntimeConfig {
     public Duration spinTime = Duration.ofNanos(20_000);
     /**
      * Pass the processor's whole environment to the wrappers. By default they get only
-     * {@link WrapperEnvironment#INHERITED_BY_DEFAULT}, {@link #inheritEnvNames} and {@code spec.env}.
+     * {@link io.nucleon.runtime.external.supervision.WrapperEnvironment#INHERITED_BY_DEFAULT}, {@link #inheritEnvNames} and {@code spec.env}.
      */
     public boolean inheritEnv;
     /** More of the processor's variables the wrappers inherit: names, or prefixes ending in {@code *} ({@code MYAPP_*}). */

@@ -3,44 +3,64 @@ package io.nucleon.runtime.external;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.nucleon.api.Context;
 import io.nucleon.api.Event;
-import io.nucleon.runtime.external.Protocol.Message;
-import io.nucleon.runtime.external.Protocol.ProtocolException;
-import io.nucleon.spi.Durations;
+import io.nucleon.runtime.external.protocol.Message;
+import io.nucleon.runtime.external.protocol.MetaCodec;
+import io.nucleon.runtime.external.protocol.Protocol;
+import io.nucleon.runtime.external.protocol.ProtocolException;
+import io.nucleon.runtime.external.supervision.RestartBackoff;
+import io.nucleon.runtime.external.supervision.UntrustedText;
+import io.nucleon.runtime.external.supervision.WrapperLauncher;
+import io.nucleon.runtime.external.supervision.WrapperLog;
+import io.nucleon.runtime.external.supervision.WrapperMetrics;
+import io.nucleon.runtime.external.supervision.WrapperMetrics.Restart;
+import io.nucleon.runtime.external.supervision.WrapperProcess;
+import io.nucleon.runtime.external.supervision.WrapperSettings;
+import io.nucleon.runtime.external.transport.Transport;
+import io.nucleon.spi.ErrorResponses;
 import io.nucleon.spi.RuntimeFailure;
 import io.nucleon.spi.WorkerRuntime;
 import java.io.IOException;
-import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One worker's wrapper: sends it events one at a time and reads its answers, restarting it in place
  * when it dies. Runs on the worker's thread; {@link #abort} comes from the timeout watchdog.
+ *
+ * <pre>
+ * invoke: meta JSON into a reused buffer ─▶ transport.sendEvent ─▶ transport.receive … until the answer
+ *         (LOG frames to the worker's logger, METRIC frames to the handler's counters on the way)
+ * </pre>
  */
 final class ExternalWorker implements WorkerRuntime {
-    private final ExternalRuntime rt;
+    private static final Logger LOG = LoggerFactory.getLogger(ExternalWorker.class);
+
+    private final WrapperSettings settings;
+    private final WrapperLauncher launcher;
+    private final WrapperMetrics metrics;
     private final Context ctx;
+    private final Consumer<ExternalWorker> onClose;
     private final MetaCodec codec = new MetaCodec();
     private final WrapperLog log;
+    private final RestartBackoff backoff;
     private volatile WrapperProcess wrapper;
     private volatile boolean aborted;
-    /** Wrappers in a row that died or failed to start without answering an event. */
-    private int failures;
-    private long lastFailureNanos;
-    volatile int restarts;
+    private volatile int restarts;
 
-    ExternalWorker(ExternalRuntime rt, Context ctx) throws WrapperProcess.StartFailure {
-        this.rt = rt;
+    ExternalWorker(WrapperSettings settings, WrapperLauncher launcher, WrapperMetrics metrics, Context ctx,
+                   Consumer<ExternalWorker> onClose) throws WrapperLauncher.StartFailure {
+        this.settings = settings;
+        this.launcher = launcher;
+        this.metrics = metrics;
         this.ctx = ctx;
-        this.log = new WrapperLog(rt, ctx);
-        this.wrapper = WrapperProcess.launch(rt, ctx, rt.nextWrapperId(), log);
-        rt.logStarted(ctx, wrapper, false);
-    }
-
-    /** The running wrapper's pid, or -1. */
-    long pid() {
-        WrapperProcess w = wrapper;
-        return w == null ? -1 : w.pid;
+        this.onClose = onClose;
+        this.backoff = new RestartBackoff(settings);
+        this.log = launcher.newLog(ctx);
+        this.wrapper = launcher.launch(ctx, log);
+        logStarted(wrapper, false);
     }
 
     boolean running() {
@@ -52,6 +72,10 @@ final class ExternalWorker implements WorkerRuntime {
         return ctx.triggerName() + "/" + ctx.workerId();
     }
 
+    int restarts() {
+        return restarts;
+    }
+
     @Override
     public Object invoke(Context context, Event event) throws Exception {
         aborted = false; // an abort is about the event in flight; a worker that carries on after one starts afresh
@@ -61,34 +85,29 @@ final class ExternalWorker implements WorkerRuntime {
         }
         int metaLength = codec.encode(event);
         byte[] body = event.body();
-        long frameLength = 1L + Protocol.SEQ_META_BYTES + metaLength + body.length;
-        if (frameLength > rt.maxFrame()) {
+        int maxFrame = settings.transport().maxFrame();
+        if (Protocol.eventFrameLength(metaLength, body.length) > maxFrame) {
             throw new RuntimeFailure(413, "the event (" + body.length + " body bytes) is larger than the wrapper protocol's "
-                    + "frame limit of " + rt.maxFrame() + " bytes (runtimeAttributes.maxFrameSize)");
+                    + "frame limit of " + maxFrame + " bytes (runtimeAttributes.maxFrameSize)");
         }
-        long seq = ++w.seq;
+        Transport transport = w.transport();
+        long seq = w.nextSeq();
         long start = System.nanoTime();
         try {
-            w.wire.sendEvent(seq, codec.buffer(), metaLength, body);
+            transport.sendEvent(seq, codec.buffer(), metaLength, body);
             while (true) {
-                Message m = w.wire.receive();
-                if (m instanceof Protocol.Answer a) {
-                    expect(seq, a.seq());
-                    rt.recordInvocation(System.nanoTime() - start);
-                    w.events++;
-                    failures = 0;
+                Message m = transport.receive();
+                if (m instanceof Message.Answer a) {
+                    answered(w, seq, a.seq(), start);
                     return MetaCodec.response(a.metaJson(), a.body());
-                } else if (m instanceof Protocol.Failure f) {
-                    expect(seq, f.seq());
-                    rt.recordInvocation(System.nanoTime() - start);
-                    w.events++;
-                    failures = 0;
+                } else if (m instanceof Message.Failure f) {
+                    answered(w, seq, f.seq(), start);
                     throw handlerFailure(f.json());
-                } else if (m instanceof Protocol.Log frame) {
+                } else if (m instanceof Message.Log frame) {
                     log.frame(frame.json());
-                } else if (m instanceof Protocol.Metric metric) {
-                    rt.metricFromWrapper(metric.json());
-                } else if (m instanceof Protocol.Hello || m instanceof Protocol.InitFailed) {
+                } else if (m instanceof Message.Metric metric) {
+                    metrics.handlerMetric(metric.json());
+                } else if (m instanceof Message.Hello || m instanceof Message.InitFailed) {
                     throw new ProtocolException(m.getClass().getSimpleName() + " after the handshake");
                 }
             }
@@ -97,10 +116,13 @@ final class ExternalWorker implements WorkerRuntime {
         }
     }
 
-    private static void expect(long seq, long got) throws ProtocolException {
+    private void answered(WrapperProcess w, long seq, long got, long startNanos) throws ProtocolException {
         if (got != seq) {
             throw new ProtocolException("answer for event " + got + " while event " + seq + " is in flight");
         }
+        metrics.recordInvocation(System.nanoTime() - startNanos);
+        w.answered();
+        backoff.answered();
     }
 
     /** The handler's error as the log will show it: type and message on one line, the traceback indented below. */
@@ -128,16 +150,15 @@ final class ExternalWorker implements WorkerRuntime {
             return new RuntimeFailure(504, "the event timed out");
         }
         wrapper = null;
-        failures++;
-        lastFailureNanos = System.nanoTime();
+        backoff.failed();
         restarts++;
-        rt.countRestart(protocol ? "protocol" : "crash");
+        metrics.countRestart(protocol ? Restart.PROTOCOL : Restart.CRASH);
         String tail = protocol ? "" : w.stderrTail();
-        rt.log().atWarn().addKeyValue("function", ctx.functionName()).addKeyValue("trigger", ctx.triggerName())
-                .addKeyValue("worker", ctx.workerId()).addKeyValue("pid", w.pid)
-                .log("the " + rt.language().kind + " wrapper " + ending + " while handling an event; the event gets 502 and"
+        LOG.atWarn().addKeyValue("function", ctx.functionName()).addKeyValue("trigger", ctx.triggerName())
+                .addKeyValue("worker", ctx.workerId()).addKeyValue("pid", w.pid())
+                .log("the " + settings.kind() + " wrapper " + ending + " while handling an event; the event gets 502 and"
                         + " the wrapper is restarted" + (tail.isEmpty() ? "" : "; its stderr ended with:\n" + tail));
-        return new RuntimeFailure(502, "the " + rt.language().kind + " wrapper " + (protocol ? "broke the protocol" : ending)
+        return new RuntimeFailure(502, "the " + settings.kind() + " wrapper " + (protocol ? "broke the protocol" : ending)
                 + " while handling the event; it is being restarted");
     }
 
@@ -148,44 +169,33 @@ final class ExternalWorker implements WorkerRuntime {
             dead.kill();
             String ending = dead.ending();
             dead.release();
-            failures++;
-            lastFailureNanos = System.nanoTime();
+            backoff.failed();
             restarts++;
-            rt.countRestart("crash");
-            rt.log().atWarn().addKeyValue("function", ctx.functionName()).addKeyValue("trigger", ctx.triggerName())
-                    .addKeyValue("worker", ctx.workerId()).addKeyValue("pid", dead.pid)
-                    .log("the " + rt.language().kind + " wrapper " + ending + " between events; restarting it");
+            metrics.countRestart(Restart.CRASH);
+            LOG.atWarn().addKeyValue("function", ctx.functionName()).addKeyValue("trigger", ctx.triggerName())
+                    .addKeyValue("worker", ctx.workerId()).addKeyValue("pid", dead.pid())
+                    .log("the " + settings.kind() + " wrapper " + ending + " between events; restarting it");
             wrapper = null;
         }
-        if (failures > 1) {
-            Duration delay = Durations.backoff(rt.config().restartDelay, rt.config().maxRestartDelay, failures - 1);
-            long waitNanos = lastFailureNanos + delay.toNanos() - System.nanoTime();
-            if (waitNanos > rt.config().startTimeout.toNanos()) {
-                throw new RuntimeFailure(503, "the " + rt.language().kind + " wrapper keeps failing (" + failures
-                        + " times in a row); the next start is in " + TimeUnit.NANOSECONDS.toMillis(waitNanos) + " ms");
-            }
-            if (waitNanos > 0) {
-                try {
-                    Thread.sleep(TimeUnit.NANOSECONDS.toMillis(waitNanos) + 1);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new RuntimeFailure(503, "interrupted while waiting to restart the wrapper");
-                }
-            }
-        }
+        backoff.awaitNextStart();
         try {
-            WrapperProcess w = WrapperProcess.launch(rt, ctx, rt.nextWrapperId(), log);
+            WrapperProcess w = launcher.launch(ctx, log);
             wrapper = w;
-            rt.logStarted(ctx, w, true);
+            logStarted(w, true);
             return w;
-        } catch (WrapperProcess.StartFailure e) {
-            failures++;
-            lastFailureNanos = System.nanoTime();
-            String errorId = io.nucleon.spi.ErrorResponses.newErrorId();
-            rt.log().atError().addKeyValue("errorId", errorId).log(e.getMessage());
-            throw new RuntimeFailure(503, "the " + rt.language().kind + " wrapper could not be restarted (error id "
+        } catch (WrapperLauncher.StartFailure e) {
+            backoff.failed();
+            String errorId = ErrorResponses.newErrorId();
+            LOG.atError().addKeyValue("errorId", errorId).log(e.getMessage());
+            throw new RuntimeFailure(503, "the " + settings.kind() + " wrapper could not be restarted (error id "
                     + errorId + " in the processor log)");
         }
+    }
+
+    private void logStarted(WrapperProcess w, boolean restarted) {
+        LOG.atDebug().addKeyValue("function", ctx.functionName()).addKeyValue("trigger", ctx.triggerName())
+                .addKeyValue("worker", ctx.workerId()).addKeyValue("pid", w.pid()).addKeyValue("transport", w.transport().name())
+                .log(settings.kind() + " wrapper " + (restarted ? "restarted" : "started"));
     }
 
     @Override
@@ -194,19 +204,19 @@ final class ExternalWorker implements WorkerRuntime {
         WrapperProcess w = wrapper;
         if (w != null) {
             restarts++;
-            rt.countRestart("timeout");
+            metrics.countRestart(Restart.TIMEOUT);
             w.kill(); // the worker's blocked read fails; that thread releases the rest
         }
     }
 
     @Override
     public void close(Context context) {
-        rt.closed(this);
+        onClose.accept(this);
         log.reportDrops();
         WrapperProcess w = wrapper;
         wrapper = null;
         if (w != null) {
-            w.stop(rt.config().stopTimeout);
+            w.stop(settings.stopTimeout());
         }
     }
 
@@ -220,7 +230,7 @@ final class ExternalWorker implements WorkerRuntime {
     }
 
     Map<String, Object> status() {
-        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        Map<String, Object> m = new LinkedHashMap<>();
         m.put("worker", key());
         WrapperProcess w = wrapper;
         if (w != null) {

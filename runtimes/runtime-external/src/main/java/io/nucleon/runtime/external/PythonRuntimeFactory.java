@@ -1,5 +1,6 @@
 package io.nucleon.runtime.external;
 
+import io.nucleon.runtime.external.supervision.Language;
 import io.nucleon.spi.FunctionRuntime;
 import io.nucleon.spi.RuntimeContext;
 import io.nucleon.spi.RuntimeFactory;

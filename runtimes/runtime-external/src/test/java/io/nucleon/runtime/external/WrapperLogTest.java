@@ -16,7 +16,8 @@ import ch.qos.logback.core.read.ListAppender;
 import io.nucleon.api.FunctionConfigException;
 import io.nucleon.api.Processor;
 import io.nucleon.runtime.external.ExternalRuntimeTest.Running;
-import java.net.http.HttpResponse;
+import io.nucleon.runtime.external.supervision.UntrustedText;
+import io.nucleon.runtime.external.supervision.WrapperLog;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,7 +34,7 @@ import org.slf4j.LoggerFactory;
  */
 class WrapperLogTest {
 
-    /** Captures the function's, the wrappers' and the worker pool's log lines, INFO and above. */
+    /** Captures the function's, the wrappers', the worker pool's and the runtime's own log lines, INFO and above. */
     static final class Capture implements AutoCloseable {
         final ListAppender<ILoggingEvent> appender = new ListAppender<>();
         final List<Logger> loggers = new ArrayList<>();
@@ -43,7 +44,7 @@ class WrapperLogTest {
         Capture(String runtime) {
             appender.start();
             for (String name : List.of("nucleon.function.ext-" + runtime, "nucleon.wrapper.ext-" + runtime,
-                    "io.nucleon.core.worker.WorkerPool", ExternalRuntime.class.getName())) {
+                    "io.nucleon.core.worker.WorkerPool", "io.nucleon.runtime.external")) {
                 Logger l = (Logger) LoggerFactory.getLogger(name);
                 loggers.add(l);
                 levels.add(l.getLevel());
@@ -183,9 +184,9 @@ class WrapperLogTest {
                     .anyMatch(e -> e.getFormattedMessage().equals("after the long line")));
             List<String> cut = capture.events().stream().map(ILoggingEvent::getFormattedMessage).filter(m -> m.startsWith("xxx")).toList();
             assertEquals(1, cut.size(), "the rest of the line is skipped, not logged as more lines");
-            assertTrue(cut.get(0).startsWith("x".repeat(OutputPump.MAX_LINE) + "… [cut at " + OutputPump.MAX_LINE + " bytes"),
-                    cut.get(0).substring(OutputPump.MAX_LINE - 10));
-            assertTrue(cut.get(0).length() < OutputPump.MAX_LINE + 100);
+            assertTrue(cut.get(0).startsWith("x".repeat(WrapperLog.MAX_OUTPUT_LINE_BYTES) + "… [cut at " + WrapperLog.MAX_OUTPUT_LINE_BYTES + " bytes"),
+                    cut.get(0).substring(WrapperLog.MAX_OUTPUT_LINE_BYTES - 10));
+            assertTrue(cut.get(0).length() < WrapperLog.MAX_OUTPUT_LINE_BYTES + 100);
             assertEquals("ok", new String(f.send("POST", "/echo", "ok".getBytes()).body()));
         }
     }

@@ -1,4 +1,4 @@
-package io.nucleon.runtime.external;
+package io.nucleon.runtime.external.protocol;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -12,9 +12,9 @@ import java.util.Map;
 
 /**
  * Writes an event's {@code meta} JSON (absent fields are left out) into a reused buffer, and reads
- * a response's. One per worker; not thread-safe.
+ * a response's ({@code docs/protocol.md} section 3). One per worker; not thread-safe.
  */
-final class MetaCodec {
+public final class MetaCodec {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
@@ -23,7 +23,7 @@ final class MetaCodec {
     private boolean first;
 
     /** The meta bytes of {@code event}, valid in {@link #buffer()} up to the returned length until the next call. */
-    int encode(Event event) throws IOException {
+    public int encode(Event event) throws IOException {
         len = 0;
         first = true;
         put('{');
@@ -81,12 +81,13 @@ final class MetaCodec {
         return len;
     }
 
-    byte[] buffer() {
+    /** The buffer {@link #encode} wrote into; reused, so valid until the next call. */
+    public byte[] buffer() {
         return buf;
     }
 
     /** Builds the response from a RESPONSE frame's meta and body. */
-    static Response response(String metaJson, byte[] body) throws Protocol.ProtocolException {
+    public static Response response(String metaJson, byte[] body) throws ProtocolException {
         if (metaJson.isEmpty() || metaJson.equals("{}")) {
             return Response.builder().body(body).build();
         }
@@ -94,16 +95,16 @@ final class MetaCodec {
         try {
             meta = MAPPER.readTree(metaJson);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new Protocol.ProtocolException("RESPONSE meta is not valid JSON: " + e.getOriginalMessage());
+            throw new ProtocolException("RESPONSE meta is not valid JSON: " + e.getOriginalMessage());
         }
         if (meta == null || !meta.isObject()) {
-            throw new Protocol.ProtocolException("RESPONSE meta must be a JSON object");
+            throw new ProtocolException("RESPONSE meta must be a JSON object");
         }
         Response.Builder b = Response.builder().body(body);
         JsonNode status = meta.get("status");
         if (status != null && !status.isNull()) {
             if (!status.canConvertToInt() || status.asInt() < 100 || status.asInt() > 599) {
-                throw new Protocol.ProtocolException("RESPONSE status must be a number from 100 to 599, got " + status);
+                throw new ProtocolException("RESPONSE status must be a number from 100 to 599, got " + status);
             }
             b.status(status.asInt());
         }
@@ -125,16 +126,16 @@ final class MetaCodec {
     }
 
     /** Parses a JSON object sent by a wrapper (HELLO, LOG …). */
-    static JsonNode object(String json, String what) throws Protocol.ProtocolException {
+    public static JsonNode object(String json, String what) throws ProtocolException {
         try {
             JsonNode n = MAPPER.readTree(json);
             if (n != null && n.isObject()) {
                 return n;
             }
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new Protocol.ProtocolException(what + " payload is not valid JSON: " + e.getOriginalMessage());
+            throw new ProtocolException(what + " payload is not valid JSON: " + e.getOriginalMessage());
         }
-        throw new Protocol.ProtocolException(what + " payload must be a JSON object");
+        throw new ProtocolException(what + " payload must be a JSON object");
     }
 
     private void key(String name) {

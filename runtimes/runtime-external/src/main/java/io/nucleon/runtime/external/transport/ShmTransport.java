@@ -1,21 +1,23 @@
-package io.nucleon.runtime.external;
+package io.nucleon.runtime.external.transport;
 
-import io.nucleon.runtime.external.Protocol.Message;
-import io.nucleon.runtime.external.Protocol.ProtocolException;
+import io.nucleon.runtime.external.protocol.Message;
+import io.nucleon.runtime.external.protocol.Protocol;
+import io.nucleon.runtime.external.protocol.ProtocolException;
 import java.io.IOException;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * Frames over the shared-memory rings, with the socket kept for doorbells and for frames too large
  * for a ring ({@code docs/protocol.md} section 5). Waiting for the wrapper spins for
  * {@code spinNanos}, then announces sleep in ring B and blocks reading the socket, so an idle worker
- * costs no CPU.
+ * costs no CPU. A frame is stored as a record in {@link Protocol}'s layout, exactly as on the socket.
  */
-final class ShmWire implements Wire {
+public final class ShmTransport implements Transport {
     /** How long a wait spins before it starts yielding the core. */
     private static final long PURE_SPIN_NANOS = 5_000;
-    private final SocketWire socket;
+    private final SocketTransport socket;
     private final ShmRings rings;
     private final ShmRings.Ring out;
     private final ShmRings.Ring in;
@@ -27,7 +29,12 @@ final class ShmWire implements Wire {
     private Message pending;
     private volatile boolean closed;
 
-    ShmWire(SocketWire socket, ShmRings rings, long spinNanos, int maxFrame) {
+    /**
+     * Frames in {@code rings}, with {@code socket} (after the handshake) for doorbells and large frames.
+     * {@code spinNanos}: how long {@link #receive} waits on the ring before it sleeps on the socket.
+     * The rings stay mapped until their owner closes them, once no thread uses this transport.
+     */
+    public ShmTransport(SocketTransport socket, ShmRings rings, long spinNanos, int maxFrame) {
         this.socket = socket;
         this.rings = rings;
         this.out = rings.toWrapper;
@@ -39,36 +46,34 @@ final class ShmWire implements Wire {
     }
 
     @Override
-    public String transport() {
-        return "shm";
+    public String name() {
+        return SHM;
     }
 
     @Override
     public void sendEvent(long seq, byte[] meta, int metaLength, byte[] body) throws IOException {
-        long length = 1L + Protocol.SEQ_META_BYTES + metaLength + body.length;
+        long length = Protocol.eventFrameLength(metaLength, body.length);
         if (length > rings.maxRingFrame()) {
             socket.sendEvent(seq, meta, metaLength, body); // every earlier frame is already published
             return;
         }
-        int at = claim((int) length);
-        out.putByte(at + 4, Protocol.EVENT);
-        out.putLongAt(at + 5, seq);  // unaligned puts are fine: only the header fields need atomicity
-        out.putIntAt(at + 13, metaLength);
-        out.putBytes(at + 17, meta, 0, metaLength);
-        out.putBytes(at + 17 + metaLength, body, 0, body.length);
-        publish(at, (int) length);
+        int record = out.index(claim((int) length));
+        ByteBuffer memory = out.memory();
+        int metaAt = Protocol.putEventHead(memory, record, seq, metaLength);
+        memory.put(metaAt, meta, 0, metaLength);
+        memory.put(metaAt + metaLength, body);
+        publish(record, (int) length);
     }
 
     @Override
     public void sendStop() throws IOException {
-        int at = claim(1);
-        out.putByte(at + 4, Protocol.STOP);
-        publish(at, 1);
+        int record = out.index(claim(Protocol.TYPE_BYTES));
+        publish(record, Protocol.putEmpty(out.memory(), record, Protocol.STOP));
     }
 
     /** Waits for room for a record of {@code length} frame bytes, writes a pad marker if needed, returns its index. */
     private int claim(int length) throws IOException {
-        int need = ShmRings.align8(Protocol.LENGTH_BYTES + (long) length);
+        int need = ShmRings.recordBytes(length);
         int capacity = rings.capacity;
         int at = (int) (outTail & out.mask);
         int pad = at + need > capacity ? capacity - at : 0;
@@ -84,16 +89,17 @@ final class ShmWire implements Wire {
             }
         }
         if (pad > 0) {
-            out.putIntAt(at, ShmRings.PAD);
+            out.putIntAt(at + Protocol.LENGTH_OFFSET, ShmRings.PAD);
             outTail += pad;
             at = 0;
         }
         return at;
     }
 
-    private void publish(int at, int length) throws IOException {
-        out.putIntAt(at, length);
-        outTail += ShmRings.align8(Protocol.LENGTH_BYTES + (long) length);
+    /** Writes the length of the record at index {@code record} (last, as docs/protocol.md says), then moves the tail past it. */
+    private void publish(int record, int length) throws IOException {
+        Protocol.putLength(out.memory(), record, length);
+        outTail += ShmRings.recordBytes(length);
         out.tailRelease(outTail);
         VarHandle.fullFence(); // publish, then look at the sleeping flag: one half of the Dekker pair
         if (out.sleepingVolatile() != 0) {
@@ -128,7 +134,7 @@ final class ShmWire implements Wire {
             } finally {
                 in.sleeping(0);
             }
-            if (!(fromSocket instanceof Protocol.Doorbell)) {
+            if (!(fromSocket instanceof Message.Doorbell)) {
                 pending = fromSocket; // handled once the ring's earlier frames are
             }
         }
@@ -172,7 +178,7 @@ final class ShmWire implements Wire {
                 throw new ProtocolException("ring tail " + tail + " is not within one ring of the head " + inHead);
             }
             int at = (int) (inHead & in.mask);
-            int rawLength = in.intAt(at);
+            int rawLength = in.intAt(at + Protocol.LENGTH_OFFSET);
             if (rawLength == ShmRings.PAD) {
                 if (rings.capacity - at > available) {
                     throw new ProtocolException("a pad marker at " + at + " runs past the published tail");
@@ -182,12 +188,12 @@ final class ShmWire implements Wire {
                 continue;
             }
             int length = Protocol.checkLength(rawLength & 0xffffffffL, Math.min(maxFrame, rings.maxRingFrame()));
-            long consumed = ShmRings.align8(Protocol.LENGTH_BYTES + (long) length);
+            long consumed = ShmRings.recordBytes(length);
             if (at + consumed > rings.capacity || inHead + consumed > tail) {
                 throw new ProtocolException("ring record of " + length + " bytes at " + at + " runs past the "
                         + (at + consumed > rings.capacity ? "end of the ring" : "published tail"));
             }
-            Message m = Protocol.decode(in.slice(at + 4, length));
+            Message m = Protocol.decode(in.slice(at + Protocol.TYPE_OFFSET, length));
             inHead += consumed;
             in.headRelease(inHead);
             return m;
@@ -198,11 +204,6 @@ final class ShmWire implements Wire {
     public void close() {
         closed = true;
         socket.close();
-        // The mapping is released by the owner once the worker no longer uses this wire.
-    }
-
-    /** Releases the mapping; only when no thread can be inside {@link #receive} or a send. */
-    void unmap() {
-        rings.close();
+        // The mapping is released by the rings' owner once the worker no longer uses this transport.
     }
 }

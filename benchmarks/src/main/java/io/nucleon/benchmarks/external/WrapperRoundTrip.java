@@ -1,4 +1,4 @@
-package io.nucleon.runtime.external;
+package io.nucleon.benchmarks.external;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -7,28 +7,38 @@ import io.nucleon.api.Event;
 import io.nucleon.api.FunctionConfigException;
 import io.nucleon.api.Logger;
 import io.nucleon.api.Response;
+import io.nucleon.runtime.external.ExternalRuntimeConfig;
+import io.nucleon.runtime.external.NodeRuntimeFactory;
+import io.nucleon.runtime.external.PythonRuntimeFactory;
+import io.nucleon.spi.FunctionRuntime;
 import io.nucleon.spi.RuntimeContext;
 import io.nucleon.spi.WorkerRuntime;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CyclicBarrier;
+import java.util.stream.Stream;
 
 /**
  * Round trips of a 100-byte echo through the python and nodejs runtimes, over shared memory and a
  * Unix socket, with one and two workers, in one run with interleaved rounds:
- * {@code java -cp benchmarks/target/benchmarks.jar io.nucleon.runtime.external.WrapperRoundTrip [events] [rounds]}.
+ * {@code java -cp benchmarks/target/benchmarks.jar io.nucleon.benchmarks.external.WrapperRoundTrip [events] [rounds]}.
  *
  * <p>Each worker thread calls its worker runtime directly, one event at a time (a closed loop, as
  * a worker does), so the figures are the runtime's own: encoding, the transport, the wrapper and the
  * handler, and decoding the answer. Events/s counts every worker; latencies are per round trip.
+ * It uses the runtime's public face only (its factories, {@link FunctionRuntime}, {@code status()}),
+ * so the same harness measures any build of the runtime, before and after a change
+ * ({@code wrapper-compare.sh}).
  */
 public final class WrapperRoundTrip {
     private static final byte[] BODY = new byte[100];
@@ -83,7 +93,15 @@ public final class WrapperRoundTrip {
             System.out.printf("python shm / uds, %d worker%s: %.2f%n", w, w == 1 ? "" : "s",
                     median.get(new Setup("python", "shm", w)) / median.get(new Setup("python", "uds", w)));
         }
-        ExternalRuntime.deleteTree(code);
+        deleteTree(code);
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
     }
 
     static double median(double[] v) {
@@ -100,8 +118,9 @@ public final class WrapperRoundTrip {
         if (spin != null) {
             config.spinTime = io.nucleon.spi.Durations.parse(spin);
         }
-        Language lang = s.runtime.equals("python") ? Language.PYTHON : Language.NODEJS;
-        ExternalRuntime rt = new ExternalRuntime(lang, new BenchRuntimeContext(config));
+        RuntimeContext context = new BenchRuntimeContext(config);
+        FunctionRuntime rt = s.runtime.equals("python") ? new PythonRuntimeFactory().create(context)
+                : new NodeRuntimeFactory().create(context);
         try {
             int warmup = Math.min(20_000, events / 5);
             long[][] latencies = new long[s.workers][];
@@ -123,7 +142,7 @@ public final class WrapperRoundTrip {
                             check(worker.invoke(ctx, event));
                         }
                         long[] lat = new long[events];
-                        long pid = ((ExternalWorker) worker).pid();
+                        long pid = wrapperPid(rt, ctx);
                         ready.await();
                         long ticks = cpuTicks(pid);
                         long cpu = mx.getCurrentThreadCpuTime();
@@ -161,6 +180,18 @@ public final class WrapperRoundTrip {
         } finally {
             rt.close();
         }
+    }
+
+    /** The pid of the wrapper of the worker of {@code ctx}, as the runtime's status shows it. */
+    @SuppressWarnings("unchecked")
+    static long wrapperPid(FunctionRuntime rt, Context ctx) {
+        String key = ctx.triggerName() + "/" + ctx.workerId();
+        for (Map<String, Object> w : (List<Map<String, Object>>) rt.status().get("wrappers")) {
+            if (key.equals(w.get("worker"))) {
+                return ((Number) w.get("pid")).longValue();
+            }
+        }
+        throw new IllegalStateException("no wrapper for worker " + key + " in " + rt.status());
     }
 
     /** utime + stime of a process in clock ticks (1/100 s). */

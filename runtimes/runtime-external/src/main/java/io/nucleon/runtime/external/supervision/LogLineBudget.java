@@ -1,4 +1,4 @@
-package io.nucleon.runtime.external;
+package io.nucleon.runtime.external.supervision;
 
 import java.util.concurrent.atomic.AtomicLong;
 

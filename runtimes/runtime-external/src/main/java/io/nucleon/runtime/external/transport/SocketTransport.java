@@ -1,7 +1,8 @@
-package io.nucleon.runtime.external;
+package io.nucleon.runtime.external.transport;
 
-import io.nucleon.runtime.external.Protocol.Message;
-import io.nucleon.runtime.external.Protocol.ProtocolException;
+import io.nucleon.runtime.external.protocol.Message;
+import io.nucleon.runtime.external.protocol.Protocol;
+import io.nucleon.runtime.external.protocol.ProtocolException;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -11,40 +12,45 @@ import java.nio.channels.SocketChannel;
 /**
  * Frames over a Unix domain socket. Reads are buffered (a small response arrives in one read call);
  * a frame that fits the output buffer is written in one call, a larger one by a gathering write.
+ * Also the side channel of {@link ShmTransport}: its doorbells and its frames too large for a ring.
  */
-final class SocketWire implements Wire {
+public final class SocketTransport implements Transport {
     private static final int OUT_CAPACITY = 64 << 10;
     private static final int IN_INITIAL = 64 << 10;
 
     private final SocketChannel channel;
     private final int maxFrame;
     private final ByteBuffer out = ByteBuffer.allocateDirect(OUT_CAPACITY).order(ByteOrder.LITTLE_ENDIAN);
-    private final ByteBuffer header = ByteBuffer.allocateDirect(32).order(ByteOrder.LITTLE_ENDIAN);
+    private final ByteBuffer header = ByteBuffer.allocateDirect(Protocol.META_OFFSET).order(ByteOrder.LITTLE_ENDIAN);
     /** Bytes read and not yet handed out, between position and limit (read mode). */
     private ByteBuffer in = ByteBuffer.allocate(IN_INITIAL).order(ByteOrder.LITTLE_ENDIAN).limit(0);
 
-    SocketWire(SocketChannel channel, int maxFrame) {
+    /** Frames over {@code channel} (connected, blocking); frames longer than {@code maxFrame} from the peer are a protocol error. */
+    public SocketTransport(SocketChannel channel, int maxFrame) {
         this.channel = channel;
         this.maxFrame = maxFrame;
     }
 
     @Override
-    public String transport() {
-        return "uds";
+    public String name() {
+        return UDS;
     }
 
     @Override
     public void sendEvent(long seq, byte[] meta, int metaLength, byte[] body) throws IOException {
-        long length = 1L + Protocol.SEQ_META_BYTES + metaLength + body.length;
-        int total = (int) (Protocol.LENGTH_BYTES + length);
+        int length = (int) Protocol.eventFrameLength(metaLength, body.length);
+        int total = Protocol.LENGTH_BYTES + length;
         if (total <= OUT_CAPACITY) {
             out.clear();
-            out.putInt((int) length).put(Protocol.EVENT).putLong(seq).putInt(metaLength).put(meta, 0, metaLength).put(body);
-            out.flip();
+            int at = Protocol.putEventHead(out, 0, seq, metaLength);
+            out.put(at, meta, 0, metaLength).put(at + metaLength, body);
+            Protocol.putLength(out, 0, length);
+            out.limit(total).position(0);
             writeFully(out);
         } else {
             header.clear();
-            header.putInt((int) length).put(Protocol.EVENT).putLong(seq).putInt(metaLength).flip();
+            Protocol.putEventHead(header, 0, seq, metaLength);
+            Protocol.putLength(header, 0, length);
             ByteBuffer[] parts = {header, ByteBuffer.wrap(meta, 0, metaLength), ByteBuffer.wrap(body)};
             long left = total;
             while (left > 0) {
@@ -61,13 +67,9 @@ final class SocketWire implements Wire {
     /** Sends a frame with no payload (STOP, DOORBELL). */
     void sendEmpty(byte type) throws IOException {
         header.clear();
-        header.putInt(1).put(type).flip();
+        Protocol.putLength(header, 0, Protocol.putEmpty(header, 0, type));
+        header.limit(Protocol.LENGTH_BYTES + Protocol.TYPE_BYTES);
         writeFully(header);
-    }
-
-    /** Writes a frame whose type and payload are {@code frame}'s remaining bytes (the shm transport's large frames). */
-    void sendRaw(ByteBuffer lengthAndFrame) throws IOException {
-        writeFully(lengthAndFrame);
     }
 
     private void writeFully(ByteBuffer b) throws IOException {

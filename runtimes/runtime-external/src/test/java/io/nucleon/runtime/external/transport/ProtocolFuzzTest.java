@@ -1,8 +1,12 @@
-package io.nucleon.runtime.external;
+package io.nucleon.runtime.external.transport;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.nucleon.runtime.external.protocol.Message;
+import io.nucleon.runtime.external.protocol.MetaCodec;
+import io.nucleon.runtime.external.protocol.Protocol;
+import io.nucleon.runtime.external.protocol.ProtocolException;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -11,7 +15,6 @@ import java.nio.ByteOrder;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -22,33 +25,23 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Mutation fuzzing of everything that reads a wrapper's bytes: the frame decoder, the socket framer
  * and the ring consumer. Each runs for a bounded time ({@code -Dnucleon.fuzz.seconds}, default 4 s
  * each) from valid frames mutated at random; whatever the bytes, reading must end in a message, a
- * {@link Protocol.ProtocolException} or an end of stream, never another exception and never a hang.
+ * {@link ProtocolException} or an end of stream, never another exception and never a hang.
  * A failure prints the seed and the input, so it can be replayed. (It found one: a garbage tail
  * with a pad marker at the ring's start once sent the ring consumer round the ring for ever.)
  */
 class ProtocolFuzzTest {
     static final long SECONDS = Long.getLong("nucleon.fuzz.seconds", 4);
     static final int MAX_FRAME = 1 << 20;
-    static Path dir;
-
-    @BeforeAll
-    static void makeDir() throws IOException {
-        dir = Files.createTempDirectory("nucleon-fuzz");
-    }
-
-    @AfterAll
-    static void removeDir() {
-        ExternalRuntime.deleteTree(dir);
-    }
+    @TempDir
+    Path dir;
 
     /** Valid frames (type and payload, no length) of every type a wrapper sends. */
     static List<byte[]> seeds() {
@@ -77,11 +70,11 @@ class ProtocolFuzzTest {
         while (System.nanoTime() < end) {
             byte[] input = mutate(seeds.get(r.nextInt(seeds.size())), r);
             try {
-                Protocol.Message m = Protocol.decode(ByteBuffer.wrap(input));
-                if (m instanceof Protocol.Answer a) {
+                Message m = Protocol.decode(ByteBuffer.wrap(input));
+                if (m instanceof Message.Answer a) {
                     MetaCodec.response(a.metaJson(), a.body());
                 }
-            } catch (Protocol.ProtocolException expected) {
+            } catch (ProtocolException expected) {
                 // a clear error: fine
             } catch (Throwable t) {
                 fail("decoding threw " + t + " (seed " + seed + ") for input " + HexFormat.of().formatHex(input), t);
@@ -125,12 +118,12 @@ class ProtocolFuzzTest {
                 stream.get(bytes);
                 try (SocketChannel client = SocketChannel.open(UnixDomainSocketAddress.of(socket));
                      SocketChannel accepted = server.accept()) {
-                    SocketWire wire = new SocketWire(accepted, MAX_FRAME);
+                    SocketTransport transport = new SocketTransport(accepted, MAX_FRAME);
                     Future<?> reading = reader.submit(() -> {
                         while (true) {
                             try {
-                                wire.receive();
-                            } catch (Protocol.ProtocolException | IOException expected) {
+                                transport.receive();
+                            } catch (ProtocolException | IOException expected) {
                                 return null;
                             }
                         }
@@ -178,15 +171,15 @@ class ProtocolFuzzTest {
                     if (r.nextBoolean()) {
                         f = mutate(f, r);
                     }
-                    int need = ShmRings.align8(4L + f.length);
+                    int need = ShmRings.recordBytes(f.length);
                     int at = (int) (pos & (capacity - 1));
                     if (at + need > capacity) {
-                        in.putIntAt(at, ShmRings.PAD);
+                        in.putIntAt(at + Protocol.LENGTH_OFFSET, ShmRings.PAD);
                         pos += capacity - at;
                         at = 0;
                     }
-                    in.putIntAt(at, r.nextInt(8) == 0 ? lengthMutation(f.length, r) : f.length);
-                    in.putBytes(at + 4, f, 0, f.length);
+                    in.putIntAt(at + Protocol.LENGTH_OFFSET, r.nextInt(8) == 0 ? lengthMutation(f.length, r) : f.length);
+                    in.memory().put(in.index(at + Protocol.TYPE_OFFSET), f);
                     pos += need;
                 }
                 long tail = r.nextInt(6) == 0 ? start + r.nextInt(capacity + 1) : pos;
@@ -195,11 +188,11 @@ class ProtocolFuzzTest {
                 try (SocketChannel client = SocketChannel.open(UnixDomainSocketAddress.of(socket));
                      SocketChannel accepted = server.accept()) {
                     client.close(); // an empty ring then ends in end-of-stream rather than a wait
-                    ShmWire wire = new ShmWire(new SocketWire(accepted, MAX_FRAME), rings, 0, MAX_FRAME);
+                    ShmTransport transport = new ShmTransport(new SocketTransport(accepted, MAX_FRAME), rings, 0, MAX_FRAME);
                     for (int i = 0; i < 100; i++) {
                         try {
-                            wire.receive();
-                        } catch (Protocol.ProtocolException | IOException expected) {
+                            transport.receive();
+                        } catch (ProtocolException | IOException expected) {
                             break;
                         } catch (Throwable t) {
                             fail("the ring consumer threw " + t + " (seed " + seed + ")", t);
@@ -237,8 +230,9 @@ class ProtocolFuzzTest {
                     b = concat(b, extra);
                 }
                 case 4 -> { // a boundary value into the metaLength / seq area
-                    if (b.length >= 13) {
-                        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putInt(9, lengthMutation(b.length, r));
+                    if (b.length >= Protocol.META_OFFSET - Protocol.LENGTH_BYTES) { // frames here start at their type
+                        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putInt(Protocol.META_LENGTH_OFFSET - Protocol.LENGTH_BYTES,
+                                lengthMutation(b.length, r));
                     }
                 }
                 case 5 -> { // a different type byte
@@ -268,12 +262,12 @@ class ProtocolFuzzTest {
 
     static byte[] answer(long seq, String meta, String body) {
         byte[] m = json(meta);
-        ByteBuffer b = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN).putLong(seq).putInt(m.length);
+        ByteBuffer b = ByteBuffer.allocate(Protocol.SEQ_META_BYTES).order(ByteOrder.LITTLE_ENDIAN).putLong(seq).putInt(m.length);
         return concat(concat(b.array(), m), body.getBytes(StandardCharsets.UTF_8));
     }
 
     static byte[] le64(long v) {
-        return ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(v).array();
+        return ByteBuffer.allocate(Protocol.SEQ_BYTES).order(ByteOrder.LITTLE_ENDIAN).putLong(v).array();
     }
 
     static byte[] json(String s) {

@@ -1,4 +1,4 @@
-package io.nucleon.runtime.external;
+package io.nucleon.runtime.external.supervision;
 
 /**
  * Makes text that comes from a wrapper (its log frames, its stdout and stderr, its error reports)
@@ -13,14 +13,14 @@ package io.nucleon.runtime.external;
  * text (a traceback) but starts every line after the first with a tab, as a Java stack trace does,
  * so no line of it begins where a log record would. Stateless and thread-safe.
  */
-final class UntrustedText {
+public final class UntrustedText {
     private static final char[] HEX = "0123456789abcdef".toCharArray();
 
     private UntrustedText() {
     }
 
     /** {@code text} with its control characters escaped; the same instance when there are none. */
-    static String oneLine(String text) {
+    public static String oneLine(String text) {
         if (text == null) {
             return null;
         }
@@ -37,7 +37,7 @@ final class UntrustedText {
      * Multi-line {@code text} with every line escaped as by {@link #oneLine} and every line after the
      * first indented by a tab. CRLF and lone CR count as line breaks too.
      */
-    static String block(String text) {
+    public static String block(String text) {
         if (text == null) {
             return null;
         }
@@ -69,7 +69,7 @@ final class UntrustedText {
     }
 
     /** Whether {@code c} must not reach the log as it is. */
-    static boolean unsafe(char c) {
+    public static boolean unsafe(char c) {
         return (c < 0x20 && c != '\t') || (c >= 0x7f && c <= 0x9f) || c == '\u2028' || c == '\u2029';
     }
 

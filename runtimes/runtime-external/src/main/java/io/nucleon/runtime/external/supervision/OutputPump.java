@@ -1,4 +1,4 @@
-package io.nucleon.runtime.external;
+package io.nucleon.runtime.external.supervision;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,8 +16,7 @@ import java.util.StringJoiner;
  * stream; it ends with the process.
  */
 final class OutputPump implements Runnable {
-    /** The longest line logged, in bytes. */
-    static final int MAX_LINE = 16 << 10;
+    private static final int MAX_LINE = WrapperLog.MAX_OUTPUT_LINE_BYTES;
     private static final int TAIL_LINES = 20;
     private static final byte[] CUT_MARK = ("… [cut at " + MAX_LINE + " bytes; the rest of the line is skipped]")
             .getBytes(StandardCharsets.UTF_8);

@@ -1,4 +1,4 @@
-package io.nucleon.runtime.external;
+package io.nucleon.runtime.external.supervision;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,8 +1,10 @@
-package io.nucleon.runtime.external;
+package io.nucleon.runtime.external.supervision;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.nucleon.api.Context;
 import io.nucleon.api.Logger;
+import io.nucleon.runtime.external.protocol.MetaCodec;
+import io.nucleon.runtime.external.protocol.ProtocolException;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
@@ -10,6 +12,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.LoggerFactory;
 import org.slf4j.event.Level;
 
 /**
@@ -26,15 +29,17 @@ import org.slf4j.event.Level;
  *
  * <p>Thread-safe: frames come from the worker's thread, lines from the two pump threads.
  */
-final class WrapperLog {
+public final class WrapperLog {
     /** How long after the first dropped line the summary of the drops is logged. */
-    static final long SUMMARY_INTERVAL_SECONDS = 5;
+    public static final long SUMMARY_INTERVAL_SECONDS = 5;
     /** The longest message or field value (in characters) logged from a LOG frame; the rest is cut. */
-    static final int MAX_TEXT = 16 << 10;
+    public static final int MAX_TEXT = 16 << 10;
     /** The longest traceback (in characters) logged from an ERROR or INIT_FAILED frame; the rest is cut. */
-    static final int MAX_TRACEBACK = 64 << 10;
+    public static final int MAX_TRACEBACK = 64 << 10;
     /** The most fields of one LOG frame that are logged. */
-    static final int MAX_FIELDS = 64;
+    public static final int MAX_FIELDS = 64;
+    /** The longest line of a wrapper's stdout or stderr logged, in bytes; the rest of the line is skipped ({@link OutputPump}). */
+    public static final int MAX_OUTPUT_LINE_BYTES = 16 << 10;
 
     /** Where a line came from; the {@code source} tag of the dropped-lines counter. */
     enum Source {
@@ -47,17 +52,25 @@ final class WrapperLog {
         }
     }
 
-    private final ExternalRuntime rt;
+    private final WrapperSettings settings;
+    private final WrapperMetrics metrics;
+    private final ScheduledExecutorService timer;
     private final Context ctx;
+    /** {@code nucleon.wrapper.<function>}: stdout, stderr and the drop summaries ({@code LOG} frames go to the worker's logger). */
+    private final org.slf4j.Logger wrapperLog;
     private final LogLineBudget budget;
     private final AtomicLong[] pendingDrops = {new AtomicLong(), new AtomicLong(), new AtomicLong()};
     private final AtomicBoolean summaryScheduled = new AtomicBoolean();
     private volatile long firstDropNanos;
 
-    WrapperLog(ExternalRuntime rt, Context ctx) {
-        this.rt = rt;
+    /** The log of the worker of {@code ctx}; {@code timer} schedules the drop summaries. */
+    WrapperLog(WrapperSettings settings, WrapperMetrics metrics, ScheduledExecutorService timer, Context ctx) {
+        this.settings = settings;
+        this.metrics = metrics;
+        this.timer = timer;
         this.ctx = ctx;
-        this.budget = new LogLineBudget(rt.config().maxLogLinesPerSecond, rt.config().logLineBurst);
+        this.wrapperLog = LoggerFactory.getLogger("nucleon.wrapper." + settings.functionName());
+        this.budget = new LogLineBudget(settings.maxLogLinesPerSecond(), settings.logLineBurst());
     }
 
     /**
@@ -69,14 +82,10 @@ final class WrapperLog {
             return true;
         }
         pendingDrops[source.ordinal()].incrementAndGet();
-        rt.countDroppedLine(source);
+        metrics.countDroppedLine(source);
         if (summaryScheduled.compareAndSet(false, true)) {
             firstDropNanos = System.nanoTime();
-            ScheduledExecutorService timer = rt.timer();
             try {
-                if (timer == null) {
-                    throw new RejectedExecutionException("no timer");
-                }
                 timer.schedule(this::reportDrops, SUMMARY_INTERVAL_SECONDS, TimeUnit.SECONDS);
             } catch (RejectedExecutionException e) {
                 reportDrops(); // the runtime is closing: say it now
@@ -86,7 +95,7 @@ final class WrapperLog {
     }
 
     /** Logs how many lines were dropped since the last report, if any. Also called when the worker closes. */
-    void reportDrops() {
+    public void reportDrops() {
         summaryScheduled.set(false);
         long log = pendingDrops[Source.LOG.ordinal()].getAndSet(0);
         long out = pendingDrops[Source.STDOUT.ordinal()].getAndSet(0);
@@ -96,30 +105,30 @@ final class WrapperLog {
             return;
         }
         long elapsedMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - firstDropNanos));
-        rt.wrapperLog().atWarn().addKeyValue("worker", ctx.workerId()).addKeyValue("trigger", ctx.triggerName())
-                .log("dropped " + total + " lines from the " + rt.language().kind + " wrapper of worker " + ctx.triggerName()
+        wrapperLog.atWarn().addKeyValue("worker", ctx.workerId()).addKeyValue("trigger", ctx.triggerName())
+                .log("dropped " + total + " lines from the " + settings.kind() + " wrapper of worker " + ctx.triggerName()
                         + "/" + ctx.workerId() + " in the last " + String.format(java.util.Locale.ROOT, "%.1f", elapsedMillis / 1000.0)
                         + " s (" + log + " log calls, " + out + " stdout lines, " + err + " stderr lines): it logged more than "
-                        + "runtimeAttributes.maxLogLinesPerSecond (" + rt.config().maxLogLinesPerSecond + "/s, bursts of "
-                        + rt.config().logLineBurst + ")");
+                        + "runtimeAttributes.maxLogLinesPerSecond (" + settings.maxLogLinesPerSecond() + "/s, bursts of "
+                        + settings.logLineBurst() + ")");
     }
 
     /** A line of the wrapper's stdout (INFO) or stderr (WARN), already admitted; {@code text} is escaped here. */
     void outputLine(Source source, long pid, String text) {
-        rt.wrapperLog().atLevel(source == Source.STDERR ? Level.WARN : Level.INFO).addKeyValue("worker", ctx.workerId())
+        wrapperLog.atLevel(source == Source.STDERR ? Level.WARN : Level.INFO).addKeyValue("worker", ctx.workerId())
                 .addKeyValue("pid", pid).addKeyValue("stream", source.tag).log(UntrustedText.oneLine(text));
     }
 
     /** A LOG frame: into the worker's structured logger, at its level, with its fields; subject to the budget. */
-    void frame(String json) {
+    public void frame(String json) {
         if (!admit(Source.LOG)) {
             return;
         }
         JsonNode n;
         try {
             n = MetaCodec.object(json, "LOG");
-        } catch (Protocol.ProtocolException e) {
-            rt.wrapperLog().atWarn().addKeyValue("worker", ctx.workerId())
+        } catch (ProtocolException e) {
+            wrapperLog.atWarn().addKeyValue("worker", ctx.workerId())
                     .log("unreadable LOG frame: " + UntrustedText.oneLine(e.getMessage()));
             return;
         }
@@ -152,12 +161,12 @@ final class WrapperLog {
     }
 
     /** Escaped onto one line, and cut at {@link #MAX_TEXT} characters. */
-    static String text(String s) {
+    public static String text(String s) {
         return UntrustedText.oneLine(cut(s, MAX_TEXT));
     }
 
     /** A traceback: escaped as a {@link UntrustedText#block}, and cut at {@link #MAX_TRACEBACK} characters. */
-    static String traceback(String s) {
+    public static String traceback(String s) {
         return UntrustedText.block(cut(s, MAX_TRACEBACK));
     }
 

@@ -1,4 +1,6 @@
-package io.nucleon.runtime.external;
+package io.nucleon.runtime.external.transport;
+
+import io.nucleon.runtime.external.protocol.Protocol;
 
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;
@@ -16,9 +18,10 @@ import java.nio.file.attribute.PosixFilePermissions;
  * The shared-memory file of one wrapper: ring A (processor to wrapper) and ring B (wrapper to
  * processor), laid out as {@code docs/protocol.md} section 5 says. Positions and flags are accessed
  * through byte-buffer view var handles, which give single aligned 8/4-byte accesses with
- * acquire/release or volatile semantics on the mapped memory.
+ * acquire/release or volatile semantics on the mapped memory. What goes into a ring's data area is
+ * {@link ShmTransport}'s business: frame records in {@link Protocol}'s layout.
  */
-final class ShmRings implements AutoCloseable {
+public final class ShmRings implements AutoCloseable {
     static final int HEADER = 256;
     static final int MAGIC = 0x5243554E; // "NUCR" little-endian
     static final int LAYOUT_VERSION = 1;
@@ -33,7 +36,7 @@ final class ShmRings implements AutoCloseable {
     private static final VarHandle LONG = MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle INT = MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
-    final Path file;
+    private final Path file;
     final int capacity;
     private final MappedByteBuffer map;
     final Ring toWrapper;
@@ -48,7 +51,7 @@ final class ShmRings implements AutoCloseable {
     }
 
     /** Creates {@code file} (mode 0600, failing if it exists), sizes it and initialises both rings. */
-    static ShmRings create(Path file, int capacity) throws IOException {
+    public static ShmRings create(Path file, int capacity) throws IOException {
         if (Integer.bitCount(capacity) != 1 || capacity < (64 << 10) || capacity > (1 << 30)) {
             throw new IllegalArgumentException("ring capacity must be a power of two from 64 KiB to 1 GiB, got " + capacity);
         }
@@ -73,15 +76,26 @@ final class ShmRings implements AutoCloseable {
         }
     }
 
+    /** The shared-memory file, for the wrapper to map ({@code NUCLEON_SHM_FILE}). */
+    public Path file() {
+        return file;
+    }
+
     /** The largest frame (type and payload) a ring takes; larger ones go over the socket. */
     int maxRingFrame() {
         return capacity / 2 - Protocol.LENGTH_BYTES;
+    }
+
+    /** The bytes a frame of {@code frameLength} takes in a ring: its length field and the frame, rounded up to 8. */
+    static int recordBytes(long frameLength) {
+        return align8(Protocol.LENGTH_BYTES + frameLength);
     }
 
     static int align8(long n) {
         return (int) ((n + 7) & ~7L);
     }
 
+    /** Unmaps the file; only once no thread uses the rings any more. */
     @Override
     public void close() {
         Unmapper.unmap(map);
@@ -123,30 +137,28 @@ final class ShmRings implements AutoCloseable {
             INT.setVolatile(map, base + OFF_SLEEPING, v);
         }
 
-        /** The u32 at data position {@code index}. */
-        int intAt(int index) {
-            return map.getInt(data + index);
+        /** The shared mapping, little-endian; data position {@code at} is at index {@link #index index(at)}. */
+        ByteBuffer memory() {
+            return map;
         }
 
-        void putIntAt(int index, int v) {
-            map.putInt(data + index, v);
+        /** The index in {@link #memory} of data position {@code at}. */
+        int index(int at) {
+            return data + at;
         }
 
-        void putBytes(int index, byte[] src, int off, int len) {
-            map.put(data + index, src, off, len);
+        /** The u32 at data position {@code at}. */
+        int intAt(int at) {
+            return map.getInt(data + at);
         }
 
-        void putByte(int index, byte b) {
-            map.put(data + index, b);
+        void putIntAt(int at, int v) {
+            map.putInt(data + at, v);
         }
 
-        void putLongAt(int index, long v) {
-            map.putLong(data + index, v);
-        }
-
-        /** A little-endian view of {@code length} bytes at data position {@code index}. */
-        ByteBuffer slice(int index, int length) {
-            return map.slice(data + index, length).order(ByteOrder.LITTLE_ENDIAN);
+        /** A little-endian view of {@code length} bytes at data position {@code at}. */
+        ByteBuffer slice(int at, int length) {
+            return map.slice(data + at, length).order(ByteOrder.LITTLE_ENDIAN);
         }
     }
 

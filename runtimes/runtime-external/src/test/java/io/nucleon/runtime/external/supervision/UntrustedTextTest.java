@@ -1,4 +1,4 @@
-package io.nucleon.runtime.external;
+package io.nucleon.runtime.external.supervision;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
