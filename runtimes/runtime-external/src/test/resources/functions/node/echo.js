@@ -2,6 +2,7 @@
 exports.handler = function (context, event) {
     if (event.path === '/sleep') {
         const seconds = Number(event.fields.seconds || '5');
+        context.logger.info('sleeping'); // tells a test that this wrapper now holds the event
         setTimeout(() => context.callback('woke'), seconds * 1000);
         return;
     }

@@ -10,6 +10,7 @@ def init_context(context):
 
 def handler(context, event):
     if event.path == '/sleep':
+        context.logger.info('sleeping')  # tells a test that this wrapper now holds the event
         time.sleep(float(event.fields.get('seconds', '5')))
         return 'woke'
     if event.path == '/log':

@@ -1,5 +1,6 @@
 package io.nucleon.runtime.external;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -22,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.Consumer;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -35,6 +37,8 @@ import org.slf4j.LoggerFactory;
 class ExternalRuntimeTest {
     static final Path FUNCTIONS = Path.of("src/test/resources/functions").toAbsolutePath();
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    /** What the test handlers log when they start sleeping on {@code /sleep}. */
+    static final Pattern SLEEPING = Pattern.compile("^sleeping$");
 
     /** A processor running one function with an http trigger on a free port. */
     static final class Running implements AutoCloseable {
@@ -147,12 +151,13 @@ class ExternalRuntimeTest {
     @ParameterizedTest(name = "{0} over {1}")
     @CsvSource({"python, shm", "python, uds", "nodejs, uds"})
     void aKilledWrapperFailsItsEventWith5xxAndIsRestarted(String runtime, String transport) throws Exception {
-        try (Running f = start(runtime, transport)) {
+        try (WrapperLogTest.Capture capture = new WrapperLogTest.Capture(runtime);
+             Running f = start(runtime, transport)) {
             long pid = Long.parseLong(f.get("/pid"));
             assertEquals(List.of(pid), f.pids());
             var pending = HTTP.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + f.port + "/sleep?seconds=20"))
                     .build(), HttpResponse.BodyHandlers.ofString());
-            Thread.sleep(500); // the wrapper now holds the event
+            await().atMost(Duration.ofSeconds(20)).until(() -> capture.count(SLEEPING) == 1); // the wrapper holds the event
             ProcessHandle.of(pid).orElseThrow().destroyForcibly(); // SIGKILL
             HttpResponse<String> r = pending.get();
             assertEquals(502, r.statusCode(), r.body());
@@ -229,17 +234,23 @@ class ExternalRuntimeTest {
                 py.get("/pid");
                 js.get("/pid");
             }
-            Thread.sleep(500);
             List<Long> pids = new java.util.ArrayList<>(py.pids());
             pids.addAll(js.pids());
             assertEquals(3, pids.size());
-            long self = ProcessHandle.current().pid();
+            // the wrappers have gone to sleep: their CPU time stands still from one look to the next
             Map<Long, Long> before = new java.util.HashMap<>();
-            for (long p : pids) {
-                before.put(p, cpuTicks(p));
-            }
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).until(() -> {
+                Map<Long, Long> now = new java.util.HashMap<>();
+                for (long p : pids) {
+                    now.put(p, cpuTicks(p));
+                }
+                boolean settled = now.equals(before);
+                before.putAll(now);
+                return settled;
+            });
+            long self = ProcessHandle.current().pid();
             long selfBefore = cpuTicks(self);
-            Thread.sleep(5000);
+            Thread.sleep(5000); // the behaviour under test: 5 s of idling, measured
             for (long p : pids) {
                 long used = cpuTicks(p) - before.get(p);
                 assertTrue(used <= 5, "wrapper " + p + " used " + used + " ticks (1/100 s) in 5 s of idling");
@@ -304,6 +315,30 @@ class ExternalRuntimeTest {
                 .runtime("python").handler("echo:handler").runtimeAttribute("ringBytes", 5)
                 .trigger("web", "http", t -> t.attribute("port", 0)).build());
         assertTrue(e.getMessage().contains("spec.runtimeAttributes.ringBytes") && e.getMessage().contains("ringSize"), e.getMessage());
+    }
+
+    @Test
+    void everyConfigurationProblemIsReportedAtOnce() {
+        FunctionConfigException e = assertThrows(FunctionConfigException.class, () -> Processor.builder().name("bad")
+                .runtime("python").handler("echo:handler").runtimeAttribute("codeDir", FUNCTIONS.resolve("python").toString())
+                .runtimeAttribute("transport", "tcp").runtimeAttribute("ringSize", "100KiB").runtimeAttribute("maxFrameSize", 10)
+                .runtimeAttribute("startTimeout", "0s").runtimeAttribute("logLineBurst", 0)
+                .runtimeAttribute("inheritEnvNames", List.of("MY-VAR", "OK_NAME", "A*B"))
+                .trigger("web", "http", t -> t.attribute("port", 0)).build());
+        List<String> problems = e.problems().stream().map(p -> p.path() + ": " + p.message()).toList();
+        List<String> expected = List.of(
+                "spec.runtimeAttributes.transport: must be shm or uds",
+                "spec.runtimeAttributes.ringSize: must be a power of two from 64KiB to 1GiB",
+                "spec.runtimeAttributes.maxFrameSize: must be from 1KiB to 2GiB",
+                "spec.runtimeAttributes.startTimeout: must be a positive duration",
+                "spec.runtimeAttributes.logLineBurst: must be at least 1, got 0",
+                "spec.runtimeAttributes.inheritEnvNames: entry 0 (\"MY-VAR\")",
+                "spec.runtimeAttributes.inheritEnvNames: entry 2 (\"A*B\")");
+        assertEquals(expected.size(), problems.size(), e.getMessage());
+        for (int i = 0; i < expected.size(); i++) {
+            assertTrue(problems.get(i).startsWith(expected.get(i)), problems.get(i));
+        }
+        assertTrue(e.getMessage().startsWith(expected.size() + " configuration problems:"), e.getMessage());
     }
 
     static String messages(Throwable t) {
