@@ -104,7 +104,7 @@ public final class Protocol {
     }
 
     /** Whether frames of {@code type} may be skipped by a receiver that does not know them. */
-    public static boolean ignorable(int type) {
+    static boolean ignorable(int type) {
         return type >= 0x40 && type <= 0x7f;
     }
 

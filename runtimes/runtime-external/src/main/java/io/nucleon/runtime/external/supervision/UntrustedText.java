@@ -37,7 +37,7 @@ public final class UntrustedText {
      * Multi-line {@code text} with every line escaped as by {@link #oneLine} and every line after the
      * first indented by a tab. CRLF and lone CR count as line breaks too.
      */
-    public static String block(String text) {
+    static String block(String text) {
         if (text == null) {
             return null;
         }

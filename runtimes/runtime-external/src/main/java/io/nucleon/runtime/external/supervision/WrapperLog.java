@@ -33,11 +33,11 @@ public final class WrapperLog {
     /** How long after the first dropped line the summary of the drops is logged. */
     public static final long SUMMARY_INTERVAL_SECONDS = 5;
     /** The longest message or field value (in characters) logged from a LOG frame; the rest is cut. */
-    public static final int MAX_TEXT = 16 << 10;
+    static final int MAX_TEXT = 16 << 10;
     /** The longest traceback (in characters) logged from an ERROR or INIT_FAILED frame; the rest is cut. */
-    public static final int MAX_TRACEBACK = 64 << 10;
+    static final int MAX_TRACEBACK = 64 << 10;
     /** The most fields of one LOG frame that are logged. */
-    public static final int MAX_FIELDS = 64;
+    static final int MAX_FIELDS = 64;
     /** The longest line of a wrapper's stdout or stderr logged, in bytes; the rest of the line is skipped ({@link OutputPump}). */
     public static final int MAX_OUTPUT_LINE_BYTES = 16 << 10;
 

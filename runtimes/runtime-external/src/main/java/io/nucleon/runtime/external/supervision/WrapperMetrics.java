@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class WrapperMetrics {
     /** The most counter names a handler may create through METRIC frames; later new names are dropped. */
-    public static final int MAX_HANDLER_METRICS = 100;
+    static final int MAX_HANDLER_METRICS = 100;
     private static final Logger LOG = LoggerFactory.getLogger(WrapperMetrics.class);
 
     /** Why a wrapper was restarted: the {@code reason} tag. */
