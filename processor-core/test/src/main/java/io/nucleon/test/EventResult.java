@@ -1,8 +1,12 @@
 package io.nucleon.test;
 
+import io.nucleon.api.Engine;
 import io.nucleon.api.Event;
 import io.nucleon.api.Response;
 import io.nucleon.spi.Outcome;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 
 /**
  * How an event a test sent ended: what the engine told its trigger. {@link HttpResult} and
@@ -51,6 +55,26 @@ public class EventResult {
     /** What the handler threw, when {@link #outcome()} is {@link Outcome#HANDLER_ERROR}; otherwise {@code null}. */
     public Throwable error() {
         return error;
+    }
+
+    /** The response's body: for a message or a tick, the handler's result as the engine encodes it. */
+    public byte[] body() {
+        return response.body();
+    }
+
+    /** The body as UTF-8 text. */
+    public String bodyAsString() {
+        return new String(body(), StandardCharsets.UTF_8);
+    }
+
+    /** The body read as JSON into {@code type} (a record, a bean, a {@code Map}, Jackson's {@code JsonNode}). */
+    public <T> T bodyAs(Class<T> type) {
+        try {
+            return Engine.get().readJson(body(), type);
+        } catch (IOException e) {
+            throw new UncheckedIOException("the response body is not JSON that fits " + type.getSimpleName() + ": "
+                    + e.getMessage() + "; body: " + bodyAsString(), e);
+        }
     }
 
     @Override

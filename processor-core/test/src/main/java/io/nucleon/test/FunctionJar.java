@@ -35,8 +35,9 @@ import java.util.zip.ZipEntry;
  *
  * <p>The process gets the JVM running the test ({@code java.home}), a free control port
  * ({@code --control-port}, unless the arguments give one or {@code --no-control}), a private temporary
- * directory ({@code -Djava.io.tmpdir}) and a file for its output (standard output and error), both in
- * a working directory of its own. Configure, then {@link #start()} (or {@link #launch()} for a process
+ * directory ({@code -Djava.io.tmpdir}, with a short path, as the Unix sockets of the Python and Node.js
+ * runtimes live in it), and a working directory of its own with its output (standard output and
+ * error). Configure, then {@link #start()} (or {@link #launch()} for a process
  * expected to fail); a FunctionJar can start several processes, one after the other or at once.
  */
 public final class FunctionJar {
@@ -186,7 +187,8 @@ public final class FunctionJar {
             boolean own = workDirectory == null;
             Path dir = own ? Files.createTempDirectory("nucleon-jar-")
                     : Files.createDirectories(workDirectory.resolve("process-" + started++));
-            Path tmp = Files.createDirectories(dir.resolve("tmp"));
+            // short, under the system's: a runtime's Unix socket paths (at most about 100 bytes) live in it
+            Path tmp = Files.createTempDirectory("njt-");
             List<String> command = new ArrayList<>();
             command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             command.add("-Djava.io.tmpdir=" + tmp);
@@ -202,7 +204,7 @@ public final class FunctionJar {
             ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
                     .redirectOutput(dir.resolve("output.log").toFile());
             pb.environment().putAll(env);
-            return new FunctionProcess(jar.getFileName().toString(), pb.start(), dir, own, control);
+            return new FunctionProcess(jar.getFileName().toString(), pb.start(), dir, own, tmp, control);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + jar, e);
         }

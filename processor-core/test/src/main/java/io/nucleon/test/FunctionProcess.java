@@ -38,14 +38,16 @@ public final class FunctionProcess implements AutoCloseable {
     private final Process process;
     private final Path directory;
     private final boolean ownDirectory;
+    private final Path tempDirectory;
     private final int controlPort;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    FunctionProcess(String name, Process process, Path directory, boolean ownDirectory, int controlPort) {
+    FunctionProcess(String name, Process process, Path directory, boolean ownDirectory, Path tempDirectory, int controlPort) {
         this.name = name;
         this.process = process;
         this.directory = directory;
         this.ownDirectory = ownDirectory;
+        this.tempDirectory = tempDirectory;
         this.controlPort = controlPort;
     }
 
@@ -54,14 +56,14 @@ public final class FunctionProcess implements AutoCloseable {
         return process;
     }
 
-    /** The process's working directory: its output ({@code output.log}) and its temporary directory ({@code tmp}). */
+    /** The process's working directory, with its output ({@code output.log}) and the function.yaml it was given, if overridden. */
     public Path directory() {
         return directory;
     }
 
-    /** The process's temporary directory ({@code java.io.tmpdir}), empty at start. */
+    /** The process's temporary directory ({@code java.io.tmpdir}): empty at start, deleted by {@link #close()}. */
     public Path tempDirectory() {
-        return directory.resolve("tmp");
+        return tempDirectory;
     }
 
     /** Everything the process has written to standard output and error so far. */
@@ -237,8 +239,8 @@ public final class FunctionProcess implements AutoCloseable {
     }
 
     /**
-     * Kills the process and every process it started, if still running, and deletes its working
-     * directory when {@link FunctionJar} made a temporary one for it. Idempotent.
+     * Kills the process and every process it started, if still running, and deletes its temporary
+     * directory, and its working directory when {@link FunctionJar} made a temporary one for it. Idempotent.
      */
     @Override
     public void close() {
@@ -249,14 +251,19 @@ public final class FunctionProcess implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        delete(tempDirectory);
         if (ownDirectory) {
-            try (Stream<Path> files = Files.walk(directory)) {
-                for (Path p : (Iterable<Path>) files.sorted(Comparator.reverseOrder())::iterator) {
-                    Files.deleteIfExists(p);
-                }
-            } catch (IOException ignored) {
-                // a temporary directory: the system cleans it up in the end
+            delete(directory);
+        }
+    }
+
+    private static void delete(Path dir) {
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) files.sorted(Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(p);
             }
+        } catch (IOException ignored) {
+            // a temporary directory: the system cleans it up in the end
         }
     }
 

@@ -1,10 +1,6 @@
 package io.nucleon.test;
 
-import io.nucleon.api.Engine;
 import io.nucleon.api.Response;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.Map;
 import java.util.TreeMap;
@@ -49,25 +45,5 @@ public final class HttpResult extends EventResult {
     /** The body's media type, e.g. {@code application/json}, or {@code null}. */
     public String contentType() {
         return response().contentType();
-    }
-
-    /** The body's bytes; empty when there is none. */
-    public byte[] body() {
-        return response().body();
-    }
-
-    /** The body as UTF-8 text. */
-    public String bodyAsString() {
-        return new String(body(), StandardCharsets.UTF_8);
-    }
-
-    /** The body read as JSON into {@code type} (a record, a bean, a {@code Map}, Jackson's {@code JsonNode}). */
-    public <T> T bodyAs(Class<T> type) {
-        try {
-            return Engine.get().readJson(body(), type);
-        } catch (IOException e) {
-            throw new UncheckedIOException("the response body is not JSON that fits " + type.getSimpleName() + ": "
-                    + e.getMessage() + "; body: " + bodyAsString(), e);
-        }
     }
 }
