@@ -8,6 +8,7 @@ import java.util.Collections;
 import java.util.Enumeration;
 import java.util.List;
 import java.util.ServiceLoader;
+import java.util.function.Supplier;
 
 /**
  * The context class loader a {@link TestFunction} builds its processor under. The engine finds trigger
@@ -34,7 +35,7 @@ final class SyntheticTriggerLoader extends ClassLoader {
      * Runs {@code action} (the builder's {@code build()}) with this loader as the thread's context
      * class loader, so that the triggers it creates are added to {@code triggers}.
      */
-    static <T> T buildWith(SyntheticTriggers triggers, java.util.function.Supplier<T> action) {
+    static <T> T buildWith(SyntheticTriggers triggers, Supplier<T> action) {
         Thread thread = Thread.currentThread();
         ClassLoader previous = thread.getContextClassLoader();
         ClassLoader parent = previous != null ? previous : SyntheticTriggerLoader.class.getClassLoader();

@@ -1,6 +1,7 @@
 package io.nucleon.test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
@@ -42,6 +43,7 @@ class SyntheticEventsMatchTheTriggersTest {
         Map<String, Object> real;
         Probe probe = new Probe();
         try (Processor p = running(probe, http(port))) {
+            assertTrue(p.isReady());
             HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
                     + "/orders/7?dryRun=true&tag=a&tag=b&auth.subject=mallory&q=a%20b"));
@@ -98,6 +100,7 @@ class SyntheticEventsMatchTheTriggersTest {
             Probe probe = new Probe();
             Map<String, Object> real;
             try (Processor p = running(probe, definition)) {
+                assertTrue(p.isReady());
                 real = probe.next();
             }
             Probe kitProbe = new Probe();
@@ -125,6 +128,7 @@ class SyntheticEventsMatchTheTriggersTest {
             Map<String, Object> first;
             Map<String, Object> retry;
             try (Processor p = running(failingFirst(probe), definition)) {
+                assertTrue(p.isReady());
                 AMQP.BasicProperties props = new AMQP.BasicProperties.Builder().messageId("m-1").contentType("application/json")
                         .contentEncoding("identity").correlationId("c-1").replyTo("replies").type("order.created").appId("shop")
                         .userId("guest").timestamp(Date.from(timestamp)).headers(Map.of("x-tenant", "acme", "x-count", 3)).build();
@@ -170,6 +174,7 @@ class SyntheticEventsMatchTheTriggersTest {
         Probe probe = new Probe();
         Map<String, Map<String, Object>> real = new LinkedHashMap<>();
         try (Processor p = running(probe, definition)) {
+            assertTrue(p.isReady());
             while (real.size() < 2) {
                 Map<String, Object> portrait = probe.next();
                 real.putIfAbsent((String) portrait.get("triggerKind"), portrait);

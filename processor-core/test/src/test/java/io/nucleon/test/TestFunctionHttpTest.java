@@ -2,7 +2,6 @@ package io.nucleon.test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -169,6 +168,5 @@ class TestFunctionHttpTest {
         var e = assertThrows(io.nucleon.api.FunctionConfigException.class, () -> TestFunction.of(b -> b.name("bad")
                 .handler((ctx, ev) -> "x").trigger("web", "http", t -> t.attribute("maxBodySize", 10))).start());
         assertTrue(e.getMessage().contains("spec.triggers.web.attributes.maxBodySize: unknown attribute"), e.getMessage());
-        assertNull(null);
     }
 }
