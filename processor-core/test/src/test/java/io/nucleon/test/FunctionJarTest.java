@@ -83,13 +83,17 @@ class FunctionJarTest {
     @Test
     void aFunctionThatIsNeverReadyFailsTheTestAfterTheTimeoutWithItsOutput() {
         int nobody = FunctionJar.freePort();
-        FunctionJar never = FunctionJar.at(jar).readyTimeout(Duration.ofSeconds(3))
+        try (FunctionProcess fn = FunctionJar.at(jar)
                 .override("spec.triggers.web.kind", "rabbitmq")
-                .override("spec.triggers.web.attributes", Map.of("url", "amqp://guest:guest@127.0.0.1:" + nobody + "/%2f"));
-        AssertionError e = assertThrows(AssertionError.class, never::start);
-        assertTrue(e.getMessage().contains("timed out after 3000 ms waiting for GET http://127.0.0.1:"), e.getMessage());
-        assertTrue(e.getMessage().contains("/ready to answer 200; its output:"), e.getMessage());
-        assertTrue(e.getMessage().contains("127.0.0.1:" + nobody), "the output says why: " + e.getMessage());
+                .override("spec.triggers.web.attributes", Map.of("url", "amqp://guest:guest@127.0.0.1:" + nobody + "/%2f"))
+                .launch()) {
+            fn.await("a failed connection attempt in the output", Duration.ofSeconds(60),
+                    () -> fn.output().contains("127.0.0.1:" + nobody));
+            AssertionError e = assertThrows(AssertionError.class, () -> fn.awaitReady(Duration.ofSeconds(1)));
+            assertTrue(e.getMessage().contains("timed out after 1000 ms waiting for GET http://127.0.0.1:"), e.getMessage());
+            assertTrue(e.getMessage().contains("/ready to answer 200; its output:"), e.getMessage());
+            assertTrue(e.getMessage().contains("127.0.0.1:" + nobody), "the output says why: " + e.getMessage());
+        }
     }
 
     @Test
