@@ -6,9 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import io.nucleon.spi.Json;
+import io.nucleon.test.FunctionJar;
+import io.nucleon.test.FunctionProcess;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -39,12 +40,10 @@ import org.junit.jupiter.api.io.TempDir;
  * Chronicle's come from the jar's manifest), the journal in a temp directory.
  */
 class AsyncJavaJarIT {
-    private static final Path JAR = Path.of(System.getProperty("async.jar", "target/async-java.jar"));
     /** Async calls the crash test submits before the kill; -Dasync.crash.requests=N to change it. */
     private static final int CRASH_REQUESTS = Integer.getInteger("async.crash.requests", 10_000);
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private final List<Process> processes = new ArrayList<>();
     /** Callbacks received by the test's own server: event id → the callback. */
     private final Map<String, Callback> callbacks = new ConcurrentHashMap<>();
     private HttpServer callbackServer;
@@ -76,18 +75,19 @@ class AsyncJavaJarIT {
 
     @AfterEach
     void stopEverything() {
-        processes.forEach(Process::destroyForcibly);
         callbackServer.stop(0);
         callbackExecutor.shutdownNow();
     }
 
     @Test
     void acceptsWith202ThenReportsTheResultOnTheStatusUrlAndCallsBack() throws Exception {
-        int port = freePort();
-        int control = freePort();
-        Process p = start(writeYaml("fn.yaml", port, dir.resolve("journal"), 4), Map.of(), control);
-        awaitReady(control, p);
-        String base = "http://127.0.0.1:" + port;
+        int port = FunctionJar.freePort();
+        try (FunctionProcess fn = start(writeYaml("fn.yaml", port, dir.resolve("journal"), 4), Map.of())) {
+            answersAsyncAndSyncCalls(fn, "http://127.0.0.1:" + port);
+        }
+    }
+
+    private void answersAsyncAndSyncCalls(FunctionProcess fn, String base) throws Exception {
 
         // 202 with an id and a status URL (also as Location)
         HttpResponse<String> accepted = post(base + "/async/greet", "{\"name\":\"Ada\"}", Map.of());
@@ -99,7 +99,7 @@ class AsyncJavaJarIT {
         assertEquals(status, accepted.headers().firstValue("location").orElse(""));
 
         // the status URL answers the handler's result once it has run (the prefix was stripped from the path)
-        HttpResponse<String> result = awaitSucceeded(base + status, 30);
+        HttpResponse<String> result = awaitSucceeded(fn, base + status);
         assertEquals("application/json", result.headers().firstValue("content-type").orElse(""));
         assertEquals("{\"greeting\":\"Hello, Ada!\",\"path\":\"/greet\"}", result.body());
 
@@ -108,7 +108,8 @@ class AsyncJavaJarIT {
         HttpResponse<String> withCallback = post(base + "/async/greet", "{\"name\":\"Grace\"}", Map.of("X-Callback-Url", callbackUrl));
         assertEquals(202, withCallback.statusCode(), withCallback.body());
         String id2 = Json.mapper().readTree(withCallback.body()).get("id").asText();
-        Callback cb = awaitCallback(id2, 30);
+        fn.await("the callback of " + id2, Duration.ofSeconds(30), () -> callbacks.containsKey(id2));
+        Callback cb = callbacks.get(id2);
         assertEquals("succeeded", cb.state());
         assertEquals("200", cb.status());
         assertEquals("{\"greeting\":\"Hello, Grace!\",\"path\":\"/greet\"}", cb.body());
@@ -121,23 +122,19 @@ class AsyncJavaJarIT {
         // an unknown id is 404
         assertEquals(404, get(base + "/async/status/00000000-0000-0000-0000-000000000000").statusCode());
 
-        p.destroy(); // SIGTERM
-        assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the processor exits after SIGTERM");
-        assertEquals(0, p.exitValue(), this::log);
+        assertEquals(0, fn.stop(), "SIGTERM: a graceful stop");
     }
 
     @Test
     void sigtermWithABacklogInTheJournalExitsZero() throws Exception {
-        int port = freePort();
-        int control = freePort();
-        Process p = start(writeYaml("fn.yaml", port, dir.resolve("journal"), 1), Map.of("SLEEP_MS", "50"), control);
-        awaitReady(control, p);
-        for (int i = 0; i < 50; i++) {
-            assertEquals(202, post("http://127.0.0.1:" + port + "/async/greet", "{\"name\":\"n" + i + "\"}", Map.of()).statusCode());
+        int port = FunctionJar.freePort();
+        try (FunctionProcess fn = start(writeYaml("fn.yaml", port, dir.resolve("journal"), 1), Map.of("SLEEP_MS", "50"))) {
+            for (int i = 0; i < 50; i++) {
+                assertEquals(202, post("http://127.0.0.1:" + port + "/async/greet", "{\"name\":\"n" + i + "\"}", Map.of()).statusCode());
+            }
+            // SIGTERM while most calls wait in the journal: in-flight ones drain, the rest stay journaled
+            assertEquals(0, fn.stop(), "SIGTERM: a graceful stop");
         }
-        p.destroy(); // SIGTERM while most calls wait in the journal: in-flight ones drain, the rest stay journaled
-        assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the processor exits after SIGTERM");
-        assertEquals(0, p.exitValue(), this::log);
     }
 
     @Test
@@ -147,72 +144,63 @@ class AsyncJavaJarIT {
         long t0 = System.nanoTime();
 
         // 1. a slow processor: 2 workers, 20 ms per event (about 100 events/s)
-        int port1 = freePort();
-        int control1 = freePort();
-        Process first = start(writeYaml("fn1.yaml", port1, journal, 2), Map.of("SLEEP_MS", "20", "INSTANCE", "1"), control1);
-        awaitReady(control1, first);
-
-        // 2. submit CRASH_REQUESTS async calls as fast as possible (64 in flight on one client); every one gets a 202
-        List<String> ids = submit("http://127.0.0.1:" + port1 + "/async/greet", CRASH_REQUESTS, callbackUrl);
-        long submitted = System.nanoTime();
-
-        // 3. kill -9 while most of them wait in the journal
-        first.destroyForcibly();
-        assertTrue(first.waitFor(30, TimeUnit.SECONDS));
-        int callbacksBeforeRestart = callbacks.size();
+        int port1 = FunctionJar.freePort();
+        List<String> ids;
+        long submitted;
+        int callbacksBeforeRestart;
+        try (FunctionProcess first = start(writeYaml("fn1.yaml", port1, journal, 2), Map.of("SLEEP_MS", "20", "INSTANCE", "1"))) {
+            // 2. submit CRASH_REQUESTS async calls as fast as possible (64 in flight on one client); every one gets a 202
+            ids = submit("http://127.0.0.1:" + port1 + "/async/greet", CRASH_REQUESTS, callbackUrl);
+            submitted = System.nanoTime();
+            // 3. kill -9 while most of them wait in the journal
+            first.kill();
+            callbacksBeforeRestart = callbacks.size();
+        }
 
         // 4. a new (fast) processor on the same journal directory
-        int port2 = freePort();
-        int control2 = freePort();
-        Process second = start(writeYaml("fn2.yaml", port2, journal, 4), Map.of("INSTANCE", "2"), control2);
-        awaitReady(control2, second);
-
-        // 5. every accepted call reports succeeded; the result says which process handled it
-        Map<String, String> handledBy = awaitAllSucceeded("http://127.0.0.1:" + port2 + "/async/status/", ids, 60);
-        long done = System.nanoTime();
-        List<String> bySecond = new ArrayList<>();
-        int byFirst = 0;
-        for (Map.Entry<String, String> e : handledBy.entrySet()) {
-            if ("2".equals(e.getValue())) {
-                bySecond.add(e.getKey());
-            } else {
-                assertEquals("1", e.getValue(), e.getKey());
-                byFirst++;
+        int port2 = FunctionJar.freePort();
+        try (FunctionProcess second = start(writeYaml("fn2.yaml", port2, journal, 4), Map.of("INSTANCE", "2"))) {
+            // 5. every accepted call reports succeeded; the result says which process handled it
+            Map<String, String> handledBy = awaitAllSucceeded(second, "http://127.0.0.1:" + port2 + "/async/status/", ids);
+            long done = System.nanoTime();
+            List<String> bySecond = new ArrayList<>();
+            int byFirst = 0;
+            for (Map.Entry<String, String> e : handledBy.entrySet()) {
+                if ("2".equals(e.getValue())) {
+                    bySecond.add(e.getKey());
+                } else {
+                    assertEquals("1", e.getValue(), e.getKey());
+                    byFirst++;
+                }
             }
-        }
-        assertEquals(ids.size(), byFirst + bySecond.size());
-        assertTrue(byFirst < ids.size() / 2, "most calls were still in the journal at the kill: " + byFirst + " handled before");
-        assertTrue(!bySecond.isEmpty(), "the second process handled the backlog");
+            assertEquals(ids.size(), byFirst + bySecond.size());
+            assertTrue(byFirst < ids.size() / 2, "most calls were still in the journal at the kill: " + byFirst + " handled before");
+            assertTrue(!bySecond.isEmpty(), "the second process handled the backlog");
 
-        // 6. callbacks are at least once across the restart: every accepted call gets one. The killed process
-        // sent those it recorded; the second one sends the rest from the journal (including any the first had
-        // delivered but not yet recorded, so some ids may get two). Each carries the answer of the process that
-        // handled the call.
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        List<String> missing = new ArrayList<>(ids);
-        while (!missing.isEmpty() && System.nanoTime() < deadline) {
-            missing.removeIf(callbacks::containsKey);
-            Thread.sleep(50);
-        }
-        assertTrue(missing.isEmpty(), missing.size() + " of " + ids.size() + " accepted calls got no callback, e.g. "
-                + missing.subList(0, Math.min(3, missing.size())) + "\n" + log());
-        for (String id : ids) {
-            Callback cb = callbacks.get(id);
-            assertEquals("succeeded", cb.state(), id);
-            assertEquals("200", cb.status(), id);
-            assertTrue(cb.body().contains("\"instance\":\"" + handledBy.get(id) + "\""), id + ": " + cb.body());
-        }
-        JsonNode async = Json.mapper().readTree(get("http://127.0.0.1:" + control2 + "/status").body())
-                .path("triggers").path(0).path("async");
-        System.out.printf("crash test: %d async calls accepted in %d ms; %d handled before kill -9 (%d callbacks), %d after"
-                        + " the restart, all succeeded %d ms after the kill; every one called back (%d callbacks sent"
-                        + " again from the journal by the second process)%n",
-                ids.size(), TimeUnit.NANOSECONDS.toMillis(submitted - t0), byFirst, callbacksBeforeRestart,
-                bySecond.size(), TimeUnit.NANOSECONDS.toMillis(done - submitted), async.path("callbacksResent").asLong());
+            // 6. callbacks are at least once across the restart: every accepted call gets one. The killed process
+            // sent those it recorded; the second one sends the rest from the journal (including any the first had
+            // delivered but not yet recorded, so some ids may get two). Each carries the answer of the process that
+            // handled the call.
+            List<String> missing = new ArrayList<>(ids);
+            second.await("a callback for each of the " + ids.size() + " accepted calls", Duration.ofSeconds(60), () -> {
+                missing.removeIf(callbacks::containsKey);
+                return missing.isEmpty();
+            });
+            for (String id : ids) {
+                Callback cb = callbacks.get(id);
+                assertEquals("succeeded", cb.state(), id);
+                assertEquals("200", cb.status(), id);
+                assertTrue(cb.body().contains("\"instance\":\"" + handledBy.get(id) + "\""), id + ": " + cb.body());
+            }
+            JsonNode async = second.status().path("triggers").path(0).path("async");
+            System.out.printf("crash test: %d async calls accepted in %d ms; %d handled before kill -9 (%d callbacks), %d after"
+                            + " the restart, all succeeded %d ms after the kill; every one called back (%d callbacks sent"
+                            + " again from the journal by the second process)%n",
+                    ids.size(), TimeUnit.NANOSECONDS.toMillis(submitted - t0), byFirst, callbacksBeforeRestart,
+                    bySecond.size(), TimeUnit.NANOSECONDS.toMillis(done - submitted), async.path("callbacksResent").asLong());
 
-        second.destroy(); // SIGTERM
-        assertTrue(second.waitFor(30, TimeUnit.SECONDS));
-        assertEquals(0, second.exitValue(), this::log);
+            assertEquals(0, second.stop(), "SIGTERM: a graceful stop");
+        }
     }
 
     // ---- helpers ---------------------------------------------------------------------------------
@@ -251,14 +239,11 @@ class AsyncJavaJarIT {
     }
 
     /** Polls the status of every id until all are succeeded; returns id → the handler's "instance". */
-    private Map<String, String> awaitAllSucceeded(String statusBase, List<String> ids, int seconds) throws Exception {
+    private Map<String, String> awaitAllSucceeded(FunctionProcess fn, String statusBase, List<String> ids) {
         Map<String, String> handledBy = new ConcurrentHashMap<>();
         List<String> pending = new ArrayList<>(ids);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         AtomicInteger unexpected = new AtomicInteger();
-        while (!pending.isEmpty()) {
-            assertTrue(System.nanoTime() < deadline, () -> pending.size() + " of " + ids.size()
-                    + " calls not succeeded within " + seconds + " s, e.g. " + pending.get(0) + "\n" + log());
+        fn.await("every accepted call succeeded", Duration.ofSeconds(60), () -> {
             Semaphore window = new Semaphore(32);
             List<CompletableFuture<?>> round = new ArrayList<>();
             for (String id : pending) {
@@ -281,35 +266,23 @@ class AsyncJavaJarIT {
             CompletableFuture.allOf(round.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
             assertEquals(0, unexpected.get(), "every accepted call has a status");
             pending.removeIf(handledBy::containsKey);
-            if (!pending.isEmpty()) {
-                Thread.sleep(250);
-            }
-        }
+            return pending.isEmpty();
+        });
         return handledBy;
     }
 
-    private HttpResponse<String> awaitSucceeded(String url, int seconds) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (true) {
+    /** Polls {@code url} until its call has succeeded; returns that answer. */
+    private HttpResponse<String> awaitSucceeded(FunctionProcess fn, String url) {
+        AtomicReference<HttpResponse<String>> last = new AtomicReference<>();
+        fn.await("the call at " + url + " to succeed", Duration.ofSeconds(30), () -> {
             HttpResponse<String> r = get(url);
             assertEquals(200, r.statusCode(), r.body());
             String state = r.headers().firstValue("x-nucleon-state").orElse("");
-            if (state.equals("succeeded")) {
-                return r;
-            }
-            assertTrue(state.equals("pending") || state.equals("running"), state + " " + r.body());
-            assertTrue(System.nanoTime() < deadline, "not succeeded within " + seconds + " s: " + r.body());
-            Thread.sleep(20);
-        }
-    }
-
-    private Callback awaitCallback(String id, int seconds) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (!callbacks.containsKey(id)) {
-            assertTrue(System.nanoTime() < deadline, "no callback for " + id + " within " + seconds + " s: " + log());
-            Thread.sleep(20);
-        }
-        return callbacks.get(id);
+            assertTrue(state.equals("succeeded") || state.equals("pending") || state.equals("running"), state + " " + r.body());
+            last.set(r);
+            return state.equals("succeeded");
+        });
+        return last.get();
     }
 
     private Path writeYaml(String name, int port, Path journal, int workers) throws IOException {
@@ -337,43 +310,11 @@ class AsyncJavaJarIT {
         return yaml;
     }
 
-    private Process start(Path yaml, Map<String, String> env, int control) throws IOException {
-        // plain java -jar: Chronicle's --add-exports/--add-opens come from the jar's manifest
-        ProcessBuilder pb = new ProcessBuilder(java(), "-jar", JAR.toString(), yaml.toString(),
-                "--control-port", Integer.toString(control))
-                .redirectErrorStream(true).redirectOutput(dir.resolve("process-" + processes.size() + ".log").toFile());
-        pb.environment().putAll(env);
-        Process p = pb.start();
-        processes.add(p);
-        return p;
-    }
-
-    private void awaitReady(int control, Process p) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline) {
-            assertTrue(p.isAlive(), () -> "the processor died: " + log());
-            try {
-                if (get("http://127.0.0.1:" + control + "/ready").statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException notYet) {
-                // not listening yet
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("not ready within 30 s: " + log());
-    }
-
-    private String log() {
-        try (var files = Files.list(dir)) {
-            StringBuilder sb = new StringBuilder();
-            for (Path f : (Iterable<Path>) files.filter(f -> f.toString().endsWith(".log")).sorted()::iterator) {
-                sb.append("---- ").append(f.getFileName()).append('\n').append(Files.readString(f));
-            }
-            return sb.toString();
-        } catch (IOException e) {
-            return e.toString();
-        }
+    /** The packaged jar (Chronicle's JVM flags in its manifest: plain java -jar) on {@code yaml}, with {@code env}, ready. */
+    private FunctionProcess start(Path yaml, Map<String, String> env) {
+        FunctionJar jar = FunctionJar.packaged().workDirectory(dir).functionYaml(yaml);
+        env.forEach(jar::env);
+        return jar.start();
     }
 
     private HttpResponse<String> post(String url, String body, Map<String, String> headers) throws IOException, InterruptedException {
@@ -386,15 +327,5 @@ class AsyncJavaJarIT {
     private HttpResponse<String> get(String url) throws IOException, InterruptedException {
         return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
                 HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static String java() {
-        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 }

@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.nucleon.test.FunctionJar;
+import io.nucleon.test.FunctionProcess;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -23,11 +23,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -43,23 +43,11 @@ import org.junit.jupiter.params.provider.CsvSource;
  * throughout.
  */
 class OverloadScenarioIT {
-    private static final Path JAR = Path.of(System.getProperty("hello.jar", "target/hello-python.jar"));
     private static final long AVAILABILITY_MS = 1000;
     private static final long SLACK_MS = 100;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private final ObjectMapper json = new ObjectMapper();
-    private Process process;
 
     @TempDir
     Path dir;
-
-    @AfterEach
-    void stop() {
-        if (process != null) {
-            process.descendants().forEach(ProcessHandle::destroyForcibly);
-            process.destroyForcibly();
-        }
-    }
 
     @ParameterizedTest(name = "whenQueueFull: {0}, waitingListSize: {1}")
     @CsvSource({
@@ -69,8 +57,7 @@ class OverloadScenarioIT {
     })
     void theExtraCallIsAnsweredWithin100MsAndLiveStaysQuick(String mode, String waitingList, String extraAnswered)
             throws Exception {
-        int port = freePort();
-        int control = freePort();
+        int port = FunctionJar.freePort();
         Files.writeString(dir.resolve("main.py"), String.join("\n",
                 "import time",
                 "",
@@ -99,32 +86,28 @@ class OverloadScenarioIT {
         yaml.addAll(List.of("      attributes:", "        host: 127.0.0.1", "        port: " + port, ""));
         Path function = dir.resolve("function.yaml");
         Files.write(function, yaml);
-        Path log = dir.resolve("process.log");
-        process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Djava.io.tmpdir=" + Files.createDirectories(dir.resolve("tmp")), "-jar", JAR.toString(), function.toString(),
-                "--control-port", Integer.toString(control)).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        awaitReady(control, log);
+        try (FunctionProcess fn = FunctionJar.packaged().workDirectory(dir).functionYaml(function).start()) {
+            overload(fn, port, extraAnswered, mode);
+        }
+    }
 
+    private void overload(FunctionProcess fn, int port, String extraAnswered, String mode) throws Exception {
         // calls on fresh connections first, so that what is measured is the processor, not its first-time class loading
         for (int round = 0; round < 12; round++) {
             SlowCalls warmUp = new SlowCalls(port, 10);
             warmUp.send("/fast");
             warmUp.awaitAll(Duration.ofSeconds(30));
         }
-        double rejectedBefore = rejected(control);
-        LiveProbe live = new LiveProbe(control);
+        double rejectedBefore = rejected(fn);
+        LiveProbe live = new LiveProbe(fn.controlPort());
         live.start();
         try {
             // 40 slow calls, each on a connection of its own, timed from the moment it is written
             SlowCalls slow = new SlowCalls(port, 40);
             slow.send("/slow");
             // the extra call goes once the processor has taken all 40
-            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             long takenBefore = (long) rejectedBefore;
-            while (taken(control) - takenBefore < 40) {
-                assertTrue(System.nanoTime() < until, "the 40 calls did not arrive: " + status(control));
-                java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
-            }
+            fn.await("the 40 calls taken by the pool", Duration.ofSeconds(10), () -> taken(fn) - takenBefore >= 40);
             SlowCalls extraCall = new SlowCalls(port, 1);
             extraCall.send("/fast");
             extraCall.awaitAll(Duration.ofSeconds(10));
@@ -166,11 +149,8 @@ class OverloadScenarioIT {
         assertTrue(live.failures.isEmpty(), "/live failed: " + live.failures);
         assertTrue(live.probes.get() > 20, "/live was probed " + live.probes.get() + " times");
         assertTrue(live.slowestMs.get() < SLACK_MS, "/live took " + live.slowestMs.get() + " ms at worst");
-        assertEquals(40.0, rejected(control) - rejectedBefore, "rejections counted in /metrics");
-
-        process.destroy();
-        assertTrue(process.waitFor(30, TimeUnit.SECONDS), "the processor exits after SIGTERM");
-        assertEquals(0, process.exitValue(), Files.readString(log));
+        assertEquals(40.0, rejected(fn) - rejectedBefore, "rejections counted in /metrics");
+        assertEquals(0, fn.stop(), "SIGTERM: a graceful stop");
     }
 
     /** Calls on connections of their own: each timed from the moment its request is written to when its answer is whole. */
@@ -293,62 +273,13 @@ class OverloadScenarioIT {
         }
     }
 
-    private double rejected(int control) throws Exception {
-        String prefix = "nucleon_events_rejected_total{function=\"overload\",kind=\"http\",trigger=\"web\"} ";
-        for (String line : get("http://127.0.0.1:" + control + "/metrics").body().split("\n")) {
-            if (line.startsWith(prefix)) {
-                return Double.parseDouble(line.substring(prefix.length()));
-            }
-        }
-        return 0;
+    private static double rejected(FunctionProcess fn) {
+        return fn.metric("nucleon_events_rejected_total", Map.of("function", "overload", "trigger", "web"));
     }
 
     /** Calls the pool has taken: in flight plus rejected. */
-    private long taken(int control) throws Exception {
-        JsonNode trigger = status(control).path("triggers").path(0);
+    private static long taken(FunctionProcess fn) {
+        JsonNode trigger = fn.status().path("triggers").path(0);
         return trigger.path("pool").path("inFlight").asLong() + trigger.path("events").path("rejected").asLong();
-    }
-
-    private JsonNode status(int control) throws Exception {
-        return json.readTree(get("http://127.0.0.1:" + control + "/status").body());
-    }
-
-    private void awaitReady(int control, Path log) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline) {
-            assertTrue(process.isAlive(), () -> "the processor died: " + read(log));
-            try {
-                if (get("http://127.0.0.1:" + control + "/ready").statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException notYet) {
-                // not listening yet
-            }
-            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
-        }
-        throw new AssertionError("not ready within 30 s: " + read(log));
-    }
-
-    private static HttpRequest request(int port, String path) {
-        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(30)).build();
-    }
-
-    private HttpResponse<String> get(String url) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
-                HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static String read(Path log) {
-        try {
-            return Files.readString(log);
-        } catch (IOException e) {
-            return e.toString();
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 }

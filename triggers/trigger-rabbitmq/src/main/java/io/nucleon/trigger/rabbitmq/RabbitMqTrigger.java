@@ -633,7 +633,7 @@ final class RabbitMqTrigger implements Trigger {
                 headers.put(QUEUE_HEADER, queue);
                 headers.put(FAILED_AT_HEADER, Instant.now().toString());
                 AMQP.BasicProperties.Builder props = original.builder().headers(headers)
-                        .deliveryMode(config.durable ? 2 : original.getDeliveryMode());
+                        .deliveryMode(config.durable ? Integer.valueOf(2) : original.getDeliveryMode()); // may be unset: no unboxing
                 if (retry) {
                     props.expiration(Long.toString(retryDelay(attempt).toMillis()));
                     publishConfirmed(session.publishChannel, "", retryQueue, props.build(), event.body());

@@ -11,9 +11,11 @@ import io.nucleon.api.Processor;
 import io.nucleon.spi.FailureHeaders;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -69,6 +71,33 @@ class RabbitMqAttemptHeadersTest {
         assertEquals(1, attempts.get("first"), "a first delivery");
         assertEquals(2, attempts.get("legacy"), "x-nucleon-attempt named the attempt the message is on");
         assertEquals(3, attempts.get("shared"), "x-nucleon-attempts counts the attempts made");
+    }
+
+    @Test
+    void aMessageWithoutADeliveryModeIsRetriedByANonDurableTrigger() throws Exception {
+        // durable: false keeps the delivery mode the message came with, which a publisher may leave unset
+        List<Object> attempts = new CopyOnWriteArrayList<>();
+        processor = Processor.builder().name("non-durable").withoutControlServer()
+                .handler((ctx, e) -> {
+                    attempts.add(e.field("attempt"));
+                    if (attempts.size() == 1) {
+                        throw new IllegalStateException("the first attempt fails");
+                    }
+                    return null;
+                })
+                .trigger("orders", "rabbitmq", t -> t.numWorkers(1).attribute("url", URL).attribute("queueName", queue)
+                        .attribute("durable", false).attribute("maxRetries", 1).attribute("retryDelay", "50ms"))
+                .build().start();
+        await().atMost(Duration.ofSeconds(30)).until(processor::isReady);
+
+        ConnectionFactory f = new ConnectionFactory();
+        f.setUri(URL);
+        admin = f.newConnection("nucleon-test-admin");
+        try (Channel ch = admin.createChannel()) {
+            publish(ch, "no-delivery-mode", Map.of());
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> attempts.size() == 2);
+        assertEquals(List.of(1, 2), attempts, "retried through the retry queue, not given back to the queue");
     }
 
     private void publish(Channel ch, String id, Map<String, Object> headers) throws Exception {
