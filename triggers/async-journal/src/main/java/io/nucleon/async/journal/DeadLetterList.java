@@ -14,12 +14,12 @@ import java.util.TreeMap;
  * each (entry, body, error) stays in the journal and is read back by position. Ordered by position,
  * which is the order they were dead-lettered in, so the oldest is first.
  *
- * <p>Its size is kept within {@code maxDeadLetters} by {@link AsyncJournal}, and so is its memory
+ * <p>Its size is kept within {@code maxDeadLetters} by {@link DeadLetterLog}, and so is its memory
  * (about 200 bytes per dead letter, most of it the id). It also remembers the position of the last
  * {@value #FORMER_POSITIONS} dead letters that left the list, so that a page cursor naming one of them
  * (the last id of a page, replayed since) still says where the next page starts.
  *
- * <p>Not thread-safe: {@link AsyncJournal} uses it under its dead-letter lock only.
+ * <p>Not thread-safe: {@link DeadLetterLog} uses it under its lock only.
  */
 final class DeadLetterList {
     /** How many positions of dead letters that left the list are remembered for page cursors. */

@@ -48,7 +48,7 @@ final class StatusIndex implements AutoCloseable {
     StatusIndex(Path dir, RollCycle rollCycle) throws IOException {
         this.dir = dir;
         this.rollCycle = rollCycle;
-        AsyncJournal.prepareDirectory(dir);
+        ChronicleFiles.prepareDirectory(dir);
     }
 
     /** Records that the call at {@code inputIndex} has its final status at {@code statusIndex}. */

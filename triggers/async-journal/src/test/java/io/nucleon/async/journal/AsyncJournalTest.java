@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class AsyncJournalTest {
 
-    static AsyncJournal.Options options(Path dir) {
+    static JournalSettings.Builder options(Path dir) {
         return AsyncJournal.builder(dir).maintenanceInterval(null).minFreeSpace(0);
     }
 
@@ -118,7 +118,7 @@ class AsyncJournalTest {
     @Test
     void statusesKeepTheResultForTheRetentionAndSurviveARestart(@TempDir Path dir) {
         long[] now = {1_800_000_000_000L};
-        AsyncJournal.Options o = options(dir).clock(() -> now[0]).resultRetention(Duration.ofMinutes(10));
+        JournalSettings.Builder o = options(dir).clock(() -> now[0]).resultRetention(Duration.ofMinutes(10));
         try (AsyncJournal j = o.open()) {
             j.append(Entries.numbered(1));
             j.append(Entries.numbered(2));
@@ -224,7 +224,7 @@ class AsyncJournalTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> AsyncJournal.builder(Path.of("x")).rollCycle("FORTNIGHTLY"));
         assertTrue(e.getMessage().contains("FAST_HOURLY") && e.getMessage().contains("DAILY"), e.getMessage());
-        assertEquals("HOURLY", AsyncJournal.builder(Path.of("x")).rollCycle("hourly").rollCycle().toString());
+        assertEquals("HOURLY", AsyncJournal.builder(Path.of("x")).rollCycle("hourly").build().rollCycle().toString());
     }
 
     @Test

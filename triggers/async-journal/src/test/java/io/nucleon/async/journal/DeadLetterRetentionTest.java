@@ -46,9 +46,9 @@ class DeadLetterRetentionTest {
         }
     }
 
-    /** The INFO lines of {@link AsyncJournal} written while {@code body} runs. */
+    /** The INFO lines of {@link DeadLetterLog} written while {@code body} runs. */
     private static List<String> infoLines(Runnable body) {
-        Logger logger = (Logger) LoggerFactory.getLogger(AsyncJournal.class);
+        Logger logger = (Logger) LoggerFactory.getLogger(DeadLetterLog.class);
         ListAppender<ILoggingEvent> appender = new ListAppender<>();
         appender.start();
         logger.addAppender(appender);
@@ -103,7 +103,7 @@ class DeadLetterRetentionTest {
     @Test
     void deadLettersOlderThanTheRetentionAreDroppedAlsoAcrossARestart(@TempDir Path dir) {
         long[] now = {T0};
-        AsyncJournal.Options o = AsyncJournalTest.options(dir).clock(() -> now[0]).resultRetention(Duration.ofDays(30))
+        JournalSettings.Builder o = AsyncJournalTest.options(dir).clock(() -> now[0]).resultRetention(Duration.ofDays(30))
                 .deadLetterRetention(Duration.ofHours(2));
         try (AsyncJournal j = o.open()) {
             Entries.deadLettered(j, 0, 2);
@@ -130,9 +130,9 @@ class DeadLetterRetentionTest {
     @Test
     void cycleFilesGoOnceNoListedDeadLetterIsInThem(@TempDir Path dir) throws IOException {
         long[] now = {T0};
-        AsyncJournal.Options o = AsyncJournalTest.options(dir).clock(() -> now[0]).resultRetention(Duration.ofDays(30))
+        JournalSettings.Builder o = AsyncJournalTest.options(dir).clock(() -> now[0]).resultRetention(Duration.ofDays(30))
                 .deadLetterRetention(Duration.ofMinutes(90));
-        Path files = dir.resolve(AsyncJournal.DEAD_LETTER);
+        Path files = dir.resolve(DeadLetterLog.DIRECTORY);
         try (AsyncJournal j = o.open()) {
             Entries.deadLettered(j, 0, 2); // cycle 0
             now[0] += HOUR;

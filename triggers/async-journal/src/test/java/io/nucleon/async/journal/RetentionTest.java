@@ -27,9 +27,9 @@ class RetentionTest {
     @Test
     void oldFullyProcessedCyclesAreDeletedAndUnprocessedOnesKept(@TempDir Path dir) throws IOException {
         long[] now = {1_800_000_000_000L - 1_800_000_000_000L % HOUR}; // on an hour boundary
-        AsyncJournal.Options o = AsyncJournalTest.options(dir).clock(() -> now[0]).rollCycle("FAST_HOURLY")
+        JournalSettings.Builder o = AsyncJournalTest.options(dir).clock(() -> now[0]).rollCycle("FAST_HOURLY")
                 .retention(Duration.ofMinutes(30)).resultRetention(Duration.ofDays(30));
-        Path input = dir.resolve(AsyncJournal.INPUT);
+        Path input = dir.resolve(InputLog.DIRECTORY);
         try (AsyncJournal j = o.open()) {
             for (int cycle = 0; cycle < 4; cycle++) {
                 j.append(Entries.numbered(cycle * 2));
@@ -64,7 +64,7 @@ class RetentionTest {
     @Test
     void recentProcessedCyclesAreKeptUntilTheRetentionPasses(@TempDir Path dir) throws IOException {
         long[] now = {1_800_000_000_000L - 1_800_000_000_000L % HOUR};
-        AsyncJournal.Options o = AsyncJournalTest.options(dir).clock(() -> now[0]).retention(Duration.ofHours(5));
+        JournalSettings.Builder o = AsyncJournalTest.options(dir).clock(() -> now[0]).retention(Duration.ofHours(5));
         try (AsyncJournal j = o.open()) {
             j.append(Entries.numbered(0));
             now[0] += HOUR;
@@ -81,14 +81,14 @@ class RetentionTest {
     @Test
     void statusCyclesOlderThanTheResultRetentionAreDeleted(@TempDir Path dir) throws IOException {
         long[] now = {1_800_000_000_000L - 1_800_000_000_000L % HOUR};
-        AsyncJournal.Options o = AsyncJournalTest.options(dir).clock(() -> now[0]).resultRetention(Duration.ofHours(1));
+        JournalSettings.Builder o = AsyncJournalTest.options(dir).clock(() -> now[0]).resultRetention(Duration.ofHours(1));
         try (AsyncJournal j = o.open()) {
             j.succeeded(JournalEntry.builder().id("old").build(), 1, 200, null, new byte[] {1});
             now[0] += 3 * HOUR;
             j.succeeded(JournalEntry.builder().id("new").build(), 1, 200, null, new byte[] {2});
             List<Path> deleted = j.purge();
             assertEquals(1, deleted.size(), deleted.toString());
-            assertTrue(deleted.get(0).startsWith(dir.resolve(AsyncJournal.STATUS)));
+            assertTrue(deleted.get(0).startsWith(dir.resolve(StatusLog.DIRECTORY)));
             assertTrue(j.status("old").isEmpty());
             assertEquals(2, j.status("new").orElseThrow().result()[0]);
         }
