@@ -2,6 +2,7 @@ package io.nucleon.async.journal;
 
 import io.nucleon.trigger.http.async.AsyncRequest;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 
 import net.openhft.chronicle.bytes.BytesIn;
@@ -15,9 +16,11 @@ import net.openhft.chronicle.bytes.BytesOut;
  * bytes (no text encoding).
  *
  * <pre>
- * entry   := version:u8(=2) id receivedAt:i64 method:utf8 path:utf8 url:utf8
- *            nHeaders:sb (name:utf8 value:utf8)* nFields:sb (name:utf8 value:utf8)*
+ * entry   := version:u8(=2|3) id receivedAt:i64 method:utf8 path:utf8 url:utf8
+ *            nHeaders:sb (name:utf8 value:utf8)* nFields:sb (name:utf8 field)*
  *            contentType:utf8 bodyLength:sb body:bytes callbackUrl:utf8 attempts:sb
+ * field   := value:utf8                                a single value (versions 2 and 3)
+ *          | list:sb(=-2) nValues:sb (value:utf8)*    several values, in order (version 3 only)
  * dead    := kind:u8(='D') deadAt:i64 error:utf8 attempts:sb entry
  * replayed:= kind:u8(='R') replayedAt:i64 id:utf8
  * expired := kind:u8(='E') expiredAt:i64 through:i64   every dead letter at a position up to
@@ -28,6 +31,11 @@ import net.openhft.chronicle.bytes.BytesOut;
  *            error:utf8 contentType:utf8 resultLength:sb result:bytes
  * callback:= kind:u8(='C') id:utf8 at:i64 callback:u8 [failure:u8]
  * </pre>
+ *
+ * <p>An entry is written as version 2 unless a field has several values (a repeated query
+ * parameter), which only version 3 can hold: so a build that reads versions 1 and 2 only still reads
+ * every entry it can read right, and refuses (logs and passes over) the others rather than misread
+ * them. Version 1 (an explicit id without its kind) is read, never written.
  *
  * <p>The dead-letter journal holds {@code dead}, {@code replayed} and {@code expired} records, the status journal
  * {@code state} and {@code callback} records. A {@code state} record is terminal (SUCCEEDED/FAILED,
@@ -41,7 +49,11 @@ import net.openhft.chronicle.bytes.BytesOut;
 final class EntryCodec {
 
     static final byte ENTRY_VERSION = 2;
+    /** {@link #ENTRY_VERSION}, with fields that may have several values ({@link #LIST}). */
+    static final byte LIST_ENTRY_VERSION = 3;
     static final byte LEGACY_ENTRY_VERSION = 1;
+    /** In place of a field's value length: several values follow. */
+    static final int LIST = -2;
     static final byte EXPLICIT_ID = 'X';
     static final byte DERIVED_ID = 'D';
     static final byte DEAD = 'D';
@@ -55,7 +67,7 @@ final class EntryCodec {
     }
 
     static void writeEntry(BytesOut<?> out, JournalEntry e) {
-        out.writeByte(ENTRY_VERSION);
+        out.writeByte(versionFor(e.fields()));
         out.writeByte(EXPLICIT_ID);
         writeString(out, e.id());
         writeRest(out, e.receivedAtMillis(), e.method(), e.path(), e.url(), e.headers(), e.fields(), e.contentType(),
@@ -68,22 +80,32 @@ final class EntryCodec {
      * {@link JournalEntry}: the accept path.
      */
     static void writeRequest(BytesOut<?> out, AsyncRequest r) {
-        out.writeByte(ENTRY_VERSION);
+        out.writeByte(versionFor(r.fields()));
         out.writeByte(DERIVED_ID);
         writeRest(out, r.receivedAtMillis(), r.method(), r.path(), r.url(), r.headers(), r.fields(), r.contentType(),
                 r.body(), r.callbackUrl(), 0);
     }
 
+    /** The lowest entry version that holds {@code fields}. */
+    private static byte versionFor(Map<String, ?> fields) {
+        for (Object v : fields.values()) {
+            if (v instanceof List<?>) {
+                return LIST_ENTRY_VERSION;
+            }
+        }
+        return ENTRY_VERSION;
+    }
+
     /** An entry after its id: every field from {@code receivedAt} on. */
     private static void writeRest(BytesOut<?> out, long receivedAt, String method, String path, String url,
-                                  Map<String, String> headers, Map<String, String> fields, String contentType,
+                                  Map<String, String> headers, Map<String, ?> fields, String contentType,
                                   byte[] body, String callbackUrl, int attempts) {
         out.writeLong(receivedAt);
         writeString(out, method);
         writeString(out, path);
         writeString(out, url);
         writeMap(out, headers);
-        writeMap(out, fields);
+        writeFields(out, fields);
         writeString(out, contentType);
         byte[] b = body != null ? body : EMPTY;
         out.writeStopBit(b.length);
@@ -94,7 +116,9 @@ final class EntryCodec {
 
     /** Whether the entry at the read position has an id derived from its index (the position is not moved). */
     static boolean hasDerivedId(BytesIn<?> in) {
-        return in.peekUnsignedByte(in.readPosition() + 1) == DERIVED_ID && in.peekUnsignedByte(in.readPosition()) == ENTRY_VERSION;
+        int version = in.peekUnsignedByte(in.readPosition());
+        return in.peekUnsignedByte(in.readPosition() + 1) == DERIVED_ID
+                && (version == ENTRY_VERSION || version == LIST_ENTRY_VERSION);
     }
 
     /** Reads an entry whose id is explicit (the dead-letter journal's). */
@@ -117,7 +141,13 @@ final class EntryCodec {
         }
         int fields = (int) in.readStopBit();
         for (int i = 0; i < fields; i++) {
-            b.field(readString(in), readString(in));
+            String name = readString(in);
+            long length = in.readStopBit();
+            if (length == LIST && version == LIST_ENTRY_VERSION) {
+                b.field(name, readList(in));
+            } else {
+                b.field(name, readString(in, length));
+            }
         }
         b.contentType(readString(in));
         b.body(readBytes(in));
@@ -135,14 +165,14 @@ final class EntryCodec {
     }
 
     /**
-     * {@code version}, when this build reads it: 2, or 1 (written by earlier builds: an explicit id
+     * {@code version}, when this build reads it: 3, 2, or 1 (written by earlier builds: an explicit id
      * and no id kind; Chronicle's {@code writeUtf8} wrote the same stop-bit byte length and UTF-8
      * bytes as {@link #writeString}, so a backlog left by an earlier build is still handled).
      */
     private static byte checkVersion(byte version) {
-        if (version != ENTRY_VERSION && version != LEGACY_ENTRY_VERSION) {
+        if (version != ENTRY_VERSION && version != LIST_ENTRY_VERSION && version != LEGACY_ENTRY_VERSION) {
             throw new JournalException("unknown journal entry version " + version + " (this build reads "
-                    + LEGACY_ENTRY_VERSION + " and " + ENTRY_VERSION + ")");
+                    + LEGACY_ENTRY_VERSION + " to " + LIST_ENTRY_VERSION + ")");
         }
         return version;
     }
@@ -327,6 +357,37 @@ final class EntryCodec {
         }
     }
 
+    /** Fields as an event has them: a {@code String}, or a {@code List} of values (anything else as its text). */
+    private static void writeFields(BytesOut<?> out, Map<String, ?> fields) {
+        out.writeStopBit(fields.size());
+        for (Map.Entry<String, ?> kv : fields.entrySet()) {
+            writeString(out, kv.getKey());
+            Object v = kv.getValue();
+            if (v instanceof List<?> values) {
+                out.writeStopBit(LIST);
+                out.writeStopBit(values.size());
+                for (Object value : values) {
+                    writeString(out, String.valueOf(value));
+                }
+            } else {
+                writeString(out, v == null || v instanceof String ? (String) v : String.valueOf(v));
+            }
+        }
+    }
+
+    /** Reads the values of a field written as a list, after its {@link #LIST} marker. */
+    private static List<String> readList(BytesIn<?> in) {
+        long n = in.readStopBit();
+        if (n < 0 || n > in.readRemaining()) {
+            throw new JournalException("corrupt record: " + n + " values with " + in.readRemaining() + " bytes left");
+        }
+        String[] values = new String[(int) n];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = readString(in);
+        }
+        return List.of(values);
+    }
+
     /** A string as a stop-bit byte length (-1: null) and its UTF-8 bytes. */
     static void writeString(BytesOut<?> out, String s) {
         if (s == null) {
@@ -340,7 +401,11 @@ final class EntryCodec {
 
     /** Reads what {@link #writeString} wrote. */
     static String readString(BytesIn<?> in) {
-        long length = in.readStopBit();
+        return readString(in, in.readStopBit());
+    }
+
+    /** Reads what {@link #writeString} wrote, whose length ({@code -1}: null) was read already. */
+    private static String readString(BytesIn<?> in, long length) {
         if (length == -1) {
             return null;
         }

@@ -3,6 +3,7 @@ package io.nucleon.async.journal;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
@@ -21,7 +22,7 @@ public final class JournalEntry {
     private final String path;
     private final String url;
     private final Map<String, String> headers;
-    private final Map<String, String> fields;
+    private final Map<String, Object> fields;
     private final String contentType;
     private final byte[] body;
     private final String callbackUrl;
@@ -66,8 +67,12 @@ public final class JournalEntry {
     public String url() { return url; }
     /** Header names to values (a repeated header is joined with ", " by the caller), in arrival order. */
     public Map<String, String> headers() { return headers; }
-    /** Query-string fields, in arrival order. */
-    public Map<String, String> fields() { return fields; }
+    /**
+     * The event's fields, in arrival order, as the handler sees them on a sync call: a {@code String}
+     * each, or an immutable {@code List<String>} for a query parameter given more than once. (An entry
+     * journaled by a build before lists were kept has a repeated parameter's values joined with ",".)
+     */
+    public Map<String, Object> fields() { return fields; }
     public String contentType() { return contentType; }
     public byte[] body() { return body; }
     /** Where to POST the handler's response, or null. */
@@ -108,7 +113,7 @@ public final class JournalEntry {
         private String path;
         private String url;
         private final Map<String, String> headers = new LinkedHashMap<>();
-        private final Map<String, String> fields = new LinkedHashMap<>();
+        private final Map<String, Object> fields = new LinkedHashMap<>();
         private String contentType;
         private byte[] body;
         private String callbackUrl;
@@ -125,8 +130,21 @@ public final class JournalEntry {
         public Builder url(String url) { this.url = url; return this; }
         public Builder header(String name, String value) { headers.put(name, value); return this; }
         public Builder headers(Map<String, String> all) { headers.putAll(all); return this; }
+        /** Sets field {@code name} to one value. */
         public Builder field(String name, String value) { fields.put(name, value); return this; }
-        public Builder fields(Map<String, String> all) { fields.putAll(all); return this; }
+        /** Sets field {@code name} to several values, in order (a repeated query parameter). */
+        public Builder field(String name, List<String> values) { fields.put(name, List.copyOf(values)); return this; }
+        /** Sets every field of {@code all}: each a {@code String} or a {@code List<String>}. */
+        public Builder fields(Map<String, ?> all) {
+            all.forEach((name, value) -> {
+                if (value instanceof List<?> l) {
+                    field(name, l.stream().map(String::valueOf).toList());
+                } else {
+                    field(name, value == null ? null : value.toString());
+                }
+            });
+            return this;
+        }
         public Builder contentType(String contentType) { this.contentType = contentType; return this; }
         public Builder body(byte[] body) { this.body = body; return this; }
         public Builder callbackUrl(String callbackUrl) { this.callbackUrl = callbackUrl; return this; }

@@ -65,7 +65,7 @@ final class JournalEvent implements Event {
 
     @Override
     public Map<String, Object> fields() {
-        return Collections.unmodifiableMap(entry.fields());
+        return entry.fields(); // read-only, a String or a List<String> each: as a sync call's HttpEvent has them
     }
 
     @Override

@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.nucleon.trigger.http.async.AsyncRequest;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 import org.junit.jupiter.api.Test;
@@ -38,6 +41,51 @@ class EntryCodecTest {
         }
         assertNull(bare.method());
         assertEquals(0, bare.body().length);
+    }
+
+    @Test
+    void aRepeatedFieldKeepsItsValuesAsAListInAnEntryOfVersion3() {
+        JournalEntry listed = JournalEntry.builder().id("l").field("a", List.of("1", "2")).field("b", "x")
+                .field("c", List.of("only")).build();
+        JournalEntry plain = JournalEntry.builder().id("p").field("a", "1,2").build();
+        AsyncRequest request = new AsyncRequest("GET", "/fn", "/fn?a=1&a=2", Map.of(), Map.of("a", List.of("1", "2")),
+                null, new byte[0], null, 5L);
+        Bytes<?> b = Bytes.allocateElasticOnHeap(64);
+        try {
+            EntryCodec.writeEntry(b, listed);
+            assertEquals(EntryCodec.LIST_ENTRY_VERSION, b.peekUnsignedByte(b.readPosition()));
+            JournalEntry back = EntryCodec.readEntry(b);
+            assertEquals(listed, back);
+            assertEquals(List.of("1", "2"), back.fields().get("a"));
+            assertEquals("x", back.fields().get("b"));
+            assertEquals(List.of("only"), back.fields().get("c"), "a list of one stays a list");
+
+            // without a list the entry is written as version 2: an earlier build still reads it
+            EntryCodec.writeEntry(b, plain);
+            assertEquals(EntryCodec.ENTRY_VERSION, b.peekUnsignedByte(b.readPosition()));
+            assertEquals(plain, EntryCodec.readEntry(b));
+
+            EntryCodec.writeRequest(b, request);
+            assertEquals(EntryCodec.LIST_ENTRY_VERSION, b.peekUnsignedByte(b.readPosition()));
+            assertTrue(EntryCodec.hasDerivedId(b), "a derived id in version 3 too");
+            assertEquals(List.of("1", "2"), EntryCodec.readEntry(b, new EventIds(1, 2), 0).fields().get("a"));
+            assertEquals(0, b.readRemaining());
+        } finally {
+            b.releaseLast();
+        }
+    }
+
+    @Test
+    void aListMarkerInAnEntryOfVersion2IsAnError() {
+        Bytes<?> b = Bytes.allocateElasticOnHeap(64);
+        try {
+            EntryCodec.writeEntry(b, JournalEntry.builder().id("l").field("a", List.of("1", "2")).build());
+            b.writeByte(b.readPosition(), EntryCodec.ENTRY_VERSION); // as a build that knows no lists would see it
+            JournalException e = assertThrows(JournalException.class, () -> EntryCodec.readEntry(b));
+            assertTrue(e.getMessage().contains("string length -2"), e.getMessage());
+        } finally {
+            b.releaseLast();
+        }
     }
 
     @Test
