@@ -9,6 +9,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 
 /**
  * The child JVM of {@link AsyncHttpCrashTest}: a processor with async calls on {@code args[0]}, a
@@ -40,7 +41,7 @@ public final class AsyncHttpCrashChild {
         };
         Handler handler = (ctx, e) -> {
             if (!fail) {
-                Thread.sleep(150);
+                Thread.sleep(150); // a slow handler: the behaviour under test (calls in flight when the kill comes)
             }
             synchronized (AsyncHttpCrashChild.class) {
                 Files.writeString(handled, e.bodyAsString() + "\n", StandardCharsets.US_ASCII,
@@ -55,6 +56,6 @@ public final class AsyncHttpCrashChild {
         Path tmp = Path.of(args[1] + ".tmp");
         Files.writeString(tmp, Integer.toString(f.port));
         Files.move(tmp, Path.of(args[1]));
-        Thread.sleep(Long.MAX_VALUE);
+        new CountDownLatch(1).await(); // serves until the test kills this process
     }
 }

@@ -1,5 +1,6 @@
 package io.nucleon.async.journal;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -23,12 +24,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -180,8 +184,8 @@ class AsyncHttpCrashTest {
             int deliveries = received.values().stream().mapToInt(List::size).sum();
             try (AsyncFunction f = AsyncFunction.start((ctx, e) -> "third", dir.toString(), 2, Duration.ofSeconds(30),
                     AsyncFunction::allowLoopbackCallbacks)) {
-                Thread.sleep(500);
-                assertEquals(deliveries, received.values().stream().mapToInt(List::size).sum());
+                await("no callback sent again").during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5))
+                        .until(() -> received.values().stream().mapToInt(List::size).sum() == deliveries);
                 assertEquals(0L, f.asyncStatus().get("callbacksResent"));
             }
             System.out.printf("async callback crash test: %d callbacks refused before the kill, %d deliveries after it%n",
@@ -264,13 +268,8 @@ class AsyncHttpCrashTest {
                     dir.toString(), portFile.toString(), handledLog.toString()));
             cmd.addAll(List.of(attributes));
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             try {
-                while (!Files.exists(portFile)) {
-                    assertTrue(p.isAlive(), () -> "the child died: " + read(log));
-                    assertTrue(System.nanoTime() < deadline, "the child did not start in 60 s");
-                    Thread.sleep(20);
-                }
+                untilOrDeath(p, log, "the child's port file").until(() -> Files.exists(portFile));
                 return new Child(p, Integer.parseInt(Files.readString(portFile).trim()), log);
             } catch (Throwable t) {
                 p.destroyForcibly();
@@ -279,13 +278,14 @@ class AsyncHttpCrashTest {
         }
 
         /** Waits up to 60 s for {@code condition}, failing at once if the child dies. */
-        void await(String what, Check condition) throws Exception {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (!condition.ok()) {
-                assertTrue(process.isAlive(), () -> "the child died: " + read(log));
-                assertTrue(System.nanoTime() < deadline, () -> "timed out waiting for " + what + "\n" + read(log));
-                Thread.sleep(5);
-            }
+        void await(String what, Callable<Boolean> condition) {
+            untilOrDeath(process, log, what).until(condition);
+        }
+
+        /** Waiting up to 60 s for {@code what}, failing at once (with its log) if {@code p} dies. */
+        private static ConditionFactory untilOrDeath(Process p, Path log, String what) {
+            return Awaitility.await(what).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(5))
+                    .failFast(() -> assertTrue(p.isAlive(), () -> "the child died: " + read(log)));
         }
 
         void kill() throws InterruptedException {
@@ -294,10 +294,6 @@ class AsyncHttpCrashTest {
         }
     }
 
-    @FunctionalInterface
-    private interface Check {
-        boolean ok() throws Exception;
-    }
 
     private HttpResponse<String> post(int port, String body, String callbackUrl) throws IOException, InterruptedException {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/async/n"))

@@ -1,5 +1,6 @@
 package io.nucleon.async.journal;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -36,17 +37,9 @@ class AsyncHttpTest {
         }
     }
 
-    private static HttpResponse<String> awaitState(AsyncFunction f, String statusUrl, String state) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        HttpResponse<String> r;
-        do {
-            r = f.get(statusUrl);
-            if (state.equals(r.headers().firstValue("X-Nucleon-State").orElse(null))) {
-                return r;
-            }
-            Thread.sleep(20);
-        } while (System.nanoTime() < deadline);
-        throw new AssertionError("state " + state + " not reached, last: " + r.statusCode() + " " + r.body());
+    private static HttpResponse<String> awaitState(AsyncFunction f, String statusUrl, String state) {
+        return await("state " + state + " of " + statusUrl).atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(20))
+                .until(() -> f.get(statusUrl), r -> state.equals(r.headers().firstValue("X-Nucleon-State").orElse(null)));
     }
 
     @Test
@@ -98,8 +91,8 @@ class AsyncHttpTest {
             }
             AsyncFunction.await("two in flight", Duration.ofSeconds(10),
                     () -> ((Number) f.asyncStatus().get("inFlight")).intValue() == 2);
-            Thread.sleep(100);
-            assertEquals(2, ((Number) f.asyncStatus().get("inFlight")).intValue(), "bounded by maxInFlight");
+            await("bounded by maxInFlight").during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(5))
+                    .until(() -> ((Number) f.asyncStatus().get("inFlight")).intValue() == 2);
             assertEquals("running", json(f.get(status[0])).get("state").asText());
             assertEquals("pending", json(f.get(status[5])).get("state").asText());
             release.countDown();

@@ -1,5 +1,6 @@
 package io.nucleon.async.journal;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -15,9 +16,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
@@ -58,14 +57,22 @@ class AsyncJournalTest {
     @Test
     void aWaitingPollSeesAnAppendFromAnotherThread(@TempDir Path dir) throws Exception {
         try (AsyncJournal j = options(dir).open()) {
-            ExecutorService ex = Executors.newSingleThreadExecutor();
+            CompletableFuture<JournalRecord> polled = new CompletableFuture<>();
+            Thread poller = new Thread(() -> {
+                try {
+                    polled.complete(j.poll(Duration.ofSeconds(10)));
+                } catch (Throwable t) {
+                    polled.completeExceptionally(t);
+                }
+            }, "poller");
+            poller.start();
             try {
-                Future<JournalRecord> f = ex.submit(() -> j.poll(Duration.ofSeconds(10)));
-                Thread.sleep(50);
+                // the poll is waiting (parked between looks) before the append comes
+                await().atMost(Duration.ofSeconds(10)).until(() -> poller.getState() == Thread.State.TIMED_WAITING);
                 j.append(Entries.numbered(1));
-                assertEquals("e-00001", f.get(10, TimeUnit.SECONDS).entry().id());
+                assertEquals("e-00001", polled.get(10, TimeUnit.SECONDS).entry().id());
             } finally {
-                ex.shutdownNow();
+                poller.interrupt();
             }
         }
     }

@@ -28,7 +28,7 @@ public final class CrashChild {
                 j.append(Entries.numbered(i));
                 write(accepted, i);
                 if (i % 5 == 0) { // ~2 s for 10 000: the kill lands while appending
-                    sleep(1);
+                    pace(1);
                 }
             }
         }, "producer");
@@ -41,6 +41,7 @@ public final class CrashChild {
             }
             workers.submit(() -> {
                 try {
+                    // the work of a handler, of random length: entries finish out of order (the behaviour under test)
                     TimeUnit.MICROSECONDS.sleep(ThreadLocalRandom.current().nextInt(2000));
                 } catch (InterruptedException e) {
                     return;
@@ -62,7 +63,8 @@ public final class CrashChild {
         }
     }
 
-    private static void sleep(long ms) {
+    /** Slows the producer down (the behaviour under test: a kill while appending), not a wait for a condition. */
+    private static void pace(long ms) {
         try {
             Thread.sleep(ms);
         } catch (InterruptedException e) {

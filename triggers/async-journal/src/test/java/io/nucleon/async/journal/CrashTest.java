@@ -1,5 +1,6 @@
 package io.nucleon.async.journal;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -7,6 +8,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -35,12 +37,9 @@ class CrashTest {
         Process child = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(tmp.resolve("child.log").toFile()).start();
         try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (numbers(doneLog).size() < 3000) {
-                assertTrue(child.isAlive(), () -> "the child died: " + read(tmp.resolve("child.log")));
-                assertTrue(System.nanoTime() < deadline, "the child did not get through 3000 entries in 60 s");
-                Thread.sleep(5);
-            }
+            await("the child through 3000 entries").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(5))
+                    .failFast(() -> assertTrue(child.isAlive(), () -> "the child died: " + read(tmp.resolve("child.log"))))
+                    .until(() -> numbers(doneLog).size() >= 3000);
         } finally {
             child.destroyForcibly(); // SIGKILL: no close, no flush
             child.waitFor(30, TimeUnit.SECONDS);
