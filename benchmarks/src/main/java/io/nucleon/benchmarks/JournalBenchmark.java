@@ -22,17 +22,17 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
-import io.nucleon.trigger.async.AcceptResult;
-import io.nucleon.trigger.async.AsyncJournal;
-import io.nucleon.trigger.async.JournalEntry;
+import io.nucleon.async.journal.AcceptResult;
+import io.nucleon.async.journal.AsyncJournal;
+import io.nucleon.async.journal.JournalEntry;
 import io.nucleon.trigger.http.async.AsyncRequest;
-import io.nucleon.trigger.async.JournalRecord;
+import io.nucleon.async.journal.JournalRecord;
 
 /**
- * Append and tail throughput of the async-invocation journal (trigger-async).
+ * Append and tail throughput of the async-invocation journal (async-journal).
  *
- * <p>Not compiled by Maven where it stands (triggers/trigger-async/bench/): it belongs in the
- * benchmarks module, which then needs a dependency on nucleon-trigger-async and the Chronicle JVM
+ * <p>Not compiled by Maven where it stands (triggers/async-journal/bench/): it belongs in the
+ * benchmarks module, which then needs a dependency on nucleon-async-journal and the Chronicle JVM
  * flags on the forked JVM (they are in {@code @Fork(jvmArgsAppend)} below).
  */
 @State(Scope.Benchmark)

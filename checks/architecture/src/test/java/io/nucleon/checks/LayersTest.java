@@ -17,7 +17,8 @@ import com.tngtech.archunit.lang.ArchRule;
  *  nucleon-api  ◀── handler authors            depends on the JDK alone
  *  nucleon-spi  ◀── trigger/runtime/binding     depends on the API (and Jackson, Micrometer)
  *  engine       ──▶ api + spi                   io.nucleon.core: implements both
- *  plugins      ──▶ api + spi, never the engine io.nucleon.trigger.., .runtime.., .binding..
+ *  plugins      ──▶ api + spi, never the engine io.nucleon.trigger.., .runtime.., .binding..,
+ *                                               .async.. (the http trigger's intake journal)
  * </pre>
  *
  * and no two packages depend on each other, directly or through others.
@@ -25,13 +26,17 @@ import com.tngtech.archunit.lang.ArchRule;
 @AnalyzeClasses(packages = "io.nucleon", importOptions = ImportOption.DoNotIncludeTests.class)
 class LayersTest {
 
+    /** The packages of plugins: triggers, runtimes, bindings, and the intake journal behind the http trigger's async calls. */
+    private static final String[] PLUGINS = {"io.nucleon.trigger..", "io.nucleon.runtime..", "io.nucleon.binding..",
+            "io.nucleon.async.."};
+
     /** Every module is really imported: a rule over no classes would prove nothing. */
     @ArchTest
     static void everyModuleIsImported(JavaClasses classes) {
         for (String name : new String[] {"io.nucleon.api.Event", "io.nucleon.spi.TriggerContext",
                 "io.nucleon.core.FunctionProcessor", "io.nucleon.trigger.http.HttpTrigger", "io.nucleon.trigger.cron.CronTrigger",
                 "io.nucleon.trigger.kafka.KafkaTrigger", "io.nucleon.trigger.rabbitmq.RabbitMqTrigger",
-                "io.nucleon.trigger.async.JournalIntake", "io.nucleon.runtime.external.ExternalRuntime",
+                "io.nucleon.async.journal.JournalIntake", "io.nucleon.runtime.external.ExternalRuntime",
                 "io.nucleon.binding.kafka.KafkaBinding", "io.nucleon.binding.rabbitmq.RabbitMqBinding",
                 "io.nucleon.binding.http.HttpBinding"}) {
             if (!classes.contain(name)) {
@@ -55,20 +60,19 @@ class LayersTest {
 
     @ArchTest
     static final ArchRule pluginsNeverReachIntoTheEngine = noClasses()
-            .that().resideInAnyPackage("io.nucleon.trigger..", "io.nucleon.runtime..", "io.nucleon.binding..")
+            .that().resideInAnyPackage(PLUGINS)
             .should().dependOnClassesThat().resideInAPackage("io.nucleon.core..")
             .because("what a plugin needs of the engine belongs in the SPI");
 
     @ArchTest
     static final ArchRule neitherTheApiNorTheSpiKnowsAPlugin = noClasses()
             .that().resideInAnyPackage("io.nucleon.api..", "io.nucleon.spi..", "io.nucleon.core..")
-            .should().dependOnClassesThat().resideInAnyPackage("io.nucleon.trigger..", "io.nucleon.runtime..",
-                    "io.nucleon.binding..")
+            .should().dependOnClassesThat().resideInAnyPackage(PLUGINS)
             .because("the engine and its contracts know no trigger, runtime or binding by name");
 
     @ArchTest
-    static final ArchRule theAsyncJournalSeesOnlyTheHttpTriggersExtensionPoint = noClasses()
-            .that().resideInAPackage("io.nucleon.trigger.async..")
+    static final ArchRule theIntakeJournalSeesOnlyTheHttpTriggersExtensionPoint = noClasses()
+            .that().resideInAPackage("io.nucleon.async.journal..")
             .should().dependOnClassesThat().resideInAPackage("io.nucleon.trigger.http")
             .because("the async journal implements the http trigger's extension point "
                     + "(io.nucleon.trigger.http.async), not the trigger's internals");
@@ -98,9 +102,9 @@ class LayersTest {
         }
     }
 
-    /** {@code io.nucleon.trigger.http} for any package in it (and likewise runtimes and bindings), else null. */
+    /** {@code io.nucleon.trigger.http} for any package in it (and likewise runtimes, bindings and the intake journal), else null. */
     private static String pluginOf(String pkg) {
-        for (String kind : new String[] {"io.nucleon.trigger.", "io.nucleon.runtime.", "io.nucleon.binding."}) {
+        for (String kind : new String[] {"io.nucleon.trigger.", "io.nucleon.runtime.", "io.nucleon.binding.", "io.nucleon.async."}) {
             if (pkg.startsWith(kind)) {
                 int dot = pkg.indexOf('.', kind.length());
                 return dot < 0 ? pkg : pkg.substring(0, dot);

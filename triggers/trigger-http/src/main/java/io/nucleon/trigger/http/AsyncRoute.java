@@ -8,9 +8,6 @@ import io.nucleon.trigger.http.async.AsyncIntake;
 import io.nucleon.trigger.http.async.AsyncOptions;
 import io.nucleon.trigger.http.async.AsyncRequest;
 import io.nucleon.trigger.http.auth.AuthIdentity;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,14 +66,9 @@ final class AsyncRoute {
         }
         HttpHeaders h = request.headers();
         HttpEvent event = new HttpEvent(triggerName, request.method().name(), target, h, body, structured, identity);
-        Map<String, String> fields = new LinkedHashMap<>();
-        for (Map.Entry<String, Object> f : event.fields().entrySet()) {
-            Object v = f.getValue();
-            fields.put(f.getKey(), v instanceof List<?> l ? String.join(",", l.stream().map(String::valueOf).toList())
-                    : String.valueOf(v));
-        }
+        // the fields as a sync call's event has them (a repeated parameter is a list): the same event on both paths
         AsyncRequest ar = new AsyncRequest(event.method(), event.path(), event.url(), event.headers(),
-                fields, event.contentType(), body, h.get(CALLBACK_HEADER), System.currentTimeMillis());
+                event.fields(), event.contentType(), body, h.get(CALLBACK_HEADER), System.currentTimeMillis());
         Response answer;
         try {
             answer = intake.accept(ar);

@@ -52,7 +52,7 @@ public final class HttpTriggerConfig {
     public String transport = "auto";
     /** HTTPS: certificate and key from PEM files, optional client certificates; {@code null} (the default) serves plain HTTP. */
     public HttpTlsConfig tls = null;
-    /** Asynchronous calls (journal, 202, status URL, retries, dead letters); needs nucleon-trigger-async. */
+    /** Asynchronous calls (journal, 202, status URL, retries, dead letters); needs nucleon-async-journal. */
     public AsyncOptions async = new AsyncOptions();
     /** Who may call: {@code basic}, {@code bearer} or {@code jwt} credentials, and paths anyone may call. Off by default. */
     public HttpAuthOptions auth = new HttpAuthOptions();

@@ -138,7 +138,7 @@ public final class HttpTriggerFactory implements TriggerFactory {
                     + "every header)");
         }
         if (a.maxDeadLetters < 1 || a.maxDeadLetters > 1_000_000) {
-            // each dead letter kept costs a small index entry on the heap (see trigger-async's README)
+            // each dead letter kept costs a small index entry on the heap (see async-journal's README)
             problems.add("async.maxDeadLetters", "must be from 1 to 1000000, got " + a.maxDeadLetters);
         }
         AsyncIntakeFactory f = AsyncIntakeFactory.find();

@@ -8,7 +8,7 @@ import io.nucleon.api.Processor;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The async attributes without nucleon-trigger-async on the class path (as in this module's tests). */
+/** The async attributes without nucleon-async-journal on the class path (as in this module's tests). */
 class AsyncConfigTest {
 
     private static Exception build(Map<String, Object> async) {
@@ -25,7 +25,7 @@ class AsyncConfigTest {
     void enabledWithoutTheModuleNamesIt() {
         Exception e = build(Map.of("enabled", true, "directory", "/tmp/nowhere"));
         assertTrue(e instanceof FunctionConfigException, e.toString());
-        assertTrue(e.getMessage().contains("io.nucleon:nucleon-trigger-async"), e.getMessage());
+        assertTrue(e.getMessage().contains("io.nucleon:nucleon-async-journal"), e.getMessage());
         assertTrue(e.getMessage().contains("async.enabled"), e.getMessage());
     }
 

@@ -6,11 +6,11 @@ import java.time.Duration;
  * The {@code async} block of an {@code http} trigger's attributes: makes calls asynchronous
  * (journaled, answered {@code 202 Accepted}, handled later). Bound from {@code function.yaml} with
  * the trigger's other attributes; the journal itself is provided by an {@link AsyncIntakeFactory}
- * (module {@code io.nucleon:nucleon-trigger-async}).
+ * (module {@code io.nucleon:nucleon-async-journal}).
  */
 public final class AsyncOptions {
     /** The Maven coordinates of the module that implements {@link AsyncIntakeFactory}. */
-    public static final String MODULE = "io.nucleon:nucleon-trigger-async";
+    public static final String MODULE = "io.nucleon:nucleon-async-journal";
 
     /** Whether async calls are taken at all. */
     public boolean enabled = false;
@@ -59,7 +59,7 @@ public final class AsyncOptions {
      * names ({@code hooks.example.com}), domain suffixes ({@code .example.com}: names under it), and
      * addresses or address blocks ({@code 10.1.0.0/16}, {@code fd00::/8}), which also admit
      * private and loopback addresses. The processor's own listening addresses are always refused.
-     * Exact rules: {@code triggers/trigger-async/README.md}, "Callbacks".
+     * Exact rules: {@code triggers/async-journal/README.md}, "Callbacks".
      */
     public java.util.List<String> callbackAllowedHosts = java.util.List.of();
     /** How long a dead letter stays listed and replayable after it was dead-lettered. */

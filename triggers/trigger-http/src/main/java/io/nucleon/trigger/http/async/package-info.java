@@ -1,6 +1,6 @@
 /**
  * The http trigger's extension point for asynchronous calls: what the trigger hands over, and what
- * a durable intake (module {@code io.nucleon:nucleon-trigger-async}, a Chronicle Queue journal) does
+ * a durable intake (module {@code io.nucleon:nucleon-async-journal}, a Chronicle Queue journal) does
  * with it. Only the http trigger and that module see these types; the engine and the SPI do not.
  *
  * <pre>
