@@ -1,6 +1,8 @@
 package io.nucleon.benchmarks.kafka;
 
 import io.nucleon.api.Processor;
+import io.nucleon.benchmarks.Baseline;
+import io.nucleon.benchmarks.HandlerResult;
 import io.nucleon.trigger.kafka.KafkaTestBroker;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,9 +30,14 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * the last record handled (the raw loop: counted). Medians of {@code rounds} rounds, after a warm-up
  * round of each.
  *
+ * <p>With {@code -Dbaseline=/path/to/other/benchmarks.jar} (another build, see {@link Baseline}) each
+ * round also runs the trigger of that build on the same topic, before or after this build's in turn,
+ * and the report compares the two: a before/after measurement in one run.
+ *
  * <pre>java -cp benchmarks/target/benchmarks.jar io.nucleon.benchmarks.kafka.KafkaThroughput [records] [rounds] [partitions...]</pre>
  * Defaults: 1000000 records, 3 rounds, partitions 1 and 8; the trigger runs {@code -Dworkers=N} workers
- * (default: one per available processor) and both sides poll {@code -DmaxPollRecords=N} records at a time (default 500).
+ * (default: one per available processor) and both sides poll {@code -DmaxPollRecords=N} records at a time (default 500);
+ * the handler returns {@code -Dresult=null|object} (see {@link HandlerResult}).
  */
 public final class KafkaThroughput {
     /** The trigger's workers: {@code -Dworkers=N}, by default one per available processor. */
@@ -53,31 +60,54 @@ public final class KafkaThroughput {
         if (partitionCounts.isEmpty()) {
             partitionCounts = List.of(1, 8);
         }
+        Baseline baseline = Baseline.fromSystemProperty();
         List<String> lines = new ArrayList<>();
         try (KafkaTestBroker broker = KafkaTestBroker.start()) {
+            String bootstrap = broker.bootstrapServers();
             for (int partitions : partitionCounts) {
                 String topic = "bench-" + partitions + "-" + UUID.randomUUID();
                 broker.createTopic(topic, partitions);
-                fill(broker.bootstrapServers(), topic, partitions, records);
-                raw(broker.bootstrapServers(), topic, records);                   // warm-up
-                nucleon(broker.bootstrapServers(), topic, records, partitions);   // warm-up
+                fill(bootstrap, topic, partitions, records);
+                raw(bootstrap, topic, records);                   // warm-up
+                nucleon(bootstrap, topic, records, partitions);   // warm-up
+                if (baseline != null) {
+                    baseline(baseline, bootstrap, topic, records, partitions); // warm-up
+                }
                 List<Double> raw = new ArrayList<>();
                 List<Double> nucleon = new ArrayList<>();
+                List<Double> base = new ArrayList<>();
                 for (int round = 1; round <= rounds; round++) {
-                    raw.add(raw(broker.bootstrapServers(), topic, records));
-                    nucleon.add(nucleon(broker.bootstrapServers(), topic, records, partitions));
-                    System.out.printf("partitions %d, round %d: raw %,.0f rec/s, nucleon %,.0f rec/s%n", partitions, round,
-                            raw.get(round - 1), nucleon.get(round - 1));
+                    raw.add(raw(bootstrap, topic, records));
+                    if (baseline != null && round % 2 == 1) { // alternate which build goes first
+                        base.add(baseline(baseline, bootstrap, topic, records, partitions));
+                    }
+                    nucleon.add(nucleon(bootstrap, topic, records, partitions));
+                    if (baseline != null && round % 2 == 0) {
+                        base.add(baseline(baseline, bootstrap, topic, records, partitions));
+                    }
+                    System.out.printf("partitions %d, round %d: raw %,.0f rec/s, nucleon %,.0f rec/s%s%n", partitions, round,
+                            raw.get(round - 1), nucleon.get(round - 1),
+                            baseline == null ? "" : String.format(", baseline %,.0f rec/s", base.get(round - 1)));
                 }
                 double r = median(raw);
                 double n = median(nucleon);
                 lines.add(String.format("partitions %d: raw KafkaConsumer %,10.0f rec/s   nucleon kafka trigger %,10.0f rec/s"
                         + "   nucleon / raw = %.2f", partitions, r, n, n / r));
+                if (baseline != null) {
+                    double b = median(base);
+                    lines.add(String.format("partitions %d: baseline trigger  %,10.0f rec/s   this build's trigger  %,10.0f rec/s"
+                            + "   this / baseline = %.2f", partitions, b, n, n / b));
+                }
             }
         }
-        System.out.printf("%n%d records of 64 bytes, %d rounds (medians), trigger with %d workers, static mode:%n", records, rounds,
-                WORKERS);
+        System.out.printf("%n%d records of 64 bytes, %d rounds (medians), trigger with %d workers, static mode, handler result %s%s:%n",
+                records, rounds, WORKERS, HandlerResult.KIND, baseline == null ? "" : ", baseline " + baseline.jar());
         lines.forEach(System.out::println);
+    }
+
+    private static double baseline(Baseline baseline, String bootstrap, String topic, int records, int partitions)
+            throws Exception {
+        return baseline.call(KafkaThroughput.class.getName(), "nucleon", bootstrap, topic, records, partitions);
     }
 
     private static void fill(String bootstrap, String topic, int partitions, int records) throws Exception {
@@ -123,14 +153,12 @@ public final class KafkaThroughput {
         }
     }
 
-    private static double nucleon(String bootstrap, String topic, int records, int partitions) throws Exception {
+    /** One round of the trigger, in a fresh group; public and static for {@link Baseline#call}. */
+    public static double nucleon(String bootstrap, String topic, int records, int partitions) throws Exception {
         java.util.concurrent.atomic.LongAdder handled = new java.util.concurrent.atomic.LongAdder(); // no line shared by the workers
         long start = System.nanoTime();
         Processor p = Processor.builder().name("kafka-throughput").withoutControlServer()
-                .handler((ctx, e) -> {
-                    handled.increment();
-                    return null;
-                })
+                .handler(HandlerResult.counting(handled::increment))
                 .trigger("bench", "kafka", t -> t.numWorkers(WORKERS).attribute("brokers", List.of(bootstrap))
                         .attribute("topics", List.of(topic)).attribute("consumerGroup", "nucleon-" + UUID.randomUUID())
                         .attribute("maxPollRecords", MAX_POLL_RECORDS).attribute("maxBufferedPerPartition", MAX_BUFFERED))

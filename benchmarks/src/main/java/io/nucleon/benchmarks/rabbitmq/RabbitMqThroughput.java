@@ -7,6 +7,8 @@ import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
 import io.nucleon.api.Processor;
+import io.nucleon.benchmarks.Baseline;
+import io.nucleon.benchmarks.HandlerResult;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -25,9 +27,14 @@ import java.util.concurrent.TimeUnit;
  * from the start of the consumers (connection included, for both) until the last ack; the two
  * sides alternate, {@code rounds} times, and the medians are compared.
  *
+ * <p>With {@code -Dbaseline=/path/to/other/benchmarks.jar} (another build, see {@link Baseline}) each
+ * round also runs the trigger of that build on a queue filled the same way, before or after this
+ * build's in turn, and the report compares the two: a before/after measurement in one run.
+ *
  * <pre>java -cp benchmarks/target/benchmarks.jar io.nucleon.benchmarks.rabbitmq.RabbitMqThroughput [messages] [consumers] [prefetch] [rounds]</pre>
  * Defaults: 100000 messages, 1 consumer, prefetch 64, 3 rounds; RabbitMQ at {@code NUCLEON_AMQP_URL}
- * or amqp://guest:guest@127.0.0.1:5672/%2f.
+ * or amqp://guest:guest@127.0.0.1:5672/%2f; the handler returns {@code -Dresult=null|object} (see
+ * {@link HandlerResult}).
  */
 public final class RabbitMqThroughput {
     private static final String URL = System.getenv().getOrDefault("NUCLEON_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2f");
@@ -42,8 +49,10 @@ public final class RabbitMqThroughput {
         int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 3;
         ConnectionFactory f = new ConnectionFactory();
         f.setUri(URL);
+        Baseline baseline = Baseline.fromSystemProperty();
         List<Double> raw = new ArrayList<>();
         List<Double> nucleon = new ArrayList<>();
+        List<Double> base = new ArrayList<>();
         try (Connection admin = f.newConnection("rabbitmq-throughput-admin")) {
             Channel ch = admin.createChannel();
             // a warm-up round of each, not counted
@@ -52,31 +61,62 @@ public final class RabbitMqThroughput {
             raw(f, w, messages / 5, consumers, prefetch);
             fill(ch, w, messages / 5);
             nucleon(w, messages / 5, consumers, prefetch);
-            for (String suffix : List.of("", ".retry", ".dlq")) {
-                ch.queueDelete(w + suffix);
+            if (baseline != null) {
+                fill(ch, w, messages / 5);
+                baseline(baseline, w, messages / 5, consumers, prefetch);
             }
+            deleteQueues(ch, w);
             for (int round = 1; round <= rounds; round++) {
                 String q = "bench-raw-" + UUID.randomUUID();
                 fill(ch, q, messages);
                 raw.add(raw(f, q, messages, consumers, prefetch));
                 ch.queueDelete(q);
-                System.out.printf("round %d: raw     %,.0f msg/s%n", round, raw.get(raw.size() - 1));
-
+                System.out.printf("round %d: raw      %,.0f msg/s%n", round, raw.get(raw.size() - 1));
+                if (baseline != null && round % 2 == 1) { // alternate which build goes first
+                    base.add(baselineRound(ch, baseline, round, messages, consumers, prefetch));
+                }
                 q = "bench-nucleon-" + UUID.randomUUID();
                 fill(ch, q, messages);
                 nucleon.add(nucleon(q, messages, consumers, prefetch));
-                for (String suffix : List.of("", ".retry", ".dlq")) {
-                    ch.queueDelete(q + suffix);
+                deleteQueues(ch, q);
+                System.out.printf("round %d: nucleon  %,.0f msg/s%n", round, nucleon.get(nucleon.size() - 1));
+                if (baseline != null && round % 2 == 0) {
+                    base.add(baselineRound(ch, baseline, round, messages, consumers, prefetch));
                 }
-                System.out.printf("round %d: nucleon %,.0f msg/s%n", round, nucleon.get(nucleon.size() - 1));
             }
         }
         double r = median(raw);
         double n = median(nucleon);
-        System.out.printf("%nmessages %d, consumers %d, prefetch %d, %d rounds (medians)%n", messages, consumers, prefetch, rounds);
+        System.out.printf("%nmessages %d, consumers %d, prefetch %d, %d rounds (medians), handler result %s%n", messages, consumers,
+                prefetch, rounds, HandlerResult.KIND);
         System.out.printf("raw amqp-client consumer  %,10.0f msg/s   %s%n", r, raw);
         System.out.printf("nucleon rabbitmq trigger  %,10.0f msg/s   %s%n", n, nucleon);
         System.out.printf("nucleon / raw = %.2f%n", n / r);
+        if (baseline != null) {
+            double b = median(base);
+            System.out.printf("baseline trigger          %,10.0f msg/s   %s   (%s)%n", b, base, baseline.jar());
+            System.out.printf("this build / baseline = %.2f%n", n / b);
+        }
+    }
+
+    private static double baselineRound(Channel ch, Baseline baseline, int round, int messages, int consumers, int prefetch)
+            throws Exception {
+        String q = "bench-baseline-" + UUID.randomUUID();
+        fill(ch, q, messages);
+        double rate = baseline(baseline, q, messages, consumers, prefetch);
+        deleteQueues(ch, q);
+        System.out.printf("round %d: baseline %,.0f msg/s%n", round, rate);
+        return rate;
+    }
+
+    private static double baseline(Baseline baseline, String queue, int messages, int consumers, int prefetch) throws Exception {
+        return baseline.call(RabbitMqThroughput.class.getName(), "nucleon", queue, messages, consumers, prefetch);
+    }
+
+    private static void deleteQueues(Channel ch, String queue) throws Exception {
+        for (String suffix : List.of("", ".retry", ".dlq")) {
+            ch.queueDelete(queue + suffix);
+        }
     }
 
     private static void fill(Channel ch, String queue, int messages) throws Exception {
@@ -116,11 +156,12 @@ public final class RabbitMqThroughput {
         }
     }
 
+    /** One round of the trigger on a filled queue; public and static for {@link Baseline#call}. */
     @SuppressWarnings("unchecked")
-    private static double nucleon(String queue, int messages, int consumers, int prefetch) throws Exception {
+    public static double nucleon(String queue, int messages, int consumers, int prefetch) throws Exception {
         long start = System.nanoTime();
         Processor p = Processor.builder().name("rabbitmq-throughput").withoutControlServer()
-                .handler((ctx, e) -> null)
+                .handler(HandlerResult.counting(() -> { }))
                 .trigger("bench", "rabbitmq", t -> t.numWorkers(consumers).attribute("url", URL).attribute("queueName", queue)
                         .attribute("prefetchCount", prefetch))
                 .build().start();

@@ -1,6 +1,7 @@
 package io.nucleon.spi;
 
 import io.nucleon.api.Event;
+import io.nucleon.api.Response;
 
 /**
  * Hands events from a trigger to its pool of workers. Thread-safe: any number of trigger threads
@@ -17,6 +18,9 @@ public interface Dispatcher {
      * or with {@link Outcome#REJECTED} (503 with {@code Retry-After}) when no worker took it within the
      * worker-availability timeout, the queue and the waiting list were full, or the processor is
      * stopping. A rejection may be completed on the calling thread before this method returns.
+     * The engine calls {@link Completion#complete(Event, Outcome, Response, Throwable, Dispatcher)};
+     * a completion that hands out the next event in turn should dispatch it through the {@code next}
+     * it gets there rather than through this dispatcher, so that the worker that finished takes it.
      */
     void dispatch(Event event, Completion completion);
 

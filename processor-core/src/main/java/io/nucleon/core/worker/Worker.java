@@ -3,11 +3,14 @@ package io.nucleon.core.worker;
 import com.lmax.disruptor.Sequence;
 import io.nucleon.api.Event;
 import io.nucleon.spi.Completion;
+import io.nucleon.spi.Dispatcher;
+import io.nucleon.spi.FunctionRuntime;
 import io.nucleon.spi.WorkerRuntime;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,97 +20,115 @@ import org.slf4j.LoggerFactory;
  * to claim it waits as the pool's wait strategy says: parked in {@link IdleWorkers} ({@code blocking})
  * or spinning.
  *
+ * <pre>
+ *  loop: pool.claim ─▶ pool.take (slot freed) ─▶ runtime.invoke ─▶ completions.succeeded / failed / stage
+ *          ▲                                                              │ Completion.complete(…, next = handoff)
+ *          └────────── claims next: the event the completion handed off, or any other ◀─┘
+ * </pre>
+ *
+ * <p>The worker owns its thread, its running event and its place in the ring; how events end and
+ * are counted belongs to {@link Completions}, which it calls with its slot's {@link Completions.Tally}.
+ *
+ * <p><b>Handing off the next event.</b> The completion of an event this worker ran gets the worker's
+ * {@link Handoff} as its {@code next} dispatcher (see {@link Completion}). The first event dispatched
+ * through it during that call is published without waking a sleeping worker, because this worker
+ * claims an event as soon as the completion returns: a Kafka partition that hands out its next
+ * record on each finished one stays on one warm thread. Any later event of the call, and any use of
+ * the handoff from another thread or after the call, is an ordinary {@link WorkerPool#dispatch}.
+ *
  * <p>While an event runs, {@link #running} holds a token that is not zero. Whoever moves it back to
  * zero by compare-and-set owns the event's completion: the worker when the handler returns, or the
  * {@link TimeoutWatchdog} when the deadline passes first, in which case this worker is abandoned
- * and its pool starts a replacement.
+ * and its pool decides its {@link Fate}.
  */
 final class Worker implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(Worker.class);
     private static final VarHandle RUNNING;
-    private static final VarHandle COMPLETED;
-    /** The worker running on this thread, if any. */
-    private static final ThreadLocal<Worker> CURRENT = new ThreadLocal<>();
 
     static {
         try {
             RUNNING = MethodHandles.lookup().findVarHandle(Worker.class, "running", long.class);
-            COMPLETED = MethodHandles.lookup().findVarHandle(Worker.class, "completed", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
+    /** What became of a worker after a timeout. Decided by its pool, under the pool's lock. */
+    enum Fate {
+        /** Serving events (also: timed out, and the watchdog has not decided yet). */
+        SERVING,
+        /** Its handler returned after the deadline before the watchdog decided: it carries on, nothing is replaced. */
+        RETURNED,
+        /** Abandoned and replaced by a fresh worker: its thread ends when the handler returns. */
+        REPLACED,
+        /** Abandoned without a replacement (maxAbandonedWorkers reached): carries on when the handler returns. */
+        LOST,
+        /** Abandoned while the pool was closing: its thread ends when the handler returns. */
+        RETIRED;
+
+        boolean abandoned() {
+            return this == REPLACED || this == LOST || this == RETIRED;
+        }
+    }
+
     final int index;
-    final Sequence sequence;
-    final WorkerContext context;
-    private final WorkerPool pool;
+    /** Set just below the slot this worker claims, only while claiming and reading it; a gating sequence of the ring. */
+    final Sequence sequence = new Sequence(Long.MAX_VALUE);
     final CompletableFuture<Void> started = new CompletableFuture<>();
+    private final WorkerPool pool;
+    private final PoolSettings settings;
+    private final FunctionRuntime functionRuntime;
+    private final Completions completions;
+    private final Completions.Tally tally;
+    private final WorkerContext context;
+    private final Handoff handoff;
+    private final long availabilityTimeoutNanos;
+    /** Where this worker sleeps, for the {@code blocking} strategy; {@code null} for the spinning ones. */
+    private final IdleWorkers idle;
+    private final BooleanSupplier stillIdle;
+    private final BooleanSupplier hasEvent;
     private Thread thread;
     /** This worker's place among the sleepers; {@code null} for the spinning wait strategies. */
     private IdleWorkers.Parker parker;
-    private final java.util.function.BooleanSupplier stillIdle;
-    private final java.util.function.BooleanSupplier hasEvent;
     private WorkerRuntime runtime;
+    /** The event just taken from the ring; this worker's thread only. */
+    private final EventSlot taken = new EventSlot();
 
-    // The event in the handler, published by the volatile write of `running`.
+    // The event in the handler, published to the watchdog by the volatile write of `running`.
     private Event currentEvent;
     private Completion currentCompletion;
     private long currentStart;
     @SuppressWarnings("unused")
     private volatile long running;
     private long tokens;
-    /** Set (under the pool's lock) once the watchdog took this worker's overdue event and aborted its handler. */
-    volatile boolean abandoned;
-    /** What became of this worker after a timeout: one of the constants below; read and written under the pool's lock. */
-    int fate = SERVING;
-    /** Serving events (also: timed out, and the watchdog has not decided yet). */
-    static final int SERVING = 0;
-    /** Its handler returned after the deadline before the watchdog decided: it carries on, nothing is replaced. */
-    static final int RETURNED = 1;
-    /** Abandoned and replaced by a fresh worker: its thread ends when the handler returns. */
-    static final int REPLACED = 2;
-    /** Abandoned without a replacement (maxAbandonedWorkers reached): carries on when the handler returns. */
-    static final int LOST = 3;
-    /** Abandoned while the pool was closing: its thread ends when the handler returns. */
-    static final int RETIRED = 4;
-    /** Events this worker completed; written by this worker only (opaque), summed by {@link WorkerPool#inFlight()}. */
-    @SuppressWarnings("unused")
-    private long completed;
-    /**
-     * Set while this worker's completion has dispatched an event into its own pool without waking
-     * anyone: the worker claims an event as soon as the completion returns. Worker thread only.
-     */
-    private boolean takingNext;
-    /** When this worker finished its last event ({@link System#nanoTime()}); written by this worker only. */
-    long mark;
-    final io.nucleon.core.metrics.EventStats.Recorder durations;
+    /** Read by any thread; written by the pool under its lock. */
+    private volatile Fate fate = Fate.SERVING;
+    /** When this worker finished its last event ({@link System#nanoTime()}); this worker's thread only. */
+    private long mark;
 
-    Worker(WorkerPool pool, int index) {
+    Worker(WorkerPool pool, int index, PoolSettings settings, FunctionRuntime functionRuntime, IdleWorkers idle,
+           Completions completions) {
         this.pool = pool;
         this.index = index;
-        this.sequence = new Sequence(Long.MAX_VALUE); // set just below the slot it claims, only while claiming
+        this.settings = settings;
+        this.functionRuntime = functionRuntime;
+        this.idle = idle;
+        this.completions = completions;
+        this.tally = completions.tally(index);
+        this.availabilityTimeoutNanos = settings.workerAvailabilityTimeout().toNanos();
         this.stillIdle = () -> !pool.isClosing() && !pool.hasEvent();
         this.hasEvent = pool::hasEvent;
-        PoolSettings s = pool.settings;
-        this.context = new WorkerContext(s.functionName(), s.triggerKind(), s.triggerName(), index, s.env(), s.bindings());
-        this.durations = pool.metrics.newRecorder();
-    }
-
-    long completed() {
-        return (long) COMPLETED.getOpaque(this);
-    }
-
-    /** Counts one completion; called on this worker's thread only. */
-    void completedOne() {
-        COMPLETED.setOpaque(this, (long) COMPLETED.getOpaque(this) + 1);
+        this.context = new WorkerContext(settings.functionName(), settings.triggerKind(), settings.triggerName(), index,
+                settings.env(), settings.bindings());
+        this.handoff = new Handoff(pool);
     }
 
     void start() {
-        thread = new Thread(this, "nucleon-" + pool.settings.triggerName() + "-worker-" + index);
+        thread = new Thread(this, "nucleon-" + settings.triggerName() + "-worker-" + index);
         thread.setDaemon(true);
-        if (pool.idle != null) {
-            parker = pool.idle.register(index, thread);
+        handoff.worker = thread;
+        if (idle != null) {
+            parker = idle.register(index, thread);
         }
         thread.start();
     }
@@ -120,25 +141,24 @@ final class Worker implements Runnable {
         return running != 0;
     }
 
-    /**
-     * Called by {@code pool.dispatch} after publishing: when the calling thread is a worker of that
-     * pool inside a completion (a Kafka partition handing its next record out), the first such event
-     * needs no wake-up, since this worker claims an event right after; later ones do.
-     */
-    static boolean takesNextItself(WorkerPool pool) {
-        Worker w = CURRENT.get();
-        if (w == null || w.pool != pool || w.takingNext || w.abandoned) {
-            return false;
-        }
-        w.takingNext = true;
-        return true;
+    /** What became of this worker; see {@link Fate}. */
+    Fate fate() {
+        return fate;
+    }
+
+    /** Records the pool's decision; call under the pool's lock only. */
+    void fate(Fate decided) {
+        fate = decided;
+    }
+
+    boolean isAbandoned() {
+        return fate.abandoned();
     }
 
     @Override
     public void run() {
-        CURRENT.set(this);
         try {
-            runtime = pool.runtime.startWorker(context);
+            runtime = functionRuntime.startWorker(context);
         } catch (Throwable t) {
             started.completeExceptionally(t);
             return;
@@ -147,7 +167,7 @@ final class Worker implements Runnable {
         try {
             loop();
         } finally {
-            if (!abandoned) {
+            if (!isAbandoned()) {
                 closeRuntime();
             }
         }
@@ -165,45 +185,42 @@ final class Worker implements Runnable {
             if (claimed >= 0) {
                 if (searching) {
                     searching = false;
-                    pool.idle.foundEvent(hasEvent);
+                    idle.foundEvent(hasEvent);
                 }
                 idleRounds = 0;
+                pool.take(claimed, sequence, taken);
                 // Back to back with the previous event, its end time is this one's start: one clock read per event.
-                handle(pool.ring.get(claimed), waited ? System.nanoTime() : mark);
-                takingNext = false;
-                waited = false;
-                if (abandoned) {
+                if (!handle(waited ? System.nanoTime() : mark)) {
                     return;
                 }
+                waited = false;
                 continue;
             }
             if (searching) {
                 searching = false;
-                pool.idle.foundNothing();
+                idle.foundNothing();
             }
             waited = true;
             if (parker != null) {
-                searching = pool.idle.park(parker, stillIdle);
+                searching = idle.park(parker, stillIdle);
             } else {
-                pool.settings.waitStrategy().idle(idleRounds++);
+                settings.waitStrategy().idle(idleRounds++);
             }
         }
     }
 
-    private void handle(EventSlot slot, long start) {
-        Event event = slot.event;
-        Completion completion = slot.completion;
-        long queuedAt = slot.queuedAt;
-        slot.clear();
-        sequence.set(Long.MAX_VALUE); // the slot is read: stop holding the ring back (the work sequence guards the rest)
-        WaitingList waiting = pool.waiting;
-        if (waiting != null && waiting.hasWaiters()) {
-            pool.drainWaiting(); // the room this claim freed goes to the oldest waiting event
-        }
-        if (start - queuedAt > pool.availabilityTimeoutNanos) {
+    /** Runs the event just {@link #taken}; returns whether this worker carries on serving. */
+    private boolean handle(long start) {
+        Event event = taken.event;
+        Completion completion = taken.completion;
+        long queuedAt = taken.queuedAt;
+        taken.clear();
+        if (start - queuedAt > availabilityTimeoutNanos) {
             mark = start;
-            pool.rejectNotTakenInTime(event, completion, this);
-            return;
+            handoff.armed = true;
+            completions.rejected(event, completion, Completions.Rejection.LATE, tally, handoff);
+            handoff.armed = false;
+            return true;
         }
         currentEvent = event;
         currentCompletion = completion;
@@ -220,24 +237,30 @@ final class Worker implements Runnable {
         }
         if (!RUNNING.compareAndSet(this, token, 0L)) {
             // The watchdog timed this event out (its caller has had a 504): drop the result. Carry on if no
-            // fresh worker took this one's place, else end this thread (the loop sees `abandoned`).
+            // fresh worker took this one's place, else end this thread.
             boolean carriesOn = pool.abandonedWorkerReturned(this);
             Thread.interrupted(); // after the pool's decision, which is when any abort has happened
-            LOG.atWarn().addKeyValue("trigger", pool.settings.triggerName()).addKeyValue("worker", index)
+            LOG.atWarn().addKeyValue("trigger", settings.triggerName()).addKeyValue("worker", index)
                     .addKeyValue("eventId", event.id())
                     .log("handler returned after its event timed out; result dropped, "
                             + (carriesOn ? "the worker carries on" : "the worker's thread ends (a fresh worker has its place)"));
-            return;
+            return carriesOn;
         }
         currentEvent = null;
         currentCompletion = null;
-        if (error != null) {
-            pool.completeWithError(event, completion, error, start, this);
-        } else if (result instanceof CompletionStage<?> stage) {
-            pool.completeLater(event, completion, stage, start, this);
-        } else {
-            pool.completeWithResult(event, completion, result, start, this);
+        if (result instanceof CompletionStage<?> stage && error == null) {
+            mark = completions.stage(event, completion, stage, start, tally, pool);
+            return true;
         }
+        handoff.armed = true;
+        try {
+            mark = error != null
+                    ? completions.failed(event, completion, error, start, tally, handoff)
+                    : completions.succeeded(event, completion, result, start, tally, handoff);
+        } finally {
+            handoff.armed = false;
+        }
+        return true;
     }
 
     /**
@@ -262,7 +285,7 @@ final class Worker implements Runnable {
                 LOG.warn("aborting a timed-out handler failed", t);
             }
         });
-        pool.completeTimedOut(event, completion, start, index, what);
+        completions.timedOut(event, completion, start, index, what, pool);
         return true;
     }
 
@@ -274,6 +297,53 @@ final class Worker implements Runnable {
             runtime.close(context);
         } catch (Throwable t) {
             LOG.warn("handler close hook failed on worker {}", index, t);
+        }
+    }
+
+    /**
+     * The {@code next} dispatcher of the completions this worker calls: while {@link #armed} (during a
+     * completion call on the worker's own thread), the first event goes into the ring without a
+     * wake-up, since the worker claims an event right after; everything else is an ordinary dispatch.
+     */
+    static final class Handoff implements Dispatcher {
+        private final WorkerPool pool;
+        /** The worker's thread: only its own dispatches may skip the wake-up. */
+        private Thread worker;
+        /** Set by the worker around a completion call, cleared by the first dispatch; the worker's thread only. */
+        private boolean armed;
+
+        private Handoff(WorkerPool pool) {
+            this.pool = pool;
+        }
+
+        @Override
+        public void dispatch(Event event, Completion completion) {
+            if (Thread.currentThread() == worker && armed) {
+                armed = false;
+                pool.dispatchBatched(event, completion); // published, nobody woken: our worker claims next
+            } else {
+                pool.dispatch(event, completion);
+            }
+        }
+
+        @Override
+        public void dispatchBatched(Event event, Completion completion) {
+            pool.dispatchBatched(event, completion);
+        }
+
+        @Override
+        public void endBatch() {
+            pool.endBatch();
+        }
+
+        @Override
+        public int numWorkers() {
+            return pool.numWorkers();
+        }
+
+        @Override
+        public long inFlight() {
+            return pool.inFlight();
         }
     }
 }

@@ -5,7 +5,6 @@ import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.Sequence;
 import com.lmax.disruptor.BusySpinWaitStrategy;
 import io.nucleon.api.Event;
-import io.nucleon.api.Response;
 import io.nucleon.core.metrics.TriggerMetrics;
 import io.nucleon.spi.Completion;
 import io.nucleon.spi.Dispatcher;
@@ -16,13 +15,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,38 +48,33 @@ import org.slf4j.LoggerFactory;
  * {@code maxAbandonedWorkers} abandoned threads still stuck at once; beyond that the pool runs short
  * (the lost workers show in {@link #status()}, the metrics and readiness) until a stuck handler
  * returns, when its worker carries on.
+ *
+ * <p>Who owns what: the pool owns the ring, the waiting list, the workers and the decisions about
+ * abandoned ones; each {@link Worker} owns its thread and the event it runs; {@link Completions} owns
+ * how an event ends (the one call to the trigger's {@link Completion}, the in-flight count, outcome
+ * counts and durations). Each calls the others' methods and writes no field of theirs. A completion
+ * run on a worker hands the next event to that worker through the worker's {@link Worker.Handoff}
+ * (see {@link Completion}); everything else dispatches through the pool.
  */
 public final class WorkerPool implements Dispatcher {
     private static final Logger LOG = LoggerFactory.getLogger(WorkerPool.class);
-    private static final Response STOPPED = Responses.rejected("the processor stopped before the event was handled", 1000);
 
-    final PoolSettings settings;
-    final FunctionRuntime runtime;
-    final RingBuffer<EventSlot> ring;
-    final Sequence workSequence = new Sequence(-1L);
+    private final PoolSettings settings;
+    private final FunctionRuntime runtime;
+    private final RingBuffer<EventSlot> ring;
+    private final Sequence workSequence = new Sequence(-1L);
     /** The watchdog's gating sequence while it claims an expired event to reject it (see {@link #expireQueued}). */
     private final Sequence sweeperSequence = new Sequence(Long.MAX_VALUE);
     /** Where events wait for room with {@link QueueFullPolicy#WAIT}; {@code null} with {@code REJECT}. */
-    final WaitingList waiting;
-    /** The Retry-After of a rejection, in milliseconds: the availability timeout, at least a second. */
-    private final long retryAfterMillis;
-    /** The rejections the pool makes most, prepared once: under overload they are most of what it answers. */
-    private final Response queueFull;
-    private final Response notTakenInTime;
-    private final Response stopping;
-    final long availabilityTimeoutNanos;
+    private final WaitingList waiting;
+    private final long availabilityTimeoutNanos;
     private final long eventTimeoutNanos;
-    final TriggerMetrics metrics;
+    private final TriggerMetrics metrics;
     /** Where idle workers sleep, for the {@code blocking} strategy; {@code null} for the spinning ones. */
-    final IdleWorkers idle;
-    private final ScheduledExecutorService timers;
+    private final IdleWorkers idle;
+    /** How events end, and the books about it (in flight, outcomes, durations): the pool only calls it. */
+    private final Completions completions;
     private final Worker[] workers;
-    /** Events taken into the ring; incremented by dispatchers only, so workers never touch it. */
-    private final LongAdder accepted = new LongAdder();
-    /** Completions made outside a worker's own loop: stages, timeouts, leftovers at close. */
-    private final LongAdder completedElsewhere = new LongAdder();
-    /** Completions of workers that were replaced. */
-    private final java.util.concurrent.atomic.AtomicLong completedByRetired = new java.util.concurrent.atomic.AtomicLong();
     /** Abandoned workers whose stuck thread got a replacement; at most {@code maxAbandonedWorkers}. Pool lock. */
     private int replacedStuck;
     /** Abandoned workers left without a replacement (the cap was reached): capacity lost. Pool lock. */
@@ -99,7 +89,6 @@ public final class WorkerPool implements Dispatcher {
         this.settings = settings;
         this.runtime = runtime;
         this.metrics = metrics;
-        this.timers = timers;
         this.availabilityTimeoutNanos = settings.workerAvailabilityTimeout().toNanos();
         this.eventTimeoutNanos = settings.eventTimeout().toNanos();
         this.idle = settings.waitStrategy() == WaitStrategyKind.BLOCKING ? new IdleWorkers(settings.numWorkers()) : null;
@@ -108,17 +97,7 @@ public final class WorkerPool implements Dispatcher {
         this.ring = RingBuffer.createMultiProducer(EventSlot::new, settings.ringSize(), new BusySpinWaitStrategy());
         this.workers = new Worker[settings.numWorkers()];
         this.waiting = settings.whenQueueFull() == QueueFullPolicy.WAIT ? new WaitingList(settings.waitingListSize()) : null;
-        this.retryAfterMillis = Math.max(1000, settings.workerAvailabilityTimeout().toMillis());
-        int ringSize = settings.ringSize();
-        this.queueFull = Responses.rejected(waiting == null
-                ? "all " + settings.numWorkers() + " workers are busy and the queue of " + ringSize
-                        + " events is full (whenQueueFull: reject)"
-                : "all " + settings.numWorkers() + " workers are busy, the queue of " + ringSize
-                        + " events is full and so are the " + waiting.capacity() + " places of the waiting list",
-                retryAfterMillis);
-        this.notTakenInTime = Responses.rejected("no worker became available within "
-                + settings.workerAvailabilityTimeout().toMillis() + " ms", retryAfterMillis);
-        this.stopping = Responses.rejected("the processor is stopping", retryAfterMillis);
+        this.completions = new Completions(settings, metrics, timers, waiting == null ? -1 : waiting.capacity());
         metrics.gauges(this, p -> p.workers.length, WorkerPool::availableWorkers, WorkerPool::inFlight);
         metrics.overloadGauges(this, WorkerPool::queued, p -> p.waiting == null ? 0 : p.waiting.size(), p -> p.stuckView,
                 p -> p.lostView);
@@ -140,7 +119,7 @@ public final class WorkerPool implements Dispatcher {
         gating[0] = workSequence;
         gating[1] = sweeperSequence;
         for (int i = 0; i < workers.length; i++) {
-            workers[i] = new Worker(this, i);
+            workers[i] = newWorker(i);
             gating[i + 2] = workers[i].sequence;
         }
         ring.addGatingSequences(gating); // sets them all to the cursor
@@ -168,12 +147,13 @@ public final class WorkerPool implements Dispatcher {
         ready = true;
     }
 
+    private Worker newWorker(int index) {
+        return new Worker(this, index, settings, runtime, idle, completions);
+    }
+
     @Override
     public void dispatch(Event event, Completion completion) {
         if (publish(event, completion)) {
-            if (idle != null && Worker.takesNextItself(this)) {
-                return; // dispatched by one of our workers from its completion: it claims an event next anyway
-            }
             wakeSleepers();
         }
     }
@@ -218,6 +198,24 @@ public final class WorkerPool implements Dispatcher {
         }
     }
 
+    /**
+     * Hands a worker the event in the slot it {@linkplain #claim claimed}: copies it into {@code into},
+     * frees the slot (the worker's {@code own} sequence stops holding producers back; the work sequence
+     * guards the rest), and gives the room to the oldest waiting event.
+     */
+    void take(long claimed, Sequence own, EventSlot into) {
+        EventSlot slot = ring.get(claimed);
+        into.event = slot.event;
+        into.completion = slot.completion;
+        into.queuedAt = slot.queuedAt;
+        slot.clear();
+        own.set(Long.MAX_VALUE);
+        WaitingList w = waiting;
+        if (w != null && w.hasWaiters()) {
+            drainWaiting();
+        }
+    }
+
     /** Whether a published event waits for a worker. */
     boolean hasEvent() {
         return ring.isAvailable(workSequence.get() + 1);
@@ -228,9 +226,9 @@ public final class WorkerPool implements Dispatcher {
      * went straight into the ring (the caller then wakes a worker). Never blocks.
      */
     private boolean publish(Event event, Completion completion) {
-        accepted.increment(); // before the check, so a drain that starts now waits for this event
+        completions.accepted(); // before the check, so a drain that starts now waits for this event
         if (!accepting) {
-            reject(event, completion, stopping, null);
+            completions.rejected(event, completion, Completions.Rejection.STOPPING, null, this);
             return false;
         }
         long now = System.nanoTime();
@@ -243,13 +241,13 @@ public final class WorkerPool implements Dispatcher {
             }
             wakeSleepers(); // a batch may have filled the ring while its workers slept
             if (w == null) {
-                reject(event, completion, queueFull, null);
+                completions.rejected(event, completion, Completions.Rejection.QUEUE_FULL, null, this);
                 return false;
             }
         }
         if (!w.offer(event, completion, now)) {
             wakeSleepers();
-            reject(event, completion, queueFull, null);
+            completions.rejected(event, completion, Completions.Rejection.QUEUE_FULL, null, this);
             return false;
         }
         drainWaiting(); // room may have freed since the ring was found full
@@ -295,12 +293,12 @@ public final class WorkerPool implements Dispatcher {
                 while ((head = w.peek()) != null) {
                     if (closing) {
                         w.removeHead();
-                        reject(head.event(), head.completion(), STOPPED, null);
+                        completions.rejected(head.event(), head.completion(), Completions.Rejection.STOPPED, null, this);
                         continue;
                     }
                     if (System.nanoTime() - head.queuedAt() > availabilityTimeoutNanos) {
                         w.removeHead();
-                        reject(head.event(), head.completion(), notTakenInTime, null);
+                        completions.rejected(head.event(), head.completion(), Completions.Rejection.LATE, null, this);
                         continue;
                     }
                     long seq = tryClaimSlot();
@@ -349,7 +347,7 @@ public final class WorkerPool implements Dispatcher {
             Completion completion = slot.completion;
             slot.clear();
             sweeperSequence.set(Long.MAX_VALUE);
-            reject(event, completion, notTakenInTime, null);
+            completions.rejected(event, completion, Completions.Rejection.LATE, null, this);
         }
     }
 
@@ -358,26 +356,17 @@ public final class WorkerPool implements Dispatcher {
         return workers.length;
     }
 
-    /**
-     * Events accepted and not yet completed. Completions are read before acceptances, so a
-     * concurrent event can only make this too high, never too low: safe for draining.
-     */
+    /** Events accepted and not yet completed (see {@link Completions#inFlight()}): never too low, safe for draining. */
     @Override
     public long inFlight() {
-        long done = completedElsewhere.sum() + completedByRetired.get();
-        for (Worker w : workers) {
-            if (w != null) {
-                done += w.completed();
-            }
-        }
-        return accepted.sum() - done;
+        return completions.inFlight();
     }
 
     /** Workers not running a handler right now (a worker lost to a stuck handler is not available). */
     public int availableWorkers() {
         int n = 0;
         for (Worker w : workers) {
-            if (w != null && !w.isBusy() && !w.abandoned) {
+            if (w != null && !w.isBusy() && !w.isAbandoned()) {
                 n++;
             }
         }
@@ -412,137 +401,6 @@ public final class WorkerPool implements Dispatcher {
         return closing;
     }
 
-    // ---- completions: every path counts the event once and calls its completion once -----------
-
-    void completeWithResult(Event event, Completion completion, Object result, long start, Worker by) {
-        Response response;
-        try {
-            response = Responses.fromResult(result);
-        } catch (Exception e) {
-            completeWithError(event, completion, new IllegalStateException(
-                    "the handler's result (" + result.getClass().getName() + ") cannot be serialised as JSON: " + e.getMessage(), e),
-                    start, by);
-            return;
-        }
-        finish(event, completion, Outcome.SUCCESS, response, null, start, by);
-    }
-
-    void completeWithError(Event event, Completion completion, Throwable error, long start, Worker by) {
-        String errorId = Responses.newErrorId();
-        LOG.atError().setCause(error).addKeyValue("errorId", errorId).addKeyValue("function", settings.functionName())
-                .addKeyValue("trigger", settings.triggerName()).addKeyValue("eventId", event.id())
-                .log("handler failed: " + error);
-        Response response = error instanceof io.nucleon.spi.RuntimeFailure f
-                ? Responses.error(f.status(), "runtime failure", errorId, f.getMessage())
-                : Responses.handlerError(errorId);
-        finish(event, completion, Outcome.HANDLER_ERROR, response, error, start, by);
-    }
-
-    /**
-     * Completes an event whose handler overran the event timeout with a 504.
-     *
-     * @param worker the worker it ran on, or -1 for a handler's stage
-     * @param what   what became of that worker, for the log line, or {@code null}
-     */
-    void completeTimedOut(Event event, Completion completion, long start, int worker, String what) {
-        String errorId = Responses.newErrorId();
-        LOG.atWarn().addKeyValue("errorId", errorId).addKeyValue("function", settings.functionName())
-                .addKeyValue("trigger", settings.triggerName()).addKeyValue("worker", worker)
-                .addKeyValue("eventId", event.id()).addKeyValue("timeoutMs", settings.eventTimeout().toMillis())
-                .log("event timed out; the caller gets 504" + (what != null ? "; " + what : ""));
-        finish(event, completion, Outcome.TIMEOUT, Responses.timeout(errorId, settings.eventTimeout().toMillis()), null, start,
-                null);
-    }
-
-    void completeLater(Event event, Completion completion, CompletionStage<?> stage, long start, Worker by) {
-        // the event now completes off the worker: move it from the worker's count to the shared one
-        by.completedOne();
-        completedElsewhere.decrement();
-        by.mark = System.nanoTime();
-        AsyncCompletion async = new AsyncCompletion(event, completion, start);
-        long remaining = eventTimeoutNanos - (System.nanoTime() - start);
-        async.timer = timers.schedule(async::timeOut, Math.max(0, remaining), TimeUnit.NANOSECONDS);
-        stage.whenComplete(async::onResult);
-    }
-
-    /** Rejects an accepted event (503); {@code by} is the worker doing it, or {@code null} from any other thread. */
-    void reject(Event event, Completion completion, Response rejection, Worker by) {
-        metrics.rejected();
-        callCompletion(event, completion, Outcome.REJECTED, rejection, null);
-        countCompleted(by);
-    }
-
-    /** Rejects an event that waited in the ring past the availability timeout (a worker found it). */
-    void rejectNotTakenInTime(Event event, Completion completion, Worker by) {
-        reject(event, completion, notTakenInTime, by);
-    }
-
-    private void finish(Event event, Completion completion, Outcome outcome, Response response, Throwable error, long start,
-                        Worker by) {
-        callCompletion(event, completion, outcome, response, error);
-        long end = System.nanoTime();
-        if (by != null) {
-            by.mark = end;
-            metrics.completed(outcome, end - start, by.durations);
-        } else {
-            metrics.completed(outcome, end - start, null);
-        }
-        countCompleted(by);
-    }
-
-    private void countCompleted(Worker by) {
-        if (by != null) {
-            by.completedOne();
-        } else {
-            completedElsewhere.increment();
-        }
-    }
-
-    private void callCompletion(Event event, Completion completion, Outcome outcome, Response response, Throwable error) {
-        try {
-            completion.complete(event, outcome, response, error);
-        } catch (Throwable t) {
-            LOG.error("trigger '{}' failed to complete an event", settings.triggerName(), t);
-        }
-    }
-
-    /** A handler's stage: completes once, by the stage or by the timer, whichever is first. */
-    private final class AsyncCompletion extends AtomicBoolean {
-        private final Event event;
-        private final Completion completion;
-        private final long start;
-        volatile ScheduledFuture<?> timer;
-
-        AsyncCompletion(Event event, Completion completion, long start) {
-            this.event = event;
-            this.completion = completion;
-            this.start = start;
-        }
-
-        void onResult(Object result, Throwable error) {
-            if (!compareAndSet(false, true)) {
-                return;
-            }
-            ScheduledFuture<?> t = timer;
-            if (t != null) {
-                t.cancel(false);
-            }
-            if (error != null) {
-                Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-                        ? error.getCause() : error;
-                completeWithError(event, completion, cause, start, null);
-            } else {
-                completeWithResult(event, completion, result, start, null);
-            }
-        }
-
-        void timeOut() {
-            if (compareAndSet(false, true)) {
-                completeTimedOut(event, completion, start, -1, null);
-            }
-        }
-    }
-
     // ---- timeouts -------------------------------------------------------------------------------
 
     /**
@@ -570,25 +428,24 @@ public final class WorkerPool implements Dispatcher {
      * the pool's lock, so it must not block (an interrupt, a process kill).
      */
     synchronized String abandon(Worker w, Runnable abort) {
-        if (w.fate == Worker.RETURNED) {
-            w.fate = Worker.SERVING; // its handler returned between the deadline and now: it has carried on
+        if (w.fate() == Worker.Fate.RETURNED) {
+            w.fate(Worker.Fate.SERVING); // its handler returned between the deadline and now: it has carried on
             return "the handler returned just after the deadline; its worker carries on";
         }
-        w.abandoned = true;
         abort.run();
         if (closing) {
-            w.fate = Worker.RETIRED;
+            w.fate(Worker.Fate.RETIRED);
             return null;
         }
         if (replacedStuck < settings.maxAbandonedWorkers()) {
             replacedStuck++;
-            w.fate = Worker.REPLACED;
+            w.fate(Worker.Fate.REPLACED);
             updateStuckViews();
             replace(w);
             return "the worker is replaced";
         }
         lost++;
-        w.fate = Worker.LOST;
+        w.fate(Worker.Fate.LOST);
         updateStuckViews();
         metrics.workerLost();
         LOG.atError().addKeyValue("function", settings.functionName()).addKeyValue("trigger", settings.triggerName())
@@ -607,28 +464,27 @@ public final class WorkerPool implements Dispatcher {
      * gets its replacement.
      */
     synchronized boolean abandonedWorkerReturned(Worker w) {
-        switch (w.fate) {
-            case Worker.SERVING -> {
-                w.fate = Worker.RETURNED; // the watchdog has taken the event but not decided yet: nothing to replace
+        switch (w.fate()) {
+            case SERVING -> {
+                w.fate(Worker.Fate.RETURNED); // the watchdog has taken the event but not decided yet: nothing to replace
                 return true;
             }
-            case Worker.LOST -> {
+            case LOST -> {
                 lost--;
-                w.fate = Worker.SERVING;
-                w.abandoned = false;
+                w.fate(Worker.Fate.SERVING);
                 updateStuckViews();
                 LOG.atInfo().addKeyValue("trigger", settings.triggerName()).addKeyValue("worker", w.index)
                         .log("a stuck handler returned; its worker carries on");
                 return true;
             }
-            case Worker.REPLACED -> {
+            case REPLACED -> {
                 replacedStuck--;
                 if (lost > 0 && !closing) {
                     for (Worker other : workers) {
-                        if (other != null && other.fate == Worker.LOST) {
+                        if (other != null && other.fate() == Worker.Fate.LOST) {
                             lost--;
                             replacedStuck++;
-                            other.fate = Worker.REPLACED;
+                            other.fate(Worker.Fate.REPLACED);
                             replace(other);
                             break;
                         }
@@ -657,13 +513,11 @@ public final class WorkerPool implements Dispatcher {
         if (closing) {
             return;
         }
-        Worker fresh = new Worker(this, old.index);
+        Worker fresh = newWorker(old.index); // it takes over old's tally: old's thread ends or stays stuck, uncounted
         ring.addGatingSequences(fresh.sequence); // sets it to the cursor
         fresh.sequence.set(Long.MAX_VALUE);
         ring.removeGatingSequence(old.sequence);
         workers[old.index] = fresh;
-        // after the swap: a concurrent inFlight() may miss the old count for a moment (too high, safe), never count it twice
-        completedByRetired.addAndGet(old.completed());
         metrics.workerReplaced();
         fresh.start();
         fresh.started.whenComplete((ok, error) -> {
@@ -733,7 +587,7 @@ public final class WorkerPool implements Dispatcher {
                 Event e = slot.event;
                 Completion c = slot.completion;
                 slot.clear();
-                reject(e, c, STOPPED, null);
+                completions.rejected(e, c, Completions.Rejection.STOPPED, null, this);
             }
         }
     }

@@ -133,7 +133,13 @@ final class CronTrigger implements Trigger {
         }
     }
 
+    /** Takes the outcome only: a tick's handler result goes nowhere, so it is never turned into a response. */
     private final Completion completion = new Completion() {
+        @Override
+        public boolean wantsResponse() {
+            return false;
+        }
+
         @Override
         public void complete(Event event, Outcome outcome, Response response, Throwable error) {
             running.decrementAndGet();

@@ -1,5 +1,8 @@
 package io.nucleon.trigger.cron;
 
+import io.nucleon.api.Event;
+import io.nucleon.api.Response;
+import io.nucleon.spi.Completion;
 import io.nucleon.spi.Dispatcher;
 import io.nucleon.spi.Outcome;
 import io.nucleon.spi.Trigger;
@@ -32,10 +35,18 @@ final class KickstartTrigger implements Trigger {
         started = true;
         TimerEvent event = new TimerEvent(KickstartTriggerFactory.KIND, name, template,
                 template.body.getBytes(StandardCharsets.UTF_8), Instant.now(), 1);
-        dispatcher.dispatch(event, (e, result, response, error) -> {
-            outcome = result.label();
-            if (result == Outcome.REJECTED) {
-                LOG.atWarn().addKeyValue("trigger", name).log("kickstart event not run: " + response.bodyAsString());
+        dispatcher.dispatch(event, new Completion() {
+            @Override
+            public boolean wantsResponse() {
+                return false; // the outcome is all that is kept
+            }
+
+            @Override
+            public void complete(Event e, Outcome result, Response response, Throwable error) {
+                outcome = result.label();
+                if (result == Outcome.REJECTED) {
+                    LOG.atWarn().addKeyValue("trigger", name).log("kickstart event not run: " + response.bodyAsString());
+                }
             }
         });
     }

@@ -143,6 +143,37 @@ class CronTriggerTest {
         assertEquals("kickstart", events.get(0).triggerKind());
     }
 
+    /** A handler result Jackson cannot serialise: its one property throws. */
+    public static final class Unserialisable {
+        public String getValue() {
+            throw new IllegalStateException("not serialisable");
+        }
+    }
+
+    @Test
+    void aResultThatCannotBeSerialisedStillEndsATickAndTheKickstartAsSuccess() throws Exception {
+        AtomicInteger runs = new AtomicInteger();
+        Processor p = function("unserialisable").handler((ctx, e) -> {
+            runs.incrementAndGet();
+            return new Unserialisable(); // a timer keeps no response, so nothing serialises this
+        }).trigger("tick", "cron", t -> t.attribute("interval", "50ms"))
+                .trigger("once", "kickstart", t -> { }).build().start();
+        try {
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> runs.get() >= 4
+                    && "success".equals(trigger(p, "once").get("outcome")));
+            Map<?, ?> events = (Map<?, ?>) trigger(p, "tick").get("events");
+            assertTrue(((Number) events.get("success")).longValue() >= 2, "ticks ended as success: " + events);
+            assertEquals(0L, ((Number) events.get("error")).longValue(), "no tick failed: " + events);
+        } finally {
+            p.stop();
+        }
+    }
+
+    private static Map<?, ?> trigger(Processor p, String name) {
+        return ((List<?>) p.status().get("triggers")).stream().map(t -> (Map<?, ?>) t)
+                .filter(t -> name.equals(t.get("name"))).findFirst().orElseThrow();
+    }
+
     @Test
     void badAttributesNameTheirPathInFunctionYaml(@TempDir Path dir) throws IOException {
         Path yaml = dir.resolve("function.yaml");

@@ -245,6 +245,37 @@ class HttpTriggerTest {
         }
     }
 
+    /** A handler result Jackson cannot serialise: its one property throws. */
+    public static final class Unserialisable {
+        public String getValue() {
+            throw new IllegalStateException("not serialisable");
+        }
+    }
+
+    @Test
+    void aResultThatCannotBeSerialisedBecomes500WithAnErrorIdLoggedWithTheReason() throws Exception {
+        Logger poolLog = (Logger) LoggerFactory.getLogger(WorkerPool.class);
+        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        appender.start();
+        poolLog.addAppender(appender);
+        try (RunningFunction f = RunningFunction.start((ctx, e) -> new Unserialisable(), t -> { })) {
+            HttpResponse<String> r = f.get("/");
+            assertEquals(500, r.statusCode());
+            assertEquals("application/json", r.headers().firstValue("content-type").orElseThrow());
+            JsonNode body = Json.mapper().readTree(r.body());
+            assertEquals("handler failed", body.get("error").asText());
+            String errorId = body.get("errorId").asText();
+            ILoggingEvent logged = appender.list.stream()
+                    .filter(ev -> ev.getKeyValuePairs() != null && ev.getKeyValuePairs().stream()
+                            .anyMatch(kv -> kv.key.equals("errorId") && errorId.equals(kv.value)))
+                    .findFirst().orElseThrow(() -> new AssertionError("no log line with error id " + errorId));
+            assertTrue(logged.getFormattedMessage().contains(Unserialisable.class.getName() + ") cannot be serialised as JSON"),
+                    logged.getFormattedMessage());
+        } finally {
+            poolLog.detachAppender(appender);
+        }
+    }
+
     @Test
     void eventTimeoutAnswers504AtTheDeadlineAndReplacesTheStuckWorkers() throws Exception {
         CountDownLatch release = new CountDownLatch(1);

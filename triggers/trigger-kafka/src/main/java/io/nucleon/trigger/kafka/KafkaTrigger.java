@@ -56,7 +56,8 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  *  poll thread: poll ─▶ lane.add ─▶ pump ─dispatch─▶ workers ─outcome─▶ completion (worker thread)
- *               pause/resume by lane.buffered()            success: lane.finished ─▶ pump the next record
+ *               pause/resume by lane.buffered()            success: lane.finished ─▶ pump the next record (through
+ *                                                            the completion's next: the same worker takes it)
  *               commitAsync(lowest unfinished) per interval  error/timeout: retry later (backoff) or
  *               commitSync on revoke and stop                   dead-letter topic (acked send) ─▶ finished
  * </pre>
@@ -312,7 +313,7 @@ final class KafkaTrigger implements Trigger {
                         lane.add(rs);
                     }
                 }
-                pumpAll();
+                pumpAll(dispatcher);
                 adjustPauses();
                 if (System.nanoTime() - nextCommit >= 0) {
                     commit(lanes.values(), null);
@@ -527,14 +528,18 @@ final class KafkaTrigger implements Trigger {
 
     // ---- handing out records --------------------------------------------------------------------
 
-    private void pumpAll() {
+    private void pumpAll(Dispatcher via) {
         for (PartitionLane lane : lanes.values()) {
-            pump(lane);
+            pump(lane, via);
         }
     }
 
-    /** Hands out the lane's next records while the lane and the trigger have room. Any thread. */
-    private void pump(PartitionLane lane) {
+    /**
+     * Hands out the lane's next records while the lane and the trigger have room, through {@code via}:
+     * the trigger's dispatcher, or, from a record's completion, the {@code next} it was given, so that
+     * the worker that finished a record takes the partition's next one without waking another. Any thread.
+     */
+    private void pump(PartitionLane lane, Dispatcher via) {
         while (accepting) {
             if (capped && inFlight.get() >= maxInFlightTotal) {
                 if (lane.hasPending()) {
@@ -549,16 +554,19 @@ final class KafkaTrigger implements Trigger {
             if (capped) {
                 inFlight.incrementAndGet();
             }
-            dispatch(lane, t, 1);
+            dispatch(lane, t, 1, via);
         }
     }
 
-    private void dispatch(PartitionLane lane, PartitionLane.Taken taken, int attempt) {
+    private void dispatch(PartitionLane lane, PartitionLane.Taken taken, int attempt, Dispatcher via) {
         KafkaEvent event = new KafkaEvent(name, taken.record(), lane.totalShards, attempt);
-        dispatcher.dispatch(event, new RecordCompletion(lane, taken, attempt));
+        via.dispatch(event, new RecordCompletion(lane, taken, attempt));
     }
 
-    /** What to do with a record once its event has ended. Runs on the thread that ended it. */
+    /**
+     * What to do with a record once its event has ended. Runs on the thread that ended it. Takes the
+     * outcome only: a handler's result is never turned into a response (nor serialised) here.
+     */
     private final class RecordCompletion implements Completion {
         private final PartitionLane lane;
         private final PartitionLane.Taken taken;
@@ -571,19 +579,29 @@ final class KafkaTrigger implements Trigger {
         }
 
         @Override
+        public boolean wantsResponse() {
+            return false;
+        }
+
+        @Override
         public void complete(Event event, Outcome outcome, Response response, Throwable error) {
+            complete(event, outcome, response, error, dispatcher);
+        }
+
+        @Override
+        public void complete(Event event, Outcome outcome, Response response, Throwable error, Dispatcher next) {
             switch (outcome) {
                 case SUCCESS -> {
                     handled.increment();
-                    finish(lane, taken);
+                    finish(lane, taken, next);
                 }
-                case REJECTED -> later(REJECTED_RETRY_MILLIS, () -> dispatch(lane, taken, attempt)); // not an attempt
+                case REJECTED -> later(REJECTED_RETRY_MILLIS, () -> dispatch(lane, taken, attempt, dispatcher)); // not an attempt
                 case HANDLER_ERROR, TIMEOUT -> {
                     String reason = outcome == Outcome.TIMEOUT ? "the handler ran past the event timeout" : String.valueOf(error);
                     if (attempt <= config.maxRetries) {
                         retried.incrementAndGet();
                         retriesCounter.increment();
-                        later(retryDelay(attempt).toMillis(), () -> dispatch(lane, taken, attempt + 1));
+                        later(retryDelay(attempt).toMillis(), () -> dispatch(lane, taken, attempt + 1, dispatcher));
                     } else {
                         sendDeadLetter(lane, taken, reason, attempt);
                     }
@@ -612,7 +630,8 @@ final class KafkaTrigger implements Trigger {
         return Durations.backoff(config.retryDelay, config.maxRetryDelay, attempt);
     }
 
-    private void finish(PartitionLane lane, PartitionLane.Taken taken) {
+    /** The record is done with: its offset may be committed, and the lane hands out more through {@code via}. */
+    private void finish(PartitionLane lane, PartitionLane.Taken taken, Dispatcher via) {
         lane.finished(taken.position());
         if (capped) {
             inFlight.decrementAndGet();
@@ -620,10 +639,10 @@ final class KafkaTrigger implements Trigger {
         if (lane.paused() && accepting && lane.buffered() <= maxBuffered / 2 && resumeWanted.compareAndSet(false, true)) {
             consumer.wakeup(); // resume it now rather than after the poll times out
         }
-        pump(lane);
+        pump(lane, via);
         if (starved) {
             starved = false;
-            pumpAll(); // other partitions waited for room
+            pumpAll(via); // other partitions waited for room
         }
     }
 
@@ -678,9 +697,9 @@ final class KafkaTrigger implements Trigger {
      */
     private void finishOffProducerThread(PartitionLane lane, PartitionLane.Taken taken) {
         try {
-            deadLetterSender.execute(() -> finish(lane, taken));
+            deadLetterSender.execute(() -> finish(lane, taken, dispatcher));
         } catch (RejectedExecutionException closing) {
-            finish(lane, taken); // written and acknowledged: it counts as done; nothing is handed out while closing
+            finish(lane, taken, dispatcher); // written and acknowledged: it counts as done; nothing is handed out while closing
         }
     }
 

@@ -203,6 +203,44 @@ class KafkaTriggerTest {
         return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
     }
 
+    /** A handler result Jackson cannot serialise: its one property throws. */
+    public static final class Unserialisable {
+        public String getValue() {
+            throw new IllegalStateException("not serialisable");
+        }
+    }
+
+    @Test
+    void aResultThatCannotBeSerialisedIsStillAHandledRecordCommittedAndNeverRetried() throws Exception {
+        int total = 200;
+        broker.createTopic(topic, 2);
+        broker.createTopic(topic + ".dlq", 1);
+        produce(topic, 2, total);
+        Map<String, java.util.concurrent.atomic.AtomicInteger> runs = new ConcurrentHashMap<>();
+        Processor p = start("unserialisable-test", (ctx, e) -> {
+            runs.computeIfAbsent(e.bodyAsString(), k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+            return new Unserialisable(); // the trigger commits; it never asks for a response, so nothing serialises this
+        }, 2, t -> t.attribute("topics", List.of(topic)).attribute("maxRetries", 2).attribute("retryDelay", "1ms"));
+        try {
+            // a commit covers only finished records, so a retried or dead-lettered one would have run again by then
+            await("offsets committed to the end", 60, () -> {
+                try {
+                    return committed("unserialisable-test").values().stream().mapToLong(OffsetAndMetadata::offset).sum() == total;
+                } catch (Exception ex) {
+                    return false;
+                }
+            });
+            assertEquals(total, runs.size());
+            assertTrue(runs.values().stream().allMatch(n -> n.get() == 1), "each record ran once: " + runs);
+            Map<?, ?> trigger = (Map<?, ?>) ((List<?>) p.status().get("triggers")).get(0);
+            assertEquals(0L, ((Number) trigger.get("retried")).longValue());
+            assertEquals(0L, ((Number) trigger.get("deadLettered")).longValue());
+            assertEquals((long) total, ((Number) ((Map<?, ?>) trigger.get("events")).get("success")).longValue());
+        } finally {
+            p.stop();
+        }
+    }
+
     @Test
     void poolModeRunsAPartitionInParallelAndStillCommitsInOrder() throws Exception {
         int total = 20_000;

@@ -546,6 +546,7 @@ final class RabbitMqTrigger implements Trigger {
     /**
      * Where one message came from, and what to do with it once its event has ended. Called on
      * whichever thread ended the event (possibly the consumer thread that dispatched it); never blocks.
+     * Takes the outcome only: a handler's result is never turned into a response (nor serialised).
      */
     private final class Delivery implements Completion {
         private final Session session;
@@ -562,6 +563,11 @@ final class RabbitMqTrigger implements Trigger {
             this.tag = tag;
             this.connection = connection;
             this.rejections = rejections;
+        }
+
+        @Override
+        public boolean wantsResponse() {
+            return false;
         }
 
         @Override

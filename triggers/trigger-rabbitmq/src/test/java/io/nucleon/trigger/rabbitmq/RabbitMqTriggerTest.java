@@ -128,6 +128,32 @@ class RabbitMqTriggerTest {
         assertEquals(0, messagesIn(queue), "every message was acked");
     }
 
+    /** A handler result Jackson cannot serialise: its one property throws. */
+    public static final class Unserialisable {
+        public String getValue() {
+            throw new IllegalStateException("not serialisable");
+        }
+    }
+
+    @Test
+    void aResultThatCannotBeSerialisedIsStillAHandledMessageAckedOnceAndNeverRetried() throws Exception {
+        Map<String, AtomicInteger> attempts = new ConcurrentHashMap<>();
+        start((ctx, e) -> {
+            attempts.computeIfAbsent(e.id(), k -> new AtomicInteger()).incrementAndGet();
+            return new Unserialisable(); // the trigger acks; it never asks for a response, so nothing serialises this
+        }, 2, t -> t.attribute("maxRetries", 2).attribute("retryDelay", "10ms"));
+        for (int i = 0; i < 20; i++) {
+            channel.basicPublish("", queue, new AMQP.BasicProperties.Builder().messageId("u-" + i).build(),
+                    ("unserialisable " + i).getBytes(StandardCharsets.UTF_8));
+        }
+        await("20 messages handled", 30, () -> attempts.size() == 20);
+        processors.remove(0).stop(Duration.ofSeconds(5)); // drains: every outcome is acked or retried by now
+        assertEquals(0, messagesIn(queue), "every message was acked");
+        assertEquals(0, messagesIn(queue + ".retry"), "none was sent for a retry");
+        assertEquals(0, messagesIn(queue + ".dlq"), "none was dead-lettered");
+        assertTrue(attempts.values().stream().allMatch(n -> n.get() == 1), "each message ran once: " + attempts);
+    }
+
     @Test
     void aPoisonMessageIsRetriedWithBackoffThenDeadLettered() throws Exception {
         List<Integer> poisonAttempts = new CopyOnWriteArrayList<>();
