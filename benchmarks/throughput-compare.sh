@@ -26,6 +26,7 @@
 #   RESULTS="null object"             handler results for kafka and rabbitmq
 #   KAFKA_RECORDS=1000000 KAFKA_ROUNDS=3 KAFKA_PARTITIONS="1 8" KAFKA_WORKERS (default: one per core)
 #   RABBIT_MESSAGES=100000 RABBIT_CONSUMERS=1 RABBIT_PREFETCH=64 RABBIT_ROUNDS=5
+#   JMH_LOCK_WAIT=1800                seconds to wait for another JMH run (it holds /tmp/jmh.lock)
 #   JAR (default benchmarks/target/benchmarks.jar), JAVA, JAVA_OPTS, SKIP_BUILD, BUILD_TIMEOUT
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -45,11 +46,22 @@ fi
 read -r -a JOPTS <<<"${JAVA_OPTS:-}"
 
 # dispatch_fork NAME JARFILE ROUND: one JMH fork of DispatchBenchmark.nucleon; its scores in WORK.
+# Another JMH run on the machine holds /tmp/jmh.lock: wait for it (up to JMH_LOCK_WAIT s) rather than
+# measure both at once.
 dispatch_fork() {
-    local csv="$WORK/dispatch-$1-$3.csv"
+    local csv="$WORK/dispatch-$1-$3.csv" out="$WORK/dispatch-$1-$3.log" waited=0
     log "dispatch: $1, fork $3"
-    "$JAVA" "${JOPTS[@]}" -jar "$2" 'DispatchBenchmark.nucleon$' -f 1 -wi 3 -i 5 -w 2s -r 3s -rf csv -rff "$csv" \
-        >"$WORK/dispatch-$1-$3.log" 2>&1 || { tail -n 30 "$WORK/dispatch-$1-$3.log" >&2; die "JMH failed on $2"; }
+    until "$JAVA" "${JOPTS[@]}" -jar "$2" 'DispatchBenchmark.nucleon$' -f 1 -wi 3 -i 5 -w 2s -r 3s -rf csv -rff "$csv" \
+        >"$out" 2>&1; do
+        if grep -q 'Unable to acquire the JMH lock' "$out" && ((waited < ${JMH_LOCK_WAIT:-1800})); then
+            log "another JMH run holds /tmp/jmh.lock; waiting"
+            sleep 15
+            waited=$((waited + 15))
+            continue
+        fi
+        tail -n 30 "$out" >&2
+        die "JMH failed on $2"
+    done
     # "Benchmark","Mode","Threads","Samples","Score","Score Error (99.9%)","Unit","Param: metrics","Param: waitStrategy"
     tail -n +2 "$csv" | tr -d '"' | awk -F, -v who="$1" '{ print who, $NF, $5 }' >>"$WORK/dispatch.scores"
 }
