@@ -5,7 +5,8 @@
  * the API's builder reaches it through the {@code Engine} service, the runnable jar through its
  * {@code Main-Class}.
  */
-@SuppressWarnings({"requires-automatic", "requires-transitive-automatic"}) // micrometer and prometheus name their modules in their manifests only
+@SuppressWarnings({"requires-automatic", "requires-transitive-automatic"
+}) // micrometer and prometheus name their modules in their manifests only
 module io.nucleon.core {
     requires transitive io.nucleon.spi;
     requires com.lmax.disruptor;
@@ -19,6 +20,8 @@ module io.nucleon.core {
     uses io.nucleon.spi.RuntimeFactory;
     uses io.nucleon.spi.BindingFactory;
 
-    provides io.nucleon.api.Engine with io.nucleon.core.CoreEngine;
-    provides io.nucleon.spi.RuntimeFactory with io.nucleon.core.runtime.JavaRuntimeFactory;
+    provides io.nucleon.api.Engine with
+            io.nucleon.core.CoreEngine;
+    provides io.nucleon.spi.RuntimeFactory with
+            io.nucleon.core.runtime.JavaRuntimeFactory;
 }

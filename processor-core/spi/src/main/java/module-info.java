@@ -3,7 +3,8 @@
  * module and {@code io.nucleon.api} alone; the engine implements the contexts and the dispatcher and
  * finds the factories through {@link java.util.ServiceLoader}.
  */
-@SuppressWarnings({"requires-automatic", "requires-transitive-automatic"}) // micrometer-core has no module-info (its Automatic-Module-Name)
+@SuppressWarnings({"requires-automatic", "requires-transitive-automatic"
+}) // micrometer-core has no module-info (its Automatic-Module-Name)
 module io.nucleon.spi {
     requires transitive io.nucleon.api;
     requires transitive com.fasterxml.jackson.databind;

@@ -29,7 +29,8 @@ public final class Baseline {
 
     private Baseline(Path jar) throws Exception {
         this.jar = jar;
-        this.loader = new URLClassLoader("baseline", new URL[] {jar.toUri().toURL()}, ClassLoader.getPlatformClassLoader());
+        this.loader =
+                new URLClassLoader("baseline", new URL[] {jar.toUri().toURL()}, ClassLoader.getPlatformClassLoader());
     }
 
     /** The build named by {@code -Dbaseline}, or {@code null} when the property is not set. */

@@ -13,20 +13,16 @@ import java.util.Map;
 final class BenchContext implements Context {
     private static final Logger SILENT = new Logger() {
         @Override
-        public void debug(String message, Object... keyValues) {
-        }
+        public void debug(String message, Object... keyValues) {}
 
         @Override
-        public void info(String message, Object... keyValues) {
-        }
+        public void info(String message, Object... keyValues) {}
 
         @Override
-        public void warn(String message, Object... keyValues) {
-        }
+        public void warn(String message, Object... keyValues) {}
 
         @Override
-        public void error(String message, Object... keyValues) {
-        }
+        public void error(String message, Object... keyValues) {}
 
         @Override
         public boolean isDebugEnabled() {

@@ -17,8 +17,7 @@ final class ConstantHandler implements Handler {
     /** What it returns, built once. */
     static final Response HELLO = Response.text("Hello, world!");
 
-    private ConstantHandler() {
-    }
+    private ConstantHandler() {}
 
     @Override
     public Object handle(Context context, Event event) {

@@ -163,15 +163,23 @@ public class DispatchBenchmark {
                 return t;
             });
             timers.setRemoveOnCancelPolicy(true);
-            PoolSettings settings = new PoolSettings("bench", "direct", "direct", 1, RING_SIZE,
-                    Duration.ofSeconds(10), eventTimeout, WaitStrategyKind.parse(waitStrategy), Map.of());
+            PoolSettings settings = new PoolSettings(
+                    "bench",
+                    "direct",
+                    "direct",
+                    1,
+                    RING_SIZE,
+                    Duration.ofSeconds(10),
+                    eventTimeout,
+                    WaitStrategyKind.parse(waitStrategy),
+                    Map.of());
             MeterRegistry registry = switch (metrics) {
                 case "prometheus" -> new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
                 case "none" -> new CompositeMeterRegistry();
                 default -> throw new IllegalArgumentException("metrics must be prometheus or none, got " + metrics);
             };
-            TriggerMetrics triggerMetrics = new TriggerMetrics(registry, new io.nucleon.core.metrics.EventDurationCollector(),
-                    "bench", "direct", "direct");
+            TriggerMetrics triggerMetrics = new TriggerMetrics(
+                    registry, new io.nucleon.core.metrics.EventDurationCollector(), "bench", "direct", "direct");
             pool = new WorkerPool(settings, new JavaRuntime(() -> ConstantHandler.INSTANCE), triggerMetrics, timers);
             pool.start(Duration.ofSeconds(10));
             watchdog = new TimeoutWatchdog(TimeoutWatchdog.tickFor(eventTimeout));
@@ -228,8 +236,8 @@ public class DispatchBenchmark {
 
         @Setup(Level.Trial)
         public void start() {
-            ring = RingBuffer.createSingleProducer(Slot::new, RING_SIZE,
-                    disruptorStrategy(WaitStrategyKind.parse(waitStrategy)));
+            ring = RingBuffer.createSingleProducer(
+                    Slot::new, RING_SIZE, disruptorStrategy(WaitStrategyKind.parse(waitStrategy)));
             Handler handler = ConstantHandler.INSTANCE;
             Context context = new BenchContext();
             EventHandler<Slot> onEvent = (slot, sequence, endOfBatch) -> {

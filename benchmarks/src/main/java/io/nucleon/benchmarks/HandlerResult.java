@@ -13,23 +13,23 @@ public final class HandlerResult {
     public static final String KIND = System.getProperty("result", "null");
 
     /** What the {@code object} handler returns for each event. */
-    public record Handled(long offset, boolean ok) {
-    }
+    public record Handled(long offset, boolean ok) {}
 
-    private HandlerResult() {
-    }
+    private HandlerResult() {}
 
     /** A handler that counts each event with {@code counted} and returns the configured result. */
     public static Handler counting(Runnable counted) {
         return switch (KIND) {
-            case "null" -> (ctx, e) -> {
-                counted.run();
-                return null;
-            };
-            case "object" -> (ctx, e) -> {
-                counted.run();
-                return new Handled(e.offset(), true);
-            };
+            case "null" ->
+                (ctx, e) -> {
+                    counted.run();
+                    return null;
+                };
+            case "object" ->
+                (ctx, e) -> {
+                    counted.run();
+                    return new Handled(e.offset(), true);
+                };
             default -> throw new IllegalArgumentException("-Dresult must be null or object, got " + KIND);
         };
     }

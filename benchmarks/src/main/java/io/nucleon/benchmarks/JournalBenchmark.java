@@ -1,5 +1,10 @@
 package io.nucleon.benchmarks;
 
+import io.nucleon.async.journal.AcceptResult;
+import io.nucleon.async.journal.AsyncJournal;
+import io.nucleon.async.journal.JournalEntry;
+import io.nucleon.async.journal.JournalRecord;
+import io.nucleon.trigger.http.async.AsyncRequest;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -7,7 +12,6 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -22,12 +26,6 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
-import io.nucleon.async.journal.AcceptResult;
-import io.nucleon.async.journal.AsyncJournal;
-import io.nucleon.async.journal.JournalEntry;
-import io.nucleon.trigger.http.async.AsyncRequest;
-import io.nucleon.async.journal.JournalRecord;
-
 /**
  * Append and tail throughput of the async-invocation journal (async-journal).
  *
@@ -40,13 +38,17 @@ import io.nucleon.async.journal.JournalRecord;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {
-        "--add-exports=java.base/jdk.internal.ref=ALL-UNNAMED", "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED",
-        "--add-exports=jdk.unsupported/sun.misc=ALL-UNNAMED", "--add-exports=jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED",
-        "--add-opens=jdk.compiler/com.sun.tools.javac=ALL-UNNAMED", "--add-opens=java.base/java.lang=ALL-UNNAMED",
-        "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED", "--add-opens=java.base/java.io=ALL-UNNAMED",
-        "--add-opens=java.base/java.util=ALL-UNNAMED", "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
-        "--enable-native-access=ALL-UNNAMED"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {
+            "--add-exports=java.base/jdk.internal.ref=ALL-UNNAMED", "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED",
+            "--add-exports=jdk.unsupported/sun.misc=ALL-UNNAMED",
+                    "--add-exports=jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED",
+            "--add-opens=jdk.compiler/com.sun.tools.javac=ALL-UNNAMED", "--add-opens=java.base/java.lang=ALL-UNNAMED",
+            "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED", "--add-opens=java.base/java.io=ALL-UNNAMED",
+            "--add-opens=java.base/java.util=ALL-UNNAMED", "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+            "--enable-native-access=ALL-UNNAMED"
+        })
 public class JournalBenchmark {
 
     /** Body size in bytes. */
@@ -67,13 +69,31 @@ public class JournalBenchmark {
     @Setup(Level.Trial)
     public void open() throws IOException {
         dir = Files.createTempDirectory("journal-bench");
-        journal = AsyncJournal.builder(dir).maintenanceInterval(null).syncOnAppend(syncOnAppend).open();
-        entry = JournalEntry.builder().id("bench-0001").method("POST").path("/fn").url("http://localhost:8080/fn")
-                .header("Content-Type", "application/json").header("X-Request-Id", "abc").field("q", "1")
-                .contentType("application/json").body(new String(new char[bodySize]).replace('\0', 'x')
-                        .getBytes(StandardCharsets.UTF_8)).build();
-        request = new AsyncRequest(entry.method(), entry.path(), entry.url(), entry.headers(), entry.fields(),
-                entry.contentType(), entry.body(), null, System.currentTimeMillis());
+        journal = AsyncJournal.builder(dir)
+                .maintenanceInterval(null)
+                .syncOnAppend(syncOnAppend)
+                .open();
+        entry = JournalEntry.builder()
+                .id("bench-0001")
+                .method("POST")
+                .path("/fn")
+                .url("http://localhost:8080/fn")
+                .header("Content-Type", "application/json")
+                .header("X-Request-Id", "abc")
+                .field("q", "1")
+                .contentType("application/json")
+                .body(new String(new char[bodySize]).replace('\0', 'x').getBytes(StandardCharsets.UTF_8))
+                .build();
+        request = new AsyncRequest(
+                entry.method(),
+                entry.path(),
+                entry.url(),
+                entry.headers(),
+                entry.fields(),
+                entry.contentType(),
+                entry.body(),
+                null,
+                System.currentTimeMillis());
     }
 
     @TearDown(Level.Trial)

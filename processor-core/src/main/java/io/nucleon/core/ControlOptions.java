@@ -12,8 +12,11 @@ package io.nucleon.core;
  */
 public record ControlOptions(boolean enabled, String host, int port, String token) {
     /** Loopback, port 8082, no token. */
-    public static final ControlOptions DEFAULT = new ControlOptions(true,
-            io.nucleon.core.control.ControlServer.DEFAULT_HOST, io.nucleon.core.control.ControlServer.DEFAULT_PORT, null);
+    public static final ControlOptions DEFAULT = new ControlOptions(
+            true,
+            io.nucleon.core.control.ControlServer.DEFAULT_HOST,
+            io.nucleon.core.control.ControlServer.DEFAULT_PORT,
+            null);
 
     public ControlOptions {
         if (port < 0 || port > 65535) {
@@ -36,7 +39,7 @@ public record ControlOptions(boolean enabled, String host, int port, String toke
 
     @Override
     public String toString() {
-        return "ControlOptions[enabled=" + enabled + ", host=" + host + ", port=" + port
-                + ", token=" + (token == null ? "none" : "(set)") + "]";
+        return "ControlOptions[enabled=" + enabled + ", host=" + host + ", port=" + port + ", token="
+                + (token == null ? "none" : "(set)") + "]";
     }
 }

@@ -43,12 +43,14 @@ final class EngineBindingContext implements BindingContext {
 
     @Override
     public <T> T attributes(Class<T> type) {
-        return AttributeBinder.bind(b.attributes(), type, "spec.dataBindings." + b.name() + ".attributes", spec.source());
+        return AttributeBinder.bind(
+                b.attributes(), type, "spec.dataBindings." + b.name() + ".attributes", spec.source());
     }
 
     @Override
     public FunctionConfigException attributeError(String attribute, String message) {
-        return AttributeBinder.located(spec.source(), "spec.dataBindings." + b.name() + ".attributes." + attribute, message);
+        return AttributeBinder.located(
+                spec.source(), "spec.dataBindings." + b.name() + ".attributes." + attribute, message);
     }
 
     @Override

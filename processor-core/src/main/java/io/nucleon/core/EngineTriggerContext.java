@@ -26,8 +26,12 @@ final class EngineTriggerContext implements TriggerContext {
     private final AdminEndpoints admin;
     private final Supplier<Set<InetSocketAddress>> processorAddresses;
 
-    EngineTriggerContext(FunctionSpec spec, TriggerSpec t, MeterRegistry registry, AdminEndpoints admin,
-                         Supplier<Set<InetSocketAddress>> processorAddresses) {
+    EngineTriggerContext(
+            FunctionSpec spec,
+            TriggerSpec t,
+            MeterRegistry registry,
+            AdminEndpoints admin,
+            Supplier<Set<InetSocketAddress>> processorAddresses) {
         this.spec = spec;
         this.t = t;
         this.registry = registry;
@@ -72,13 +76,16 @@ final class EngineTriggerContext implements TriggerContext {
 
     @Override
     public FunctionConfigException attributeError(String attribute, String message) {
-        return AttributeBinder.located(spec.source(), "spec.triggers." + t.name() + ".attributes." + attribute, message);
+        return AttributeBinder.located(
+                spec.source(), "spec.triggers." + t.name() + ".attributes." + attribute, message);
     }
 
     @Override
     public Counter counter(String name, String description) {
-        return Counter.builder(name).description(description)
-                .tags("function", spec.name(), "trigger", t.name(), "kind", t.kind()).register(registry);
+        return Counter.builder(name)
+                .description(description)
+                .tags("function", spec.name(), "trigger", t.name(), "kind", t.kind())
+                .register(registry);
     }
 
     @Override

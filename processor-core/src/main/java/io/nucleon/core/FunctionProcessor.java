@@ -51,7 +51,13 @@ public final class FunctionProcessor implements Processor {
     private static final Duration INIT_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration JOIN_TIMEOUT = Duration.ofSeconds(5);
 
-    private enum State { CREATED, STARTING, RUNNING, STOPPING, STOPPED }
+    private enum State {
+        CREATED,
+        STARTING,
+        RUNNING,
+        STOPPING,
+        STOPPED
+    }
 
     private final FunctionSpec spec;
     private final ControlOptions controlOptions;
@@ -59,12 +65,14 @@ public final class FunctionProcessor implements Processor {
     private final List<TriggerSlot> triggers = new ArrayList<>();
     /** The data bindings by name, in configuration order (code-made ones last). */
     private final Map<String, DataBinding> bindings = new java.util.LinkedHashMap<>();
+
     private final List<DataBinding> opened = new ArrayList<>();
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final EventDurationCollector durations = new EventDurationCollector();
     private final Instant created = Instant.now();
     /** The triggers' admin endpoints, served by the control server. */
     private final AdminEndpoints admin = new AdminEndpoints();
+
     private volatile State state = State.CREATED;
     private volatile ControlServer control;
     private TimeoutWatchdog watchdog;
@@ -100,8 +108,8 @@ public final class FunctionProcessor implements Processor {
      * @param codeBindings data bindings made in code, besides those of {@code spec.dataBindings}
      * @throws FunctionConfigException listing every problem found
      */
-    public FunctionProcessor(FunctionSpec spec, Handler handler, ControlOptions controlOptions,
-                             List<DataBinding> codeBindings) {
+    public FunctionProcessor(
+            FunctionSpec spec, Handler handler, ControlOptions controlOptions, List<DataBinding> codeBindings) {
         this.spec = spec;
         this.controlOptions = controlOptions;
         List<ConfigProblem> problems = new ArrayList<>();
@@ -117,34 +125,50 @@ public final class FunctionProcessor implements Processor {
         }
         this.runtime = rt;
         if (spec.triggers().isEmpty()) {
-            problems.add(spec.source().problem("spec.triggers", "at least one trigger is required, e.g. an http trigger"));
+            problems.add(
+                    spec.source().problem("spec.triggers", "at least one trigger is required, e.g. an http trigger"));
         }
         Map<String, TriggerFactory> factories = triggerFactories();
         Map<String, String> kindsInUse = new TreeMap<>();
         for (TriggerSpec t : spec.triggers().values()) {
             TriggerFactory factory = factories.get(t.kind());
             if (factory == null) {
-                problems.add(spec.source().problem("spec.triggers." + t.name() + ".kind", "unknown trigger kind '" + t.kind()
-                        + "'; available: " + String.join(", ", new TreeMap<>(factories).keySet())
-                        + " (each kind is a module, e.g. io.nucleon:nucleon-trigger-" + t.kind() + ")"));
+                problems.add(spec.source()
+                        .problem(
+                                "spec.triggers." + t.name() + ".kind",
+                                "unknown trigger kind '" + t.kind()
+                                        + "'; available: " + String.join(", ", new TreeMap<>(factories).keySet())
+                                        + " (each kind is a module, e.g. io.nucleon:nucleon-trigger-" + t.kind()
+                                        + ")"));
                 continue;
             }
             try {
-                Trigger trigger = factory.create(new EngineTriggerContext(spec, t, registry, admin, this::processorAddresses));
-                triggers.add(new TriggerSlot(t, trigger, new TriggerMetrics(registry, durations, spec.name(), t.name(), t.kind())));
+                Trigger trigger =
+                        factory.create(new EngineTriggerContext(spec, t, registry, admin, this::processorAddresses));
+                triggers.add(new TriggerSlot(
+                        t, trigger, new TriggerMetrics(registry, durations, spec.name(), t.name(), t.kind())));
                 kindsInUse.put(t.name(), t.kind());
             } catch (FunctionConfigException e) {
                 problems.addAll(locate(e));
             }
         }
         Map<String, BindingFactory> bindingFactories = bindingFactories();
-        int totalWorkers = spec.triggers().values().stream().mapToInt(TriggerSpec::numWorkers).sum();
+        int totalWorkers = spec.triggers().values().stream()
+                .mapToInt(TriggerSpec::numWorkers)
+                .sum();
         for (BindingSpec b : spec.dataBindings().values()) {
             BindingFactory factory = bindingFactories.get(b.kind());
             if (factory == null) {
-                problems.add(spec.source().problem("spec.dataBindings." + b.name() + ".kind", "unknown binding kind '" + b.kind()
-                        + "'; available: " + (bindingFactories.isEmpty() ? "none" : String.join(", ", new TreeMap<>(bindingFactories).keySet()))
-                        + " (each kind is a module, e.g. io.nucleon:nucleon-binding-" + b.kind() + ")"));
+                problems.add(spec.source()
+                        .problem(
+                                "spec.dataBindings." + b.name() + ".kind",
+                                "unknown binding kind '" + b.kind()
+                                        + "'; available: "
+                                        + (bindingFactories.isEmpty()
+                                                ? "none"
+                                                : String.join(", ", new TreeMap<>(bindingFactories).keySet()))
+                                        + " (each kind is a module, e.g. io.nucleon:nucleon-binding-" + b.kind()
+                                        + ")"));
                 continue;
             }
             try {
@@ -155,7 +179,8 @@ public final class FunctionProcessor implements Processor {
         }
         for (DataBinding b : codeBindings) {
             if (bindings.putIfAbsent(b.name(), b) != null) {
-                problems.add(spec.source().problem("spec.dataBindings." + b.name(), "two data bindings are named '" + b.name() + "'"));
+                problems.add(spec.source()
+                        .problem("spec.dataBindings." + b.name(), "two data bindings are named '" + b.name() + "'"));
             }
         }
         if (!problems.isEmpty()) {
@@ -168,7 +193,10 @@ public final class FunctionProcessor implements Processor {
     private List<ConfigProblem> locate(FunctionConfigException e) {
         List<ConfigProblem> out = new ArrayList<>();
         for (ConfigProblem p : e.problems()) {
-            out.add(p.file() == null && spec.source().file() != null ? spec.source().problem(p.path(), p.message()) : p);
+            out.add(
+                    p.file() == null && spec.source().file() != null
+                            ? spec.source().problem(p.path(), p.message())
+                            : p);
         }
         return out;
     }
@@ -191,8 +219,8 @@ public final class FunctionProcessor implements Processor {
         }
         RuntimeFactory f = all.get(kind);
         if (f == null) {
-            throw new FunctionConfigException("spec.runtime", "unknown runtime '" + kind + "'; available: "
-                    + String.join(", ", all.keySet()));
+            throw new FunctionConfigException(
+                    "spec.runtime", "unknown runtime '" + kind + "'; available: " + String.join(", ", all.keySet()));
         }
         return f;
     }
@@ -209,7 +237,6 @@ public final class FunctionProcessor implements Processor {
         ClassLoader cl = Thread.currentThread().getContextClassLoader();
         return cl != null ? cl : FunctionProcessor.class.getClassLoader();
     }
-
 
     /**
      * Where this processor listens: its control server and its started triggers' sockets, as bound.
@@ -231,25 +258,31 @@ public final class FunctionProcessor implements Processor {
         return java.util.Collections.unmodifiableSet(out);
     }
 
-
-
     // ---- lifecycle ------------------------------------------------------------------------------
 
     @Override
     public synchronized Processor start() throws Exception {
         if (state != State.CREATED) {
-            throw new IllegalStateException("a processor starts once; this one is " + state.name().toLowerCase());
+            throw new IllegalStateException(
+                    "a processor starts once; this one is " + state.name().toLowerCase());
         }
         state = State.STARTING;
         try {
             if (controlOptions.enabled()) {
-                control = new ControlServer(new InetSocketAddress(controlOptions.host(), controlOptions.port()),
-                        this::notReady, registry, this::status, admin, controlOptions.token());
+                control = new ControlServer(
+                        new InetSocketAddress(controlOptions.host(), controlOptions.port()),
+                        this::notReady,
+                        registry,
+                        this::status,
+                        admin,
+                        controlOptions.token());
                 control.start();
                 if (control.openBeyondLoopback()) {
-                    LOG.warn("the control server listens on {}:{} without a token: /metrics and /status answer anyone who "
-                            + "reaches it, and the admin endpoints are refused; set a control token (--control-token-file)",
-                            control.address().getHostString(), control.address().getPort());
+                    LOG.warn(
+                            "the control server listens on {}:{} without a token: /metrics and /status answer anyone who "
+                                    + "reaches it, and the admin endpoints are refused; set a control token (--control-token-file)",
+                            control.address().getHostString(),
+                            control.address().getPort());
                 }
             }
             timers = new ScheduledThreadPoolExecutor(1, r -> {
@@ -263,16 +296,32 @@ public final class FunctionProcessor implements Processor {
                 try {
                     b.open();
                 } catch (Exception e) {
-                    throw new IllegalStateException("data binding '" + b.name() + "' (" + b.kind() + ") failed to open: " + e.getMessage(), e);
+                    throw new IllegalStateException(
+                            "data binding '" + b.name() + "' (" + b.kind() + ") failed to open: " + e.getMessage(), e);
                 }
                 opened.add(b);
             }
             Map<String, DataBinding> forWorkers = java.util.Collections.unmodifiableMap(bindings);
             for (TriggerSlot slot : triggers) {
                 TriggerSpec t = slot.spec;
-                slot.pool = new WorkerPool(new PoolSettings(spec.name(), t.name(), t.kind(), t.numWorkers(), t.workerQueueSize(),
-                        t.workerAvailabilityTimeout(), spec.eventTimeout(), t.waitStrategy(), spec.env(), forWorkers,
-                        t.whenQueueFull(), t.waitingListSize(), t.maxAbandonedWorkers()), runtime, slot.metrics, timers);
+                slot.pool = new WorkerPool(
+                        new PoolSettings(
+                                spec.name(),
+                                t.name(),
+                                t.kind(),
+                                t.numWorkers(),
+                                t.workerQueueSize(),
+                                t.workerAvailabilityTimeout(),
+                                spec.eventTimeout(),
+                                t.waitStrategy(),
+                                spec.env(),
+                                forWorkers,
+                                t.whenQueueFull(),
+                                t.waitingListSize(),
+                                t.maxAbandonedWorkers()),
+                        runtime,
+                        slot.metrics,
+                        timers);
                 slot.pool.start(INIT_TIMEOUT);
                 watchdog.watch(slot.pool);
             }
@@ -286,8 +335,14 @@ public final class FunctionProcessor implements Processor {
             shutdown(Duration.ZERO);
             throw e;
         }
-        LOG.atInfo().addKeyValue("function", spec.name())
-                .addKeyValue("control", control == null ? "disabled" : control.address().getHostString() + ":" + control.address().getPort())
+        LOG.atInfo()
+                .addKeyValue("function", spec.name())
+                .addKeyValue(
+                        "control",
+                        control == null
+                                ? "disabled"
+                                : control.address().getHostString() + ":"
+                                        + control.address().getPort())
                 .log("function '" + spec.name() + "' is ready: " + describeTriggers());
         return this;
     }
@@ -298,7 +353,11 @@ public final class FunctionProcessor implements Processor {
             if (sb.length() > 0) {
                 sb.append("; ");
             }
-            sb.append(s.spec.name()).append(" (").append(s.spec.kind()).append(", ").append(s.spec.numWorkers())
+            sb.append(s.spec.name())
+                    .append(" (")
+                    .append(s.spec.kind())
+                    .append(", ")
+                    .append(s.spec.numWorkers())
                     .append(s.spec.numWorkers() == 1 ? " worker" : " workers");
             Object address = s.trigger.status().get("address");
             if (address != null) {
@@ -326,7 +385,9 @@ public final class FunctionProcessor implements Processor {
             }
             state = State.STOPPING;
         }
-        LOG.info("function '{}' stopping: no new events, draining in-flight ones for up to {} ms", spec.name(),
+        LOG.info(
+                "function '{}' stopping: no new events, draining in-flight ones for up to {} ms",
+                spec.name(),
                 drainTimeout.toMillis());
         shutdown(drainTimeout);
         LOG.info("function '{}' stopped", spec.name());
@@ -344,8 +405,10 @@ public final class FunctionProcessor implements Processor {
         }
         for (TriggerSlot s : triggers) {
             if (s.pool != null && !s.pool.awaitDrained(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))) {
-                LOG.warn("trigger '{}': {} events still in flight after the drain timeout; they complete as rejected or timed out",
-                        s.spec.name(), s.pool.inFlight());
+                LOG.warn(
+                        "trigger '{}': {} events still in flight after the drain timeout; they complete as rejected or timed out",
+                        s.spec.name(),
+                        s.pool.inFlight());
             }
         }
         for (TriggerSlot s : triggers) {

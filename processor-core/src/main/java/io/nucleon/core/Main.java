@@ -36,19 +36,21 @@ public final class Main {
     /** A file holding the control server's bearer token (its first line). */
     public static final String CONTROL_TOKEN_FILE_ENV = "NUCLEON_CONTROL_TOKEN_FILE";
 
-    private static final String USAGE = String.join("\n",
+    private static final String USAGE = String.join(
+            "\n",
             "usage: java -jar <function>.jar [function.yaml] [options]",
             "  function.yaml           the function to run; default: the function.yaml inside the jar",
             "  --control-host HOST     control server address (default 127.0.0.1; env " + CONTROL_HOST_ENV + ")",
-            "  --control-port PORT     control server port, 0 for any free port (default 8082; env " + CONTROL_PORT_ENV + ")",
+            "  --control-port PORT     control server port, 0 for any free port (default 8082; env " + CONTROL_PORT_ENV
+                    + ")",
             "  --control-token-file F  the control server's bearer token, read from the first line of F",
-            "                          (/metrics, /status and admin endpoints ask for it; env " + CONTROL_TOKEN_FILE_ENV + ")",
+            "                          (/metrics, /status and admin endpoints ask for it; env " + CONTROL_TOKEN_FILE_ENV
+                    + ")",
             "  --no-control            run without the control server",
             "  --log-format text|json  console log format (default text; env " + LOG_FORMAT_ENV + ")",
             "  --help                  this text");
 
-    private Main() {
-    }
+    private Main() {}
 
     public static void main(String[] args) {
         System.exit(run(args, System.err));
@@ -172,8 +174,8 @@ public final class Main {
         try {
             Class<?> signal = Class.forName("sun.misc.Signal");
             Class<?> handlerType = Class.forName("sun.misc.SignalHandler");
-            Object handler = Proxy.newProxyInstance(handlerType.getClassLoader(), new Class<?>[] {handlerType},
-                    (proxy, method, args) -> {
+            Object handler = Proxy.newProxyInstance(
+                    handlerType.getClassLoader(), new Class<?>[] {handlerType}, (proxy, method, args) -> {
                         switch (method.getName()) {
                             case "handle" -> {
                                 if (fired.compareAndSet(false, true)) {
@@ -181,9 +183,15 @@ public final class Main {
                                 }
                                 return null;
                             }
-                            case "hashCode" -> { return System.identityHashCode(proxy); }
-                            case "equals" -> { return proxy == args[0]; }
-                            default -> { return "nucleon stop on signal"; }
+                            case "hashCode" -> {
+                                return System.identityHashCode(proxy);
+                            }
+                            case "equals" -> {
+                                return proxy == args[0];
+                            }
+                            default -> {
+                                return "nucleon stop on signal";
+                            }
                         }
                     });
             Method handle = signal.getMethod("handle", signal, handlerType);
@@ -204,7 +212,8 @@ public final class Main {
             if (in == null) {
                 throw new NoPackagedFunction();
             }
-            return FunctionSpecReader.read("function.yaml (packaged)", new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            return FunctionSpecReader.read(
+                    "function.yaml (packaged)", new String(in.readAllBytes(), StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new FunctionConfigException("", "the packaged function.yaml cannot be read: " + e.getMessage());
         }

@@ -31,8 +31,7 @@ final class ProcessorBuilder implements Processor.Builder {
     private ControlOptions control = ControlOptions.DEFAULT;
     private final java.util.List<DataBinding> bindings = new java.util.ArrayList<>();
 
-    ProcessorBuilder() {
-    }
+    ProcessorBuilder() {}
 
     @Override
     public Processor.Builder functionYaml(Path file) {
@@ -71,7 +70,9 @@ final class ProcessorBuilder implements Processor.Builder {
     @Override
     public Processor.Builder runtimeAttribute(String name, Object value) {
         codeUsed = true;
-        ObjectNode ra = spec.has("runtimeAttributes") ? (ObjectNode) spec.get("runtimeAttributes") : spec.putObject("runtimeAttributes");
+        ObjectNode ra = spec.has("runtimeAttributes")
+                ? (ObjectNode) spec.get("runtimeAttributes")
+                : spec.putObject("runtimeAttributes");
         ra.set(name, Json.mapper().valueToTree(value));
         return this;
     }
@@ -79,7 +80,8 @@ final class ProcessorBuilder implements Processor.Builder {
     @Override
     public Processor.Builder dataBinding(String name, String kind, Map<String, ?> attributes) {
         codeUsed = true;
-        ObjectNode all = spec.has("dataBindings") ? (ObjectNode) spec.get("dataBindings") : spec.putObject("dataBindings");
+        ObjectNode all =
+                spec.has("dataBindings") ? (ObjectNode) spec.get("dataBindings") : spec.putObject("dataBindings");
         ObjectNode b = all.putObject(name);
         b.put("kind", kind);
         b.set("attributes", Json.mapper().valueToTree(attributes));
@@ -147,7 +149,8 @@ final class ProcessorBuilder implements Processor.Builder {
         FunctionSpec s;
         if (file != null) {
             if (codeUsed && handler == null) {
-                throw new FunctionConfigException("", "give the function either as functionYaml(...) or in code, not both");
+                throw new FunctionConfigException(
+                        "", "give the function either as functionYaml(...) or in code, not both");
             }
             s = FunctionSpecReader.read(file);
         } else {

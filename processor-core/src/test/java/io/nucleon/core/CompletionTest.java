@@ -49,15 +49,25 @@ class CompletionTest {
     }
 
     private static Processor start(String trigger, int workers, io.nucleon.api.Handler handler) throws Exception {
-        return Processor.builder().name("completion-test").withoutControlServer().eventTimeout(Duration.ofSeconds(30))
-                .trigger(trigger, "direct", t -> t.numWorkers(workers)).handler(handler).build().start();
+        return Processor.builder()
+                .name("completion-test")
+                .withoutControlServer()
+                .eventTimeout(Duration.ofSeconds(30))
+                .trigger(trigger, "direct", t -> t.numWorkers(workers))
+                .handler(handler)
+                .build()
+                .start();
     }
 
     @Test
-    void aResultThatCannotBeSerialisedSucceedsForACompletionThatWantsNoResponseAndFailsForOneThatDoes() throws Exception {
-        Processor p = start("plain", 1, (ctx, e) -> e.id().startsWith("stage")
-                ? java.util.concurrent.CompletableFuture.supplyAsync(Unserialisable::new)
-                : new Unserialisable());
+    void aResultThatCannotBeSerialisedSucceedsForACompletionThatWantsNoResponseAndFailsForOneThatDoes()
+            throws Exception {
+        Processor p = start(
+                "plain",
+                1,
+                (ctx, e) -> e.id().startsWith("stage")
+                        ? java.util.concurrent.CompletableFuture.supplyAsync(Unserialisable::new)
+                        : new Unserialisable());
         try {
             Dispatcher d = DirectTriggerFactory.dispatcher("plain");
             OutcomeOnly outcomeOnly = new OutcomeOnly();
@@ -75,7 +85,9 @@ class CompletionTest {
                 Outcomes.Result failed = withResponse.get(id);
                 assertEquals(Outcome.HANDLER_ERROR, failed.outcome(), id);
                 assertEquals(500, failed.response().status());
-                assertTrue(failed.error().getMessage().contains("cannot be serialised as JSON"), failed.error().getMessage());
+                assertTrue(
+                        failed.error().getMessage().contains("cannot be serialised as JSON"),
+                        failed.error().getMessage());
             }
         } finally {
             p.stop();
@@ -137,8 +149,7 @@ class CompletionTest {
             switch (e.id()) {
                 case "first" -> assertTrue(secondRan.await(10, TimeUnit.SECONDS), "the second event ran meanwhile");
                 case "second" -> secondRan.countDown();
-                default -> {
-                }
+                default -> {}
             }
             return null;
         });
@@ -154,7 +165,8 @@ class CompletionTest {
                 }
 
                 @Override
-                public void complete(Event event, Outcome outcome, Response response, Throwable error, Dispatcher next) {
+                public void complete(
+                        Event event, Outcome outcome, Response response, Throwable error, Dispatcher next) {
                     next.dispatch(TestEvent.of("first", ""), outcomes);
                     next.dispatch(TestEvent.of("second", ""), outcomes);
                     kept.set(next);
@@ -164,7 +176,10 @@ class CompletionTest {
             assertEquals(2, outcomes.count(Outcome.SUCCESS));
 
             awaitAllAsleep(d, 2);
-            kept.get().dispatch(TestEvent.of("later", ""), outcomes); // this thread: not the worker's, not in its completion
+            kept.get()
+                    .dispatch(
+                            TestEvent.of("later", ""),
+                            outcomes); // this thread: not the worker's, not in its completion
             outcomes.await(3, 10, TimeUnit.SECONDS);
             assertEquals(Outcome.SUCCESS, outcomes.get("later").outcome());
         } finally {
@@ -174,6 +189,7 @@ class CompletionTest {
 
     private static void awaitAllAsleep(Dispatcher d, int workers) {
         WorkerPool pool = (WorkerPool) d;
-        await().atMost(Duration.ofSeconds(10)).until(() -> pool.status().get("sleeping").equals(workers));
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> pool.status().get("sleeping").equals(workers));
     }
 }

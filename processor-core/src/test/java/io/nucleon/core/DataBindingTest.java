@@ -30,29 +30,36 @@ class DataBindingTest {
     void aBindingFromYamlIsOpenedBeforeInitSharedByWorkersAndClosedAtStop(@TempDir Path dir) throws Exception {
         try (Tally tally = Tally.open()) {
             Path yaml = dir.resolve("function.yaml");
-            Files.writeString(yaml, String.join("\n",
-                    "metadata:",
-                    "  name: bound",
-                    "spec:",
-                    "  handler: io.nucleon.core.testing.CountingHandler",
-                    "  dataBindings:",
-                    "    store:",
-                    "      kind: memory",
-                    "      attributes:",
-                    "        prefix: 'k-'",
-                    "        tally: " + tally.id(),
-                    "  triggers:",
-                    "    in:",
-                    "      kind: direct",
-                    "      numWorkers: 3",
-                    ""));
+            Files.writeString(
+                    yaml,
+                    String.join(
+                            "\n",
+                            "metadata:",
+                            "  name: bound",
+                            "spec:",
+                            "  handler: io.nucleon.core.testing.CountingHandler",
+                            "  dataBindings:",
+                            "    store:",
+                            "      kind: memory",
+                            "      attributes:",
+                            "        prefix: 'k-'",
+                            "        tally: " + tally.id(),
+                            "  triggers:",
+                            "    in:",
+                            "      kind: direct",
+                            "      numWorkers: 3",
+                            ""));
             AtomicReference<MemoryBinding> seen = new AtomicReference<>();
-            Processor p = Processor.builder().functionYaml(yaml).handler((ctx, e) -> {
-                MemoryBinding b = ctx.binding("store", MemoryBinding.class);
-                seen.set(b);
-                b.put(e.id(), e.bodyAsString());
-                return "ok";
-            }).withoutControlServer().build();
+            Processor p = Processor.builder()
+                    .functionYaml(yaml)
+                    .handler((ctx, e) -> {
+                        MemoryBinding b = ctx.binding("store", MemoryBinding.class);
+                        seen.set(b);
+                        b.put(e.id(), e.bodyAsString());
+                        return "ok";
+                    })
+                    .withoutControlServer()
+                    .build();
             p.start();
             try {
                 assertEquals(1, tally.count("opens"), "opened once, whatever the worker count");
@@ -66,7 +73,8 @@ class DataBindingTest {
                 assertEquals(100, seen.get().values.size());
                 assertEquals("v7", seen.get().values.get("k-e7"));
                 @SuppressWarnings("unchecked")
-                Map<String, Object> status = ((List<Map<String, Object>>) p.status().get("dataBindings")).get(0);
+                Map<String, Object> status =
+                        ((List<Map<String, Object>>) p.status().get("dataBindings")).get(0);
                 assertEquals(Map.of("name", "store", "kind", "memory", "ready", true, "entries", 100), status);
             } finally {
                 p.stop();
@@ -78,7 +86,9 @@ class DataBindingTest {
     @Test
     void wrongNameOrTypeIsAClearErrorForTheHandler() throws Exception {
         AtomicReference<String> message = new AtomicReference<>();
-        Processor p = Processor.builder().name("names").withoutControlServer()
+        Processor p = Processor.builder()
+                .name("names")
+                .withoutControlServer()
                 .dataBinding("store", "memory", Map.of())
                 .trigger("in", "direct", t -> t.numWorkers(1))
                 .handler((ctx, e) -> {
@@ -89,7 +99,9 @@ class DataBindingTest {
                         message.set(ex.getMessage());
                     }
                     return "ok";
-                }).build().start();
+                })
+                .build()
+                .start();
         try {
             Outcomes outcomes = new Outcomes();
             DirectTriggerFactory.dispatcher("in").dispatch(TestEvent.of("name", "stroe"), outcomes);
@@ -97,7 +109,9 @@ class DataBindingTest {
             assertEquals("no data binding named 'stroe'; it has store", message.get());
             DirectTriggerFactory.dispatcher("in").dispatch(TestEvent.of("type", "store"), outcomes);
             outcomes.await(2, 10, TimeUnit.SECONDS);
-            assertTrue(message.get().contains("data binding 'store' is a ") && message.get().contains("not a java.lang.String"),
+            assertTrue(
+                    message.get().contains("data binding 'store' is a ")
+                            && message.get().contains("not a java.lang.String"),
                     message.get());
         } finally {
             p.stop();
@@ -106,27 +120,41 @@ class DataBindingTest {
 
     @Test
     void configurationErrorsNameTheBindingField() {
-        FunctionConfigException e = assertThrows(FunctionConfigException.class, () -> Processor.builder().name("bad")
-                .withoutControlServer().handler((ctx, ev) -> "x")
-                .dataBinding("out", "no-such-kind", Map.of())
-                .dataBinding("store", "memory", Map.of("prefix", "a b"))
-                .dataBinding("other", "memory", Map.of("colour", "red"))
-                .trigger("in", "direct", t -> { }).build());
+        FunctionConfigException e = assertThrows(
+                FunctionConfigException.class,
+                () -> Processor.builder()
+                        .name("bad")
+                        .withoutControlServer()
+                        .handler((ctx, ev) -> "x")
+                        .dataBinding("out", "no-such-kind", Map.of())
+                        .dataBinding("store", "memory", Map.of("prefix", "a b"))
+                        .dataBinding("other", "memory", Map.of("colour", "red"))
+                        .trigger("in", "direct", t -> {})
+                        .build());
         String m = e.getMessage();
         assertTrue(m.contains("spec.dataBindings.out.kind: unknown binding kind 'no-such-kind'; available: memory"), m);
         assertTrue(m.contains("spec.dataBindings.store.attributes.prefix: must not contain spaces"), m);
-        assertTrue(m.contains("spec.dataBindings.other.attributes.colour: unknown attribute; allowed: failOpen, prefix, tally"), m);
+        assertTrue(
+                m.contains(
+                        "spec.dataBindings.other.attributes.colour: unknown attribute; allowed: failOpen, prefix, tally"),
+                m);
     }
 
     @Test
     void aBindingThatFailsToOpenFailsTheStartAndNothingIsLeftOpen() {
         try (Tally tally = Tally.open()) {
-            Processor p = Processor.builder().name("fails").withoutControlServer().handler((ctx, ev) -> "x")
+            Processor p = Processor.builder()
+                    .name("fails")
+                    .withoutControlServer()
+                    .handler((ctx, ev) -> "x")
                     .dataBinding("first", "memory", Map.of("tally", tally.id()))
                     .dataBinding("second", "memory", Map.of("failOpen", true, "tally", tally.id()))
-                    .trigger("in", "direct", t -> { }).build();
+                    .trigger("in", "direct", t -> {})
+                    .build();
             Exception e = assertThrows(Exception.class, p::start);
-            assertTrue(e.getMessage().contains("data binding 'second' (memory) failed to open: cannot reach the memory server"),
+            assertTrue(
+                    e.getMessage()
+                            .contains("data binding 'second' (memory) failed to open: cannot reach the memory server"),
                     e.getMessage());
             assertEquals(1, tally.count("opens"));
             assertEquals(1, tally.count("closes"), "the binding opened before the failure is closed");
@@ -158,8 +186,14 @@ class DataBindingTest {
                 events.set(events.get() + "close;");
             }
         };
-        Processor p = Processor.builder().name("code").withoutControlServer().handler((ctx, ev) -> "x")
-                .dataBinding(own).trigger("in", "direct", t -> { }).build().start();
+        Processor p = Processor.builder()
+                .name("code")
+                .withoutControlServer()
+                .handler((ctx, ev) -> "x")
+                .dataBinding(own)
+                .trigger("in", "direct", t -> {})
+                .build()
+                .start();
         assertEquals("open;", events.get());
         p.stop();
         assertEquals("open;close;", events.get());

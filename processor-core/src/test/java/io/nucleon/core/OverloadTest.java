@@ -44,18 +44,29 @@ class OverloadTest {
     @Test
     void aFullQueueWithRejectAnswers503AtOnceWithRetryAfterOnTheDispatchingThread() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
-        Processor p = function("reject").handler((ctx, e) -> {
-            release.await(30, TimeUnit.SECONDS);
-            return "ok";
-        }).trigger("r", "direct", t -> t.numWorkers(1).workerQueueSize(2).whenQueueFull("reject")
-                .workerAvailabilityTimeout(Duration.ofMillis(2500))).build().start();
+        Processor p = function("reject")
+                .handler((ctx, e) -> {
+                    release.await(30, TimeUnit.SECONDS);
+                    return "ok";
+                })
+                .trigger(
+                        "r",
+                        "direct",
+                        t -> t.numWorkers(1)
+                                .workerQueueSize(2)
+                                .whenQueueFull("reject")
+                                .workerAvailabilityTimeout(Duration.ofMillis(2500)))
+                .build()
+                .start();
         try {
             Dispatcher d = DirectTriggerFactory.dispatcher("r");
             Outcomes outcomes = new Outcomes();
             for (int i = 0; i < 10; i++) {
                 long t0 = System.nanoTime();
                 d.dispatch(TestEvent.of("e" + i, ""), outcomes);
-                assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) < DID_NOT_WAIT_MS, "dispatch did not wait");
+                assertTrue(
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) < DID_NOT_WAIT_MS,
+                        "dispatch did not wait");
             }
             // one runs, two are queued: at least seven were rejected before dispatch returned
             long rejected = outcomes.count(Outcome.REJECTED);
@@ -63,9 +74,11 @@ class OverloadTest {
             Outcomes.Result r = outcomes.get("e9");
             assertEquals(Outcome.REJECTED, r.outcome());
             assertEquals(503, r.response().status());
-            assertEquals("3", r.response().headers().get("Retry-After"), "the availability timeout, rounded up to seconds");
+            assertEquals(
+                    "3", r.response().headers().get("Retry-After"), "the availability timeout, rounded up to seconds");
             String body = r.response().bodyAsString();
-            assertTrue(body.contains("\"error\":\"no worker available\"") && body.contains("whenQueueFull: reject"), body);
+            assertTrue(
+                    body.contains("\"error\":\"no worker available\"") && body.contains("whenQueueFull: reject"), body);
             release.countDown();
             outcomes.await(10, 10, TimeUnit.SECONDS);
             assertEquals(10 - rejected, outcomes.count(Outcome.SUCCESS));
@@ -79,21 +92,33 @@ class OverloadTest {
     void aFullQueueWithWaitHoldsNoThreadAndServesTheWaitingListOldestFirst() throws Exception {
         Semaphore go = new Semaphore(0);
         List<String> order = new CopyOnWriteArrayList<>();
-        Processor p = function("wait").handler((ctx, e) -> {
-            assertTrue(go.tryAcquire(30, TimeUnit.SECONDS));
-            order.add(e.id());
-            return "ok";
-        }).trigger("w", "direct", t -> t.numWorkers(1).workerQueueSize(1).waitingListSize(4)
-                .workerAvailabilityTimeout(Duration.ofSeconds(30))).build().start();
+        Processor p = function("wait")
+                .handler((ctx, e) -> {
+                    assertTrue(go.tryAcquire(30, TimeUnit.SECONDS));
+                    order.add(e.id());
+                    return "ok";
+                })
+                .trigger(
+                        "w",
+                        "direct",
+                        t -> t.numWorkers(1)
+                                .workerQueueSize(1)
+                                .waitingListSize(4)
+                                .workerAvailabilityTimeout(Duration.ofSeconds(30)))
+                .build()
+                .start();
         try {
             Dispatcher d = DirectTriggerFactory.dispatcher("w");
             Outcomes outcomes = new Outcomes();
             d.dispatch(TestEvent.of("e0", ""), outcomes);
-            await().atMost(Duration.ofSeconds(5)).until(() -> pool(p).get("available").equals(0));
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> pool(p).get("available").equals(0));
             for (int i = 1; i <= 6; i++) {
                 long t0 = System.nanoTime();
                 d.dispatch(TestEvent.of("e" + i, ""), outcomes);
-                assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) < DID_NOT_WAIT_MS, "dispatch did not wait");
+                assertTrue(
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) < DID_NOT_WAIT_MS,
+                        "dispatch did not wait");
             }
             // e0 runs, e1 is queued, e2..e5 wait on the list, e6 finds the list full
             assertEquals(Outcome.REJECTED, outcomes.get("e6").outcome());
@@ -116,18 +141,28 @@ class OverloadTest {
     void eventsThatWaitPastTheAvailabilityTimeoutAreRejectedWhileTheWorkerIsStillBusy() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         long timeoutMs = 300;
-        Processor p = function("expire").handler((ctx, e) -> {
-            release.await(30, TimeUnit.SECONDS);
-            return "ok";
-        }).trigger("x", "direct", t -> t.numWorkers(1).workerQueueSize(2).waitingListSize(4)
-                .workerAvailabilityTimeout(Duration.ofMillis(timeoutMs))).build().start();
+        Processor p = function("expire")
+                .handler((ctx, e) -> {
+                    release.await(30, TimeUnit.SECONDS);
+                    return "ok";
+                })
+                .trigger(
+                        "x",
+                        "direct",
+                        t -> t.numWorkers(1)
+                                .workerQueueSize(2)
+                                .waitingListSize(4)
+                                .workerAvailabilityTimeout(Duration.ofMillis(timeoutMs)))
+                .build()
+                .start();
         try {
             Dispatcher d = DirectTriggerFactory.dispatcher("x");
             Map<String, Long> answeredAfterMs = new ConcurrentHashMap<>();
             Outcomes outcomes = new Outcomes();
             long[] sentAt = new long[7];
             d.dispatch(TestEvent.of("e0", ""), outcomes);
-            await().atMost(Duration.ofSeconds(5)).until(() -> pool(p).get("available").equals(0));
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> pool(p).get("available").equals(0));
             for (int i = 1; i < 7; i++) {
                 int n = i;
                 sentAt[n] = System.nanoTime();
@@ -158,11 +193,20 @@ class OverloadTest {
     @Test
     void stoppingRejectsWhatStillWaitsOnTheWaitingList() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
-        Processor p = function("stop-wait").handler((ctx, e) -> {
-            release.await(2, TimeUnit.SECONDS);
-            return "ok";
-        }).trigger("s", "direct", t -> t.numWorkers(1).workerQueueSize(1).waitingListSize(8)
-                .workerAvailabilityTimeout(Duration.ofSeconds(30))).build().start();
+        Processor p = function("stop-wait")
+                .handler((ctx, e) -> {
+                    release.await(2, TimeUnit.SECONDS);
+                    return "ok";
+                })
+                .trigger(
+                        "s",
+                        "direct",
+                        t -> t.numWorkers(1)
+                                .workerQueueSize(1)
+                                .waitingListSize(8)
+                                .workerAvailabilityTimeout(Duration.ofSeconds(30)))
+                .build()
+                .start();
         Dispatcher d = DirectTriggerFactory.dispatcher("s");
         Outcomes outcomes = new Outcomes();
         for (int i = 0; i < 6; i++) {
@@ -178,20 +222,25 @@ class OverloadTest {
     @Test
     void handlersThatIgnoreTheirInterruptCostAtMostTheCapInThreadsThenTheLossShowsUntilOneReturns() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
-        Processor p = function("stuck").eventTimeout(Duration.ofMillis(200)).handler((ctx, e) -> {
-            if (e.id().startsWith("stuck")) {
-                while (true) { // a handler that swallows every interrupt
-                    try {
-                        if (release.await(30, TimeUnit.SECONDS)) {
-                            break;
+        Processor p = function("stuck")
+                .eventTimeout(Duration.ofMillis(200))
+                .handler((ctx, e) -> {
+                    if (e.id().startsWith("stuck")) {
+                        while (true) { // a handler that swallows every interrupt
+                            try {
+                                if (release.await(30, TimeUnit.SECONDS)) {
+                                    break;
+                                }
+                            } catch (InterruptedException ignored) {
+                                // carries on regardless
+                            }
                         }
-                    } catch (InterruptedException ignored) {
-                        // carries on regardless
                     }
-                }
-            }
-            return "ok";
-        }).trigger("t", "direct", t -> t.numWorkers(1).maxAbandonedWorkers(1)).build().start();
+                    return "ok";
+                })
+                .trigger("t", "direct", t -> t.numWorkers(1).maxAbandonedWorkers(1))
+                .build()
+                .start();
         FunctionProcessor fp = (FunctionProcessor) p;
         try {
             Dispatcher d = DirectTriggerFactory.dispatcher("t");
@@ -200,7 +249,8 @@ class OverloadTest {
             outcomes.await(1, 10, TimeUnit.SECONDS);
             assertEquals(504, outcomes.get("stuck-1").response().status());
             // under the cap: replaced, still ready
-            await().atMost(Duration.ofSeconds(5)).until(() -> pool(p).get("available").equals(1));
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> pool(p).get("available").equals(1));
             assertTrue(p.isReady());
             assertEquals(1, pool(p).get("abandonedWorkers"));
 
@@ -214,8 +264,13 @@ class OverloadTest {
             assertEquals(2, pool.get("abandonedWorkers"));
             assertEquals(0, pool.get("available"));
             String metrics = fp.meterRegistry().scrape();
-            assertTrue(metrics.contains("nucleon_workers_lost{function=\"stuck\",kind=\"direct\",trigger=\"t\"} 1.0"), metrics);
-            assertTrue(metrics.contains("nucleon_worker_losses_total{function=\"stuck\",kind=\"direct\",trigger=\"t\"} 1.0"), metrics);
+            assertTrue(
+                    metrics.contains("nucleon_workers_lost{function=\"stuck\",kind=\"direct\",trigger=\"t\"} 1.0"),
+                    metrics);
+            assertTrue(
+                    metrics.contains(
+                            "nucleon_worker_losses_total{function=\"stuck\",kind=\"direct\",trigger=\"t\"} 1.0"),
+                    metrics);
             String status = String.valueOf(fp.status());
             assertTrue(status.contains("maxAbandonedWorkers") && status.contains("1 of 1 workers are stuck"), status);
 
@@ -225,7 +280,8 @@ class OverloadTest {
             outcomes.await(3, 10, TimeUnit.SECONDS);
             assertEquals(Outcome.SUCCESS, outcomes.get("after").outcome());
             await().atMost(Duration.ofSeconds(5)).until(p::isReady);
-            await().atMost(Duration.ofSeconds(5)).until(() -> pool(p).get("abandonedWorkers").equals(0));
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> pool(p).get("abandonedWorkers").equals(0));
             assertEquals(0, pool(p).get("lostWorkers"));
         } finally {
             p.stop();
@@ -234,7 +290,8 @@ class OverloadTest {
 
     @SuppressWarnings("unchecked")
     private static Map<String, Object> triggerStatus(Processor p) {
-        List<Map<String, Object>> triggers = (List<Map<String, Object>>) p.status().get("triggers");
+        List<Map<String, Object>> triggers =
+                (List<Map<String, Object>>) p.status().get("triggers");
         assertNotNull(triggers);
         return triggers.get(0);
     }

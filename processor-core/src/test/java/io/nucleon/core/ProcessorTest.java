@@ -40,19 +40,24 @@ class ProcessorTest {
     private static final int BURST = 1 << 20;
 
     private static Processor.Builder direct(String trigger, int workers) {
-        return Processor.builder().name("core-test").withoutControlServer()
+        return Processor.builder()
+                .name("core-test")
+                .withoutControlServer()
                 .trigger(trigger, "direct", t -> t.numWorkers(workers).waitingListSize(BURST));
     }
 
     @Test
     void everyEventCompletesExactlyOnceUnderConcurrentDispatch() throws Exception {
-        Processor p = direct("many", 4).handler((ctx, e) -> {
-            int r = ThreadLocalRandom.current().nextInt(100);
-            if (r < 5) {
-                throw new IllegalStateException("planned failure");
-            }
-            return r < 10 ? CompletableFuture.supplyAsync(() -> "async") : "sync";
-        }).build().start();
+        Processor p = direct("many", 4)
+                .handler((ctx, e) -> {
+                    int r = ThreadLocalRandom.current().nextInt(100);
+                    if (r < 5) {
+                        throw new IllegalStateException("planned failure");
+                    }
+                    return r < 10 ? CompletableFuture.supplyAsync(() -> "async") : "sync";
+                })
+                .build()
+                .start();
         try {
             Dispatcher d = DirectTriggerFactory.dispatcher("many");
             Outcomes outcomes = new Outcomes();
@@ -86,14 +91,21 @@ class ProcessorTest {
         // park and are woken, so a slot overwritten before its worker read it would show up here; most
         // events pass through the waiting list, whose drains race with the producers' direct publishes
         AtomicInteger missing = new AtomicInteger();
-        Processor p = Processor.builder().name("wrap").withoutControlServer()
+        Processor p = Processor.builder()
+                .name("wrap")
+                .withoutControlServer()
                 .handler((ctx, e) -> {
                     if (e == null) {
                         missing.incrementAndGet();
                     }
                     return "ok";
                 })
-                .trigger("wrap", "direct", t -> t.numWorkers(4).workerQueueSize(16).waitingListSize(BURST)).build().start();
+                .trigger(
+                        "wrap",
+                        "direct",
+                        t -> t.numWorkers(4).workerQueueSize(16).waitingListSize(BURST))
+                .build()
+                .start();
         try {
             Dispatcher d = DirectTriggerFactory.dispatcher("wrap");
             Outcomes outcomes = new Outcomes();
@@ -127,10 +139,16 @@ class ProcessorTest {
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.ValueSource(strings = {"blocking", "sleeping", "yielding", "busySpin"})
     void everyWaitStrategyDeliversEveryEventAndStopsCleanly(String strategy) throws Exception {
-        Processor p = Processor.builder().name("wait-" + strategy).withoutControlServer()
+        Processor p = Processor.builder()
+                .name("wait-" + strategy)
+                .withoutControlServer()
                 .handler((ctx, e) -> e.id())
-                .trigger("ws-" + strategy, "direct", t -> t.numWorkers(3).waitStrategy(strategy).waitingListSize(BURST))
-                .build().start();
+                .trigger(
+                        "ws-" + strategy,
+                        "direct",
+                        t -> t.numWorkers(3).waitStrategy(strategy).waitingListSize(BURST))
+                .build()
+                .start();
         try {
             Dispatcher d = DirectTriggerFactory.dispatcher("ws-" + strategy);
             Outcomes outcomes = new Outcomes();
@@ -153,12 +171,15 @@ class ProcessorTest {
     void aBurstOfEventsSpreadsOverEveryWorker() throws Exception {
         Set<String> threads = ConcurrentHashMap.newKeySet();
         CountDownLatch allFourInside = new CountDownLatch(4);
-        Processor p = direct("burst", 4).handler((ctx, e) -> {
-            threads.add(Thread.currentThread().getName());
-            allFourInside.countDown();
-            // each holds its worker until all four are inside: only four workers at once get there
-            return allFourInside.await(30, TimeUnit.SECONDS) ? "together" : "alone";
-        }).build().start();
+        Processor p = direct("burst", 4)
+                .handler((ctx, e) -> {
+                    threads.add(Thread.currentThread().getName());
+                    allFourInside.countDown();
+                    // each holds its worker until all four are inside: only four workers at once get there
+                    return allFourInside.await(30, TimeUnit.SECONDS) ? "together" : "alone";
+                })
+                .build()
+                .start();
         try {
             Dispatcher d = DirectTriggerFactory.dispatcher("burst");
             Outcomes outcomes = new Outcomes();
@@ -167,7 +188,10 @@ class ProcessorTest {
             }
             outcomes.await(4, 60, TimeUnit.SECONDS);
             for (int i = 0; i < 4; i++) {
-                assertEquals("together", outcomes.get("b" + i).response().bodyAsString(), "the four events ran at the same time");
+                assertEquals(
+                        "together",
+                        outcomes.get("b" + i).response().bodyAsString(),
+                        "the four events ran at the same time");
             }
             assertEquals(4, threads.size(), "four workers took part");
         } finally {
@@ -178,15 +202,22 @@ class ProcessorTest {
     @Test
     void namedHandlerClassGetsOneInstanceAndOneInitPerWorkerAndIsClosedOnStop(@TempDir Path dir) throws Exception {
         try (Tally tally = Tally.open()) {
-            Path yaml = Files.writeString(dir.resolve("function.yaml"), String.join("\n",
-                    "metadata: {name: counted}",
-                    "spec:",
-                    "  handler: " + CountingHandler.class.getName(),
-                    "  env: {GREETING: hi, " + CountingHandler.TALLY + ": " + tally.id() + "}",
-                    "  triggers:",
-                    "    named: {kind: direct, numWorkers: 3}",
-                    ""));
-            Processor p = Processor.builder().functionYaml(yaml).withoutControlServer().build().start();
+            Path yaml = Files.writeString(
+                    dir.resolve("function.yaml"),
+                    String.join(
+                            "\n",
+                            "metadata: {name: counted}",
+                            "spec:",
+                            "  handler: " + CountingHandler.class.getName(),
+                            "  env: {GREETING: hi, " + CountingHandler.TALLY + ": " + tally.id() + "}",
+                            "  triggers:",
+                            "    named: {kind: direct, numWorkers: 3}",
+                            ""));
+            Processor p = Processor.builder()
+                    .functionYaml(yaml)
+                    .withoutControlServer()
+                    .build()
+                    .start();
             try {
                 assertTrue(p.isReady());
                 assertEquals(3, tally.count("instances"));
@@ -206,21 +237,27 @@ class ProcessorTest {
     @Test
     void aSlowStageTimesOutWithoutHoldingTheWorker() throws Exception {
         CompletableFuture<Object> never = new CompletableFuture<>();
-        Processor p = direct("async", 1).eventTimeout(Duration.ofMillis(200))
-                .handler((ctx, e) -> e.id().equals("never") ? never : "quick").build().start();
+        Processor p = direct("async", 1)
+                .eventTimeout(Duration.ofMillis(200))
+                .handler((ctx, e) -> e.id().equals("never") ? never : "quick")
+                .build()
+                .start();
         try {
             Outcomes outcomes = new Outcomes();
             Dispatcher d = DirectTriggerFactory.dispatcher("async");
             d.dispatch(TestEvent.of("never", ""), outcomes);
             d.dispatch(TestEvent.of("quick", ""), outcomes);
             outcomes.await(1, 5, TimeUnit.SECONDS);
-            assertEquals(Outcome.SUCCESS, outcomes.get("quick").outcome(), "the worker was free while the stage waited");
+            assertEquals(
+                    Outcome.SUCCESS, outcomes.get("quick").outcome(), "the worker was free while the stage waited");
             outcomes.await(2, 5, TimeUnit.SECONDS);
             assertEquals(Outcome.TIMEOUT, outcomes.get("never").outcome());
             assertEquals(504, outcomes.get("never").response().status());
             never.complete("too late");
             // nothing must happen: the late result stays dropped for a while (a bounded wait, not a timing check)
-            await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(5)).until(() -> outcomes.duplicates() == 0);
+            await().during(Duration.ofMillis(200))
+                    .atMost(Duration.ofSeconds(5))
+                    .until(() -> outcomes.duplicates() == 0);
         } finally {
             p.stop();
         }
@@ -229,11 +266,14 @@ class ProcessorTest {
     @Test
     void stopDrainsRunningEventsAndRejectsWhatComesAfter() throws Exception {
         CountDownLatch started = new CountDownLatch(2);
-        Processor p = direct("drain", 2).handler((ctx, e) -> {
-            started.countDown();
-            Thread.sleep(300); // a slow handler, still running when stop is called: the behaviour under test
-            return "done";
-        }).build().start();
+        Processor p = direct("drain", 2)
+                .handler((ctx, e) -> {
+                    started.countDown();
+                    Thread.sleep(300); // a slow handler, still running when stop is called: the behaviour under test
+                    return "done";
+                })
+                .build()
+                .start();
         Dispatcher d = DirectTriggerFactory.dispatcher("drain");
         Outcomes outcomes = new Outcomes();
         try {
@@ -253,10 +293,13 @@ class ProcessorTest {
     @Test
     void queuedEventsLeftAtTheDrainTimeoutAreRejectedNotDropped() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
-        Processor p = direct("leftover", 1).handler((ctx, e) -> {
-            release.await(2, TimeUnit.SECONDS);
-            return "done";
-        }).build().start();
+        Processor p = direct("leftover", 1)
+                .handler((ctx, e) -> {
+                    release.await(2, TimeUnit.SECONDS);
+                    return "done";
+                })
+                .build()
+                .start();
         Dispatcher d = DirectTriggerFactory.dispatcher("leftover");
         Outcomes outcomes = new Outcomes();
         for (int i = 0; i < 5; i++) {
@@ -266,7 +309,9 @@ class ProcessorTest {
         release.countDown();
         outcomes.await(5, 10, TimeUnit.SECONDS);
         assertEquals(0, outcomes.duplicates());
-        assertEquals(5, outcomes.count(Outcome.REJECTED) + outcomes.count(Outcome.TIMEOUT) + outcomes.count(Outcome.SUCCESS));
+        assertEquals(
+                5,
+                outcomes.count(Outcome.REJECTED) + outcomes.count(Outcome.TIMEOUT) + outcomes.count(Outcome.SUCCESS));
         assertTrue(outcomes.count(Outcome.REJECTED) >= 3, "queued events are rejected");
     }
 
@@ -274,20 +319,23 @@ class ProcessorTest {
     void eachWorkerHasItsOwnUserData() throws Exception {
         Set<Object> seen = ConcurrentHashMap.newKeySet();
         CountDownLatch together = new CountDownLatch(2);
-        Processor p = direct("data", 2).handler(new io.nucleon.api.Handler() {
-            @Override
-            public void init(io.nucleon.api.Context ctx) {
-                ctx.userData().put("mine", new Object());
-            }
+        Processor p = direct("data", 2)
+                .handler(new io.nucleon.api.Handler() {
+                    @Override
+                    public void init(io.nucleon.api.Context ctx) {
+                        ctx.userData().put("mine", new Object());
+                    }
 
-            @Override
-            public Object handle(io.nucleon.api.Context ctx, io.nucleon.api.Event e) throws Exception {
-                seen.add(ctx.userData().get("mine"));
-                together.countDown();
-                together.await(5, TimeUnit.SECONDS);
-                return Response.noContent();
-            }
-        }).build().start();
+                    @Override
+                    public Object handle(io.nucleon.api.Context ctx, io.nucleon.api.Event e) throws Exception {
+                        seen.add(ctx.userData().get("mine"));
+                        together.countDown();
+                        together.await(5, TimeUnit.SECONDS);
+                        return Response.noContent();
+                    }
+                })
+                .build()
+                .start();
         try {
             Outcomes outcomes = new Outcomes();
             DirectTriggerFactory.dispatcher("data").dispatch(TestEvent.of("1", ""), outcomes);
@@ -301,17 +349,19 @@ class ProcessorTest {
 
     @Test
     void aFailingInitStopsTheStartWithItsCause() {
-        Processor p = direct("init", 2).handler(new io.nucleon.api.Handler() {
-            @Override
-            public void init(io.nucleon.api.Context ctx) {
-                throw new IllegalStateException("no database");
-            }
+        Processor p = direct("init", 2)
+                .handler(new io.nucleon.api.Handler() {
+                    @Override
+                    public void init(io.nucleon.api.Context ctx) {
+                        throw new IllegalStateException("no database");
+                    }
 
-            @Override
-            public Object handle(io.nucleon.api.Context ctx, io.nucleon.api.Event e) {
-                return null;
-            }
-        }).build();
+                    @Override
+                    public Object handle(io.nucleon.api.Context ctx, io.nucleon.api.Event e) {
+                        return null;
+                    }
+                })
+                .build();
         Exception e = assertThrows(IllegalStateException.class, p::start);
         assertEquals("no database", e.getMessage());
         assertFalse(p.isReady());
@@ -319,27 +369,50 @@ class ProcessorTest {
 
     @Test
     void unknownTriggerKindAndMissingHandlerClassAreConfigErrors() {
-        FunctionConfigException e = assertThrows(FunctionConfigException.class, () -> Processor.builder().name("f")
-                .handler("com.example.Missing").trigger("t", "smoke-signal", t -> { }).build());
-        assertTrue(e.getMessage().contains("spec.handler: class 'com.example.Missing' was not found on the classpath"), e.getMessage());
-        assertTrue(e.getMessage().contains("spec.triggers.t.kind: unknown trigger kind 'smoke-signal'; available: direct"),
+        FunctionConfigException e = assertThrows(
+                FunctionConfigException.class,
+                () -> Processor.builder()
+                        .name("f")
+                        .handler("com.example.Missing")
+                        .trigger("t", "smoke-signal", t -> {})
+                        .build());
+        assertTrue(
+                e.getMessage().contains("spec.handler: class 'com.example.Missing' was not found on the classpath"),
+                e.getMessage());
+        assertTrue(
+                e.getMessage().contains("spec.triggers.t.kind: unknown trigger kind 'smoke-signal'; available: direct"),
                 e.getMessage());
     }
 
     @Test
     void unknownTriggerAttributeNamesItsPath() {
-        FunctionConfigException e = assertThrows(FunctionConfigException.class, () -> Processor.builder().name("f")
-                .handler((ctx, ev) -> null).trigger("t", "direct", t -> t.attribute("redy", true)).build());
+        FunctionConfigException e = assertThrows(
+                FunctionConfigException.class,
+                () -> Processor.builder()
+                        .name("f")
+                        .handler((ctx, ev) -> null)
+                        .trigger("t", "direct", t -> t.attribute("redy", true))
+                        .build());
         assertEquals("spec.triggers.t.attributes.redy: unknown attribute; allowed: ready", e.getMessage());
-        e = assertThrows(FunctionConfigException.class, () -> Processor.builder().name("f")
-                .handler((ctx, ev) -> null).trigger("t", "direct", t -> t.attribute("ready", "maybe")).build());
+        e = assertThrows(
+                FunctionConfigException.class,
+                () -> Processor.builder()
+                        .name("f")
+                        .handler((ctx, ev) -> null)
+                        .trigger("t", "direct", t -> t.attribute("ready", "maybe"))
+                        .build());
         assertTrue(e.getMessage().startsWith("spec.triggers.t.attributes.ready: "), e.getMessage());
     }
 
     @Test
     void readinessFollowsTheTriggers() throws Exception {
-        Processor p = Processor.builder().name("f").withoutControlServer().handler((ctx, e) -> null)
-                .trigger("notready", "direct", t -> t.attribute("ready", false)).build().start();
+        Processor p = Processor.builder()
+                .name("f")
+                .withoutControlServer()
+                .handler((ctx, e) -> null)
+                .trigger("notready", "direct", t -> t.attribute("ready", false))
+                .build()
+                .start();
         try {
             assertFalse(p.isReady());
         } finally {

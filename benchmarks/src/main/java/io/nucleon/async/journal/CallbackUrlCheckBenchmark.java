@@ -37,14 +37,18 @@ import org.openjdk.jmh.annotations.Warmup;
 public class CallbackUrlCheckBenchmark {
 
     /** A name (judged when the callback connects) and a literal address (judged now). */
-    @Param({"https://hooks.example.com/cb/42?token=0123456789abcdef", "http://93.184.215.14:8443/cb/42?token=0123456789abcdef"})
+    @Param({
+        "https://hooks.example.com/cb/42?token=0123456789abcdef",
+        "http://93.184.215.14:8443/cb/42?token=0123456789abcdef"
+    })
     public String url;
 
     private CallbackAddressRules rules;
 
     @Setup
     public void setUp() {
-        List<InetSocketAddress> own = List.of(new InetSocketAddress("127.0.0.1", 8080), new InetSocketAddress("127.0.0.1", 8082));
+        List<InetSocketAddress> own =
+                List.of(new InetSocketAddress("127.0.0.1", 8080), new InetSocketAddress("127.0.0.1", 8082));
         rules = CallbackAddressRules.of(List.of(), () -> {
             Set<InetSocketAddress> s = new LinkedHashSet<>(own);
             return java.util.Collections.unmodifiableSet(s);
@@ -56,7 +60,9 @@ public class CallbackUrlCheckBenchmark {
         try {
             URI u = URI.create(url);
             String scheme = u.getScheme();
-            return scheme != null && (scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https")) && u.getHost() != null;
+            return scheme != null
+                    && (scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))
+                    && u.getHost() != null;
         } catch (IllegalArgumentException e) {
             return false;
         }

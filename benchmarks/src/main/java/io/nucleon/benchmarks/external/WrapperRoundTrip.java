@@ -50,8 +50,8 @@ public final class WrapperRoundTrip {
     }
 
     /** Throughput, latency, and the CPU each side spent per event (µs): the wrapper process and the worker thread. */
-    record Result(double eventsPerSecond, long p50Nanos, long p99Nanos, double wrapperCpuMicros, double workerCpuMicros) {
-    }
+    record Result(
+            double eventsPerSecond, long p50Nanos, long p99Nanos, double wrapperCpuMicros, double workerCpuMicros) {}
 
     public static void main(String[] args) throws Exception {
         int events = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
@@ -59,8 +59,9 @@ public final class WrapperRoundTrip {
         Arrays.fill(BODY, (byte) 'x');
         Path code = Files.createTempDirectory("nucleon-bench-code");
         Files.writeString(code.resolve("echo.py"), "def handler(context, event):\n    return event.body\n");
-        Files.writeString(code.resolve("echo.js"), "exports.handler = function (context, event) {\n"
-                + "    context.callback(event.body);\n};\n");
+        Files.writeString(
+                code.resolve("echo.js"),
+                "exports.handler = function (context, event) {\n" + "    context.callback(event.body);\n};\n");
         List<Setup> setups = List.of(
                 new Setup("python", "shm", 1), new Setup("python", "uds", 1),
                 new Setup("python", "shm", 2), new Setup("python", "uds", 2),
@@ -70,27 +71,51 @@ public final class WrapperRoundTrip {
             for (Setup s : setups) {
                 Result r = run(s, code, events);
                 results.computeIfAbsent(s, k -> new ArrayList<>()).add(r);
-                System.out.printf("round %d  %-16s %,10.0f events/s  p50 %6.1f us  p99 %7.1f us  cpu/event wrapper %5.1f us"
-                        + " worker %5.1f us%n", round + 1, s.label(), r.eventsPerSecond, r.p50Nanos / 1e3, r.p99Nanos / 1e3,
-                        r.wrapperCpuMicros, r.workerCpuMicros);
+                System.out.printf(
+                        "round %d  %-16s %,10.0f events/s  p50 %6.1f us  p99 %7.1f us  cpu/event wrapper %5.1f us"
+                                + " worker %5.1f us%n",
+                        round + 1,
+                        s.label(),
+                        r.eventsPerSecond,
+                        r.p50Nanos / 1e3,
+                        r.p99Nanos / 1e3,
+                        r.wrapperCpuMicros,
+                        r.workerCpuMicros);
             }
         }
-        System.out.printf("%n%d events per worker per round, %d rounds, medians; 100-byte echo, handler returns the body%n",
+        System.out.printf(
+                "%n%d events per worker per round, %d rounds, medians; 100-byte echo, handler returns the body%n",
                 events, rounds);
-        System.out.printf("%-16s %12s %10s %10s %14s %14s%n", "setup", "events/s", "p50 us", "p99 us", "wrapper cpu us",
-                "worker cpu us");
+        System.out.printf(
+                "%-16s %12s %10s %10s %14s %14s%n",
+                "setup", "events/s", "p50 us", "p99 us", "wrapper cpu us", "worker cpu us");
         Map<Setup, Double> median = new HashMap<>();
         for (Map.Entry<Setup, List<Result>> e : results.entrySet()) {
-            double eps = median(e.getValue().stream().mapToDouble(Result::eventsPerSecond).toArray());
+            double eps = median(
+                    e.getValue().stream().mapToDouble(Result::eventsPerSecond).toArray());
             median.put(e.getKey(), eps);
-            System.out.printf("%-16s %,12.0f %10.1f %10.1f %14.1f %14.1f%n", e.getKey().label(), eps,
-                    median(e.getValue().stream().mapToDouble(r -> r.p50Nanos / 1e3).toArray()),
-                    median(e.getValue().stream().mapToDouble(r -> r.p99Nanos / 1e3).toArray()),
-                    median(e.getValue().stream().mapToDouble(Result::wrapperCpuMicros).toArray()),
-                    median(e.getValue().stream().mapToDouble(Result::workerCpuMicros).toArray()));
+            System.out.printf(
+                    "%-16s %,12.0f %10.1f %10.1f %14.1f %14.1f%n",
+                    e.getKey().label(),
+                    eps,
+                    median(e.getValue().stream()
+                            .mapToDouble(r -> r.p50Nanos / 1e3)
+                            .toArray()),
+                    median(e.getValue().stream()
+                            .mapToDouble(r -> r.p99Nanos / 1e3)
+                            .toArray()),
+                    median(e.getValue().stream()
+                            .mapToDouble(Result::wrapperCpuMicros)
+                            .toArray()),
+                    median(e.getValue().stream()
+                            .mapToDouble(Result::workerCpuMicros)
+                            .toArray()));
         }
-        for (int w : new int[]{1, 2}) {
-            System.out.printf("python shm / uds, %d worker%s: %.2f%n", w, w == 1 ? "" : "s",
+        for (int w : new int[] {1, 2}) {
+            System.out.printf(
+                    "python shm / uds, %d worker%s: %.2f%n",
+                    w,
+                    w == 1 ? "" : "s",
                     median.get(new Setup("python", "shm", w)) / median.get(new Setup("python", "uds", w)));
         }
         deleteTree(code);
@@ -119,7 +144,8 @@ public final class WrapperRoundTrip {
             config.spinTime = io.nucleon.spi.Durations.parse(spin);
         }
         RuntimeContext context = new BenchRuntimeContext(config);
-        FunctionRuntime rt = s.runtime.equals("python") ? new PythonRuntimeFactory().create(context)
+        FunctionRuntime rt = s.runtime.equals("python")
+                ? new PythonRuntimeFactory().create(context)
                 : new NodeRuntimeFactory().create(context);
         try {
             int warmup = Math.min(20_000, events / 5);
@@ -133,36 +159,38 @@ public final class WrapperRoundTrip {
             Throwable[] failure = new Throwable[1];
             for (int w = 0; w < s.workers; w++) {
                 int id = w;
-                Thread t = new Thread(() -> {
-                    try {
-                        Context ctx = new BenchContext(id);
-                        WorkerRuntime worker = rt.startWorker(ctx);
-                        Event event = new EchoEvent();
-                        for (int i = 0; i < warmup; i++) {
-                            check(worker.invoke(ctx, event));
-                        }
-                        long[] lat = new long[events];
-                        long pid = wrapperPid(rt, ctx);
-                        ready.await();
-                        long ticks = cpuTicks(pid);
-                        long cpu = mx.getCurrentThreadCpuTime();
-                        long start = System.nanoTime();
-                        long prev = start;
-                        for (int i = 0; i < events; i++) {
-                            check(worker.invoke(ctx, event));
-                            long now = System.nanoTime();
-                            lat[i] = now - prev;
-                            prev = now;
-                        }
-                        elapsed[id] = prev - start;
-                        workerCpu[id] = mx.getCurrentThreadCpuTime() - cpu;
-                        wrapperTicks[id] = cpuTicks(pid) - ticks;
-                        latencies[id] = lat;
-                        worker.close(ctx);
-                    } catch (Throwable e) {
-                        failure[0] = e;
-                    }
-                }, "bench-worker-" + w);
+                Thread t = new Thread(
+                        () -> {
+                            try {
+                                Context ctx = new BenchContext(id);
+                                WorkerRuntime worker = rt.startWorker(ctx);
+                                Event event = new EchoEvent();
+                                for (int i = 0; i < warmup; i++) {
+                                    check(worker.invoke(ctx, event));
+                                }
+                                long[] lat = new long[events];
+                                long pid = wrapperPid(rt, ctx);
+                                ready.await();
+                                long ticks = cpuTicks(pid);
+                                long cpu = mx.getCurrentThreadCpuTime();
+                                long start = System.nanoTime();
+                                long prev = start;
+                                for (int i = 0; i < events; i++) {
+                                    check(worker.invoke(ctx, event));
+                                    long now = System.nanoTime();
+                                    lat[i] = now - prev;
+                                    prev = now;
+                                }
+                                elapsed[id] = prev - start;
+                                workerCpu[id] = mx.getCurrentThreadCpuTime() - cpu;
+                                wrapperTicks[id] = cpuTicks(pid) - ticks;
+                                latencies[id] = lat;
+                                worker.close(ctx);
+                            } catch (Throwable e) {
+                                failure[0] = e;
+                            }
+                        },
+                        "bench-worker-" + w);
                 threads.add(t);
                 t.start();
             }
@@ -172,11 +200,18 @@ public final class WrapperRoundTrip {
             if (failure[0] != null) {
                 throw new IllegalStateException(s.label() + " failed", failure[0]);
             }
-            long[] all = Arrays.stream(latencies).flatMapToLong(Arrays::stream).sorted().toArray();
+            long[] all = Arrays.stream(latencies)
+                    .flatMapToLong(Arrays::stream)
+                    .sorted()
+                    .toArray();
             long wall = Arrays.stream(elapsed).max().orElseThrow();
             double n = (double) events * s.workers;
-            return new Result(n / (wall / 1e9), all[all.length / 2], all[(int) (all.length * 0.99)],
-                    Arrays.stream(wrapperTicks).sum() * 10_000.0 / n, Arrays.stream(workerCpu).sum() / 1e3 / n);
+            return new Result(
+                    n / (wall / 1e9),
+                    all[all.length / 2],
+                    all[(int) (all.length * 0.99)],
+                    Arrays.stream(wrapperTicks).sum() * 10_000.0 / n,
+                    Arrays.stream(workerCpu).sum() / 1e3 / n);
         } finally {
             rt.close();
         }
@@ -308,11 +343,9 @@ public final class WrapperRoundTrip {
 
         public Logger logger() {
             return new Logger() {
-                public void debug(String message, Object... kv) {
-                }
+                public void debug(String message, Object... kv) {}
 
-                public void info(String message, Object... kv) {
-                }
+                public void info(String message, Object... kv) {}
 
                 public void warn(String message, Object... kv) {
                     System.err.println("WARN " + message + " " + Arrays.toString(kv));

@@ -53,8 +53,7 @@ public final class BareNettyHelloServer {
     private static final byte[] HELLO = "Hello, world!".getBytes(StandardCharsets.UTF_8);
     private static final String TEXT_PLAIN = "text/plain; charset=utf-8";
 
-    private BareNettyHelloServer() {
-    }
+    private BareNettyHelloServer() {}
 
     public static void main(String[] args) throws InterruptedException {
         int port = args.length > 0 ? Integer.parseInt(args[0]) : 18081;
@@ -64,8 +63,10 @@ public final class BareNettyHelloServer {
         }
         boolean epoll = Epoll.isAvailable();
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-        Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("bare-netty", true), io);
+        Class<? extends ServerChannel> channelType =
+                epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        EventLoopGroup group =
+                new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("bare-netty", true), io);
         try {
             ChannelHandler hello = new HelloHandler();
             Channel server = new ServerBootstrap()
@@ -84,9 +85,11 @@ public final class BareNettyHelloServer {
                                     .addLast("handler", hello);
                         }
                     })
-                    .bind("127.0.0.1", port).sync().channel();
-            System.out.println("bare netty hello server on 127.0.0.1:" + port + " (" + (epoll ? "epoll" : "nio")
-                    + ", " + threads + " event loops)");
+                    .bind("127.0.0.1", port)
+                    .sync()
+                    .channel();
+            System.out.println("bare netty hello server on 127.0.0.1:" + port + " (" + (epoll ? "epoll" : "nio") + ", "
+                    + threads + " event loops)");
             server.closeFuture().sync();
         } finally {
             group.shutdownGracefully();
@@ -100,7 +103,8 @@ public final class BareNettyHelloServer {
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
             boolean keepAlive = HttpUtil.isKeepAlive(request);
             ByteBuf body = Unpooled.wrappedBuffer(HELLO);
-            FullHttpResponse response = new DefaultFullHttpResponse(request.protocolVersion(), HttpResponseStatus.OK, body);
+            FullHttpResponse response =
+                    new DefaultFullHttpResponse(request.protocolVersion(), HttpResponseStatus.OK, body);
             response.headers()
                     .set(HttpHeaderNames.CONTENT_TYPE, TEXT_PLAIN)
                     .setInt(HttpHeaderNames.CONTENT_LENGTH, HELLO.length);

@@ -25,14 +25,14 @@ import java.util.concurrent.Executors;
 public final class JdkHelloServer {
     private static final byte[] HELLO = "Hello, world!".getBytes(StandardCharsets.UTF_8);
 
-    private JdkHelloServer() {
-    }
+    private JdkHelloServer() {}
 
     public static void main(String[] args) throws IOException {
         int port = args.length > 0 ? Integer.parseInt(args[0]) : 18083;
         int threads = Runtime.getRuntime().availableProcessors();
         if (!Boolean.getBoolean("sun.net.httpserver.nodelay")) {
-            System.err.println("warning: run with -Dsun.net.httpserver.nodelay=true, or responses wait for delayed ACKs");
+            System.err.println(
+                    "warning: run with -Dsun.net.httpserver.nodelay=true, or responses wait for delayed ACKs");
         }
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 1024);

@@ -31,8 +31,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 public final class KafkaBindingThroughput {
     private static final int THREADS = Integer.getInteger("threads", 1);
 
-    private KafkaBindingThroughput() {
-    }
+    private KafkaBindingThroughput() {}
 
     public static void main(String[] args) throws Exception {
         int records = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
@@ -45,8 +44,8 @@ public final class KafkaBindingThroughput {
             String topic = "bench-binding-" + UUID.randomUUID();
             broker.createTopic(topic, partitions);
             String bootstrap = broker.bootstrapServers();
-            raw(bootstrap, topic, records, size);       // warm-up
-            binding(bootstrap, topic, records, size);   // warm-up
+            raw(bootstrap, topic, records, size); // warm-up
+            binding(bootstrap, topic, records, size); // warm-up
             for (int round = 1; round <= rounds; round++) {
                 // alternate which goes first, so that neither always runs on the fuller log
                 if (round % 2 == 1) {
@@ -56,15 +55,19 @@ public final class KafkaBindingThroughput {
                     binding.add(binding(bootstrap, topic, records, size));
                     raw.add(raw(bootstrap, topic, records, size));
                 }
-                System.out.printf("round %d: raw %,.0f rec/s, binding %,.0f rec/s, binding / raw = %.2f%n", round,
-                        raw.get(round - 1), binding.get(round - 1), binding.get(round - 1) / raw.get(round - 1));
+                System.out.printf(
+                        "round %d: raw %,.0f rec/s, binding %,.0f rec/s, binding / raw = %.2f%n",
+                        round, raw.get(round - 1), binding.get(round - 1), binding.get(round - 1) / raw.get(round - 1));
             }
         }
         double r = median(raw);
         double b = median(binding);
-        System.out.printf("%n%,d records of %d bytes, %d partition(s), %d sending thread(s), %d rounds (medians):%n", records, size,
-                partitions, THREADS, rounds);
-        System.out.printf("raw KafkaProducer %,10.0f rec/s   nucleon kafka binding %,10.0f rec/s   binding / raw = %.2f%n", r, b, b / r);
+        System.out.printf(
+                "%n%,d records of %d bytes, %d partition(s), %d sending thread(s), %d rounds (medians):%n",
+                records, size, partitions, THREADS, rounds);
+        System.out.printf(
+                "raw KafkaProducer %,10.0f rec/s   nucleon kafka binding %,10.0f rec/s   binding / raw = %.2f%n",
+                r, b, b / r);
     }
 
     /** The binding's defaults, spelt out for the raw producer. */
@@ -90,11 +93,15 @@ public final class KafkaBindingThroughput {
         AtomicLong errors = new AtomicLong();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(rawProperties(bootstrap))) {
             producer.partitionsFor(topic); // metadata before the clock, as the binding's open does
-            double rate = timed(records, size, value -> producer.send(new ProducerRecord<>(topic, null, value), (md, e) -> {
-                if (e != null) {
-                    errors.incrementAndGet();
-                }
-            }), producer::flush);
+            double rate = timed(
+                    records,
+                    size,
+                    value -> producer.send(new ProducerRecord<>(topic, null, value), (md, e) -> {
+                        if (e != null) {
+                            errors.incrementAndGet();
+                        }
+                    }),
+                    producer::flush);
             if (errors.get() > 0) {
                 throw new IllegalStateException(errors.get() + " raw sends failed");
             }
@@ -117,17 +124,20 @@ public final class KafkaBindingThroughput {
         }
     }
 
-    private static double timed(int records, int size, java.util.function.Consumer<byte[]> send, Runnable flush) throws Exception {
+    private static double timed(int records, int size, java.util.function.Consumer<byte[]> send, Runnable flush)
+            throws Exception {
         byte[] value = new byte[size];
         long start = System.nanoTime();
         List<Thread> threads = new ArrayList<>();
         for (int t = 0; t < THREADS; t++) {
             int share = records / THREADS + (t < records % THREADS ? 1 : 0);
-            Thread th = new Thread(() -> {
-                for (int i = 0; i < share; i++) {
-                    send.accept(value);
-                }
-            }, "sender-" + t);
+            Thread th = new Thread(
+                    () -> {
+                        for (int i = 0; i < share; i++) {
+                            send.accept(value);
+                        }
+                    },
+                    "sender-" + t);
             th.start();
             threads.add(th);
         }

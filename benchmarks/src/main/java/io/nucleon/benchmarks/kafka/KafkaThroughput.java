@@ -41,14 +41,14 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  */
 public final class KafkaThroughput {
     /** The trigger's workers: {@code -Dworkers=N}, by default one per available processor. */
-    private static final int WORKERS = Integer.getInteger("workers", Runtime.getRuntime().availableProcessors());
+    private static final int WORKERS =
+            Integer.getInteger("workers", Runtime.getRuntime().availableProcessors());
     /** Records per poll for both sides: {@code -DmaxPollRecords=N}, Kafka's default 500. */
     private static final int MAX_POLL_RECORDS = Integer.getInteger("maxPollRecords", 500);
     /** The trigger's maxBufferedPerPartition: {@code -DmaxBuffered=N}, default 0 (the trigger's default, 20 times maxPollRecords). */
     private static final int MAX_BUFFERED = Integer.getInteger("maxBuffered", 0);
 
-    private KafkaThroughput() {
-    }
+    private KafkaThroughput() {}
 
     public static void main(String[] args) throws Exception {
         int records = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
@@ -68,8 +68,8 @@ public final class KafkaThroughput {
                 String topic = "bench-" + partitions + "-" + UUID.randomUUID();
                 broker.createTopic(topic, partitions);
                 fill(bootstrap, topic, partitions, records);
-                raw(bootstrap, topic, records);                   // warm-up
-                nucleon(bootstrap, topic, records, partitions);   // warm-up
+                raw(bootstrap, topic, records); // warm-up
+                nucleon(bootstrap, topic, records, partitions); // warm-up
                 if (baseline != null) {
                     baseline(baseline, bootstrap, topic, records, partitions); // warm-up
                 }
@@ -85,22 +85,31 @@ public final class KafkaThroughput {
                     if (baseline != null && round % 2 == 0) {
                         base.add(baseline(baseline, bootstrap, topic, records, partitions));
                     }
-                    System.out.printf("partitions %d, round %d: raw %,.0f rec/s, nucleon %,.0f rec/s%s%n", partitions, round,
-                            raw.get(round - 1), nucleon.get(round - 1),
+                    System.out.printf(
+                            "partitions %d, round %d: raw %,.0f rec/s, nucleon %,.0f rec/s%s%n",
+                            partitions,
+                            round,
+                            raw.get(round - 1),
+                            nucleon.get(round - 1),
                             baseline == null ? "" : String.format(", baseline %,.0f rec/s", base.get(round - 1)));
                 }
                 double r = median(raw);
                 double n = median(nucleon);
-                lines.add(String.format("partitions %d: raw KafkaConsumer %,10.0f rec/s   nucleon kafka trigger %,10.0f rec/s"
-                        + "   nucleon / raw = %.2f", partitions, r, n, n / r));
+                lines.add(String.format(
+                        "partitions %d: raw KafkaConsumer %,10.0f rec/s   nucleon kafka trigger %,10.0f rec/s"
+                                + "   nucleon / raw = %.2f",
+                        partitions, r, n, n / r));
                 if (baseline != null) {
                     double b = median(base);
-                    lines.add(String.format("partitions %d: baseline trigger  %,10.0f rec/s   this build's trigger  %,10.0f rec/s"
-                            + "   this / baseline = %.2f", partitions, b, n, n / b));
+                    lines.add(String.format(
+                            "partitions %d: baseline trigger  %,10.0f rec/s   this build's trigger  %,10.0f rec/s"
+                                    + "   this / baseline = %.2f",
+                            partitions, b, n, n / b));
                 }
             }
         }
-        System.out.printf("%n%d records of 64 bytes, %d rounds (medians), trigger with %d workers, static mode, handler result %s%s:%n",
+        System.out.printf(
+                "%n%d records of 64 bytes, %d rounds (medians), trigger with %d workers, static mode, handler result %s%s:%n",
                 records, rounds, WORKERS, HandlerResult.KIND, baseline == null ? "" : ", baseline " + baseline.jar());
         lines.forEach(System.out::println);
     }
@@ -155,14 +164,24 @@ public final class KafkaThroughput {
 
     /** One round of the trigger, in a fresh group; public and static for {@link Baseline#call}. */
     public static double nucleon(String bootstrap, String topic, int records, int partitions) throws Exception {
-        java.util.concurrent.atomic.LongAdder handled = new java.util.concurrent.atomic.LongAdder(); // no line shared by the workers
+        java.util.concurrent.atomic.LongAdder handled =
+                new java.util.concurrent.atomic.LongAdder(); // no line shared by the workers
         long start = System.nanoTime();
-        Processor p = Processor.builder().name("kafka-throughput").withoutControlServer()
+        Processor p = Processor.builder()
+                .name("kafka-throughput")
+                .withoutControlServer()
                 .handler(HandlerResult.counting(handled::increment))
-                .trigger("bench", "kafka", t -> t.numWorkers(WORKERS).attribute("brokers", List.of(bootstrap))
-                        .attribute("topics", List.of(topic)).attribute("consumerGroup", "nucleon-" + UUID.randomUUID())
-                        .attribute("maxPollRecords", MAX_POLL_RECORDS).attribute("maxBufferedPerPartition", MAX_BUFFERED))
-                .build().start();
+                .trigger(
+                        "bench",
+                        "kafka",
+                        t -> t.numWorkers(WORKERS)
+                                .attribute("brokers", List.of(bootstrap))
+                                .attribute("topics", List.of(topic))
+                                .attribute("consumerGroup", "nucleon-" + UUID.randomUUID())
+                                .attribute("maxPollRecords", MAX_POLL_RECORDS)
+                                .attribute("maxBufferedPerPartition", MAX_BUFFERED))
+                .build()
+                .start();
         try {
             while (handled.sum() < records) {
                 if (System.nanoTime() - start > TimeUnit.MINUTES.toNanos(5)) {

@@ -48,7 +48,11 @@ import java.util.concurrent.TimeUnit;
 final class LoadGenerator {
     /** How a request ended, one latency histogram each. */
     enum Kind {
-        OK("200"), UNAVAILABLE("503"), OTHER("other"), ERROR("error"), TIMEOUT("timeout");
+        OK("200"),
+        UNAVAILABLE("503"),
+        OTHER("other"),
+        ERROR("error"),
+        TIMEOUT("timeout");
 
         final String label;
 
@@ -68,6 +72,7 @@ final class LoadGenerator {
     private long origin;
     /** Before the load begins nothing is counted: no intended time or end lies at or after this. */
     private long measureFrom = Long.MAX_VALUE;
+
     private long end = Long.MAX_VALUE;
     private double intervalNanos;
     private double rampSeconds;
@@ -84,12 +89,14 @@ final class LoadGenerator {
     private int open;
     /** Connections being opened (counted in {@link #open} too). */
     private int connecting;
+
     static final int MAX_CONNECTING = 16;
     private long inFlight;
     private final LongFifo backlog = new LongFifo();
     private Promise<Void> done;
     /** Completed when the load begins with {measureFrom, end} in {@link System#nanoTime()} terms. */
     final java.util.concurrent.CompletableFuture<long[]> window = new java.util.concurrent.CompletableFuture<>();
+
     private boolean finished;
 
     // results, counted for requests intended after the warm-up
@@ -97,6 +104,7 @@ final class LoadGenerator {
     final LatencyHistogram sendLag = new LatencyHistogram();
     /** Requests that ended inside the measured window, by kind, whenever they were intended: rates. */
     final long[] endedInWindow = new long[Kind.values().length];
+
     final long[] statusCounts = new long[600];
     long scheduled;
     long sent;
@@ -125,7 +133,8 @@ final class LoadGenerator {
         this.bootstrap = template.clone()
                 .group(loop)
                 .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, Math.max(1, timeoutNanos / 1_000_000)));
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int)
+                        Math.min(Integer.MAX_VALUE, Math.max(1, timeoutNanos / 1_000_000)));
         this.request = Unpooled.unreleasableBuffer(Unpooled.directBuffer().writeBytes(requestBytes(options)));
         for (Kind k : Kind.values()) {
             latency[k.ordinal()] = new LatencyHistogram();
@@ -232,11 +241,14 @@ final class LoadGenerator {
         }
         if (options.closedLoop) {
             loop.schedule(this::startCpu, measureFrom - origin, TimeUnit.NANOSECONDS);
-            loop.schedule(() -> {
-                stopCpu();
-                scheduleDone = true;
-                checkDone();
-            }, end - origin, TimeUnit.NANOSECONDS);
+            loop.schedule(
+                    () -> {
+                        stopCpu();
+                        scheduleDone = true;
+                        checkDone();
+                    },
+                    end - origin,
+                    TimeUnit.NANOSECONDS);
             long now = System.nanoTime();
             for (Connection c; (c = idle.pollFirst()) != null; ) {
                 if (c.usable()) {
@@ -248,7 +260,8 @@ final class LoadGenerator {
             intervalNanos = 1e9 / options.rate;
             rampSeconds = Math.min(options.rampSeconds, options.warmupSeconds);
             rampCount = options.rate * rampSeconds / 2;
-            total = (long) Math.ceil(rampCount + (options.warmupSeconds - rampSeconds + options.durationSeconds) * options.rate);
+            total = (long) Math.ceil(
+                    rampCount + (options.warmupSeconds - rampSeconds + options.durationSeconds) * options.rate);
             tick();
         }
     }
@@ -375,8 +388,16 @@ final class LoadGenerator {
     /** One line on stderr per second: what went out and came back in it, and the pool's state. */
     private void progress() {
         long now = System.nanoTime();
-        System.err.printf(java.util.Locale.ROOT, "openloop: t=%.0fs sent %d ended %d in flight %d waiting %d open %d idle %d lag %.1f ms%n",
-                (now - origin) / 1e9, allSent - progressSent, allEnded - progressEnded, inFlight, backlog.size(), open, idle.size(),
+        System.err.printf(
+                java.util.Locale.ROOT,
+                "openloop: t=%.0fs sent %d ended %d in flight %d waiting %d open %d idle %d lag %.1f ms%n",
+                (now - origin) / 1e9,
+                allSent - progressSent,
+                allEnded - progressEnded,
+                inFlight,
+                backlog.size(),
+                open,
+                idle.size(),
                 options.closedLoop || next >= total ? 0.0 : Math.max(0, now - intendedTime(next)) / 1e6);
         progressSent = allSent;
         progressEnded = allEnded;
@@ -439,6 +460,7 @@ final class LoadGenerator {
         final ResponseParser parser = new ResponseParser();
         /** The intended time of the request in flight; -1: none. */
         long intended = -1;
+
         boolean connected;
         boolean busy;
         /** Not to be given another request: the server said it closes, or we are closing it. */

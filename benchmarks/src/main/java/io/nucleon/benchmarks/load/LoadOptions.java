@@ -11,7 +11,8 @@ import java.util.Locale;
  * naming the option and what it takes. Immutable.
  */
 final class LoadOptions {
-    static final String USAGE = String.join("\n",
+    static final String USAGE = String.join(
+            "\n",
             "usage: java -cp benchmarks.jar io.nucleon.benchmarks.load.OpenLoop --url http://HOST:PORT/PATH",
             "           (--rate R | --closed-loop) [options]",
             "  --url URL              the request target (http only; host, port, path and query are used)",
@@ -141,7 +142,8 @@ final class LoadOptions {
                     if (colon <= 0 || v.indexOf('\r') >= 0 || v.indexOf('\n') >= 0) {
                         throw new IllegalArgumentException("--header takes 'Name: value', got '" + v + "'");
                     }
-                    b.headers.add(v.substring(0, colon).trim() + ": " + v.substring(colon + 1).trim());
+                    b.headers.add(v.substring(0, colon).trim() + ": "
+                            + v.substring(colon + 1).trim());
                 }
                 case "--body" -> b.body = v;
                 case "--transport" -> {

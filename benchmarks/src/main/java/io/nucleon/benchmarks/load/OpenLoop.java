@@ -40,8 +40,7 @@ import java.util.concurrent.TimeoutException;
 public final class OpenLoop {
     private static final double[] PERCENTILES = {50, 90, 99, 99.9};
 
-    private OpenLoop() {
-    }
+    private OpenLoop() {}
 
     public static void main(String[] args) throws Exception {
         LoadOptions options;
@@ -59,7 +58,8 @@ public final class OpenLoop {
         boolean epoll = switch (options.transport) {
             case "epoll" -> {
                 if (!Epoll.isAvailable()) {
-                    throw new IllegalStateException("--transport epoll: native epoll is not available: " + Epoll.unavailabilityCause());
+                    throw new IllegalStateException(
+                            "--transport epoll: native epoll is not available: " + Epoll.unavailabilityCause());
                 }
                 yield true;
             }
@@ -72,7 +72,8 @@ public final class OpenLoop {
             Bootstrap template = new Bootstrap().channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class);
             LoadGenerator g = new LoadGenerator(options, group.next(), template);
             Promise<Void> done = g.start();
-            long boundSeconds = (long) Math.ceil(options.warmupSeconds + options.durationSeconds + 2 * options.timeoutSeconds) + 30;
+            long boundSeconds =
+                    (long) Math.ceil(options.warmupSeconds + options.durationSeconds + 2 * options.timeoutSeconds) + 30;
             Map<String, Long> serverCpu = Map.of();
             try {
                 if (options.serverPid > 0) {
@@ -116,7 +117,8 @@ public final class OpenLoop {
         }
     }
 
-    private static void report(LoadOptions o, LoadGenerator g, String transport, Map<String, Long> serverCpu, PrintStream out) {
+    private static void report(
+            LoadOptions o, LoadGenerator g, String transport, Map<String, Long> serverCpu, PrintStream out) {
         double seconds = o.durationSeconds;
         long ended = 0;
         for (LatencyHistogram h : g.latency) {
@@ -124,22 +126,54 @@ public final class OpenLoop {
         }
         StringBuilder t = new StringBuilder();
         if (o.closedLoop) {
-            t.append(String.format(Locale.ROOT, "closed loop: %d connections for %s s (after %s s warm-up), %s %s%n",
-                    o.connections, num(seconds), num(o.warmupSeconds), o.method, o.url));
+            t.append(String.format(
+                    Locale.ROOT,
+                    "closed loop: %d connections for %s s (after %s s warm-up), %s %s%n",
+                    o.connections,
+                    num(seconds),
+                    num(o.warmupSeconds),
+                    o.method,
+                    o.url));
         } else {
-            t.append(String.format(Locale.ROOT, "open loop: %s requests/s for %s s (after %s s warm-up, the first %s s a ramp; tick %s us), %s %s%n",
-                    num(o.rate), num(seconds), num(o.warmupSeconds), num(o.rampSeconds), num(o.tickMicros), o.method, o.url));
+            t.append(String.format(
+                    Locale.ROOT,
+                    "open loop: %s requests/s for %s s (after %s s warm-up, the first %s s a ramp; tick %s us), %s %s%n",
+                    num(o.rate),
+                    num(seconds),
+                    num(o.warmupSeconds),
+                    num(o.rampSeconds),
+                    num(o.tickMicros),
+                    o.method,
+                    o.url));
         }
-        t.append(String.format(Locale.ROOT, "%-8s %10s %7s %9s %9s %9s %9s %9s %12s%n",
-                "outcome", "count", "share", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", "ended/s"));
+        t.append(String.format(
+                Locale.ROOT,
+                "%-8s %10s %7s %9s %9s %9s %9s %9s %12s%n",
+                "outcome",
+                "count",
+                "share",
+                "p50 ms",
+                "p90 ms",
+                "p99 ms",
+                "p99.9 ms",
+                "max ms",
+                "ended/s"));
         for (LoadGenerator.Kind k : LoadGenerator.Kind.values()) {
             LatencyHistogram h = g.latency[k.ordinal()];
             if (h.count() == 0 && k != LoadGenerator.Kind.OK) {
                 continue;
             }
-            t.append(String.format(Locale.ROOT, "%-8s %10d %6.2f%% %9s %9s %9s %9s %9s %12.1f%n",
-                    k.label, h.count(), ended == 0 ? 0.0 : 100.0 * h.count() / ended,
-                    ms(h.percentile(50)), ms(h.percentile(90)), ms(h.percentile(99)), ms(h.percentile(99.9)), ms(h.max()),
+            t.append(String.format(
+                    Locale.ROOT,
+                    "%-8s %10d %6.2f%% %9s %9s %9s %9s %9s %12.1f%n",
+                    k.label,
+                    h.count(),
+                    ended == 0 ? 0.0 : 100.0 * h.count() / ended,
+                    ms(h.percentile(50)),
+                    ms(h.percentile(90)),
+                    ms(h.percentile(99)),
+                    ms(h.percentile(99.9)),
+                    ms(h.max()),
                     g.endedInWindow[k.ordinal()] / seconds));
         }
         t.append("(count, share and latencies: the requests intended in the measured window, latency from the intended"
@@ -147,32 +181,58 @@ public final class OpenLoop {
         StringBuilder other = new StringBuilder();
         for (int s = 0; s < g.statusCounts.length; s++) {
             if (g.statusCounts[s] > 0 && s != 200 && s != 503) {
-                other.append(other.length() == 0 ? "" : ",").append(s).append(':').append(g.statusCounts[s]);
+                other.append(other.length() == 0 ? "" : ",")
+                        .append(s)
+                        .append(':')
+                        .append(g.statusCounts[s]);
             }
         }
         if (other.length() > 0) {
             t.append("other statuses: ").append(other).append('\n');
         }
         if (!o.closedLoop) {
-            t.append(String.format(Locale.ROOT, "sends: %d scheduled, %d sent, %d late (waited because all %d connections were busy);"
+            t.append(String.format(
+                    Locale.ROOT,
+                    "sends: %d scheduled, %d sent, %d late (waited because all %d connections were busy);"
                             + " send lag p50 %s ms, p99 %s ms, max %s ms%n",
-                    g.scheduled, g.sent, g.late, o.maxConnections,
-                    ms(g.sendLag.percentile(50)), ms(g.sendLag.percentile(99)), ms(g.sendLag.max())));
+                    g.scheduled,
+                    g.sent,
+                    g.late,
+                    o.maxConnections,
+                    ms(g.sendLag.percentile(50)),
+                    ms(g.sendLag.percentile(99)),
+                    ms(g.sendLag.max())));
         }
-        t.append(String.format(Locale.ROOT, "connections: %d opened (at most %d open), %d closed by the server,"
+        t.append(String.format(
+                Locale.ROOT,
+                "connections: %d opened (at most %d open), %d closed by the server,"
                         + " %d connect failures, %d protocol errors%s%n",
-                g.connectionsOpened, g.maxOpen, g.closedByServer, g.connectFailures, g.protocolErrors,
+                g.connectionsOpened,
+                g.maxOpen,
+                g.closedByServer,
+                g.connectFailures,
+                g.protocolErrors,
                 g.firstError != null ? "; first error: " + g.firstError : ""));
         long requests = Math.max(1, g.sent);
-        t.append(String.format(Locale.ROOT, "load generator CPU (%s): event loop %.2f s = %.2f us/request, process %.2f s = %.2f us/request%n",
-                transport, g.cpuThreadNanos / 1e9, g.cpuThreadNanos / 1e3 / requests,
-                g.cpuProcessNanos / 1e9, g.cpuProcessNanos / 1e3 / requests));
+        t.append(String.format(
+                Locale.ROOT,
+                "load generator CPU (%s): event loop %.2f s = %.2f us/request, process %.2f s = %.2f us/request%n",
+                transport,
+                g.cpuThreadNanos / 1e9,
+                g.cpuThreadNanos / 1e3 / requests,
+                g.cpuProcessNanos / 1e9,
+                g.cpuProcessNanos / 1e3 / requests));
         if (!serverCpu.isEmpty()) {
             long all = serverCpu.values().stream().mapToLong(Long::longValue).sum();
-            t.append(String.format(Locale.ROOT, "server (pid %d) CPU in the measured window: %.2f s = %.2f cores = %.1f us/request;",
-                    o.serverPid, all * ProcessCpu.SECONDS_PER_TICK, all * ProcessCpu.SECONDS_PER_TICK / seconds,
+            t.append(String.format(
+                    Locale.ROOT,
+                    "server (pid %d) CPU in the measured window: %.2f s = %.2f cores = %.1f us/request;",
+                    o.serverPid,
+                    all * ProcessCpu.SECONDS_PER_TICK,
+                    all * ProcessCpu.SECONDS_PER_TICK / seconds,
                     all * ProcessCpu.SECONDS_PER_TICK * 1e6 / requests));
-            serverCpu.forEach((k, v) -> t.append(String.format(Locale.ROOT, " %s %.2f s", k, v * ProcessCpu.SECONDS_PER_TICK)));
+            serverCpu.forEach(
+                    (k, v) -> t.append(String.format(Locale.ROOT, " %s %.2f s", k, v * ProcessCpu.SECONDS_PER_TICK)));
             t.append('\n');
         }
         out.print(t);
@@ -234,7 +294,9 @@ public final class OpenLoop {
         if (o.serverPid > 0) {
             long all = serverCpu.values().stream().mapToLong(Long::longValue).sum();
             kv(s, "server_cpu_s", String.format(Locale.ROOT, "%.2f", all * ProcessCpu.SECONDS_PER_TICK));
-            serverCpu.forEach((k, v) -> kv(s, "server_cpu_s." + k.replaceAll("[^A-Za-z0-9_.-]", "_"),
+            serverCpu.forEach((k, v) -> kv(
+                    s,
+                    "server_cpu_s." + k.replaceAll("[^A-Za-z0-9_.-]", "_"),
                     String.format(Locale.ROOT, "%.2f", v * ProcessCpu.SECONDS_PER_TICK)));
         }
         return s.toString();

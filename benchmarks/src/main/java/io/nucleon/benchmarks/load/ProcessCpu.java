@@ -20,8 +20,7 @@ import java.util.TreeMap;
 final class ProcessCpu {
     static final double SECONDS_PER_TICK = 0.01;
 
-    private ProcessCpu() {
-    }
+    private ProcessCpu() {}
 
     /** Ticks per thread group of the process, or an empty map when it cannot be read (not Linux, gone). */
     static Map<String, Long> snapshot(long pid) {

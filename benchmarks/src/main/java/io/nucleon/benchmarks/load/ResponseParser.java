@@ -15,7 +15,16 @@ final class ResponseParser {
     /** A response header block, or a chunk-size or trailer line, longer than this is a protocol error. */
     static final int MAX_LINE = 16 * 1024;
 
-    private enum State { STATUS_LINE, HEADER, BODY_FIXED, CHUNK_SIZE, CHUNK_DATA, CHUNK_END, TRAILER, UNTIL_CLOSE }
+    private enum State {
+        STATUS_LINE,
+        HEADER,
+        BODY_FIXED,
+        CHUNK_SIZE,
+        CHUNK_DATA,
+        CHUNK_END,
+        TRAILER,
+        UNTIL_CLOSE
+    }
 
     private State state = State.STATUS_LINE;
     private final byte[] line = new byte[MAX_LINE];
@@ -170,10 +179,17 @@ final class ResponseParser {
 
     private void statusLine(int n) throws ProtocolException {
         // HTTP/1.x SSS reason
-        if (n < 12 || line[0] != 'H' || line[1] != 'T' || line[2] != 'T' || line[3] != 'P' || line[4] != '/'
-                || line[5] != '1' || line[6] != '.' || line[8] != ' ') {
-            throw new ProtocolException("not an HTTP/1.x status line: " + new String(line, 0, Math.min(n, 80),
-                    java.nio.charset.StandardCharsets.ISO_8859_1));
+        if (n < 12
+                || line[0] != 'H'
+                || line[1] != 'T'
+                || line[2] != 'T'
+                || line[3] != 'P'
+                || line[4] != '/'
+                || line[5] != '1'
+                || line[6] != '.'
+                || line[8] != ' ') {
+            throw new ProtocolException("not an HTTP/1.x status line: "
+                    + new String(line, 0, Math.min(n, 80), java.nio.charset.StandardCharsets.ISO_8859_1));
         }
         http10 = line[7] == '0';
         int code = 0;

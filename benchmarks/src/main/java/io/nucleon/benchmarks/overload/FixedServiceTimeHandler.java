@@ -24,6 +24,7 @@ import java.util.concurrent.locks.LockSupport;
 public final class FixedServiceTimeHandler implements Handler {
     /** The env variable (of {@code spec.env} or the process) giving the service time in microseconds. */
     public static final String SERVICE_TIME_ENV = "SERVICE_TIME_US";
+
     private static final long DEFAULT_MICROS = 2000;
 
     private long serviceNanos;
@@ -37,7 +38,8 @@ public final class FixedServiceTimeHandler implements Handler {
             try {
                 micros = Long.parseLong(v.trim());
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(SERVICE_TIME_ENV + " must be a whole number of microseconds, got '" + v + "'");
+                throw new IllegalArgumentException(
+                        SERVICE_TIME_ENV + " must be a whole number of microseconds, got '" + v + "'");
             }
             if (micros < 0) {
                 throw new IllegalArgumentException(SERVICE_TIME_ENV + " must be 0 or more, got " + micros);

@@ -37,10 +37,10 @@ import java.util.concurrent.TimeUnit;
  * {@link HandlerResult}).
  */
 public final class RabbitMqThroughput {
-    private static final String URL = System.getenv().getOrDefault("NUCLEON_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2f");
+    private static final String URL =
+            System.getenv().getOrDefault("NUCLEON_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2f");
 
-    private RabbitMqThroughput() {
-    }
+    private RabbitMqThroughput() {}
 
     public static void main(String[] args) throws Exception {
         int messages = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
@@ -87,8 +87,9 @@ public final class RabbitMqThroughput {
         }
         double r = median(raw);
         double n = median(nucleon);
-        System.out.printf("%nmessages %d, consumers %d, prefetch %d, %d rounds (medians), handler result %s%n", messages, consumers,
-                prefetch, rounds, HandlerResult.KIND);
+        System.out.printf(
+                "%nmessages %d, consumers %d, prefetch %d, %d rounds (medians), handler result %s%n",
+                messages, consumers, prefetch, rounds, HandlerResult.KIND);
         System.out.printf("raw amqp-client consumer  %,10.0f msg/s   %s%n", r, raw);
         System.out.printf("nucleon rabbitmq trigger  %,10.0f msg/s   %s%n", n, nucleon);
         System.out.printf("nucleon / raw = %.2f%n", n / r);
@@ -99,8 +100,8 @@ public final class RabbitMqThroughput {
         }
     }
 
-    private static double baselineRound(Channel ch, Baseline baseline, int round, int messages, int consumers, int prefetch)
-            throws Exception {
+    private static double baselineRound(
+            Channel ch, Baseline baseline, int round, int messages, int consumers, int prefetch) throws Exception {
         String q = "bench-baseline-" + UUID.randomUUID();
         fill(ch, q, messages);
         double rate = baseline(baseline, q, messages, consumers, prefetch);
@@ -109,7 +110,8 @@ public final class RabbitMqThroughput {
         return rate;
     }
 
-    private static double baseline(Baseline baseline, String queue, int messages, int consumers, int prefetch) throws Exception {
+    private static double baseline(Baseline baseline, String queue, int messages, int consumers, int prefetch)
+            throws Exception {
         return baseline.call(RabbitMqThroughput.class.getName(), "nucleon", queue, messages, consumers, prefetch);
     }
 
@@ -123,7 +125,8 @@ public final class RabbitMqThroughput {
         ch.queueDeclare(queue, true, false, false, null);
         ch.confirmSelect();
         byte[] body = new byte[64];
-        AMQP.BasicProperties props = new AMQP.BasicProperties.Builder().deliveryMode(2).build();
+        AMQP.BasicProperties props =
+                new AMQP.BasicProperties.Builder().deliveryMode(2).build();
         for (int i = 0; i < messages; i++) {
             ch.basicPublish("", queue, props, body);
             if (i % 5000 == 4999) {
@@ -133,7 +136,8 @@ public final class RabbitMqThroughput {
         ch.waitForConfirmsOrDie(30_000);
     }
 
-    private static double raw(ConnectionFactory f, String queue, int messages, int consumers, int prefetch) throws Exception {
+    private static double raw(ConnectionFactory f, String queue, int messages, int consumers, int prefetch)
+            throws Exception {
         CountDownLatch done = new CountDownLatch(messages);
         long start = System.nanoTime();
         try (Connection c = f.newConnection("rabbitmq-throughput-raw")) {
@@ -142,7 +146,8 @@ public final class RabbitMqThroughput {
                 ch.basicQos(prefetch);
                 ch.basicConsume(queue, false, new DefaultConsumer(ch) {
                     @Override
-                    public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties properties, byte[] body)
+                    public void handleDelivery(
+                            String tag, Envelope envelope, AMQP.BasicProperties properties, byte[] body)
                             throws java.io.IOException {
                         getChannel().basicAck(envelope.getDeliveryTag(), false);
                         done.countDown();
@@ -160,14 +165,23 @@ public final class RabbitMqThroughput {
     @SuppressWarnings("unchecked")
     public static double nucleon(String queue, int messages, int consumers, int prefetch) throws Exception {
         long start = System.nanoTime();
-        Processor p = Processor.builder().name("rabbitmq-throughput").withoutControlServer()
-                .handler(HandlerResult.counting(() -> { }))
-                .trigger("bench", "rabbitmq", t -> t.numWorkers(consumers).attribute("url", URL).attribute("queueName", queue)
-                        .attribute("prefetchCount", prefetch))
-                .build().start();
+        Processor p = Processor.builder()
+                .name("rabbitmq-throughput")
+                .withoutControlServer()
+                .handler(HandlerResult.counting(() -> {}))
+                .trigger(
+                        "bench",
+                        "rabbitmq",
+                        t -> t.numWorkers(consumers)
+                                .attribute("url", URL)
+                                .attribute("queueName", queue)
+                                .attribute("prefetchCount", prefetch))
+                .build()
+                .start();
         try {
             while (true) {
-                Map<String, Object> trigger = ((List<Map<String, Object>>) p.status().get("triggers")).get(0);
+                Map<String, Object> trigger =
+                        ((List<Map<String, Object>>) p.status().get("triggers")).get(0);
                 Object acked = trigger.get("acked");
                 if (acked instanceof Number n && n.longValue() >= messages) {
                     return messages / ((System.nanoTime() - start) / 1e9);

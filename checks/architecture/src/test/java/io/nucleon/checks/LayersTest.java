@@ -27,53 +27,78 @@ import com.tngtech.archunit.lang.ArchRule;
 class LayersTest {
 
     /** The packages of plugins: triggers, runtimes, bindings, and the intake journal behind the http trigger's async calls. */
-    private static final String[] PLUGINS = {"io.nucleon.trigger..", "io.nucleon.runtime..", "io.nucleon.binding..",
-            "io.nucleon.async.."};
+    private static final String[] PLUGINS = {
+        "io.nucleon.trigger..", "io.nucleon.runtime..", "io.nucleon.binding..", "io.nucleon.async.."
+    };
 
     /** Every module is really imported: a rule over no classes would prove nothing. */
     @ArchTest
     static void everyModuleIsImported(JavaClasses classes) {
-        for (String name : new String[] {"io.nucleon.api.Event", "io.nucleon.spi.TriggerContext",
-                "io.nucleon.core.FunctionProcessor", "io.nucleon.trigger.http.HttpTrigger", "io.nucleon.trigger.cron.CronTrigger",
-                "io.nucleon.trigger.kafka.KafkaTrigger", "io.nucleon.trigger.rabbitmq.RabbitMqTrigger",
-                "io.nucleon.async.journal.JournalIntake", "io.nucleon.runtime.external.ExternalRuntime",
-                "io.nucleon.binding.kafka.KafkaBinding", "io.nucleon.binding.rabbitmq.RabbitMqBinding",
-                "io.nucleon.binding.http.HttpBinding"}) {
+        for (String name : new String[] {
+            "io.nucleon.api.Event",
+            "io.nucleon.spi.TriggerContext",
+            "io.nucleon.core.FunctionProcessor",
+            "io.nucleon.trigger.http.HttpTrigger",
+            "io.nucleon.trigger.cron.CronTrigger",
+            "io.nucleon.trigger.kafka.KafkaTrigger",
+            "io.nucleon.trigger.rabbitmq.RabbitMqTrigger",
+            "io.nucleon.async.journal.JournalIntake",
+            "io.nucleon.runtime.external.ExternalRuntime",
+            "io.nucleon.binding.kafka.KafkaBinding",
+            "io.nucleon.binding.rabbitmq.RabbitMqBinding",
+            "io.nucleon.binding.http.HttpBinding"
+        }) {
             if (!classes.contain(name)) {
-                throw new AssertionError(name + " was not imported: is its module a dependency of checks/architecture?");
+                throw new AssertionError(
+                        name + " was not imported: is its module a dependency of checks/architecture?");
             }
         }
     }
 
     @ArchTest
     static final ArchRule theApiDependsOnTheJdkAlone = classes()
-            .that().resideInAPackage("io.nucleon.api..")
-            .should().onlyDependOnClassesThat().resideInAnyPackage("java..", "io.nucleon.api..")
+            .that()
+            .resideInAPackage("io.nucleon.api..")
+            .should()
+            .onlyDependOnClassesThat()
+            .resideInAnyPackage("java..", "io.nucleon.api..")
             .because("a handler author's code must compile against the API without the engine or any library");
 
     @ArchTest
     static final ArchRule theSpiDependsOnTheApiAndItsTwoLibraries = classes()
-            .that().resideInAPackage("io.nucleon.spi..")
-            .should().onlyDependOnClassesThat().resideInAnyPackage("java..", "io.nucleon.api..", "io.nucleon.spi..",
-                    "com.fasterxml.jackson..", "io.micrometer.core..")
+            .that()
+            .resideInAPackage("io.nucleon.spi..")
+            .should()
+            .onlyDependOnClassesThat()
+            .resideInAnyPackage(
+                    "java..", "io.nucleon.api..", "io.nucleon.spi..", "com.fasterxml.jackson..", "io.micrometer.core..")
             .because("a plugin compiles against the SPI and the API alone");
 
     @ArchTest
     static final ArchRule pluginsNeverReachIntoTheEngine = noClasses()
-            .that().resideInAnyPackage(PLUGINS)
-            .should().dependOnClassesThat().resideInAPackage("io.nucleon.core..")
+            .that()
+            .resideInAnyPackage(PLUGINS)
+            .should()
+            .dependOnClassesThat()
+            .resideInAPackage("io.nucleon.core..")
             .because("what a plugin needs of the engine belongs in the SPI");
 
     @ArchTest
     static final ArchRule neitherTheApiNorTheSpiKnowsAPlugin = noClasses()
-            .that().resideInAnyPackage("io.nucleon.api..", "io.nucleon.spi..", "io.nucleon.core..")
-            .should().dependOnClassesThat().resideInAnyPackage(PLUGINS)
+            .that()
+            .resideInAnyPackage("io.nucleon.api..", "io.nucleon.spi..", "io.nucleon.core..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage(PLUGINS)
             .because("the engine and its contracts know no trigger, runtime or binding by name");
 
     @ArchTest
     static final ArchRule theIntakeJournalSeesOnlyTheHttpTriggersExtensionPoint = noClasses()
-            .that().resideInAPackage("io.nucleon.async.journal..")
-            .should().dependOnClassesThat().resideInAPackage("io.nucleon.trigger.http")
+            .that()
+            .resideInAPackage("io.nucleon.async.journal..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAPackage("io.nucleon.trigger.http")
             .because("the async journal implements the http trigger's extension point "
                     + "(io.nucleon.trigger.http.async), not the trigger's internals");
 
@@ -104,7 +129,9 @@ class LayersTest {
 
     /** {@code io.nucleon.trigger.http} for any package in it (and likewise runtimes, bindings and the intake journal), else null. */
     private static String pluginOf(String pkg) {
-        for (String kind : new String[] {"io.nucleon.trigger.", "io.nucleon.runtime.", "io.nucleon.binding.", "io.nucleon.async."}) {
+        for (String kind :
+                new String[] {"io.nucleon.trigger.", "io.nucleon.runtime.", "io.nucleon.binding.", "io.nucleon.async."
+                }) {
             if (pkg.startsWith(kind)) {
                 int dot = pkg.indexOf('.', kind.length());
                 return dot < 0 ? pkg : pkg.substring(0, dot);
@@ -114,7 +141,6 @@ class LayersTest {
     }
 
     @ArchTest
-    static final ArchRule noPackageCycles = slices()
-            .matching("io.nucleon.(**)")
-            .should().beFreeOfCycles();
+    static final ArchRule noPackageCycles =
+            slices().matching("io.nucleon.(**)").should().beFreeOfCycles();
 }

@@ -23,13 +23,22 @@ import com.tngtech.archunit.lang.ArchRule;
 class RuntimeExternalLayersTest {
 
     @ArchTest
-    static final ArchRule theRuntimesPackagesDependOneWay = layeredArchitecture().consideringOnlyDependenciesInLayers()
-            .layer("runtime").definedBy("io.nucleon.runtime.external")
-            .layer("supervision").definedBy("io.nucleon.runtime.external.supervision..")
-            .layer("transport").definedBy("io.nucleon.runtime.external.transport..")
-            .layer("protocol").definedBy("io.nucleon.runtime.external.protocol..")
-            .whereLayer("runtime").mayNotBeAccessedByAnyLayer()
-            .whereLayer("supervision").mayOnlyBeAccessedByLayers("runtime")
-            .whereLayer("transport").mayOnlyBeAccessedByLayers("runtime", "supervision")
-            .whereLayer("protocol").mayOnlyBeAccessedByLayers("runtime", "supervision", "transport");
+    static final ArchRule theRuntimesPackagesDependOneWay = layeredArchitecture()
+            .consideringOnlyDependenciesInLayers()
+            .layer("runtime")
+            .definedBy("io.nucleon.runtime.external")
+            .layer("supervision")
+            .definedBy("io.nucleon.runtime.external.supervision..")
+            .layer("transport")
+            .definedBy("io.nucleon.runtime.external.transport..")
+            .layer("protocol")
+            .definedBy("io.nucleon.runtime.external.protocol..")
+            .whereLayer("runtime")
+            .mayNotBeAccessedByAnyLayer()
+            .whereLayer("supervision")
+            .mayOnlyBeAccessedByLayers("runtime")
+            .whereLayer("transport")
+            .mayOnlyBeAccessedByLayers("runtime", "supervision")
+            .whereLayer("protocol")
+            .mayOnlyBeAccessedByLayers("runtime", "supervision", "transport");
 }

@@ -43,9 +43,13 @@ import org.junit.jupiter.params.provider.MethodSource;
  * this module's pom (system properties set by failsafe).
  */
 class ShadedJarsIT {
-    private static final Path ROOT = Path.of(required("repo.root")).toAbsolutePath().normalize();
-    private static final List<String> JARS = Arrays.stream(required("shaded.jars").split(","))
-            .map(String::strip).filter(s -> !s.isEmpty()).toList();
+    private static final Path ROOT =
+            Path.of(required("repo.root")).toAbsolutePath().normalize();
+    private static final List<String> JARS = Arrays.stream(
+                    required("shaded.jars").split(","))
+            .map(String::strip)
+            .filter(s -> !s.isEmpty())
+            .toList();
     private static final String JNA_VERSION = required("jna.version");
     private static final String AMQP_CLIENT_VERSION = required("amqp-client.version");
 
@@ -56,8 +60,10 @@ class ShadedJarsIT {
     private static final String NUCLEON_CORE_POM = "META-INF/maven/io.nucleon/nucleon-core/pom.properties";
 
     private static final ManagedJar JNA = ManagedJar.of("net.java.dev.jna:jna", "com.sun.jna.Native");
-    private static final ManagedJar JNA_PLATFORM = ManagedJar.of("net.java.dev.jna:jna-platform", "com.sun.jna.platform.FileUtils");
-    private static final ManagedJar AMQP_CLIENT = ManagedJar.of("com.rabbitmq:amqp-client", "com.rabbitmq.client.ConnectionFactory");
+    private static final ManagedJar JNA_PLATFORM =
+            ManagedJar.of("net.java.dev.jna:jna-platform", "com.sun.jna.platform.FileUtils");
+    private static final ManagedJar AMQP_CLIENT =
+            ManagedJar.of("com.rabbitmq:amqp-client", "com.rabbitmq.client.ConnectionFactory");
 
     static Stream<String> shadedJars() {
         return JARS.stream();
@@ -67,7 +73,9 @@ class ShadedJarsIT {
     void everyModuleThatShadesARunnableJarIsChecked() throws IOException {
         List<Path> poms = new ArrayList<>();
         try (Stream<Path> examples = Files.list(ROOT.resolve("examples"))) {
-            examples.map(dir -> dir.resolve("pom.xml")).filter(Files::isRegularFile).forEach(poms::add);
+            examples.map(dir -> dir.resolve("pom.xml"))
+                    .filter(Files::isRegularFile)
+                    .forEach(poms::add);
         }
         poms.add(ROOT.resolve("benchmarks/pom.xml"));
         List<String> unchecked = new ArrayList<>();
@@ -83,15 +91,21 @@ class ShadedJarsIT {
                 unchecked.add(module);
             }
         }
-        assertEquals(List.of(), unchecked, "these modules shade a runnable jar that this check does not read: add each"
-                + " to shaded.jars and as a dependency in checks/shaded-jars/pom.xml");
+        assertEquals(
+                List.of(),
+                unchecked,
+                "these modules shade a runnable jar that this check does not read: add each"
+                        + " to shaded.jars and as a dependency in checks/shaded-jars/pom.xml");
     }
 
     @Test
     void theManagedArtifactsAreCarriedSomewhere() {
         // Guards the per-jar checks against passing on jars that lost everything.
-        assertTrue(JARS.stream().anyMatch(jar -> carries(jar, JNA)), "no checked jar carries JNA; expected at least async-java");
-        assertTrue(JARS.stream().anyMatch(jar -> carries(jar, AMQP_CLIENT)),
+        assertTrue(
+                JARS.stream().anyMatch(jar -> carries(jar, JNA)),
+                "no checked jar carries JNA; expected at least async-java");
+        assertTrue(
+                JARS.stream().anyMatch(jar -> carries(jar, AMQP_CLIENT)),
                 "no checked jar carries amqp-client; expected at least rabbitmq-worker");
     }
 
@@ -110,13 +124,19 @@ class ShadedJarsIT {
             problems.addAll(JNA_PLATFORM.differencesFrom(zip));
             TreeSet<String> known = new TreeSet<>(JNA.entries());
             known.addAll(JNA_PLATFORM.entries());
-            zip.stream().map(ZipEntry::getName)
+            zip.stream()
+                    .map(ZipEntry::getName)
                     .filter(name -> name.startsWith(JNA_PACKAGE) && !name.endsWith("/") && !known.contains(name))
                     .forEach(name -> problems.add("left over from another JNA: " + name));
-            assertEquals(JNA_VERSION, found, jar + " carries JNA " + found + ", the root pom manages " + JNA_VERSION
-                    + " (jna.version)");
-            assertEquals(List.of(), firstOf(problems), jar + " does not carry exactly " + JNA.file().getFileName() + " and "
-                    + JNA_PLATFORM.file().getFileName() + " (" + problems.size() + " entries differ)");
+            assertEquals(
+                    JNA_VERSION,
+                    found,
+                    jar + " carries JNA " + found + ", the root pom manages " + JNA_VERSION + " (jna.version)");
+            assertEquals(
+                    List.of(),
+                    firstOf(problems),
+                    jar + " does not carry exactly " + JNA.file().getFileName() + " and "
+                            + JNA_PLATFORM.file().getFileName() + " (" + problems.size() + " entries differ)");
         }
     }
 
@@ -128,11 +148,17 @@ class ShadedJarsIT {
                 return;
             }
             String found = pomVersion(zip, AMQP_CLIENT_POM);
-            assertEquals(AMQP_CLIENT_VERSION, found, jar + " carries amqp-client " + found + ", the root pom manages "
-                    + AMQP_CLIENT_VERSION + " (amqp-client.version)");
+            assertEquals(
+                    AMQP_CLIENT_VERSION,
+                    found,
+                    jar + " carries amqp-client " + found + ", the root pom manages " + AMQP_CLIENT_VERSION
+                            + " (amqp-client.version)");
             List<String> problems = AMQP_CLIENT.differencesFrom(zip);
-            assertEquals(List.of(), firstOf(problems), jar + " does not carry exactly " + AMQP_CLIENT.file().getFileName()
-                    + " (" + problems.size() + " entries differ)");
+            assertEquals(
+                    List.of(),
+                    firstOf(problems),
+                    jar + " does not carry exactly " + AMQP_CLIENT.file().getFileName() + " (" + problems.size()
+                            + " entries differ)");
         }
     }
 
@@ -140,8 +166,10 @@ class ShadedJarsIT {
     @MethodSource("shadedJars")
     void carriesNoChronicleAnalytics(String jar) throws IOException {
         try (ZipFile zip = open(jar)) {
-            assertFalse(hasEntryUnder(zip, CHRONICLE_ANALYTICS_PACKAGE), jar + " carries net.openhft:chronicle-analytics,"
-                    + " which sends usage data to an outside host; exclude it where chronicle-queue is declared");
+            assertFalse(
+                    hasEntryUnder(zip, CHRONICLE_ANALYTICS_PACKAGE),
+                    jar + " carries net.openhft:chronicle-analytics,"
+                            + " which sends usage data to an outside host; exclude it where chronicle-queue is declared");
         }
     }
 
@@ -176,7 +204,8 @@ class ShadedJarsIT {
         for (ZipEntry entry : Collections.list(zip.entries())) {
             if (entry.getName().startsWith("META-INF/maven/") && entry.getName().endsWith("/pom.properties")) {
                 Properties p = properties(zip, entry);
-                artifacts.add(p.getProperty("groupId") + ":" + p.getProperty("artifactId") + ":" + p.getProperty("version"));
+                artifacts.add(
+                        p.getProperty("groupId") + ":" + p.getProperty("artifactId") + ":" + p.getProperty("version"));
             }
         }
         if (hasEntryUnder(zip, JNA_PACKAGE)) {
@@ -187,8 +216,8 @@ class ShadedJarsIT {
 
     /** The VERSION constant of com.sun.jna.Version, read from the jar alone (nothing of JNA is initialised). */
     private static String jnaVersionIn(String jar) {
-        try (URLClassLoader loader = new URLClassLoader(new URL[] {ROOT.resolve(jar).toUri().toURL()},
-                ClassLoader.getPlatformClassLoader())) {
+        try (URLClassLoader loader = new URLClassLoader(
+                new URL[] {ROOT.resolve(jar).toUri().toURL()}, ClassLoader.getPlatformClassLoader())) {
             Field version = Class.forName("com.sun.jna.Version", false, loader).getDeclaredField("VERSION");
             version.setAccessible(true);
             return (String) version.get(null);
@@ -201,7 +230,9 @@ class ShadedJarsIT {
 
     private static String pomVersion(ZipFile zip, String pomProperties) throws IOException {
         ZipEntry entry = zip.getEntry(pomProperties);
-        return entry == null ? "(no " + pomProperties + ")" : properties(zip, entry).getProperty("version");
+        return entry == null
+                ? "(no " + pomProperties + ")"
+                : properties(zip, entry).getProperty("version");
     }
 
     private static Properties properties(ZipFile zip, ZipEntry entry) throws IOException {
@@ -267,7 +298,10 @@ class ShadedJarsIT {
             Path file;
             try {
                 file = Path.of(Class.forName(markerClass, false, ShadedJarsIT.class.getClassLoader())
-                        .getProtectionDomain().getCodeSource().getLocation().toURI());
+                        .getProtectionDomain()
+                        .getCodeSource()
+                        .getLocation()
+                        .toURI());
             } catch (ClassNotFoundException | URISyntaxException e) {
                 throw new IllegalStateException(coordinates + " is not on the test class path", e);
             }

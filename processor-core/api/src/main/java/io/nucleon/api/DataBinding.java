@@ -20,8 +20,7 @@ public interface DataBinding extends AutoCloseable {
      * Opens the binding's connections. Called once at processor start, before any worker starts (so
      * handler init hooks can use it); a failure fails the start.
      */
-    default void open() throws Exception {
-    }
+    default void open() throws Exception {}
 
     /** What {@code /status} shows about the binding (connections, counts …); empty by default. */
     default java.util.Map<String, Object> status() {

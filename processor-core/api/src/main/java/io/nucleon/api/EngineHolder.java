@@ -6,8 +6,7 @@ import java.util.ServiceLoader;
 final class EngineHolder {
     static final Engine ENGINE = load();
 
-    private EngineHolder() {
-    }
+    private EngineHolder() {}
 
     private static Engine load() {
         ClassLoader context = Thread.currentThread().getContextClassLoader();

@@ -68,13 +68,15 @@ public interface Event {
     default <T> T bodyAs(Class<T> type) {
         byte[] b = body();
         if (b.length == 0) { // answered here: the codec is not asked to sniff the encoding of nothing
-            throw new UncheckedIOException("event body cannot be read as " + type.getSimpleName() + ": it is empty",
+            throw new UncheckedIOException(
+                    "event body cannot be read as " + type.getSimpleName() + ": it is empty",
                     new java.io.EOFException("empty body"));
         }
         try {
             return Engine.get().readJson(b, type);
         } catch (IOException e) {
-            throw new UncheckedIOException("event body cannot be read as " + type.getSimpleName() + ": " + e.getMessage(), e);
+            throw new UncheckedIOException(
+                    "event body cannot be read as " + type.getSimpleName() + ": " + e.getMessage(), e);
         }
     }
 

@@ -29,10 +29,8 @@ public interface Handler {
     Object handle(Context context, Event event) throws Exception;
 
     /** Called once per worker before its first event. A failure stops the processor from starting. */
-    default void init(Context context) throws Exception {
-    }
+    default void init(Context context) throws Exception {}
 
     /** Called once per worker when the processor stops, after its last event. */
-    default void close(Context context) throws Exception {
-    }
+    default void close(Context context) throws Exception {}
 }

@@ -100,8 +100,8 @@ public final class Response {
 
     @Override
     public String toString() {
-        return "Response{status=" + status + ", contentType=" + contentType + ", headers=" + headers
-                + ", body=" + body.length + " bytes}";
+        return "Response{status=" + status + ", contentType=" + contentType + ", headers=" + headers + ", body="
+                + body.length + " bytes}";
     }
 
     /** Builds a {@link Response}; not thread-safe. */
@@ -111,8 +111,7 @@ public final class Response {
         private String contentType;
         private byte[] body = EMPTY;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /** The status code, 100 to 599. */
         public Builder status(int status) {
@@ -171,7 +170,8 @@ public final class Response {
         }
 
         public Response build() {
-            Map<String, String> h = headers.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(headers));
+            Map<String, String> h =
+                    headers.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(headers));
             return new Response(status, h, contentType, body);
         }
     }

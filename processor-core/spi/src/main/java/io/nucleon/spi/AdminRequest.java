@@ -9,5 +9,4 @@ package io.nucleon.spi;
  * @param query  the raw query after {@code ?}, or {@code null} when there is none
  * @param body   the body, empty when there was none (at most 64 KiB); do not modify the array
  */
-public record AdminRequest(String method, String path, String query, byte[] body) {
-}
+public record AdminRequest(String method, String path, String query, byte[] body) {}

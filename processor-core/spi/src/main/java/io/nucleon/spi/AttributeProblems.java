@@ -39,7 +39,8 @@ public final class AttributeProblems {
 
     /** Problems placed at {@code pathPrefix + attribute}, for objects made in code (no file, no line). */
     public static AttributeProblems at(String pathPrefix) {
-        return new AttributeProblems((attribute, message) -> new FunctionConfigException(pathPrefix + attribute, message));
+        return new AttributeProblems(
+                (attribute, message) -> new FunctionConfigException(pathPrefix + attribute, message));
     }
 
     /** Adds a problem with {@code attribute} (a name or a dotted path below the attributes, e.g. {@code tls.keyFile}). */

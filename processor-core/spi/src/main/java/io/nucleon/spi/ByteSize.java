@@ -34,7 +34,8 @@ public record ByteSize(long bytes) {
             i++;
         }
         if (i == 0) {
-            throw new IllegalArgumentException("not a size: '" + text + "' (use bytes or a unit: 512KiB, 4MiB, 1GiB, 4MB)");
+            throw new IllegalArgumentException(
+                    "not a size: '" + text + "' (use bytes or a unit: 512KiB, 4MiB, 1GiB, 4MB)");
         }
         long number = Long.parseLong(text.substring(0, i));
         String unit = text.substring(i).trim().toLowerCase(Locale.ROOT);
@@ -46,8 +47,9 @@ public record ByteSize(long bytes) {
             case "kb", "k" -> 1_000L;
             case "mb", "m" -> 1_000_000L;
             case "gb", "g" -> 1_000_000_000L;
-            default -> throw new IllegalArgumentException(
-                    "unknown size unit '" + text.substring(i).trim() + "' in '" + text + "' (use B, KiB, MiB, GiB, KB, MB or GB)");
+            default ->
+                throw new IllegalArgumentException("unknown size unit '"
+                        + text.substring(i).trim() + "' in '" + text + "' (use B, KiB, MiB, GiB, KB, MB or GB)");
         };
         return new ByteSize(Math.multiplyExact(number, factor));
     }

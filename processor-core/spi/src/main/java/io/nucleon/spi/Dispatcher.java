@@ -36,8 +36,7 @@ public interface Dispatcher {
     }
 
     /** Wakes idle workers for the events this thread dispatched with {@link #dispatchBatched}. */
-    default void endBatch() {
-    }
+    default void endBatch() {}
 
     /** The number of workers in the pool. */
     int numWorkers();

@@ -9,8 +9,7 @@ import java.time.format.DateTimeParseException;
  * duration in {@code function.yaml}.
  */
 public final class Durations {
-    private Durations() {
-    }
+    private Durations() {}
 
     /** Parses {@code text}; throws {@link IllegalArgumentException} saying what is allowed. */
     public static Duration parse(String text) {
@@ -22,7 +21,8 @@ public final class Durations {
             try {
                 return nonNegative(Duration.parse(s), text);
             } catch (DateTimeParseException e) {
-                throw new IllegalArgumentException("not a duration: '" + text + "' (use e.g. 250ms, 5s, 1m, 1h or ISO-8601 PT5S)");
+                throw new IllegalArgumentException(
+                        "not a duration: '" + text + "' (use e.g. 250ms, 5s, 1m, 1h or ISO-8601 PT5S)");
             }
         }
         Duration total = Duration.ZERO;
@@ -37,7 +37,8 @@ public final class Durations {
                 i++;
             }
             if (start == unitStart || unitStart == i) {
-                throw new IllegalArgumentException("not a duration: '" + text + "' (use e.g. 250ms, 5s, 1m, 1h; a unit is required)");
+                throw new IllegalArgumentException(
+                        "not a duration: '" + text + "' (use e.g. 250ms, 5s, 1m, 1h; a unit is required)");
             }
             double amount;
             try {
@@ -52,8 +53,9 @@ public final class Durations {
                 case "s" -> 1_000_000_000L;
                 case "m" -> 60_000_000_000L;
                 case "h" -> 3_600_000_000_000L;
-                default -> throw new IllegalArgumentException("unknown unit '" + s.substring(unitStart, i) + "' in duration '"
-                        + text + "' (use ns, us, ms, s, m or h)");
+                default ->
+                    throw new IllegalArgumentException("unknown unit '" + s.substring(unitStart, i) + "' in duration '"
+                            + text + "' (use ns, us, ms, s, m or h)");
             };
             total = total.plusNanos(Math.round(amount * nanosPerUnit));
         }

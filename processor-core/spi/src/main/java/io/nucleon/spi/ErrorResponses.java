@@ -16,12 +16,14 @@ public final class ErrorResponses {
 
     private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
-    private ErrorResponses() {
-    }
+    private ErrorResponses() {}
 
     /** A JSON error response; {@code errorId} and {@code message} may be {@code null}. */
     public static Response error(int status, String error, String errorId, String message) {
-        return Response.status(status).contentType(Response.APPLICATION_JSON).body(body(error, errorId, message)).build();
+        return Response.status(status)
+                .contentType(Response.APPLICATION_JSON)
+                .body(body(error, errorId, message))
+                .build();
     }
 
     /**
@@ -29,9 +31,11 @@ public final class ErrorResponses {
      * {@value #RETRY_AFTER} set to {@code retryAfterSeconds} (at least 1).
      */
     public static Response overloaded(String error, String message, long retryAfterSeconds) {
-        return Response.status(503).contentType(Response.APPLICATION_JSON)
+        return Response.status(503)
+                .contentType(Response.APPLICATION_JSON)
                 .header(RETRY_AFTER, Long.toString(Math.max(1, retryAfterSeconds)))
-                .body(body(error, null, message)).build();
+                .body(body(error, null, message))
+                .build();
     }
 
     /** The whole seconds a {@value #RETRY_AFTER} header should carry for a wait of {@code millis}: rounded up, at least 1. */

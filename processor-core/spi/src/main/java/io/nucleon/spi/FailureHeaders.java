@@ -14,6 +14,5 @@ public final class FailureHeaders {
     /** When the last attempt failed, ISO-8601 in UTC. */
     public static final String FAILED_AT = "x-nucleon-failed-at";
 
-    private FailureHeaders() {
-    }
+    private FailureHeaders() {}
 }

@@ -20,6 +20,5 @@ public interface FunctionRuntime extends AutoCloseable {
 
     /** Releases what the runtime holds once every worker is closed. */
     @Override
-    default void close() {
-    }
+    default void close() {}
 }

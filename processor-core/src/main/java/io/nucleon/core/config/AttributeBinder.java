@@ -35,8 +35,7 @@ public final class AttributeBinder {
             .addModule(new SimpleModule("nucleon-config").addDeserializer(Duration.class, new DurationDeserializer()))
             .build();
 
-    private AttributeBinder() {
-    }
+    private AttributeBinder() {}
 
     /**
      * Binds {@code attributes} (found at {@code path}, e.g. {@code spec.triggers.web.attributes}) to {@code type}.
@@ -46,19 +45,28 @@ public final class AttributeBinder {
         try {
             return MAPPER.treeToValue(attributes, type);
         } catch (UnrecognizedPropertyException e) {
-            String known = e.getKnownPropertyIds() == null ? "" : e.getKnownPropertyIds().stream()
-                    .map(String::valueOf).collect(Collectors.toCollection(TreeSet::new)).stream()
-                    .collect(Collectors.joining(", "));
+            String known = e.getKnownPropertyIds() == null
+                    ? ""
+                    : e.getKnownPropertyIds().stream()
+                            .map(String::valueOf)
+                            .collect(Collectors.toCollection(TreeSet::new))
+                            .stream()
+                            .collect(Collectors.joining(", "));
             throw located(source, path + fieldPath(e), "unknown attribute; allowed: " + known);
         } catch (InvalidFormatException e) {
-            throw located(source, path + fieldPath(e), "cannot be read as " + typeName(e.getTargetType())
-                    + ", got " + quote(e.getValue()));
+            throw located(
+                    source,
+                    path + fieldPath(e),
+                    "cannot be read as " + typeName(e.getTargetType()) + ", got " + quote(e.getValue()));
         } catch (ValueInstantiationException e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
             throw located(source, path + fieldPath(e), cause.getMessage());
         } catch (MismatchedInputException e) {
-            throw located(source, path + fieldPath(e), "must be " + typeName(e.getTargetType()) + ": "
-                    + e.getOriginalMessage().replaceAll(" \\(class [^)]*\\)", ""));
+            throw located(
+                    source,
+                    path + fieldPath(e),
+                    "must be " + typeName(e.getTargetType()) + ": "
+                            + e.getOriginalMessage().replaceAll(" \\(class [^)]*\\)", ""));
         } catch (JsonMappingException e) {
             Throwable cause = e.getCause() instanceof IllegalArgumentException ? e.getCause() : e;
             String msg = cause == e ? e.getOriginalMessage() : cause.getMessage();
@@ -128,8 +136,8 @@ public final class AttributeBinder {
         @Override
         public Duration deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
             if (p.currentToken() != JsonToken.VALUE_STRING) {
-                throw MismatchedInputException.from(p, Duration.class,
-                        "a duration needs a unit, e.g. 250ms, 5s or 1m; got " + p.getText());
+                throw MismatchedInputException.from(
+                        p, Duration.class, "a duration needs a unit, e.g. 250ms, 5s or 1m; got " + p.getText());
             }
             try {
                 return Durations.parse(p.getText());

@@ -9,5 +9,4 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * @param kind       its kind, e.g. {@code kafka}
  * @param attributes the kind's attributes, never {@code null}
  */
-public record BindingSpec(String name, String kind, ObjectNode attributes) {
-}
+public record BindingSpec(String name, String kind, ObjectNode attributes) {}

@@ -51,10 +51,27 @@ public final class FunctionSpecReader {
 
     private static final Set<String> TOP_FIELDS = Set.of("apiVersion", "kind", "metadata", "spec");
     private static final Set<String> METADATA_FIELDS = Set.of("name", "namespace", "labels", "annotations");
-    private static final Set<String> SPEC_FIELDS = Set.of("runtime", "runtimeAttributes", "dataBindings", "handler", "description", "env", "eventTimeout",
-            "drainTimeout", "triggers");
-    private static final Set<String> TRIGGER_FIELDS = Set.of("kind", "numWorkers", "workerAvailabilityTimeoutMilliseconds",
-            "workerQueueSize", "waitStrategy", "whenQueueFull", "waitingListSize", "maxAbandonedWorkers", "attributes", "disabled");
+    private static final Set<String> SPEC_FIELDS = Set.of(
+            "runtime",
+            "runtimeAttributes",
+            "dataBindings",
+            "handler",
+            "description",
+            "env",
+            "eventTimeout",
+            "drainTimeout",
+            "triggers");
+    private static final Set<String> TRIGGER_FIELDS = Set.of(
+            "kind",
+            "numWorkers",
+            "workerAvailabilityTimeoutMilliseconds",
+            "workerQueueSize",
+            "waitStrategy",
+            "whenQueueFull",
+            "waitingListSize",
+            "maxAbandonedWorkers",
+            "attributes",
+            "disabled");
     private static final Map<String, String> HINTS = Map.of(
             "maxWorkers", "use numWorkers",
             "workerAllocatorName", "Nucleon gives every trigger its own pool; remove it",
@@ -82,7 +99,8 @@ public final class FunctionSpecReader {
         } catch (NoSuchFileException e) {
             throw new FunctionConfigException(List.of(new ConfigProblem(name, 0, "", "file not found")));
         } catch (IOException e) {
-            throw new FunctionConfigException(List.of(new ConfigProblem(name, 0, "", "cannot be read: " + e.getMessage())));
+            throw new FunctionConfigException(
+                    List.of(new ConfigProblem(name, 0, "", "cannot be read: " + e.getMessage())));
         }
         return read(name, text);
     }
@@ -97,10 +115,11 @@ public final class FunctionSpecReader {
         } catch (JsonParseException e) {
             JsonLocation at = e.getLocation();
             int line = at == null ? 0 : at.getLineNr();
-            throw new FunctionConfigException(List.of(new ConfigProblem(fileName, line, "",
-                    "not valid YAML: " + e.getOriginalMessage())));
+            throw new FunctionConfigException(
+                    List.of(new ConfigProblem(fileName, line, "", "not valid YAML: " + e.getOriginalMessage())));
         } catch (IOException e) {
-            throw new FunctionConfigException(List.of(new ConfigProblem(fileName, 0, "", "not valid YAML: " + e.getMessage())));
+            throw new FunctionConfigException(
+                    List.of(new ConfigProblem(fileName, 0, "", "not valid YAML: " + e.getMessage())));
         }
         if (tree == null || tree.isMissingNode() || tree.isNull()) {
             throw new FunctionConfigException(List.of(new ConfigProblem(fileName, 1, "", "the file is empty")));
@@ -125,7 +144,10 @@ public final class FunctionSpecReader {
             checkFields(metadata, "metadata", METADATA_FIELDS);
             name = string(metadata, "name", "metadata.name", true);
             if (name != null && !NAME.matcher(name).matches()) {
-                problem("metadata.name", "must be 1 to 63 letters, digits, '-' or '_', starting with a letter or digit, got \"" + name + "\"");
+                problem(
+                        "metadata.name",
+                        "must be 1 to 63 letters, digits, '-' or '_', starting with a letter or digit, got \"" + name
+                                + "\"");
             }
         }
         JsonNode spec = object(root, "spec", "spec", true);
@@ -159,7 +181,17 @@ public final class FunctionSpecReader {
         if (!problems.isEmpty()) {
             throw failure();
         }
-        return new FunctionSpec(name, runtime, handler, env, eventTimeout, drainTimeout, triggers, runtimeAttributes, dataBindings, source);
+        return new FunctionSpec(
+                name,
+                runtime,
+                handler,
+                env,
+                eventTimeout,
+                drainTimeout,
+                triggers,
+                runtimeAttributes,
+                dataBindings,
+                source);
     }
 
     private Map<String, String> env(JsonNode node) {
@@ -173,7 +205,9 @@ public final class FunctionSpecReader {
                 if (e.getValue().isContainerNode()) {
                     problem(path, "must be a plain value, got " + describe(e.getValue()));
                 } else {
-                    env.put(e.getKey(), e.getValue().isNull() ? "" : e.getValue().asText());
+                    env.put(
+                            e.getKey(),
+                            e.getValue().isNull() ? "" : e.getValue().asText());
                 }
             });
         } else if (node.isArray()) {
@@ -186,13 +220,16 @@ public final class FunctionSpecReader {
                 }
                 checkFields(item, path, Set.of("name", "value"));
                 String n = string(item, "name", path + ".name", true);
-                String v = item.has("value") && !item.get("value").isNull() ? scalar(item, "value", path + ".value") : "";
+                String v =
+                        item.has("value") && !item.get("value").isNull() ? scalar(item, "value", path + ".value") : "";
                 if (n != null) {
                     env.put(n, v == null ? "" : v);
                 }
             }
         } else {
-            problem("spec.env", "must be a list of {name, value} or a mapping of names to values, got " + describe(node));
+            problem(
+                    "spec.env",
+                    "must be a list of {name, value} or a mapping of names to values, got " + describe(node));
         }
         return Collections.unmodifiableMap(env);
     }
@@ -231,13 +268,22 @@ public final class FunctionSpecReader {
         String name = path.substring("spec.triggers.".length());
         checkFields(t, path, TRIGGER_FIELDS);
         String kind = string(t, "kind", path + ".kind", true);
-        int numWorkers = integer(t, "numWorkers", path + ".numWorkers", TriggerSpec.DEFAULT_NUM_WORKERS, 1,
-                TriggerSpec.MAX_NUM_WORKERS);
-        int availabilityMs = integer(t, "workerAvailabilityTimeoutMilliseconds",
+        int numWorkers = integer(
+                t, "numWorkers", path + ".numWorkers", TriggerSpec.DEFAULT_NUM_WORKERS, 1, TriggerSpec.MAX_NUM_WORKERS);
+        int availabilityMs = integer(
+                t,
+                "workerAvailabilityTimeoutMilliseconds",
                 path + ".workerAvailabilityTimeoutMilliseconds",
-                (int) TriggerSpec.DEFAULT_WORKER_AVAILABILITY_TIMEOUT.toMillis(), 0, Integer.MAX_VALUE);
-        int queueSize = integer(t, "workerQueueSize", path + ".workerQueueSize", TriggerSpec.DEFAULT_WORKER_QUEUE_SIZE,
-                1, TriggerSpec.MAX_WORKER_QUEUE_SIZE);
+                (int) TriggerSpec.DEFAULT_WORKER_AVAILABILITY_TIMEOUT.toMillis(),
+                0,
+                Integer.MAX_VALUE);
+        int queueSize = integer(
+                t,
+                "workerQueueSize",
+                path + ".workerQueueSize",
+                TriggerSpec.DEFAULT_WORKER_QUEUE_SIZE,
+                1,
+                TriggerSpec.MAX_WORKER_QUEUE_SIZE);
         WaitStrategyKind waitStrategy = WaitStrategyKind.BLOCKING;
         String ws = string(t, "waitStrategy", path + ".waitStrategy", false);
         if (ws != null) {
@@ -256,13 +302,13 @@ public final class FunctionSpecReader {
                 problem(path + ".whenQueueFull", ex.getMessage());
             }
         }
-        int waitingListSize = integer(t, "waitingListSize", path + ".waitingListSize", queueSize, 1,
-                TriggerSpec.MAX_WORKER_QUEUE_SIZE);
+        int waitingListSize = integer(
+                t, "waitingListSize", path + ".waitingListSize", queueSize, 1, TriggerSpec.MAX_WORKER_QUEUE_SIZE);
         if (t.has("waitingListSize") && whenQueueFull == QueueFullPolicy.REJECT) {
             problem(path + ".waitingListSize", "applies only with whenQueueFull: wait (with reject nothing waits)");
         }
-        int maxAbandoned = integer(t, "maxAbandonedWorkers", path + ".maxAbandonedWorkers", numWorkers, 0,
-                TriggerSpec.MAX_NUM_WORKERS);
+        int maxAbandoned = integer(
+                t, "maxAbandonedWorkers", path + ".maxAbandonedWorkers", numWorkers, 0, TriggerSpec.MAX_NUM_WORKERS);
         boolean disabled = false;
         JsonNode d = t.get("disabled");
         if (d != null && !d.isNull()) {
@@ -282,8 +328,19 @@ public final class FunctionSpecReader {
             }
         }
         if (kind != null && !disabled) {
-            triggers.put(name, new TriggerSpec(name, kind, numWorkers, Duration.ofMillis(availabilityMs), queueSize,
-                    waitStrategy, attributes, whenQueueFull, waitingListSize, maxAbandoned));
+            triggers.put(
+                    name,
+                    new TriggerSpec(
+                            name,
+                            kind,
+                            numWorkers,
+                            Duration.ofMillis(availabilityMs),
+                            queueSize,
+                            waitStrategy,
+                            attributes,
+                            whenQueueFull,
+                            waitingListSize,
+                            maxAbandoned));
         }
     }
 
@@ -295,7 +352,10 @@ public final class FunctionSpecReader {
             JsonNode attrs = object(b, "attributes", path + ".attributes", false);
             if (kind != null) {
                 String name = path.substring("spec.dataBindings.".length());
-                out.put(name, new BindingSpec(name, kind, attrs instanceof ObjectNode o ? o : JsonNodeFactory.instance.objectNode()));
+                out.put(
+                        name,
+                        new BindingSpec(
+                                name, kind, attrs instanceof ObjectNode o ? o : JsonNodeFactory.instance.objectNode()));
             }
         });
         return Collections.unmodifiableMap(out);
@@ -308,8 +368,10 @@ public final class FunctionSpecReader {
             if (!allowed.contains(f)) {
                 String where = path.isEmpty() ? f : path + "." + f;
                 String hint = HINTS.get(f);
-                problem(where, "unknown field" + (hint != null ? " (" + hint + ")" : "")
-                        + "; allowed here: " + String.join(", ", new TreeSet<>(allowed)));
+                problem(
+                        where,
+                        "unknown field" + (hint != null ? " (" + hint + ")" : "") + "; allowed here: "
+                                + String.join(", ", new TreeSet<>(allowed)));
             }
         });
     }

@@ -33,10 +33,25 @@ public record TriggerSpec(
         int maxAbandonedWorkers) {
 
     /** A trigger with the defaults of the overload settings ({@code wait}, the queue's size, {@code numWorkers}). */
-    public TriggerSpec(String name, String kind, int numWorkers, Duration workerAvailabilityTimeout, int workerQueueSize,
-                       WaitStrategyKind waitStrategy, ObjectNode attributes) {
-        this(name, kind, numWorkers, workerAvailabilityTimeout, workerQueueSize, waitStrategy, attributes, QueueFullPolicy.WAIT,
-                workerQueueSize, numWorkers);
+    public TriggerSpec(
+            String name,
+            String kind,
+            int numWorkers,
+            Duration workerAvailabilityTimeout,
+            int workerQueueSize,
+            WaitStrategyKind waitStrategy,
+            ObjectNode attributes) {
+        this(
+                name,
+                kind,
+                numWorkers,
+                workerAvailabilityTimeout,
+                workerQueueSize,
+                waitStrategy,
+                attributes,
+                QueueFullPolicy.WAIT,
+                workerQueueSize,
+                numWorkers);
     }
 
     /** Default of {@code numWorkers}, as in Nuclio. */

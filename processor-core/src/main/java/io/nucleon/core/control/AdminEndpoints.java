@@ -24,6 +24,7 @@ import java.util.regex.Pattern;
 public final class AdminEndpoints {
     /** Where the admin endpoints live on the control server. */
     public static final String PREFIX = "/triggers/";
+
     private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9._~-]+");
     private static final Pattern PATH = Pattern.compile("(/[A-Za-z0-9._~-]+)+/?");
 
@@ -57,11 +58,18 @@ public final class AdminEndpoints {
      */
     public synchronized void add(String trigger, String path, Set<String> methods, AdminEndpoint endpoint) {
         if (trigger == null || !SEGMENT.matcher(trigger).matches()) {
-            throw new IllegalArgumentException("an admin endpoint's trigger name must be a URL-safe path segment, got " + trigger);
+            throw new IllegalArgumentException(
+                    "an admin endpoint's trigger name must be a URL-safe path segment, got " + trigger);
         }
-        if (path == null || !PATH.matcher(path).matches() || path.contains("/./") || path.contains("/../")
-                || path.endsWith("/.") || path.endsWith("/..")) {
-            throw new IllegalArgumentException("an admin endpoint's path is one or more '/segment's (letters, digits, . _ ~ -; not . or ..), got " + path);
+        if (path == null
+                || !PATH.matcher(path).matches()
+                || path.contains("/./")
+                || path.contains("/../")
+                || path.endsWith("/.")
+                || path.endsWith("/..")) {
+            throw new IllegalArgumentException(
+                    "an admin endpoint's path is one or more '/segment's (letters, digits, . _ ~ -; not . or ..), got "
+                            + path);
         }
         if (methods == null || methods.isEmpty()) {
             throw new IllegalArgumentException("an admin endpoint answers at least one method");
@@ -69,7 +77,8 @@ public final class AdminEndpoints {
         Set<String> upper = new java.util.TreeSet<>(); // one order, whatever set was given: Allow is stable
         methods.forEach(m -> upper.add(m.toUpperCase(Locale.ROOT)));
         Entry e = new Entry(PREFIX + trigger + path, Collections.unmodifiableSet(upper), endpoint);
-        if (exact.containsKey(e.path()) || prefixes.stream().anyMatch(p -> p.path().equals(e.path()))) {
+        if (exact.containsKey(e.path())
+                || prefixes.stream().anyMatch(p -> p.path().equals(e.path()))) {
             throw new IllegalArgumentException("admin endpoint " + e.path() + " is already defined");
         }
         if (e.prefix()) {
@@ -117,13 +126,18 @@ public final class AdminEndpoints {
                     ErrorResponses.error(404, "not found", null, "no admin endpoint at " + request.path()));
         }
         if (!e.allows(request.method())) {
-            return CompletableFuture.completedFuture(Response.status(405).contentType(Response.APPLICATION_JSON)
+            return CompletableFuture.completedFuture(Response.status(405)
+                    .contentType(Response.APPLICATION_JSON)
                     .header("Allow", e.allowHeader())
-                    .body(ErrorResponses.body("method not allowed", null, request.path() + " accepts " + e.allowHeader()
-                            + ", not " + request.method())).build());
+                    .body(ErrorResponses.body(
+                            "method not allowed",
+                            null,
+                            request.path() + " accepts " + e.allowHeader() + ", not " + request.method()))
+                    .build());
         }
         String method = request.method().equals("HEAD") ? "GET" : request.method();
-        return e.endpoint().answer(new AdminRequest(method, below, request.query().isEmpty() ? null : request.query(),
-                request.body()));
+        return e.endpoint()
+                .answer(new AdminRequest(
+                        method, below, request.query().isEmpty() ? null : request.query(), request.body()));
     }
 }

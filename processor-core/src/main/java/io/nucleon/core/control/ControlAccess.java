@@ -49,8 +49,12 @@ final class ControlAccess {
     Response check(ControlRequest request, boolean admin) {
         if (tokenHash == null) {
             if (admin && !loopbackOnly) {
-                return ErrorResponses.error(403, "forbidden", null, "admin endpoints need a control token when the control "
-                        + "server listens beyond loopback (" + where + "); set NUCLEON_CONTROL_TOKEN_FILE or --control-token-file");
+                return ErrorResponses.error(
+                        403,
+                        "forbidden",
+                        null,
+                        "admin endpoints need a control token when the control " + "server listens beyond loopback ("
+                                + where + "); set NUCLEON_CONTROL_TOKEN_FILE or --control-token-file");
             }
             return null;
         }
@@ -66,9 +70,11 @@ final class ControlAccess {
     }
 
     private static Response unauthorized(String why) {
-        return Response.status(401).contentType(Response.APPLICATION_JSON)
+        return Response.status(401)
+                .contentType(Response.APPLICATION_JSON)
                 .header("WWW-Authenticate", REALM + (why.startsWith("invalid") ? ", error=\"invalid_token\"" : ""))
-                .body(ErrorResponses.body("unauthorized", null, why + ": this endpoint needs Authorization: Bearer <control token>"))
+                .body(ErrorResponses.body(
+                        "unauthorized", null, why + ": this endpoint needs Authorization: Bearer <control token>"))
                 .build();
     }
 

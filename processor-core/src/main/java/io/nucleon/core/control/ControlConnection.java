@@ -31,7 +31,14 @@ final class ControlConnection {
     private static final byte[] EMPTY = new byte[0];
     private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
 
-    private enum Phase { HEAD, BODY, WORKING, CLOSING, LINGERING, CLOSED }
+    private enum Phase {
+        HEAD,
+        BODY,
+        WORKING,
+        CLOSING,
+        LINGERING,
+        CLOSED
+    }
 
     private final ControlEventLoop loop;
     private final SocketChannel channel;
@@ -48,6 +55,7 @@ final class ControlConnection {
     private boolean idle;
     /** In HEAD: not parsing because the client has not read what is already queued for it. */
     private boolean pausedForOutput;
+
     private boolean inputEnded;
     private int inEnd;
     private int consumed;
@@ -172,8 +180,7 @@ final class ControlConnection {
             case BODY -> d = Math.min(d, phaseSince + loop.readTimeoutNanos);
             case WORKING -> d = Math.min(d, phaseSince + loop.endpointTimeoutNanos);
             case LINGERING -> d = Math.min(d, phaseSince + loop.lingerNanos);
-            default -> {
-            }
+            default -> {}
         }
         return d;
     }
@@ -196,10 +203,16 @@ final class ControlConnection {
             case BODY -> timedOut(now);
             case WORKING -> {
                 String within = words(loop.limits.endpointTimeout());
-                loop.warn("control endpoint " + path + " did not answer within " + within
-                        + "; answered 503 and the connection closed", null);
-                respond(now, ErrorResponses.overloaded("control endpoint timed out",
-                        path + " did not answer within " + within, 1), !headMethod, true);
+                loop.warn(
+                        "control endpoint " + path + " did not answer within " + within
+                                + "; answered 503 and the connection closed",
+                        null);
+                respond(
+                        now,
+                        ErrorResponses.overloaded(
+                                "control endpoint timed out", path + " did not answer within " + within, 1),
+                        !headMethod,
+                        true);
             }
             case LINGERING -> {
                 close();
@@ -213,8 +226,15 @@ final class ControlConnection {
     }
 
     private void timedOut(long now) {
-        respond(now, ErrorResponses.error(408, "request timeout", null,
-                "the request did not arrive whole within " + words(loop.limits.readTimeout())), true, true);
+        respond(
+                now,
+                ErrorResponses.error(
+                        408,
+                        "request timeout",
+                        null,
+                        "the request did not arrive whole within " + words(loop.limits.readTimeout())),
+                true,
+                true);
     }
 
     /** Closes the socket at once; idempotent. */
@@ -266,7 +286,9 @@ final class ControlConnection {
                             body = new byte[(int) length];
                             bodyFilled = 0;
                             phase = Phase.BODY;
-                            if (consumed == inEnd && head.http11 && !head.values("expect").isEmpty()) {
+                            if (consumed == inEnd
+                                    && head.http11
+                                    && !head.values("expect").isEmpty()) {
                                 queue(now, ByteBuffer.wrap(CONTINUE)); // the client waits for this before it sends
                             }
                         }
@@ -303,17 +325,23 @@ final class ControlConnection {
     private long bodyLength(HttpHead h) throws HttpHead.Rejection {
         List<String> hosts = h.values("host");
         if (h.http11 && hosts.size() != 1) {
-            throw new HttpHead.Rejection(400, "bad request", "an HTTP/1.1 request carries exactly one Host header, this one "
-                    + hosts.size());
+            throw new HttpHead.Rejection(
+                    400,
+                    "bad request",
+                    "an HTTP/1.1 request carries exactly one Host header, this one " + hosts.size());
         }
         if (!h.values("transfer-encoding").isEmpty()) {
-            throw new HttpHead.Rejection(411, "length required", "the control server takes request bodies with Content-Length"
-                    + " (at most " + loop.limits.maxBodyBytes() + " bytes), not Transfer-Encoding "
-                    + String.join(", ", h.values("transfer-encoding")));
+            throw new HttpHead.Rejection(
+                    411,
+                    "length required",
+                    "the control server takes request bodies with Content-Length"
+                            + " (at most " + loop.limits.maxBodyBytes() + " bytes), not Transfer-Encoding "
+                            + String.join(", ", h.values("transfer-encoding")));
         }
         for (String expect : h.values("expect")) {
             if (!expect.equalsIgnoreCase("100-continue")) {
-                throw new HttpHead.Rejection(417, "expectation failed", "the only expectation served is 100-continue, not " + expect);
+                throw new HttpHead.Rejection(
+                        417, "expectation failed", "the only expectation served is 100-continue, not " + expect);
             }
         }
         long length = -1;
@@ -321,18 +349,22 @@ final class ControlConnection {
             for (String part : value.split(",", -1)) {
                 String digits = part.trim();
                 if (digits.isEmpty() || digits.length() > 18 || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
-                    throw new HttpHead.Rejection(400, "bad request", "Content-Length must be a number, got '" + value + "'");
+                    throw new HttpHead.Rejection(
+                            400, "bad request", "Content-Length must be a number, got '" + value + "'");
                 }
                 long n = Long.parseLong(digits);
                 if (length >= 0 && n != length) {
-                    throw new HttpHead.Rejection(400, "bad request", "the request carries different Content-Length values");
+                    throw new HttpHead.Rejection(
+                            400, "bad request", "the request carries different Content-Length values");
                 }
                 length = n;
             }
         }
         if (length > loop.limits.maxBodyBytes()) {
-            throw new HttpHead.Rejection(413, "request body too large", "a control request body is at most "
-                    + loop.limits.maxBodyBytes() + " bytes, this one " + length);
+            throw new HttpHead.Rejection(
+                    413,
+                    "request body too large",
+                    "a control request body is at most " + loop.limits.maxBodyBytes() + " bytes, this one " + length);
         }
         return Math.max(0, length);
     }
@@ -340,7 +372,10 @@ final class ControlConnection {
     private void tooLong(long now) {
         int max = loop.limits.maxHeadBytes();
         Response r = scanner.requestLineSeen()
-                ? ErrorResponses.error(431, "request header fields too large", null,
+                ? ErrorResponses.error(
+                        431,
+                        "request header fields too large",
+                        null,
                         "the request line and headers exceed " + max + " bytes")
                 : ErrorResponses.error(414, "URI too long", null, "the request line exceeds " + max + " bytes");
         respond(now, r, true, true);
@@ -363,8 +398,12 @@ final class ControlConnection {
             target = slash < 0 ? "/" : target.substring(slash);
         }
         if (!target.startsWith("/")) {
-            respond(now, ErrorResponses.error(400, "bad request", null, "the request target must be a path, got " + h.target),
-                    !headMethod, false);
+            respond(
+                    now,
+                    ErrorResponses.error(
+                            400, "bad request", null, "the request target must be a path, got " + h.target),
+                    !headMethod,
+                    false);
             return;
         }
         int q = target.indexOf('?');
@@ -376,9 +415,18 @@ final class ControlConnection {
             return;
         }
         if (!route.allows(h.method)) {
-            respond(now, Response.status(405).contentType(Response.APPLICATION_JSON).header("Allow", route.allowHeader())
-                    .body(ErrorResponses.body("method not allowed", null, path + " accepts " + route.allowHeader()
-                            + ", not " + h.method)).build(), !headMethod, false);
+            respond(
+                    now,
+                    Response.status(405)
+                            .contentType(Response.APPLICATION_JSON)
+                            .header("Allow", route.allowHeader())
+                            .body(ErrorResponses.body(
+                                    "method not allowed",
+                                    null,
+                                    path + " accepts " + route.allowHeader() + ", not " + h.method))
+                            .build(),
+                    !headMethod,
+                    false);
             return;
         }
         ControlRequest request = new ControlRequest(h.method, path, query, h.headers, body);
@@ -399,23 +447,35 @@ final class ControlConnection {
                 }
                 // the endpoint thread is free again at once; the answer comes when the stage completes
                 answerLater(route, request).whenComplete((r, e) -> {
-                    Response out = r != null ? r : failed(request, e != null ? e : new IllegalStateException("the endpoint answered null"));
+                    Response out = r != null
+                            ? r
+                            : failed(request, e != null ? e : new IllegalStateException("the endpoint answered null"));
                     loop.post(() -> answered(forSequence, out));
                 });
             });
         } catch (RejectedExecutionException e) {
             sequence++;
-            respond(now, ErrorResponses.overloaded("control server busy", "the control endpoints' queue of "
-                    + loop.limits.workerQueue() + " requests is full", 1), !headMethod, false);
+            respond(
+                    now,
+                    ErrorResponses.overloaded(
+                            "control server busy",
+                            "the control endpoints' queue of " + loop.limits.workerQueue() + " requests is full",
+                            1),
+                    !headMethod,
+                    false);
         }
     }
 
     /** The stage of a staged endpoint; a failed one when it throws. */
-    private java.util.concurrent.CompletionStage<Response> answerLater(ControlRoutes.Route route, ControlRequest request) {
+    private java.util.concurrent.CompletionStage<Response> answerLater(
+            ControlRoutes.Route route, ControlRequest request) {
         try {
-            java.util.concurrent.CompletionStage<Response> stage = route.staged().answer(request);
-            return stage != null ? stage
-                    : java.util.concurrent.CompletableFuture.failedFuture(new IllegalStateException("the endpoint answered null"));
+            java.util.concurrent.CompletionStage<Response> stage =
+                    route.staged().answer(request);
+            return stage != null
+                    ? stage
+                    : java.util.concurrent.CompletableFuture.failedFuture(
+                            new IllegalStateException("the endpoint answered null"));
         } catch (Exception e) {
             return java.util.concurrent.CompletableFuture.failedFuture(e);
         }
@@ -430,7 +490,10 @@ final class ControlConnection {
         if (loop.closed()) {
             LOG.debug("control endpoint {} stopped by the server's close", request.path(), e);
         } else {
-            LOG.atError().addKeyValue("errorId", errorId).setCause(e).log("control endpoint " + request.path() + " failed");
+            LOG.atError()
+                    .addKeyValue("errorId", errorId)
+                    .setCause(e)
+                    .log("control endpoint " + request.path() + " failed");
         }
         return ErrorResponses.error(500, "internal error", errorId, "see the processor's log for this error id");
     }

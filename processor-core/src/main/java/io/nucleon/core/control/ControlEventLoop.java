@@ -46,18 +46,29 @@ final class ControlEventLoop implements Runnable {
     private static final DateTimeFormatter HTTP_DATE =
             DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US);
     private static final Map<Integer, String> REASONS = Map.ofEntries(
-            Map.entry(100, "Continue"), Map.entry(200, "OK"), Map.entry(204, "No Content"),
-            Map.entry(400, "Bad Request"), Map.entry(403, "Forbidden"), Map.entry(404, "Not Found"),
-            Map.entry(405, "Method Not Allowed"), Map.entry(408, "Request Timeout"),
-            Map.entry(409, "Conflict"), Map.entry(411, "Length Required"), Map.entry(413, "Content Too Large"),
-            Map.entry(414, "URI Too Long"), Map.entry(417, "Expectation Failed"),
-            Map.entry(431, "Request Header Fields Too Large"), Map.entry(500, "Internal Server Error"),
-            Map.entry(503, "Service Unavailable"), Map.entry(505, "HTTP Version Not Supported"));
+            Map.entry(100, "Continue"),
+            Map.entry(200, "OK"),
+            Map.entry(204, "No Content"),
+            Map.entry(400, "Bad Request"),
+            Map.entry(403, "Forbidden"),
+            Map.entry(404, "Not Found"),
+            Map.entry(405, "Method Not Allowed"),
+            Map.entry(408, "Request Timeout"),
+            Map.entry(409, "Conflict"),
+            Map.entry(411, "Length Required"),
+            Map.entry(413, "Content Too Large"),
+            Map.entry(414, "URI Too Long"),
+            Map.entry(417, "Expectation Failed"),
+            Map.entry(431, "Request Header Fields Too Large"),
+            Map.entry(500, "Internal Server Error"),
+            Map.entry(503, "Service Unavailable"),
+            Map.entry(505, "HTTP Version Not Supported"));
 
     final ControlLimits limits;
     final ControlRoutes routes;
     /** The timeouts of {@link #limits} in nanoseconds. */
     final long readTimeoutNanos;
+
     final long idleTimeoutNanos;
     final long endpointTimeoutNanos;
     final long lingerNanos;
@@ -118,12 +129,18 @@ final class ControlEventLoop implements Runnable {
         this.server = ch;
         this.selector = sel;
         AtomicInteger n = new AtomicInteger();
-        this.workers = new ThreadPoolExecutor(limits.workerThreads(), limits.workerThreads(), 0, TimeUnit.MILLISECONDS,
-                new ArrayBlockingQueue<>(limits.workerQueue()), r -> {
+        this.workers = new ThreadPoolExecutor(
+                limits.workerThreads(),
+                limits.workerThreads(),
+                0,
+                TimeUnit.MILLISECONDS,
+                new ArrayBlockingQueue<>(limits.workerQueue()),
+                r -> {
                     Thread t = new Thread(r, "nucleon-control-worker-" + n.incrementAndGet());
                     t.setDaemon(true);
                     return t;
-                }, new ThreadPoolExecutor.AbortPolicy());
+                },
+                new ThreadPoolExecutor.AbortPolicy());
         this.thread = new Thread(this, "nucleon-control");
         this.thread.setDaemon(true);
     }
@@ -221,7 +238,9 @@ final class ControlEventLoop implements Runnable {
             }
         } catch (IOException | RuntimeException e) {
             if (!closed) {
-                LOG.error("the control server's selector failed: /live, /ready, /metrics and /status are no longer answered", e);
+                LOG.error(
+                        "the control server's selector failed: /live, /ready, /metrics and /status are no longer answered",
+                        e);
             }
         } finally {
             closeAll();
@@ -286,8 +305,12 @@ final class ControlEventLoop implements Runnable {
                 }
                 openConnections = connections.size();
                 if (!withinCap) {
-                    c.refuse(now, ErrorResponses.overloaded("too many control connections",
-                            "the control server holds " + limits.maxConnections() + " connections, its limit", 1));
+                    c.refuse(
+                            now,
+                            ErrorResponses.overloaded(
+                                    "too many control connections",
+                                    "the control server holds " + limits.maxConnections() + " connections, its limit",
+                                    1));
                 }
                 c.pump(now);
             } catch (IOException e) {
@@ -380,7 +403,11 @@ final class ControlEventLoop implements Runnable {
      */
     ByteBuffer encodeHead(Response r, boolean close, boolean sayKeepAlive) {
         StringBuilder sb = new StringBuilder(160);
-        sb.append("HTTP/1.1 ").append(r.status()).append(' ').append(REASONS.getOrDefault(r.status(), "Unknown")).append("\r\n");
+        sb.append("HTTP/1.1 ")
+                .append(r.status())
+                .append(' ')
+                .append(REASONS.getOrDefault(r.status(), "Unknown"))
+                .append("\r\n");
         sb.append("Date: ").append(date()).append("\r\n");
         if (r.contentType() != null) {
             header(sb, "Content-Type", r.contentType());
@@ -389,8 +416,10 @@ final class ControlEventLoop implements Runnable {
         sb.append("Cache-Control: no-store\r\n");
         for (Map.Entry<String, String> h : r.headers().entrySet()) {
             String name = h.getKey();
-            if (!name.equalsIgnoreCase("content-length") && !name.equalsIgnoreCase("connection")
-                    && !name.equalsIgnoreCase("transfer-encoding") && !name.equalsIgnoreCase("date")
+            if (!name.equalsIgnoreCase("content-length")
+                    && !name.equalsIgnoreCase("connection")
+                    && !name.equalsIgnoreCase("transfer-encoding")
+                    && !name.equalsIgnoreCase("date")
                     && !name.equalsIgnoreCase("cache-control")) {
                 header(sb, name, h.getValue());
             }
@@ -431,7 +460,8 @@ final class ControlEventLoop implements Runnable {
             return;
         }
         lastWarn = now;
-        String held = warningsHeld == 0 ? "" : " (" + warningsHeld + " similar warnings in the last 10 s logged at DEBUG)";
+        String held =
+                warningsHeld == 0 ? "" : " (" + warningsHeld + " similar warnings in the last 10 s logged at DEBUG)";
         warningsHeld = 0;
         LOG.warn(message + held, e);
     }

@@ -25,12 +25,29 @@ import java.time.Duration;
  * @param outputHighWater    response bytes queued on one connection past which no further
  *                           pipelined request of it is read until its client reads
  */
-record ControlLimits(int maxHeadBytes, int maxBodyBytes, Duration readTimeout, Duration idleTimeout,
-                     Duration endpointTimeout, Duration lingerTimeout, int maxConnections, int workerThreads, int workerQueue,
-                     int outputHighWater) {
+record ControlLimits(
+        int maxHeadBytes,
+        int maxBodyBytes,
+        Duration readTimeout,
+        Duration idleTimeout,
+        Duration endpointTimeout,
+        Duration lingerTimeout,
+        int maxConnections,
+        int workerThreads,
+        int workerQueue,
+        int outputHighWater) {
 
-    static final ControlLimits DEFAULTS = new ControlLimits(8 * 1024, 64 * 1024, Duration.ofSeconds(10),
-            Duration.ofSeconds(60), Duration.ofSeconds(30), Duration.ofSeconds(2), 128, 2, 16, 64 * 1024);
+    static final ControlLimits DEFAULTS = new ControlLimits(
+            8 * 1024,
+            64 * 1024,
+            Duration.ofSeconds(10),
+            Duration.ofSeconds(60),
+            Duration.ofSeconds(30),
+            Duration.ofSeconds(2),
+            128,
+            2,
+            16,
+            64 * 1024);
 
     ControlLimits {
         positive("maxHeadBytes", maxHeadBytes);
@@ -49,26 +66,62 @@ record ControlLimits(int maxHeadBytes, int maxBodyBytes, Duration readTimeout, D
 
     /** The same limits with other timeouts. */
     ControlLimits withTimeouts(Duration read, Duration idle, Duration linger) {
-        return new ControlLimits(maxHeadBytes, maxBodyBytes, read, idle, endpointTimeout, linger, maxConnections, workerThreads,
-                workerQueue, outputHighWater);
+        return new ControlLimits(
+                maxHeadBytes,
+                maxBodyBytes,
+                read,
+                idle,
+                endpointTimeout,
+                linger,
+                maxConnections,
+                workerThreads,
+                workerQueue,
+                outputHighWater);
     }
 
     /** The same limits with another endpoint timeout. */
     ControlLimits withEndpointTimeout(Duration timeout) {
-        return new ControlLimits(maxHeadBytes, maxBodyBytes, readTimeout, idleTimeout, timeout, lingerTimeout,
-                maxConnections, workerThreads, workerQueue, outputHighWater);
+        return new ControlLimits(
+                maxHeadBytes,
+                maxBodyBytes,
+                readTimeout,
+                idleTimeout,
+                timeout,
+                lingerTimeout,
+                maxConnections,
+                workerThreads,
+                workerQueue,
+                outputHighWater);
     }
 
     /** The same limits with another connection cap. */
     ControlLimits withMaxConnections(int max) {
-        return new ControlLimits(maxHeadBytes, maxBodyBytes, readTimeout, idleTimeout, endpointTimeout, lingerTimeout, max,
-                workerThreads, workerQueue, outputHighWater);
+        return new ControlLimits(
+                maxHeadBytes,
+                maxBodyBytes,
+                readTimeout,
+                idleTimeout,
+                endpointTimeout,
+                lingerTimeout,
+                max,
+                workerThreads,
+                workerQueue,
+                outputHighWater);
     }
 
     /** The same limits with another number of endpoint threads and queue size. */
     ControlLimits withWorkers(int threads, int queue) {
-        return new ControlLimits(maxHeadBytes, maxBodyBytes, readTimeout, idleTimeout, endpointTimeout, lingerTimeout,
-                maxConnections, threads, queue, outputHighWater);
+        return new ControlLimits(
+                maxHeadBytes,
+                maxBodyBytes,
+                readTimeout,
+                idleTimeout,
+                endpointTimeout,
+                lingerTimeout,
+                maxConnections,
+                threads,
+                queue,
+                outputHighWater);
     }
 
     private static void positive(String name, int value) {

@@ -1,8 +1,8 @@
 package io.nucleon.core.control;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.nucleon.spi.Json;
 import io.nucleon.api.Response;
+import io.nucleon.spi.Json;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -44,10 +44,14 @@ public final class ControlServer implements AutoCloseable {
     public static final String DEFAULT_HOST = "127.0.0.1";
 
     private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
-    private static final Response LIVE = Response.status(200).contentType(Response.APPLICATION_JSON)
-            .body("{\"live\":true}".getBytes(StandardCharsets.UTF_8)).build();
-    private static final Response READY = Response.status(200).contentType(Response.APPLICATION_JSON)
-            .body("{\"ready\":true}".getBytes(StandardCharsets.UTF_8)).build();
+    private static final Response LIVE = Response.status(200)
+            .contentType(Response.APPLICATION_JSON)
+            .body("{\"live\":true}".getBytes(StandardCharsets.UTF_8))
+            .build();
+    private static final Response READY = Response.status(200)
+            .contentType(Response.APPLICATION_JSON)
+            .body("{\"ready\":true}".getBytes(StandardCharsets.UTF_8))
+            .build();
 
     /** The methods an admin endpoint may answer; each endpoint narrows them (405 for the others). */
     private static final java.util.Set<String> ADMIN_METHODS = java.util.Set.of("GET", "POST", "PUT", "DELETE");
@@ -63,8 +67,12 @@ public final class ControlServer implements AutoCloseable {
      * @param status    the body of {@code /status}, serialised as JSON
      * @throws IOException when the address cannot be bound
      */
-    public ControlServer(InetSocketAddress address, Supplier<List<String>> readiness,
-                         PrometheusMeterRegistry registry, Supplier<Map<String, Object>> status) throws IOException {
+    public ControlServer(
+            InetSocketAddress address,
+            Supplier<List<String>> readiness,
+            PrometheusMeterRegistry registry,
+            Supplier<Map<String, Object>> status)
+            throws IOException {
         this(address, readiness, registry, status, new AdminEndpoints(), null, ControlLimits.DEFAULTS);
     }
 
@@ -79,32 +87,66 @@ public final class ControlServer implements AutoCloseable {
      *                  server listens on loopback
      * @throws IOException when the address cannot be bound
      */
-    public ControlServer(InetSocketAddress address, Supplier<List<String>> readiness, PrometheusMeterRegistry registry,
-                         Supplier<Map<String, Object>> status, AdminEndpoints admin, String token) throws IOException {
+    public ControlServer(
+            InetSocketAddress address,
+            Supplier<List<String>> readiness,
+            PrometheusMeterRegistry registry,
+            Supplier<Map<String, Object>> status,
+            AdminEndpoints admin,
+            String token)
+            throws IOException {
         this(address, readiness, registry, status, admin, token, ControlLimits.DEFAULTS);
     }
 
     /** The same with other limits (tests use short timeouts and small caps). */
-    ControlServer(InetSocketAddress address, Supplier<List<String>> readiness, PrometheusMeterRegistry registry,
-                  Supplier<Map<String, Object>> status, ControlLimits limits) throws IOException {
+    ControlServer(
+            InetSocketAddress address,
+            Supplier<List<String>> readiness,
+            PrometheusMeterRegistry registry,
+            Supplier<Map<String, Object>> status,
+            ControlLimits limits)
+            throws IOException {
         this(address, readiness, registry, status, new AdminEndpoints(), null, limits);
     }
 
-    ControlServer(InetSocketAddress address, Supplier<List<String>> readiness, PrometheusMeterRegistry registry,
-                  Supplier<Map<String, Object>> status, AdminEndpoints admin, String token, ControlLimits limits)
+    ControlServer(
+            InetSocketAddress address,
+            Supplier<List<String>> readiness,
+            PrometheusMeterRegistry registry,
+            Supplier<Map<String, Object>> status,
+            AdminEndpoints admin,
+            String token,
+            ControlLimits limits)
             throws IOException {
         this.access = new ControlAccess(token);
         ControlRoutes routes = new ControlRoutes()
                 .get("/live", ControlRoutes.Runs.ON_SELECTOR, request -> LIVE)
                 .get("/ready", ControlRoutes.Runs.ON_WORKER, request -> ready(readiness.get()))
-                .get("/metrics", ControlRoutes.Runs.ON_WORKER, access.guarded(false, request -> Response.status(200)
-                        .contentType(PROMETHEUS_TEXT).body(registry.scrape().getBytes(StandardCharsets.UTF_8)).build()))
-                .get("/status", ControlRoutes.Runs.ON_WORKER, access.guarded(false, request -> Response.status(200)
-                        .contentType(Response.APPLICATION_JSON)
-                        .body(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(status.get())).build()))
+                .get(
+                        "/metrics",
+                        ControlRoutes.Runs.ON_WORKER,
+                        access.guarded(
+                                false,
+                                request -> Response.status(200)
+                                        .contentType(PROMETHEUS_TEXT)
+                                        .body(registry.scrape().getBytes(StandardCharsets.UTF_8))
+                                        .build()))
+                .get(
+                        "/status",
+                        ControlRoutes.Runs.ON_WORKER,
+                        access.guarded(
+                                false,
+                                request -> Response.status(200)
+                                        .contentType(Response.APPLICATION_JSON)
+                                        .body(Json.mapper()
+                                                .writerWithDefaultPrettyPrinter()
+                                                .writeValueAsBytes(status.get()))
+                                        .build()))
                 .addStaged(ADMIN_METHODS, AdminEndpoints.PREFIX, request -> {
                     Response refusal = access.check(request, true);
-                    return refusal != null ? java.util.concurrent.CompletableFuture.completedFuture(refusal) : admin.answer(request);
+                    return refusal != null
+                            ? java.util.concurrent.CompletableFuture.completedFuture(refusal)
+                            : admin.answer(request);
                 });
         loop = new ControlEventLoop(address, limits, routes);
         access.bound(loop.address());
@@ -117,7 +159,10 @@ public final class ControlServer implements AutoCloseable {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("ready", false);
         body.put("notReady", notReady);
-        return Response.status(503).contentType(Response.APPLICATION_JSON).body(Json.mapper().writeValueAsBytes(body)).build();
+        return Response.status(503)
+                .contentType(Response.APPLICATION_JSON)
+                .body(Json.mapper().writeValueAsBytes(body))
+                .build();
     }
 
     /**

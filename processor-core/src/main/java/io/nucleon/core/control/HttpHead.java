@@ -153,12 +153,18 @@ final class HttpHead {
         if (target.isEmpty() || !isVisible(target)) {
             throw bad("the request target '" + printable(target) + "' is empty or holds spaces or control characters");
         }
-        if (version.length() != 8 || !version.startsWith("HTTP/") || !isDigit(version.charAt(5))
-                || version.charAt(6) != '.' || !isDigit(version.charAt(7))) {
+        if (version.length() != 8
+                || !version.startsWith("HTTP/")
+                || !isDigit(version.charAt(5))
+                || version.charAt(6) != '.'
+                || !isDigit(version.charAt(7))) {
             throw bad("the protocol must be HTTP/1.0 or HTTP/1.1, got '" + printable(version) + "'");
         }
         if (version.charAt(5) != '1') {
-            throw new Rejection(505, "http version not supported", "the control server speaks HTTP/1.0 and HTTP/1.1, not " + version);
+            throw new Rejection(
+                    505,
+                    "http version not supported",
+                    "the control server speaks HTTP/1.0 and HTTP/1.1, not " + version);
         }
         boolean http11 = version.charAt(7) != '0';
 
@@ -180,7 +186,8 @@ final class HttpHead {
                     throw bad("the header " + line.substring(0, colon) + " holds a control character");
                 }
             }
-            headers.computeIfAbsent(line.substring(0, colon).toLowerCase(Locale.ROOT), k -> new ArrayList<>(1)).add(value);
+            headers.computeIfAbsent(line.substring(0, colon).toLowerCase(Locale.ROOT), k -> new ArrayList<>(1))
+                    .add(value);
         }
         headers.replaceAll((k, v) -> Collections.unmodifiableList(v));
         return new HttpHead(method, target, http11, Collections.unmodifiableMap(headers));
@@ -201,7 +208,8 @@ final class HttpHead {
         }
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || isDigit(c) || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+            boolean ok =
+                    (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || isDigit(c) || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
             if (!ok) {
                 return false;
             }

@@ -21,8 +21,7 @@ public final class EventDurationCollector implements Collector {
     /** The exported name. */
     public static final String NAME = "nucleon_event_duration_seconds";
 
-    private record Source(Labels labels, EventStats histogram) {
-    }
+    private record Source(Labels labels, EventStats histogram) {}
 
     private final List<Source> sources = new CopyOnWriteArrayList<>();
 
@@ -45,10 +44,14 @@ public final class EventDurationCollector implements Collector {
         bounds[bounds.length - 1] = Double.POSITIVE_INFINITY;
         for (Source s : sources) {
             EventStats.Snapshot snap = s.histogram.snapshot();
-            points.add(new HistogramDataPointSnapshot(ClassicHistogramBuckets.of(bounds, snap.buckets()), snap.sumNanos() / 1e9,
-                    s.labels, Exemplars.EMPTY, 0L));
+            points.add(new HistogramDataPointSnapshot(
+                    ClassicHistogramBuckets.of(bounds, snap.buckets()),
+                    snap.sumNanos() / 1e9,
+                    s.labels,
+                    Exemplars.EMPTY,
+                    0L));
         }
-        return new HistogramSnapshot(new MetricMetadata(NAME, "Time from a worker taking an event to its completion",
-                Unit.SECONDS), points);
+        return new HistogramSnapshot(
+                new MetricMetadata(NAME, "Time from a worker taking an event to its completion", Unit.SECONDS), points);
     }
 }

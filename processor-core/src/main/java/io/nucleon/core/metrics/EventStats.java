@@ -20,6 +20,7 @@ public final class EventStats {
     static final double[] BOUNDS_SECONDS = {
         0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60
     };
+
     private static final long[] BOUNDS_NANOS = new long[BOUNDS_SECONDS.length];
     private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
 
@@ -92,8 +93,7 @@ public final class EventStats {
         /** count, sum of nanos, max nanos. */
         private final long[] totals = new long[3];
 
-        private Recorder() {
-        }
+        private Recorder() {}
 
         /** Counts an event that ran, with its duration. */
         public void record(Outcome outcome, long nanos) {

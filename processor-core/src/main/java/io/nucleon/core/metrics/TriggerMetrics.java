@@ -32,32 +32,52 @@ public final class TriggerMetrics {
     private final MeterRegistry registry;
     private final Tags tags;
 
-    public TriggerMetrics(MeterRegistry registry, EventDurationCollector durations, String function, String trigger, String kind) {
+    public TriggerMetrics(
+            MeterRegistry registry, EventDurationCollector durations, String function, String trigger, String kind) {
         this.registry = registry;
         this.tags = Tags.of("function", function, "trigger", trigger, "kind", kind);
         for (Outcome o : Outcome.values()) {
-            FunctionCounter.builder("nucleon.events", stats, s -> s.count(o)).description("Events completed, by outcome")
-                    .tags(tags).tag("outcome", o.label()).register(registry);
+            FunctionCounter.builder("nucleon.events", stats, s -> s.count(o))
+                    .description("Events completed, by outcome")
+                    .tags(tags)
+                    .tag("outcome", o.label())
+                    .register(registry);
         }
         durations.add(stats, function, trigger, kind);
-        rejected = Counter.builder("nucleon.events.rejected").description("Events rejected because no worker took them in time")
-                .tags(tags).register(registry);
-        timeouts = Counter.builder("nucleon.event.timeouts").description("Events whose handler ran past the event timeout")
-                .tags(tags).register(registry);
-        replacements = Counter.builder("nucleon.worker.replacements").description("Workers replaced after a timeout")
-                .tags(tags).register(registry);
+        rejected = Counter.builder("nucleon.events.rejected")
+                .description("Events rejected because no worker took them in time")
+                .tags(tags)
+                .register(registry);
+        timeouts = Counter.builder("nucleon.event.timeouts")
+                .description("Events whose handler ran past the event timeout")
+                .tags(tags)
+                .register(registry);
+        replacements = Counter.builder("nucleon.worker.replacements")
+                .description("Workers replaced after a timeout")
+                .tags(tags)
+                .register(registry);
         lostWorkers = Counter.builder("nucleon.worker.losses")
-                .description("Workers not replaced after a timeout because maxAbandonedWorkers stuck workers were already replaced")
-                .tags(tags).register(registry);
+                .description(
+                        "Workers not replaced after a timeout because maxAbandonedWorkers stuck workers were already replaced")
+                .tags(tags)
+                .register(registry);
     }
 
     /** Registers the pool gauges; {@code source} is read only when scraped. */
-    public <T> void gauges(T source, ToDoubleFunction<T> workers, ToDoubleFunction<T> available, ToDoubleFunction<T> inFlight) {
-        Gauge.builder("nucleon.workers", source, workers).description("Workers in the pool").tags(tags).register(registry);
-        Gauge.builder("nucleon.workers.available", source, available).description("Workers not handling an event")
-                .tags(tags).register(registry);
-        Gauge.builder("nucleon.events.in.flight", source, inFlight).description("Events accepted and not yet completed")
-                .tags(tags).register(registry);
+    public <T> void gauges(
+            T source, ToDoubleFunction<T> workers, ToDoubleFunction<T> available, ToDoubleFunction<T> inFlight) {
+        Gauge.builder("nucleon.workers", source, workers)
+                .description("Workers in the pool")
+                .tags(tags)
+                .register(registry);
+        Gauge.builder("nucleon.workers.available", source, available)
+                .description("Workers not handling an event")
+                .tags(tags)
+                .register(registry);
+        Gauge.builder("nucleon.events.in.flight", source, inFlight)
+                .description("Events accepted and not yet completed")
+                .tags(tags)
+                .register(registry);
     }
 
     /**
@@ -65,19 +85,29 @@ public final class TriggerMetrics {
      * (on the waiting list), {@code nucleon_workers_abandoned} (threads stuck in overdue handlers) and
      * {@code nucleon_workers_lost} (workers missing for want of a replacement under {@code maxAbandonedWorkers}).
      */
-    public <T> void overloadGauges(T source, ToDoubleFunction<T> queued, ToDoubleFunction<T> waiting, ToDoubleFunction<T> abandoned,
-                                   ToDoubleFunction<T> lost) {
-        Gauge.builder("nucleon.events.queued", source, queued).description("Events waiting in the queue for a worker")
-                .tags(tags).register(registry);
+    public <T> void overloadGauges(
+            T source,
+            ToDoubleFunction<T> queued,
+            ToDoubleFunction<T> waiting,
+            ToDoubleFunction<T> abandoned,
+            ToDoubleFunction<T> lost) {
+        Gauge.builder("nucleon.events.queued", source, queued)
+                .description("Events waiting in the queue for a worker")
+                .tags(tags)
+                .register(registry);
         Gauge.builder("nucleon.events.waiting", source, waiting)
                 .description("Events waiting, without a thread, for room in a full queue (whenQueueFull: wait)")
-                .tags(tags).register(registry);
+                .tags(tags)
+                .register(registry);
         Gauge.builder("nucleon.workers.abandoned", source, abandoned)
-                .description("Worker threads abandoned to a handler that overran the event timeout and has not returned")
-                .tags(tags).register(registry);
+                .description(
+                        "Worker threads abandoned to a handler that overran the event timeout and has not returned")
+                .tags(tags)
+                .register(registry);
         Gauge.builder("nucleon.workers.lost", source, lost)
                 .description("Workers missing because maxAbandonedWorkers stuck workers were already replaced")
-                .tags(tags).register(registry);
+                .tags(tags)
+                .register(registry);
     }
 
     /** A recorder for one worker thread's durations. */

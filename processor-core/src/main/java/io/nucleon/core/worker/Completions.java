@@ -78,6 +78,7 @@ final class Completions {
 
         @SuppressWarnings("unused")
         private long ended;
+
         private final EventStats.Recorder durations;
 
         private Tally(EventStats.Recorder durations) {
@@ -107,7 +108,8 @@ final class Completions {
     /**
      * @param waitingListCapacity the pool's waiting list's places, or -1 when it has none ({@code reject})
      */
-    Completions(PoolSettings settings, TriggerMetrics metrics, ScheduledExecutorService timers, int waitingListCapacity) {
+    Completions(
+            PoolSettings settings, TriggerMetrics metrics, ScheduledExecutorService timers, int waitingListCapacity) {
         this.settings = settings;
         this.metrics = metrics;
         this.timers = timers;
@@ -116,17 +118,23 @@ final class Completions {
         for (int i = 0; i < tallies.length; i++) {
             tallies[i] = new Tally(metrics.newRecorder());
         }
-        long retryAfterMillis = Math.max(1000, settings.workerAvailabilityTimeout().toMillis());
+        long retryAfterMillis =
+                Math.max(1000, settings.workerAvailabilityTimeout().toMillis());
         String busy = "all " + settings.numWorkers() + " workers are busy";
-        rejections[Rejection.QUEUE_FULL.ordinal()] = OutcomeResponses.rejected(waitingListCapacity < 0
-                ? busy + " and the queue of " + settings.ringSize() + " events is full (whenQueueFull: reject)"
-                : busy + ", the queue of " + settings.ringSize() + " events is full and so are the "
-                        + waitingListCapacity + " places of the waiting list", retryAfterMillis);
-        rejections[Rejection.LATE.ordinal()] = OutcomeResponses.rejected("no worker became available within "
-                + settings.workerAvailabilityTimeout().toMillis() + " ms", retryAfterMillis);
-        rejections[Rejection.STOPPING.ordinal()] = OutcomeResponses.rejected("the processor is stopping", retryAfterMillis);
-        rejections[Rejection.STOPPED.ordinal()] = OutcomeResponses.rejected(
-                "the processor stopped before the event was handled", 1000);
+        rejections[Rejection.QUEUE_FULL.ordinal()] = OutcomeResponses.rejected(
+                waitingListCapacity < 0
+                        ? busy + " and the queue of " + settings.ringSize() + " events is full (whenQueueFull: reject)"
+                        : busy + ", the queue of " + settings.ringSize() + " events is full and so are the "
+                                + waitingListCapacity + " places of the waiting list",
+                retryAfterMillis);
+        rejections[Rejection.LATE.ordinal()] = OutcomeResponses.rejected(
+                "no worker became available within "
+                        + settings.workerAvailabilityTimeout().toMillis() + " ms",
+                retryAfterMillis);
+        rejections[Rejection.STOPPING.ordinal()] =
+                OutcomeResponses.rejected("the processor is stopping", retryAfterMillis);
+        rejections[Rejection.STOPPED.ordinal()] =
+                OutcomeResponses.rejected("the processor stopped before the event was handled", 1000);
     }
 
     /** The books of worker slot {@code index}; a replacement worker gets its predecessor's. */
@@ -165,8 +173,16 @@ final class Completions {
             try {
                 response = OutcomeResponses.ofResult(result);
             } catch (Exception e) {
-                return failed(event, completion, new IllegalStateException("the handler's result (" + result.getClass().getName()
-                        + ") cannot be serialised as JSON: " + e.getMessage(), e), start, by, next);
+                return failed(
+                        event,
+                        completion,
+                        new IllegalStateException(
+                                "the handler's result (" + result.getClass().getName()
+                                        + ") cannot be serialised as JSON: " + e.getMessage(),
+                                e),
+                        start,
+                        by,
+                        next);
             }
         }
         return end(event, completion, Outcome.SUCCESS, response, null, start, by, next);
@@ -181,8 +197,12 @@ final class Completions {
      */
     long failed(Event event, Completion completion, Throwable error, long start, Tally by, Dispatcher next) {
         String errorId = ErrorResponses.newErrorId();
-        LOG.atError().setCause(error).addKeyValue("errorId", errorId).addKeyValue("function", settings.functionName())
-                .addKeyValue("trigger", settings.triggerName()).addKeyValue("eventId", event.id())
+        LOG.atError()
+                .setCause(error)
+                .addKeyValue("errorId", errorId)
+                .addKeyValue("function", settings.functionName())
+                .addKeyValue("trigger", settings.triggerName())
+                .addKeyValue("eventId", event.id())
                 .log("handler failed: " + error);
         Response response = error instanceof RuntimeFailure f
                 ? OutcomeResponses.runtimeFailure(f, errorId)
@@ -218,12 +238,23 @@ final class Completions {
      */
     void timedOut(Event event, Completion completion, long start, int worker, String what, Dispatcher next) {
         String errorId = ErrorResponses.newErrorId();
-        LOG.atWarn().addKeyValue("errorId", errorId).addKeyValue("function", settings.functionName())
-                .addKeyValue("trigger", settings.triggerName()).addKeyValue("worker", worker)
-                .addKeyValue("eventId", event.id()).addKeyValue("timeoutMs", settings.eventTimeout().toMillis())
+        LOG.atWarn()
+                .addKeyValue("errorId", errorId)
+                .addKeyValue("function", settings.functionName())
+                .addKeyValue("trigger", settings.triggerName())
+                .addKeyValue("worker", worker)
+                .addKeyValue("eventId", event.id())
+                .addKeyValue("timeoutMs", settings.eventTimeout().toMillis())
                 .log("event timed out; the caller gets 504" + (what != null ? "; " + what : ""));
-        end(event, completion, Outcome.TIMEOUT, OutcomeResponses.timeout(errorId, settings.eventTimeout().toMillis()), null,
-                start, null, next);
+        end(
+                event,
+                completion,
+                Outcome.TIMEOUT,
+                OutcomeResponses.timeout(errorId, settings.eventTimeout().toMillis()),
+                null,
+                start,
+                null,
+                next);
     }
 
     /**
@@ -237,8 +268,15 @@ final class Completions {
         countEnded(by);
     }
 
-    private long end(Event event, Completion completion, Outcome outcome, Response response, Throwable error, long start,
-                     Tally by, Dispatcher next) {
+    private long end(
+            Event event,
+            Completion completion,
+            Outcome outcome,
+            Response response,
+            Throwable error,
+            long start,
+            Tally by,
+            Dispatcher next) {
         call(event, completion, outcome, response, error, next);
         long end = System.nanoTime();
         metrics.completed(outcome, end - start, by != null ? by.durations : null);
@@ -254,7 +292,8 @@ final class Completions {
         }
     }
 
-    private void call(Event event, Completion completion, Outcome outcome, Response response, Throwable error, Dispatcher next) {
+    private void call(
+            Event event, Completion completion, Outcome outcome, Response response, Throwable error, Dispatcher next) {
         try {
             completion.complete(event, outcome, response, error, next);
         } catch (Throwable t) {
@@ -286,7 +325,8 @@ final class Completions {
                 t.cancel(false);
             }
             if (error != null) {
-                Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                Throwable cause =
+                        error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
                 failed(event, completion, cause, start, null, pool);
             } else {
                 succeeded(event, completion, result, start, null, pool);

@@ -45,6 +45,7 @@ final class IdleWorkers {
     static final class Parker {
         final int index;
         final Thread thread;
+
         @SuppressWarnings("unused")
         private volatile int state;
 

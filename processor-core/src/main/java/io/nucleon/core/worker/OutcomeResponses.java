@@ -15,8 +15,7 @@ import io.nucleon.spi.RuntimeFailure;
  * overload they are most of what it answers). The error body is {@link ErrorResponses}' shape.
  */
 final class OutcomeResponses {
-    private OutcomeResponses() {
-    }
+    private OutcomeResponses() {}
 
     /**
      * The response for a handler's (non-stage) result: a {@link Response} as is, {@code null} → 204,
@@ -37,7 +36,10 @@ final class OutcomeResponses {
         if (result instanceof byte[] b) {
             return Response.bytes(b);
         }
-        return Response.builder().contentType(Response.APPLICATION_JSON).body(Json.toBytes(result)).build();
+        return Response.builder()
+                .contentType(Response.APPLICATION_JSON)
+                .body(Json.toBytes(result))
+                .build();
     }
 
     /** 500 for a failed handler; the error id is also in the log line with the stack trace. */
@@ -52,11 +54,13 @@ final class OutcomeResponses {
 
     /** 504 for a handler that ran past the event timeout. */
     static Response timeout(String errorId, long timeoutMillis) {
-        return ErrorResponses.error(504, "event timeout", errorId, "the handler did not finish within " + timeoutMillis + " ms");
+        return ErrorResponses.error(
+                504, "event timeout", errorId, "the handler did not finish within " + timeoutMillis + " ms");
     }
 
     /** 503 for an event no worker took, telling the caller to try again after {@code retryAfterMillis}. */
     static Response rejected(String reason, long retryAfterMillis) {
-        return ErrorResponses.overloaded("no worker available", reason, ErrorResponses.retryAfterSeconds(retryAfterMillis));
+        return ErrorResponses.overloaded(
+                "no worker available", reason, ErrorResponses.retryAfterSeconds(retryAfterMillis));
     }
 }

@@ -36,19 +36,55 @@ public record PoolSettings(
         int maxAbandonedWorkers) {
 
     /** Settings with the default overload behaviour: wait on a waiting list as long as the queue, replace up to numWorkers. */
-    public PoolSettings(String functionName, String triggerName, String triggerKind, int numWorkers, int queueSize,
-                        Duration workerAvailabilityTimeout, Duration eventTimeout, WaitStrategyKind waitStrategy,
-                        Map<String, String> env, Map<String, io.nucleon.api.DataBinding> bindings) {
-        this(functionName, triggerName, triggerKind, numWorkers, queueSize, workerAvailabilityTimeout, eventTimeout,
-                waitStrategy, env, bindings, QueueFullPolicy.WAIT, queueSize, numWorkers);
+    public PoolSettings(
+            String functionName,
+            String triggerName,
+            String triggerKind,
+            int numWorkers,
+            int queueSize,
+            Duration workerAvailabilityTimeout,
+            Duration eventTimeout,
+            WaitStrategyKind waitStrategy,
+            Map<String, String> env,
+            Map<String, io.nucleon.api.DataBinding> bindings) {
+        this(
+                functionName,
+                triggerName,
+                triggerKind,
+                numWorkers,
+                queueSize,
+                workerAvailabilityTimeout,
+                eventTimeout,
+                waitStrategy,
+                env,
+                bindings,
+                QueueFullPolicy.WAIT,
+                queueSize,
+                numWorkers);
     }
 
     /** Settings of a pool whose handlers use no data bindings. */
-    public PoolSettings(String functionName, String triggerName, String triggerKind, int numWorkers, int queueSize,
-                        Duration workerAvailabilityTimeout, Duration eventTimeout, WaitStrategyKind waitStrategy,
-                        Map<String, String> env) {
-        this(functionName, triggerName, triggerKind, numWorkers, queueSize, workerAvailabilityTimeout, eventTimeout,
-                waitStrategy, env, Map.of());
+    public PoolSettings(
+            String functionName,
+            String triggerName,
+            String triggerKind,
+            int numWorkers,
+            int queueSize,
+            Duration workerAvailabilityTimeout,
+            Duration eventTimeout,
+            WaitStrategyKind waitStrategy,
+            Map<String, String> env) {
+        this(
+                functionName,
+                triggerName,
+                triggerKind,
+                numWorkers,
+                queueSize,
+                workerAvailabilityTimeout,
+                eventTimeout,
+                waitStrategy,
+                env,
+                Map.of());
     }
 
     /** The ring size: the queue size rounded up to a power of two, at least the worker count. */

@@ -64,8 +64,7 @@ public enum WaitStrategyKind {
                 return k;
             }
         }
-        throw new IllegalArgumentException("must be one of blocking, sleeping, yielding, busySpin; got \""
-                + name.toLowerCase(Locale.ROOT) + "\"");
+        throw new IllegalArgumentException(
+                "must be one of blocking, sleeping, yielding, busySpin; got \"" + name.toLowerCase(Locale.ROOT) + "\"");
     }
-
 }

@@ -25,13 +25,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class WaitingList {
 
     /** One waiting event; {@code queuedAt} is when it was dispatched, so its whole wait is bounded. */
-    record Waiter(Event event, Completion completion, long queuedAt) {
-    }
+    record Waiter(Event event, Completion completion, long queuedAt) {}
 
     private final int capacity;
     private final ConcurrentLinkedQueue<Waiter> queue = new ConcurrentLinkedQueue<>();
     /** Waiters offered and not yet taken; bounds the list, and is the one value the hot path reads. */
     private final AtomicInteger size = new AtomicInteger();
+
     private final AtomicBoolean draining = new AtomicBoolean();
 
     WaitingList(int capacity) {

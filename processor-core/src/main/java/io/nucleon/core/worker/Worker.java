@@ -74,6 +74,7 @@ final class Worker implements Runnable {
     final int index;
     /** Set just below the slot this worker claims, only while claiming and reading it; a gating sequence of the ring. */
     final Sequence sequence = new Sequence(Long.MAX_VALUE);
+
     final CompletableFuture<Void> started = new CompletableFuture<>();
     private final WorkerPool pool;
     private final PoolSettings settings;
@@ -85,11 +86,13 @@ final class Worker implements Runnable {
     private final long availabilityTimeoutNanos;
     /** Where this worker sleeps, for the {@code blocking} strategy; {@code null} for the spinning ones. */
     private final IdleWorkers idle;
+
     private final BooleanSupplier stillIdle;
     private final BooleanSupplier hasEvent;
     private Thread thread;
     /** This worker's place among the sleepers; {@code null} for the spinning wait strategies. */
     private IdleWorkers.Parker parker;
+
     private WorkerRuntime runtime;
     /** The event just taken from the ring; this worker's thread only. */
     private final EventSlot taken = new EventSlot();
@@ -98,16 +101,23 @@ final class Worker implements Runnable {
     private Event currentEvent;
     private Completion currentCompletion;
     private long currentStart;
+
     @SuppressWarnings("unused")
     private volatile long running;
+
     private long tokens;
     /** Read by any thread; written by the pool under its lock. */
     private volatile Fate fate = Fate.SERVING;
     /** When this worker finished its last event ({@link System#nanoTime()}); this worker's thread only. */
     private long mark;
 
-    Worker(WorkerPool pool, int index, PoolSettings settings, FunctionRuntime functionRuntime, IdleWorkers idle,
-           Completions completions) {
+    Worker(
+            WorkerPool pool,
+            int index,
+            PoolSettings settings,
+            FunctionRuntime functionRuntime,
+            IdleWorkers idle,
+            Completions completions) {
         this.pool = pool;
         this.index = index;
         this.settings = settings;
@@ -118,8 +128,13 @@ final class Worker implements Runnable {
         this.availabilityTimeoutNanos = settings.workerAvailabilityTimeout().toNanos();
         this.stillIdle = () -> !pool.isClosing() && !pool.hasEvent();
         this.hasEvent = pool::hasEvent;
-        this.context = new WorkerContext(settings.functionName(), settings.triggerKind(), settings.triggerName(), index,
-                settings.env(), settings.bindings());
+        this.context = new WorkerContext(
+                settings.functionName(),
+                settings.triggerKind(),
+                settings.triggerName(),
+                index,
+                settings.env(),
+                settings.bindings());
         this.handoff = new Handoff(pool);
     }
 
@@ -240,10 +255,14 @@ final class Worker implements Runnable {
             // fresh worker took this one's place, else end this thread.
             boolean carriesOn = pool.abandonedWorkerReturned(this);
             Thread.interrupted(); // after the pool's decision, which is when any abort has happened
-            LOG.atWarn().addKeyValue("trigger", settings.triggerName()).addKeyValue("worker", index)
+            LOG.atWarn()
+                    .addKeyValue("trigger", settings.triggerName())
+                    .addKeyValue("worker", index)
                     .addKeyValue("eventId", event.id())
                     .log("handler returned after its event timed out; result dropped, "
-                            + (carriesOn ? "the worker carries on" : "the worker's thread ends (a fresh worker has its place)"));
+                            + (carriesOn
+                                    ? "the worker carries on"
+                                    : "the worker's thread ends (a fresh worker has its place)"));
             return carriesOn;
         }
         currentEvent = null;

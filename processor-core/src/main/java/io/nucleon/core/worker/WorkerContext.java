@@ -16,8 +16,13 @@ final class WorkerContext implements Context {
     private final Map<String, Object> userData = new HashMap<>();
     private final Map<String, io.nucleon.api.DataBinding> bindings;
 
-    WorkerContext(String functionName, String triggerKind, String triggerName, int workerId, Map<String, String> env,
-                  Map<String, io.nucleon.api.DataBinding> bindings) {
+    WorkerContext(
+            String functionName,
+            String triggerKind,
+            String triggerName,
+            int workerId,
+            Map<String, String> env,
+            Map<String, io.nucleon.api.DataBinding> bindings) {
         this.bindings = bindings;
         this.functionName = functionName;
         this.triggerKind = triggerKind;
@@ -68,11 +73,13 @@ final class WorkerContext implements Context {
         io.nucleon.api.DataBinding b = bindings.get(name);
         if (b == null) {
             throw new IllegalArgumentException("no data binding named '" + name + "'; "
-                    + (bindings.isEmpty() ? "this function has none (spec.dataBindings)" : "it has " + String.join(", ", new java.util.TreeSet<>(bindings.keySet()))));
+                    + (bindings.isEmpty()
+                            ? "this function has none (spec.dataBindings)"
+                            : "it has " + String.join(", ", new java.util.TreeSet<>(bindings.keySet()))));
         }
         if (!type.isInstance(b)) {
-            throw new IllegalArgumentException("data binding '" + name + "' is a " + b.getClass().getName() + " (kind "
-                    + b.kind() + "), not a " + type.getName());
+            throw new IllegalArgumentException("data binding '" + name + "' is a "
+                    + b.getClass().getName() + " (kind " + b.kind() + "), not a " + type.getName());
         }
         return type.cast(b);
     }

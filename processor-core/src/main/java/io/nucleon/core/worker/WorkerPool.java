@@ -1,9 +1,9 @@
 package io.nucleon.core.worker;
 
+import com.lmax.disruptor.BusySpinWaitStrategy;
 import com.lmax.disruptor.InsufficientCapacityException;
 import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.Sequence;
-import com.lmax.disruptor.BusySpinWaitStrategy;
 import io.nucleon.api.Event;
 import io.nucleon.core.metrics.TriggerMetrics;
 import io.nucleon.spi.Completion;
@@ -67,6 +67,7 @@ public final class WorkerPool implements Dispatcher {
     private final Sequence sweeperSequence = new Sequence(Long.MAX_VALUE);
     /** Where events wait for room with {@link QueueFullPolicy#WAIT}; {@code null} with {@code REJECT}. */
     private final WaitingList waiting;
+
     private final long availabilityTimeoutNanos;
     private final long eventTimeoutNanos;
     private final TriggerMetrics metrics;
@@ -74,32 +75,41 @@ public final class WorkerPool implements Dispatcher {
     private final IdleWorkers idle;
     /** How events end, and the books about it (in flight, outcomes, durations): the pool only calls it. */
     private final Completions completions;
+
     private final Worker[] workers;
     /** Abandoned workers whose stuck thread got a replacement; at most {@code maxAbandonedWorkers}. Pool lock. */
     private int replacedStuck;
     /** Abandoned workers left without a replacement (the cap was reached): capacity lost. Pool lock. */
     private int lost;
+
     private volatile int lostView;
     private volatile int stuckView;
     private volatile boolean accepting = true;
     private volatile boolean closing;
     private volatile boolean ready;
 
-    public WorkerPool(PoolSettings settings, FunctionRuntime runtime, TriggerMetrics metrics, ScheduledExecutorService timers) {
+    public WorkerPool(
+            PoolSettings settings, FunctionRuntime runtime, TriggerMetrics metrics, ScheduledExecutorService timers) {
         this.settings = settings;
         this.runtime = runtime;
         this.metrics = metrics;
         this.availabilityTimeoutNanos = settings.workerAvailabilityTimeout().toNanos();
         this.eventTimeoutNanos = settings.eventTimeout().toNanos();
-        this.idle = settings.waitStrategy() == WaitStrategyKind.BLOCKING ? new IdleWorkers(settings.numWorkers()) : null;
+        this.idle =
+                settings.waitStrategy() == WaitStrategyKind.BLOCKING ? new IdleWorkers(settings.numWorkers()) : null;
         // Workers claim published slots themselves and never wait on a barrier, so the ring's own wait
         // strategy is never waited on; BusySpinWaitStrategy is the one whose publish-side signal is free.
         this.ring = RingBuffer.createMultiProducer(EventSlot::new, settings.ringSize(), new BusySpinWaitStrategy());
         this.workers = new Worker[settings.numWorkers()];
-        this.waiting = settings.whenQueueFull() == QueueFullPolicy.WAIT ? new WaitingList(settings.waitingListSize()) : null;
+        this.waiting =
+                settings.whenQueueFull() == QueueFullPolicy.WAIT ? new WaitingList(settings.waitingListSize()) : null;
         this.completions = new Completions(settings, metrics, timers, waiting == null ? -1 : waiting.capacity());
         metrics.gauges(this, p -> p.workers.length, WorkerPool::availableWorkers, WorkerPool::inFlight);
-        metrics.overloadGauges(this, WorkerPool::queued, p -> p.waiting == null ? 0 : p.waiting.size(), p -> p.stuckView,
+        metrics.overloadGauges(
+                this,
+                WorkerPool::queued,
+                p -> p.waiting == null ? 0 : p.waiting.size(),
+                p -> p.stuckView,
                 p -> p.lostView);
     }
 
@@ -114,7 +124,8 @@ public final class WorkerPool implements Dispatcher {
         // The work sequence must come FIRST: producers read the gating sequences in array order, and
         // a worker lowers its own sequence before it advances the work sequence, so reading the work
         // sequence first is what makes the (non-atomic) minimum safe. A later worker (a replacement)
-        // is appended after it. ProcessorTest.aSmallRingWrappedThousandsOfTimesLosesAndRepeatsNoEvent catches a wrong order.
+        // is appended after it. ProcessorTest.aSmallRingWrappedThousandsOfTimesLosesAndRepeatsNoEvent catches a wrong
+        // order.
         Sequence[] gating = new Sequence[workers.length + 2];
         gating[0] = workSequence;
         gating[1] = sweeperSequence;
@@ -293,7 +304,8 @@ public final class WorkerPool implements Dispatcher {
                 while ((head = w.peek()) != null) {
                     if (closing) {
                         w.removeHead();
-                        completions.rejected(head.event(), head.completion(), Completions.Rejection.STOPPED, null, this);
+                        completions.rejected(
+                                head.event(), head.completion(), Completions.Rejection.STOPPED, null, this);
                         continue;
                     }
                     if (System.nanoTime() - head.queuedAt() > availabilityTimeoutNanos) {
@@ -448,12 +460,16 @@ public final class WorkerPool implements Dispatcher {
         w.fate(Worker.Fate.LOST);
         updateStuckViews();
         metrics.workerLost();
-        LOG.atError().addKeyValue("function", settings.functionName()).addKeyValue("trigger", settings.triggerName())
-                .addKeyValue("worker", w.index).addKeyValue("lostWorkers", lost).addKeyValue("maxAbandonedWorkers",
-                        settings.maxAbandonedWorkers())
-                .log("a handler ignored its interrupt past the event timeout and maxAbandonedWorkers stuck workers are already "
-                        + "replaced: the pool runs with " + (workers.length - lost) + " of " + workers.length
-                        + " workers and is not ready until a stuck handler returns");
+        LOG.atError()
+                .addKeyValue("function", settings.functionName())
+                .addKeyValue("trigger", settings.triggerName())
+                .addKeyValue("worker", w.index)
+                .addKeyValue("lostWorkers", lost)
+                .addKeyValue("maxAbandonedWorkers", settings.maxAbandonedWorkers())
+                .log(
+                        "a handler ignored its interrupt past the event timeout and maxAbandonedWorkers stuck workers are already "
+                                + "replaced: the pool runs with " + (workers.length - lost) + " of " + workers.length
+                                + " workers and is not ready until a stuck handler returns");
         return "the worker is lost until its handler returns (maxAbandonedWorkers reached)";
     }
 
@@ -466,14 +482,18 @@ public final class WorkerPool implements Dispatcher {
     synchronized boolean abandonedWorkerReturned(Worker w) {
         switch (w.fate()) {
             case SERVING -> {
-                w.fate(Worker.Fate.RETURNED); // the watchdog has taken the event but not decided yet: nothing to replace
+                w.fate(
+                        Worker.Fate
+                                .RETURNED); // the watchdog has taken the event but not decided yet: nothing to replace
                 return true;
             }
             case LOST -> {
                 lost--;
                 w.fate(Worker.Fate.SERVING);
                 updateStuckViews();
-                LOG.atInfo().addKeyValue("trigger", settings.triggerName()).addKeyValue("worker", w.index)
+                LOG.atInfo()
+                        .addKeyValue("trigger", settings.triggerName())
+                        .addKeyValue("worker", w.index)
                         .log("a stuck handler returned; its worker carries on");
                 return true;
             }
@@ -522,8 +542,11 @@ public final class WorkerPool implements Dispatcher {
         fresh.start();
         fresh.started.whenComplete((ok, error) -> {
             if (error != null) {
-                LOG.error("replacement worker {} of trigger '{}' failed its handler init; the pool runs with one worker less",
-                        fresh.index, settings.triggerName(), error);
+                LOG.error(
+                        "replacement worker {} of trigger '{}' failed its handler init; the pool runs with one worker less",
+                        fresh.index,
+                        settings.triggerName(),
+                        error);
             }
         });
     }

@@ -23,8 +23,12 @@ class DurationsAndSizesTest {
 
     @Test
     void refusesDurationsWithoutAUnit() {
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> Durations.parse("5")).getMessage().contains("a unit is required"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> Durations.parse("5d")).getMessage().contains("unknown unit"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Durations.parse("5"))
+                .getMessage()
+                .contains("a unit is required"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Durations.parse("5d"))
+                .getMessage()
+                .contains("unknown unit"));
     }
 
     @Test

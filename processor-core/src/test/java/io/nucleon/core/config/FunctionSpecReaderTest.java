@@ -66,7 +66,8 @@ class FunctionSpecReaderTest {
 
     @Test
     void appliesDefaults() {
-        FunctionSpec spec = read("metadata: {name: f}", "spec:", "  handler: x.Y", "  triggers:", "    t: {kind: http}");
+        FunctionSpec spec =
+                read("metadata: {name: f}", "spec:", "  handler: x.Y", "  triggers:", "    t: {kind: http}");
         assertEquals("java", spec.runtime());
         assertEquals(FunctionSpec.DEFAULT_EVENT_TIMEOUT, spec.eventTimeout());
         TriggerSpec t = spec.triggers().get("t");
@@ -75,32 +76,49 @@ class FunctionSpecReaderTest {
         assertEquals(WaitStrategyKind.BLOCKING, t.waitStrategy());
         assertTrue(t.attributes().isEmpty());
         assertEquals(io.nucleon.core.worker.QueueFullPolicy.WAIT, t.whenQueueFull());
-        assertEquals(TriggerSpec.DEFAULT_WORKER_QUEUE_SIZE, t.waitingListSize(), "the waiting list is as long as the queue");
+        assertEquals(
+                TriggerSpec.DEFAULT_WORKER_QUEUE_SIZE, t.waitingListSize(), "the waiting list is as long as the queue");
         assertEquals(1, t.maxAbandonedWorkers(), "as many stuck workers replaced as there are workers");
     }
 
     @Test
     void readsTheOverloadSettingsOfATrigger() {
-        FunctionSpec spec = read("metadata: {name: f}", "spec:", "  handler: x.Y", "  triggers:",
+        FunctionSpec spec = read(
+                "metadata: {name: f}",
+                "spec:",
+                "  handler: x.Y",
+                "  triggers:",
                 "    t: {kind: http, numWorkers: 4, workerQueueSize: 64, whenQueueFull: wait, waitingListSize: 8, maxAbandonedWorkers: 2}",
                 "    r: {kind: http, numWorkers: 4, whenQueueFull: reject}");
         TriggerSpec t = spec.triggers().get("t");
         assertEquals(io.nucleon.core.worker.QueueFullPolicy.WAIT, t.whenQueueFull());
         assertEquals(8, t.waitingListSize());
         assertEquals(2, t.maxAbandonedWorkers());
-        assertEquals(io.nucleon.core.worker.QueueFullPolicy.REJECT, spec.triggers().get("r").whenQueueFull());
+        assertEquals(
+                io.nucleon.core.worker.QueueFullPolicy.REJECT,
+                spec.triggers().get("r").whenQueueFull());
         assertEquals(4, spec.triggers().get("r").maxAbandonedWorkers());
     }
 
     @Test
     void reportsBadOverloadSettings() {
-        String msg = error("metadata: {name: f}", "spec:", "  triggers:",
+        String msg = error(
+                "metadata: {name: f}",
+                "spec:",
+                "  triggers:",
                 "    a: {kind: http, whenQueueFull: drop}",
                 "    b: {kind: http, whenQueueFull: reject, waitingListSize: 10}",
                 "    c: {kind: http, maxAbandonedWorkers: -1}");
-        assertTrue(msg.contains("function.yaml:4: spec.triggers.a.whenQueueFull: must be wait or reject, got \"drop\""), msg);
-        assertTrue(msg.contains("function.yaml:5: spec.triggers.b.waitingListSize: applies only with whenQueueFull: wait"), msg);
-        assertTrue(msg.contains("function.yaml:6: spec.triggers.c.maxAbandonedWorkers: must be an integer from 0 to 10000"), msg);
+        assertTrue(
+                msg.contains("function.yaml:4: spec.triggers.a.whenQueueFull: must be wait or reject, got \"drop\""),
+                msg);
+        assertTrue(
+                msg.contains("function.yaml:5: spec.triggers.b.waitingListSize: applies only with whenQueueFull: wait"),
+                msg);
+        assertTrue(
+                msg.contains(
+                        "function.yaml:6: spec.triggers.c.maxAbandonedWorkers: must be an integer from 0 to 10000"),
+                msg);
     }
 
     @Test
@@ -119,23 +137,23 @@ class FunctionSpecReaderTest {
                 "    web:",
                 "      kind: http",
                 "      numWorkers: many");
-        assertEquals("function.yaml:7: spec.triggers.web.numWorkers: must be an integer from 1 to 10000, got \"many\"", msg);
+        assertEquals(
+                "function.yaml:7: spec.triggers.web.numWorkers: must be an integer from 1 to 10000, got \"many\"", msg);
     }
 
     @Test
     void reportsUnknownFieldsWithWhatIsAllowed() {
-        String msg = error(
-                "metadata:",
-                "  name: f",
-                "spec:",
-                "  handlr: x.Y");
-        assertEquals("function.yaml:4: spec.handlr: unknown field; allowed here: dataBindings, description, drainTimeout, env,"
-                + " eventTimeout, handler, runtime, runtimeAttributes, triggers", msg);
+        String msg = error("metadata:", "  name: f", "spec:", "  handlr: x.Y");
+        assertEquals(
+                "function.yaml:4: spec.handlr: unknown field; allowed here: dataBindings, description, drainTimeout, env,"
+                        + " eventTimeout, handler, runtime, runtimeAttributes, triggers",
+                msg);
     }
 
     @Test
     void hintsAtTheNucleonSpellingOfNuclioFields() {
-        String msg = error("metadata: {name: f}", "spec:", "  triggers:", "    web:", "      kind: http", "      maxWorkers: 4");
+        String msg = error(
+                "metadata: {name: f}", "spec:", "  triggers:", "    web:", "      kind: http", "      maxWorkers: 4");
         assertTrue(msg.contains("function.yaml:6: spec.triggers.web.maxWorkers: unknown field (use numWorkers)"), msg);
     }
 
@@ -151,9 +169,15 @@ class FunctionSpecReaderTest {
                 "      numWorkers: 0");
         assertTrue(msg.startsWith("4 configuration problems:"), msg);
         assertTrue(msg.contains("function.yaml:2: metadata.name: must be 1 to 63 letters"), msg);
-        assertTrue(msg.contains("function.yaml:4: spec.eventTimeout: must be a duration with a unit such as 250ms, 5s or 1m, got 5"), msg);
+        assertTrue(
+                msg.contains(
+                        "function.yaml:4: spec.eventTimeout: must be a duration with a unit such as 250ms, 5s or 1m, got 5"),
+                msg);
         assertTrue(msg.contains("function.yaml:6: spec.triggers.web.kind: is required"), msg);
-        assertTrue(msg.contains("function.yaml:7: spec.triggers.web.numWorkers: must be an integer from 1 to 10000, got 0"), msg);
+        assertTrue(
+                msg.contains(
+                        "function.yaml:7: spec.triggers.web.numWorkers: must be an integer from 1 to 10000, got 0"),
+                msg);
         assertTrue(msg.indexOf(":2:") < msg.indexOf(":4:") && msg.indexOf(":4:") < msg.indexOf(":7:"), msg);
     }
 
@@ -180,9 +204,17 @@ class FunctionSpecReaderTest {
 
     @Test
     void rejectsABadWaitStrategy() {
-        String msg = error("metadata: {name: f}", "spec:", "  triggers:", "    t:", "      kind: http", "      waitStrategy: fast");
-        assertEquals("function.yaml:6: spec.triggers.t.waitStrategy: must be one of blocking, sleeping, yielding, busySpin;"
-                + " got \"fast\"", msg);
+        String msg = error(
+                "metadata: {name: f}",
+                "spec:",
+                "  triggers:",
+                "    t:",
+                "      kind: http",
+                "      waitStrategy: fast");
+        assertEquals(
+                "function.yaml:6: spec.triggers.t.waitStrategy: must be one of blocking, sleeping, yielding, busySpin;"
+                        + " got \"fast\"",
+                msg);
     }
 
     @Test
@@ -194,10 +226,13 @@ class FunctionSpecReaderTest {
     @Test
     void saysWhenTheFileIsMissingOrEmpty(@TempDir Path dir) throws Exception {
         Path missing = dir.resolve("nope.yaml");
-        assertEquals(missing + ": file not found",
-                assertThrows(FunctionConfigException.class, () -> FunctionSpecReader.read(missing)).getMessage());
+        assertEquals(
+                missing + ": file not found",
+                assertThrows(FunctionConfigException.class, () -> FunctionSpecReader.read(missing))
+                        .getMessage());
         Path empty = Files.writeString(dir.resolve("empty.yaml"), "");
-        assertTrue(assertThrows(FunctionConfigException.class, () -> FunctionSpecReader.read(empty)).getMessage()
+        assertTrue(assertThrows(FunctionConfigException.class, () -> FunctionSpecReader.read(empty))
+                .getMessage()
                 .endsWith("the file is empty"));
     }
 }

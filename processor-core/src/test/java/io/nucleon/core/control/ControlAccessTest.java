@@ -34,7 +34,8 @@ class ControlAccessTest {
     private static final String TOKEN = "s3cret-control-token";
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final List<ControlServer> servers = new ArrayList<>();
     private final AtomicReference<AdminRequest> seen = new AtomicReference<>();
 
@@ -47,9 +48,15 @@ class ControlAccessTest {
         AdminEndpoints a = new AdminEndpoints();
         a.add("web", "/dead-letters/", Set.of("GET", "POST"), r -> {
             seen.set(r);
-            return CompletableFuture.completedFuture(Response.status(200).body("admin " + r.method() + " " + r.path()).build());
+            return CompletableFuture.completedFuture(Response.status(200)
+                    .body("admin " + r.method() + " " + r.path())
+                    .build());
         });
-        a.add("web", "/broken", Set.of("GET"), r -> CompletableFuture.failedFuture(new IllegalStateException("internal detail")));
+        a.add(
+                "web",
+                "/broken",
+                Set.of("GET"),
+                r -> CompletableFuture.failedFuture(new IllegalStateException("internal detail")));
         a.add("web", "/never", Set.of("GET"), r -> new CompletableFuture<>());
         return a;
     }
@@ -59,16 +66,24 @@ class ControlAccessTest {
     }
 
     private ControlServer start(String host, String token, ControlLimits limits) throws IOException {
-        ControlServer s = new ControlServer(new InetSocketAddress(host, 0), List::of, registry, () -> Map.of("function", "t"),
-                admin(), token, limits);
+        ControlServer s = new ControlServer(
+                new InetSocketAddress(host, 0),
+                List::of,
+                registry,
+                () -> Map.of("function", "t"),
+                admin(),
+                token,
+                limits);
         servers.add(s);
         s.start();
         return s;
     }
 
     private HttpResponse<String> send(ControlServer s, String method, String path, String token) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.address().getPort() + path))
-                .timeout(Duration.ofSeconds(20)).method(method, HttpRequest.BodyPublishers.noBody());
+        HttpRequest.Builder b = HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + s.address().getPort() + path))
+                .timeout(Duration.ofSeconds(20))
+                .method(method, HttpRequest.BodyPublishers.noBody());
         if (token != null) {
             b.header("Authorization", "Bearer " + token);
         }
@@ -100,7 +115,9 @@ class ControlAccessTest {
         assertFalse(s.openBeyondLoopback());
         assertEquals(200, send(s, "GET", "/metrics", null).statusCode());
         assertEquals(200, send(s, "GET", "/status", null).statusCode());
-        assertEquals(200, send(s, "POST", "/triggers/web/dead-letters/replay-all", null).statusCode());
+        assertEquals(
+                200,
+                send(s, "POST", "/triggers/web/dead-letters/replay-all", null).statusCode());
     }
 
     @Test
@@ -111,7 +128,10 @@ class ControlAccessTest {
         assertEquals(403, r.statusCode(), r.body());
         assertTrue(r.body().contains("control token"), r.body());
         assertEquals(null, seen.get(), "the endpoint never ran");
-        assertEquals(200, send(s, "GET", "/metrics", null).statusCode(), "metrics stay open: the token is optional for them");
+        assertEquals(
+                200,
+                send(s, "GET", "/metrics", null).statusCode(),
+                "metrics stay open: the token is optional for them");
         assertEquals(200, send(s, "GET", "/live", null).statusCode());
     }
 
@@ -158,11 +178,19 @@ class ControlAccessTest {
     @Test
     void adminPathsAreCheckedWhenAdded() {
         AdminEndpoints a = new AdminEndpoints();
-        a.add("web", "/x", Set.of("GET"), r -> CompletableFuture.completedFuture(Response.status(204).build()));
+        a.add(
+                "web",
+                "/x",
+                Set.of("GET"),
+                r -> CompletableFuture.completedFuture(Response.status(204).build()));
         assertThrows(IllegalArgumentException.class, () -> a.add("web", "/x", Set.of("GET"), r -> null), "taken");
         assertThrows(IllegalArgumentException.class, () -> a.add("web", "x", Set.of("GET"), r -> null), "no leading /");
-        assertThrows(IllegalArgumentException.class, () -> a.add("web", "/a/../b", Set.of("GET"), r -> null), "dot segments");
-        assertThrows(IllegalArgumentException.class, () -> a.add("we b", "/x", Set.of("GET"), r -> null), "trigger name");
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> a.add("web", "/a/../b", Set.of("GET"), r -> null),
+                "dot segments");
+        assertThrows(
+                IllegalArgumentException.class, () -> a.add("we b", "/x", Set.of("GET"), r -> null), "trigger name");
         assertThrows(IllegalArgumentException.class, () -> a.add("web", "/y", Set.of(), r -> null), "no methods");
         assertEquals(List.of("/triggers/web/x"), a.paths());
     }

@@ -39,6 +39,7 @@ class ControlServerTest {
      * and idle timeouts of the stalled clients in these tests).
      */
     private static final long LIVE_BOUND_MILLIS = 1000;
+
     private static final String LIVE_BODY = "{\"live\":true}";
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -51,9 +52,11 @@ class ControlServerTest {
         }
     }
 
-    private ControlServer start(ControlLimits limits, Supplier<List<String>> readiness, Supplier<Map<String, Object>> status)
+    private ControlServer start(
+            ControlLimits limits, Supplier<List<String>> readiness, Supplier<Map<String, Object>> status)
             throws IOException {
-        ControlServer server = new ControlServer(new InetSocketAddress("127.0.0.1", 0), readiness, registry, status, limits);
+        ControlServer server =
+                new ControlServer(new InetSocketAddress("127.0.0.1", 0), readiness, registry, status, limits);
         toClose.add(server::close);
         server.start();
         return server;
@@ -182,8 +185,8 @@ class ControlServerTest {
 
     @Test
     void aHalfSentRequestIsAnswered408AndClosedAfterTheReadTimeout() throws IOException {
-        ControlServer server = start(ControlLimits.DEFAULTS.withTimeouts(Duration.ofMillis(300), Duration.ofSeconds(60),
-                Duration.ofSeconds(2)));
+        ControlServer server = start(ControlLimits.DEFAULTS.withTimeouts(
+                Duration.ofMillis(300), Duration.ofSeconds(60), Duration.ofSeconds(2)));
         long start = System.nanoTime();
         Client c = connect(server);
         c.send("GET /live HTTP/1.1\r\nHost: test\r\n");
@@ -191,8 +194,11 @@ class ControlServerTest {
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         assertEquals(408, r.status);
         assertEquals("close", r.header("connection"));
-        assertEquals(new String(ErrorResponses.body("request timeout", null, "the request did not arrive whole within 300 ms"),
-                StandardCharsets.UTF_8), r.body);
+        assertEquals(
+                new String(
+                        ErrorResponses.body("request timeout", null, "the request did not arrive whole within 300 ms"),
+                        StandardCharsets.UTF_8),
+                r.body);
         assertTrue(c.atEndOfStream(), "closed after the 408");
         assertTrue(millis >= 300, "answered 408 after " + millis + " ms, before the read timeout");
         assertLiveIsFast(server, "after a 408");
@@ -201,14 +207,15 @@ class ControlServerTest {
     @Test
     void anEndpointThatDoesNotAnswerWithinTheEndpointTimeoutIs503AndClose() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
-        ControlServer server = start(ControlLimits.DEFAULTS.withEndpointTimeout(Duration.ofMillis(300)), List::of, () -> {
-            try {
-                release.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return Map.of("function", "late");
-        });
+        ControlServer server =
+                start(ControlLimits.DEFAULTS.withEndpointTimeout(Duration.ofMillis(300)), List::of, () -> {
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return Map.of("function", "late");
+                });
         try {
             Client c = connect(server);
             Reply r = c.get("/status");
@@ -226,8 +233,8 @@ class ControlServerTest {
 
     @Test
     void aConnectionThatSendsNothingIsAnswered408AfterTheReadTimeout() throws IOException {
-        ControlServer server = start(ControlLimits.DEFAULTS.withTimeouts(Duration.ofMillis(300), Duration.ofSeconds(60),
-                Duration.ofSeconds(2)));
+        ControlServer server = start(ControlLimits.DEFAULTS.withTimeouts(
+                Duration.ofMillis(300), Duration.ofSeconds(60), Duration.ofSeconds(2)));
         Client c = connect(server);
         assertEquals(408, c.read(false).status);
         assertTrue(c.atEndOfStream());
@@ -235,8 +242,8 @@ class ControlServerTest {
 
     @Test
     void anIdleKeepAliveConnectionIsClosedAfterTheIdleTimeout() throws IOException {
-        ControlServer server = start(ControlLimits.DEFAULTS.withTimeouts(Duration.ofSeconds(10), Duration.ofMillis(300),
-                Duration.ofSeconds(2)));
+        ControlServer server = start(ControlLimits.DEFAULTS.withTimeouts(
+                Duration.ofSeconds(10), Duration.ofMillis(300), Duration.ofSeconds(2)));
         Client c = connect(server);
         long start = System.nanoTime();
         assertEquals(200, c.get("/live").status);
@@ -249,12 +256,17 @@ class ControlServerTest {
     @Test
     void aClientThatNeverReadsIsClosedAfterTheIdleTimeoutAndOthersAreServed() throws IOException {
         for (int i = 0; i < 300; i++) {
-            registry.counter("padding.counter.with.a.rather.long.name", "index", Integer.toString(i),
-                    "tag", "x".repeat(100)).increment();
+            registry.counter(
+                            "padding.counter.with.a.rather.long.name",
+                            "index",
+                            Integer.toString(i),
+                            "tag",
+                            "x".repeat(100))
+                    .increment();
         }
         // an idle timeout longer than LIVE_BOUND_MILLIS: a /live stuck behind the greedy client would show
-        ControlServer server = start(ControlLimits.DEFAULTS.withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(3),
-                Duration.ofSeconds(2)));
+        ControlServer server = start(ControlLimits.DEFAULTS.withTimeouts(
+                Duration.ofSeconds(10), Duration.ofSeconds(3), Duration.ofSeconds(2)));
         warmUp(server);
         Socket greedy = new Socket();
         toClose.add(greedy);
@@ -393,8 +405,14 @@ class ControlServerTest {
         Reply missing = c.get("/nope");
         assertEquals(404, missing.status);
         assertEquals("application/json", missing.header("content-type"));
-        assertEquals(new String(ErrorResponses.body("not found", null,
-                "the control server serves /live, /ready, /metrics, /status and /triggers/…"), StandardCharsets.UTF_8), missing.body);
+        assertEquals(
+                new String(
+                        ErrorResponses.body(
+                                "not found",
+                                null,
+                                "the control server serves /live, /ready, /metrics, /status and /triggers/…"),
+                        StandardCharsets.UTF_8),
+                missing.body);
 
         assertEquals(200, c.get("/live?verbose=1").status, "a query does not change the path");
     }
@@ -514,8 +532,10 @@ class ControlServerTest {
         Client c = connect(server);
         Reply r = c.get("/status");
         assertEquals(500, r.status);
-        assertTrue(r.body.matches("\\{\"error\":\"internal error\",\"errorId\":\"[0-9a-f]{16}\","
-                + "\"message\":\"see the processor's log for this error id\"}"), r.body);
+        assertTrue(
+                r.body.matches("\\{\"error\":\"internal error\",\"errorId\":\"[0-9a-f]{16}\","
+                        + "\"message\":\"see the processor's log for this error id\"}"),
+                r.body);
         assertTrue(!r.body.contains("on purpose"), "the cause is in the log only");
         assertEquals(200, c.get("/live").status);
     }
@@ -535,10 +555,15 @@ class ControlServerTest {
 
     @Test
     void aPortInUseFailsWithTheAddressInTheMessage() throws IOException {
-        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
-            java.net.BindException e = assertThrows(java.net.BindException.class, () -> new ControlServer(
-                    new InetSocketAddress("127.0.0.1", taken.getLocalPort()), List::of, registry, Map::of));
-            assertTrue(e.getMessage().startsWith("the control server cannot listen on 127.0.0.1:" + taken.getLocalPort() + ": "),
+        try (java.net.ServerSocket taken =
+                new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            java.net.BindException e = assertThrows(
+                    java.net.BindException.class,
+                    () -> new ControlServer(
+                            new InetSocketAddress("127.0.0.1", taken.getLocalPort()), List::of, registry, Map::of));
+            assertTrue(
+                    e.getMessage()
+                            .startsWith("the control server cannot listen on 127.0.0.1:" + taken.getLocalPort() + ": "),
                     e.getMessage());
         }
     }
@@ -600,7 +625,9 @@ class ControlServerTest {
             Map<String, String> headers = new LinkedHashMap<>();
             for (String line = line(); line != null && !line.isEmpty(); line = line()) {
                 int colon = line.indexOf(':');
-                headers.put(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), line.substring(colon + 1).trim());
+                headers.put(
+                        line.substring(0, colon).trim().toLowerCase(Locale.ROOT),
+                        line.substring(colon + 1).trim());
             }
             int length = head || status == 100 ? 0 : Integer.parseInt(headers.getOrDefault("content-length", "0"));
             byte[] body = in.readNBytes(length);

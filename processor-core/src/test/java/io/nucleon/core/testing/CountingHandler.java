@@ -12,6 +12,7 @@ import io.nucleon.api.Handler;
 public final class CountingHandler implements Handler {
     /** The env value that names the test's tally. */
     public static final String TALLY = "TALLY";
+
     private boolean initialised;
 
     @Override

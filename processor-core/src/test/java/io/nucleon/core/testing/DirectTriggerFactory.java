@@ -49,8 +49,8 @@ public final class DirectTriggerFactory implements TriggerFactory {
             @Override
             public void start(Dispatcher dispatcher) {
                 if (RUNNING.putIfAbsent(context.name(), dispatcher) != null) {
-                    throw new IllegalStateException("a direct trigger named '" + context.name() + "' is already running:"
-                            + " a processor of an earlier test was not stopped");
+                    throw new IllegalStateException("a direct trigger named '" + context.name()
+                            + "' is already running:" + " a processor of an earlier test was not stopped");
                 }
                 registered = dispatcher;
                 started = true;

@@ -15,8 +15,7 @@ import org.awaitility.Awaitility;
 
 /** Records how each event completed, and fails on a second completion of the same event. */
 public final class Outcomes implements Completion {
-    public record Result(Outcome outcome, Response response, Throwable error) {
-    }
+    public record Result(Outcome outcome, Response response, Throwable error) {}
 
     private final Map<String, Result> results = new ConcurrentHashMap<>();
     private final AtomicInteger duplicates = new AtomicInteger();
@@ -46,7 +45,11 @@ public final class Outcomes implements Completion {
 
     /** Waits until {@code n} events have completed. */
     public void await(int n, long timeout, TimeUnit unit) {
-        Awaitility.await().atMost(timeout, unit).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(2))
-                .untilAsserted(() -> assertTrue(results.size() >= n, () -> "only " + results.size() + " of " + n + " events completed"));
+        Awaitility.await()
+                .atMost(timeout, unit)
+                .pollDelay(Duration.ZERO)
+                .pollInterval(Duration.ofMillis(2))
+                .untilAsserted(() -> assertTrue(
+                        results.size() >= n, () -> "only " + results.size() + " of " + n + " events completed"));
     }
 }

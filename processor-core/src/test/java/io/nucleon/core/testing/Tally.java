@@ -19,8 +19,7 @@ public final class Tally implements AutoCloseable {
     private final String id = UUID.randomUUID().toString();
     private final Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
 
-    private Tally() {
-    }
+    private Tally() {}
 
     /** A new, empty tally; close it at the end of the test. */
     public static Tally open() {
@@ -33,7 +32,8 @@ public final class Tally implements AutoCloseable {
     public static Tally of(String id) {
         Tally t = OPEN.get(id);
         if (t == null) {
-            throw new IllegalStateException("no open tally '" + id + "': the test must open it and keep it open while the function runs");
+            throw new IllegalStateException(
+                    "no open tally '" + id + "': the test must open it and keep it open while the function runs");
         }
         return t;
     }

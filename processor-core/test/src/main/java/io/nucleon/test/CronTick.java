@@ -45,8 +45,13 @@ public final class CronTick {
     /** The event the timer {@code trigger} would make on this tick. */
     SyntheticEvent toEvent(SyntheticTrigger trigger, TriggerTraits.Timer template) {
         long n = tick > 0 ? tick : trigger.nextTick();
-        SyntheticEvent event = new SyntheticEvent(UUID.randomUUID().toString(), "async", trigger.kind(), trigger.name(),
-                template.body().clone(), scheduledAt);
+        SyntheticEvent event = new SyntheticEvent(
+                UUID.randomUUID().toString(),
+                "async",
+                trigger.kind(),
+                trigger.name(),
+                template.body().clone(),
+                scheduledAt);
         event.contentType = template.contentType();
         event.headers = template.headers();
         event.fields = Map.of("scheduledTime", scheduledAt.toString(), "tick", n);

@@ -72,14 +72,16 @@ public class EventResult {
         try {
             return Engine.get().readJson(body(), type);
         } catch (IOException e) {
-            throw new UncheckedIOException("the response body is not JSON that fits " + type.getSimpleName() + ": "
-                    + e.getMessage() + "; body: " + bodyAsString(), e);
+            throw new UncheckedIOException(
+                    "the response body is not JSON that fits " + type.getSimpleName() + ": " + e.getMessage()
+                            + "; body: " + bodyAsString(),
+                    e);
         }
     }
 
     @Override
     public String toString() {
-        return getClass().getSimpleName() + "{" + outcome.label() + ", event " + event.id() + " (" + event.triggerKind() + "), "
-                + response.status() + (error != null ? ", " + error : "") + "}";
+        return getClass().getSimpleName() + "{" + outcome.label() + ", event " + event.id() + " (" + event.triggerKind()
+                + "), " + response.status() + (error != null ? ", " + error : "") + "}";
     }
 }

@@ -43,6 +43,7 @@ import java.util.zip.ZipEntry;
 public final class FunctionJar {
     /** The system property with the path of the packaged jar; nucleon-function-parent sets it for the integration tests. */
     public static final String JAR_PROPERTY = "nucleon.jar";
+
     private static final YAMLMapper YAML = new YAMLMapper();
 
     private final Path jar;
@@ -103,7 +104,8 @@ public final class FunctionJar {
      */
     public FunctionJar override(String path, Object value) {
         if (path == null || path.isBlank() || path.startsWith(".") || path.endsWith(".") || path.contains("..")) {
-            throw new IllegalArgumentException("a path is keys separated by dots, e.g. spec.triggers.web.attributes.port; got \"" + path + "\"");
+            throw new IllegalArgumentException(
+                    "a path is keys separated by dots, e.g. spec.triggers.web.attributes.port; got \"" + path + "\"");
         }
         overrides.put(path, value);
         return this;
@@ -157,7 +159,8 @@ public final class FunctionJar {
                 return new String(in.readAllBytes(), StandardCharsets.UTF_8);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException(jar + " cannot be read (was it packaged? run `mvn verify`, not `mvn test`)", e);
+            throw new UncheckedIOException(
+                    jar + " cannot be read (was it packaged? run `mvn verify`, not `mvn test`)", e);
         }
     }
 
@@ -185,7 +188,8 @@ public final class FunctionJar {
         }
         try {
             boolean own = workDirectory == null;
-            Path dir = own ? Files.createTempDirectory("nucleon-jar-")
+            Path dir = own
+                    ? Files.createTempDirectory("nucleon-jar-")
                     : Files.createDirectories(workDirectory.resolve("process-" + started++));
             // short, under the system's: a runtime's Unix socket paths (at most about 100 bytes) live in it
             Path tmp = Files.createTempDirectory("njt-");
@@ -201,7 +205,9 @@ public final class FunctionJar {
             }
             command.addAll(args);
             int control = controlPort(command);
-            ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+            ProcessBuilder pb = new ProcessBuilder(command)
+                    .directory(dir.toFile())
+                    .redirectErrorStream(true)
                     .redirectOutput(dir.resolve("output.log").toFile());
             pb.environment().putAll(env);
             return new FunctionProcess(jar.getFileName().toString(), pb.start(), dir, own, tmp, control);
@@ -234,8 +240,8 @@ public final class FunctionJar {
             if (next == null || next.isNull()) {
                 next = node.putObject(keys[i]);
             } else if (!next.isObject()) {
-                throw new IllegalArgumentException("cannot set " + path + ": " + String.join(".", List.of(keys).subList(0, i + 1))
-                        + " is not a mapping but " + next);
+                throw new IllegalArgumentException("cannot set " + path + ": "
+                        + String.join(".", List.of(keys).subList(0, i + 1)) + " is not a mapping but " + next);
             }
             node = (ObjectNode) next;
         }

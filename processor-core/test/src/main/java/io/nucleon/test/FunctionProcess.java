@@ -40,9 +40,11 @@ public final class FunctionProcess implements AutoCloseable {
     private final boolean ownDirectory;
     private final Path tempDirectory;
     private final int controlPort;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    FunctionProcess(String name, Process process, Path directory, boolean ownDirectory, Path tempDirectory, int controlPort) {
+    FunctionProcess(
+            String name, Process process, Path directory, boolean ownDirectory, Path tempDirectory, int controlPort) {
         this.name = name;
         this.process = process;
         this.directory = directory;
@@ -91,11 +93,17 @@ public final class FunctionProcess implements AutoCloseable {
     /** {@code GET path} on the control server (no token), e.g. {@code control("/status")}. */
     public HttpResponse<String> control(String path) {
         try {
-            return http.send(HttpRequest.newBuilder(controlUrl(path)).timeout(Duration.ofSeconds(10)).build(),
+            return http.send(
+                    HttpRequest.newBuilder(controlUrl(path))
+                            .timeout(Duration.ofSeconds(10))
+                            .build(),
                     HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
-            throw new UncheckedIOException("GET " + controlUrl(path) + " failed; " + name + (process.isAlive() ? " is running"
-                    : " exited with code " + process.exitValue()) + "; its output:\n" + output(), e);
+            throw new UncheckedIOException(
+                    "GET " + controlUrl(path) + " failed; " + name
+                            + (process.isAlive() ? " is running" : " exited with code " + process.exitValue())
+                            + "; its output:\n" + output(),
+                    e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
@@ -139,8 +147,13 @@ public final class FunctionProcess implements AutoCloseable {
 
     private boolean ready() {
         try {
-            return http.send(HttpRequest.newBuilder(controlUrl("/ready")).timeout(Duration.ofSeconds(2)).build(),
-                    HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+            return http.send(
+                                    HttpRequest.newBuilder(controlUrl("/ready"))
+                                            .timeout(Duration.ofSeconds(2))
+                                            .build(),
+                                    HttpResponse.BodyHandlers.discarding())
+                            .statusCode()
+                    == 200;
         } catch (IOException notListeningYet) {
             return false;
         } catch (InterruptedException e) {
@@ -157,7 +170,10 @@ public final class FunctionProcess implements AutoCloseable {
      */
     public void await(String what, Duration timeout, Callable<Boolean> condition) {
         try {
-            Awaitility.await(what).atMost(timeout).pollDelay(Duration.ZERO).pollInterval(POLL)
+            Awaitility.await(what)
+                    .atMost(timeout)
+                    .pollDelay(Duration.ZERO)
+                    .pollInterval(POLL)
                     .failFast("the process exited", () -> !process.isAlive())
                     .until(condition);
         } catch (TerminalFailureException e) {
@@ -188,11 +204,15 @@ public final class FunctionProcess implements AutoCloseable {
         process.destroy();
         int code = awaitExit(STOP_TIMEOUT);
         try {
-            Awaitility.await().atMost(Duration.ofSeconds(10)).pollDelay(Duration.ZERO).pollInterval(POLL)
+            Awaitility.await()
+                    .atMost(Duration.ofSeconds(10))
+                    .pollDelay(Duration.ZERO)
+                    .pollInterval(POLL)
                     .until(() -> children.stream().noneMatch(ProcessHandle::isAlive));
         } catch (ConditionTimeoutException e) {
             throw new AssertionError(name + " exited with code " + code + " but left processes it started running: "
-                    + describe(children.stream().filter(ProcessHandle::isAlive).toList()) + "; its output:\n" + output());
+                    + describe(children.stream().filter(ProcessHandle::isAlive).toList()) + "; its output:\n"
+                    + output());
         }
         return code;
     }
@@ -212,7 +232,8 @@ public final class FunctionProcess implements AutoCloseable {
     public int awaitExit(Duration timeout) {
         try {
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new AssertionError(name + " did not exit within " + timeout.toMillis() + " ms; its output:\n" + output());
+                throw new AssertionError(
+                        name + " did not exit within " + timeout.toMillis() + " ms; its output:\n" + output());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -234,7 +255,12 @@ public final class FunctionProcess implements AutoCloseable {
         if (processes.isEmpty()) {
             return "none";
         }
-        return processes.stream().map(p -> p.pid() + p.info().command().map(c -> " " + Path.of(c).getFileName()).orElse(""))
+        return processes.stream()
+                .map(p -> p.pid()
+                        + p.info()
+                                .command()
+                                .map(c -> " " + Path.of(c).getFileName())
+                                .orElse(""))
                 .collect(Collectors.joining(", "));
     }
 
@@ -269,6 +295,7 @@ public final class FunctionProcess implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "FunctionProcess{" + name + ", pid " + process.pid() + (process.isAlive() ? ", running" : ", exited") + "}";
+        return "FunctionProcess{" + name + ", pid " + process.pid() + (process.isAlive() ? ", running" : ", exited")
+                + "}";
     }
 }

@@ -38,7 +38,8 @@ public final class HttpCall {
             throw new IllegalArgumentException("the method must not be blank");
         }
         if (!target.startsWith("/")) {
-            throw new IllegalArgumentException("the request target is a path with an optional query, starting with /, got \"" + target + "\"");
+            throw new IllegalArgumentException(
+                    "the request target is a path with an optional query, starting with /, got \"" + target + "\"");
         }
         this.method = method.toUpperCase(Locale.ROOT);
         this.target = target;
@@ -112,10 +113,16 @@ public final class HttpCall {
             throw new IllegalArgumentException("the test kit does not make structured-mode CloudEvents "
                     + "(application/cloudevents+json): send the event in binary mode, its attributes as ce-* headers");
         }
-        Map<String, Object> fields = HttpQuery.fields(target); // before anything is dispatched: the trigger answers 400 itself
+        Map<String, Object> fields =
+                HttpQuery.fields(target); // before anything is dispatched: the trigger answers 400 itself
         String ceId = h.get("ce-id");
-        SyntheticEvent event = new SyntheticEvent(ceId != null ? ceId : UUID.randomUUID().toString(), "sync", "http",
-                trigger.name(), body.clone(), time(h.get("ce-time")));
+        SyntheticEvent event = new SyntheticEvent(
+                ceId != null ? ceId : UUID.randomUUID().toString(),
+                "sync",
+                "http",
+                trigger.name(),
+                body.clone(),
+                time(h.get("ce-time")));
         event.contentType = contentType;
         event.headers = Collections.unmodifiableMap(h);
         event.fields = fields;

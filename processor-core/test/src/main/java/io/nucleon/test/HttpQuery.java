@@ -14,8 +14,7 @@ import java.util.Map;
  * module (and Netty), so only a function with an http trigger loads it.
  */
 final class HttpQuery {
-    private HttpQuery() {
-    }
+    private HttpQuery() {}
 
     /**
      * @throws IllegalArgumentException for a malformed percent-escape: the trigger answers such a
@@ -27,11 +26,14 @@ final class HttpQuery {
         }
         Map<String, Object> m = new LinkedHashMap<>();
         try {
-            new QueryStringDecoder(target, StandardCharsets.UTF_8, true, Math.max(1, target.length())).parameters()
+            new QueryStringDecoder(target, StandardCharsets.UTF_8, true, Math.max(1, target.length()))
+                    .parameters()
                     .forEach((k, v) -> m.put(k, v.size() == 1 ? v.get(0) : List.copyOf(v)));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("the http trigger answers 400 to " + target
-                    + " without calling the handler: its query cannot be decoded (" + e.getMessage() + ")", e);
+            throw new IllegalArgumentException(
+                    "the http trigger answers 400 to " + target
+                            + " without calling the handler: its query cannot be decoded (" + e.getMessage() + ")",
+                    e);
         }
         return AuthIdentity.eventFields(Collections.unmodifiableMap(m), null);
     }

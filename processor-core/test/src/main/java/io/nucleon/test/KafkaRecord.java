@@ -39,7 +39,8 @@ public final class KafkaRecord {
 
     /** A record of {@code topic} with a UTF-8 value. */
     public static KafkaRecord of(String topic, String value) {
-        return new KafkaRecord(Objects.requireNonNull(topic, "topic"), value == null ? null : value.getBytes(StandardCharsets.UTF_8));
+        return new KafkaRecord(
+                Objects.requireNonNull(topic, "topic"), value == null ? null : value.getBytes(StandardCharsets.UTF_8));
     }
 
     /** A record of {@code topic}; a null value is a tombstone (an empty body). */
@@ -71,8 +72,8 @@ public final class KafkaRecord {
 
     /** Adds a header. */
     public KafkaRecord header(String name, byte[] value) {
-        headers.add(new java.util.AbstractMap.SimpleImmutableEntry<>(Objects.requireNonNull(name, "name"),
-                value == null ? null : value.clone()));
+        headers.add(new java.util.AbstractMap.SimpleImmutableEntry<>(
+                Objects.requireNonNull(name, "name"), value == null ? null : value.clone()));
         return this;
     }
 
@@ -152,8 +153,13 @@ public final class KafkaRecord {
         f.put("key", key == null ? null : new String(key, StandardCharsets.UTF_8));
         f.put("attempt", attempt);
         Instant when = (timestamp != null ? timestamp : Instant.now()).truncatedTo(ChronoUnit.MILLIS);
-        SyntheticEvent event = new SyntheticEvent(t + "-" + partition + "-" + at, "async", "kafka", trigger.name(),
-                value == null ? new byte[0] : value.clone(), when);
+        SyntheticEvent event = new SyntheticEvent(
+                t + "-" + partition + "-" + at,
+                "async",
+                "kafka",
+                trigger.name(),
+                value == null ? new byte[0] : value.clone(),
+                when);
         event.headers = Collections.unmodifiableMap(h);
         event.fields = Collections.unmodifiableMap(f);
         event.contentType = h.get("content-type");

@@ -5,8 +5,7 @@ import java.util.Map;
 
 /** Reads samples out of the Prometheus text format that {@code /metrics} answers. */
 final class PrometheusText {
-    private PrometheusText() {
-    }
+    private PrometheusText() {}
 
     /** The sum of the samples of {@code metric} whose labels include every one of {@code labels}. */
     static double sum(String text, String metric, Map<String, String> labels) {

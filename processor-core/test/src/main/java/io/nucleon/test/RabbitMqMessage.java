@@ -26,6 +26,7 @@ import java.util.UUID;
 public final class RabbitMqMessage {
     /** Headers the rabbitmq trigger puts on a message it sends back to its queue for a retry. */
     private static final String ORIGINAL_EXCHANGE = "x-nucleon-original-exchange";
+
     private static final String ORIGINAL_ROUTING_KEY = "x-nucleon-original-routing-key";
     private static final String QUEUE = "x-nucleon-queue";
 
@@ -40,8 +41,9 @@ public final class RabbitMqMessage {
 
     private RabbitMqMessage(byte[] body) {
         this.body = body.clone();
-        for (String p : new String[] {"content-type", "content-encoding", "correlation-id", "reply-to", "message-id", "type",
-                "app-id", "user-id"}) {
+        for (String p : new String[] {
+            "content-type", "content-encoding", "correlation-id", "reply-to", "message-id", "type", "app-id", "user-id"
+        }) {
             properties.put(p, null); // the order the trigger lists them in
         }
     }
@@ -172,8 +174,8 @@ public final class RabbitMqMessage {
             key = traits.queue();
         }
         Map<String, String> h = new LinkedHashMap<>();
-        messageHeaders.forEach((name, value) -> h.put(name, value instanceof byte[] b ? new String(b, StandardCharsets.UTF_8)
-                : String.valueOf(value)));
+        messageHeaders.forEach((name, value) ->
+                h.put(name, value instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : String.valueOf(value)));
         properties.forEach((name, value) -> {
             if (value != null) {
                 h.put(name, value);
@@ -185,8 +187,13 @@ public final class RabbitMqMessage {
         f.put("redelivered", redelivered);
         f.put("attempt", attempt);
         String id = properties.get("message-id");
-        SyntheticEvent event = new SyntheticEvent(id != null ? id : UUID.randomUUID().toString(), "async", "rabbitmq",
-                trigger.name(), body.clone(), timestamp != null ? timestamp : Instant.now());
+        SyntheticEvent event = new SyntheticEvent(
+                id != null ? id : UUID.randomUUID().toString(),
+                "async",
+                "rabbitmq",
+                trigger.name(),
+                body.clone(),
+                timestamp != null ? timestamp : Instant.now());
         event.contentType = properties.get("content-type");
         event.headers = Collections.unmodifiableMap(h);
         event.fields = Collections.unmodifiableMap(f);
@@ -198,6 +205,7 @@ public final class RabbitMqMessage {
 
     @Override
     public String toString() {
-        return "RabbitMqMessage{" + (routingKey == null ? "(the trigger's routing key)" : routingKey) + ", attempt " + attempt + "}";
+        return "RabbitMqMessage{" + (routingKey == null ? "(the trigger's routing key)" : routingKey) + ", attempt "
+                + attempt + "}";
     }
 }

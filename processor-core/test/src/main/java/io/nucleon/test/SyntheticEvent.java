@@ -31,7 +31,8 @@ final class SyntheticEvent implements Event {
     String version;
     String source;
 
-    SyntheticEvent(String id, String triggerClass, String triggerKind, String triggerName, byte[] body, Instant timestamp) {
+    SyntheticEvent(
+            String id, String triggerClass, String triggerKind, String triggerName, byte[] body, Instant timestamp) {
         this.id = id;
         this.triggerClass = triggerClass;
         this.triggerKind = triggerKind;

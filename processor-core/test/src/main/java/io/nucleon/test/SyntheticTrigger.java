@@ -23,9 +23,11 @@ final class SyntheticTrigger implements Trigger {
     private final TriggerTraits traits;
     /** The real trigger made to check the attributes; never started, closed with this one. */
     private final Trigger checked;
+
     private final AtomicLong ticks = new AtomicLong();
     /** The next offset of each topic-partition, for records sent without one. */
     private final Map<String, AtomicLong> nextOffsets = new ConcurrentHashMap<>();
+
     private volatile Dispatcher dispatcher;
     private volatile boolean accepting;
 
@@ -73,8 +75,9 @@ final class SyntheticTrigger implements Trigger {
         Dispatcher d = dispatcher;
         if (d == null || !accepting) {
             throw new IllegalStateException("trigger '" + name + "' of function '" + function + "' takes no events: "
-                    + (d == null ? "the function is not started (call start(), or register the TestFunction as a JUnit extension)"
-                    : "the function is stopping or stopped"));
+                    + (d == null
+                            ? "the function is not started (call start(), or register the TestFunction as a JUnit extension)"
+                            : "the function is stopping or stopped"));
         }
         CompletableFuture<EventResult> result = new CompletableFuture<>();
         // as the real triggers do: only http takes a response; the message and timer triggers take the

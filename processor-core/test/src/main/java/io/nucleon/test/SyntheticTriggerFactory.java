@@ -35,9 +35,11 @@ public abstract class SyntheticTriggerFactory implements TriggerFactory {
         SyntheticTriggerLoader loader = SyntheticTriggerLoader.current(kind);
         TriggerFactory real = loader.realFactory(kind);
         if (real == null) {
-            throw new FunctionConfigException("spec.triggers." + context.name() + ".kind", "the test kit checks a " + kind
-                    + " trigger with the trigger's own module, which is not on the class path: add the dependency "
-                    + "io.nucleon:" + module + " (the function's jar needs it too)");
+            throw new FunctionConfigException(
+                    "spec.triggers." + context.name() + ".kind",
+                    "the test kit checks a " + kind
+                            + " trigger with the trigger's own module, which is not on the class path: add the dependency "
+                            + "io.nucleon:" + module + " (the function's jar needs it too)");
         }
         Trigger checked = real.create(context);
         SyntheticTrigger trigger;

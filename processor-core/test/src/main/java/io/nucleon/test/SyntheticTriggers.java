@@ -26,8 +26,8 @@ final class SyntheticTriggers {
         if (name != null) {
             SyntheticTrigger t = byName.get(name);
             if (t == null) {
-                throw new IllegalArgumentException("function '" + function + "' has no trigger '" + name + "'; its triggers: "
-                        + describe(byName.values()));
+                throw new IllegalArgumentException("function '" + function + "' has no trigger '" + name
+                        + "'; its triggers: " + describe(byName.values()));
             }
             if (!kinds.contains(t.kind())) {
                 throw new IllegalArgumentException("trigger '" + name + "' of function '" + function + "' is of kind '"
@@ -49,9 +49,10 @@ final class SyntheticTriggers {
                     + " (kind " + String.join(" or ", kinds.stream().sorted().toList()) + "); its triggers: "
                     + describe(byName.values()));
         }
-        throw new IllegalArgumentException("function '" + function + "' has " + matching.size() + " triggers that receive "
-                + what + " (" + describe(matching) + "): name the one to send to, e.g. send(\""
-                + matching.get(0).name() + "\", ...)");
+        throw new IllegalArgumentException(
+                "function '" + function + "' has " + matching.size() + " triggers that receive "
+                        + what + " (" + describe(matching) + "): name the one to send to, e.g. send(\""
+                        + matching.get(0).name() + "\", ...)");
     }
 
     /** The trigger called {@code name}, of any kind. */

@@ -58,14 +58,18 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * {@link #start()} and {@link #close()} (try-with-resources). A test function starts once.
  * Thread-safe: tests may send from several threads at once.
  */
-public final class TestFunction implements AutoCloseable, BeforeAllCallback, AfterAllCallback, BeforeEachCallback,
-        AfterEachCallback {
+public final class TestFunction
+        implements AutoCloseable, BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback {
     private static final Set<String> HTTP = Set.of("http");
     private static final Set<String> KAFKA = Set.of("kafka", "kafka-cluster");
     private static final Set<String> RABBITMQ = Set.of("rabbitmq", "rabbit-mq");
     private static final Set<String> TIMERS = Set.of("cron", "kickstart");
 
-    private enum State { NEW, RUNNING, CLOSED }
+    private enum State {
+        NEW,
+        RUNNING,
+        CLOSED
+    }
 
     private final String description;
     private final Consumer<Processor.Builder> definition;

@@ -19,15 +19,16 @@ import java.util.regex.Pattern;
 interface TriggerTraits {
 
     /** An http trigger: nothing of its configuration shapes its events. */
-    record Http() implements TriggerTraits {
-    }
+    record Http() implements TriggerTraits {}
 
     /** A kafka trigger: what it consumes and how it retries. */
     record Kafka(List<String> topics, Pattern topicPattern, RetryRule retries) implements TriggerTraits {
         static Kafka read(TriggerContext context) {
             KafkaTriggerConfig c = context.attributes(KafkaTriggerConfig.class);
-            Pattern pattern = c.topicPattern == null || c.topicPattern.isEmpty() ? null : Pattern.compile(c.topicPattern);
-            return new Kafka(List.copyOf(c.topics), pattern, new RetryRule(c.maxRetries, c.retryDelay, c.maxRetryDelay));
+            Pattern pattern =
+                    c.topicPattern == null || c.topicPattern.isEmpty() ? null : Pattern.compile(c.topicPattern);
+            return new Kafka(
+                    List.copyOf(c.topics), pattern, new RetryRule(c.maxRetries, c.retryDelay, c.maxRetryDelay));
         }
 
         boolean consumes(String topic) {
@@ -44,7 +45,10 @@ interface TriggerTraits {
         static RabbitMq read(TriggerContext context) {
             RabbitMqTriggerConfig c = context.attributes(RabbitMqTriggerConfig.class);
             String queue = c.queueName.isEmpty() ? context.functionName() + "." + context.name() : c.queueName;
-            return new RabbitMq(c.exchangeName, queue, List.copyOf(c.topics),
+            return new RabbitMq(
+                    c.exchangeName,
+                    queue,
+                    List.copyOf(c.topics),
                     new RetryRule(c.maxRetries, c.retryDelay, c.maxRetryDelay));
         }
 
@@ -53,7 +57,9 @@ interface TriggerTraits {
             if (exchange.isEmpty()) {
                 return queue; // published to the queue directly, through the default exchange
             }
-            if (topics.size() == 1 && !topics.get(0).contains("*") && !topics.get(0).contains("#")) {
+            if (topics.size() == 1
+                    && !topics.get(0).contains("*")
+                    && !topics.get(0).contains("#")) {
                 return topics.get(0);
             }
             return null;
@@ -63,10 +69,14 @@ interface TriggerTraits {
     /** A cron or kickstart trigger: the event every tick carries (its {@code event} attribute). */
     record Timer(byte[] body, Map<String, String> headers, String path, String contentType) implements TriggerTraits {
         static Timer read(TriggerContext context, boolean cron) {
-            EventTemplate t = cron ? context.attributes(io.nucleon.trigger.cron.CronTriggerConfig.class).event
+            EventTemplate t = cron
+                    ? context.attributes(io.nucleon.trigger.cron.CronTriggerConfig.class).event
                     : context.attributes(io.nucleon.trigger.cron.KickstartTriggerConfig.class).event;
-            return new Timer(t.body.getBytes(StandardCharsets.UTF_8), java.util.Collections.unmodifiableMap(new LinkedHashMap<>(t.headers)),
-                    t.path, t.contentType);
+            return new Timer(
+                    t.body.getBytes(StandardCharsets.UTF_8),
+                    java.util.Collections.unmodifiableMap(new LinkedHashMap<>(t.headers)),
+                    t.path,
+                    t.contentType);
         }
     }
 }

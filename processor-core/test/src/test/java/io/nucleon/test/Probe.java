@@ -22,8 +22,11 @@ final class Probe implements Handler {
     @Override
     public Object handle(Context context, Event event) {
         portraits.add(portrait(context, event));
-        return Response.builder().status(200).contentType(event.contentType() == null ? Response.OCTET_STREAM : event.contentType())
-                .body(event.body()).build();
+        return Response.builder()
+                .status(200)
+                .contentType(event.contentType() == null ? Response.OCTET_STREAM : event.contentType())
+                .body(event.body())
+                .build();
     }
 
     static Map<String, Object> portrait(Context context, Event event) {
@@ -57,7 +60,8 @@ final class Probe implements Handler {
 
     private static boolean lookupIgnoresCase(Event event) {
         String name = event.headers().keySet().iterator().next();
-        String other = name.equals(name.toUpperCase(java.util.Locale.ROOT)) ? name.toLowerCase(java.util.Locale.ROOT)
+        String other = name.equals(name.toUpperCase(java.util.Locale.ROOT))
+                ? name.toLowerCase(java.util.Locale.ROOT)
                 : name.toUpperCase(java.util.Locale.ROOT);
         return event.header(other) != null;
     }

@@ -44,11 +44,14 @@ class SyntheticEventsMatchTheTriggersTest {
         Probe probe = new Probe();
         try (Processor p = running(probe, http(port))) {
             assertTrue(p.isReady());
-            HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-                    + "/orders/7?dryRun=true&tag=a&tag=b&auth.subject=mallory&q=a%20b"));
+            HttpClient client =
+                    HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(
+                    "http://127.0.0.1:" + port + "/orders/7?dryRun=true&tag=a&tag=b&auth.subject=mallory&q=a%20b"));
             headers().forEach(request::header);
-            HttpResponse<String> r = client.send(request.POST(HttpRequest.BodyPublishers.ofString("{\"id\":7}")).build(),
+            HttpResponse<String> r = client.send(
+                    request.POST(HttpRequest.BodyPublishers.ofString("{\"id\":7}"))
+                            .build(),
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(200, r.statusCode(), r.body());
             real = probe.next();
@@ -59,8 +62,10 @@ class SyntheticEventsMatchTheTriggersTest {
         realHeaders.remove("User-Agent");
 
         Probe kitProbe = new Probe();
-        try (TestFunction fn = TestFunction.of(http(port).andThen(b -> b.handler(kitProbe))).start()) {
-            HttpCall call = HttpCall.post("/orders/7?dryRun=true&tag=a&tag=b&auth.subject=mallory&q=a%20b").body("{\"id\":7}");
+        try (TestFunction fn =
+                TestFunction.of(http(port).andThen(b -> b.handler(kitProbe))).start()) {
+            HttpCall call = HttpCall.post("/orders/7?dryRun=true&tag=a&tag=b&auth.subject=mallory&q=a%20b")
+                    .body("{\"id\":7}");
             headers().forEach(call::header);
             fn.send(call);
         }
@@ -68,8 +73,13 @@ class SyntheticEventsMatchTheTriggersTest {
     }
 
     private static List<Map.Entry<String, String>> headersList() {
-        return List.of(Map.entry("X-Tenant", "acme"), Map.entry("Content-Type", "application/json"), Map.entry("ce-id", "e-7"),
-                Map.entry("ce-type", "com.example.order"), Map.entry("ce-source", "/shop"), Map.entry("ce-specversion", "1.0"),
+        return List.of(
+                Map.entry("X-Tenant", "acme"),
+                Map.entry("Content-Type", "application/json"),
+                Map.entry("ce-id", "e-7"),
+                Map.entry("ce-type", "com.example.order"),
+                Map.entry("ce-source", "/shop"),
+                Map.entry("ce-specversion", "1.0"),
                 Map.entry("ce-time", "2026-01-02T03:04:05Z"));
     }
 
@@ -80,7 +90,8 @@ class SyntheticEventsMatchTheTriggersTest {
     }
 
     private static Consumer<Processor.Builder> http(int port) {
-        return b -> b.name("probe").trigger("web", "http", t -> t.attribute("host", "127.0.0.1").attribute("port", port));
+        return b -> b.name("probe")
+                .trigger("web", "http", t -> t.attribute("host", "127.0.0.1").attribute("port", port));
     }
 
     @Test
@@ -89,14 +100,30 @@ class SyntheticEventsMatchTheTriggersTest {
         try (KafkaTestBroker kafka = KafkaTestBroker.start()) {
             kafka.createTopic("orders", 2);
             RecordMetadata sent;
-            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
-                    "key.serializer", ByteArraySerializer.class.getName(), "value.serializer", ByteArraySerializer.class.getName()))) {
-                sent = producer.send(new ProducerRecord<>("orders", 1, timestamp.toEpochMilli(), bytes("k-1"), bytes("{\"id\":1}"),
-                        List.of(new RecordHeader("content-type", bytes("application/json")), new RecordHeader("x-trace", bytes("t-1")))))
+            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
+                    "bootstrap.servers",
+                    kafka.bootstrapServers(),
+                    "key.serializer",
+                    ByteArraySerializer.class.getName(),
+                    "value.serializer",
+                    ByteArraySerializer.class.getName()))) {
+                sent = producer.send(new ProducerRecord<>(
+                                "orders",
+                                1,
+                                timestamp.toEpochMilli(),
+                                bytes("k-1"),
+                                bytes("{\"id\":1}"),
+                                List.of(
+                                        new RecordHeader("content-type", bytes("application/json")),
+                                        new RecordHeader("x-trace", bytes("t-1")))))
                         .get();
             }
-            Consumer<Processor.Builder> definition = b -> b.name("probe").trigger("stream", "kafka", t -> t
-                    .attribute("brokers", List.of(kafka.bootstrapServers())).attribute("topics", List.of("orders")));
+            Consumer<Processor.Builder> definition = b -> b.name("probe")
+                    .trigger(
+                            "stream",
+                            "kafka",
+                            t -> t.attribute("brokers", List.of(kafka.bootstrapServers()))
+                                    .attribute("topics", List.of("orders")));
             Probe probe = new Probe();
             Map<String, Object> real;
             try (Processor p = running(probe, definition)) {
@@ -104,9 +131,16 @@ class SyntheticEventsMatchTheTriggersTest {
                 real = probe.next();
             }
             Probe kitProbe = new Probe();
-            try (TestFunction fn = TestFunction.of(definition.andThen(b -> b.handler(kitProbe))).start()) {
-                fn.send(KafkaRecord.of("orders", "{\"id\":1}").key("k-1").header("content-type", "application/json")
-                        .header("x-trace", "t-1").partition(1).partitions(2).offset(sent.offset()).timestamp(timestamp));
+            try (TestFunction fn = TestFunction.of(definition.andThen(b -> b.handler(kitProbe)))
+                    .start()) {
+                fn.send(KafkaRecord.of("orders", "{\"id\":1}")
+                        .key("k-1")
+                        .header("content-type", "application/json")
+                        .header("x-trace", "t-1")
+                        .partition(1)
+                        .partitions(2)
+                        .offset(sent.offset())
+                        .timestamp(timestamp));
             }
             assertEquals(real, kitProbe.next());
         }
@@ -118,20 +152,37 @@ class SyntheticEventsMatchTheTriggersTest {
         String exchange = "kit-parity-" + id;
         String queue = "kit-parity-" + id + ".orders";
         Instant timestamp = Instant.parse("2026-02-03T04:05:06Z");
-        Consumer<Processor.Builder> definition = b -> b.name("probe").trigger("queue", "rabbitmq", t -> t
-                .attribute("exchangeName", exchange).attribute("queueName", queue).attribute("topics", List.of("orders.created"))
-                .attribute("maxRetries", 1).attribute("retryDelay", "100ms").attribute("durable", false));
+        Consumer<Processor.Builder> definition = b -> b.name("probe")
+                .trigger(
+                        "queue",
+                        "rabbitmq",
+                        t -> t.attribute("exchangeName", exchange)
+                                .attribute("queueName", queue)
+                                .attribute("topics", List.of("orders.created"))
+                                .attribute("maxRetries", 1)
+                                .attribute("retryDelay", "100ms")
+                                .attribute("durable", false));
         ConnectionFactory factory = new ConnectionFactory();
         factory.setUri("amqp://guest:guest@127.0.0.1:5672/%2f");
-        try (Connection connection = factory.newConnection("kit-parity"); Channel channel = connection.createChannel()) {
+        try (Connection connection = factory.newConnection("kit-parity");
+                Channel channel = connection.createChannel()) {
             Probe probe = new Probe();
             Map<String, Object> first;
             Map<String, Object> retry;
             try (Processor p = running(failingFirst(probe), definition)) {
                 assertTrue(p.isReady());
-                AMQP.BasicProperties props = new AMQP.BasicProperties.Builder().messageId("m-1").contentType("application/json")
-                        .contentEncoding("identity").correlationId("c-1").replyTo("replies").type("order.created").appId("shop")
-                        .userId("guest").timestamp(Date.from(timestamp)).headers(Map.of("x-tenant", "acme", "x-count", 3)).build();
+                AMQP.BasicProperties props = new AMQP.BasicProperties.Builder()
+                        .messageId("m-1")
+                        .contentType("application/json")
+                        .contentEncoding("identity")
+                        .correlationId("c-1")
+                        .replyTo("replies")
+                        .type("order.created")
+                        .appId("shop")
+                        .userId("guest")
+                        .timestamp(Date.from(timestamp))
+                        .headers(Map.of("x-tenant", "acme", "x-count", 3))
+                        .build();
                 channel.basicPublish(exchange, "orders.created", props, bytes("{\"id\":1}"));
                 first = probe.next();
                 retry = probe.next();
@@ -142,10 +193,20 @@ class SyntheticEventsMatchTheTriggersTest {
                 channel.exchangeDelete(exchange);
             }
             Probe kitProbe = new Probe();
-            try (TestFunction fn = TestFunction.of(definition.andThen(b -> b.handler(failingFirst(kitProbe)))).start()) {
-                RabbitMqMessage message = RabbitMqMessage.of("{\"id\":1}").messageId("m-1").contentType("application/json")
-                        .contentEncoding("identity").correlationId("c-1").replyTo("replies").type("order.created").appId("shop")
-                        .userId("guest").timestamp(timestamp).header("x-tenant", "acme").header("x-count", 3);
+            try (TestFunction fn = TestFunction.of(definition.andThen(b -> b.handler(failingFirst(kitProbe))))
+                    .start()) {
+                RabbitMqMessage message = RabbitMqMessage.of("{\"id\":1}")
+                        .messageId("m-1")
+                        .contentType("application/json")
+                        .contentEncoding("identity")
+                        .correlationId("c-1")
+                        .replyTo("replies")
+                        .type("order.created")
+                        .appId("shop")
+                        .userId("guest")
+                        .timestamp(timestamp)
+                        .header("x-tenant", "acme")
+                        .header("x-count", 3);
                 fn.send(message);
                 fn.send(message.attempt(2));
             }
@@ -167,7 +228,8 @@ class SyntheticEventsMatchTheTriggersTest {
 
     @Test
     void aKickstartAndACronTick() throws Exception {
-        Map<String, Object> template = Map.of("body", "hi", "headers", Map.of("x-a", "b"), "path", "/start", "contentType", "text/plain");
+        Map<String, Object> template =
+                Map.of("body", "hi", "headers", Map.of("x-a", "b"), "path", "/start", "contentType", "text/plain");
         Consumer<Processor.Builder> definition = b -> b.name("probe")
                 .trigger("boot", "kickstart", t -> t.attribute("event", template))
                 .trigger("every", "cron", t -> t.attribute("interval", "100ms").attribute("event", template));
@@ -181,7 +243,8 @@ class SyntheticEventsMatchTheTriggersTest {
             }
         }
         Probe kitProbe = new Probe();
-        try (TestFunction fn = TestFunction.of(definition.andThen(b -> b.handler(kitProbe))).start()) {
+        try (TestFunction fn =
+                TestFunction.of(definition.andThen(b -> b.handler(kitProbe))).start()) {
             fn.send("boot", CronTick.now());
             fn.send("every", CronTick.now());
         }
@@ -211,12 +274,15 @@ class SyntheticEventsMatchTheTriggersTest {
         };
     }
 
-    private static Processor running(io.nucleon.api.Handler handler, Consumer<Processor.Builder> definition) throws Exception {
+    private static Processor running(io.nucleon.api.Handler handler, Consumer<Processor.Builder> definition)
+            throws Exception {
         Processor.Builder b = Processor.builder().withoutControlServer().drainTimeout(Duration.ofSeconds(5));
         definition.accept(b);
         Processor p = b.handler(handler).build().start();
         // the rabbitmq and kafka triggers connect in the background: ready once the source is
-        org.awaitility.Awaitility.await("processor ready").atMost(Duration.ofSeconds(30)).until(p::isReady);
+        org.awaitility.Awaitility.await("processor ready")
+                .atMost(Duration.ofSeconds(30))
+                .until(p::isReady);
         return p;
     }
 

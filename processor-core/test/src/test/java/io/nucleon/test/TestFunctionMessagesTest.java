@@ -31,7 +31,8 @@ class TestFunctionMessagesTest {
 
     @Test
     void aKafkaRecordThatSucceedsIsAcknowledged() {
-        MessageResult r = orders.send(KafkaRecord.of("{\"id\":\"o-2\",\"amount\":3}").key("o-2"));
+        MessageResult r =
+                orders.send(KafkaRecord.of("{\"id\":\"o-2\",\"amount\":3}").key("o-2"));
         assertEquals(MessageDecision.ACKNOWLEDGE, r.decision(), r::toString);
         assertEquals("o-2 from orders, attempt 1", r.response().bodyAsString());
         assertEquals(1, r.attempt());
@@ -49,26 +50,31 @@ class TestFunctionMessagesTest {
         MessageResult second = orders.send(KafkaRecord.of("orders", bad).attempt(2));
         assertEquals(MessageDecision.RETRY, second.decision());
         assertEquals(Duration.ofMillis(200), second.retryDelay(), "doubled");
-        assertEquals(MessageDecision.DEAD_LETTER, orders.send(KafkaRecord.of("orders", bad).attempt(3)).decision(),
+        assertEquals(
+                MessageDecision.DEAD_LETTER,
+                orders.send(KafkaRecord.of("orders", bad).attempt(3)).decision(),
                 "maxRetries: 2, so the third attempt is the last");
     }
 
     @Test
     void kafkaRecordsGetTheTriggersIdsAndOffsets() {
-        EventResult a = orders.send(KafkaRecord.of("{\"id\":\"a\",\"amount\":1}").partition(3).partitions(4));
-        EventResult b = orders.send(KafkaRecord.of("{\"id\":\"b\",\"amount\":1}").partition(3).partitions(4));
+        EventResult a = orders.send(
+                KafkaRecord.of("{\"id\":\"a\",\"amount\":1}").partition(3).partitions(4));
+        EventResult b = orders.send(
+                KafkaRecord.of("{\"id\":\"b\",\"amount\":1}").partition(3).partitions(4));
         assertEquals(a.event().offset() + 1, b.event().offset(), "records without an offset follow each other");
         assertEquals("orders-3-" + b.event().offset(), b.event().id());
         assertEquals(3, b.event().shardId());
         assertEquals(4, b.event().totalShards());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> orders.send(KafkaRecord.of("payments", "{}")));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> orders.send(KafkaRecord.of("payments", "{}")));
         assertTrue(e.getMessage().contains("never reaches it"), e.getMessage());
     }
 
     @Test
     void aRabbitMqTriggerWithoutRetriesDeadLettersAtOnce() {
-        MessageResult ok = orders.send(RabbitMqMessage.of("{\"id\":\"o-4\",\"amount\":2}").messageId("m-4"));
+        MessageResult ok =
+                orders.send(RabbitMqMessage.of("{\"id\":\"o-4\",\"amount\":2}").messageId("m-4"));
         assertEquals(MessageDecision.ACKNOWLEDGE, ok.decision());
         assertEquals("m-4", ok.event().id());
         assertEquals("orders.created", ok.event().topic(), "the trigger's one routing key");
@@ -79,7 +85,8 @@ class TestFunctionMessagesTest {
 
     @Test
     void aRetriedRabbitMqMessageComesBackThroughTheRetryQueue() {
-        MessageResult r = orders.send(RabbitMqMessage.of("{\"id\":\"o-6\",\"amount\":2}").attempt(3));
+        MessageResult r =
+                orders.send(RabbitMqMessage.of("{\"id\":\"o-6\",\"amount\":2}").attempt(3));
         assertEquals(3, r.event().field("attempt"));
         assertEquals("", r.event().field("exchange"), "from the default exchange");
         assertEquals("orders.queue", r.event().field("routingKey"), "the queue's name: <function>.<trigger>");
@@ -102,9 +109,12 @@ class TestFunctionMessagesTest {
 
     @Test
     void aBadAttributeIsReportedWithFileLineAndPathByTheTriggersOwnCheck(@TempDir Path dir) throws Exception {
-        Path yaml = Files.writeString(dir.resolve("function.yaml"), Files.readString(Path.of("src/test/resources/orders/function.yaml"))
-                .replace("maxRetries: 2", "maxRetries: lots"));
-        FunctionConfigException e = assertThrows(FunctionConfigException.class, () -> TestFunction.fromYaml(yaml).start());
+        Path yaml = Files.writeString(
+                dir.resolve("function.yaml"),
+                Files.readString(Path.of("src/test/resources/orders/function.yaml"))
+                        .replace("maxRetries: 2", "maxRetries: lots"));
+        FunctionConfigException e = assertThrows(
+                FunctionConfigException.class, () -> TestFunction.fromYaml(yaml).start());
         assertTrue(e.getMessage().contains(yaml + ":17: spec.triggers.stream.attributes.maxRetries"), e.getMessage());
     }
 }

@@ -64,6 +64,7 @@ public final class HttpBinding implements DataBinding {
     private static final Logger LOG = LoggerFactory.getLogger(HttpBinding.class);
     /** The methods that are retried. */
     public static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "PUT", "DELETE", "OPTIONS");
+
     private static final Set<Integer> RETRY_STATUSES = Set.of(502, 503, 504);
     private static final String[] OUTCOMES = {"1xx", "2xx", "3xx", "4xx", "5xx", "error"};
 
@@ -96,11 +97,15 @@ public final class HttpBinding implements DataBinding {
         String b = config.baseUrl;
         this.base = b.isEmpty() ? null : b.endsWith("/") ? b : b + "/";
         for (int i = 0; i < OUTCOMES.length; i++) {
-            requests[i] = Counter.builder("nucleon.binding.http.requests").description("Requests of the http binding, by outcome")
-                    .tags("function", functionName, "binding", name, "outcome", OUTCOMES[i]).register(registry);
+            requests[i] = Counter.builder("nucleon.binding.http.requests")
+                    .description("Requests of the http binding, by outcome")
+                    .tags("function", functionName, "binding", name, "outcome", OUTCOMES[i])
+                    .register(registry);
         }
-        this.retries = Counter.builder("nucleon.binding.http.retries").description("Attempts of the http binding after the first")
-                .tags("function", functionName, "binding", name).register(registry);
+        this.retries = Counter.builder("nucleon.binding.http.retries")
+                .description("Attempts of the http binding after the first")
+                .tags("function", functionName, "binding", name)
+                .register(registry);
     }
 
     private static HttpBindingConfig validated(String name, HttpBindingConfig config) {
@@ -152,10 +157,13 @@ public final class HttpBinding implements DataBinding {
         }
         for (Map.Entry<String, String> h : c.headers.entrySet()) {
             try {
-                HttpRequest.newBuilder(URI.create("http://check/")).header(h.getKey(), h.getValue() == null ? "" : h.getValue());
+                HttpRequest.newBuilder(URI.create("http://check/"))
+                        .header(h.getKey(), h.getValue() == null ? "" : h.getValue());
             } catch (IllegalArgumentException e) {
                 // the client's message may quote the value: not repeated
-                problems.add("headers." + h.getKey(), "cannot be set: the HTTP client manages it, or the name or value has characters a header cannot have");
+                problems.add(
+                        "headers." + h.getKey(),
+                        "cannot be set: the HTTP client manages it, or the name or value has characters a header cannot have");
             }
         }
     }
@@ -193,8 +201,11 @@ public final class HttpBinding implements DataBinding {
                 .version("2".equals(config.httpVersion) ? HttpClient.Version.HTTP_2 : HttpClient.Version.HTTP_1_1)
                 .executor(executor)
                 .build();
-        LOG.atInfo().addKeyValue("binding", name).addKeyValue("baseUrl", base == null ? "(none)" : safe(URI.create(base)))
-                .addKeyValue("headers", new TreeMap<>(config.headers).keySet()).log("http binding open");
+        LOG.atInfo()
+                .addKeyValue("binding", name)
+                .addKeyValue("baseUrl", base == null ? "(none)" : safe(URI.create(base)))
+                .addKeyValue("headers", new TreeMap<>(config.headers).keySet())
+                .log("http binding open");
     }
 
     /** {@code GET path}. */
@@ -228,15 +239,21 @@ public final class HttpBinding implements DataBinding {
      *         when no response came
      * @throws IllegalArgumentException when the path cannot be resolved or a header cannot be set
      */
-    public CompletionStage<HttpResponse<byte[]>> send(String method, String path, Map<String, String> headers, byte[] body) {
+    public CompletionStage<HttpResponse<byte[]>> send(
+            String method, String path, Map<String, String> headers, byte[] body) {
         HttpClient c = client;
         if (c == null || closed) {
             throw new IllegalStateException("http binding '" + name + "' is " + (closed ? "closed" : "not open yet"));
         }
         String m = method.toUpperCase(Locale.ROOT);
         URI uri = resolve(path);
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(config.requestTimeout)
-                .method(m, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri)
+                .timeout(config.requestTimeout)
+                .method(
+                        m,
+                        body == null
+                                ? HttpRequest.BodyPublishers.noBody()
+                                : HttpRequest.BodyPublishers.ofByteArray(body));
         for (Map.Entry<String, String> h : config.headers.entrySet()) {
             if (headers == null || headers.keySet().stream().noneMatch(k -> k.equalsIgnoreCase(h.getKey()))) {
                 b.header(h.getKey(), h.getValue());
@@ -253,7 +270,12 @@ public final class HttpBinding implements DataBinding {
         return result;
     }
 
-    private void attempt(HttpClient c, HttpRequest request, boolean retryable, int attempt, CompletableFuture<HttpResponse<byte[]>> result) {
+    private void attempt(
+            HttpClient c,
+            HttpRequest request,
+            boolean retryable,
+            int attempt,
+            CompletableFuture<HttpResponse<byte[]>> result) {
         if (closed && attempt > 1) {
             fail(request, attempt - 1, new IOException("the binding closed before the retry"), result);
             return;
@@ -268,14 +290,22 @@ public final class HttpBinding implements DataBinding {
         sent.whenComplete((response, error) -> {
             boolean more = retryable && attempt <= config.maxRetries && !closed;
             if (error != null) {
-                Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                Throwable cause =
+                        error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
                 if (more && connectionError(cause)) {
                     retry(c, request, attempt, result, backoff(attempt, null), cause.toString());
                 } else {
                     fail(request, attempt, cause, result);
                 }
             } else if (more && RETRY_STATUSES.contains(response.statusCode())) {
-                retry(c, request, attempt, result, backoff(attempt, response.headers().firstValue("Retry-After").orElse(null)),
+                retry(
+                        c,
+                        request,
+                        attempt,
+                        result,
+                        backoff(
+                                attempt,
+                                response.headers().firstValue("Retry-After").orElse(null)),
                         "status " + response.statusCode());
             } else {
                 requests[Math.min(Math.max(response.statusCode() / 100 - 1, 0), 4)].increment();
@@ -307,24 +337,42 @@ public final class HttpBinding implements DataBinding {
         return d;
     }
 
-    private void retry(HttpClient c, HttpRequest request, int attempt, CompletableFuture<HttpResponse<byte[]>> result, Duration delay, String why) {
+    private void retry(
+            HttpClient c,
+            HttpRequest request,
+            int attempt,
+            CompletableFuture<HttpResponse<byte[]>> result,
+            Duration delay,
+            String why) {
         retries.increment();
-        LOG.atDebug().addKeyValue("binding", name).addKeyValue("method", request.method()).addKeyValue("url", safe(request.uri()))
-                .addKeyValue("attempt", attempt).log("retrying in " + delay.toMillis() + " ms after " + why);
+        LOG.atDebug()
+                .addKeyValue("binding", name)
+                .addKeyValue("method", request.method())
+                .addKeyValue("url", safe(request.uri()))
+                .addKeyValue("attempt", attempt)
+                .log("retrying in " + delay.toMillis() + " ms after " + why);
         try {
-            timers.schedule(() -> attempt(c, request, true, attempt + 1, result), delay.toNanos(), TimeUnit.NANOSECONDS);
+            timers.schedule(
+                    () -> attempt(c, request, true, attempt + 1, result), delay.toNanos(), TimeUnit.NANOSECONDS);
         } catch (java.util.concurrent.RejectedExecutionException closing) {
             fail(request, attempt, new IOException("the binding closed before the retry"), result);
         }
     }
 
-    private void fail(HttpRequest request, int attempts, Throwable cause, CompletableFuture<HttpResponse<byte[]>> result) {
+    private void fail(
+            HttpRequest request, int attempts, Throwable cause, CompletableFuture<HttpResponse<byte[]>> result) {
         requests[5].increment();
-        String what = cause instanceof HttpConnectTimeoutException ? "could not connect within " + Durations.format(config.connectTimeout)
-                : cause instanceof HttpTimeoutException ? "got no response within " + Durations.format(config.requestTimeout)
-                : cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
-        result.completeExceptionally(new HttpBindingException(request.method() + " " + safe(request.uri()) + " failed"
-                + (attempts > 1 ? " after " + attempts + " attempts" : "") + ": " + what, attempts, cause));
+        String what = cause instanceof HttpConnectTimeoutException
+                ? "could not connect within " + Durations.format(config.connectTimeout)
+                : cause instanceof HttpTimeoutException
+                        ? "got no response within " + Durations.format(config.requestTimeout)
+                        : cause.getClass().getSimpleName()
+                                + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
+        result.completeExceptionally(new HttpBindingException(
+                request.method() + " " + safe(request.uri()) + " failed"
+                        + (attempts > 1 ? " after " + attempts + " attempts" : "") + ": " + what,
+                attempts,
+                cause));
     }
 
     /**
@@ -340,14 +388,16 @@ public final class HttpBinding implements DataBinding {
             return URI.create(p);
         }
         if (base == null) {
-            throw new IllegalArgumentException("http binding '" + name + "' has no baseUrl: give a full URL, not '" + p + "'");
+            throw new IllegalArgumentException(
+                    "http binding '" + name + "' has no baseUrl: give a full URL, not '" + p + "'");
         }
         return URI.create(base + (p.startsWith("/") ? p.substring(1) : p));
     }
 
     /** The URL without user info, query nor fragment: what logs, errors and status show. */
     static String safe(URI u) {
-        return u.getScheme() + "://" + u.getHost() + (u.getPort() < 0 ? "" : ":" + u.getPort()) + (u.getRawPath() == null ? "" : u.getRawPath());
+        return u.getScheme() + "://" + u.getHost() + (u.getPort() < 0 ? "" : ":" + u.getPort())
+                + (u.getRawPath() == null ? "" : u.getRawPath());
     }
 
     @Override
@@ -402,7 +452,10 @@ public final class HttpBinding implements DataBinding {
         if (executor != null) {
             executor.shutdownNow();
         }
-        LOG.atInfo().addKeyValue("binding", name).addKeyValue("retries", (long) retries.count()).log("http binding closed");
+        LOG.atInfo()
+                .addKeyValue("binding", name)
+                .addKeyValue("retries", (long) retries.count())
+                .log("http binding closed");
     }
 
     @Override

@@ -26,8 +26,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -44,6 +44,7 @@ class HttpBindingTest {
     private String root;
     /** Requests seen by the server: "METHOD /path?query". */
     private final List<String> seen = new CopyOnWriteArrayList<>();
+
     private final Map<String, AtomicInteger> attempts = new ConcurrentHashMap<>();
     private final Map<String, String> lastHeaders = new ConcurrentHashMap<>();
     private final List<AutoCloseable> toClose = new ArrayList<>();
@@ -58,7 +59,8 @@ class HttpBindingTest {
         server.createContext("/flaky/", ex -> {
             String[] parts = ex.getRequestURI().getPath().split("/");
             int failures = Integer.parseInt(parts[2]);
-            int n = attempts.computeIfAbsent(ex.getRequestMethod() + " " + parts[3], k -> new AtomicInteger()).incrementAndGet();
+            int n = attempts.computeIfAbsent(ex.getRequestMethod() + " " + parts[3], k -> new AtomicInteger())
+                    .incrementAndGet();
             seen.add(ex.getRequestMethod() + " " + ex.getRequestURI());
             reply(ex, n <= failures ? 503 : 200, "attempt " + n);
         });
@@ -76,7 +78,10 @@ class HttpBindingTest {
             seen.add(ex.getRequestMethod() + " " + ex.getRequestURI());
             ex.getRequestHeaders().forEach((k, v) -> lastHeaders.put(k.toLowerCase(), String.join(",", v)));
             byte[] body = ex.getRequestBody().readAllBytes();
-            reply(ex, 200, ex.getRequestMethod() + " " + ex.getRequestURI() + " " + new String(body, StandardCharsets.UTF_8));
+            reply(
+                    ex,
+                    200,
+                    ex.getRequestMethod() + " " + ex.getRequestURI() + " " + new String(body, StandardCharsets.UTF_8));
         });
         server.start();
         root = "http://127.0.0.1:" + server.getAddress().getPort();
@@ -129,10 +134,12 @@ class HttpBindingTest {
         assertEquals(200, get.statusCode());
         assertEquals("attempt 3", text(get), "two 503s, then the third attempt");
 
-        HttpResponse<byte[]> put = await(b.put(root + "/flaky/1/a", "text/plain", "x".getBytes(StandardCharsets.UTF_8)));
+        HttpResponse<byte[]> put =
+                await(b.put(root + "/flaky/1/a", "text/plain", "x".getBytes(StandardCharsets.UTF_8)));
         assertEquals("attempt 2", text(put));
 
-        HttpResponse<byte[]> post = await(b.post(root + "/flaky/2/a", "text/plain", "x".getBytes(StandardCharsets.UTF_8)));
+        HttpResponse<byte[]> post =
+                await(b.post(root + "/flaky/2/a", "text/plain", "x".getBytes(StandardCharsets.UTF_8)));
         assertEquals(503, post.statusCode(), "POST is sent once: it may not be safe to repeat");
         assertEquals(1, attempts.get("POST a").get());
 
@@ -156,10 +163,15 @@ class HttpBindingTest {
         HttpBindingException e = assertInstanceOf(HttpBindingException.class, get.getCause());
         assertEquals(3, e.attempts());
         assertInstanceOf(ConnectException.class, e.getCause());
-        assertTrue(e.getMessage().startsWith("GET http://127.0.0.1:" + closedPort + "/x failed after 3 attempts: ConnectException"), e.getMessage());
+        assertTrue(
+                e.getMessage()
+                        .startsWith(
+                                "GET http://127.0.0.1:" + closedPort + "/x failed after 3 attempts: ConnectException"),
+                e.getMessage());
         assertFalse(e.getMessage().contains("secret"), "no query in messages");
 
-        ExecutionException post = assertThrows(ExecutionException.class, () -> await(b.post("/x", "text/plain", new byte[1])));
+        ExecutionException post =
+                assertThrows(ExecutionException.class, () -> await(b.post("/x", "text/plain", new byte[1])));
         assertEquals(1, ((HttpBindingException) post.getCause()).attempts());
     }
 
@@ -215,22 +227,36 @@ class HttpBindingTest {
 
     @Test
     void throughAProcessorAHandlerCallsTheServiceWithoutBlockingItsWorker() throws Exception {
-        Processor p = Processor.builder().name("http-out").withoutControlServer()
-                .dataBinding("api", "http", Map.of("baseUrl", root + "/api", "headers", Map.of("X-From", "nucleon"),
-                        "retryDelay", "10ms"))
+        Processor p = Processor.builder()
+                .name("http-out")
+                .withoutControlServer()
+                .dataBinding(
+                        "api",
+                        "http",
+                        Map.of("baseUrl", root + "/api", "headers", Map.of("X-From", "nucleon"), "retryDelay", "10ms"))
                 .handler((ctx, e) -> ctx.binding("api", HttpBinding.class)
                         .post("orders", "text/plain", e.body())
-                        .thenApply(r -> Response.status(r.statusCode()).body(r.body()).build()))
-                .trigger("web", "http", t -> t.numWorkers(2).attribute("host", "127.0.0.1").attribute("port", 0))
-                .build().start();
+                        .thenApply(r ->
+                                Response.status(r.statusCode()).body(r.body()).build()))
+                .trigger(
+                        "web",
+                        "http",
+                        t -> t.numWorkers(2).attribute("host", "127.0.0.1").attribute("port", 0))
+                .build()
+                .start();
         toClose.add(() -> p.stop(Duration.ofSeconds(5)));
         @SuppressWarnings("unchecked")
-        int port = (Integer) ((List<Map<String, Object>>) p.status().get("triggers")).get(0).get("port");
+        int port = (Integer)
+                ((List<Map<String, Object>>) p.status().get("triggers")).get(0).get("port");
         HttpClient http = HttpClient.newHttpClient();
         List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
         for (int i = 0; i < 50; i++) {
-            all.add(http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/")).timeout(Duration.ofSeconds(20))
-                    .POST(HttpRequest.BodyPublishers.ofString("order-" + i)).build(), HttpResponse.BodyHandlers.ofString()));
+            all.add(http.sendAsync(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
+                            .timeout(Duration.ofSeconds(20))
+                            .POST(HttpRequest.BodyPublishers.ofString("order-" + i))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString()));
         }
         for (int i = 0; i < 50; i++) {
             HttpResponse<String> r = all.get(i).get(30, TimeUnit.SECONDS);
@@ -246,19 +272,53 @@ class HttpBindingTest {
 
     @Test
     void badAttributesAreNamedWithTheirPath() {
-        FunctionConfigException e = assertThrows(FunctionConfigException.class, () -> Processor.builder().name("bad")
-                .withoutControlServer().handler((ctx, ev) -> null)
-                .dataBinding("api", "http", Map.of("baseUrl", "ftp://files", "maxRetries", -1, "httpVersion", "3",
-                        "headers", Map.of("Host", "x"), "requestTimeout", "soon"))
-                .trigger("web", "http", t -> t.attribute("port", 0)).build());
+        FunctionConfigException e = assertThrows(
+                FunctionConfigException.class,
+                () -> Processor.builder()
+                        .name("bad")
+                        .withoutControlServer()
+                        .handler((ctx, ev) -> null)
+                        .dataBinding(
+                                "api",
+                                "http",
+                                Map.of(
+                                        "baseUrl",
+                                        "ftp://files",
+                                        "maxRetries",
+                                        -1,
+                                        "httpVersion",
+                                        "3",
+                                        "headers",
+                                        Map.of("Host", "x"),
+                                        "requestTimeout",
+                                        "soon"))
+                        .trigger("web", "http", t -> t.attribute("port", 0))
+                        .build());
         assertTrue(e.getMessage().contains("spec.dataBindings.api.attributes.requestTimeout: "), e.getMessage());
-        FunctionConfigException f = assertThrows(FunctionConfigException.class, () -> Processor.builder().name("bad")
-                .withoutControlServer().handler((ctx, ev) -> null)
-                .dataBinding("api", "http", Map.of("baseUrl", "ftp://files", "maxRetries", -1, "httpVersion", "3",
-                        "headers", Map.of("Host", "x")))
-                .trigger("web", "http", t -> t.attribute("port", 0)).build());
+        FunctionConfigException f = assertThrows(
+                FunctionConfigException.class,
+                () -> Processor.builder()
+                        .name("bad")
+                        .withoutControlServer()
+                        .handler((ctx, ev) -> null)
+                        .dataBinding(
+                                "api",
+                                "http",
+                                Map.of(
+                                        "baseUrl",
+                                        "ftp://files",
+                                        "maxRetries",
+                                        -1,
+                                        "httpVersion",
+                                        "3",
+                                        "headers",
+                                        Map.of("Host", "x")))
+                        .trigger("web", "http", t -> t.attribute("port", 0))
+                        .build());
         String m = f.getMessage();
-        assertTrue(m.contains("spec.dataBindings.api.attributes.baseUrl: must be an http:// or https:// URL with a host"), m);
+        assertTrue(
+                m.contains("spec.dataBindings.api.attributes.baseUrl: must be an http:// or https:// URL with a host"),
+                m);
         assertTrue(m.contains("spec.dataBindings.api.attributes.maxRetries: must be from 0 to 100, got -1"), m);
         assertTrue(m.contains("spec.dataBindings.api.attributes.httpVersion: must be \"1.1\" or \"2\""), m);
         assertTrue(m.contains("spec.dataBindings.api.attributes.headers.Host: cannot be set"), m);

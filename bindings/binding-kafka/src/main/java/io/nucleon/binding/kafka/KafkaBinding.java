@@ -60,8 +60,10 @@ import org.slf4j.LoggerFactory;
 public final class KafkaBinding implements DataBinding {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaBinding.class);
     /** Set by the binding from {@code brokers} and its byte[] API; not allowed in {@code producerProperties}. */
-    private static final Set<String> OWNED = Set.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-            ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG);
+    private static final Set<String> OWNED = Set.of(
+            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+            ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
+            ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG);
 
     private final String functionName;
     private final String name;
@@ -87,10 +89,14 @@ public final class KafkaBinding implements DataBinding {
         this.name = name;
         this.config = config;
         this.properties = producerProperties(functionName, name, config);
-        this.sent = Counter.builder("nucleon.binding.kafka.sent").description("Records the kafka binding sent and the broker acknowledged")
-                .tags("function", functionName, "binding", name).register(registry);
-        this.failed = Counter.builder("nucleon.binding.kafka.failed").description("Sends of the kafka binding that failed")
-                .tags("function", functionName, "binding", name).register(registry);
+        this.sent = Counter.builder("nucleon.binding.kafka.sent")
+                .description("Records the kafka binding sent and the broker acknowledged")
+                .tags("function", functionName, "binding", name)
+                .register(registry);
+        this.failed = Counter.builder("nucleon.binding.kafka.failed")
+                .description("Sends of the kafka binding that failed")
+                .tags("function", functionName, "binding", name)
+                .register(registry);
     }
 
     private static KafkaBindingConfig validated(String name, KafkaBindingConfig config) {
@@ -107,7 +113,9 @@ public final class KafkaBinding implements DataBinding {
         } else {
             for (String b : c.brokers) {
                 int colon = b == null ? -1 : b.lastIndexOf(':');
-                boolean ok = colon > 0 && colon < b.length() - 1 && b.substring(colon + 1).chars().allMatch(Character::isDigit);
+                boolean ok = colon > 0
+                        && colon < b.length() - 1
+                        && b.substring(colon + 1).chars().allMatch(Character::isDigit);
                 if (!ok) {
                     problems.add("brokers", "must be host:port entries, got \"" + b + "\"");
                 }
@@ -139,18 +147,26 @@ public final class KafkaBinding implements DataBinding {
         }
         for (String key : c.producerProperties.keySet()) {
             if (OWNED.contains(key)) {
-                problems.add("producerProperties." + key, "is set by the binding"
-                        + (key.equals(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG) ? ": use brokers" : " (records are byte[])"));
+                problems.add(
+                        "producerProperties." + key,
+                        "is set by the binding"
+                                + (key.equals(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG)
+                                        ? ": use brokers"
+                                        : " (records are byte[])"));
             }
         }
         if (problems.isEmpty()) {
             try {
-                // The producer's own checks (types, ranges, acks with idempotence, delivery.timeout.ms ≥ linger + request timeout)
+                // The producer's own checks (types, ranges, acks with idempotence, delivery.timeout.ms ≥ linger +
+                // request timeout)
                 new ProducerConfig(producerProperties("", "check", c));
             } catch (ConfigException e) {
-                problems.add("producerProperties", "the producer rejects its configuration: " + e.getMessage()
-                        + (e.getMessage() != null && e.getMessage().contains("idempotent")
-                        ? " (the binding is idempotent by default; set enable.idempotence: \"false\" to use other acks)" : ""));
+                problems.add(
+                        "producerProperties",
+                        "the producer rejects its configuration: " + e.getMessage()
+                                + (e.getMessage() != null && e.getMessage().contains("idempotent")
+                                        ? " (the binding is idempotent by default; set enable.idempotence: \"false\" to use other acks)"
+                                        : ""));
             }
         }
     }
@@ -171,7 +187,9 @@ public final class KafkaBinding implements DataBinding {
         p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, String.valueOf(c.compression));
         p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Long.toString(c.bufferMemory == null ? 0 : c.bufferMemory.bytes()));
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, Long.toString(c.maxBlock == null ? 0 : c.maxBlock.toMillis()));
-        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Long.toString(c.deliveryTimeout == null ? 0 : c.deliveryTimeout.toMillis()));
+        p.put(
+                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
+                Long.toString(c.deliveryTimeout == null ? 0 : c.deliveryTimeout.toMillis()));
         if (c.producerProperties != null) {
             p.putAll(c.producerProperties);
         }
@@ -204,8 +222,11 @@ public final class KafkaBinding implements DataBinding {
         }
         checkCluster();
         producer = new KafkaProducer<>(properties);
-        LOG.atInfo().addKeyValue("binding", name).addKeyValue("brokers", config.brokers)
-                .addKeyValue("topic", config.topic.isEmpty() ? "(none)" : config.topic).log("kafka binding open");
+        LOG.atInfo()
+                .addKeyValue("binding", name)
+                .addKeyValue("brokers", config.brokers)
+                .addKeyValue("topic", config.topic.isEmpty() ? "(none)" : config.topic)
+                .log("kafka binding open");
     }
 
     private void checkCluster() throws InterruptedException {
@@ -231,25 +252,35 @@ public final class KafkaBinding implements DataBinding {
         }
         try {
             try {
-                admin.describeCluster(new DescribeClusterOptions().timeoutMs(timeoutMs)).nodes()
+                admin.describeCluster(new DescribeClusterOptions().timeoutMs(timeoutMs))
+                        .nodes()
                         .get(timeoutMs + 1000L, TimeUnit.MILLISECONDS);
             } catch (ExecutionException | TimeoutException e) {
-                throw new IllegalStateException("cannot reach " + where + " within " + io.nucleon.spi.Durations.format(config.openTimeout)
-                        + " (are the brokers right and up? do producerProperties need security settings?): " + rootMessage(e), e);
+                throw new IllegalStateException(
+                        "cannot reach " + where + " within " + io.nucleon.spi.Durations.format(config.openTimeout)
+                                + " (are the brokers right and up? do producerProperties need security settings?): "
+                                + rootMessage(e),
+                        e);
             }
             if (!config.topic.isEmpty()) {
                 try {
-                    admin.describeTopics(List.of(config.topic), new DescribeTopicsOptions().timeoutMs(timeoutMs)).allTopicNames()
+                    admin.describeTopics(List.of(config.topic), new DescribeTopicsOptions().timeoutMs(timeoutMs))
+                            .allTopicNames()
                             .get(timeoutMs + 1000L, TimeUnit.MILLISECONDS);
                 } catch (ExecutionException e) {
                     if (e.getCause() instanceof UnknownTopicOrPartitionException) {
-                        throw new IllegalStateException("the default topic '" + config.topic + "' does not exist on " + where, e);
+                        throw new IllegalStateException(
+                                "the default topic '" + config.topic + "' does not exist on " + where, e);
                     }
-                    throw new IllegalStateException("cannot describe the default topic '" + config.topic + "' on " + where + ": "
-                            + rootMessage(e), e);
+                    throw new IllegalStateException(
+                            "cannot describe the default topic '" + config.topic + "' on " + where + ": "
+                                    + rootMessage(e),
+                            e);
                 } catch (TimeoutException e) {
-                    throw new IllegalStateException("cannot describe the default topic '" + config.topic + "' on " + where
-                            + " within " + io.nucleon.spi.Durations.format(config.openTimeout), e);
+                    throw new IllegalStateException(
+                            "cannot describe the default topic '" + config.topic + "' on " + where + " within "
+                                    + io.nucleon.spi.Durations.format(config.openTimeout),
+                            e);
                 }
             }
         } finally {
@@ -259,7 +290,8 @@ public final class KafkaBinding implements DataBinding {
 
     private static String rootMessage(Throwable e) {
         Throwable t = e;
-        while ((t instanceof ExecutionException || t instanceof java.util.concurrent.CompletionException) && t.getCause() != null) {
+        while ((t instanceof ExecutionException || t instanceof java.util.concurrent.CompletionException)
+                && t.getCause() != null) {
             t = t.getCause();
         }
         if (t instanceof TimeoutException) {
@@ -305,7 +337,8 @@ public final class KafkaBinding implements DataBinding {
         KafkaProducer<byte[], byte[]> p = producer;
         if (p == null || closed) {
             failed.increment();
-            f.completeExceptionally(new IllegalStateException("kafka binding '" + name + "' is " + (closed ? "closed" : "not open yet")));
+            f.completeExceptionally(new IllegalStateException(
+                    "kafka binding '" + name + "' is " + (closed ? "closed" : "not open yet")));
             return f;
         }
         try {
@@ -340,7 +373,8 @@ public final class KafkaBinding implements DataBinding {
 
     private String defaultTopic() {
         if (config.topic.isEmpty()) {
-            throw new IllegalStateException("kafka binding '" + name + "' has no default topic: set its topic attribute or name the topic");
+            throw new IllegalStateException(
+                    "kafka binding '" + name + "' has no default topic: set its topic attribute or name the topic");
         }
         return config.topic;
     }
@@ -369,8 +403,11 @@ public final class KafkaBinding implements DataBinding {
         KafkaProducer<byte[], byte[]> p = producer;
         if (p != null) {
             p.close(config.closeTimeout);
-            LOG.atInfo().addKeyValue("binding", name).addKeyValue("sent", (long) sent.count())
-                    .addKeyValue("failed", (long) failed.count()).log("kafka binding closed");
+            LOG.atInfo()
+                    .addKeyValue("binding", name)
+                    .addKeyValue("sent", (long) sent.count())
+                    .addKeyValue("failed", (long) failed.count())
+                    .log("kafka binding closed");
         }
     }
 

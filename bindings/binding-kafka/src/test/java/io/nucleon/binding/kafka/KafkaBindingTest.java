@@ -42,7 +42,8 @@ import org.junit.jupiter.api.Test;
  */
 class KafkaBindingTest {
     private static KafkaTestBroker kafka;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final List<Processor> processors = new ArrayList<>();
     private final String topic = "out-" + UUID.randomUUID();
 
@@ -62,10 +63,17 @@ class KafkaBindingTest {
     }
 
     private Processor start(Handler handler, Map<String, ?> attributes) throws Exception {
-        Processor p = Processor.builder().name("kafka-out").withoutControlServer().handler(handler)
-                .eventTimeout(Duration.ofSeconds(20)).drainTimeout(Duration.ofSeconds(5))
+        Processor p = Processor.builder()
+                .name("kafka-out")
+                .withoutControlServer()
+                .handler(handler)
+                .eventTimeout(Duration.ofSeconds(20))
+                .drainTimeout(Duration.ofSeconds(5))
                 .dataBinding("out", "kafka", attributes)
-                .trigger("web", "http", t -> t.numWorkers(4).attribute("host", "127.0.0.1").attribute("port", 0))
+                .trigger(
+                        "web",
+                        "http",
+                        t -> t.numWorkers(4).attribute("host", "127.0.0.1").attribute("port", 0))
                 .build();
         processors.add(p);
         return p.start();
@@ -73,18 +81,27 @@ class KafkaBindingTest {
 
     @SuppressWarnings("unchecked")
     private static int port(Processor p) {
-        return (Integer) ((List<Map<String, Object>>) p.status().get("triggers")).get(0).get("port");
+        return (Integer)
+                ((List<Map<String, Object>>) p.status().get("triggers")).get(0).get("port");
     }
 
     private HttpResponse<String> post(Processor p, String path, String body) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port(p) + path)).timeout(Duration.ofSeconds(30))
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        return http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port(p) + path))
+                        .timeout(Duration.ofSeconds(30))
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private static List<ConsumerRecord<byte[], byte[]>> readAll(String topic, int expected) {
-        Map<String, Object> props = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName(),
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        Map<String, Object> props = Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                kafka.bootstrapServers(),
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
+                ByteArrayDeserializer.class.getName(),
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
+                ByteArrayDeserializer.class.getName());
         List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(props)) {
             List<TopicPartition> parts = new ArrayList<>();
@@ -109,24 +126,32 @@ class KafkaBindingTest {
     @Test
     void handlersSendWithAndWithoutBlockingAndEveryRecordArrives() throws Exception {
         kafka.createTopic(topic, 3);
-        Processor p = start((ctx, e) -> {
-            KafkaBinding out = ctx.binding("out", KafkaBinding.class);
-            byte[] key = e.bodyAsString().getBytes(StandardCharsets.UTF_8);
-            if (e.path().equals("/wait")) { // the blocking way: the worker waits for the acknowledgement
-                RecordMetadata md = out.send(topic, key, e.body(), Map.of("via", "wait".getBytes(StandardCharsets.UTF_8)))
-                        .toCompletableFuture().get(10, TimeUnit.SECONDS);
-                return "offset " + md.offset();
-            }
-            // the stage way: the worker is free at once, the response goes when the broker acknowledges; default topic
-            return out.send(key, e.body(), Map.of("via", "stage".getBytes(StandardCharsets.UTF_8)))
-                    .thenApply(md -> "partition " + md.partition());
-        }, Map.of("brokers", List.of(kafka.bootstrapServers()), "topic", topic, "lingerMs", 1));
+        Processor p = start(
+                (ctx, e) -> {
+                    KafkaBinding out = ctx.binding("out", KafkaBinding.class);
+                    byte[] key = e.bodyAsString().getBytes(StandardCharsets.UTF_8);
+                    if (e.path().equals("/wait")) { // the blocking way: the worker waits for the acknowledgement
+                        RecordMetadata md = out.send(
+                                        topic, key, e.body(), Map.of("via", "wait".getBytes(StandardCharsets.UTF_8)))
+                                .toCompletableFuture()
+                                .get(10, TimeUnit.SECONDS);
+                        return "offset " + md.offset();
+                    }
+                    // the stage way: the worker is free at once, the response goes when the broker acknowledges;
+                    // default topic
+                    return out.send(key, e.body(), Map.of("via", "stage".getBytes(StandardCharsets.UTF_8)))
+                            .thenApply(md -> "partition " + md.partition());
+                },
+                Map.of("brokers", List.of(kafka.bootstrapServers()), "topic", topic, "lingerMs", 1));
 
         List<CompletableFuture<HttpResponse<String>>> pending = new ArrayList<>();
         for (int i = 0; i < 300; i++) {
             String path = i % 2 == 0 ? "/wait" : "/stage";
-            pending.add(http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port(p) + path))
-                    .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofString("m-" + i)).build(),
+            pending.add(http.sendAsync(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port(p) + path))
+                            .timeout(Duration.ofSeconds(30))
+                            .POST(HttpRequest.BodyPublishers.ofString("m-" + i))
+                            .build(),
                     HttpResponse.BodyHandlers.ofString()));
         }
         for (int i = 0; i < pending.size(); i++) {
@@ -157,11 +182,16 @@ class KafkaBindingTest {
 
     @Test
     void aFailedSendFailsTheStageAndIsCounted() throws Exception {
-        Processor p = start((ctx, e) -> ctx.binding("out", KafkaBinding.class).send("no-such-topic-" + UUID.randomUUID(), null, e.body())
-                .handle((md, error) -> error == null ? "sent?" : "failed: " + error.getClass().getSimpleName()),
+        Processor p = start(
+                (ctx, e) -> ctx.binding("out", KafkaBinding.class)
+                        .send("no-such-topic-" + UUID.randomUUID(), null, e.body())
+                        .handle((md, error) -> error == null
+                                ? "sent?"
+                                : "failed: " + error.getClass().getSimpleName()),
                 Map.of("brokers", List.of(kafka.bootstrapServers()), "maxBlock", "500ms"));
         HttpResponse<String> r = post(p, "/", "x");
-        assertEquals("failed: TimeoutException", r.body(), "the topic never appears in the metadata (auto-create is off)");
+        assertEquals(
+                "failed: TimeoutException", r.body(), "the topic never appears in the metadata (auto-create is off)");
         @SuppressWarnings("unchecked")
         Map<String, Object> status = ((List<Map<String, Object>>) p.status().get("dataBindings")).get(0);
         assertEquals(1L, status.get("failed"));
@@ -182,7 +212,9 @@ class KafkaBindingTest {
             sends.add(b.send(null, ("v" + i).getBytes(StandardCharsets.UTF_8)).toCompletableFuture());
         }
         // nothing must leave the buffer meanwhile: a bounded wait, not a timing check
-        await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(5)).until(() -> !sends.get(0).isDone());
+        await().during(Duration.ofMillis(200))
+                .atMost(Duration.ofSeconds(5))
+                .until(() -> !sends.get(0).isDone());
         b.close();
         for (CompletableFuture<RecordMetadata> s : sends) {
             assertTrue(s.isDone() && !s.isCompletedExceptionally());
@@ -200,7 +232,8 @@ class KafkaBindingTest {
         c.lingerMs = 60_000;
         try (KafkaBinding b = new KafkaBinding("flushed", c)) {
             b.open();
-            CompletableFuture<RecordMetadata> s = b.send(topic, null, new byte[] {1}).toCompletableFuture();
+            CompletableFuture<RecordMetadata> s =
+                    b.send(topic, null, new byte[] {1}).toCompletableFuture();
             b.flush();
             assertTrue(s.isDone() && !s.isCompletedExceptionally());
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> b.send(null, new byte[] {2}));
@@ -211,11 +244,18 @@ class KafkaBindingTest {
     @Test
     void unreachableBrokersFailTheStartNamingThem() {
         long start = System.nanoTime();
-        Processor p = Processor.builder().name("kafka-out").withoutControlServer().handler((ctx, e) -> "x")
+        Processor p = Processor.builder()
+                .name("kafka-out")
+                .withoutControlServer()
+                .handler((ctx, e) -> "x")
                 .dataBinding("out", "kafka", Map.of("brokers", List.of("127.0.0.1:1"), "openTimeout", "2s"))
-                .trigger("web", "http", t -> t.attribute("host", "127.0.0.1").attribute("port", 0)).build();
+                .trigger("web", "http", t -> t.attribute("host", "127.0.0.1").attribute("port", 0))
+                .build();
         Exception e = assertThrows(Exception.class, p::start);
-        assertTrue(e.getMessage().contains("data binding 'out' (kafka) failed to open: cannot reach the Kafka cluster at 127.0.0.1:1 within 2s"),
+        assertTrue(
+                e.getMessage()
+                        .contains(
+                                "data binding 'out' (kafka) failed to open: cannot reach the Kafka cluster at 127.0.0.1:1 within 2s"),
                 e.getMessage());
         assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(15), "bounded by openTimeout");
         assertFalse(p.isReady());
@@ -223,43 +263,79 @@ class KafkaBindingTest {
 
     @Test
     void aMissingDefaultTopicFailsTheStart() {
-        Processor p = Processor.builder().name("kafka-out").withoutControlServer().handler((ctx, e) -> "x")
-                .dataBinding("out", "kafka", Map.of("brokers", List.of(kafka.bootstrapServers()), "topic", "nope-" + topic))
-                .trigger("web", "http", t -> t.attribute("host", "127.0.0.1").attribute("port", 0)).build();
+        Processor p = Processor.builder()
+                .name("kafka-out")
+                .withoutControlServer()
+                .handler((ctx, e) -> "x")
+                .dataBinding(
+                        "out", "kafka", Map.of("brokers", List.of(kafka.bootstrapServers()), "topic", "nope-" + topic))
+                .trigger("web", "http", t -> t.attribute("host", "127.0.0.1").attribute("port", 0))
+                .build();
         Exception e = assertThrows(Exception.class, p::start);
-        assertTrue(e.getMessage().contains("the default topic 'nope-" + topic + "' does not exist on the Kafka cluster at "
-                + kafka.bootstrapServers()), e.getMessage());
+        assertTrue(
+                e.getMessage()
+                        .contains("the default topic 'nope-" + topic + "' does not exist on the Kafka cluster at "
+                                + kafka.bootstrapServers()),
+                e.getMessage());
     }
 
     @Test
     void badAttributesAreNamedWithTheirPath() {
-        FunctionConfigException unknown = assertThrows(FunctionConfigException.class, () -> build(Map.of("brokers", List.of("h:1"),
-                "colour", "red")));
-        assertTrue(unknown.getMessage().contains("spec.dataBindings.out.attributes.colour: unknown attribute; allowed: "), unknown.getMessage());
+        FunctionConfigException unknown = assertThrows(
+                FunctionConfigException.class, () -> build(Map.of("brokers", List.of("h:1"), "colour", "red")));
+        assertTrue(
+                unknown.getMessage().contains("spec.dataBindings.out.attributes.colour: unknown attribute; allowed: "),
+                unknown.getMessage());
         assertTrue(unknown.getMessage().contains("brokers"), unknown.getMessage());
 
-        FunctionConfigException bad = assertThrows(FunctionConfigException.class, () -> build(Map.of("brokers", List.of("nohostport"),
-                "compression", "rar", "lingerMs", -1, "producerProperties", Map.of("key.serializer", "x"))));
+        FunctionConfigException bad = assertThrows(
+                FunctionConfigException.class,
+                () -> build(Map.of(
+                        "brokers",
+                        List.of("nohostport"),
+                        "compression",
+                        "rar",
+                        "lingerMs",
+                        -1,
+                        "producerProperties",
+                        Map.of("key.serializer", "x"))));
         String m = bad.getMessage();
-        assertTrue(m.contains("spec.dataBindings.out.attributes.brokers: must be host:port entries, got \"nohostport\""), m);
-        assertTrue(m.contains("spec.dataBindings.out.attributes.compression: must be none, gzip, snappy, lz4 or zstd"), m);
+        assertTrue(
+                m.contains("spec.dataBindings.out.attributes.brokers: must be host:port entries, got \"nohostport\""),
+                m);
+        assertTrue(
+                m.contains("spec.dataBindings.out.attributes.compression: must be none, gzip, snappy, lz4 or zstd"), m);
         assertTrue(m.contains("spec.dataBindings.out.attributes.lingerMs: must not be negative"), m);
-        assertTrue(m.contains("spec.dataBindings.out.attributes.producerProperties.key.serializer: is set by the binding"), m);
+        assertTrue(
+                m.contains("spec.dataBindings.out.attributes.producerProperties.key.serializer: is set by the binding"),
+                m);
 
-        FunctionConfigException missing = assertThrows(FunctionConfigException.class, () -> build(Map.of("openTimeout", "soon")));
-        assertTrue(missing.getMessage().contains("spec.dataBindings.out.attributes.openTimeout: "), missing.getMessage());
+        FunctionConfigException missing =
+                assertThrows(FunctionConfigException.class, () -> build(Map.of("openTimeout", "soon")));
+        assertTrue(
+                missing.getMessage().contains("spec.dataBindings.out.attributes.openTimeout: "), missing.getMessage());
 
-        FunctionConfigException acks = assertThrows(FunctionConfigException.class, () -> build(Map.of("brokers", List.of("h:1"),
-                "producerProperties", Map.of("acks", "1"))));
-        assertTrue(acks.getMessage().contains("spec.dataBindings.out.attributes.producerProperties: the producer rejects its configuration")
-                && acks.getMessage().contains("enable.idempotence"), acks.getMessage());
+        FunctionConfigException acks = assertThrows(
+                FunctionConfigException.class,
+                () -> build(Map.of("brokers", List.of("h:1"), "producerProperties", Map.of("acks", "1"))));
+        assertTrue(
+                acks.getMessage()
+                                .contains(
+                                        "spec.dataBindings.out.attributes.producerProperties: the producer rejects its configuration")
+                        && acks.getMessage().contains("enable.idempotence"),
+                acks.getMessage());
         // with idempotence switched off, other acks are fine
-        build(Map.of("brokers", List.of("h:1"), "producerProperties", Map.of("acks", "1", "enable.idempotence", "false")));
+        build(Map.of(
+                "brokers", List.of("h:1"), "producerProperties", Map.of("acks", "1", "enable.idempotence", "false")));
     }
 
     private static Processor build(Map<String, ?> attributes) {
-        return Processor.builder().name("bad").withoutControlServer().handler((ctx, e) -> "x")
+        return Processor.builder()
+                .name("bad")
+                .withoutControlServer()
+                .handler((ctx, e) -> "x")
                 .dataBinding("out", "kafka", attributes)
-                .trigger("web", "http", t -> t.attribute("port", 0)).build();
+                .trigger("web", "http", t -> t.attribute("port", 0))
+                .build();
     }
 }

@@ -13,8 +13,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.nucleon.api.DataBinding;
 import io.nucleon.api.FunctionConfigException;
-import io.nucleon.spi.AttributeProblems;
 import io.nucleon.binding.rabbitmq.RabbitMqPublishException.Reason;
+import io.nucleon.spi.AttributeProblems;
 import io.nucleon.spi.Durations;
 import java.io.IOException;
 import java.net.URI;
@@ -63,6 +63,7 @@ import org.slf4j.LoggerFactory;
 public final class RabbitMqBinding implements DataBinding {
     /** The header that matches a returned (unroutable) message to its publish, with {@code mandatory}. */
     public static final String SEQ_HEADER = "x-nucleon-publish-seq";
+
     private static final Logger LOG = LoggerFactory.getLogger(RabbitMqBinding.class);
     private static final Set<String> EXCHANGE_TYPES = Set.of("topic", "direct", "fanout", "headers");
 
@@ -94,10 +95,14 @@ public final class RabbitMqBinding implements DataBinding {
         this.name = name;
         this.config = config;
         this.safeUrl = safeUrl(config.url);
-        this.published = Counter.builder("nucleon.binding.rabbitmq.published").description("Messages the rabbitmq binding published and the broker confirmed")
-                .tags("function", functionName, "binding", name).register(registry);
-        this.failed = Counter.builder("nucleon.binding.rabbitmq.failed").description("Publishes of the rabbitmq binding that failed")
-                .tags("function", functionName, "binding", name).register(registry);
+        this.published = Counter.builder("nucleon.binding.rabbitmq.published")
+                .description("Messages the rabbitmq binding published and the broker confirmed")
+                .tags("function", functionName, "binding", name)
+                .register(registry);
+        this.failed = Counter.builder("nucleon.binding.rabbitmq.failed")
+                .description("Publishes of the rabbitmq binding that failed")
+                .tags("function", functionName, "binding", name)
+                .register(registry);
     }
 
     private static RabbitMqBindingConfig validated(String name, RabbitMqBindingConfig config) {
@@ -130,7 +135,9 @@ public final class RabbitMqBinding implements DataBinding {
         if (c.confirmTimeout == null || c.confirmTimeout.toMillis() < 1) {
             problems.add("confirmTimeout", "must be at least 1ms");
         }
-        if (c.connectTimeout == null || c.connectTimeout.toMillis() < 1 || c.connectTimeout.toMillis() > Integer.MAX_VALUE) {
+        if (c.connectTimeout == null
+                || c.connectTimeout.toMillis() < 1
+                || c.connectTimeout.toMillis() > Integer.MAX_VALUE) {
             problems.add("connectTimeout", "must be from 1ms to 24d");
         }
         if (c.recoveryInterval == null || c.recoveryInterval.toMillis() < 1) {
@@ -180,12 +187,15 @@ public final class RabbitMqBinding implements DataBinding {
         try {
             connection = factory.newConnection(connectionName());
         } catch (IOException | TimeoutException e) {
-            throw new IllegalStateException("rabbitmq binding '" + name + "' cannot connect to " + safeUrl + ": " + e, e);
+            throw new IllegalStateException(
+                    "rabbitmq binding '" + name + "' cannot connect to " + safeUrl + ": " + e, e);
         }
         connection.addShutdownListener(cause -> {
             if (!cause.isInitiatedByApplication()) {
                 connected = false;
-                LOG.atWarn().addKeyValue("binding", name).addKeyValue("broker", safeUrl)
+                LOG.atWarn()
+                        .addKeyValue("binding", name)
+                        .addKeyValue("broker", safeUrl)
                         .log("connection to RabbitMQ lost, recovering: " + cause.getMessage());
             }
         });
@@ -193,7 +203,10 @@ public final class RabbitMqBinding implements DataBinding {
             @Override
             public void handleRecovery(Recoverable recoverable) {
                 connected = true;
-                LOG.atInfo().addKeyValue("binding", name).addKeyValue("broker", safeUrl).log("connection to RabbitMQ recovered");
+                LOG.atInfo()
+                        .addKeyValue("binding", name)
+                        .addKeyValue("broker", safeUrl)
+                        .log("connection to RabbitMQ recovered");
             }
 
             @Override
@@ -217,8 +230,10 @@ public final class RabbitMqBinding implements DataBinding {
                     try {
                         setupChannel.exchangeDeclarePassive(config.exchange);
                     } catch (IOException e) {
-                        throw new IllegalStateException("rabbitmq binding '" + name + "': the exchange '" + config.exchange
-                                + "' does not exist on " + safeUrl + " (set declare: true to create it)", e);
+                        throw new IllegalStateException(
+                                "rabbitmq binding '" + name + "': the exchange '" + config.exchange
+                                        + "' does not exist on " + safeUrl + " (set declare: true to create it)",
+                                e);
                     }
                 }
             }
@@ -227,8 +242,11 @@ public final class RabbitMqBinding implements DataBinding {
             throw e;
         }
         connected = true;
-        LOG.atInfo().addKeyValue("binding", name).addKeyValue("broker", safeUrl)
-                .addKeyValue("exchange", config.exchange.isEmpty() ? "(default)" : config.exchange).log("rabbitmq binding open");
+        LOG.atInfo()
+                .addKeyValue("binding", name)
+                .addKeyValue("broker", safeUrl)
+                .addKeyValue("exchange", config.exchange.isEmpty() ? "(default)" : config.exchange)
+                .log("rabbitmq binding open");
     }
 
     /** The connection's name, as the broker (and {@code rabbitmqctl list_connections}) shows it. */
@@ -257,22 +275,37 @@ public final class RabbitMqBinding implements DataBinding {
     }
 
     /** Publishes with properties made in full (content type, message id, expiration, priority …). */
-    public CompletionStage<Void> publishWith(String exchange, String routingKey, AMQP.BasicProperties properties, byte[] body) {
+    public CompletionStage<Void> publishWith(
+            String exchange, String routingKey, AMQP.BasicProperties properties, byte[] body) {
         CompletableFuture<Void> f = new CompletableFuture<>();
         if (closed || connection == null) {
-            return fail(f, new RabbitMqPublishException(Reason.CLOSED, "rabbitmq binding '" + name + "' is "
-                    + (closed ? "closed" : "not open yet"), null));
+            return fail(
+                    f,
+                    new RabbitMqPublishException(
+                            Reason.CLOSED,
+                            "rabbitmq binding '" + name + "' is " + (closed ? "closed" : "not open yet"),
+                            null));
         }
         if (!connected) {
-            return fail(f, new RabbitMqPublishException(Reason.CONNECTION, "rabbitmq binding '" + name + "': the connection to "
-                    + safeUrl + " is down (recovering); nothing was published", null));
+            return fail(
+                    f,
+                    new RabbitMqPublishException(
+                            Reason.CONNECTION,
+                            "rabbitmq binding '" + name + "': the connection to " + safeUrl
+                                    + " is down (recovering); nothing was published",
+                            null));
         }
         Publisher p;
         try {
             p = publisher();
         } catch (IOException | AlreadyClosedException e) {
-            return fail(f, new RabbitMqPublishException(Reason.CONNECTION, "rabbitmq binding '" + name + "' cannot open a channel on "
-                    + safeUrl + ": " + e.getMessage() + "; nothing was published", e));
+            return fail(
+                    f,
+                    new RabbitMqPublishException(
+                            Reason.CONNECTION,
+                            "rabbitmq binding '" + name + "' cannot open a channel on " + safeUrl + ": "
+                                    + e.getMessage() + "; nothing was published",
+                            e));
         }
         p.publish(f, exchange == null ? config.exchange : exchange, routingKey, properties, body);
         return f;
@@ -339,7 +372,8 @@ public final class RabbitMqBinding implements DataBinding {
         }
 
         String where() {
-            return "exchange '" + (exchange.isEmpty() ? "(default)" : exchange) + "' with routing key '" + routingKey + "'";
+            return "exchange '" + (exchange.isEmpty() ? "(default)" : exchange) + "' with routing key '" + routingKey
+                    + "'";
         }
     }
 
@@ -352,9 +386,13 @@ public final class RabbitMqBinding implements DataBinding {
         Publisher(Channel channel) throws IOException {
             this.channel = channel;
             channel.confirmSelect();
-            channel.addConfirmListener((seq, multiple) -> confirmed(seq, multiple, true), (seq, multiple) -> confirmed(seq, multiple, false));
+            channel.addConfirmListener(
+                    (seq, multiple) -> confirmed(seq, multiple, true),
+                    (seq, multiple) -> confirmed(seq, multiple, false));
             channel.addReturnListener(r -> {
-                Object seq = r.getProperties().getHeaders() == null ? null : r.getProperties().getHeaders().get(SEQ_HEADER);
+                Object seq = r.getProperties().getHeaders() == null
+                        ? null
+                        : r.getProperties().getHeaders().get(SEQ_HEADER);
                 Pending p = seq instanceof Number n ? pending.get(n.longValue()) : null;
                 if (p != null) {
                     p.returned = r.getReplyCode() + " " + r.getReplyText();
@@ -363,29 +401,49 @@ public final class RabbitMqBinding implements DataBinding {
             channel.addShutdownListener(this::closed);
         }
 
-        void publish(CompletableFuture<Void> f, String exchange, String routingKey, AMQP.BasicProperties props, byte[] body) {
+        void publish(
+                CompletableFuture<Void> f,
+                String exchange,
+                String routingKey,
+                AMQP.BasicProperties props,
+                byte[] body) {
             long seq = channel.getNextPublishSeqNo();
             Pending p = new Pending(f, exchange, routingKey);
             if (config.mandatory) {
-                Map<String, Object> h = props.getHeaders() == null ? new HashMap<>() : new HashMap<>(props.getHeaders());
+                Map<String, Object> h =
+                        props.getHeaders() == null ? new HashMap<>() : new HashMap<>(props.getHeaders());
                 h.put(SEQ_HEADER, seq);
                 props = props.builder().headers(h).build();
             }
             pending.put(seq, p);
             try {
                 channel.basicPublish(exchange, routingKey, config.mandatory, props, body);
-            } catch (IOException | RuntimeException e) { // a closed channel, or an argument the client refuses (null routing key …)
+            } catch (IOException
+                    | RuntimeException e) { // a closed channel, or an argument the client refuses (null routing key …)
                 pending.remove(seq);
-                finish(p, new RabbitMqPublishException(Reason.CONNECTION, "could not publish to " + p.where() + " on " + safeUrl + ": "
-                        + e.getMessage(), e));
+                finish(
+                        p,
+                        new RabbitMqPublishException(
+                                Reason.CONNECTION,
+                                "could not publish to " + p.where() + " on " + safeUrl + ": " + e.getMessage(),
+                                e));
                 return;
             }
-            p.timeout = confirms.schedule(() -> {
-                if (pending.remove(seq, p)) {
-                    finish(p, new RabbitMqPublishException(Reason.TIMEOUT, "RabbitMQ did not confirm the message to " + p.where()
-                            + " within " + Durations.format(config.confirmTimeout) + "; it may or may not have been delivered", null));
-                }
-            }, config.confirmTimeout.toNanos(), TimeUnit.NANOSECONDS);
+            p.timeout = confirms.schedule(
+                    () -> {
+                        if (pending.remove(seq, p)) {
+                            finish(
+                                    p,
+                                    new RabbitMqPublishException(
+                                            Reason.TIMEOUT,
+                                            "RabbitMQ did not confirm the message to " + p.where() + " within "
+                                                    + Durations.format(config.confirmTimeout)
+                                                    + "; it may or may not have been delivered",
+                                            null));
+                        }
+                    },
+                    config.confirmTimeout.toNanos(),
+                    TimeUnit.NANOSECONDS);
         }
 
         /** On the connection's thread: hand the confirmed publishes over to the binding's own thread. */
@@ -405,10 +463,17 @@ public final class RabbitMqBinding implements DataBinding {
                 confirms.execute(() -> {
                     for (Pending p : done) {
                         if (!ack) {
-                            finish(p, new RabbitMqPublishException(Reason.NACK, "RabbitMQ rejected (nack) the message to " + p.where(), null));
+                            finish(
+                                    p,
+                                    new RabbitMqPublishException(
+                                            Reason.NACK, "RabbitMQ rejected (nack) the message to " + p.where(), null));
                         } else if (p.returned != null) {
-                            finish(p, new RabbitMqPublishException(Reason.UNROUTABLE, "no queue is bound to " + p.where()
-                                    + " (returned: " + p.returned + ")", null));
+                            finish(
+                                    p,
+                                    new RabbitMqPublishException(
+                                            Reason.UNROUTABLE,
+                                            "no queue is bound to " + p.where() + " (returned: " + p.returned + ")",
+                                            null));
                         } else {
                             finish(p, null);
                         }
@@ -424,9 +489,13 @@ public final class RabbitMqBinding implements DataBinding {
                 List<Pending> done = new ArrayList<>(pending.values());
                 pending.clear();
                 String why = cause.isInitiatedByApplication() ? "the binding closed" : cause.getMessage();
-                Runnable failAll = () -> done.forEach(p -> finish(p, new RabbitMqPublishException(Reason.CONNECTION,
-                        "the channel closed before RabbitMQ confirmed the message to " + p.where() + " (" + why
-                                + "); it may or may not have been delivered", cause)));
+                Runnable failAll = () -> done.forEach(p -> finish(
+                        p,
+                        new RabbitMqPublishException(
+                                Reason.CONNECTION,
+                                "the channel closed before RabbitMQ confirmed the message to " + p.where() + " (" + why
+                                        + "); it may or may not have been delivered",
+                                cause)));
                 try {
                     confirms.execute(failAll);
                 } catch (java.util.concurrent.RejectedExecutionException stopped) {
@@ -487,7 +556,9 @@ public final class RabbitMqBinding implements DataBinding {
         m.put("exchange", config.exchange);
         m.put("connected", connected);
         m.put("channels", publishers.size());
-        m.put("awaitingConfirm", publishers.values().stream().mapToInt(p -> p.pending.size()).sum());
+        m.put(
+                "awaitingConfirm",
+                publishers.values().stream().mapToInt(p -> p.pending.size()).sum());
         m.put("published", (long) published.count());
         m.put("failed", (long) failed.count());
         return m;
@@ -527,8 +598,11 @@ public final class RabbitMqBinding implements DataBinding {
             }
         }
         connected = false;
-        LOG.atInfo().addKeyValue("binding", name).addKeyValue("published", (long) published.count())
-                .addKeyValue("failed", (long) failed.count()).log("rabbitmq binding closed");
+        LOG.atInfo()
+                .addKeyValue("binding", name)
+                .addKeyValue("published", (long) published.count())
+                .addKeyValue("failed", (long) failed.count())
+                .log("rabbitmq binding closed");
     }
 
     @Override

@@ -44,14 +44,14 @@ import org.slf4j.LoggerFactory;
 public final class NettyLeaks {
     /** A hint that marks a leak a test makes on purpose: recorded like any other, but not printed. */
     public static final String ON_PURPOSE = "leaked-on-purpose";
+
     private static final String DETECTOR_LOGGER = "io.netty.util.ResourceLeakDetector";
     private static final String APPENDER_NAME = "nucleon-netty-leaks";
     private static final String CANARY = "nucleon-leak-canary-";
     private static final long CANARY_TIMEOUT_NANOS = 10_000_000_000L;
     private static final ConcurrentLinkedQueue<String> REPORTS = new ConcurrentLinkedQueue<>();
 
-    private NettyLeaks() {
-    }
+    private NettyLeaks() {}
 
     /**
      * Starts collecting: turns paranoid leak detection on (surefire sets it for the whole JVM; an IDE
@@ -65,8 +65,10 @@ public final class NettyLeaks {
         }
         ILoggerFactory factory = LoggerFactory.getILoggerFactory();
         if (!(factory instanceof LoggerContext context)) {
-            throw new AssertionError("the Netty leak check reads the leak reports from logback, but the SLF4J provider of"
-                    + " these tests is " + factory.getClass().getName() + ": add ch.qos.logback:logback-classic as a test dependency");
+            throw new AssertionError(
+                    "the Netty leak check reads the leak reports from logback, but the SLF4J provider of"
+                            + " these tests is " + factory.getClass().getName()
+                            + ": add ch.qos.logback:logback-classic as a test dependency");
         }
         Logger logger = context.getLogger(DETECTOR_LOGGER);
         if (logger.getAppender(APPENDER_NAME) == null) {
@@ -106,7 +108,8 @@ public final class NettyLeaks {
             if (System.nanoTime() - deadline > 0) {
                 throw new AssertionError("Netty's leak detector did not report a buffer leaked on purpose within 10 s:"
                         + " leak detection is not working (is io.netty.leakDetection.level paranoid, and does something turn"
-                        + " the logger " + DETECTOR_LOGGER + " off or reconfigure logback after the check was installed?)");
+                        + " the logger " + DETECTOR_LOGGER
+                        + " off or reconfigure logback after the check was installed?)");
             }
             System.gc();
             // each tracked allocation makes the detector poll its queue of collected, unreleased buffers
@@ -140,7 +143,8 @@ public final class NettyLeaks {
                 return false;
             }
             io.netty.handler.ssl.SslContext context = io.netty.handler.ssl.SslContextBuilder.forClient()
-                    .sslProvider(io.netty.handler.ssl.SslProvider.OPENSSL_REFCNT).build();
+                    .sslProvider(io.netty.handler.ssl.SslProvider.OPENSSL_REFCNT)
+                    .build();
             try {
                 io.netty.util.ReferenceCountUtil.release(context.newEngine(ByteBufAllocator.DEFAULT));
             } finally {

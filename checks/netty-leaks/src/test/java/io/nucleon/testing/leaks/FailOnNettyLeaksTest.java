@@ -30,7 +30,9 @@ class FailOnNettyLeaksTest {
         assertEquals(1, failures.size());
         Throwable failure = failures.get(0).getException();
         assertInstanceOf(AssertionError.class, failure);
-        assertTrue(failure.getMessage().startsWith("1 Netty leak report(s) while LeakingFixture ran"), failure.getMessage());
+        assertTrue(
+                failure.getMessage().startsWith("1 Netty leak report(s) while LeakingFixture ran"),
+                failure.getMessage());
         assertTrue(failure.getMessage().contains(LeakingFixture.HINT), failure.getMessage());
     }
 
@@ -38,14 +40,17 @@ class FailOnNettyLeaksTest {
     void aTestClassThatReleasesEverythingPasses() {
         TestExecutionSummary summary = run(CleanFixture.class);
         assertEquals(1, summary.getTestsSucceededCount());
-        assertEquals(0, summary.getTotalFailureCount(), () -> summary.getFailures().toString());
+        assertEquals(
+                0, summary.getTotalFailureCount(), () -> summary.getFailures().toString());
     }
 
     private static TestExecutionSummary run(Class<?> testClass) {
         // what the jar's junit-platform.properties says; given here too, so the result does not depend on
         // which junit-platform.properties comes first on this module's test class path
-        LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request().selectors(selectClass(testClass))
-                .configurationParameter("junit.jupiter.extensions.autodetection.enabled", "true").build();
+        LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
+                .selectors(selectClass(testClass))
+                .configurationParameter("junit.jupiter.extensions.autodetection.enabled", "true")
+                .build();
         Launcher launcher = LauncherFactory.create();
         SummaryGeneratingListener listener = new SummaryGeneratingListener();
         launcher.execute(request, listener);

@@ -50,20 +50,27 @@ class NettyLeaksTest {
         leakAnEngine();
         List<String> reports = new ArrayList<>(NettyLeaks.detect());
         reports.addAll(NettyLeaks.detect()); // each detector reports when the next of its kind is made: a second pass
-        assertTrue(reports.stream().anyMatch(r -> r.contains("ReferenceCountedOpenSslEngine.release() was not called")),
+        assertTrue(
+                reports.stream().anyMatch(r -> r.contains("ReferenceCountedOpenSslEngine.release() was not called")),
                 () -> String.join("\n", reports));
-        assertTrue(reports.stream().anyMatch(r -> r.contains("ReferenceCountedOpenSslContext.release() was not called")),
+        assertTrue(
+                reports.stream().anyMatch(r -> r.contains("ReferenceCountedOpenSslContext.release() was not called")),
                 () -> String.join("\n", reports));
-        assertTrue(reports.stream().allMatch(r -> r.contains("ReferenceCountedOpenSslEngine") || r.contains("ReferenceCountedOpenSslContext")),
+        assertTrue(
+                reports.stream()
+                        .allMatch(r -> r.contains("ReferenceCountedOpenSslEngine")
+                                || r.contains("ReferenceCountedOpenSslContext")),
                 () -> String.join("\n", reports));
     }
 
     /** In a method of its own, so that no local variable keeps them reachable while the test looks for the report. */
     private static void leakAnEngine() throws Exception {
         io.netty.handler.ssl.SslContext context = io.netty.handler.ssl.SslContextBuilder.forClient()
-                .sslProvider(io.netty.handler.ssl.SslProvider.OPENSSL_REFCNT).build();
+                .sslProvider(io.netty.handler.ssl.SslProvider.OPENSSL_REFCNT)
+                .build();
         io.netty.util.ReferenceCountUtil.touch(context, NettyLeaks.ON_PURPOSE); // recorded, not printed
-        io.netty.util.ReferenceCountUtil.touch(context.newEngine(ByteBufAllocator.DEFAULT), NettyLeaks.ON_PURPOSE); // dropped without release()
+        io.netty.util.ReferenceCountUtil.touch(
+                context.newEngine(ByteBufAllocator.DEFAULT), NettyLeaks.ON_PURPOSE); // dropped without release()
         io.netty.util.ReferenceCountUtil.release(context); // the engine still holds it: it leaks with the engine
     }
 

@@ -50,7 +50,9 @@ public final class AsyncHandler implements Handler {
                 body = event.bodyAs(JsonNode.class);
             } catch (java.io.UncheckedIOException e) {
                 // a 4xx is a final answer: an async call with a bad body is "succeeded" with this result, not retried
-                return Response.status(400).body("the body must be JSON such as {\"name\": \"Ada\"}").build();
+                return Response.status(400)
+                        .body("the body must be JSON such as {\"name\": \"Ada\"}")
+                        .build();
             }
             name = body.path("name").asText("world");
         } else if (event.field("name") != null) {

@@ -43,17 +43,18 @@ class AsyncJavaJarIT {
     /** Async calls the crash test submits before the kill; -Dasync.crash.requests=N to change it. */
     private static final int CRASH_REQUESTS = Integer.getInteger("async.crash.requests", 10_000);
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     /** Callbacks received by the test's own server: event id → the callback. */
     private final Map<String, Callback> callbacks = new ConcurrentHashMap<>();
+
     private HttpServer callbackServer;
     private ExecutorService callbackExecutor;
 
     @TempDir
     Path dir;
 
-    record Callback(String state, String status, String body) {
-    }
+    record Callback(String state, String status, String body) {}
 
     @BeforeEach
     void startCallbackServer() throws IOException {
@@ -64,8 +65,12 @@ class AsyncJavaJarIT {
             byte[] body = exchange.getRequestBody().readAllBytes();
             String id = exchange.getRequestHeaders().getFirst("X-Nucleon-Event-Id");
             if (id != null) {
-                callbacks.put(id, new Callback(exchange.getRequestHeaders().getFirst("X-Nucleon-State"),
-                        exchange.getRequestHeaders().getFirst("X-Nucleon-Status"), new String(body, StandardCharsets.UTF_8)));
+                callbacks.put(
+                        id,
+                        new Callback(
+                                exchange.getRequestHeaders().getFirst("X-Nucleon-State"),
+                                exchange.getRequestHeaders().getFirst("X-Nucleon-Status"),
+                                new String(body, StandardCharsets.UTF_8)));
             }
             exchange.sendResponseHeaders(204, -1);
             exchange.close();
@@ -100,12 +105,14 @@ class AsyncJavaJarIT {
 
         // the status URL answers the handler's result once it has run (the prefix was stripped from the path)
         HttpResponse<String> result = awaitSucceeded(fn, base + status);
-        assertEquals("application/json", result.headers().firstValue("content-type").orElse(""));
+        assertEquals(
+                "application/json", result.headers().firstValue("content-type").orElse(""));
         assertEquals("{\"greeting\":\"Hello, Ada!\",\"path\":\"/greet\"}", result.body());
 
         // X-Callback-Url: the handler's response is POSTed to the test's server
         String callbackUrl = "http://127.0.0.1:" + callbackServer.getAddress().getPort() + "/cb";
-        HttpResponse<String> withCallback = post(base + "/async/greet", "{\"name\":\"Grace\"}", Map.of("X-Callback-Url", callbackUrl));
+        HttpResponse<String> withCallback =
+                post(base + "/async/greet", "{\"name\":\"Grace\"}", Map.of("X-Callback-Url", callbackUrl));
         assertEquals(202, withCallback.statusCode(), withCallback.body());
         String id2 = Json.mapper().readTree(withCallback.body()).get("id").asText();
         fn.await("the callback of " + id2, Duration.ofSeconds(30), () -> callbacks.containsKey(id2));
@@ -120,7 +127,9 @@ class AsyncJavaJarIT {
         assertEquals("{\"greeting\":\"Hello, Linus!\",\"path\":\"/greet\"}", sync.body());
 
         // an unknown id is 404
-        assertEquals(404, get(base + "/async/status/00000000-0000-0000-0000-000000000000").statusCode());
+        assertEquals(
+                404,
+                get(base + "/async/status/00000000-0000-0000-0000-000000000000").statusCode());
 
         assertEquals(0, fn.stop(), "SIGTERM: a graceful stop");
     }
@@ -128,9 +137,13 @@ class AsyncJavaJarIT {
     @Test
     void sigtermWithABacklogInTheJournalExitsZero() throws Exception {
         int port = FunctionJar.freePort();
-        try (FunctionProcess fn = start(writeYaml("fn.yaml", port, dir.resolve("journal"), 1), Map.of("SLEEP_MS", "50"))) {
+        try (FunctionProcess fn =
+                start(writeYaml("fn.yaml", port, dir.resolve("journal"), 1), Map.of("SLEEP_MS", "50"))) {
             for (int i = 0; i < 50; i++) {
-                assertEquals(202, post("http://127.0.0.1:" + port + "/async/greet", "{\"name\":\"n" + i + "\"}", Map.of()).statusCode());
+                assertEquals(
+                        202,
+                        post("http://127.0.0.1:" + port + "/async/greet", "{\"name\":\"n" + i + "\"}", Map.of())
+                                .statusCode());
             }
             // SIGTERM while most calls wait in the journal: in-flight ones drain, the rest stay journaled
             assertEquals(0, fn.stop(), "SIGTERM: a graceful stop");
@@ -148,8 +161,10 @@ class AsyncJavaJarIT {
         List<String> ids;
         long submitted;
         int callbacksBeforeRestart;
-        try (FunctionProcess first = start(writeYaml("fn1.yaml", port1, journal, 2), Map.of("SLEEP_MS", "20", "INSTANCE", "1"))) {
-            // 2. submit CRASH_REQUESTS async calls as fast as possible (64 in flight on one client); every one gets a 202
+        try (FunctionProcess first =
+                start(writeYaml("fn1.yaml", port1, journal, 2), Map.of("SLEEP_MS", "20", "INSTANCE", "1"))) {
+            // 2. submit CRASH_REQUESTS async calls as fast as possible (64 in flight on one client); every one gets a
+            // 202
             ids = submit("http://127.0.0.1:" + port1 + "/async/greet", CRASH_REQUESTS, callbackUrl);
             submitted = System.nanoTime();
             // 3. kill -9 while most of them wait in the journal
@@ -161,7 +176,8 @@ class AsyncJavaJarIT {
         int port2 = FunctionJar.freePort();
         try (FunctionProcess second = start(writeYaml("fn2.yaml", port2, journal, 4), Map.of("INSTANCE", "2"))) {
             // 5. every accepted call reports succeeded; the result says which process handled it
-            Map<String, String> handledBy = awaitAllSucceeded(second, "http://127.0.0.1:" + port2 + "/async/status/", ids);
+            Map<String, String> handledBy =
+                    awaitAllSucceeded(second, "http://127.0.0.1:" + port2 + "/async/status/", ids);
             long done = System.nanoTime();
             List<String> bySecond = new ArrayList<>();
             int byFirst = 0;
@@ -174,7 +190,9 @@ class AsyncJavaJarIT {
                 }
             }
             assertEquals(ids.size(), byFirst + bySecond.size());
-            assertTrue(byFirst < ids.size() / 2, "most calls were still in the journal at the kill: " + byFirst + " handled before");
+            assertTrue(
+                    byFirst < ids.size() / 2,
+                    "most calls were still in the journal at the kill: " + byFirst + " handled before");
             assertTrue(!bySecond.isEmpty(), "the second process handled the backlog");
 
             // 6. callbacks are at least once across the restart: every accepted call gets one. The killed process
@@ -193,11 +211,17 @@ class AsyncJavaJarIT {
                 assertTrue(cb.body().contains("\"instance\":\"" + handledBy.get(id) + "\""), id + ": " + cb.body());
             }
             JsonNode async = second.status().path("triggers").path(0).path("async");
-            System.out.printf("crash test: %d async calls accepted in %d ms; %d handled before kill -9 (%d callbacks), %d after"
+            System.out.printf(
+                    "crash test: %d async calls accepted in %d ms; %d handled before kill -9 (%d callbacks), %d after"
                             + " the restart, all succeeded %d ms after the kill; every one called back (%d callbacks sent"
                             + " again from the journal by the second process)%n",
-                    ids.size(), TimeUnit.NANOSECONDS.toMillis(submitted - t0), byFirst, callbacksBeforeRestart,
-                    bySecond.size(), TimeUnit.NANOSECONDS.toMillis(done - submitted), async.path("callbacksResent").asLong());
+                    ids.size(),
+                    TimeUnit.NANOSECONDS.toMillis(submitted - t0),
+                    byFirst,
+                    callbacksBeforeRestart,
+                    bySecond.size(),
+                    TimeUnit.NANOSECONDS.toMillis(done - submitted),
+                    async.path("callbacksResent").asLong());
 
             assertEquals(0, second.stop(), "SIGTERM: a graceful stop");
         }
@@ -213,22 +237,25 @@ class AsyncJavaJarIT {
         AtomicReference<String> failure = new AtomicReference<>();
         for (int i = 0; i < n && failure.get() == null; i++) {
             window.acquire();
-            HttpRequest req = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
+            HttpRequest req = HttpRequest.newBuilder(URI.create(url))
+                    .timeout(Duration.ofSeconds(30))
                     .header("X-Callback-Url", callbackUrl)
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"n" + i + "\"}")).build();
-            futures.add(http.sendAsync(req, HttpResponse.BodyHandlers.ofString()).handle((r, t) -> {
-                window.release();
-                if (t != null || r.statusCode() != 202) {
-                    failure.compareAndSet(null, t != null ? t.toString() : r.statusCode() + " " + r.body());
-                    return null;
-                }
-                try {
-                    return Json.mapper().readTree(r.body()).get("id").asText();
-                } catch (IOException e) {
-                    failure.compareAndSet(null, e.toString());
-                    return null;
-                }
-            }));
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"n" + i + "\"}"))
+                    .build();
+            futures.add(http.sendAsync(req, HttpResponse.BodyHandlers.ofString())
+                    .handle((r, t) -> {
+                        window.release();
+                        if (t != null || r.statusCode() != 202) {
+                            failure.compareAndSet(null, t != null ? t.toString() : r.statusCode() + " " + r.body());
+                            return null;
+                        }
+                        try {
+                            return Json.mapper().readTree(r.body()).get("id").asText();
+                        } catch (IOException e) {
+                            failure.compareAndSet(null, e.toString());
+                            return null;
+                        }
+                    }));
         }
         for (CompletableFuture<String> f : futures) {
             ids.add(f.get(60, TimeUnit.SECONDS));
@@ -248,20 +275,33 @@ class AsyncJavaJarIT {
             List<CompletableFuture<?>> round = new ArrayList<>();
             for (String id : pending) {
                 window.acquire();
-                round.add(http.sendAsync(HttpRequest.newBuilder(URI.create(statusBase + id)).timeout(Duration.ofSeconds(30)).build(),
-                        HttpResponse.BodyHandlers.ofString()).whenComplete((r, t) -> {
-                    window.release();
-                    if (t == null && r.statusCode() == 200
-                            && "succeeded".equals(r.headers().firstValue("x-nucleon-state").orElse(""))) {
-                        try {
-                            handledBy.put(id, Json.mapper().readTree(r.body()).path("instance").asText());
-                        } catch (IOException e) {
-                            unexpected.incrementAndGet();
-                        }
-                    } else if (t == null && r.statusCode() != 200) {
-                        unexpected.incrementAndGet(); // 404: an accepted call the journal forgot
-                    }
-                }));
+                round.add(http.sendAsync(
+                                HttpRequest.newBuilder(URI.create(statusBase + id))
+                                        .timeout(Duration.ofSeconds(30))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString())
+                        .whenComplete((r, t) -> {
+                            window.release();
+                            if (t == null
+                                    && r.statusCode() == 200
+                                    && "succeeded"
+                                            .equals(r.headers()
+                                                    .firstValue("x-nucleon-state")
+                                                    .orElse(""))) {
+                                try {
+                                    handledBy.put(
+                                            id,
+                                            Json.mapper()
+                                                    .readTree(r.body())
+                                                    .path("instance")
+                                                    .asText());
+                                } catch (IOException e) {
+                                    unexpected.incrementAndGet();
+                                }
+                            } else if (t == null && r.statusCode() != 200) {
+                                unexpected.incrementAndGet(); // 404: an accepted call the journal forgot
+                            }
+                        }));
             }
             CompletableFuture.allOf(round.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
             assertEquals(0, unexpected.get(), "every accepted call has a status");
@@ -278,7 +318,9 @@ class AsyncJavaJarIT {
             HttpResponse<String> r = get(url);
             assertEquals(200, r.statusCode(), r.body());
             String state = r.headers().firstValue("x-nucleon-state").orElse("");
-            assertTrue(state.equals("succeeded") || state.equals("pending") || state.equals("running"), state + " " + r.body());
+            assertTrue(
+                    state.equals("succeeded") || state.equals("pending") || state.equals("running"),
+                    state + " " + r.body());
             last.set(r);
             return state.equals("succeeded");
         });
@@ -287,26 +329,29 @@ class AsyncJavaJarIT {
 
     private Path writeYaml(String name, int port, Path journal, int workers) throws IOException {
         Path yaml = dir.resolve(name);
-        Files.writeString(yaml, String.join("\n",
-                "metadata:",
-                "  name: async-jar",
-                "spec:",
-                "  handler: io.nucleon.examples.async.AsyncHandler",
-                "  eventTimeout: 10s",
-                "  triggers:",
-                "    web:",
-                "      kind: http",
-                "      numWorkers: " + workers,
-                "      attributes:",
-                "        host: 127.0.0.1",
-                "        port: " + port,
-                "        async:",
-                "          enabled: true",
-                "          directory: " + journal,
-                "          pathPrefix: /async",
-                "          retryDelay: 100ms",
-                "          callbackAllowedHosts: [127.0.0.1]   # the test's receiver: loopback callbacks are refused without it",
-                ""));
+        Files.writeString(
+                yaml,
+                String.join(
+                        "\n",
+                        "metadata:",
+                        "  name: async-jar",
+                        "spec:",
+                        "  handler: io.nucleon.examples.async.AsyncHandler",
+                        "  eventTimeout: 10s",
+                        "  triggers:",
+                        "    web:",
+                        "      kind: http",
+                        "      numWorkers: " + workers,
+                        "      attributes:",
+                        "        host: 127.0.0.1",
+                        "        port: " + port,
+                        "        async:",
+                        "          enabled: true",
+                        "          directory: " + journal,
+                        "          pathPrefix: /async",
+                        "          retryDelay: 100ms",
+                        "          callbackAllowedHosts: [127.0.0.1]   # the test's receiver: loopback callbacks are refused without it",
+                        ""));
         return yaml;
     }
 
@@ -317,15 +362,20 @@ class AsyncJavaJarIT {
         return jar.start();
     }
 
-    private HttpResponse<String> post(String url, String body, Map<String, String> headers) throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
+    private HttpResponse<String> post(String url, String body, Map<String, String> headers)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url))
+                .timeout(Duration.ofSeconds(10))
                 .POST(HttpRequest.BodyPublishers.ofString(body));
         headers.forEach(b::header);
         return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private HttpResponse<String> get(String url) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
+        return http.send(
+                HttpRequest.newBuilder(URI.create(url))
+                        .timeout(Duration.ofSeconds(10))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 }

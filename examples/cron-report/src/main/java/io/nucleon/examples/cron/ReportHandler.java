@@ -41,9 +41,19 @@ public final class ReportHandler implements Handler {
         report.put("reportsByThisWorker", reports);
         report.put("uptimeSeconds", Duration.between(started, Instant.now()).toSeconds());
         report.put("heapUsedMiB", (rt.totalMemory() - rt.freeMemory()) / (1024 * 1024));
-        context.logger().info("report built", "report", name, "tick", report.get("tick"),
-                "reportsByThisWorker", reports, "uptimeSeconds", report.get("uptimeSeconds"),
-                "heapUsedMiB", report.get("heapUsedMiB"));
+        context.logger()
+                .info(
+                        "report built",
+                        "report",
+                        name,
+                        "tick",
+                        report.get("tick"),
+                        "reportsByThisWorker",
+                        reports,
+                        "uptimeSeconds",
+                        report.get("uptimeSeconds"),
+                        "heapUsedMiB",
+                        report.get("heapUsedMiB"));
         return report;
     }
 
@@ -52,7 +62,8 @@ public final class ReportHandler implements Handler {
         if (event.body().length == 0) {
             return event.triggerName();
         }
-        JsonNode body = event.bodyAs(JsonNode.class); // a body that is not JSON is a mistake in function.yaml: fail loudly
+        JsonNode body =
+                event.bodyAs(JsonNode.class); // a body that is not JSON is a mistake in function.yaml: fail loudly
         JsonNode report = body.get("report");
         return report != null && report.isTextual() ? report.asText() : event.triggerName();
     }

@@ -15,8 +15,10 @@ class CronReportJarIT {
     @Test
     void reportsOnceAtStartThenEveryTwoSecondsAndExitsZeroOnSigterm() {
         try (FunctionProcess fn = FunctionJar.packaged().start()) { // the function.yaml inside the jar
-            fn.await("the kickstart report and 3 cron reports", Duration.ofSeconds(20), () ->
-                    events(fn, "kickstart", "success") == 1 && events(fn, "cron", "success") >= 3);
+            fn.await(
+                    "the kickstart report and 3 cron reports",
+                    Duration.ofSeconds(20),
+                    () -> events(fn, "kickstart", "success") == 1 && events(fn, "cron", "success") >= 3);
             assertEquals(0, events(fn, "cron", "error") + events(fn, "kickstart", "error"), fn::output);
 
             String status = fn.control("/status").body();
@@ -26,13 +28,18 @@ class CronReportJarIT {
             String log = fn.output();
             assertEquals(1, reportLines(log, "report=startup tick=1 reportsByThisWorker=1 "), log);
             for (int tick = 1; tick <= 3; tick++) {
-                assertEquals(1, reportLines(log, "report=heartbeat tick=" + tick + " reportsByThisWorker=" + tick + " "), log);
+                assertEquals(
+                        1,
+                        reportLines(log, "report=heartbeat tick=" + tick + " reportsByThisWorker=" + tick + " "),
+                        log);
             }
         }
     }
 
     private static long reportLines(String log, String keyValues) {
-        return log.lines().filter(l -> l.contains(" - report built ") && l.contains(keyValues)).count();
+        return log.lines()
+                .filter(l -> l.contains(" - report built ") && l.contains(keyValues))
+                .count();
     }
 
     /** The sum of {@code nucleon_events_total} for one trigger kind and outcome. */

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** The function in this JVM with the test kit: the test fires the timers, so no test waits for a schedule. */
 class ReportHandlerTest {
     @RegisterExtension
-    final TestFunction reports = TestFunction.fromYaml(Path.of("src/main/resources/function.yaml")); // a fresh one per test
+    final TestFunction reports =
+            TestFunction.fromYaml(Path.of("src/main/resources/function.yaml")); // a fresh one per test
 
     @Test
     void aHeartbeatTickBuildsAHeartbeatReport() {
@@ -31,7 +32,9 @@ class ReportHandlerTest {
         reports.send("heartbeat", CronTick.now());
         reports.send("heartbeat", CronTick.now());
         assertEquals(3, reports(reports.send("heartbeat", CronTick.now())).get("reportsByThisWorker"));
-        assertEquals(1, reports(reports.send("startup", CronTick.now())).get("reportsByThisWorker"),
+        assertEquals(
+                1,
+                reports(reports.send("startup", CronTick.now())).get("reportsByThisWorker"),
                 "the kickstart trigger has a worker of its own");
     }
 

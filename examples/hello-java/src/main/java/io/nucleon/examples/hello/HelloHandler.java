@@ -36,7 +36,9 @@ public final class HelloHandler implements Handler {
             try {
                 body = event.bodyAs(JsonNode.class);
             } catch (java.io.UncheckedIOException e) {
-                return Response.status(400).body("the body must be JSON such as {\"name\": \"Ada\"}").build();
+                return Response.status(400)
+                        .body("the body must be JSON such as {\"name\": \"Ada\"}")
+                        .build();
             }
             String name = body.path("name").asText("world");
             return Map.of("greeting", greeting + ", " + name + "!");

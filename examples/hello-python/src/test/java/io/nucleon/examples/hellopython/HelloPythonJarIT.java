@@ -20,22 +20,33 @@ import org.junit.jupiter.api.Test;
  * Python wrapper processes (python3 from the PATH) talking to it over shared memory.
  */
 class HelloPythonJarIT {
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final int port = FunctionJar.freePort();
 
     @Test
     void servesAPythonHandlerLogsItsFieldsAndCleansUpOnSigterm() throws Exception {
-        try (FunctionProcess fn = FunctionJar.packaged().override("spec.triggers.web.attributes.port", port).start()) {
+        try (FunctionProcess fn = FunctionJar.packaged()
+                .override("spec.triggers.web.attributes.port", port)
+                .start()) {
             HttpResponse<String> hello = send(HttpRequest.newBuilder(url("/?name=Ada")));
             assertEquals(200, hello.statusCode(), hello.body());
             assertEquals("Hello, Ada!", hello.body());
-            assertEquals("text/plain; charset=utf-8", hello.headers().firstValue("content-type").orElse(""));
+            assertEquals(
+                    "text/plain; charset=utf-8",
+                    hello.headers().firstValue("content-type").orElse(""));
 
             // a dict returned by the handler is JSON; context.Response sets the status
-            HttpResponse<String> json = send(HttpRequest.newBuilder(url("/")).POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"Grace\"}")));
+            HttpResponse<String> json = send(
+                    HttpRequest.newBuilder(url("/")).POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"Grace\"}")));
             assertEquals("{\"greeting\": \"Hello, Grace!\"}", json.body());
-            assertEquals("application/json", json.headers().firstValue("content-type").orElse(""));
-            assertEquals(400, send(HttpRequest.newBuilder(url("/")).POST(HttpRequest.BodyPublishers.ofString("not json"))).statusCode());
+            assertEquals(
+                    "application/json",
+                    json.headers().firstValue("content-type").orElse(""));
+            assertEquals(
+                    400,
+                    send(HttpRequest.newBuilder(url("/")).POST(HttpRequest.BodyPublishers.ofString("not json")))
+                            .statusCode());
 
             JsonNode runtime = fn.status().path("runtimeStatus");
             assertEquals("shm", runtime.path("transport").asText(), runtime.toString());
@@ -46,7 +57,10 @@ class HelloPythonJarIT {
 
             assertEquals(0, fn.stop(), "SIGTERM: a graceful stop, the wrappers gone with it");
             try (var left = Files.list(fn.tempDirectory())) {
-                assertEquals(List.of(), left.filter(f -> f.getFileName().toString().startsWith("nucleon-")).toList(),
+                assertEquals(
+                        List.of(),
+                        left.filter(f -> f.getFileName().toString().startsWith("nucleon-"))
+                                .toList(),
                         "the private run directory, where the code was unpacked, is removed");
             }
         }

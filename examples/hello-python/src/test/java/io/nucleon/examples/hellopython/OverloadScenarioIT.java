@@ -51,21 +51,24 @@ class OverloadScenarioIT {
 
     @ParameterizedTest(name = "whenQueueFull: {0}, waitingListSize: {1}")
     @CsvSource({
-        "wait,   default, at once",          // the default: 16 wait on the list, the extra call finds it full
+        "wait,   default, at once", // the default: 16 wait on the list, the extra call finds it full
         "wait,   64,      after the timeout", // room on the list: the extra call waits, then gets its 503
         "reject, none,    at once",
     })
     void theExtraCallIsAnsweredWithin100MsAndLiveStaysQuick(String mode, String waitingList, String extraAnswered)
             throws Exception {
         int port = FunctionJar.freePort();
-        Files.writeString(dir.resolve("main.py"), String.join("\n",
-                "import time",
-                "",
-                "def handler(context, event):",
-                "    if event.path == '/slow':",
-                "        time.sleep(5)",
-                "    return 'done'",
-                ""));
+        Files.writeString(
+                dir.resolve("main.py"),
+                String.join(
+                        "\n",
+                        "import time",
+                        "",
+                        "def handler(context, event):",
+                        "    if event.path == '/slow':",
+                        "        time.sleep(5)",
+                        "    return 'done'",
+                        ""));
         List<String> yaml = new ArrayList<>(List.of(
                 "metadata:",
                 "  name: overload",
@@ -86,7 +89,8 @@ class OverloadScenarioIT {
         yaml.addAll(List.of("      attributes:", "        host: 127.0.0.1", "        port: " + port, ""));
         Path function = dir.resolve("function.yaml");
         Files.write(function, yaml);
-        try (FunctionProcess fn = FunctionJar.packaged().workDirectory(dir).functionYaml(function).start()) {
+        try (FunctionProcess fn =
+                FunctionJar.packaged().workDirectory(dir).functionYaml(function).start()) {
             overload(fn, port, extraAnswered, mode);
         }
     }
@@ -119,7 +123,8 @@ class OverloadScenarioIT {
             if (extraAnswered.equals("at once")) {
                 assertTrue(extraMs < SLACK_MS, "the extra call was answered after " + extraMs + " ms, not at once");
             } else {
-                assertTrue(extraMs >= AVAILABILITY_MS && extraMs <= AVAILABILITY_MS + SLACK_MS,
+                assertTrue(
+                        extraMs >= AVAILABILITY_MS && extraMs <= AVAILABILITY_MS + SLACK_MS,
                         "the extra call was answered after " + extraMs + " ms, not within " + SLACK_MS + " ms past "
                                 + AVAILABILITY_MS + " ms");
             }
@@ -197,7 +202,8 @@ class OverloadScenarioIT {
                         buf.clear();
                         int n = channels[i].read(buf);
                         if (n > 0) {
-                            answers[i].append(new String(buf.array(), 0, n, StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT)
+                            answers[i].append(new String(buf.array(), 0, n, StandardCharsets.ISO_8859_1)
+                                    .toLowerCase(Locale.ROOT)
                                     .replace("http/1.1", "HTTP/1.1"));
                         }
                         if (n < 0 || whole(answers[i])) {
@@ -217,8 +223,14 @@ class OverloadScenarioIT {
         private static boolean whole(StringBuilder answer) {
             int end = answer.indexOf("\r\n\r\n");
             int cl = answer.indexOf("content-length: ");
-            return end > 0 && cl > 0 && cl < end
-                    && answer.length() >= end + 4 + Integer.parseInt(answer.substring(cl + 16, answer.indexOf("\r\n", cl)).trim());
+            return end > 0
+                    && cl > 0
+                    && cl < end
+                    && answer.length()
+                            >= end
+                                    + 4
+                                    + Integer.parseInt(answer.substring(cl + 16, answer.indexOf("\r\n", cl))
+                                            .trim());
         }
 
         void awaitAll(Duration timeout) throws InterruptedException {
@@ -229,7 +241,8 @@ class OverloadScenarioIT {
 
     /** Calls /live on its own client every 20 ms and keeps the slowest answer. */
     private static final class LiveProbe implements Runnable {
-        private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        private final HttpClient client =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
         private final int control;
         private final AtomicBoolean running = new AtomicBoolean(true);
         private final Thread thread = new Thread(this, "live-probe");
@@ -253,7 +266,8 @@ class OverloadScenarioIT {
         @Override
         public void run() {
             HttpRequest live = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + control + "/live"))
-                    .timeout(Duration.ofSeconds(2)).build();
+                    .timeout(Duration.ofSeconds(2))
+                    .build();
             long next = System.nanoTime();
             while (running.get()) {
                 long t0 = System.nanoTime();
@@ -280,6 +294,7 @@ class OverloadScenarioIT {
     /** Calls the pool has taken: in flight plus rejected. */
     private static long taken(FunctionProcess fn) {
         JsonNode trigger = fn.status().path("triggers").path(0);
-        return trigger.path("pool").path("inFlight").asLong() + trigger.path("events").path("rejected").asLong();
+        return trigger.path("pool").path("inFlight").asLong()
+                + trigger.path("events").path("rejected").asLong();
     }
 }

@@ -41,9 +41,18 @@ public final class EnrichHandler implements Handler {
 
     /** Country code → sales region; any other country is {@code OTHER}. */
     static final Map<String, String> REGIONS = Map.ofEntries(
-            Map.entry("DE", "EMEA"), Map.entry("FR", "EMEA"), Map.entry("GB", "EMEA"), Map.entry("ZA", "EMEA"),
-            Map.entry("US", "AMER"), Map.entry("CA", "AMER"), Map.entry("BR", "AMER"), Map.entry("MX", "AMER"),
-            Map.entry("JP", "APAC"), Map.entry("IN", "APAC"), Map.entry("AU", "APAC"), Map.entry("SG", "APAC"));
+            Map.entry("DE", "EMEA"),
+            Map.entry("FR", "EMEA"),
+            Map.entry("GB", "EMEA"),
+            Map.entry("ZA", "EMEA"),
+            Map.entry("US", "AMER"),
+            Map.entry("CA", "AMER"),
+            Map.entry("BR", "AMER"),
+            Map.entry("MX", "AMER"),
+            Map.entry("JP", "APAC"),
+            Map.entry("IN", "APAC"),
+            Map.entry("AU", "APAC"),
+            Map.entry("SG", "APAC"));
 
     private KafkaBinding out;
 
@@ -70,7 +79,9 @@ public final class EnrichHandler implements Handler {
         BigDecimal amount = order.get("amount").decimalValue();
         order.put("country", country);
         order.put("region", REGIONS.getOrDefault(country, "OTHER"));
-        order.put("amountCents", amount.movePointRight(2).setScale(0, RoundingMode.HALF_UP).longValueExact());
+        order.put(
+                "amountCents",
+                amount.movePointRight(2).setScale(0, RoundingMode.HALF_UP).longValueExact());
         order.put("enrichedAt", Instant.now().toString());
         ObjectNode source = order.putObject("source");
         source.put("topic", event.topic());
@@ -79,7 +90,8 @@ public final class EnrichHandler implements Handler {
         try {
             return JSON.writeValueAsBytes(order);
         } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot write order " + order.get("id").asText(), e);
+            throw new IllegalStateException(
+                    "cannot write order " + order.get("id").asText(), e);
         }
     }
 
@@ -88,16 +100,20 @@ public final class EnrichHandler implements Handler {
         try {
             body = event.bodyAs(JsonNode.class);
         } catch (UncheckedIOException e) {
-            throw new IllegalArgumentException("invalid order record " + event.id()
-                    + ": the value is not JSON such as {\"id\": \"o-1\", \"amount\": 12.5, \"country\": \"DE\"}", e);
+            throw new IllegalArgumentException(
+                    "invalid order record " + event.id()
+                            + ": the value is not JSON such as {\"id\": \"o-1\", \"amount\": 12.5, \"country\": \"DE\"}",
+                    e);
         }
         if (!(body instanceof ObjectNode order)) {
-            throw new IllegalArgumentException("invalid order record " + event.id()
-                    + ": the value must be a JSON object such as {\"id\": \"o-1\", \"amount\": 12.5, \"country\": \"DE\"}");
+            throw new IllegalArgumentException(
+                    "invalid order record " + event.id()
+                            + ": the value must be a JSON object such as {\"id\": \"o-1\", \"amount\": 12.5, \"country\": \"DE\"}");
         }
         JsonNode id = order.get("id");
         if (id == null || !id.isTextual() || id.asText().isBlank()) {
-            throw new IllegalArgumentException("invalid order record " + event.id() + ": id must be a non-empty string");
+            throw new IllegalArgumentException(
+                    "invalid order record " + event.id() + ": id must be a non-empty string");
         }
         JsonNode amount = order.get("amount");
         if (amount == null || !amount.isNumber() || amount.doubleValue() < 0) {

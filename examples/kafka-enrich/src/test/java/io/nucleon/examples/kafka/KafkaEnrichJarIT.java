@@ -74,7 +74,8 @@ class KafkaEnrichJarIT {
             handledBeforeKill = events(first);
             first.kill(); // SIGKILL: no revoke, no final commit, the producer's buffer lost
         }
-        assertTrue(handledBeforeKill < ORDERS,
+        assertTrue(
+                handledBeforeKill < ORDERS,
                 "the first process was killed before it had handled every order (" + handledBeforeKill + ")");
         long killed = System.nanoTime();
 
@@ -103,7 +104,10 @@ class KafkaEnrichJarIT {
             assertEquals(707, o7.get("amountCents").asLong());
             assertTrue(o7.get("enrichedAt").asText().matches("\\d{4}-\\d\\d-\\d\\dT.*Z"), o7.toString());
             assertEquals("orders", o7.at("/source/topic").asText());
-            assertTrue(o7.at("/source/partition").asInt() >= 0 && o7.at("/source/partition").asInt() < 4, o7.toString());
+            assertTrue(
+                    o7.at("/source/partition").asInt() >= 0
+                            && o7.at("/source/partition").asInt() < 4,
+                    o7.toString());
             assertTrue(o7.at("/source/offset").asLong() >= 0, o7.toString());
             JsonNode o1 = sample.get(id(1)); // {"id":"o-1","amount":1.01,"country":"US"}
             assertEquals("AMER", o1.get("region").asText());
@@ -112,11 +116,17 @@ class KafkaEnrichJarIT {
             assertEquals(0, second.stop(), "SIGTERM: a graceful stop");
             assertEquals(0, dlqRecords(), "no order was dead-lettered");
 
-            System.out.printf("kafka-enrich IT: %d orders, produced in %d ms; first process handled %d before kill -9;"
+            System.out.printf(
+                    "kafka-enrich IT: %d orders, produced in %d ms; first process handled %d before kill -9;"
                             + " second process handled %d; %d enriched records (%d duplicates);"
                             + " restart to every order enriched: %d ms%n",
-                    ORDERS, TimeUnit.NANOSECONDS.toMillis(produced - t0), handledBeforeKill, handledAfterRestart,
-                    outputs, outputs - seen.size(), TimeUnit.NANOSECONDS.toMillis(done - killed));
+                    ORDERS,
+                    TimeUnit.NANOSECONDS.toMillis(produced - t0),
+                    handledBeforeKill,
+                    handledAfterRestart,
+                    outputs,
+                    outputs - seen.size(),
+                    TimeUnit.NANOSECONDS.toMillis(done - killed));
         }
     }
 
@@ -127,9 +137,17 @@ class KafkaEnrichJarIT {
     }
 
     private void produceOrders() {
-        Map<String, Object> config = Map.of("bootstrap.servers", kafka.bootstrapServers(), "acks", "all",
-                "linger.ms", 5, "key.serializer", StringSerializer.class.getName(),
-                "value.serializer", StringSerializer.class.getName());
+        Map<String, Object> config = Map.of(
+                "bootstrap.servers",
+                kafka.bootstrapServers(),
+                "acks",
+                "all",
+                "linger.ms",
+                5,
+                "key.serializer",
+                StringSerializer.class.getName(),
+                "value.serializer",
+                StringSerializer.class.getName());
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(config)) {
             for (int i = 0; i < ORDERS; i++) {
                 String country = COUNTRIES[i % COUNTRIES.length];
@@ -137,7 +155,9 @@ class KafkaEnrichJarIT {
                     country = "nz"; // the handler upper-cases it
                 }
                 String amount = i + "." + String.format("%02d", i % 100);
-                producer.send(new ProducerRecord<>("orders", id(i),
+                producer.send(new ProducerRecord<>(
+                        "orders",
+                        id(i),
                         "{\"id\":\"" + id(i) + "\",\"amount\":" + amount + ",\"country\":\"" + country + "\"}"));
             }
             producer.flush();
@@ -148,11 +168,18 @@ class KafkaEnrichJarIT {
      * Reads {@code orders.enriched} from the beginning until every order id has been seen, the
      * process dies or {@code seconds} pass. Returns how many records it read.
      */
-    private long consumeEnriched(Map<String, Integer> seen, Map<String, JsonNode> sample, FunctionProcess fn, long seconds)
+    private long consumeEnriched(
+            Map<String, Integer> seen, Map<String, JsonNode> sample, FunctionProcess fn, long seconds)
             throws Exception {
-        Map<String, Object> config = Map.of("bootstrap.servers", kafka.bootstrapServers(),
-                "key.deserializer", StringDeserializer.class.getName(),
-                "value.deserializer", StringDeserializer.class.getName(), "enable.auto.commit", "false");
+        Map<String, Object> config = Map.of(
+                "bootstrap.servers",
+                kafka.bootstrapServers(),
+                "key.deserializer",
+                StringDeserializer.class.getName(),
+                "value.deserializer",
+                StringDeserializer.class.getName(),
+                "enable.auto.commit",
+                "false");
         long records = 0;
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(config)) {
@@ -183,9 +210,13 @@ class KafkaEnrichJarIT {
     }
 
     private long dlqRecords() {
-        Map<String, Object> config = Map.of("bootstrap.servers", kafka.bootstrapServers(),
-                "key.deserializer", ByteArrayDeserializer.class.getName(),
-                "value.deserializer", ByteArrayDeserializer.class.getName());
+        Map<String, Object> config = Map.of(
+                "bootstrap.servers",
+                kafka.bootstrapServers(),
+                "key.deserializer",
+                ByteArrayDeserializer.class.getName(),
+                "value.deserializer",
+                ByteArrayDeserializer.class.getName());
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config)) {
             TopicPartition tp = new TopicPartition("orders.dlq", 0);
             return consumer.endOffsets(List.of(tp)).get(tp);
@@ -195,7 +226,8 @@ class KafkaEnrichJarIT {
     /** The packaged jar and function.yaml, pointed at the test broker, with a short session timeout. */
     private FunctionJar jar() {
         List<String> brokers = List.of(kafka.bootstrapServers());
-        return FunctionJar.packaged().workDirectory(dir)
+        return FunctionJar.packaged()
+                .workDirectory(dir)
                 .override("spec.triggers.orders.attributes.brokers", brokers)
                 .override("spec.dataBindings.out.attributes.brokers", brokers)
                 // the killed member stays in the group until its session times out: keep the restart short

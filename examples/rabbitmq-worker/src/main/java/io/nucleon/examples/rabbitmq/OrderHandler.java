@@ -31,8 +31,19 @@ public final class OrderHandler implements Handler {
     public Object handle(Context context, Event event) {
         Order order = parse(event);
         processed++; // this worker's count: every worker has its own handler instance
-        context.logger().info("order processed", "orderId", order.id, "amount", order.amount,
-                "routingKey", event.topic(), "attempt", event.field("attempt"), "processedByWorker", processed);
+        context.logger()
+                .info(
+                        "order processed",
+                        "orderId",
+                        order.id,
+                        "amount",
+                        order.amount,
+                        "routingKey",
+                        event.topic(),
+                        "attempt",
+                        event.field("attempt"),
+                        "processedByWorker",
+                        processed);
         return Map.of("orderId", order.id, "amount", order.amount, "status", "accepted");
     }
 
@@ -41,8 +52,10 @@ public final class OrderHandler implements Handler {
         try {
             body = event.bodyAs(JsonNode.class);
         } catch (UncheckedIOException e) {
-            throw new IllegalArgumentException("invalid order message " + event.id()
-                    + ": the body is not JSON such as {\"orderId\": \"o-1\", \"amount\": 12.5}", e);
+            throw new IllegalArgumentException(
+                    "invalid order message " + event.id()
+                            + ": the body is not JSON such as {\"orderId\": \"o-1\", \"amount\": 12.5}",
+                    e);
         }
         if (body == null || !body.isObject()) {
             throw new IllegalArgumentException("invalid order message " + event.id()
@@ -50,19 +63,19 @@ public final class OrderHandler implements Handler {
         }
         JsonNode id = body.get("orderId");
         if (id == null || !id.isTextual() || id.asText().isBlank()) {
-            throw new IllegalArgumentException("invalid order message " + event.id() + ": orderId must be a non-empty string");
+            throw new IllegalArgumentException(
+                    "invalid order message " + event.id() + ": orderId must be a non-empty string");
         }
         JsonNode amount = body.get("amount");
         if (amount == null || !amount.isNumber()) {
             throw new IllegalArgumentException("invalid order " + id.asText() + ": amount must be a number");
         }
         if (amount.doubleValue() < 0) {
-            throw new IllegalArgumentException("invalid order " + id.asText() + ": amount must not be negative, got "
-                    + amount.asText());
+            throw new IllegalArgumentException(
+                    "invalid order " + id.asText() + ": amount must not be negative, got " + amount.asText());
         }
         return new Order(id.asText(), amount.decimalValue());
     }
 
-    private record Order(String id, BigDecimal amount) {
-    }
+    private record Order(String id, BigDecimal amount) {}
 }

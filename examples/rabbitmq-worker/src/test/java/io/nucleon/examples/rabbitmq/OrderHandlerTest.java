@@ -23,7 +23,8 @@ class OrderHandlerTest {
 
     @Test
     void aGoodOrderIsAcknowledged() {
-        MessageResult r = worker.send(RabbitMqMessage.of("{\"orderId\": \"o-1\", \"amount\": 9.5}").messageId("m-1")
+        MessageResult r = worker.send(RabbitMqMessage.of("{\"orderId\": \"o-1\", \"amount\": 9.5}")
+                .messageId("m-1")
                 .contentType("application/json"));
         assertEquals(MessageDecision.ACKNOWLEDGE, r.decision(), r::toString);
         assertEquals(Map.of("orderId", "o-1", "amount", 9.5, "status", "accepted"), r.bodyAs(Map.class));

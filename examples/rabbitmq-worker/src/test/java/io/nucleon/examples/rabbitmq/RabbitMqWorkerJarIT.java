@@ -60,7 +60,8 @@ class RabbitMqWorkerJarIT {
         // the packaged function.yaml, with this run's queue and exchange
         try (FunctionProcess fn = FunctionJar.packaged()
                 .override("spec.triggers.orders.attributes.exchangeName", exchange)
-                .override("spec.triggers.orders.attributes.queueName", queue).start()) {
+                .override("spec.triggers.orders.attributes.queueName", queue)
+                .start()) {
             channel.confirmSelect();
             for (int i = 0; i < GOOD_ORDERS; i++) {
                 publish("order-" + i, "{\"orderId\": \"o-" + i + "\", \"amount\": " + (i + 0.5) + "}");
@@ -69,8 +70,10 @@ class RabbitMqWorkerJarIT {
             publish("not-json", "this is not an order");
             channel.waitForConfirmsOrDie(10_000);
 
-            fn.await("every good order handled and both bad ones dead-lettered", Duration.ofSeconds(20), () ->
-                    events(fn, "success") == GOOD_ORDERS && messagesIn(queue + ".dlq") == 2);
+            fn.await(
+                    "every good order handled and both bad ones dead-lettered",
+                    Duration.ofSeconds(20),
+                    () -> events(fn, "success") == GOOD_ORDERS && messagesIn(queue + ".dlq") == 2);
             assertEquals(2 * 3, events(fn, "error"), "each bad order: the first attempt and maxRetries (2) retries");
             assertDeadLetters();
             assertEquals(0, messagesIn(queue), "every message was acked");
@@ -81,7 +84,10 @@ class RabbitMqWorkerJarIT {
             for (int i = 0; i < GOOD_ORDERS; i++) {
                 assertTrue(log.contains("orderId=o-" + i + " amount=" + (i + 0.5) + " "), "logged: order o-" + i);
             }
-            assertEquals(GOOD_ORDERS, log.lines().filter(l -> l.contains(" - order processed ")).count(), log);
+            assertEquals(
+                    GOOD_ORDERS,
+                    log.lines().filter(l -> l.contains(" - order processed ")).count(),
+                    log);
             assertTrue(log.contains("invalid order o-bad: amount must not be negative"), log);
         }
     }
@@ -94,23 +100,31 @@ class RabbitMqWorkerJarIT {
             dead.put(r.getProps().getMessageId(), r);
         }
         GetResponse negative = dead.get("negative");
-        assertEquals("{\"orderId\": \"o-bad\", \"amount\": -3.5}", body(negative), "the dead letter is the message as sent");
-        assertEquals("java.lang.IllegalArgumentException: invalid order o-bad: amount must not be negative, got -3.5",
+        assertEquals(
+                "{\"orderId\": \"o-bad\", \"amount\": -3.5}", body(negative), "the dead letter is the message as sent");
+        assertEquals(
+                "java.lang.IllegalArgumentException: invalid order o-bad: amount must not be negative, got -3.5",
                 header(negative, "x-nucleon-error"));
         assertEquals("3", header(negative, "x-nucleon-attempts"));
         assertEquals(exchange, header(negative, "x-nucleon-original-exchange"));
         assertEquals("orders.created", header(negative, "x-nucleon-original-routing-key"));
         GetResponse notJson = dead.get("not-json");
         assertEquals("this is not an order", body(notJson));
-        assertTrue(header(notJson, "x-nucleon-error").startsWith(
-                "java.lang.IllegalArgumentException: invalid order message not-json: the body is not JSON"), header(notJson, "x-nucleon-error"));
+        assertTrue(
+                header(notJson, "x-nucleon-error")
+                        .startsWith(
+                                "java.lang.IllegalArgumentException: invalid order message not-json: the body is not JSON"),
+                header(notJson, "x-nucleon-error"));
     }
 
     // ---- helpers ---------------------------------------------------------------------------------
 
     private void publish(String messageId, String body) throws IOException {
-        AMQP.BasicProperties props = new AMQP.BasicProperties.Builder().messageId(messageId)
-                .contentType("application/json").deliveryMode(2).build();
+        AMQP.BasicProperties props = new AMQP.BasicProperties.Builder()
+                .messageId(messageId)
+                .contentType("application/json")
+                .deliveryMode(2)
+                .build();
         channel.basicPublish(exchange, "orders.created", true, props, body.getBytes(StandardCharsets.UTF_8));
     }
 

@@ -11,8 +11,7 @@ import java.util.Map;
  * RabbitMQ, and reports on cron ticks. An order is JSON with an amount; a negative amount is an error.
  */
 public final class OrderHandler implements Handler {
-    record Order(String id, double amount) {
-    }
+    record Order(String id, double amount) {}
 
     @Override
     public Object handle(Context context, Event event) {
@@ -20,7 +19,10 @@ public final class OrderHandler implements Handler {
             case "cron" -> "report " + event.field("tick") + " for " + event.bodyAsString();
             case "http" -> {
                 if (event.body().length == 0) {
-                    yield Response.builder().status(400).body("an order is JSON: {\"id\": ..., \"amount\": ...}").build();
+                    yield Response.builder()
+                            .status(400)
+                            .body("an order is JSON: {\"id\": ..., \"amount\": ...}")
+                            .build();
                 }
                 yield Map.of("accepted", accept(event).id());
             }

@@ -38,7 +38,9 @@ final class ExternalRuntime implements FunctionRuntime {
 
     ExternalRuntime(Language language, RuntimeContext context) {
         this.settings = WrapperSettingsReader.read(language, context);
-        this.metrics = new WrapperMetrics(context.meterRegistry(), settings,
+        this.metrics = new WrapperMetrics(
+                context.meterRegistry(),
+                settings,
                 () -> workers.keySet().stream().filter(ExternalWorker::running).count());
     }
 
@@ -71,19 +73,31 @@ final class ExternalRuntime implements FunctionRuntime {
         WrapperEnvironment env = settings.environment();
         String kind = settings.kind();
         if (env.inheritsAll()) {
-            LOG.atInfo().addKeyValue("function", settings.functionName()).log("the " + kind + " wrappers inherit the"
-                    + " processor's whole environment (" + env.inherited().size() + " variables; runtimeAttributes.inheritEnv"
-                    + " is true)");
+            LOG.atInfo()
+                    .addKeyValue("function", settings.functionName())
+                    .log("the " + kind + " wrappers inherit the"
+                            + " processor's whole environment ("
+                            + env.inherited().size() + " variables; runtimeAttributes.inheritEnv"
+                            + " is true)");
             return;
         }
         int withheld = env.withheldNames().size();
-        LOG.atInfo().addKeyValue("function", settings.functionName()).log("the " + kind + " wrappers inherit "
-                + env.inherited().size() + " of the processor's environment variables (" + String.join(", ",
-                env.inherited().keySet()) + ") and spec.env; " + withheld + " are withheld (runtimeAttributes.inheritEnvNames"
-                + " passes more)");
+        LOG.atInfo()
+                .addKeyValue("function", settings.functionName())
+                .log("the " + kind + " wrappers inherit "
+                        + env.inherited().size() + " of the processor's environment variables ("
+                        + String.join(", ", env.inherited().keySet()) + ") and spec.env; " + withheld
+                        + " are withheld (runtimeAttributes.inheritEnvNames"
+                        + " passes more)");
         if (LOG.isDebugEnabled() && withheld > 0) {
-            LOG.atDebug().addKeyValue("function", settings.functionName()).log("environment variables withheld from the "
-                    + kind + " wrappers: " + String.join(", ", env.withheldNames().stream().map(UntrustedText::oneLine).toList()));
+            LOG.atDebug()
+                    .addKeyValue("function", settings.functionName())
+                    .log("environment variables withheld from the " + kind + " wrappers: "
+                            + String.join(
+                                    ", ",
+                                    env.withheldNames().stream()
+                                            .map(UntrustedText::oneLine)
+                                            .toList()));
         }
     }
 

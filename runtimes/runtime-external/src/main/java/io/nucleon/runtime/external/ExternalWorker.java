@@ -50,8 +50,13 @@ final class ExternalWorker implements WorkerRuntime {
     private volatile boolean aborted;
     private volatile int restarts;
 
-    ExternalWorker(WrapperSettings settings, WrapperLauncher launcher, WrapperMetrics metrics, Context ctx,
-                   Consumer<ExternalWorker> onClose) throws WrapperLauncher.StartFailure {
+    ExternalWorker(
+            WrapperSettings settings,
+            WrapperLauncher launcher,
+            WrapperMetrics metrics,
+            Context ctx,
+            Consumer<ExternalWorker> onClose)
+            throws WrapperLauncher.StartFailure {
         this.settings = settings;
         this.launcher = launcher;
         this.metrics = metrics;
@@ -87,8 +92,10 @@ final class ExternalWorker implements WorkerRuntime {
         byte[] body = event.body();
         int maxFrame = settings.transport().maxFrame();
         if (Protocol.eventFrameLength(metaLength, body.length) > maxFrame) {
-            throw new RuntimeFailure(413, "the event (" + body.length + " body bytes) is larger than the wrapper protocol's "
-                    + "frame limit of " + maxFrame + " bytes (runtimeAttributes.maxFrameSize)");
+            throw new RuntimeFailure(
+                    413,
+                    "the event (" + body.length + " body bytes) is larger than the wrapper protocol's "
+                            + "frame limit of " + maxFrame + " bytes (runtimeAttributes.maxFrameSize)");
         }
         Transport transport = w.transport();
         long seq = w.nextSeq();
@@ -143,7 +150,8 @@ final class ExternalWorker implements WorkerRuntime {
     private Exception died(WrapperProcess w, Exception cause) {
         boolean protocol = cause instanceof ProtocolException;
         w.kill();
-        String ending = protocol ? "broke the protocol (" + UntrustedText.oneLine(cause.getMessage()) + ")" : w.ending();
+        String ending =
+                protocol ? "broke the protocol (" + UntrustedText.oneLine(cause.getMessage()) + ")" : w.ending();
         w.release();
         if (aborted) {
             // the watchdog already answered 504 and counted the restart; the core drops this result
@@ -154,12 +162,18 @@ final class ExternalWorker implements WorkerRuntime {
         restarts++;
         metrics.countRestart(protocol ? Restart.PROTOCOL : Restart.CRASH);
         String tail = protocol ? "" : w.stderrTail();
-        LOG.atWarn().addKeyValue("function", ctx.functionName()).addKeyValue("trigger", ctx.triggerName())
-                .addKeyValue("worker", ctx.workerId()).addKeyValue("pid", w.pid())
-                .log("the " + settings.kind() + " wrapper " + ending + " while handling an event; the event gets 502 and"
-                        + " the wrapper is restarted" + (tail.isEmpty() ? "" : "; its stderr ended with:\n" + tail));
-        return new RuntimeFailure(502, "the " + settings.kind() + " wrapper " + (protocol ? "broke the protocol" : ending)
-                + " while handling the event; it is being restarted");
+        LOG.atWarn()
+                .addKeyValue("function", ctx.functionName())
+                .addKeyValue("trigger", ctx.triggerName())
+                .addKeyValue("worker", ctx.workerId())
+                .addKeyValue("pid", w.pid())
+                .log("the " + settings.kind() + " wrapper " + ending
+                        + " while handling an event; the event gets 502 and" + " the wrapper is restarted"
+                        + (tail.isEmpty() ? "" : "; its stderr ended with:\n" + tail));
+        return new RuntimeFailure(
+                502,
+                "the " + settings.kind() + " wrapper " + (protocol ? "broke the protocol" : ending)
+                        + " while handling the event; it is being restarted");
     }
 
     /** Starts a new wrapper in place of {@code dead} (which may be {@code null}), after the backoff for repeated failures. */
@@ -172,8 +186,11 @@ final class ExternalWorker implements WorkerRuntime {
             backoff.failed();
             restarts++;
             metrics.countRestart(Restart.CRASH);
-            LOG.atWarn().addKeyValue("function", ctx.functionName()).addKeyValue("trigger", ctx.triggerName())
-                    .addKeyValue("worker", ctx.workerId()).addKeyValue("pid", dead.pid())
+            LOG.atWarn()
+                    .addKeyValue("function", ctx.functionName())
+                    .addKeyValue("trigger", ctx.triggerName())
+                    .addKeyValue("worker", ctx.workerId())
+                    .addKeyValue("pid", dead.pid())
                     .log("the " + settings.kind() + " wrapper " + ending + " between events; restarting it");
             wrapper = null;
         }
@@ -187,14 +204,20 @@ final class ExternalWorker implements WorkerRuntime {
             backoff.failed();
             String errorId = ErrorResponses.newErrorId();
             LOG.atError().addKeyValue("errorId", errorId).log(e.getMessage());
-            throw new RuntimeFailure(503, "the " + settings.kind() + " wrapper could not be restarted (error id "
-                    + errorId + " in the processor log)");
+            throw new RuntimeFailure(
+                    503,
+                    "the " + settings.kind() + " wrapper could not be restarted (error id " + errorId
+                            + " in the processor log)");
         }
     }
 
     private void logStarted(WrapperProcess w, boolean restarted) {
-        LOG.atDebug().addKeyValue("function", ctx.functionName()).addKeyValue("trigger", ctx.triggerName())
-                .addKeyValue("worker", ctx.workerId()).addKeyValue("pid", w.pid()).addKeyValue("transport", w.transport().name())
+        LOG.atDebug()
+                .addKeyValue("function", ctx.functionName())
+                .addKeyValue("trigger", ctx.triggerName())
+                .addKeyValue("worker", ctx.workerId())
+                .addKeyValue("pid", w.pid())
+                .addKeyValue("transport", w.transport().name())
                 .log(settings.kind() + " wrapper " + (restarted ? "restarted" : "started"));
     }
 

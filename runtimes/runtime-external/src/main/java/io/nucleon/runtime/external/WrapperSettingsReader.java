@@ -28,8 +28,7 @@ import java.util.Locale;
 final class WrapperSettingsReader {
     private static final String CLASSPATH = "classpath:";
 
-    private WrapperSettingsReader() {
-    }
+    private WrapperSettingsReader() {}
 
     /** @throws FunctionConfigException listing every problem, each with the path of its field */
     static WrapperSettings read(Language language, RuntimeContext context) {
@@ -43,42 +42,69 @@ final class WrapperSettingsReader {
         Duration stopTimeout = positive(config.stopTimeout, "stopTimeout", problems);
         Duration restartDelay = positive(config.restartDelay, "restartDelay", problems);
         Duration maxRestartDelay = positive(config.maxRestartDelay, "maxRestartDelay", problems);
-        problems.check(config.maxLogLinesPerSecond >= 1, "maxLogLinesPerSecond", "must be at least 1, got "
-                + config.maxLogLinesPerSecond);
+        problems.check(
+                config.maxLogLinesPerSecond >= 1,
+                "maxLogLinesPerSecond",
+                "must be at least 1, got " + config.maxLogLinesPerSecond);
         problems.check(config.logLineBurst >= 1, "logLineBurst", "must be at least 1, got " + config.logLineBurst);
-        problems.check(!config.decodeJsonBody || language == Language.PYTHON, "decodeJsonBody", "is a python runtime"
-                + " setting (the " + language.kind() + " wrapper always gives the body as bytes)");
-        WrapperEnvironment environment = WrapperEnvironment.of(config.inheritEnv, config.inheritEnvNames, System.getenv(),
-                problems);
+        problems.check(
+                !config.decodeJsonBody || language == Language.PYTHON,
+                "decodeJsonBody",
+                "is a python runtime" + " setting (the " + language.kind()
+                        + " wrapper always gives the body as bytes)");
+        WrapperEnvironment environment =
+                WrapperEnvironment.of(config.inheritEnv, config.inheritEnvNames, System.getenv(), problems);
         FunctionCode code = handler == null ? null : code(language, config, handler, context.baseDirectory(), problems);
         if (!language.wrapperPresent()) {
-            problems.addAll(new FunctionConfigException("spec.runtime", "the " + language.kind() + " wrapper ("
-                    + language.wrapperScript() + ") is missing from nucleon-runtime-external"));
+            problems.addAll(new FunctionConfigException(
+                    "spec.runtime",
+                    "the " + language.kind() + " wrapper (" + language.wrapperScript()
+                            + ") is missing from nucleon-runtime-external"));
         }
         problems.throwIfAny();
 
-        Path runBase = Path.of(config.runDirectory.isBlank() ? System.getProperty("java.io.tmpdir") : config.runDirectory);
-        return new WrapperSettings(language, context.functionName(), handler, interpreter, config.interpreterArgs, code,
-                runBase, context.env(), environment, config.decodeJsonBody, transport, startTimeout, stopTimeout,
-                restartDelay, maxRestartDelay, config.maxLogLinesPerSecond, config.logLineBurst);
+        Path runBase =
+                Path.of(config.runDirectory.isBlank() ? System.getProperty("java.io.tmpdir") : config.runDirectory);
+        return new WrapperSettings(
+                language,
+                context.functionName(),
+                handler,
+                interpreter,
+                config.interpreterArgs,
+                code,
+                runBase,
+                context.env(),
+                environment,
+                config.decodeJsonBody,
+                transport,
+                startTimeout,
+                stopTimeout,
+                restartDelay,
+                maxRestartDelay,
+                config.maxLogLinesPerSecond,
+                config.logLineBurst);
     }
 
     /** {@code spec.handler}, trimmed, or {@code null} when it is not {@code module:function} (a problem then). */
     private static String handler(Language language, String h, AttributeProblems problems) {
         if (h == null || h.isBlank() || h.indexOf(':') <= 0 || h.indexOf(':') == h.length() - 1) {
-            problems.addAll(new FunctionConfigException("spec.handler", "must be " + language.handlerForm() + ", got "
-                    + (h == null ? "nothing" : "\"" + h + "\"")));
+            problems.addAll(new FunctionConfigException(
+                    "spec.handler",
+                    "must be " + language.handlerForm() + ", got " + (h == null ? "nothing" : "\"" + h + "\"")));
             return null;
         }
         return h.trim();
     }
 
     private static Duration positive(Duration d, String attribute, AttributeProblems problems) {
-        return problems.check(d != null && !d.isZero() && !d.isNegative(), attribute, "must be a positive duration") ? d : null;
+        return problems.check(d != null && !d.isZero() && !d.isNegative(), attribute, "must be a positive duration")
+                ? d
+                : null;
     }
 
     /** The interpreter's path: as given when it holds a slash, else found on {@code PATH}. */
-    private static String interpreter(Language language, ExternalRuntimeConfig config, Path base, AttributeProblems problems) {
+    private static String interpreter(
+            Language language, ExternalRuntimeConfig config, Path base, AttributeProblems problems) {
         String given = config.interpreter.isBlank() ? language.defaultInterpreter() : config.interpreter.trim();
         if (given.contains("/")) {
             Path p = base != null ? base.resolve(given) : Path.of(given);
@@ -93,13 +119,16 @@ final class WrapperSettingsReader {
                 }
             }
         }
-        problems.add("interpreter", "'" + given + "' was not found on PATH; install it or set"
-                + " runtimeAttributes.interpreter to its path");
+        problems.add(
+                "interpreter",
+                "'" + given + "' was not found on PATH; install it or set"
+                        + " runtimeAttributes.interpreter to its path");
         return given;
     }
 
     /** The transport and its sizes; {@code shm} by default where the wrapper has it and the directory is writable. */
-    private static TransportSettings transport(Language language, ExternalRuntimeConfig config, AttributeProblems problems) {
+    private static TransportSettings transport(
+            Language language, ExternalRuntimeConfig config, AttributeProblems problems) {
         Path shm = Path.of(config.shmDirectory);
         boolean shmUsable = Files.isDirectory(shm) && Files.isWritable(shm);
         String t = config.transport.trim().toLowerCase(Locale.ROOT);
@@ -111,8 +140,10 @@ final class WrapperSettingsReader {
         } else if (t.equals(Transport.SHM)) {
             name = t;
             if (!language.supportsShm()) {
-                problems.add("transport", "the " + language.kind() + " wrapper has no shared-memory"
-                        + " transport (Node.js cannot map a file without a native add-on); use uds");
+                problems.add(
+                        "transport",
+                        "the " + language.kind() + " wrapper has no shared-memory"
+                                + " transport (Node.js cannot map a file without a native add-on); use uds");
             } else {
                 problems.check(shmUsable, "transport", "shm needs a writable shmDirectory; " + shm + " is not one");
             }
@@ -120,9 +151,15 @@ final class WrapperSettingsReader {
             problems.add("transport", "must be shm or uds, got \"" + config.transport + "\"");
             name = Transport.UDS;
         }
-        int ringSize = size(config.ringSize, "ringSize", 64 << 10, 1L << 30, true, "a power of two from 64KiB to 1GiB",
-                problems);
-        int maxFrame = size(config.maxFrameSize, "maxFrameSize", 1024, Integer.MAX_VALUE - 64, false, "from 1KiB to 2GiB",
+        int ringSize = size(
+                config.ringSize, "ringSize", 64 << 10, 1L << 30, true, "a power of two from 64KiB to 1GiB", problems);
+        int maxFrame = size(
+                config.maxFrameSize,
+                "maxFrameSize",
+                1024,
+                Integer.MAX_VALUE - 64,
+                false,
+                "from 1KiB to 2GiB",
                 problems);
         Duration spin = config.spinTime;
         if (!problems.check(spin != null && !spin.isNegative(), "spinTime", "must be zero or more")) {
@@ -131,8 +168,14 @@ final class WrapperSettingsReader {
         return new TransportSettings(name, shm, ringSize, maxFrame, spin);
     }
 
-    private static int size(ByteSize size, String attribute, long min, long max, boolean powerOfTwo, String allowed,
-                            AttributeProblems problems) {
+    private static int size(
+            ByteSize size,
+            String attribute,
+            long min,
+            long max,
+            boolean powerOfTwo,
+            String allowed,
+            AttributeProblems problems) {
         long bytes = size == null ? -1 : size.bytes();
         boolean ok = bytes >= min && bytes <= max && (!powerOfTwo || Long.bitCount(bytes) == 1);
         return problems.check(ok, attribute, "must be " + allowed + ", got " + size) ? (int) bytes : (int) min;
@@ -143,8 +186,8 @@ final class WrapperSettingsReader {
      * function.yaml's directory, else the class path's {@code function} directory (a packaged function).
      * {@code null} when it is nowhere (a problem then).
      */
-    private static FunctionCode code(Language language, ExternalRuntimeConfig config, String handler, Path base,
-                                     AttributeProblems problems) {
+    private static FunctionCode code(
+            Language language, ExternalRuntimeConfig config, String handler, Path base, AttributeProblems problems) {
         String module = handler.substring(0, handler.indexOf(':'));
         String cd = config.codeDir.trim();
         String files = String.join(" or ", language.moduleFiles(module));
@@ -152,8 +195,10 @@ final class WrapperSettingsReader {
         if (cd.startsWith(CLASSPATH)) {
             prefix = trimSlashes(cd.substring(CLASSPATH.length()));
             URL found = classpathModule(language, prefix, module);
-            if (!problems.check(found != null, "codeDir", "no " + files + " under classpath directory '" + prefix
-                    + "' for handler " + handler)) {
+            if (!problems.check(
+                    found != null,
+                    "codeDir",
+                    "no " + files + " under classpath directory '" + prefix + "' for handler " + handler)) {
                 return null;
             }
             return classpathCode(language, found, prefix, module);
@@ -164,8 +209,8 @@ final class WrapperSettingsReader {
                 return null;
             }
             if (language.findModule(dir, module) == null) {
-                problems.addAll(new FunctionConfigException("spec.handler", "module '" + module + "' not found: no " + files
-                        + " in " + dir));
+                problems.addAll(new FunctionConfigException(
+                        "spec.handler", "module '" + module + "' not found: no " + files + " in " + dir));
                 return null;
             }
             return new FunctionCode.OnDisk(dir.normalize());
@@ -176,9 +221,11 @@ final class WrapperSettingsReader {
         prefix = "function";
         URL found = classpathModule(language, prefix, module);
         if (found == null) {
-            problems.addAll(new FunctionConfigException("spec.handler", "module '" + module + "' not found: no " + files
-                    + (base != null ? " in " + base + " or" : " in") + " the classpath directory 'function'"
-                    + " (set runtimeAttributes.codeDir)"));
+            problems.addAll(new FunctionConfigException(
+                    "spec.handler",
+                    "module '" + module + "' not found: no " + files
+                            + (base != null ? " in " + base + " or" : " in") + " the classpath directory 'function'"
+                            + " (set runtimeAttributes.codeDir)"));
             return null;
         }
         return classpathCode(language, found, prefix, module);

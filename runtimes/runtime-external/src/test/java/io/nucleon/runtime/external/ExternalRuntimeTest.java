@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  */
 class ExternalRuntimeTest {
     static final Path FUNCTIONS = Path.of("src/test/resources/functions").toAbsolutePath();
-    static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     /** What the test handlers log when they start sleeping on {@code /sleep}. */
     static final Pattern SLEEPING = Pattern.compile("^sleeping$");
 
@@ -45,13 +46,29 @@ class ExternalRuntimeTest {
         final Processor processor;
         final int port;
 
-        Running(String runtime, String handler, String codeDir, String transport, int workers, Duration eventTimeout,
-                Consumer<Processor.Builder> more) throws Exception {
-            Processor.Builder b = Processor.builder().name("ext-" + runtime).runtime(runtime).handler(handler)
+        Running(
+                String runtime,
+                String handler,
+                String codeDir,
+                String transport,
+                int workers,
+                Duration eventTimeout,
+                Consumer<Processor.Builder> more)
+                throws Exception {
+            Processor.Builder b = Processor.builder()
+                    .name("ext-" + runtime)
+                    .runtime(runtime)
+                    .handler(handler)
                     .runtimeAttribute("codeDir", FUNCTIONS.resolve(codeDir).toString())
-                    .eventTimeout(eventTimeout).drainTimeout(Duration.ofSeconds(5))
-                    .trigger("web", "http", t -> t.numWorkers(workers).attribute("host", "127.0.0.1").attribute("port", 0)
-                            .attribute("maxRequestBodySize", "8MiB"))
+                    .eventTimeout(eventTimeout)
+                    .drainTimeout(Duration.ofSeconds(5))
+                    .trigger(
+                            "web",
+                            "http",
+                            t -> t.numWorkers(workers)
+                                    .attribute("host", "127.0.0.1")
+                                    .attribute("port", 0)
+                                    .attribute("maxRequestBodySize", "8MiB"))
                     .controlServer("127.0.0.1", 0);
             if (transport != null) {
                 b.runtimeAttribute("transport", transport);
@@ -59,13 +76,17 @@ class ExternalRuntimeTest {
             more.accept(b);
             processor = b.build().start();
             @SuppressWarnings("unchecked")
-            Map<String, Object> trigger = ((List<Map<String, Object>>) processor.status().get("triggers")).get(0);
+            Map<String, Object> trigger =
+                    ((List<Map<String, Object>>) processor.status().get("triggers")).get(0);
             port = (Integer) trigger.get("port");
         }
 
         HttpResponse<byte[]> send(String method, String path, byte[] body) throws Exception {
-            HttpRequest.Builder r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(30));
-            r.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+            HttpRequest.Builder r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                    .timeout(Duration.ofSeconds(30));
+            r.method(
+                    method,
+                    body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
             return HTTP.send(r.build(), HttpResponse.BodyHandlers.ofByteArray());
         }
 
@@ -76,8 +97,12 @@ class ExternalRuntimeTest {
         }
 
         String metrics() throws Exception {
-            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + processor.controlAddress().getPort()
-                    + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+            return HTTP.send(
+                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                                            + processor.controlAddress().getPort() + "/metrics"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString())
+                    .body();
         }
 
         @SuppressWarnings("unchecked")
@@ -87,9 +112,11 @@ class ExternalRuntimeTest {
 
         @SuppressWarnings("unchecked")
         List<Long> pids() {
-            return ((List<Map<String, Object>>) runtimeStatus().get("wrappers")).stream()
-                    .filter(w -> Boolean.TRUE.equals(w.get("alive"))).map(w -> ((Number) w.get("pid")).longValue())
-                    .collect(Collectors.toList());
+            return ((List<Map<String, Object>>) runtimeStatus().get("wrappers"))
+                    .stream()
+                            .filter(w -> Boolean.TRUE.equals(w.get("alive")))
+                            .map(w -> ((Number) w.get("pid")).longValue())
+                            .collect(Collectors.toList());
         }
 
         @Override
@@ -99,11 +126,11 @@ class ExternalRuntimeTest {
     }
 
     static Running python(String transport) throws Exception {
-        return new Running("python", "echo:handler", "python", transport, 1, Duration.ofSeconds(10), b -> { });
+        return new Running("python", "echo:handler", "python", transport, 1, Duration.ofSeconds(10), b -> {});
     }
 
     static Running node() throws Exception {
-        return new Running("nodejs", "echo:handler", "node", "uds", 1, Duration.ofSeconds(10), b -> { });
+        return new Running("nodejs", "echo:handler", "node", "uds", 1, Duration.ofSeconds(10), b -> {});
     }
 
     static Running start(String runtime, String transport) throws Exception {
@@ -116,14 +143,16 @@ class ExternalRuntimeTest {
         try (Running f = start(runtime, transport)) {
             assertEquals(transport, f.runtimeStatus().get("transport"));
             Random random = new Random(7);
-            for (int size : new int[]{0, 100, 64 << 10, 4 << 20, 100, 0}) {
+            for (int size : new int[] {0, 100, 64 << 10, 4 << 20, 100, 0}) {
                 byte[] body = new byte[size];
                 random.nextBytes(body);
                 HttpResponse<byte[]> r = f.send("POST", "/echo", body);
                 assertEquals(200, r.statusCode(), () -> new String(r.body()));
                 assertArrayEquals(body, r.body(), "echo of " + size + " bytes");
                 assertEquals("yes", r.headers().firstValue("x-echo").orElse(null));
-                assertEquals("application/octet-stream", r.headers().firstValue("content-type").orElse(null));
+                assertEquals(
+                        "application/octet-stream",
+                        r.headers().firstValue("content-type").orElse(null));
             }
             for (int i = 0; i < 500; i++) { // many round trips: the rings wrap, the sleeping flag flips
                 byte[] body = ("event " + i).getBytes();
@@ -144,7 +173,10 @@ class ExternalRuntimeTest {
             String body = new String(r.body());
             assertTrue(body.contains("errorId"), body);
             assertTrue(!body.contains("bad input"), "the traceback stays in the log: " + body);
-            assertEquals("ok", new String(f.send("POST", "/echo", "ok".getBytes()).body()), "the wrapper survives a handler error");
+            assertEquals(
+                    "ok",
+                    new String(f.send("POST", "/echo", "ok".getBytes()).body()),
+                    "the wrapper survives a handler error");
         }
     }
 
@@ -152,39 +184,57 @@ class ExternalRuntimeTest {
     @CsvSource({"python, shm", "python, uds", "nodejs, uds"})
     void aKilledWrapperFailsItsEventWith5xxAndIsRestarted(String runtime, String transport) throws Exception {
         try (WrapperLogTest.Capture capture = new WrapperLogTest.Capture(runtime);
-             Running f = start(runtime, transport)) {
+                Running f = start(runtime, transport)) {
             long pid = Long.parseLong(f.get("/pid"));
             assertEquals(List.of(pid), f.pids());
-            var pending = HTTP.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + f.port + "/sleep?seconds=20"))
-                    .build(), HttpResponse.BodyHandlers.ofString());
-            await().atMost(Duration.ofSeconds(20)).until(() -> capture.count(SLEEPING) == 1); // the wrapper holds the event
+            var pending = HTTP.sendAsync(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + f.port + "/sleep?seconds=20"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            await().atMost(Duration.ofSeconds(20))
+                    .until(() -> capture.count(SLEEPING) == 1); // the wrapper holds the event
             ProcessHandle.of(pid).orElseThrow().destroyForcibly(); // SIGKILL
             HttpResponse<String> r = pending.get();
             assertEquals(502, r.statusCode(), r.body());
             assertTrue(r.body().contains("killed by signal 9"), r.body());
             for (int i = 0; i < 5; i++) {
-                assertEquals("after " + i, new String(f.send("POST", "/echo", ("after " + i).getBytes()).body()));
+                assertEquals(
+                        "after " + i,
+                        new String(f.send("POST", "/echo", ("after " + i).getBytes())
+                                .body()));
             }
             long newPid = Long.parseLong(f.get("/pid"));
             assertNotEquals(pid, newPid);
             assertEquals(1L, ((Number) f.runtimeStatus().get("restarts")).longValue());
-            assertTrue(f.metrics().contains("nucleon_runtime_restarts_total{function=\"ext-" + runtime
-                    + "\",reason=\"crash\",runtime=\"" + runtime + "\"} 1.0"), f.metrics());
+            assertTrue(
+                    f.metrics()
+                            .contains("nucleon_runtime_restarts_total{function=\"ext-" + runtime
+                                    + "\",reason=\"crash\",runtime=\"" + runtime + "\"} 1.0"),
+                    f.metrics());
         }
     }
 
     @ParameterizedTest(name = "{0}")
     @CsvSource({"python, shm", "nodejs, uds"})
-    void aHandlerPastTheEventTimeoutGets504AndTheNextRequestIsServed(String runtime, String transport) throws Exception {
+    void aHandlerPastTheEventTimeoutGets504AndTheNextRequestIsServed(String runtime, String transport)
+            throws Exception {
         String handler = "echo:handler";
-        try (Running f = new Running(runtime, handler, runtime.equals("python") ? "python" : "node", transport, 1,
-                Duration.ofMillis(700), b -> { })) {
+        try (Running f = new Running(
+                runtime,
+                handler,
+                runtime.equals("python") ? "python" : "node",
+                transport,
+                1,
+                Duration.ofMillis(700),
+                b -> {})) {
             long pid = Long.parseLong(f.get("/pid"));
             long t0 = System.nanoTime();
             HttpResponse<byte[]> r = f.send("GET", "/sleep?seconds=30", null);
             assertEquals(504, r.statusCode());
             assertTrue(System.nanoTime() - t0 < 10_000_000_000L, "answered near the timeout, not after the sleep");
-            assertEquals("next", new String(f.send("POST", "/echo", "next".getBytes()).body()));
+            assertEquals(
+                    "next",
+                    new String(f.send("POST", "/echo", "next".getBytes()).body()));
             assertTrue(ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true), "the timed-out wrapper was killed");
             assertTrue(f.metrics().contains("reason=\"timeout\",runtime=\"" + runtime + "\"} 1.0"), f.metrics());
         }
@@ -201,10 +251,13 @@ class ExternalRuntimeTest {
         try (Running f = start(runtime, transport)) {
             assertEquals("logged", f.get("/log"));
             List<ILoggingEvent> lines = List.copyOf(appender.list);
-            ILoggingEvent info = lines.stream().filter(e -> e.getMessage().equals("handled a log request")).findFirst()
+            ILoggingEvent info = lines.stream()
+                    .filter(e -> e.getMessage().equals("handled a log request"))
+                    .findFirst()
                     .orElseThrow(() -> new AssertionError("no log line in " + lines));
             assertEquals(ch.qos.logback.classic.Level.INFO, info.getLevel());
-            Map<String, Object> kv = info.getKeyValuePairs().stream().collect(Collectors.toMap(p -> p.key, p -> p.value));
+            Map<String, Object> kv =
+                    info.getKeyValuePairs().stream().collect(Collectors.toMap(p -> p.key, p -> p.value));
             assertEquals(42L, ((Number) kv.get("order_id")).longValue());
             assertEquals("ada", kv.get("customer"));
             assertEquals(0, kv.get("worker"));
@@ -216,10 +269,19 @@ class ExternalRuntimeTest {
 
     @Test
     void decodeJsonBodyGivesAPythonHandlerTheDecodedValueAsNuclioDoes() throws Exception {
-        try (Running f = new Running("python", "echo:handler", "python", "shm", 1, Duration.ofSeconds(10),
+        try (Running f = new Running(
+                "python",
+                "echo:handler",
+                "python",
+                "shm",
+                1,
+                Duration.ofSeconds(10),
                 b -> b.runtimeAttribute("decodeJsonBody", true))) {
-            HttpResponse<byte[]> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + f.port + "/jsonbody"))
-                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"n\": 41}")).build(),
+            HttpResponse<byte[]> r = HTTP.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + f.port + "/jsonbody"))
+                            .header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString("{\"n\": 41}"))
+                            .build(),
                     HttpResponse.BodyHandlers.ofByteArray());
             assertEquals(200, r.statusCode(), new String(r.body()));
             assertEquals("42", new String(r.body()));
@@ -228,8 +290,8 @@ class ExternalRuntimeTest {
 
     @Test
     void idleWrappersAndProcessorUseAlmostNoCpu() throws Exception {
-        try (Running py = new Running("python", "echo:handler", "python", "shm", 2, Duration.ofSeconds(10), b -> { });
-             Running js = node()) {
+        try (Running py = new Running("python", "echo:handler", "python", "shm", 2, Duration.ofSeconds(10), b -> {});
+                Running js = node()) {
             for (int i = 0; i < 50; i++) {
                 py.get("/pid");
                 js.get("/pid");
@@ -239,15 +301,17 @@ class ExternalRuntimeTest {
             assertEquals(3, pids.size());
             // the wrappers have gone to sleep: their CPU time stands still from one look to the next
             Map<Long, Long> before = new java.util.HashMap<>();
-            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).until(() -> {
-                Map<Long, Long> now = new java.util.HashMap<>();
-                for (long p : pids) {
-                    now.put(p, cpuTicks(p));
-                }
-                boolean settled = now.equals(before);
-                before.putAll(now);
-                return settled;
-            });
+            await().atMost(Duration.ofSeconds(20))
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> {
+                        Map<Long, Long> now = new java.util.HashMap<>();
+                        for (long p : pids) {
+                            now.put(p, cpuTicks(p));
+                        }
+                        boolean settled = now.equals(before);
+                        before.putAll(now);
+                        return settled;
+                    });
             long self = ProcessHandle.current().pid();
             long selfBefore = cpuTicks(self);
             Thread.sleep(5000); // the behaviour under test: 5 s of idling, measured
@@ -269,8 +333,10 @@ class ExternalRuntimeTest {
 
     @Test
     void aHandlerThatFailsToLoadFailsTheStartWithItsStderr() {
-        Exception e = assertThrows(Exception.class, () -> new Running("python", "broken:handler", "broken", "uds", 1,
-                Duration.ofSeconds(5), b -> { }).close());
+        Exception e = assertThrows(
+                Exception.class,
+                () -> new Running("python", "broken:handler", "broken", "uds", 1, Duration.ofSeconds(5), b -> {})
+                        .close());
         String m = messages(e);
         assertTrue(m.contains("this module is broken on purpose"), m);
         assertTrue(m.contains("about to fail on purpose"), m);
@@ -279,8 +345,16 @@ class ExternalRuntimeTest {
 
     @Test
     void anOversizedFrameFromAWrapperRestartsItAndNeverHangs() throws Exception {
-        try (Running f = new Running("python", "echo:handler", "python", "uds", 1, Duration.ofSeconds(10),
-                b -> b.runtimeAttribute("interpreterArgs", List.of(FUNCTIONS.resolve("broken/garbage.py").toString()))
+        try (Running f = new Running(
+                "python",
+                "echo:handler",
+                "python",
+                "uds",
+                1,
+                Duration.ofSeconds(10),
+                b -> b.runtimeAttribute(
+                                "interpreterArgs",
+                                List.of(FUNCTIONS.resolve("broken/garbage.py").toString()))
                         .runtimeAttribute("maxRestartDelay", "200ms"))) {
             for (int i = 0; i < 3; i++) {
                 HttpResponse<byte[]> r = f.send("POST", "/echo", "x".getBytes());
@@ -293,39 +367,88 @@ class ExternalRuntimeTest {
 
     @Test
     void configurationErrorsNameTheFieldAndWhatIsAllowed() {
-        FunctionConfigException e = assertThrows(FunctionConfigException.class, () -> Processor.builder().name("bad")
-                .runtime("nodejs").handler("echo:handler").runtimeAttribute("codeDir", FUNCTIONS.resolve("node").toString())
-                .runtimeAttribute("transport", "shm").trigger("web", "http", t -> t.attribute("port", 0)).build());
+        FunctionConfigException e = assertThrows(
+                FunctionConfigException.class,
+                () -> Processor.builder()
+                        .name("bad")
+                        .runtime("nodejs")
+                        .handler("echo:handler")
+                        .runtimeAttribute("codeDir", FUNCTIONS.resolve("node").toString())
+                        .runtimeAttribute("transport", "shm")
+                        .trigger("web", "http", t -> t.attribute("port", 0))
+                        .build());
         assertTrue(e.getMessage().contains("spec.runtimeAttributes.transport"), e.getMessage());
-        e = assertThrows(FunctionConfigException.class, () -> Processor.builder().name("bad")
-                .runtime("nodejs").handler("echo:handler").runtimeAttribute("codeDir", FUNCTIONS.resolve("node").toString())
-                .runtimeAttribute("decodeJsonBody", true).trigger("web", "http", t -> t.attribute("port", 0)).build());
-        assertTrue(e.getMessage().contains("spec.runtimeAttributes.decodeJsonBody: is a python runtime setting"), e.getMessage());
-        e = assertThrows(FunctionConfigException.class, () -> Processor.builder().name("bad")
-                .runtime("python").handler("missing:handler").runtimeAttribute("codeDir", FUNCTIONS.resolve("python").toString())
-                .trigger("web", "http", t -> t.attribute("port", 0)).build());
-        assertTrue(e.getMessage().contains("spec.handler") && e.getMessage().contains("missing.py"), e.getMessage());
-        e = assertThrows(FunctionConfigException.class, () -> Processor.builder().name("bad")
-                .runtime("python").handler("echo:handler").runtimeAttribute("interpreter", "no-such-python")
-                .runtimeAttribute("codeDir", FUNCTIONS.resolve("python").toString())
-                .trigger("web", "http", t -> t.attribute("port", 0)).build());
-        assertTrue(e.getMessage().contains("spec.runtimeAttributes.interpreter") && e.getMessage().contains("no-such-python"),
+        e = assertThrows(
+                FunctionConfigException.class,
+                () -> Processor.builder()
+                        .name("bad")
+                        .runtime("nodejs")
+                        .handler("echo:handler")
+                        .runtimeAttribute("codeDir", FUNCTIONS.resolve("node").toString())
+                        .runtimeAttribute("decodeJsonBody", true)
+                        .trigger("web", "http", t -> t.attribute("port", 0))
+                        .build());
+        assertTrue(
+                e.getMessage().contains("spec.runtimeAttributes.decodeJsonBody: is a python runtime setting"),
                 e.getMessage());
-        e = assertThrows(FunctionConfigException.class, () -> Processor.builder().name("bad")
-                .runtime("python").handler("echo:handler").runtimeAttribute("ringBytes", 5)
-                .trigger("web", "http", t -> t.attribute("port", 0)).build());
-        assertTrue(e.getMessage().contains("spec.runtimeAttributes.ringBytes") && e.getMessage().contains("ringSize"), e.getMessage());
+        e = assertThrows(
+                FunctionConfigException.class,
+                () -> Processor.builder()
+                        .name("bad")
+                        .runtime("python")
+                        .handler("missing:handler")
+                        .runtimeAttribute("codeDir", FUNCTIONS.resolve("python").toString())
+                        .trigger("web", "http", t -> t.attribute("port", 0))
+                        .build());
+        assertTrue(e.getMessage().contains("spec.handler") && e.getMessage().contains("missing.py"), e.getMessage());
+        e = assertThrows(
+                FunctionConfigException.class,
+                () -> Processor.builder()
+                        .name("bad")
+                        .runtime("python")
+                        .handler("echo:handler")
+                        .runtimeAttribute("interpreter", "no-such-python")
+                        .runtimeAttribute("codeDir", FUNCTIONS.resolve("python").toString())
+                        .trigger("web", "http", t -> t.attribute("port", 0))
+                        .build());
+        assertTrue(
+                e.getMessage().contains("spec.runtimeAttributes.interpreter")
+                        && e.getMessage().contains("no-such-python"),
+                e.getMessage());
+        e = assertThrows(
+                FunctionConfigException.class,
+                () -> Processor.builder()
+                        .name("bad")
+                        .runtime("python")
+                        .handler("echo:handler")
+                        .runtimeAttribute("ringBytes", 5)
+                        .trigger("web", "http", t -> t.attribute("port", 0))
+                        .build());
+        assertTrue(
+                e.getMessage().contains("spec.runtimeAttributes.ringBytes")
+                        && e.getMessage().contains("ringSize"),
+                e.getMessage());
     }
 
     @Test
     void everyConfigurationProblemIsReportedAtOnce() {
-        FunctionConfigException e = assertThrows(FunctionConfigException.class, () -> Processor.builder().name("bad")
-                .runtime("python").handler("echo:handler").runtimeAttribute("codeDir", FUNCTIONS.resolve("python").toString())
-                .runtimeAttribute("transport", "tcp").runtimeAttribute("ringSize", "100KiB").runtimeAttribute("maxFrameSize", 10)
-                .runtimeAttribute("startTimeout", "0s").runtimeAttribute("logLineBurst", 0)
-                .runtimeAttribute("inheritEnvNames", List.of("MY-VAR", "OK_NAME", "A*B"))
-                .trigger("web", "http", t -> t.attribute("port", 0)).build());
-        List<String> problems = e.problems().stream().map(p -> p.path() + ": " + p.message()).toList();
+        FunctionConfigException e = assertThrows(
+                FunctionConfigException.class,
+                () -> Processor.builder()
+                        .name("bad")
+                        .runtime("python")
+                        .handler("echo:handler")
+                        .runtimeAttribute("codeDir", FUNCTIONS.resolve("python").toString())
+                        .runtimeAttribute("transport", "tcp")
+                        .runtimeAttribute("ringSize", "100KiB")
+                        .runtimeAttribute("maxFrameSize", 10)
+                        .runtimeAttribute("startTimeout", "0s")
+                        .runtimeAttribute("logLineBurst", 0)
+                        .runtimeAttribute("inheritEnvNames", List.of("MY-VAR", "OK_NAME", "A*B"))
+                        .trigger("web", "http", t -> t.attribute("port", 0))
+                        .build());
+        List<String> problems =
+                e.problems().stream().map(p -> p.path() + ": " + p.message()).toList();
         List<String> expected = List.of(
                 "spec.runtimeAttributes.transport: must be shm or uds",
                 "spec.runtimeAttributes.ringSize: must be a power of two from 64KiB to 1GiB",

@@ -38,11 +38,22 @@ import org.junit.jupiter.params.provider.CsvSource;
 class WrapperEnvironmentTest {
     static final String SECRET = "fake-secret-of-the-environment-test";
     /** The variables the runtime sets for the protocol (docs/protocol.md section 1). */
-    static final Set<String> PROTOCOL_VARIABLES = Set.of("NUCLEON_PROTOCOL", "NUCLEON_SOCKET", "NUCLEON_TRANSPORT",
-            "NUCLEON_SHM_FILE", "NUCLEON_HANDLER", "NUCLEON_CODE_DIR", "NUCLEON_WORKER_ID", "NUCLEON_FUNCTION_NAME",
-            "NUCLEON_TRIGGER_KIND", "NUCLEON_TRIGGER_NAME", "NUCLEON_MAX_FRAME", "NUCLEON_DECODE_JSON_BODY");
+    static final Set<String> PROTOCOL_VARIABLES = Set.of(
+            "NUCLEON_PROTOCOL",
+            "NUCLEON_SOCKET",
+            "NUCLEON_TRANSPORT",
+            "NUCLEON_SHM_FILE",
+            "NUCLEON_HANDLER",
+            "NUCLEON_CODE_DIR",
+            "NUCLEON_WORKER_ID",
+            "NUCLEON_FUNCTION_NAME",
+            "NUCLEON_TRIGGER_KIND",
+            "NUCLEON_TRIGGER_NAME",
+            "NUCLEON_MAX_FRAME",
+            "NUCLEON_DECODE_JSON_BODY");
     /** What docs/configuration.md promises a wrapper inherits by default: these names, and the prefixes below. */
     static final Set<String> DOCUMENTED_NAMES = Set.of("PATH", "HOME", "LANG", "LANGUAGE", "TZ", "TMPDIR");
+
     static final List<String> DOCUMENTED_PREFIXES = List.of("LC_", "PYTHON", "NODE");
 
     @TempDir
@@ -57,8 +68,14 @@ class WrapperEnvironmentTest {
         Path portFile = Path.of(args[0]);
         String runtime = args[1];
         String inherit = args[4];
-        try (ExternalRuntimeTest.Running f = new ExternalRuntimeTest.Running(runtime, "echo:handler",
-                runtime.equals("python") ? "python" : "node", args[2], 1, Duration.ofSeconds(10), b -> {
+        try (ExternalRuntimeTest.Running f = new ExternalRuntimeTest.Running(
+                runtime,
+                "echo:handler",
+                runtime.equals("python") ? "python" : "node",
+                args[2],
+                1,
+                Duration.ofSeconds(10),
+                b -> {
                     b.runtimeAttribute("interpreter", args[3]).env("FUNCTION_SETTING", "from spec.env");
                     if (inherit.equals("all")) {
                         b.runtimeAttribute("inheritEnv", true);
@@ -66,7 +83,8 @@ class WrapperEnvironmentTest {
                         b.runtimeAttribute("inheritEnvNames", List.of(inherit.split(",")));
                     }
                 })) {
-            Path tmp = Files.writeString(portFile.resolveSibling(portFile.getFileName() + ".tmp"), Integer.toString(f.port));
+            Path tmp = Files.writeString(
+                    portFile.resolveSibling(portFile.getFileName() + ".tmp"), Integer.toString(f.port));
             Files.move(tmp, portFile, StandardCopyOption.ATOMIC_MOVE);
             while (System.in.read() >= 0) {
                 // until the test closes our stdin
@@ -78,11 +96,19 @@ class WrapperEnvironmentTest {
     Map<String, String> wrapperEnvironment(String runtime, String transport, String inherit) throws Exception {
         Path portFile = dir.resolve("port");
         Path childLog = dir.resolve("child.log");
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), WrapperEnvironmentTest.class.getName(),
-                portFile.toString(), runtime, transport, realInterpreter(runtime), inherit)
+        ProcessBuilder pb = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        WrapperEnvironmentTest.class.getName(),
+                        portFile.toString(),
+                        runtime,
+                        transport,
+                        realInterpreter(runtime),
+                        inherit)
                 .directory(Path.of(System.getProperty("user.dir")).toFile())
-                .redirectErrorStream(true).redirectOutput(childLog.toFile());
+                .redirectErrorStream(true)
+                .redirectOutput(childLog.toFile());
         Map<String, String> env = pb.environment();
         env.clear();
         env.put("PATH", System.getenv("PATH"));
@@ -101,12 +127,16 @@ class WrapperEnvironmentTest {
         Process child = pb.start();
         try {
             await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(portFile) || !child.isAlive());
-            assertTrue(Files.exists(portFile), () -> "the child JVM exited " + child.exitValue() + ":\n" + read(childLog));
+            assertTrue(
+                    Files.exists(portFile), () -> "the child JVM exited " + child.exitValue() + ":\n" + read(childLog));
             int port = Integer.parseInt(Files.readString(portFile));
-            HttpResponse<String> r = ExternalRuntimeTest.HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/env"))
-                    .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = ExternalRuntimeTest.HTTP.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/env"))
+                            .timeout(Duration.ofSeconds(30))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             assertEquals(200, r.statusCode(), r.body());
-            return new TreeMap<>(new ObjectMapper().readValue(r.body(), new TypeReference<Map<String, String>>() { }));
+            return new TreeMap<>(new ObjectMapper().readValue(r.body(), new TypeReference<Map<String, String>>() {}));
         } finally {
             child.getOutputStream().close();
             if (!child.waitFor(30, TimeUnit.SECONDS)) {
@@ -120,7 +150,8 @@ class WrapperEnvironmentTest {
      * pyenv shim (a shell script) adds variables of its own, which are not the processor's doing.
      */
     static String realInterpreter(String runtime) throws Exception {
-        List<String> cmd = runtime.equals("python") ? List.of("python3", "-c", "import sys; print(sys.executable)")
+        List<String> cmd = runtime.equals("python")
+                ? List.of("python3", "-c", "import sys; print(sys.executable)")
                 : List.of("node", "-p", "process.execPath");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
@@ -137,7 +168,8 @@ class WrapperEnvironmentTest {
     }
 
     static boolean documented(String name) {
-        return DOCUMENTED_NAMES.contains(name) || PROTOCOL_VARIABLES.contains(name)
+        return DOCUMENTED_NAMES.contains(name)
+                || PROTOCOL_VARIABLES.contains(name)
                 || DOCUMENTED_PREFIXES.stream().anyMatch(name::startsWith);
     }
 
@@ -146,7 +178,9 @@ class WrapperEnvironmentTest {
     void aWrapperGetsSpecEnvAndTheAllowedVariablesButNoCredentials(String runtime, String transport) throws Exception {
         Map<String, String> env = wrapperEnvironment(runtime, transport, "default");
         for (String name : env.keySet()) {
-            assertTrue(documented(name) || name.equals("FUNCTION_SETTING"), "the wrapper got " + name + ": " + env.keySet());
+            assertTrue(
+                    documented(name) || name.equals("FUNCTION_SETTING"),
+                    "the wrapper got " + name + ": " + env.keySet());
         }
         env.forEach((k, v) -> assertFalse(v.contains(SECRET), "a secret reached the wrapper in " + k));
         assertEquals("from spec.env", env.get("FUNCTION_SETTING"));
@@ -167,7 +201,10 @@ class WrapperEnvironmentTest {
         assertEquals("eu-west-1", env.get("AWS_REGION"));
         assertEquals("test", env.get("MYAPP_MODE"));
         for (String name : env.keySet()) {
-            assertTrue(documented(name) || Set.of("FUNCTION_SETTING", "AWS_REGION", "MYAPP_MODE").contains(name),
+            assertTrue(
+                    documented(name)
+                            || Set.of("FUNCTION_SETTING", "AWS_REGION", "MYAPP_MODE")
+                                    .contains(name),
                     "the wrapper got " + name + ": " + env.keySet());
         }
         env.forEach((k, v) -> assertFalse(v.contains(SECRET), "a secret reached the wrapper in " + k));
@@ -180,16 +217,23 @@ class WrapperEnvironmentTest {
         assertEquals(SECRET, env.get("AWS_SECRET_ACCESS_KEY"));
         assertEquals(SECRET + "-db", env.get("DATABASE_PASSWORD"));
         assertEquals("from spec.env", env.get("FUNCTION_SETTING"));
-        assertTrue(env.get("NUCLEON_SOCKET").endsWith(".sock"), "the runtime's own variables win: " + env.get("NUCLEON_SOCKET"));
+        assertTrue(
+                env.get("NUCLEON_SOCKET").endsWith(".sock"),
+                "the runtime's own variables win: " + env.get("NUCLEON_SOCKET"));
     }
 
     @Test
     void theStartSaysHowManyVariablesAreWithheldButNoValue() throws Exception {
         try (WrapperLogTest.Capture capture = new WrapperLogTest.Capture("python");
-             ExternalRuntimeTest.Running f = ExternalRuntimeTest.python("uds")) {
-            String line = capture.events().stream().map(e -> e.getFormattedMessage())
-                    .filter(m -> m.startsWith("the python wrappers inherit ")).findFirst().orElseThrow();
-            long inherited = System.getenv().keySet().stream().filter(WrapperEnvironmentTest::documented).count();
+                ExternalRuntimeTest.Running f = ExternalRuntimeTest.python("uds")) {
+            String line = capture.events().stream()
+                    .map(e -> e.getFormattedMessage())
+                    .filter(m -> m.startsWith("the python wrappers inherit "))
+                    .findFirst()
+                    .orElseThrow();
+            long inherited = System.getenv().keySet().stream()
+                    .filter(WrapperEnvironmentTest::documented)
+                    .count();
             assertTrue(line.contains((System.getenv().size() - inherited) + " are withheld"), line);
             System.getenv().forEach((k, v) -> {
                 if (!documented(k) && v.length() >= 6) {
@@ -202,12 +246,23 @@ class WrapperEnvironmentTest {
     @Test
     void inheritEnvNamesMustBeNamesOrPrefixes() {
         for (String bad : List.of("*", "MY-VAR", "A*B", "")) {
-            FunctionConfigException e = assertThrows(FunctionConfigException.class, () -> Processor.builder().name("bad")
-                    .runtime("python").handler("echo:handler")
-                    .runtimeAttribute("codeDir", ExternalRuntimeTest.FUNCTIONS.resolve("python").toString())
-                    .runtimeAttribute("inheritEnvNames", List.of("OK_NAME", bad)).trigger("web", "http", t -> t.attribute("port", 0))
-                    .build());
-            assertTrue(e.getMessage().contains("spec.runtimeAttributes.inheritEnvNames: entry 1 (\"" + bad + "\")"), e.getMessage());
+            FunctionConfigException e = assertThrows(
+                    FunctionConfigException.class,
+                    () -> Processor.builder()
+                            .name("bad")
+                            .runtime("python")
+                            .handler("echo:handler")
+                            .runtimeAttribute(
+                                    "codeDir",
+                                    ExternalRuntimeTest.FUNCTIONS
+                                            .resolve("python")
+                                            .toString())
+                            .runtimeAttribute("inheritEnvNames", List.of("OK_NAME", bad))
+                            .trigger("web", "http", t -> t.attribute("port", 0))
+                            .build());
+            assertTrue(
+                    e.getMessage().contains("spec.runtimeAttributes.inheritEnvNames: entry 1 (\"" + bad + "\")"),
+                    e.getMessage());
         }
     }
 }

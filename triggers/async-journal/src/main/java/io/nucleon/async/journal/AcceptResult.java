@@ -8,5 +8,4 @@ package io.nucleon.async.journal;
  * @param index  the entry's position in the input journal
  * @param synced whether the append was forced to disk before returning ({@code syncOnAppend})
  */
-public record AcceptResult(String id, long index, boolean synced) {
-}
+public record AcceptResult(String id, long index, boolean synced) {}

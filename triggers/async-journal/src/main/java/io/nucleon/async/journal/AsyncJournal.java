@@ -1,5 +1,6 @@
 package io.nucleon.async.journal;
 
+import io.nucleon.trigger.http.async.AsyncRequest;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -7,8 +8,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.locks.LockSupport;
-
-import io.nucleon.trigger.http.async.AsyncRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -98,7 +97,9 @@ public final class AsyncJournal implements AutoCloseable {
             in.forEachExplicitIdInBacklog(st::waiting);
         } catch (IOException | RuntimeException | Error e) {
             ChronicleFiles.closeQuietly(st, in, dl);
-            String hint = missing.isEmpty() ? "" : " (the JVM lacks flags Chronicle needs: " + String.join(" ", missing) + ")";
+            String hint = missing.isEmpty()
+                    ? ""
+                    : " (the JVM lacks flags Chronicle needs: " + String.join(" ", missing) + ")";
             throw new JournalUnavailableException("could not open the journal in " + dir + ": " + e + hint, e);
         }
         this.ids = keys;
@@ -275,8 +276,8 @@ public final class AsyncJournal implements AutoCloseable {
      * The caller still calls {@link #markDone} for the input entry. When {@code maxDeadLetters} are
      * listed already, the oldest is dropped first (an {@code expired} record before the new one).
      */
-    public long deadLetter(JournalEntry entry, String error, int attempts, int statusCode, String contentType,
-                           byte[] result) {
+    public long deadLetter(
+            JournalEntry entry, String error, int attempts, int statusCode, String contentType, byte[] result) {
         long at = deadLetters.add(entry, error, attempts);
         statuses.failed(entry, attempts, statusCode, error, contentType, result);
         return at;

@@ -46,29 +46,48 @@ final class AsyncMetrics {
     private final Map<CallbackFailure, Counter> refusedAtAccept = new EnumMap<>(CallbackFailure.class);
     private final Map<CallbackFailure, Counter> refusedAtConnect = new EnumMap<>(CallbackFailure.class);
 
-    AsyncMetrics(MeterRegistry registry, String function, String trigger, String kind, IntSupplier inFlight,
-                 IntSupplier callbacksPending, LongSupplier callbacksOwed, IntSupplier deadLetters) {
+    AsyncMetrics(
+            MeterRegistry registry,
+            String function,
+            String trigger,
+            String kind,
+            IntSupplier inFlight,
+            IntSupplier callbacksPending,
+            LongSupplier callbacksOwed,
+            IntSupplier deadLetters) {
         Tags tags = Tags.of("function", function, "trigger", trigger, "kind", kind);
-        accepted = Counter.builder("nucleon.async.accepted").description("Async calls journaled and answered 202")
-                .tags(tags).register(registry);
-        refused = Counter.builder("nucleon.async.refused").description("Async calls answered 503: the journal could not take them")
-                .tags(tags).register(registry);
+        accepted = Counter.builder("nucleon.async.accepted")
+                .description("Async calls journaled and answered 202")
+                .tags(tags)
+                .register(registry);
+        refused = Counter.builder("nucleon.async.refused")
+                .description("Async calls answered 503: the journal could not take them")
+                .tags(tags)
+                .register(registry);
         succeeded = completed(registry, tags, "succeeded");
         failed = completed(registry, tags, "failed");
-        retries = Counter.builder("nucleon.async.retries").description("Failed attempts of async calls that are retried")
-                .tags(tags).register(registry);
+        retries = Counter.builder("nucleon.async.retries")
+                .description("Failed attempts of async calls that are retried")
+                .tags(tags)
+                .register(registry);
         callbacksDelivered = callbacks(registry, tags, "delivered");
         callbacksFailed = callbacks(registry, tags, "failed");
         deadLettersExpired = Counter.builder("nucleon.async.dead.letters.expired")
                 .description("Dead letters dropped from the list by retention (deadLetterRetention, maxDeadLetters)")
-                .tags(tags).register(registry);
-        Gauge.builder("nucleon.async.in.flight", inFlight::getAsInt).description("Async calls handed to the workers and not finished")
-                .tags(tags).register(registry);
+                .tags(tags)
+                .register(registry);
+        Gauge.builder("nucleon.async.in.flight", inFlight::getAsInt)
+                .description("Async calls handed to the workers and not finished")
+                .tags(tags)
+                .register(registry);
         Gauge.builder("nucleon.async.callbacks.pending", callbacksPending::getAsInt)
-                .description("Callbacks of async calls not yet delivered nor given up").tags(tags).register(registry);
+                .description("Callbacks of async calls not yet delivered nor given up")
+                .tags(tags)
+                .register(registry);
         callbackTimeouts = Counter.builder("nucleon.async.callback.timeouts")
                 .description("Callback attempts cut by callbackTimeout (connect to the last byte of the response)")
-                .tags(tags).register(registry);
+                .tags(tags)
+                .register(registry);
         for (CallbackFailure f : CallbackFailure.values()) {
             if (f.refusal()) {
                 refusedAtAccept.put(f, refused(registry, tags, f, "accept"));
@@ -77,20 +96,29 @@ final class AsyncMetrics {
         }
         Gauge.builder("nucleon.async.callbacks.owed", callbacksOwed::getAsLong)
                 .description("Callbacks waiting in the journal for room (callbackMaxPending, callbackMaxPerHost)")
-                .tags(tags).register(registry);
+                .tags(tags)
+                .register(registry);
         Gauge.builder("nucleon.async.dead.letters", deadLetters::getAsInt)
-                .description("Dead letters listed (replayable) now").tags(tags).register(registry);
+                .description("Dead letters listed (replayable) now")
+                .tags(tags)
+                .register(registry);
     }
 
     private static Counter completed(MeterRegistry registry, Tags tags, String outcome) {
-        return Counter.builder("nucleon.async.completed").description("Async calls finished, by outcome (failed: dead-lettered)")
-                .tags(tags).tag("outcome", outcome).register(registry);
+        return Counter.builder("nucleon.async.completed")
+                .description("Async calls finished, by outcome (failed: dead-lettered)")
+                .tags(tags)
+                .tag("outcome", outcome)
+                .register(registry);
     }
 
     private static Counter refused(MeterRegistry registry, Tags tags, CallbackFailure rule, String at) {
         return Counter.builder("nucleon.async.callbacks.refused")
                 .description("Callback URLs refused by the address rules (callbackAllowedHosts), by rule and where")
-                .tags(tags).tag("rule", rule.rule()).tag("at", at).register(registry);
+                .tags(tags)
+                .tag("rule", rule.rule())
+                .tag("at", at)
+                .register(registry);
     }
 
     /** Counts a refusal by {@code rule} when a call was accepted ({@code atAccept}) or when its callback connected. */
@@ -114,8 +142,11 @@ final class AsyncMetrics {
     }
 
     private static Counter callbacks(MeterRegistry registry, Tags tags, String result) {
-        return Counter.builder("nucleon.async.callbacks").description("Callbacks finished, by result (failed: given up)")
-                .tags(tags).tag("result", result).register(registry);
+        return Counter.builder("nucleon.async.callbacks")
+                .description("Callbacks finished, by result (failed: given up)")
+                .tags(tags)
+                .tag("result", result)
+                .register(registry);
     }
 
     /** A counter's count, for {@code /status}. */

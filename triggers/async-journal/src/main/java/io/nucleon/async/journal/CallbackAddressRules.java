@@ -74,8 +74,15 @@ final class CallbackAddressRules {
      * @param target     path and query as written (at least {@code /})
      * @param hostKey    what the per-host limit counts by: scheme, host and port
      */
-    record Target(boolean https, String name, InetAddress literal, int port, String hostHeader, String sniHost,
-                  String target, String hostKey) {
+    record Target(
+            boolean https,
+            String name,
+            InetAddress literal,
+            int port,
+            String hostHeader,
+            String sniHost,
+            String target,
+            String hostKey) {
 
         /** Where the log may say a callback went: scheme, host and port (never the path or query, which may hold a token). */
         String where() {
@@ -112,8 +119,11 @@ final class CallbackAddressRules {
     private volatile Set<InetAddress> localAddresses = Set.of();
     private volatile long localListedAt = Long.MIN_VALUE;
 
-    private CallbackAddressRules(Set<String> hosts, List<String> suffixes, List<Block> blocks,
-                                 Supplier<Set<InetSocketAddress>> processorAddresses) {
+    private CallbackAddressRules(
+            Set<String> hosts,
+            List<String> suffixes,
+            List<Block> blocks,
+            Supplier<Set<InetSocketAddress>> processorAddresses) {
         this.hosts = Set.copyOf(hosts);
         this.suffixes = List.copyOf(suffixes);
         this.blocks = List.copyOf(blocks);
@@ -182,10 +192,12 @@ final class CallbackAddressRules {
             return;
         }
         if (e.startsWith("*.")) {
-            throw new IllegalArgumentException("'" + raw + "': write a domain suffix as ." + e.substring(2) + " (no *)");
+            throw new IllegalArgumentException(
+                    "'" + raw + "': write a domain suffix as ." + e.substring(2) + " (no *)");
         }
         if (e.indexOf(':') >= 0) {
-            throw new IllegalArgumentException("'" + raw + "': ports are not part of an entry (every port of a listed host is allowed)");
+            throw new IllegalArgumentException(
+                    "'" + raw + "': ports are not part of an entry (every port of a listed host is allowed)");
         }
         boolean suffix = e.startsWith(".");
         String name = suffix ? e.substring(1) : e;
@@ -193,7 +205,8 @@ final class CallbackAddressRules {
             name = name.substring(0, name.length() - 1);
         }
         if (!validName(name)) {
-            throw new IllegalArgumentException("'" + raw + "' is not a host name, domain suffix, address or address block");
+            throw new IllegalArgumentException(
+                    "'" + raw + "' is not a host name, domain suffix, address or address block");
         }
         if (numericHost(name)) {
             throw new IllegalArgumentException("'" + raw + "' reads as an IPv4 address; write it as a.b.c.d");
@@ -294,7 +307,8 @@ final class CallbackAddressRules {
             if (numericHost(h)) {
                 literal = ipv4Number(h);
                 if (literal == null) {
-                    throw new IllegalArgumentException("has a host that reads as an IPv4 address but is not a valid one");
+                    throw new IllegalArgumentException(
+                            "has a host that reads as an IPv4 address but is not a valid one");
                 }
                 sni = h;
             } else {
@@ -498,8 +512,11 @@ final class CallbackAddressRules {
         if (a >= 224 && a <= 239) {
             return CallbackFailure.REFUSED_MULTICAST;
         }
-        if (a >= 240 || (a == 192 && b == 0 && (c == 0 || c == 2)) || (a == 198 && (b == 18 || b == 19))
-                || (a == 198 && b == 51 && c == 100) || (a == 203 && b == 0 && c == 113)) {
+        if (a >= 240
+                || (a == 192 && b == 0 && (c == 0 || c == 2))
+                || (a == 198 && (b == 18 || b == 19))
+                || (a == 198 && b == 51 && c == 100)
+                || (a == 203 && b == 0 && c == 113)) {
             return CallbackFailure.REFUSED_RESERVED; // 240/4 and broadcast, IETF, documentation, benchmarking
         }
         return CallbackFailure.NONE;
@@ -571,10 +588,14 @@ final class CallbackAddressRules {
             }
             InetAddress bound = unmapped(s.getAddress());
             if (bound.isAnyLocalAddress()) {
-                if (a.isAnyLocalAddress() || a.isLoopbackAddress() || localAddresses().contains(a)) {
+                if (a.isAnyLocalAddress()
+                        || a.isLoopbackAddress()
+                        || localAddresses().contains(a)) {
                     return true;
                 }
-            } else if (bound.equals(a) || a.isAnyLocalAddress() || (bound.isLoopbackAddress() && a.isLoopbackAddress())) {
+            } else if (bound.equals(a)
+                    || a.isAnyLocalAddress()
+                    || (bound.isLoopbackAddress() && a.isLoopbackAddress())) {
                 // connecting to 0.0.0.0 reaches this host; conservatively, any loopback address reaches a loopback bind
                 return true;
             }

@@ -71,6 +71,7 @@ import javax.net.ssl.SSLException;
 final class CallbackClient implements AutoCloseable {
     /** Response bytes read at most (then dropped); beyond, the connection is closed and the status stands. */
     static final int MAX_RESPONSE_BYTES = 64 * 1024;
+
     private static final int MAX_INITIAL_LINE = 4096;
     private static final int MAX_HEADER_SIZE = 16 * 1024;
     private static final long MAX_DNS_QUERY_MILLIS = 5_000;
@@ -100,13 +101,16 @@ final class CallbackClient implements AutoCloseable {
         this.timeoutNanos = timeout.toNanos();
         try {
             // hostname verification: the certificate must match the URL's host (also when connecting to an address)
-            this.tls = SslContextBuilder.forClient().sslProvider(SslProvider.JDK).endpointIdentificationAlgorithm("HTTPS")
-                    .protocols("TLSv1.3", "TLSv1.2").build();
+            this.tls = SslContextBuilder.forClient()
+                    .sslProvider(SslProvider.JDK)
+                    .endpointIdentificationAlgorithm("HTTPS")
+                    .protocols("TLSv1.3", "TLSv1.2")
+                    .build();
         } catch (SSLException e) {
             throw new IllegalStateException("the JDK's TLS cannot be set up for callbacks: " + e.getMessage(), e);
         }
-        this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("nucleon-async-callback-" + triggerName, true),
-                NioIoHandler.newFactory());
+        this.group = new MultiThreadIoEventLoopGroup(
+                1, new DefaultThreadFactory("nucleon-async-callback-" + triggerName, true), NioIoHandler.newFactory());
         this.loop = group.next();
         this.resolver = new DnsNameResolverBuilder(loop)
                 .datagramChannelType(NioDatagramChannel.class)
@@ -119,8 +123,8 @@ final class CallbackClient implements AutoCloseable {
      * Starts one attempt: {@code POST} {@code body} to {@code target} with {@code headers}. Never
      * blocks, never throws; the stage completes once, on the client's event loop.
      */
-    CompletableFuture<Result> send(CallbackAddressRules.Target target, Map<String, String> headers, String contentType,
-                                   byte[] body) {
+    CompletableFuture<Result> send(
+            CallbackAddressRules.Target target, Map<String, String> headers, String contentType, byte[] body) {
         CompletableFuture<Result> result = new CompletableFuture<>();
         try {
             loop.execute(() -> new Attempt(target, headers, contentType, body, result).start());
@@ -164,7 +168,11 @@ final class CallbackClient implements AutoCloseable {
         private InetSocketAddress remote;
         private boolean finished;
 
-        Attempt(CallbackAddressRules.Target target, Map<String, String> headers, String contentType, byte[] body,
+        Attempt(
+                CallbackAddressRules.Target target,
+                Map<String, String> headers,
+                String contentType,
+                byte[] body,
                 CompletableFuture<Result> result) {
             this.target = target;
             this.headers = headers;
@@ -175,8 +183,10 @@ final class CallbackClient implements AutoCloseable {
         }
 
         void start() {
-            timer = loop.schedule(() -> fail(CallbackFailure.TIMEOUT, "no complete answer within the callback timeout"),
-                    timeoutNanos, TimeUnit.NANOSECONDS);
+            timer = loop.schedule(
+                    () -> fail(CallbackFailure.TIMEOUT, "no complete answer within the callback timeout"),
+                    timeoutNanos,
+                    TimeUnit.NANOSECONDS);
             if (target.literal() != null) {
                 checkThenConnect(List.of(target.literal()));
                 return;
@@ -186,7 +196,9 @@ final class CallbackClient implements AutoCloseable {
                     return;
                 }
                 if (!resolved.isSuccess() || resolved.getNow().isEmpty()) {
-                    fail(CallbackFailure.UNKNOWN_HOST, resolved.cause() == null ? "no address" : describe(resolved.cause()));
+                    fail(
+                            CallbackFailure.UNKNOWN_HOST,
+                            resolved.cause() == null ? "no address" : describe(resolved.cause()));
                     return;
                 }
                 checkThenConnect(resolved.getNow());
@@ -246,9 +258,10 @@ final class CallbackClient implements AutoCloseable {
         }
 
         FullHttpRequest request() {
-            FullHttpRequest r = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, target.target(),
-                    Unpooled.wrappedBuffer(body));
-            r.headers().set(HttpHeaderNames.HOST, target.hostHeader())
+            FullHttpRequest r = new DefaultFullHttpRequest(
+                    HttpVersion.HTTP_1_1, HttpMethod.POST, target.target(), Unpooled.wrappedBuffer(body));
+            r.headers()
+                    .set(HttpHeaderNames.HOST, target.hostHeader())
                     .set(HttpHeaderNames.CONTENT_LENGTH, body.length)
                     .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE)
                     .set(HttpHeaderNames.USER_AGENT, "nucleon-callback");
@@ -261,14 +274,18 @@ final class CallbackClient implements AutoCloseable {
 
         /** The address connected to, for the log (the sender's log line names the URL's scheme, host and port). */
         String where() {
-            return remote == null ? "(not connected)" : CallbackAddressRules.text(remote.getAddress()) + ":" + remote.getPort();
+            return remote == null
+                    ? "(not connected)"
+                    : CallbackAddressRules.text(remote.getAddress()) + ":" + remote.getPort();
         }
 
         void answered(int status) {
             if (finished) {
                 return;
             }
-            finish(new Result(status, status / 100 == 2 ? CallbackFailure.NONE : CallbackFailure.ofStatus(status),
+            finish(new Result(
+                    status,
+                    status / 100 == 2 ? CallbackFailure.NONE : CallbackFailure.ofStatus(status),
                     "HTTP " + status + " from " + where()));
         }
 
@@ -314,7 +331,10 @@ final class CallbackClient implements AutoCloseable {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, HttpObject msg) {
             if (msg.decoderResult().isFailure()) {
-                attempt.fail(CallbackFailure.BAD_RESPONSE, "from " + attempt.where() + ": " + describe(msg.decoderResult().cause()));
+                attempt.fail(
+                        CallbackFailure.BAD_RESPONSE,
+                        "from " + attempt.where() + ": "
+                                + describe(msg.decoderResult().cause()));
                 return;
             }
             if (msg instanceof HttpResponse r) {
@@ -347,7 +367,9 @@ final class CallbackClient implements AutoCloseable {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
-            attempt.fail(CallbackFailure.CONNECTION_FAILED, "closed by " + attempt.where() + " before the response was complete");
+            attempt.fail(
+                    CallbackFailure.CONNECTION_FAILED,
+                    "closed by " + attempt.where() + " before the response was complete");
             ctx.fireChannelInactive();
         }
 
@@ -386,6 +408,9 @@ final class CallbackClient implements AutoCloseable {
             root = root.getCause();
         }
         String s = t.getClass().getSimpleName() + (t.getMessage() != null ? ": " + t.getMessage() : "");
-        return root == t ? s : s + " (" + root.getClass().getSimpleName() + (root.getMessage() != null ? ": " + root.getMessage() : "") + ")";
+        return root == t
+                ? s
+                : s + " (" + root.getClass().getSimpleName()
+                        + (root.getMessage() != null ? ": " + root.getMessage() : "") + ")";
     }
 }

@@ -48,8 +48,8 @@ final class CallbackSender {
      *
      * @param statusCode the handler's HTTP status (500/504 for a handler error or timeout)
      */
-    record Callback(String url, String eventId, InvocationState state, int statusCode, String contentType, byte[] body) {
-    }
+    record Callback(
+            String url, String eventId, InvocationState state, int statusCode, String contentType, byte[] body) {}
 
     /** Where owed callbacks are read back from and finished ones recorded: the journal. Called on the sender's thread. */
     interface Backlog {
@@ -84,11 +84,9 @@ final class CallbackSender {
     }
 
     /** A callback held in memory, from its first attempt until it is finished. */
-    private record Held(long index, Callback callback, CallbackAddressRules.Target target, Host host) {
-    }
+    private record Held(long index, Callback callback, CallbackAddressRules.Target target, Host host) {}
 
-    private record Finished(Held held, CallbackState state, CallbackFailure why) {
-    }
+    private record Finished(Held held, CallbackState state, CallbackFailure why) {}
 
     private final String triggerName;
     private final CallbackClient client;
@@ -105,19 +103,29 @@ final class CallbackSender {
     private final Map<String, Host> hosts = new HashMap<>();
     /** Hosts with callbacks owed and room for one more, in turn. */
     private final ArrayDeque<Host> ready = new ArrayDeque<>();
+
     private int held;
     private long owed;
     private final ConcurrentLinkedQueue<Finished> finished = new ConcurrentLinkedQueue<>();
     /** Requests outstanding. */
     private final AtomicInteger sending = new AtomicInteger();
+
     private volatile int heldNow;
     private volatile long owedNow;
     private volatile boolean closing;
     private volatile boolean stopped;
     private final Thread thread;
 
-    CallbackSender(String triggerName, CallbackClient client, Backlog backlog, Counters counters, int maxAttempts,
-                   int maxHeld, int maxPerHost, Duration firstDelay, Duration maxDelay) {
+    CallbackSender(
+            String triggerName,
+            CallbackClient client,
+            Backlog backlog,
+            Counters counters,
+            int maxAttempts,
+            int maxHeld,
+            int maxPerHost,
+            Duration firstDelay,
+            Duration maxDelay) {
         this.triggerName = triggerName;
         this.client = client;
         this.backlog = backlog;
@@ -153,9 +161,12 @@ final class CallbackSender {
             target = CallbackAddressRules.parse(c.url());
         } catch (IllegalArgumentException bad) {
             // accepted before the URL rules were this strict: given up, with the reason recorded
-            LOG.atError().addKeyValue("trigger", triggerName).addKeyValue("eventId", c.eventId())
+            LOG.atError()
+                    .addKeyValue("trigger", triggerName)
+                    .addKeyValue("eventId", c.eventId())
                     .log("callback not sent: its URL " + bad.getMessage());
-            finished.add(new Finished(new Held(index, c, null, null), CallbackState.FAILED, CallbackFailure.INVALID_URL));
+            finished.add(
+                    new Finished(new Held(index, c, null, null), CallbackState.FAILED, CallbackFailure.INVALID_URL));
             signal();
             return;
         }
@@ -258,8 +269,10 @@ final class CallbackSender {
         try {
             c = backlog.owed(index);
         } catch (RuntimeException e) {
-            LOG.atWarn().addKeyValue("trigger", triggerName)
-                    .log("callback owed by journal index " + index + " could not be read (" + e + "); it is sent after a restart");
+            LOG.atWarn()
+                    .addKeyValue("trigger", triggerName)
+                    .log("callback owed by journal index " + index + " could not be read (" + e
+                            + "); it is sent after a restart");
         }
         CallbackAddressRules.Target target = null;
         if (c != null) {
@@ -288,7 +301,9 @@ final class CallbackSender {
         try {
             backlog.finished(h.index(), h.callback(), f.state(), f.why());
         } catch (RuntimeException e) {
-            LOG.atWarn().addKeyValue("trigger", triggerName).addKeyValue("eventId", h.callback().eventId())
+            LOG.atWarn()
+                    .addKeyValue("trigger", triggerName)
+                    .addKeyValue("eventId", h.callback().eventId())
                     .log("callback " + f.state().name().toLowerCase(Locale.ROOT) + " but not recorded (" + e
                             + "); it is sent again after a restart");
         }
@@ -319,7 +334,8 @@ final class CallbackSender {
                 .whenComplete((r, error) -> {
                     sending.decrementAndGet();
                     if (error != null) {
-                        r = new CallbackClient.Result(0, CallbackFailure.CONNECTION_FAILED, CallbackClient.describe(error));
+                        r = new CallbackClient.Result(
+                                0, CallbackFailure.CONNECTION_FAILED, CallbackClient.describe(error));
                     }
                     answered(h, attempt, r);
                 });
@@ -335,7 +351,9 @@ final class CallbackSender {
         CallbackFailure why = r.failure();
         if (why.refusal()) {
             counters.refused(why);
-            LOG.atWarn().addKeyValue("trigger", triggerName).addKeyValue("eventId", eventId)
+            LOG.atWarn()
+                    .addKeyValue("trigger", triggerName)
+                    .addKeyValue("eventId", eventId)
                     .log("callback to " + h.target().where() + " " + why.label() + " (" + r.detail() + "); given up");
             finish(h, CallbackState.FAILED, why);
             return;
@@ -348,14 +366,18 @@ final class CallbackSender {
             return;
         }
         if (attempt >= maxAttempts) {
-            LOG.atError().addKeyValue("trigger", triggerName).addKeyValue("eventId", eventId)
+            LOG.atError()
+                    .addKeyValue("trigger", triggerName)
+                    .addKeyValue("eventId", eventId)
                     .log("callback to " + h.target().where() + " failed after " + attempt + " attempt(s), giving up: "
                             + why.label() + " (" + r.detail() + ")");
             finish(h, CallbackState.FAILED, why);
             return;
         }
         Duration d = Durations.backoff(firstDelay, maxDelay, attempt);
-        LOG.atWarn().addKeyValue("trigger", triggerName).addKeyValue("eventId", eventId)
+        LOG.atWarn()
+                .addKeyValue("trigger", triggerName)
+                .addKeyValue("eventId", eventId)
                 .log("callback to " + h.target().where() + " failed (" + why.label() + ": " + r.detail() + "), attempt "
                         + attempt + " of " + maxAttempts + ", retrying in " + Durations.format(d));
         if (!client.schedule(d, () -> attempt(h, attempt + 1))) {

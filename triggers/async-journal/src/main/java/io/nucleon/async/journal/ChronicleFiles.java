@@ -13,9 +13,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.function.Consumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.bytes.SyncMode;
 import net.openhft.chronicle.core.io.SingleThreadedChecked;
@@ -24,6 +21,8 @@ import net.openhft.chronicle.queue.RollCycle;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
 import net.openhft.chronicle.wire.DocumentContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The files of a journal and how its logs use Chronicle Queue: private directories, one queue per
@@ -33,8 +32,7 @@ final class ChronicleFiles {
     private static final Logger log = LoggerFactory.getLogger(ChronicleFiles.class);
     private static final Set<PosixFilePermission> PRIVATE = PosixFilePermissions.fromString("rwx------");
 
-    private ChronicleFiles() {
-    }
+    private ChronicleFiles() {}
 
     /**
      * Creates {@code d} (0700) when missing, makes it private (0700) when it exists and others may read,
@@ -46,7 +44,8 @@ final class ChronicleFiles {
         try {
             if (!Files.isDirectory(d)) {
                 if (Files.exists(d, LinkOption.NOFOLLOW_LINKS) && !Files.isSymbolicLink(d)) {
-                    throw new JournalUnavailableException("the journal directory " + d + " exists and is not a directory");
+                    throw new JournalUnavailableException(
+                            "the journal directory " + d + " exists and is not a directory");
                 }
                 try {
                     Files.createDirectories(d, PosixFilePermissions.asFileAttribute(PRIVATE));
@@ -77,11 +76,16 @@ final class ChronicleFiles {
         }
         try {
             Files.setPosixFilePermissions(d, PRIVATE);
-            log.warn("the journal directory {} had mode {}; made it private (rwx------)", d, PosixFilePermissions.toString(mode));
+            log.warn(
+                    "the journal directory {} had mode {}; made it private (rwx------)",
+                    d,
+                    PosixFilePermissions.toString(mode));
         } catch (IOException | SecurityException e) {
-            throw new JournalNotPrivateException("the journal directory " + d + " has mode " + PosixFilePermissions.toString(mode)
-                    + " (others may reach the journaled calls) and cannot be made private: " + e
-                    + "; run chmod 700 on it as its owner, or choose another async.directory", e);
+            throw new JournalNotPrivateException(
+                    "the journal directory " + d + " has mode " + PosixFilePermissions.toString(mode)
+                            + " (others may reach the journaled calls) and cannot be made private: " + e
+                            + "; run chmod 700 on it as its owner, or choose another async.directory",
+                    e);
         }
     }
 
@@ -89,9 +93,8 @@ final class ChronicleFiles {
     static SingleChronicleQueue openQueue(JournalSettings s, String name, boolean sync) {
         Path dir = s.directory().resolve(name);
         prepareDirectory(dir);
-        SingleChronicleQueueBuilder b = SingleChronicleQueueBuilder.binary(dir)
-                .rollCycle(s.rollCycle())
-                .timeProvider(s.clock()::getAsLong);
+        SingleChronicleQueueBuilder b =
+                SingleChronicleQueueBuilder.binary(dir).rollCycle(s.rollCycle()).timeProvider(s.clock()::getAsLong);
         if (s.blockSize() > 0) {
             b.blockSize(s.blockSize());
         }
@@ -137,7 +140,8 @@ final class ChronicleFiles {
      * Deletes the cycle files of {@code q} below {@code belowCycle} that ended before {@code endedBefore}
      * (epoch millis), never the cycle being written, adding each to {@code deleted}.
      */
-    static void deleteCycles(SingleChronicleQueue q, RollCycle rollCycle, int belowCycle, long endedBefore, List<Path> deleted) {
+    static void deleteCycles(
+            SingleChronicleQueue q, RollCycle rollCycle, int belowCycle, long endedBefore, List<Path> deleted) {
         q.refreshDirectoryListing();
         int first = q.firstCycle();
         int last = q.lastCycle();
@@ -146,7 +150,8 @@ final class ChronicleFiles {
             return;
         }
         long length = rollCycle.lengthInMillis();
-        DateTimeFormatter fmt = DateTimeFormatter.ofPattern(rollCycle.format(), Locale.ROOT).withZone(ZoneOffset.UTC);
+        DateTimeFormatter fmt =
+                DateTimeFormatter.ofPattern(rollCycle.format(), Locale.ROOT).withZone(ZoneOffset.UTC);
         boolean any = false;
         // both bounds must be cycles that have a file: list them all, then filter
         for (long cycle : q.listCyclesBetween(first, last)) {
@@ -154,7 +159,9 @@ final class ChronicleFiles {
             if (cycle > upper || end > endedBefore) {
                 continue;
             }
-            Path f = q.file().toPath().resolve(fmt.format(Instant.ofEpochMilli(cycle * length)) + SingleChronicleQueue.SUFFIX);
+            Path f = q.file()
+                    .toPath()
+                    .resolve(fmt.format(Instant.ofEpochMilli(cycle * length)) + SingleChronicleQueue.SUFFIX);
             try {
                 if (Files.deleteIfExists(f)) {
                     deleted.add(f);

@@ -26,8 +26,7 @@ public final class ChronicleSetup {
 
     private static final List<String> FLAGS = loadFlags();
 
-    private ChronicleSetup() {
-    }
+    private ChronicleSetup() {}
 
     /**
      * Disables Chronicle's analytics and banner (unless the user set these properties explicitly).

@@ -9,5 +9,4 @@ package io.nucleon.async.journal;
  * @param attempts     how many attempts were made
  * @param deadAtMillis when it was dead-lettered
  */
-public record DeadLetter(long index, JournalEntry entry, String error, int attempts, long deadAtMillis) {
-}
+public record DeadLetter(long index, JournalEntry entry, String error, int attempts, long deadAtMillis) {}

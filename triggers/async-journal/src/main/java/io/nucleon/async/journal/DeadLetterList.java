@@ -26,8 +26,7 @@ final class DeadLetterList {
     static final int FORMER_POSITIONS = 4096;
 
     /** One listed dead letter. */
-    record Live(String id, long deadAtMillis) {
-    }
+    record Live(String id, long deadAtMillis) {}
 
     private final TreeMap<Long, Live> byPosition = new TreeMap<>();
     private final HashMap<String, Long> positionById = new HashMap<>();

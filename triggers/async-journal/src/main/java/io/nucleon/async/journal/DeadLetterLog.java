@@ -7,16 +7,14 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Consumer;
 import java.util.function.Function;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.wire.DocumentContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The dead-letter log ({@code dead-letter/}): entries that failed every attempt ({@code dead}
@@ -41,6 +39,7 @@ final class DeadLetterLog implements AutoCloseable {
     private final ExcerptAppender appender;
     /** Reads dead letters back by position (listing, replay). */
     private final ExcerptTailer reader;
+
     private final DeadLetterList list = new DeadLetterList();
     /** {@code list}'s size, for readers that must not wait for the lock. */
     private volatile int count;
@@ -51,6 +50,7 @@ final class DeadLetterLog implements AutoCloseable {
      * recorded by an {@code expired} record (the first sweep writes it); -1 when none.
      */
     private long unrecordedDropThrough = -1;
+
     private final AtomicLong expired = new AtomicLong();
     private volatile boolean closed;
 
@@ -246,7 +246,8 @@ final class DeadLetterLog implements AutoCloseable {
                         break;
                     }
                     records++;
-                    EntryCodec.DeadRecordHead h = EntryCodec.readDeadHead(dc.wire().bytes());
+                    EntryCodec.DeadRecordHead h =
+                            EntryCodec.readDeadHead(dc.wire().bytes());
                     switch (h.kind()) {
                         case EntryCodec.DEAD -> {
                             list.add(h.id(), dc.index(), h.atMillis());
@@ -276,8 +277,12 @@ final class DeadLetterLog implements AutoCloseable {
         count = list.size();
         expired(dropped);
         if (records > 0) {
-            log.info("dead-letter list of {} rebuilt from {} record(s) in {} ms: {} listed", dir, records,
-                    (System.nanoTime() - started) / 1_000_000, count);
+            log.info(
+                    "dead-letter list of {} rebuilt from {} record(s) in {} ms: {} listed",
+                    dir,
+                    records,
+                    (System.nanoTime() - started) / 1_000_000,
+                    count);
         }
     }
 
@@ -342,9 +347,16 @@ final class DeadLetterLog implements AutoCloseable {
         }
         expired(byAge);
         if (byAge + byCount > 0) {
-            log.info("dead-letter retention dropped {} dead letter(s) from the list in {}: {} older than "
-                            + "deadLetterRetention {}, {} beyond maxDeadLetters {}; {} listed", byAge + byCount, dir, byAge,
-                    settings.deadLetterRetention(), byCount, settings.maxDeadLetters(), count);
+            log.info(
+                    "dead-letter retention dropped {} dead letter(s) from the list in {}: {} older than "
+                            + "deadLetterRetention {}, {} beyond maxDeadLetters {}; {} listed",
+                    byAge + byCount,
+                    dir,
+                    byAge,
+                    settings.deadLetterRetention(),
+                    byCount,
+                    settings.maxDeadLetters(),
+                    count);
         }
     }
 

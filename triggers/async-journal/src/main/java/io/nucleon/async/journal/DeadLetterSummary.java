@@ -13,6 +13,12 @@ package io.nucleon.async.journal;
  * @param attempts         how many attempts were made
  * @param deadAtMillis     when it was dead-lettered (what {@code deadLetterRetention} counts from)
  */
-public record DeadLetterSummary(long index, String id, String method, String path, long receivedAtMillis,
-                                String error, int attempts, long deadAtMillis) {
-}
+public record DeadLetterSummary(
+        long index,
+        String id,
+        String method,
+        String path,
+        long receivedAtMillis,
+        String error,
+        int attempts,
+        long deadAtMillis) {}

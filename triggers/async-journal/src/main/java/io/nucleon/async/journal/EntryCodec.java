@@ -4,7 +4,6 @@ import io.nucleon.trigger.http.async.AsyncRequest;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
-
 import net.openhft.chronicle.bytes.BytesIn;
 import net.openhft.chronicle.bytes.BytesOut;
 
@@ -51,9 +50,11 @@ final class EntryCodec {
     static final byte ENTRY_VERSION = 2;
     /** {@link #ENTRY_VERSION}, with fields that may have several values ({@link #LIST}). */
     static final byte LIST_ENTRY_VERSION = 3;
+
     static final byte LEGACY_ENTRY_VERSION = 1;
     /** In place of a field's value length: several values follow. */
     static final int LIST = -2;
+
     static final byte EXPLICIT_ID = 'X';
     static final byte DERIVED_ID = 'D';
     static final byte DEAD = 'D';
@@ -63,15 +64,24 @@ final class EntryCodec {
     static final byte CALLBACK = 'C';
     private static final byte[] EMPTY = new byte[0];
 
-    private EntryCodec() {
-    }
+    private EntryCodec() {}
 
     static void writeEntry(BytesOut<?> out, JournalEntry e) {
         out.writeByte(versionFor(e.fields()));
         out.writeByte(EXPLICIT_ID);
         writeString(out, e.id());
-        writeRest(out, e.receivedAtMillis(), e.method(), e.path(), e.url(), e.headers(), e.fields(), e.contentType(),
-                e.body(), e.callbackUrl(), e.attempts());
+        writeRest(
+                out,
+                e.receivedAtMillis(),
+                e.method(),
+                e.path(),
+                e.url(),
+                e.headers(),
+                e.fields(),
+                e.contentType(),
+                e.body(),
+                e.callbackUrl(),
+                e.attempts());
     }
 
     /**
@@ -82,8 +92,18 @@ final class EntryCodec {
     static void writeRequest(BytesOut<?> out, AsyncRequest r) {
         out.writeByte(versionFor(r.fields()));
         out.writeByte(DERIVED_ID);
-        writeRest(out, r.receivedAtMillis(), r.method(), r.path(), r.url(), r.headers(), r.fields(), r.contentType(),
-                r.body(), r.callbackUrl(), 0);
+        writeRest(
+                out,
+                r.receivedAtMillis(),
+                r.method(),
+                r.path(),
+                r.url(),
+                r.headers(),
+                r.fields(),
+                r.contentType(),
+                r.body(),
+                r.callbackUrl(),
+                0);
     }
 
     /** The lowest entry version that holds {@code fields}. */
@@ -97,9 +117,18 @@ final class EntryCodec {
     }
 
     /** An entry after its id: every field from {@code receivedAt} on. */
-    private static void writeRest(BytesOut<?> out, long receivedAt, String method, String path, String url,
-                                  Map<String, String> headers, Map<String, ?> fields, String contentType,
-                                  byte[] body, String callbackUrl, int attempts) {
+    private static void writeRest(
+            BytesOut<?> out,
+            long receivedAt,
+            String method,
+            String path,
+            String url,
+            Map<String, String> headers,
+            Map<String, ?> fields,
+            String contentType,
+            byte[] body,
+            String callbackUrl,
+            int attempts) {
         out.writeLong(receivedAt);
         writeString(out, method);
         writeString(out, path);
@@ -133,8 +162,12 @@ final class EntryCodec {
     static JournalEntry readEntry(BytesIn<?> in, EventIds ids, long index) {
         byte version = checkVersion(in.readByte());
         String id = version == LEGACY_ENTRY_VERSION ? readString(in) : readId(in, ids, index);
-        JournalEntry.Builder b = JournalEntry.builder().id(id).receivedAtMillis(in.readLong())
-                .method(readString(in)).path(readString(in)).url(readString(in));
+        JournalEntry.Builder b = JournalEntry.builder()
+                .id(id)
+                .receivedAtMillis(in.readLong())
+                .method(readString(in))
+                .path(readString(in))
+                .url(readString(in));
         int headers = (int) in.readStopBit();
         for (int i = 0; i < headers; i++) {
             b.header(readString(in), readString(in));
@@ -185,8 +218,10 @@ final class EntryCodec {
         if (kind == DERIVED_ID && ids != null) {
             return ids.idOf(index);
         }
-        throw new JournalException(kind == DERIVED_ID ? "an entry with a derived id outside the input journal"
-                : "corrupt entry: id kind " + kind);
+        throw new JournalException(
+                kind == DERIVED_ID
+                        ? "an entry with a derived id outside the input journal"
+                        : "corrupt entry: id kind " + kind);
     }
 
     static void writeDead(BytesOut<?> out, JournalEntry e, String error, int attempts, long now) {
@@ -214,8 +249,7 @@ final class EntryCodec {
      * time, the id ({@code dead}, {@code replayed}) or the position ({@code expired}). The error, the
      * headers and the body of a {@code dead} record are not read.
      */
-    record DeadRecordHead(byte kind, long atMillis, String id, long throughPosition) {
-    }
+    record DeadRecordHead(byte kind, long atMillis, String id, long throughPosition) {}
 
     /** Reads the head of a dead-letter journal record ({@link DeadRecordHead}). */
     static DeadRecordHead readDeadHead(BytesIn<?> in) {
@@ -229,8 +263,9 @@ final class EntryCodec {
             }
             case REPLAYED -> new DeadRecordHead(kind, at, readString(in), -1);
             case EXPIRED -> new DeadRecordHead(kind, at, null, in.readLong());
-            default -> throw new JournalException("unknown dead-letter record kind " + kind
-                    + " (this build writes 'D', 'R' and 'E')");
+            default ->
+                throw new JournalException(
+                        "unknown dead-letter record kind " + kind + " (this build writes 'D', 'R' and 'E')");
         };
     }
 
@@ -277,8 +312,17 @@ final class EntryCodec {
         return readString(in);
     }
 
-    static void writeState(BytesOut<?> out, String id, InvocationState state, long now, int attempts, int statusCode,
-                           CallbackState callback, String error, String contentType, byte[] result) {
+    static void writeState(
+            BytesOut<?> out,
+            String id,
+            InvocationState state,
+            long now,
+            int attempts,
+            int statusCode,
+            CallbackState callback,
+            String error,
+            String contentType,
+            byte[] result) {
         out.writeByte(STATE);
         writeString(out, id);
         out.writeByte((byte) state.ordinal());
@@ -330,15 +374,15 @@ final class EntryCodec {
     }
 
     /** A {@code callback} record: the callback of {@code id} finished as {@code state}, for {@code failure} when FAILED. */
-    record CallbackRecord(String id, long atMillis, CallbackState state, CallbackFailure failure) {
-    }
+    record CallbackRecord(String id, long atMillis, CallbackState state, CallbackFailure failure) {}
 
     /** Reads a {@code callback} record after its kind byte. */
     static CallbackRecord readCallback(BytesIn<?> in) {
         String id = readString(in);
         long at = in.readLong();
         CallbackState state = ordinal(CallbackState.values(), in.readByte(), "callback state");
-        CallbackFailure failure = in.readRemaining() > 0 ? CallbackFailure.ofOrdinal(in.readUnsignedByte()) : CallbackFailure.NONE;
+        CallbackFailure failure =
+                in.readRemaining() > 0 ? CallbackFailure.ofOrdinal(in.readUnsignedByte()) : CallbackFailure.NONE;
         return new CallbackRecord(id, at, state, failure);
     }
 
@@ -410,8 +454,8 @@ final class EntryCodec {
             return null;
         }
         if (length < 0 || length > in.readRemaining()) {
-            throw new JournalException("corrupt record: string length " + length + " with " + in.readRemaining()
-                    + " bytes left");
+            throw new JournalException(
+                    "corrupt record: string length " + length + " with " + in.readRemaining() + " bytes left");
         }
         byte[] b = new byte[(int) length];
         in.read(b);
@@ -425,8 +469,8 @@ final class EntryCodec {
             return;
         }
         if (length < 0 || length > in.readRemaining()) {
-            throw new JournalException("corrupt record: string length " + length + " with " + in.readRemaining()
-                    + " bytes left");
+            throw new JournalException(
+                    "corrupt record: string length " + length + " with " + in.readRemaining() + " bytes left");
         }
         in.readSkip(length);
     }
@@ -434,8 +478,8 @@ final class EntryCodec {
     private static byte[] readBytes(BytesIn<?> in) {
         long length = in.readStopBit();
         if (length < 0 || length > in.readRemaining()) {
-            throw new JournalException("corrupt record: length " + length + " with " + in.readRemaining()
-                    + " bytes left");
+            throw new JournalException(
+                    "corrupt record: length " + length + " with " + in.readRemaining() + " bytes left");
         }
         byte[] b = new byte[(int) length];
         in.read(b);

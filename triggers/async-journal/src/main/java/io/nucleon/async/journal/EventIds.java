@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
-import java.util.Set;
 
 /**
  * The ids of accepted calls, derived from where the call sits in the input journal rather than
@@ -114,8 +113,9 @@ final class EventIds {
 
     /** SipHash-2-4 (Aumasson and Bernstein) of one 8-byte little-endian message. */
     static long sipHash24(long k0, long k1, long m) {
-        long[] v = {k0 ^ 0x736f6d6570736575L, k1 ^ 0x646f72616e646f6dL, k0 ^ 0x6c7967656e657261L,
-                k1 ^ 0x7465646279746573L};
+        long[] v = {
+            k0 ^ 0x736f6d6570736575L, k1 ^ 0x646f72616e646f6dL, k0 ^ 0x6c7967656e657261L, k1 ^ 0x7465646279746573L
+        };
         long last = 8L << 56; // the final block holds only the message length, 8
         for (long block : new long[] {m, last}) { // two compression rounds per block
             v[3] ^= block;
@@ -129,10 +129,20 @@ final class EventIds {
 
     private static void sipRounds(long[] v, int rounds) {
         for (int r = 0; r < rounds; r++) {
-            v[0] += v[1]; v[1] = Long.rotateLeft(v[1], 13); v[1] ^= v[0]; v[0] = Long.rotateLeft(v[0], 32);
-            v[2] += v[3]; v[3] = Long.rotateLeft(v[3], 16); v[3] ^= v[2];
-            v[0] += v[3]; v[3] = Long.rotateLeft(v[3], 21); v[3] ^= v[0];
-            v[2] += v[1]; v[1] = Long.rotateLeft(v[1], 17); v[1] ^= v[2]; v[2] = Long.rotateLeft(v[2], 32);
+            v[0] += v[1];
+            v[1] = Long.rotateLeft(v[1], 13);
+            v[1] ^= v[0];
+            v[0] = Long.rotateLeft(v[0], 32);
+            v[2] += v[3];
+            v[3] = Long.rotateLeft(v[3], 16);
+            v[3] ^= v[2];
+            v[0] += v[3];
+            v[3] = Long.rotateLeft(v[3], 21);
+            v[3] ^= v[0];
+            v[2] += v[1];
+            v[1] = Long.rotateLeft(v[1], 17);
+            v[1] ^= v[2];
+            v[2] = Long.rotateLeft(v[2], 32);
         }
     }
 }

@@ -38,7 +38,8 @@ final class InFlightWindow {
             if (index <= committed) {
                 return NO_ADVANCE; // already committed: a repeated markDone
             }
-            throw new IllegalArgumentException("index " + index + " was not handed out by poll() (or was already done)");
+            throw new IllegalArgumentException(
+                    "index " + index + " was not handed out by poll() (or was already done)");
         }
         int mask = indexes.length - 1;
         done[(head + pos) & mask] = true;

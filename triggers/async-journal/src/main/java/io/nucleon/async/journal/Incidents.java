@@ -36,7 +36,9 @@ final class Incidents {
         errorId = ErrorResponses.newErrorId();
         loggedAt = now;
         answers = 1;
-        log.atError().addKeyValue("trigger", triggerName).addKeyValue("errorId", errorId)
+        log.atError()
+                .addKeyValue("trigger", triggerName)
+                .addKeyValue("errorId", errorId)
                 .log("async journal unavailable, answering 503: " + why
                         + (before > 1 ? " (the previous error id was given to " + before + " answers)" : ""));
         return errorId;

@@ -8,14 +8,13 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.wire.DocumentContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The input log: the accepted entries in order ({@code input/}), where the dispatcher stands in it
@@ -35,8 +34,7 @@ final class InputLog implements InputProgress, AutoCloseable {
     private static final long SPACE_CHECK_NANOS = 100_000_000L;
 
     /** An entry handed out by {@link #poll}; {@code derivedId} when its id is made from its index. */
-    record Polled(long index, JournalEntry entry, boolean derivedId) {
-    }
+    record Polled(long index, JournalEntry entry, boolean derivedId) {}
 
     private final JournalSettings settings;
     private final Path dir;
@@ -46,6 +44,7 @@ final class InputLog implements InputProgress, AutoCloseable {
     private final InFlightWindow window = new InFlightWindow();
     /** The last index when opened: entries up to it may have finished before a restart. */
     private final long lastIndexAtOpen;
+
     private final FileStore fileStore;
     private volatile long spaceCheckedAt = Long.MIN_VALUE;
     private volatile long usableSpace = Long.MAX_VALUE;
@@ -140,7 +139,8 @@ final class InputLog implements InputProgress, AutoCloseable {
                         return new Polled(index, EntryCodec.readEntry(b, ids, index), derived);
                     } catch (RuntimeException e) {
                         // never silently: logged with its position, then passed over so the journal moves on
-                        log.error("unreadable journal entry at index {} in {} passed over: {}", index, dir, e.toString());
+                        log.error(
+                                "unreadable journal entry at index {} in {} passed over: {}", index, dir, e.toString());
                         markDone(index);
                     }
                 }
@@ -236,8 +236,8 @@ final class InputLog implements InputProgress, AutoCloseable {
     void deleteProcessedCycles(long endedBefore, List<Path> deleted) {
         long committed = position.get();
         if (committed != ProcessedPosition.NONE) {
-            ChronicleFiles.deleteCycles(queue, settings.rollCycle(), settings.rollCycle().toCycle(committed), endedBefore,
-                    deleted);
+            ChronicleFiles.deleteCycles(
+                    queue, settings.rollCycle(), settings.rollCycle().toCycle(committed), endedBefore, deleted);
         }
     }
 

@@ -48,8 +48,16 @@ public final class JournalEntry {
 
     /** A builder holding this entry's values, to change some of them. */
     public Builder toBuilder() {
-        Builder b = new Builder().id(id).receivedAtMillis(receivedAtMillis).method(method).path(path).url(url)
-                .contentType(contentType).body(body).callbackUrl(callbackUrl).attempts(attempts);
+        Builder b = new Builder()
+                .id(id)
+                .receivedAtMillis(receivedAtMillis)
+                .method(method)
+                .path(path)
+                .url(url)
+                .contentType(contentType)
+                .body(body)
+                .callbackUrl(callbackUrl)
+                .attempts(attempts);
         b.headers.putAll(headers);
         b.fields.putAll(fields);
         return b;
@@ -60,25 +68,53 @@ public final class JournalEntry {
         return toBuilder().attempts(attempts).build();
     }
 
-    public String id() { return id; }
-    public long receivedAtMillis() { return receivedAtMillis; }
-    public String method() { return method; }
-    public String path() { return path; }
-    public String url() { return url; }
+    public String id() {
+        return id;
+    }
+
+    public long receivedAtMillis() {
+        return receivedAtMillis;
+    }
+
+    public String method() {
+        return method;
+    }
+
+    public String path() {
+        return path;
+    }
+
+    public String url() {
+        return url;
+    }
     /** Header names to values (a repeated header is joined with ", " by the caller), in arrival order. */
-    public Map<String, String> headers() { return headers; }
+    public Map<String, String> headers() {
+        return headers;
+    }
     /**
      * The event's fields, in arrival order, as the handler sees them on a sync call: a {@code String}
      * each, or an immutable {@code List<String>} for a query parameter given more than once. (An entry
      * journaled by a build before lists were kept has a repeated parameter's values joined with ",".)
      */
-    public Map<String, Object> fields() { return fields; }
-    public String contentType() { return contentType; }
-    public byte[] body() { return body; }
+    public Map<String, Object> fields() {
+        return fields;
+    }
+
+    public String contentType() {
+        return contentType;
+    }
+
+    public byte[] body() {
+        return body;
+    }
     /** Where to POST the handler's response, or null. */
-    public String callbackUrl() { return callbackUrl; }
+    public String callbackUrl() {
+        return callbackUrl;
+    }
     /** How many attempts were made before this entry was written (0 when first accepted). */
-    public int attempts() { return attempts; }
+    public int attempts() {
+        return attempts;
+    }
 
     @Override
     public boolean equals(Object o) {
@@ -89,10 +125,17 @@ public final class JournalEntry {
             return false;
         }
         JournalEntry e = (JournalEntry) o;
-        return receivedAtMillis == e.receivedAtMillis && attempts == e.attempts && id.equals(e.id)
-                && Objects.equals(method, e.method) && Objects.equals(path, e.path) && Objects.equals(url, e.url)
-                && headers.equals(e.headers) && fields.equals(e.fields) && Objects.equals(contentType, e.contentType)
-                && Arrays.equals(body, e.body) && Objects.equals(callbackUrl, e.callbackUrl);
+        return receivedAtMillis == e.receivedAtMillis
+                && attempts == e.attempts
+                && id.equals(e.id)
+                && Objects.equals(method, e.method)
+                && Objects.equals(path, e.path)
+                && Objects.equals(url, e.url)
+                && headers.equals(e.headers)
+                && fields.equals(e.fields)
+                && Objects.equals(contentType, e.contentType)
+                && Arrays.equals(body, e.body)
+                && Objects.equals(callbackUrl, e.callbackUrl);
     }
 
     @Override
@@ -119,21 +162,53 @@ public final class JournalEntry {
         private String callbackUrl;
         private int attempts;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /** The event id; a random UUID when not set. */
-        public Builder id(String id) { this.id = id; return this; }
-        public Builder receivedAtMillis(long millis) { this.receivedAtMillis = millis; return this; }
-        public Builder method(String method) { this.method = method; return this; }
-        public Builder path(String path) { this.path = path; return this; }
-        public Builder url(String url) { this.url = url; return this; }
-        public Builder header(String name, String value) { headers.put(name, value); return this; }
-        public Builder headers(Map<String, String> all) { headers.putAll(all); return this; }
+        public Builder id(String id) {
+            this.id = id;
+            return this;
+        }
+
+        public Builder receivedAtMillis(long millis) {
+            this.receivedAtMillis = millis;
+            return this;
+        }
+
+        public Builder method(String method) {
+            this.method = method;
+            return this;
+        }
+
+        public Builder path(String path) {
+            this.path = path;
+            return this;
+        }
+
+        public Builder url(String url) {
+            this.url = url;
+            return this;
+        }
+
+        public Builder header(String name, String value) {
+            headers.put(name, value);
+            return this;
+        }
+
+        public Builder headers(Map<String, String> all) {
+            headers.putAll(all);
+            return this;
+        }
         /** Sets field {@code name} to one value. */
-        public Builder field(String name, String value) { fields.put(name, value); return this; }
+        public Builder field(String name, String value) {
+            fields.put(name, value);
+            return this;
+        }
         /** Sets field {@code name} to several values, in order (a repeated query parameter). */
-        public Builder field(String name, List<String> values) { fields.put(name, List.copyOf(values)); return this; }
+        public Builder field(String name, List<String> values) {
+            fields.put(name, List.copyOf(values));
+            return this;
+        }
         /** Sets every field of {@code all}: each a {@code String} or a {@code List<String>}. */
         public Builder fields(Map<String, ?> all) {
             all.forEach((name, value) -> {
@@ -145,9 +220,22 @@ public final class JournalEntry {
             });
             return this;
         }
-        public Builder contentType(String contentType) { this.contentType = contentType; return this; }
-        public Builder body(byte[] body) { this.body = body; return this; }
-        public Builder callbackUrl(String callbackUrl) { this.callbackUrl = callbackUrl; return this; }
+
+        public Builder contentType(String contentType) {
+            this.contentType = contentType;
+            return this;
+        }
+
+        public Builder body(byte[] body) {
+            this.body = body;
+            return this;
+        }
+
+        public Builder callbackUrl(String callbackUrl) {
+            this.callbackUrl = callbackUrl;
+            return this;
+        }
+
         public Builder attempts(int attempts) {
             if (attempts < 0) {
                 throw new IllegalArgumentException("attempts must be >= 0, not " + attempts);

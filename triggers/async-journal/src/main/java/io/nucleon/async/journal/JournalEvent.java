@@ -95,6 +95,7 @@ final class JournalEvent implements Event {
 
     @Override
     public String toString() {
-        return "JournalEvent{" + entry.method() + " " + entry.url() + ", id=" + entry.id() + ", " + entry.body().length + " bytes}";
+        return "JournalEvent{" + entry.method() + " " + entry.url() + ", id=" + entry.id() + ", " + entry.body().length
+                + " bytes}";
     }
 }

@@ -3,16 +3,16 @@ package io.nucleon.async.journal;
 import io.nucleon.api.Event;
 import io.nucleon.api.Response;
 import io.nucleon.spi.AdminRequest;
-import io.nucleon.spi.ErrorResponses;
-import io.nucleon.trigger.http.async.AsyncIntake;
-import io.nucleon.trigger.http.async.AsyncOptions;
-import io.nucleon.trigger.http.async.AsyncRequest;
 import io.nucleon.spi.Completion;
 import io.nucleon.spi.Dispatcher;
 import io.nucleon.spi.Durations;
+import io.nucleon.spi.ErrorResponses;
 import io.nucleon.spi.Outcome;
-import java.nio.charset.StandardCharsets;
 import io.nucleon.spi.TriggerContext;
+import io.nucleon.trigger.http.async.AsyncIntake;
+import io.nucleon.trigger.http.async.AsyncOptions;
+import io.nucleon.trigger.http.async.AsyncRequest;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -83,9 +83,11 @@ final class JournalIntake implements AsyncIntake, CallbackSender.Backlog {
     static final int CONTROL_QUEUE = 16;
     /** The page size of the dead-letter listing when {@code limit} is not given, and its largest. */
     static final int PAGE_DEFAULT = 100;
+
     static final int PAGE_MAX = 1000;
     /** How many dead letters one replay-all replays when {@code limit} is not given, and at most. */
     static final int REPLAY_ALL_DEFAULT = 1000;
+
     static final int REPLAY_ALL_MAX = 10_000;
     private static final Set<String> LIST_PARAMETERS = Set.of("limit", "after");
     private static final Set<String> REPLAY_ALL_PARAMETERS = Set.of("limit");
@@ -124,12 +126,14 @@ final class JournalIntake implements AsyncIntake, CallbackSender.Backlog {
     private final Incidents incidents;
     /** {@code options.journalDropHeaders}, lower-cased. */
     private final Set<String> droppedHeaders;
+
     private final String adminPath;
 
     private final AtomicLong skipped = new AtomicLong();
     private final AtomicLong callbacksResent = new AtomicLong();
 
-    JournalIntake(TriggerContext trigger, AsyncOptions options, Dispatcher dispatcher, CallbackAddressRules callbackRules) {
+    JournalIntake(
+            TriggerContext trigger, AsyncOptions options, Dispatcher dispatcher, CallbackAddressRules callbackRules) {
         this.triggerName = trigger.name();
         this.triggerKind = trigger.kind();
         this.options = options;
@@ -144,10 +148,20 @@ final class JournalIntake implements AsyncIntake, CallbackSender.Backlog {
             return t;
         });
         this.callbackRules = callbackRules;
-        this.metrics = new AsyncMetrics(trigger.meterRegistry(), trigger.functionName(), triggerName, triggerKind,
-                this::inFlight, this::callbacksPending, this::callbacksOwed, this::deadLetterCount);
-        this.callbacks = new CallbackSender(triggerName, new CallbackClient(triggerName, callbackRules, options.callbackTimeout),
-                this, new CallbackSender.Counters() {
+        this.metrics = new AsyncMetrics(
+                trigger.meterRegistry(),
+                trigger.functionName(),
+                triggerName,
+                triggerKind,
+                this::inFlight,
+                this::callbacksPending,
+                this::callbacksOwed,
+                this::deadLetterCount);
+        this.callbacks = new CallbackSender(
+                triggerName,
+                new CallbackClient(triggerName, callbackRules, options.callbackTimeout),
+                this,
+                new CallbackSender.Counters() {
                     @Override
                     public void refused(CallbackFailure rule) {
                         metrics.callbackRefused(rule, false);
@@ -157,13 +171,24 @@ final class JournalIntake implements AsyncIntake, CallbackSender.Backlog {
                     public void timedOut() {
                         metrics.callbackTimeouts.increment();
                     }
-                }, options.callbackMaxAttempts, options.callbackMaxPending, options.callbackMaxPerHost,
-                options.retryDelay, options.maxRetryDelay);
-        this.control = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(CONTROL_QUEUE), r -> {
-            Thread t = new Thread(r, "nucleon-async-control-" + triggerName);
-            t.setDaemon(true);
-            return t;
-        }, new ThreadPoolExecutor.AbortPolicy());
+                },
+                options.callbackMaxAttempts,
+                options.callbackMaxPending,
+                options.callbackMaxPerHost,
+                options.retryDelay,
+                options.maxRetryDelay);
+        this.control = new ThreadPoolExecutor(
+                1,
+                1,
+                30,
+                TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(CONTROL_QUEUE),
+                r -> {
+                    Thread t = new Thread(r, "nucleon-async-control-" + triggerName);
+                    t.setDaemon(true);
+                    return t;
+                },
+                new ThreadPoolExecutor.AbortPolicy());
         control.allowCoreThreadTimeOut(true); // no thread while the endpoints are not used
         this.incidents = new Incidents(LOG, triggerName);
         Set<String> drop = new java.util.HashSet<>();
@@ -208,7 +233,9 @@ final class JournalIntake implements AsyncIntake, CallbackSender.Backlog {
             } catch (RuntimeException | LinkageError e) {
                 unavailable = e.getMessage() != null ? e.getMessage() : e.toString();
                 unavailableCause = e instanceof RuntimeException r ? r : null;
-                LOG.atError().addKeyValue("trigger", triggerName).addKeyValue("directory", options.directory)
+                LOG.atError()
+                        .addKeyValue("trigger", triggerName)
+                        .addKeyValue("directory", options.directory)
                         .log("async journal cannot be opened, async calls get 503 until it can: " + unavailable);
                 return null;
             }
@@ -221,8 +248,11 @@ final class JournalIntake implements AsyncIntake, CallbackSender.Backlog {
                 tail.setDaemon(true);
                 tail.start();
             }
-            LOG.atInfo().addKeyValue("trigger", triggerName).addKeyValue("directory", j.directory().toString())
-                    .addKeyValue("maxInFlight", maxInFlight).log("async journal open");
+            LOG.atInfo()
+                    .addKeyValue("trigger", triggerName)
+                    .addKeyValue("directory", j.directory().toString())
+                    .addKeyValue("maxInFlight", maxInFlight)
+                    .log("async journal open");
             return j;
         }
     }
@@ -239,8 +269,12 @@ final class JournalIntake implements AsyncIntake, CallbackSender.Backlog {
      */
     private Response unavailableResponse(String why) {
         String errorId = incidents.idFor(why != null ? why : "the journal in " + options.directory + " is not open");
-        return Response.status(503).contentType(Response.APPLICATION_JSON).header(ErrorResponses.RETRY_AFTER, "5")
-                .body(ErrorResponses.body("async journal unavailable", errorId,
+        return Response.status(503)
+                .contentType(Response.APPLICATION_JSON)
+                .header(ErrorResponses.RETRY_AFTER, "5")
+                .body(ErrorResponses.body(
+                        "async journal unavailable",
+                        errorId,
                         "the journal cannot take or read calls now; see the processor's log for this error id"))
                 .build();
     }
@@ -270,8 +304,11 @@ final class JournalIntake implements AsyncIntake, CallbackSender.Backlog {
         // {"id":"<id>","status":"<statusUrl>"}, written by hand: the id is a UUID and the prefix was
         // JSON-escaped once, so nothing here needs escaping (Jackson cost more than the append)
         String json = "{\"id\":\"" + a.id() + "\",\"status\":\"" + jsonPrefix + "/status/" + a.id() + "\"}";
-        return Response.status(202).header("Location", statusUrl).contentType(Response.APPLICATION_JSON)
-                .body(json.getBytes(StandardCharsets.UTF_8)).build();
+        return Response.status(202)
+                .header("Location", statusUrl)
+                .contentType(Response.APPLICATION_JSON)
+                .body(json.getBytes(StandardCharsets.UTF_8))
+                .build();
     }
 
     /** {@code r} without the headers named by {@code journalDropHeaders}: credentials never rest in the journal. */
@@ -295,7 +332,15 @@ final class JournalIntake implements AsyncIntake, CallbackSender.Backlog {
                 kept.put(k, v);
             }
         });
-        return new AsyncRequest(r.method(), r.path(), r.url(), kept, r.fields(), r.contentType(), r.body(), r.callbackUrl(),
+        return new AsyncRequest(
+                r.method(),
+                r.path(),
+                r.url(),
+                kept,
+                r.fields(),
+                r.contentType(),
+                r.body(),
+                r.callbackUrl(),
                 r.receivedAtMillis());
     }
 
@@ -315,8 +360,14 @@ final class JournalIntake implements AsyncIntake, CallbackSender.Backlog {
             return null;
         }
         metrics.callbackRefused(refused, true);
-        return ErrorResponses.error(400, "bad request", null, "X-Callback-Url " + refused.label()
-                + (callbackRules.restricted() ? "" : " (callbacks go to public addresses unless callbackAllowedHosts lists others)"));
+        return ErrorResponses.error(
+                400,
+                "bad request",
+                null,
+                "X-Callback-Url " + refused.label()
+                        + (callbackRules.restricted()
+                                ? ""
+                                : " (callbacks go to public addresses unless callbackAllowedHosts lists others)"));
     }
 
     // ---------------------------------------------------------------------------------- endpoints
@@ -330,7 +381,8 @@ final class JournalIntake implements AsyncIntake, CallbackSender.Backlog {
         try {
             return deadLetters(r.method(), path, r.query());
         } catch (IllegalArgumentException badQuery) {
-            return CompletableFuture.completedFuture(ErrorResponses.error(400, "bad request", null, badQuery.getMessage()));
+            return CompletableFuture.completedFuture(
+                    ErrorResponses.error(400, "bad request", null, badQuery.getMessage()));
         }
     }
 
@@ -354,7 +406,10 @@ final class JournalIntake implements AsyncIntake, CallbackSender.Backlog {
         if (!path.equals("/dead-letters") && !path.startsWith("/dead-letters/")) {
             return null;
         }
-        return CompletableFuture.completedFuture(ErrorResponses.error(404, "not found", null,
+        return CompletableFuture.completedFuture(ErrorResponses.error(
+                404,
+                "not found",
+                null,
                 "dead letters are listed and replayed on the processor's control server, not on this port"));
     }
 
@@ -372,7 +427,8 @@ final class JournalIntake implements AsyncIntake, CallbackSender.Backlog {
             int limit = q.intValue("limit", PAGE_DEFAULT, 1, PAGE_MAX);
             String after = q.get("after");
             if (after != null && after.isEmpty()) {
-                throw new IllegalArgumentException("after must be the id of a dead letter (the \"next\" of the previous page), got ''");
+                throw new IllegalArgumentException(
+                        "after must be the id of a dead letter (the \"next\" of the previous page), got ''");
             }
             return onControlThread(path, j -> listPage(j, after, limit));
         }
@@ -380,7 +436,8 @@ final class JournalIntake implements AsyncIntake, CallbackSender.Backlog {
             return CompletableFuture.completedFuture(methodNotAllowed("POST"));
         }
         if (path.equals("/dead-letters/replay-all")) {
-            int limit = QueryParameters.parse(query, REPLAY_ALL_PARAMETERS).intValue("limit", REPLAY_ALL_DEFAULT, 1, REPLAY_ALL_MAX);
+            int limit = QueryParameters.parse(query, REPLAY_ALL_PARAMETERS)
+                    .intValue("limit", REPLAY_ALL_DEFAULT, 1, REPLAY_ALL_MAX);
             return onControlThread(path, j -> {
                 ReplayBatch b = j.replayAll(limit);
                 Map<String, Object> body = new LinkedHashMap<>();
@@ -392,8 +449,12 @@ final class JournalIntake implements AsyncIntake, CallbackSender.Backlog {
         }
         String rest = path.substring("/dead-letters/".length());
         if (!rest.endsWith("/replay") || rest.length() == "/replay".length()) {
-            return CompletableFuture.completedFuture(ErrorResponses.error(404, "not found", null, "use GET " + adminPath
-                    + ", POST " + adminPath + "/<id>/replay or POST " + adminPath + "/replay-all"));
+            return CompletableFuture.completedFuture(ErrorResponses.error(
+                    404,
+                    "not found",
+                    null,
+                    "use GET " + adminPath + ", POST " + adminPath + "/<id>/replay or POST " + adminPath
+                            + "/replay-all"));
         }
         String id = rest.substring(0, rest.length() - "/replay".length());
         return onControlThread(path, j -> {
@@ -410,8 +471,12 @@ final class JournalIntake implements AsyncIntake, CallbackSender.Backlog {
     private static Response listPage(AsyncJournal j, String after, int limit) {
         Optional<DeadLetterPage> found = j.deadLetterPage(after, limit);
         if (found.isEmpty()) {
-            return ErrorResponses.error(400, "bad request", null, "after: no dead letter with id '" + QueryParameters.shown(after)
-                    + "' is listed, nor left the list recently (replayed or expired); list again without after");
+            return ErrorResponses.error(
+                    400,
+                    "bad request",
+                    null,
+                    "after: no dead letter with id '" + QueryParameters.shown(after)
+                            + "' is listed, nor left the list recently (replayed or expired); list again without after");
         }
         DeadLetterPage page = found.get();
         List<Map<String, Object>> list = new ArrayList<>(page.deadLetters().size());
@@ -446,8 +511,10 @@ final class JournalIntake implements AsyncIntake, CallbackSender.Backlog {
             if (closed || control.isShutdown()) {
                 return CompletableFuture.completedFuture(unavailableResponse("the trigger is stopping"));
             }
-            return CompletableFuture.completedFuture(ErrorResponses.overloaded("dead-letter endpoints busy",
-                    CONTROL_QUEUE + " dead-letter requests are waiting already; try again later", 1));
+            return CompletableFuture.completedFuture(ErrorResponses.overloaded(
+                    "dead-letter endpoints busy",
+                    CONTROL_QUEUE + " dead-letter requests are waiting already; try again later",
+                    1));
         }
         return task.answer;
     }
@@ -492,13 +559,18 @@ final class JournalIntake implements AsyncIntake, CallbackSender.Backlog {
             return unavailableResponse(e.getMessage());
         }
         if (found.isEmpty()) {
-            return ErrorResponses.error(404, "not found", null, "no async call with id " + id
-                    + " (unknown, or its result is older than resultRetention)");
+            return ErrorResponses.error(
+                    404,
+                    "not found",
+                    null,
+                    "no async call with id " + id + " (unknown, or its result is older than resultRetention)");
         }
         StatusRecord s = found.get();
-        String callback = s.callback() == CallbackState.NONE ? null : s.callback().name().toLowerCase(Locale.ROOT);
+        String callback =
+                s.callback() == CallbackState.NONE ? null : s.callback().name().toLowerCase(Locale.ROOT);
         if (s.state() == InvocationState.SUCCEEDED) {
-            Response.Builder b = Response.status(200).contentType(s.contentType())
+            Response.Builder b = Response.status(200)
+                    .contentType(s.contentType())
                     .header("X-Nucleon-State", "succeeded")
                     .header("X-Nucleon-Status", Integer.toString(s.statusCode()))
                     .header("X-Nucleon-Attempts", Integer.toString(s.attempts()));
@@ -527,7 +599,10 @@ final class JournalIntake implements AsyncIntake, CallbackSender.Backlog {
         if (s.callbackFailure() != CallbackFailure.NONE) {
             m.put("callbackError", s.callbackFailure().label());
         }
-        return Response.status(200).header("X-Nucleon-State", s.state().name().toLowerCase(Locale.ROOT)).jsonBody(m).build();
+        return Response.status(200)
+                .header("X-Nucleon-State", s.state().name().toLowerCase(Locale.ROOT))
+                .jsonBody(m)
+                .build();
     }
 
     /** Adds {@code error} (the failure class) and {@code errorId} of a stored error field, if any. */
@@ -555,8 +630,12 @@ final class JournalIntake implements AsyncIntake, CallbackSender.Backlog {
     }
 
     private static Response methodNotAllowed(String allowed) {
-        return Response.builder().status(405).header("Allow", allowed).contentType(Response.APPLICATION_JSON)
-                .body(("{\"error\":\"method not allowed\",\"message\":\"use " + allowed + "\"}").getBytes(java.nio.charset.StandardCharsets.UTF_8))
+        return Response.builder()
+                .status(405)
+                .header("Allow", allowed)
+                .contentType(Response.APPLICATION_JSON)
+                .body(("{\"error\":\"method not allowed\",\"message\":\"use " + allowed + "\"}")
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8))
                 .build();
     }
 
@@ -601,7 +680,9 @@ final class JournalIntake implements AsyncIntake, CallbackSender.Backlog {
                 // only an entry from before this start, or a replay, can have a status already
                 st = rec.tracked() ? j.status(rec.entry().id()).orElse(null) : null;
             } catch (RuntimeException e) {
-                LOG.atWarn().addKeyValue("trigger", triggerName).log("status of " + rec.entry().id() + " unreadable, running it: " + e);
+                LOG.atWarn()
+                        .addKeyValue("trigger", triggerName)
+                        .log("status of " + rec.entry().id() + " unreadable, running it: " + e);
             }
             if (st != null && st.state().terminal()) {
                 // finished before a restart, not committed then: do not run it twice
@@ -622,14 +703,20 @@ final class JournalIntake implements AsyncIntake, CallbackSender.Backlog {
         try {
             if (e.callbackUrl() != null && st.callback() == CallbackState.PENDING) {
                 callbacksResent.incrementAndGet();
-                sendCallback(j, rec, new CallbackSender.Callback(e.callbackUrl(), e.id(), st.state(), st.statusCode(),
-                        st.contentType(), st.result()));
+                sendCallback(
+                        j,
+                        rec,
+                        new CallbackSender.Callback(
+                                e.callbackUrl(), e.id(), st.state(), st.statusCode(), st.contentType(), st.result()));
             } else {
                 j.markDone(rec.index());
             }
         } catch (RuntimeException ex) {
-            LOG.atWarn().addKeyValue("trigger", triggerName).addKeyValue("eventId", e.id())
-                    .log("async call finished before a restart not marked done (" + ex + "); it is handed out again after a restart");
+            LOG.atWarn()
+                    .addKeyValue("trigger", triggerName)
+                    .addKeyValue("eventId", e.id())
+                    .log("async call finished before a restart not marked done (" + ex
+                            + "); it is handed out again after a restart");
         } finally {
             permits.release();
         }
@@ -659,21 +746,27 @@ final class JournalIntake implements AsyncIntake, CallbackSender.Backlog {
         }
         JournalEntry e = j.entryAt(index).orElse(null);
         if (e == null || e.callbackUrl() == null) {
-            LOG.atError().addKeyValue("trigger", triggerName).log("the journal entry at index " + index
-                    + " that owes a callback cannot be read; it stays un-done (handed out again after a restart)");
+            LOG.atError()
+                    .addKeyValue("trigger", triggerName)
+                    .log(
+                            "the journal entry at index " + index
+                                    + " that owes a callback cannot be read; it stays un-done (handed out again after a restart)");
             return null;
         }
         StatusRecord st = j.status(e.id()).orElse(null);
         if (st != null && st.state().terminal()) {
             if (st.callback() == CallbackState.PENDING) {
-                return new CallbackSender.Callback(e.callbackUrl(), e.id(), st.state(), st.statusCode(), st.contentType(),
-                        st.result());
+                return new CallbackSender.Callback(
+                        e.callbackUrl(), e.id(), st.state(), st.statusCode(), st.contentType(), st.result());
             }
             j.markDone(index); // its callback is recorded finished already
             return null;
         }
-        LOG.atWarn().addKeyValue("trigger", triggerName).addKeyValue("eventId", e.id())
-                .log("the outcome of an async call whose callback waited longer than resultRetention is gone; running it again");
+        LOG.atWarn()
+                .addKeyValue("trigger", triggerName)
+                .addKeyValue("eventId", e.id())
+                .log(
+                        "the outcome of an async call whose callback waited longer than resultRetention is gone; running it again");
         // no dispatch permit: a rare case, and the sender's thread must not wait for one
         new Run(j, new JournalRecord(index, e, true), st != null ? st.attempts() : 0, false).dispatch();
         return null;
@@ -701,6 +794,7 @@ final class JournalIntake implements AsyncIntake, CallbackSender.Backlog {
         private final JournalEvent event;
         /** Attempts made before this process took the entry (recorded before a restart). */
         private final int before;
+
         private int tries;
         private boolean holdsPermit;
 
@@ -772,22 +866,34 @@ final class JournalIntake implements AsyncIntake, CallbackSender.Backlog {
                     j.attemptFailed(entry.id(), attempts, note.encode());
                     metrics.retries.increment();
                     Duration d = Durations.backoff(options.retryDelay, options.maxRetryDelay, attempts);
-                    LOG.atWarn().addKeyValue("trigger", triggerName).addKeyValue("eventId", entry.id())
+                    LOG.atWarn()
+                            .addKeyValue("trigger", triggerName)
+                            .addKeyValue("eventId", entry.id())
                             .addKeyValue("errorId", note.errorId())
-                            .log("async call failed (" + why + "), attempt " + attempts + ", retrying in " + Durations.format(d));
+                            .log("async call failed (" + why + "), attempt " + attempts + ", retrying in "
+                                    + Durations.format(d));
                     later(d);
                     return;
                 }
-                j.deadLetter(entry.withAttempts(attempts), note.encode(), attempts, response.status(), response.contentType(),
+                j.deadLetter(
+                        entry.withAttempts(attempts),
+                        note.encode(),
+                        attempts,
+                        response.status(),
+                        response.contentType(),
                         response.body());
                 metrics.failed.increment();
-                LOG.atError().addKeyValue("trigger", triggerName).addKeyValue("eventId", entry.id())
+                LOG.atError()
+                        .addKeyValue("trigger", triggerName)
+                        .addKeyValue("eventId", entry.id())
                         .addKeyValue("errorId", note.errorId())
                         .log("async call failed after " + attempts + " attempt(s), dead-lettered: " + why);
                 finish(InvocationState.FAILED, response);
             } catch (RuntimeException e) {
                 // the journal is closing or failing: leave the entry unfinished, it comes again after a restart
-                LOG.atWarn().addKeyValue("trigger", triggerName).addKeyValue("eventId", entry.id())
+                LOG.atWarn()
+                        .addKeyValue("trigger", triggerName)
+                        .addKeyValue("eventId", entry.id())
                         .log("async call outcome not recorded (" + e + "); it is handed out again after a restart");
                 releasePermit();
             }
@@ -809,14 +915,23 @@ final class JournalIntake implements AsyncIntake, CallbackSender.Backlog {
                 return;
             }
             releasePermit();
-            sendCallback(j, rec, new CallbackSender.Callback(entry.callbackUrl(), entry.id(), state, response.status(),
-                    response.contentType(), response.body()));
+            sendCallback(
+                    j,
+                    rec,
+                    new CallbackSender.Callback(
+                            entry.callbackUrl(),
+                            entry.id(),
+                            state,
+                            response.status(),
+                            response.contentType(),
+                            response.body()));
         }
     }
 
     private static String describe(Outcome outcome, Response response, Throwable error) {
         return switch (outcome) {
-            case HANDLER_ERROR -> "handler error: " + (error != null ? error.toString() : "status " + response.status());
+            case HANDLER_ERROR ->
+                "handler error: " + (error != null ? error.toString() : "status " + response.status());
             case TIMEOUT -> "timeout: status " + response.status();
             default -> "status " + response.status() + ": " + truncate(response.bodyAsString(), 200);
         };
@@ -861,11 +976,16 @@ final class JournalIntake implements AsyncIntake, CallbackSender.Backlog {
         timer.shutdownNow();
         stopControlThread();
         // callbacks not finished stay un-done in the journal and are sent again at the next start
-        Duration grace = options.callbackTimeout.compareTo(CALLBACK_CLOSE_GRACE) < 0 ? options.callbackTimeout : CALLBACK_CLOSE_GRACE;
+        Duration grace = options.callbackTimeout.compareTo(CALLBACK_CLOSE_GRACE) < 0
+                ? options.callbackTimeout
+                : CALLBACK_CLOSE_GRACE;
         int left = callbacks.close(grace);
         if (left > 0) {
-            LOG.atInfo().addKeyValue("trigger", triggerName).log(left
-                    + " callback(s) not finished at close stay in the journal; they are sent again at the next start");
+            LOG.atInfo()
+                    .addKeyValue("trigger", triggerName)
+                    .log(
+                            left
+                                    + " callback(s) not finished at close stay in the journal; they are sent again at the next start");
         }
         AsyncJournal j = journal;
         if (j != null) {
@@ -886,7 +1006,9 @@ final class JournalIntake implements AsyncIntake, CallbackSender.Backlog {
         }
         try {
             if (!control.awaitTermination(5, TimeUnit.SECONDS)) {
-                LOG.atWarn().addKeyValue("trigger", triggerName).log("a dead-letter request still runs after 5 s; closing the journal under it");
+                LOG.atWarn()
+                        .addKeyValue("trigger", triggerName)
+                        .log("a dead-letter request still runs after 5 s; closing the journal under it");
                 control.shutdownNow();
             }
         } catch (InterruptedException e) {

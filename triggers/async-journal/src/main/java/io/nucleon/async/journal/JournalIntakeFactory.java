@@ -1,10 +1,10 @@
 package io.nucleon.async.journal;
 
+import io.nucleon.spi.Dispatcher;
+import io.nucleon.spi.TriggerContext;
 import io.nucleon.trigger.http.async.AsyncIntake;
 import io.nucleon.trigger.http.async.AsyncIntakeFactory;
 import io.nucleon.trigger.http.async.AsyncOptions;
-import io.nucleon.spi.Dispatcher;
-import io.nucleon.spi.TriggerContext;
 import java.nio.file.Path;
 
 /** Registers the journal-backed {@link AsyncIntake} (see {@code META-INF/services}). */

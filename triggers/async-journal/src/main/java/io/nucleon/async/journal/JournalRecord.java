@@ -10,5 +10,4 @@ package io.nucleon.async.journal;
  *                may have finished before a restart), or it has an explicit id (a replay). Only
  *                such an entry needs an {@link AsyncJournal#status} look-up before running it.
  */
-public record JournalRecord(long index, JournalEntry entry, boolean tracked) {
-}
+public record JournalRecord(long index, JournalEntry entry, boolean tracked) {}

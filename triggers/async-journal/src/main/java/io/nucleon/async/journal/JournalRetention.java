@@ -41,7 +41,8 @@ final class JournalRetention implements AutoCloseable {
     /** The part that runs at open: dead letters past their retention leave the list (a failure is logged, not thrown). */
     void atOpen() {
         try {
-            deadLetters.sweep(settings.clock().getAsLong() - settings.deadLetterRetention().toMillis());
+            deadLetters.sweep(settings.clock().getAsLong()
+                    - settings.deadLetterRetention().toMillis());
         } catch (RuntimeException e) {
             // the list is right in memory; the next sweep records what this one could not
             log.warn("dead-letter retention at open failed in {}: {}", settings.directory(), e.toString());

@@ -8,7 +8,6 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
-
 import net.openhft.chronicle.queue.RollCycle;
 import net.openhft.chronicle.queue.RollCycles;
 import net.openhft.chronicle.queue.rollcycles.LegacyRollCycles;
@@ -32,10 +31,20 @@ import net.openhft.chronicle.queue.rollcycles.LegacyRollCycles;
  * @param maintenanceInterval how often retention runs by itself; null or zero: never
  * @param clock               epoch milliseconds, for cycles, timestamps and expiry
  */
-public record JournalSettings(Path directory, RollCycle rollCycle, Duration retention, Duration resultRetention,
-                              Duration deadLetterRetention, int maxDeadLetters, LongConsumer deadLettersExpired,
-                              boolean syncOnAppend, boolean syncPosition, long minFreeSpace, long blockSize,
-                              Duration maintenanceInterval, LongSupplier clock) {
+public record JournalSettings(
+        Path directory,
+        RollCycle rollCycle,
+        Duration retention,
+        Duration resultRetention,
+        Duration deadLetterRetention,
+        int maxDeadLetters,
+        LongConsumer deadLettersExpired,
+        boolean syncOnAppend,
+        boolean syncPosition,
+        long minFreeSpace,
+        long blockSize,
+        Duration maintenanceInterval,
+        LongSupplier clock) {
 
     public JournalSettings {
         directory = Objects.requireNonNull(directory, "directory").toAbsolutePath();
@@ -90,7 +99,7 @@ public record JournalSettings(Path directory, RollCycle rollCycle, Duration rete
         private Duration resultRetention = Duration.ofHours(1);
         private Duration deadLetterRetention = Duration.ofDays(7);
         private int maxDeadLetters = 10_000;
-        private LongConsumer deadLettersExpired = n -> { };
+        private LongConsumer deadLettersExpired = n -> {};
         private boolean syncOnAppend;
         private boolean syncPosition;
         private long minFreeSpace = 64L << 20;
@@ -195,9 +204,20 @@ public record JournalSettings(Path directory, RollCycle rollCycle, Duration rete
 
         /** The settings collected so far. */
         public JournalSettings build() {
-            return new JournalSettings(directory, rollCycle, retention, resultRetention, deadLetterRetention,
-                    maxDeadLetters, deadLettersExpired, syncOnAppend, syncPosition, minFreeSpace, blockSize,
-                    maintenanceInterval, clock);
+            return new JournalSettings(
+                    directory,
+                    rollCycle,
+                    retention,
+                    resultRetention,
+                    deadLetterRetention,
+                    maxDeadLetters,
+                    deadLettersExpired,
+                    syncOnAppend,
+                    syncPosition,
+                    minFreeSpace,
+                    blockSize,
+                    maintenanceInterval,
+                    clock);
         }
 
         /** Opens (creating when missing) the journal with these settings. */

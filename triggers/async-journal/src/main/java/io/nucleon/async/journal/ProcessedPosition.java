@@ -42,8 +42,8 @@ final class ProcessedPosition implements Closeable {
     }
 
     static ProcessedPosition open(Path file, boolean sync) throws IOException {
-        FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE);
+        FileChannel ch =
+                FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         long bestSeq = -1;
         long bestValue = NONE;
         ByteBuffer b = ByteBuffer.allocate(SLOT);

@@ -40,7 +40,11 @@ final class QueryParameters {
             String value = eq < 0 ? "" : decode(part.substring(eq + 1), name);
             if (!allowed.contains(name)) {
                 throw new IllegalArgumentException("unknown query parameter '" + shown(name) + "'"
-                        + (allowed.isEmpty() ? "; this endpoint takes none" : "; this endpoint takes " + String.join(", ", allowed.stream().sorted().toList())));
+                        + (allowed.isEmpty()
+                                ? "; this endpoint takes none"
+                                : "; this endpoint takes "
+                                        + String.join(
+                                                ", ", allowed.stream().sorted().toList())));
             }
             if (values.putIfAbsent(name, value) != null) {
                 throw new IllegalArgumentException("query parameter '" + name + "' is given more than once");
@@ -53,7 +57,8 @@ final class QueryParameters {
         try {
             return URLDecoder.decode(raw, StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("query parameter '" + name + "' is not properly percent-encoded: " + e.getMessage());
+            throw new IllegalArgumentException(
+                    "query parameter '" + name + "' is not properly percent-encoded: " + e.getMessage());
         }
     }
 
@@ -84,7 +89,8 @@ final class QueryParameters {
             n = Integer.MIN_VALUE;
         }
         if (n < min || n > max) {
-            throw new IllegalArgumentException(name + " must be an integer from " + min + " to " + max + ", got '" + shown(v) + "'");
+            throw new IllegalArgumentException(
+                    name + " must be an integer from " + min + " to " + max + ", got '" + shown(v) + "'");
         }
         return n;
     }

@@ -14,7 +14,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-
 import net.openhft.chronicle.queue.RollCycle;
 
 /**
@@ -43,6 +42,7 @@ final class StatusIndex implements AutoCloseable {
     private final RollCycle rollCycle;
     /** Mapped segments by (cycle, segment), least recently used first. */
     private final LinkedHashMap<Long, MappedByteBuffer> mapped = new LinkedHashMap<>(16, 0.75f, true);
+
     private boolean closed;
 
     StatusIndex(Path dir, RollCycle rollCycle) throws IOException {
@@ -56,7 +56,8 @@ final class StatusIndex implements AutoCloseable {
         if (statusIndex < 0 || statusIndex >= INDEX_MASK) {
             throw new JournalException("status index " + statusIndex + " does not fit the status index file");
         }
-        SLOT.setRelease(segment(inputIndex, true), offset(inputIndex), (statusIndex + 1) | (long) callback.ordinal() << 56);
+        SLOT.setRelease(
+                segment(inputIndex, true), offset(inputIndex), (statusIndex + 1) | (long) callback.ordinal() << 56);
     }
 
     /** Updates the callback state of a call whose final status is recorded; nothing when it is not. */

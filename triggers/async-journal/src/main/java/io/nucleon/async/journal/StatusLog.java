@@ -7,14 +7,13 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.wire.DocumentContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The status log: what became of each call ({@code status/}: {@code state} and {@code callback}
@@ -45,8 +44,14 @@ final class StatusLog implements AutoCloseable {
     private volatile boolean closed;
 
     /** The status of one id as held on the heap; the result itself stays in the log. */
-    private record Slot(InvocationState state, long updatedAt, int attempts, long at, String error,
-                        CallbackState callback, CallbackFailure callbackFailure) {
+    private record Slot(
+            InvocationState state,
+            long updatedAt,
+            int attempts,
+            long at,
+            String error,
+            CallbackState callback,
+            CallbackFailure callbackFailure) {
 
         /** Not terminal: PENDING or RUNNING, with the attempts made and the last error (null when none failed). */
         static Slot open(InvocationState state, long now, int attempts, String error) {
@@ -97,7 +102,8 @@ final class StatusLog implements AutoCloseable {
 
     /** An entry with an explicit id waits in the backlog found at open: PENDING unless its status says more. */
     void waiting(String id) {
-        slots.putIfAbsent(id, Slot.open(InvocationState.PENDING, settings.clock().getAsLong(), 0, null));
+        slots.putIfAbsent(
+                id, Slot.open(InvocationState.PENDING, settings.clock().getAsLong(), 0, null));
     }
 
     /**
@@ -107,7 +113,8 @@ final class StatusLog implements AutoCloseable {
      */
     void handedOut(String id, int attempts) {
         long now = settings.clock().getAsLong();
-        slots.compute(id, (k, prev) -> prev != null && prev.state.terminal() ? prev : Slot.running(prev, now, attempts));
+        slots.compute(
+                id, (k, prev) -> prev != null && prev.state.terminal() ? prev : Slot.running(prev, now, attempts));
     }
 
     /** Whether the accepted call at {@code inputIndex} has its final status recorded. */
@@ -119,7 +126,15 @@ final class StatusLog implements AutoCloseable {
 
     /** Records that {@code entry} succeeded with the handler's response; its callback, if it has a URL, is PENDING. */
     void succeeded(JournalEntry entry, int attempts, int statusCode, String contentType, byte[] result) {
-        record(entry.id(), InvocationState.SUCCEEDED, attempts, statusCode, callbackOf(entry), null, contentType, result);
+        record(
+                entry.id(),
+                InvocationState.SUCCEEDED,
+                attempts,
+                statusCode,
+                callbackOf(entry),
+                null,
+                contentType,
+                result);
     }
 
     /** Records that {@code entry} failed for good (dead-lettered) with the handler's last response, if any. */
@@ -156,8 +171,15 @@ final class StatusLog implements AutoCloseable {
         return entry.callbackUrl() != null ? CallbackState.PENDING : CallbackState.NONE;
     }
 
-    private void record(String id, InvocationState state, int attempts, int statusCode, CallbackState callback,
-                        String error, String contentType, byte[] result) {
+    private void record(
+            String id,
+            InvocationState state,
+            int attempts,
+            int statusCode,
+            CallbackState callback,
+            String error,
+            String contentType,
+            byte[] result) {
         long now = settings.clock().getAsLong();
         long at = write(id, state, now, attempts, statusCode, callback, error, contentType, result);
         long inputIndex = state.terminal() ? ids.indexOf(id) : -1;
@@ -167,16 +189,28 @@ final class StatusLog implements AutoCloseable {
             slots.remove(id);
             return;
         }
-        slots.put(id, state.terminal()
-                ? Slot.terminal(state, now, attempts, at, callback)
-                : Slot.open(state, now, attempts, error));
+        slots.put(
+                id,
+                state.terminal()
+                        ? Slot.terminal(state, now, attempts, at, callback)
+                        : Slot.open(state, now, attempts, error));
     }
 
     /** Appends a {@code state} record (the heap is the caller's); returns its index. */
-    private long write(String id, InvocationState state, long now, int attempts, int statusCode, CallbackState callback,
-                       String error, String contentType, byte[] result) {
-        return append(b -> EntryCodec.writeState(b, id, state, now, attempts, statusCode, callback, error, contentType,
-                result), "could not write a status record in ");
+    private long write(
+            String id,
+            InvocationState state,
+            long now,
+            int attempts,
+            int statusCode,
+            CallbackState callback,
+            String error,
+            String contentType,
+            byte[] result) {
+        return append(
+                b -> EntryCodec.writeState(
+                        b, id, state, now, attempts, statusCode, callback, error, contentType, result),
+                "could not write a status record in ");
     }
 
     private long append(Consumer<Bytes<?>> writer, String failure) {
@@ -220,8 +254,8 @@ final class StatusLog implements AutoCloseable {
             }
         }
         if (!s.state.terminal()) {
-            return Optional.of(new StatusRecord(id, s.state, s.updatedAt, s.attempts, 0, null, new byte[0], s.error,
-                    CallbackState.NONE));
+            return Optional.of(new StatusRecord(
+                    id, s.state, s.updatedAt, s.attempts, 0, null, new byte[0], s.error, CallbackState.NONE));
         }
         if (s.updatedAt < resultCutoff()) {
             slots.remove(id, s);
@@ -231,7 +265,8 @@ final class StatusLog implements AutoCloseable {
     }
 
     /** The final status record at {@code at}, with {@code callback} (it moves on after the record). */
-    private Optional<StatusRecord> readFinal(String id, long at, CallbackState callback, CallbackFailure callbackFailure) {
+    private Optional<StatusRecord> readFinal(
+            String id, long at, CallbackState callback, CallbackFailure callbackFailure) {
         lock.lock();
         try {
             checkOpen();
@@ -244,14 +279,24 @@ final class StatusLog implements AutoCloseable {
                 }
                 Bytes<?> b = dc.wire().bytes();
                 if (EntryCodec.readStatusKind(b) != EntryCodec.STATE) {
-                    throw new JournalException("status record " + at + " of " + id + " in " + dir + " is not a state record");
+                    throw new JournalException(
+                            "status record " + at + " of " + id + " in " + dir + " is not a state record");
                 }
                 StatusRecord r = EntryCodec.readState(b, true);
                 if (!r.id().equals(id) || r.updatedAtMillis() < resultCutoff()) {
                     return Optional.empty(); // expired (or an index file that outlived its journal)
                 }
-                return Optional.of(new StatusRecord(r.id(), r.state(), r.updatedAtMillis(), r.attempts(), r.statusCode(),
-                        r.contentType(), r.result(), r.error(), callback, callbackFailure));
+                return Optional.of(new StatusRecord(
+                        r.id(),
+                        r.state(),
+                        r.updatedAtMillis(),
+                        r.attempts(),
+                        r.statusCode(),
+                        r.contentType(),
+                        r.result(),
+                        r.error(),
+                        callback,
+                        callbackFailure));
             }
         } finally {
             lock.unlock();
@@ -305,9 +350,12 @@ final class StatusLog implements AutoCloseable {
                     if (r.state().terminal() && r.updatedAtMillis() < cutoff) {
                         slots.remove(r.id());
                     } else {
-                        slots.put(r.id(), r.state().terminal()
-                                ? Slot.terminal(r.state(), r.updatedAtMillis(), r.attempts(), dc.index(), r.callback())
-                                : Slot.open(r.state(), r.updatedAtMillis(), r.attempts(), r.error()));
+                        slots.put(
+                                r.id(),
+                                r.state().terminal()
+                                        ? Slot.terminal(
+                                                r.state(), r.updatedAtMillis(), r.attempts(), dc.index(), r.callback())
+                                        : Slot.open(r.state(), r.updatedAtMillis(), r.attempts(), r.error()));
                     }
                 } catch (RuntimeException e) {
                     // never silently: the status it held is lost (its entry, if not done, runs again)

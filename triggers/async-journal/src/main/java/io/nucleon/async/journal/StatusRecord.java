@@ -15,13 +15,39 @@ package io.nucleon.async.journal;
  *                        and while not terminal)
  * @param callbackFailure why its callback was given up (FAILED), else {@link CallbackFailure#NONE}
  */
-public record StatusRecord(String id, InvocationState state, long updatedAtMillis, int attempts, int statusCode,
-                           String contentType, byte[] result, String error, CallbackState callback,
-                           CallbackFailure callbackFailure) {
+public record StatusRecord(
+        String id,
+        InvocationState state,
+        long updatedAtMillis,
+        int attempts,
+        int statusCode,
+        String contentType,
+        byte[] result,
+        String error,
+        CallbackState callback,
+        CallbackFailure callbackFailure) {
 
     /** A status whose callback has not failed. */
-    public StatusRecord(String id, InvocationState state, long updatedAtMillis, int attempts, int statusCode,
-                        String contentType, byte[] result, String error, CallbackState callback) {
-        this(id, state, updatedAtMillis, attempts, statusCode, contentType, result, error, callback, CallbackFailure.NONE);
+    public StatusRecord(
+            String id,
+            InvocationState state,
+            long updatedAtMillis,
+            int attempts,
+            int statusCode,
+            String contentType,
+            byte[] result,
+            String error,
+            CallbackState callback) {
+        this(
+                id,
+                state,
+                updatedAtMillis,
+                attempts,
+                statusCode,
+                contentType,
+                result,
+                error,
+                callback,
+                CallbackFailure.NONE);
     }
 }

@@ -19,7 +19,8 @@ import org.awaitility.Awaitility;
 final class AsyncFunction implements AutoCloseable {
     final Processor processor;
     final int port;
-    final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private AsyncFunction(Processor processor) {
         this.processor = processor;
@@ -27,14 +28,25 @@ final class AsyncFunction implements AutoCloseable {
     }
 
     /** Default async options on {@code directory}, changed by {@code async}. */
-    static AsyncFunction start(Handler handler, String directory, int numWorkers, Duration eventTimeout,
-                               Consumer<Map<String, Object>> async) throws Exception {
+    static AsyncFunction start(
+            Handler handler,
+            String directory,
+            int numWorkers,
+            Duration eventTimeout,
+            Consumer<Map<String, Object>> async)
+            throws Exception {
         return start(handler, directory, numWorkers, eventTimeout, async, "127.0.0.1");
     }
 
     /** {@link #start(Handler, String, int, Duration, Consumer)} with the trigger listening on {@code host}. */
-    static AsyncFunction start(Handler handler, String directory, int numWorkers, Duration eventTimeout,
-                               Consumer<Map<String, Object>> async, String host) throws Exception {
+    static AsyncFunction start(
+            Handler handler,
+            String directory,
+            int numWorkers,
+            Duration eventTimeout,
+            Consumer<Map<String, Object>> async,
+            String host)
+            throws Exception {
         Map<String, Object> a = new LinkedHashMap<>();
         a.put("enabled", true);
         a.put("directory", directory);
@@ -46,8 +58,13 @@ final class AsyncFunction implements AutoCloseable {
                 .handler(handler)
                 .eventTimeout(eventTimeout)
                 .drainTimeout(Duration.ofSeconds(5))
-                .trigger("web", "http", t -> t.numWorkers(numWorkers)
-                        .attribute("host", host).attribute("port", 0).attribute("async", a))
+                .trigger(
+                        "web",
+                        "http",
+                        t -> t.numWorkers(numWorkers)
+                                .attribute("host", host)
+                                .attribute("port", 0)
+                                .attribute("async", a))
                 .controlServer("127.0.0.1", 0)
                 .build()
                 .start();
@@ -77,7 +94,10 @@ final class AsyncFunction implements AutoCloseable {
     }
 
     HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(20)).build(),
+        return http.send(
+                HttpRequest.newBuilder(uri(path))
+                        .timeout(Duration.ofSeconds(20))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
@@ -88,21 +108,32 @@ final class AsyncFunction implements AutoCloseable {
 
     /** A GET of the trigger's admin endpoint {@code path} (below {@code /triggers/web}) on the control server. */
     HttpResponse<String> adminGet(String path) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(controlUri("/triggers/web" + path)).timeout(Duration.ofSeconds(20)).build(),
+        return http.send(
+                HttpRequest.newBuilder(controlUri("/triggers/web" + path))
+                        .timeout(Duration.ofSeconds(20))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
     /** A POST to the trigger's admin endpoint {@code path} (below {@code /triggers/web}) on the control server. */
     HttpResponse<String> adminPost(String path) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(controlUri("/triggers/web" + path)).timeout(Duration.ofSeconds(20))
-                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        return http.send(
+                HttpRequest.newBuilder(controlUri("/triggers/web" + path))
+                        .timeout(Duration.ofSeconds(20))
+                        .POST(HttpRequest.BodyPublishers.noBody())
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     /** The control server's {@code /metrics} (Prometheus text). */
     String metrics() throws IOException, InterruptedException {
         URI u = URI.create("http://127.0.0.1:" + processor.controlAddress().getPort() + "/metrics");
-        return http.send(HttpRequest.newBuilder(u).timeout(Duration.ofSeconds(20)).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
+        return http.send(
+                        HttpRequest.newBuilder(u)
+                                .timeout(Duration.ofSeconds(20))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
     }
 
     /**
@@ -126,7 +157,8 @@ final class AsyncFunction implements AutoCloseable {
     }
 
     HttpResponse<String> post(String path, String body, String... headers) throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(20))
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri(path))
+                .timeout(Duration.ofSeconds(20))
                 .POST(HttpRequest.BodyPublishers.ofString(body));
         if (headers.length > 0) {
             b.headers(headers);
@@ -136,7 +168,10 @@ final class AsyncFunction implements AutoCloseable {
 
     /** Waits up to {@code timeout} for {@code condition}, failing with {@code what} when it does not come. */
     static void await(String what, Duration timeout, BooleanSupplier condition) {
-        Awaitility.await(what).atMost(timeout).pollInterval(Duration.ofMillis(20)).until(condition::getAsBoolean);
+        Awaitility.await(what)
+                .atMost(timeout)
+                .pollInterval(Duration.ofMillis(20))
+                .until(condition::getAsBoolean);
     }
 
     @Override

@@ -44,13 +44,20 @@ public final class AsyncHttpCrashChild {
                 Thread.sleep(150); // a slow handler: the behaviour under test (calls in flight when the kill comes)
             }
             synchronized (AsyncHttpCrashChild.class) {
-                Files.writeString(handled, e.bodyAsString() + "\n", StandardCharsets.US_ASCII,
-                        StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                Files.writeString(
+                        handled,
+                        e.bodyAsString() + "\n",
+                        StandardCharsets.US_ASCII,
+                        StandardOpenOption.CREATE,
+                        StandardOpenOption.APPEND);
             }
             if (fail) {
                 throw new IllegalStateException("child fails on purpose");
             }
-            return Response.status(201).contentType("text/plain").body("child " + e.bodyAsString()).build();
+            return Response.status(201)
+                    .contentType("text/plain")
+                    .body("child " + e.bodyAsString())
+                    .build();
         };
         AsyncFunction f = AsyncFunction.start(handler, args[0], 2, Duration.ofSeconds(30), a -> a.putAll(attributes));
         Path tmp = Path.of(args[1] + ".tmp");

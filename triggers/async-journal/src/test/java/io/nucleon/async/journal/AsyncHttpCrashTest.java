@@ -66,25 +66,37 @@ class AsyncHttpCrashTest {
         assertTrue(before.size() < TOTAL, "killed before it handled everything: " + before.size());
 
         Set<String> after = ConcurrentHashMap.newKeySet();
-        try (AsyncFunction f = AsyncFunction.start((ctx, e) -> {
-            after.add(e.bodyAsString());
-            return "parent " + e.bodyAsString();
-        }, dir.toString(), 4, Duration.ofSeconds(30), a -> { })) {
+        try (AsyncFunction f = AsyncFunction.start(
+                (ctx, e) -> {
+                    after.add(e.bodyAsString());
+                    return "parent " + e.bodyAsString();
+                },
+                dir.toString(),
+                4,
+                Duration.ofSeconds(30),
+                a -> {})) {
             Set<String> expected = new HashSet<>(idToBody.values());
             expected.removeAll(before);
-            AsyncFunction.await("every unhandled call handled after the restart", Duration.ofSeconds(30),
+            AsyncFunction.await(
+                    "every unhandled call handled after the restart",
+                    Duration.ofSeconds(30),
                     () -> after.containsAll(expected));
             for (Map.Entry<String, String> e : idToBody.entrySet()) {
                 String url = "/async/status/" + e.getKey();
                 AsyncFunction.await("status of " + e.getValue(), Duration.ofSeconds(30), () -> {
                     try {
-                        return "succeeded".equals(f.get(url).headers().firstValue("X-Nucleon-State").orElse(null));
+                        return "succeeded"
+                                .equals(f.get(url)
+                                        .headers()
+                                        .firstValue("X-Nucleon-State")
+                                        .orElse(null));
                     } catch (Exception x) {
                         return false;
                     }
                 });
             }
-            System.out.printf("async http crash test: %d accepted, %d handled before the kill, %d after%n",
+            System.out.printf(
+                    "async http crash test: %d accepted, %d handled before the kill, %d after%n",
                     TOTAL, before.size(), after.size());
         }
     }
@@ -106,11 +118,12 @@ class AsyncHttpCrashTest {
                 return;
             }
             String id = ex.getRequestHeaders().getFirst("X-Nucleon-Event-Id");
-            received.computeIfAbsent(id, k -> new CopyOnWriteArrayList<>()).add(Map.of(
-                    "status", String.valueOf(ex.getRequestHeaders().getFirst("X-Nucleon-Status")),
-                    "state", String.valueOf(ex.getRequestHeaders().getFirst("X-Nucleon-State")),
-                    "type", String.valueOf(ex.getRequestHeaders().getFirst("Content-Type")),
-                    "body", new String(body, StandardCharsets.UTF_8)));
+            received.computeIfAbsent(id, k -> new CopyOnWriteArrayList<>())
+                    .add(Map.of(
+                            "status", String.valueOf(ex.getRequestHeaders().getFirst("X-Nucleon-Status")),
+                            "state", String.valueOf(ex.getRequestHeaders().getFirst("X-Nucleon-State")),
+                            "type", String.valueOf(ex.getRequestHeaders().getFirst("Content-Type")),
+                            "body", new String(body, StandardCharsets.UTF_8)));
             ex.sendResponseHeaders(200, -1);
             ex.close();
         });
@@ -121,8 +134,15 @@ class AsyncHttpCrashTest {
         try {
             // callbacks retried every 100 ms at most, practically forever: they stay pending. Two at most are
             // held in memory: the other callbacks are owed in the journal, and the calls are handled all the same
-            Child child = Child.start(tmp, dir, tmp.resolve("handled.txt"), "callbackMaxAttempts=100000",
-                    "maxRetryDelay=100ms", "callbackMaxPending=2", "callbackMaxPerHost=2", "callbackAllowedHosts=127.0.0.1");
+            Child child = Child.start(
+                    tmp,
+                    dir,
+                    tmp.resolve("handled.txt"),
+                    "callbackMaxAttempts=100000",
+                    "maxRetryDelay=100ms",
+                    "callbackMaxPending=2",
+                    "callbackMaxPerHost=2",
+                    "callbackAllowedHosts=127.0.0.1");
             try {
                 for (int i = 0; i < calls; i++) {
                     HttpResponse<String> r = post(child.port, "c" + i, hook);
@@ -132,8 +152,14 @@ class AsyncHttpCrashTest {
                 for (String id : idToBody.keySet()) {
                     child.await("call " + id + " handled with its callback pending", () -> {
                         HttpResponse<String> s = get(child.port, "/async/status/" + id);
-                        return "succeeded".equals(s.headers().firstValue("X-Nucleon-State").orElse(null))
-                                && "pending".equals(s.headers().firstValue("X-Nucleon-Callback").orElse(null));
+                        return "succeeded"
+                                        .equals(s.headers()
+                                                .firstValue("X-Nucleon-State")
+                                                .orElse(null))
+                                && "pending"
+                                        .equals(s.headers()
+                                                .firstValue("X-Nucleon-Callback")
+                                                .orElse(null));
                     });
                 }
                 child.await("callbacks refused", () -> refusedCallbacks.get() >= 2);
@@ -144,15 +170,22 @@ class AsyncHttpCrashTest {
 
             receiving.set(true);
             AtomicInteger handledAgain = new AtomicInteger();
-            try (AsyncFunction f = AsyncFunction.start((ctx, e) -> {
-                handledAgain.incrementAndGet();
-                return "parent";
-            }, dir.toString(), 2, Duration.ofSeconds(30), a -> {
-                AsyncFunction.allowLoopbackCallbacks(a);
-                a.put("callbackMaxPending", 3); // most of them owed again: sent from the journal as room frees
-                a.put("callbackMaxPerHost", 3);
-            })) {
-                AsyncFunction.await("every callback delivered after the restart", Duration.ofSeconds(30),
+            try (AsyncFunction f = AsyncFunction.start(
+                    (ctx, e) -> {
+                        handledAgain.incrementAndGet();
+                        return "parent";
+                    },
+                    dir.toString(),
+                    2,
+                    Duration.ofSeconds(30),
+                    a -> {
+                        AsyncFunction.allowLoopbackCallbacks(a);
+                        a.put("callbackMaxPending", 3); // most of them owed again: sent from the journal as room frees
+                        a.put("callbackMaxPerHost", 3);
+                    })) {
+                AsyncFunction.await(
+                        "every callback delivered after the restart",
+                        Duration.ofSeconds(30),
                         () -> received.keySet().containsAll(idToBody.keySet()));
                 for (Map.Entry<String, String> e : idToBody.entrySet()) {
                     for (Map<String, String> cb : received.get(e.getKey())) {
@@ -164,31 +197,46 @@ class AsyncHttpCrashTest {
                     String statusUrl = "/async/status/" + e.getKey();
                     AsyncFunction.await("callback recorded delivered", Duration.ofSeconds(10), () -> {
                         try {
-                            return "delivered".equals(f.get(statusUrl).headers().firstValue("X-Nucleon-Callback").orElse(null));
+                            return "delivered"
+                                    .equals(f.get(statusUrl)
+                                            .headers()
+                                            .firstValue("X-Nucleon-Callback")
+                                            .orElse(null));
                         } catch (Exception x) {
                             return false;
                         }
                     });
                     HttpResponse<String> s = f.get(statusUrl);
-                    assertEquals("201", s.headers().firstValue("X-Nucleon-Status").orElseThrow());
+                    assertEquals(
+                            "201", s.headers().firstValue("X-Nucleon-Status").orElseThrow());
                     assertEquals("child " + e.getValue(), s.body());
                 }
                 assertEquals(0, handledAgain.get(), "calls handled before the kill are not run again");
                 assertEquals((long) calls, f.asyncStatus().get("callbacksResent"));
                 assertEquals((long) calls, f.asyncStatus().get("callbacksDelivered"));
-                AsyncFunction.await("nothing left in flight", Duration.ofSeconds(10),
+                AsyncFunction.await(
+                        "nothing left in flight",
+                        Duration.ofSeconds(10),
                         () -> ((Number) f.asyncStatus().get("callbacksPending")).intValue() == 0
                                 && ((Number) f.asyncStatus().get("callbacksOwed")).longValue() == 0);
             }
             // every callback recorded delivered and its entry done: a third start sends nothing
             int deliveries = received.values().stream().mapToInt(List::size).sum();
-            try (AsyncFunction f = AsyncFunction.start((ctx, e) -> "third", dir.toString(), 2, Duration.ofSeconds(30),
+            try (AsyncFunction f = AsyncFunction.start(
+                    (ctx, e) -> "third",
+                    dir.toString(),
+                    2,
+                    Duration.ofSeconds(30),
                     AsyncFunction::allowLoopbackCallbacks)) {
-                await("no callback sent again").during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5))
-                        .until(() -> received.values().stream().mapToInt(List::size).sum() == deliveries);
+                await("no callback sent again")
+                        .during(Duration.ofMillis(500))
+                        .atMost(Duration.ofSeconds(5))
+                        .until(() ->
+                                received.values().stream().mapToInt(List::size).sum() == deliveries);
                 assertEquals(0L, f.asyncStatus().get("callbacksResent"));
             }
-            System.out.printf("async callback crash test: %d callbacks refused before the kill, %d deliveries after it%n",
+            System.out.printf(
+                    "async callback crash test: %d callbacks refused before the kill, %d deliveries after it%n",
                     refusedCallbacks.get(), deliveries);
         } finally {
             receiver.stop(0);
@@ -202,19 +250,24 @@ class AsyncHttpCrashTest {
         String id;
         String errorId;
         // maxRetries 3: 4 attempts in all. Attempt 2 comes 2 s after attempt 1, attempt 3 would come 4 s later
-        Child child = Child.start(tmp, dir, handledLog, "handler=fail", "maxRetries=3", "retryDelay=2s", "maxRetryDelay=1m");
+        Child child =
+                Child.start(tmp, dir, handledLog, "handler=fail", "maxRetries=3", "retryDelay=2s", "maxRetryDelay=1m");
         try {
             HttpResponse<String> r = post(child.port, "f", null);
             assertEquals(202, r.statusCode(), r.body());
             id = Json.mapper().readTree(r.body()).get("id").asText();
             child.await("two failed attempts recorded", () -> {
                 HttpResponse<String> s = get(child.port, "/async/status/" + id);
-                return s.statusCode() == 200 && Json.mapper().readTree(s.body()).path("attempts").asInt() == 2;
+                return s.statusCode() == 200
+                        && Json.mapper().readTree(s.body()).path("attempts").asInt() == 2;
             });
-            JsonNode pending = Json.mapper().readTree(get(child.port, "/async/status/" + id).body());
+            JsonNode pending = Json.mapper()
+                    .readTree(get(child.port, "/async/status/" + id).body());
             assertEquals("pending", pending.get("state").asText(), pending.toString());
             assertEquals("handler error", pending.get("error").asText(), pending.toString());
-            assertFalse(pending.toString().contains("child fails on purpose"), "only the class and an error id: " + pending);
+            assertFalse(
+                    pending.toString().contains("child fails on purpose"),
+                    "only the class and an error id: " + pending);
             errorId = pending.get("errorId").asText();
         } finally {
             child.kill();
@@ -223,11 +276,16 @@ class AsyncHttpCrashTest {
 
         CountDownLatch release = new CountDownLatch(1);
         AtomicInteger attemptsAfter = new AtomicInteger();
-        try (AsyncFunction f = AsyncFunction.start((ctx, e) -> {
-            attemptsAfter.incrementAndGet();
-            release.await(20, TimeUnit.SECONDS);
-            throw new IllegalStateException("parent fails too");
-        }, dir.toString(), 2, Duration.ofSeconds(30), a -> a.put("maxRetries", 3))) {
+        try (AsyncFunction f = AsyncFunction.start(
+                (ctx, e) -> {
+                    attemptsAfter.incrementAndGet();
+                    release.await(20, TimeUnit.SECONDS);
+                    throw new IllegalStateException("parent fails too");
+                },
+                dir.toString(),
+                2,
+                Duration.ofSeconds(30),
+                a -> a.put("maxRetries", 3))) {
             String statusUrl = "/async/status/" + id;
             AsyncFunction.await("attempt 3 running", Duration.ofSeconds(20), () -> attemptsAfter.get() == 1);
             JsonNode running = Json.mapper().readTree(f.get(statusUrl).body());
@@ -237,7 +295,11 @@ class AsyncHttpCrashTest {
             release.countDown();
             AsyncFunction.await("dead-lettered", Duration.ofSeconds(20), () -> {
                 try {
-                    return "failed".equals(f.get(statusUrl).headers().firstValue("X-Nucleon-State").orElse(null));
+                    return "failed"
+                            .equals(f.get(statusUrl)
+                                    .headers()
+                                    .firstValue("X-Nucleon-State")
+                                    .orElse(null));
                 } catch (Exception x) {
                     return false;
                 }
@@ -248,7 +310,8 @@ class AsyncHttpCrashTest {
             assertEquals("handler error", failed.get("error").asText(), failed.toString());
             assertFalse(failed.toString().contains("parent fails too"), failed.toString());
             assertEquals(2, attemptsAfter.get(), "attempts 3 and 4 only");
-            JsonNode dead = Json.mapper().readTree(f.adminGet("/dead-letters").body()).get("deadLetters");
+            JsonNode dead =
+                    Json.mapper().readTree(f.adminGet("/dead-letters").body()).get("deadLetters");
             assertEquals(1, dead.size(), dead.toString());
             assertEquals(4, dead.get(0).get("attempts").asInt());
         }
@@ -264,10 +327,18 @@ class AsyncHttpCrashTest {
             List<String> cmd = new ArrayList<>();
             cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             cmd.addAll(ChronicleSetup.requiredJvmFlags());
-            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), AsyncHttpCrashChild.class.getName(),
-                    dir.toString(), portFile.toString(), handledLog.toString()));
+            cmd.addAll(List.of(
+                    "-cp",
+                    System.getProperty("java.class.path"),
+                    AsyncHttpCrashChild.class.getName(),
+                    dir.toString(),
+                    portFile.toString(),
+                    handledLog.toString()));
             cmd.addAll(List.of(attributes));
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            Process p = new ProcessBuilder(cmd)
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    .start();
             try {
                 untilOrDeath(p, log, "the child's port file").until(() -> Files.exists(portFile));
                 return new Child(p, Integer.parseInt(Files.readString(portFile).trim()), log);
@@ -284,7 +355,9 @@ class AsyncHttpCrashTest {
 
         /** Waiting up to 60 s for {@code what}, failing at once (with its log) if {@code p} dies. */
         private static ConditionFactory untilOrDeath(Process p, Path log, String what) {
-            return Awaitility.await(what).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(5))
+            return Awaitility.await(what)
+                    .atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(5))
                     .failFast(() -> assertTrue(p.isAlive(), () -> "the child died: " + read(log)));
         }
 
@@ -294,8 +367,8 @@ class AsyncHttpCrashTest {
         }
     }
 
-
-    private HttpResponse<String> post(int port, String body, String callbackUrl) throws IOException, InterruptedException {
+    private HttpResponse<String> post(int port, String body, String callbackUrl)
+            throws IOException, InterruptedException {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/async/n"))
                 .POST(HttpRequest.BodyPublishers.ofString(body));
         if (callbackUrl != null) {
@@ -305,7 +378,9 @@ class AsyncHttpCrashTest {
     }
 
     private HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+        return http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 

@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
-import io.nucleon.spi.Json;
 import io.nucleon.api.Response;
+import io.nucleon.spi.Json;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.http.HttpResponse;
@@ -38,22 +38,35 @@ class AsyncHttpTest {
     }
 
     private static HttpResponse<String> awaitState(AsyncFunction f, String statusUrl, String state) {
-        return await("state " + state + " of " + statusUrl).atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(20))
-                .until(() -> f.get(statusUrl), r -> state.equals(r.headers().firstValue("X-Nucleon-State").orElse(null)));
+        return await("state " + state + " of " + statusUrl)
+                .atMost(Duration.ofSeconds(20))
+                .pollInterval(Duration.ofMillis(20))
+                .until(
+                        () -> f.get(statusUrl),
+                        r -> state.equals(
+                                r.headers().firstValue("X-Nucleon-State").orElse(null)));
     }
 
     @Test
     void acceptedThenStatusThenResult(@TempDir Path dir) throws Exception {
-        try (AsyncFunction f = AsyncFunction.start((ctx, e) -> Response.builder().status(201).contentType("text/plain")
-                        .body(e.triggerClass() + " " + e.method() + " " + e.path() + " q=" + e.field("q") + " " + e.bodyAsString())
+        try (AsyncFunction f = AsyncFunction.start(
+                (ctx, e) -> Response.builder()
+                        .status(201)
+                        .contentType("text/plain")
+                        .body(e.triggerClass() + " " + e.method() + " " + e.path() + " q=" + e.field("q") + " "
+                                + e.bodyAsString())
                         .build(),
-                dir.resolve("journal").toString(), 2, Duration.ofSeconds(10), a -> { })) {
+                dir.resolve("journal").toString(),
+                2,
+                Duration.ofSeconds(10),
+                a -> {})) {
             HttpResponse<String> r = f.post("/async/greet?q=1", "hi", "Content-Type", "text/plain");
             assertEquals(202, r.statusCode(), r.body());
             JsonNode body = json(r);
             String id = body.get("id").asText();
             assertEquals("/async/status/" + id, body.get("status").asText());
-            assertEquals("/async/status/" + id, r.headers().firstValue("Location").orElseThrow());
+            assertEquals(
+                    "/async/status/" + id, r.headers().firstValue("Location").orElseThrow());
 
             HttpResponse<String> done = awaitState(f, body.get("status").asText(), "succeeded");
             assertEquals(200, done.statusCode());
@@ -63,7 +76,9 @@ class AsyncHttpTest {
             // the header instead of the prefix: the path is kept
             HttpResponse<String> h = f.post("/greet", "yo", "X-Nucleon-Async", "true");
             assertEquals(202, h.statusCode(), h.body());
-            assertEquals("async POST /greet q=null yo", awaitState(f, json(h).get("status").asText(), "succeeded").body());
+            assertEquals(
+                    "async POST /greet q=null yo",
+                    awaitState(f, json(h).get("status").asText(), "succeeded").body());
 
             // sync calls are untouched
             HttpResponse<String> sync = f.post("/greet", "now");
@@ -79,19 +94,28 @@ class AsyncHttpTest {
     @Test
     void pendingAndRunningAreReportedAsJson(@TempDir Path dir) throws Exception {
         CountDownLatch release = new CountDownLatch(1);
-        try (AsyncFunction f = AsyncFunction.start((ctx, e) -> {
-            release.await(20, TimeUnit.SECONDS);
-            return "ok";
-        }, dir.resolve("journal").toString(), 1, Duration.ofSeconds(30), a -> a.put("maxInFlight", 2))) {
+        try (AsyncFunction f = AsyncFunction.start(
+                (ctx, e) -> {
+                    release.await(20, TimeUnit.SECONDS);
+                    return "ok";
+                },
+                dir.resolve("journal").toString(),
+                1,
+                Duration.ofSeconds(30),
+                a -> a.put("maxInFlight", 2))) {
             String[] status = new String[6];
             for (int i = 0; i < status.length; i++) {
                 HttpResponse<String> r = f.post("/async/slow", "x");
                 assertEquals(202, r.statusCode(), r.body());
                 status[i] = json(r).get("status").asText();
             }
-            AsyncFunction.await("two in flight", Duration.ofSeconds(10),
+            AsyncFunction.await(
+                    "two in flight",
+                    Duration.ofSeconds(10),
                     () -> ((Number) f.asyncStatus().get("inFlight")).intValue() == 2);
-            await("bounded by maxInFlight").during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(5))
+            await("bounded by maxInFlight")
+                    .during(Duration.ofMillis(200))
+                    .atMost(Duration.ofSeconds(5))
                     .until(() -> ((Number) f.asyncStatus().get("inFlight")).intValue() == 2);
             assertEquals("running", json(f.get(status[0])).get("state").asText());
             assertEquals("pending", json(f.get(status[5])).get("state").asText());
@@ -112,18 +136,28 @@ class AsyncHttpTest {
             // the first delivery fails: the sender retries
             int n = calls.incrementAndGet();
             if (n > 1) {
-                received.add(Map.of("id", ex.getRequestHeaders().getFirst("X-Nucleon-Event-Id"),
-                        "status", ex.getRequestHeaders().getFirst("X-Nucleon-Status"),
-                        "state", ex.getRequestHeaders().getFirst("X-Nucleon-State"),
-                        "type", String.valueOf(ex.getRequestHeaders().getFirst("Content-Type")),
-                        "body", new String(b, StandardCharsets.UTF_8)));
+                received.add(Map.of(
+                        "id",
+                        ex.getRequestHeaders().getFirst("X-Nucleon-Event-Id"),
+                        "status",
+                        ex.getRequestHeaders().getFirst("X-Nucleon-Status"),
+                        "state",
+                        ex.getRequestHeaders().getFirst("X-Nucleon-State"),
+                        "type",
+                        String.valueOf(ex.getRequestHeaders().getFirst("Content-Type")),
+                        "body",
+                        new String(b, StandardCharsets.UTF_8)));
             }
             ex.sendResponseHeaders(n > 1 ? 204 : 500, -1);
             ex.close();
         });
         server.start();
-        try (AsyncFunction f = AsyncFunction.start((ctx, e) -> "done " + e.bodyAsString(),
-                dir.resolve("journal").toString(), 2, Duration.ofSeconds(10), AsyncFunction::allowLoopbackCallbacks)) {
+        try (AsyncFunction f = AsyncFunction.start(
+                (ctx, e) -> "done " + e.bodyAsString(),
+                dir.resolve("journal").toString(),
+                2,
+                Duration.ofSeconds(10),
+                AsyncFunction::allowLoopbackCallbacks)) {
             String hook = "http://127.0.0.1:" + server.getAddress().getPort() + "/hook";
             HttpResponse<String> r = f.post("/async/job", "42", "X-Callback-Url", hook);
             assertEquals(202, r.statusCode(), r.body());
@@ -139,8 +173,11 @@ class AsyncHttpTest {
             assertEquals("200", st.headers().firstValue("X-Nucleon-Status").orElseThrow());
             AsyncFunction.await("the callback recorded delivered", Duration.ofSeconds(10), () -> {
                 try {
-                    return "delivered".equals(f.get(json(r).get("status").asText()).headers()
-                            .firstValue("X-Nucleon-Callback").orElse(null));
+                    return "delivered"
+                            .equals(f.get(json(r).get("status").asText())
+                                    .headers()
+                                    .firstValue("X-Nucleon-Callback")
+                                    .orElse(null));
                 } catch (Exception e) {
                     return false;
                 }
@@ -157,13 +194,18 @@ class AsyncHttpTest {
     void failingHandlerIsDeadLetteredAndReplayedOnceFixed(@TempDir Path dir) throws Exception {
         AtomicBoolean broken = new AtomicBoolean(true);
         AtomicInteger attempts = new AtomicInteger();
-        try (AsyncFunction f = AsyncFunction.start((ctx, e) -> {
-            attempts.incrementAndGet();
-            if (broken.get()) {
-                throw new IllegalStateException("broken on purpose");
-            }
-            return "fixed " + e.bodyAsString();
-        }, dir.resolve("journal").toString(), 2, Duration.ofSeconds(10), a -> a.put("maxRetries", 2))) {
+        try (AsyncFunction f = AsyncFunction.start(
+                (ctx, e) -> {
+                    attempts.incrementAndGet();
+                    if (broken.get()) {
+                        throw new IllegalStateException("broken on purpose");
+                    }
+                    return "fixed " + e.bodyAsString();
+                },
+                dir.resolve("journal").toString(),
+                2,
+                Duration.ofSeconds(10),
+                a -> a.put("maxRetries", 2))) {
             HttpResponse<String> r = f.post("/async/work", "w1");
             String id = json(r).get("id").asText();
             String status = json(r).get("status").asText();
@@ -172,7 +214,9 @@ class AsyncHttpTest {
             assertEquals(3, s.get("attempts").asInt(), failed.body());
             assertEquals("handler error", s.get("error").asText(), failed.body());
             assertTrue(s.hasNonNull("errorId"), failed.body());
-            assertFalse(failed.body().contains("broken on purpose"), "no exception text reaches the caller: " + failed.body());
+            assertFalse(
+                    failed.body().contains("broken on purpose"),
+                    "no exception text reaches the caller: " + failed.body());
             assertEquals(3, attempts.get(), "the first attempt and maxRetries retries");
 
             JsonNode listing = json(f.adminGet("/dead-letters"));
@@ -231,21 +275,30 @@ class AsyncHttpTest {
             ex.close();
         });
         server.start();
-        try (AsyncFunction f = AsyncFunction.start((ctx, e) -> {
-            if (e.bodyAsString().equals("bad")) {
-                throw new IllegalStateException("bad on purpose");
-            }
-            return "ok";
-        }, dir.resolve("journal").toString(), 2, Duration.ofSeconds(10), a -> {
-            a.put("maxRetries", 1);
-            AsyncFunction.allowLoopbackCallbacks(a);
-        })) {
+        try (AsyncFunction f = AsyncFunction.start(
+                (ctx, e) -> {
+                    if (e.bodyAsString().equals("bad")) {
+                        throw new IllegalStateException("bad on purpose");
+                    }
+                    return "ok";
+                },
+                dir.resolve("journal").toString(),
+                2,
+                Duration.ofSeconds(10),
+                a -> {
+                    a.put("maxRetries", 1);
+                    AsyncFunction.allowLoopbackCallbacks(a);
+                })) {
             String hook = "http://127.0.0.1:" + server.getAddress().getPort() + "/hook";
             String[] status = {
                 json(f.post("/async/m", "a")).get("status").asText(),
                 json(f.post("/async/m", "b")).get("status").asText(),
-                json(f.post("/async/m", "c", "X-Callback-Url", hook)).get("status").asText(),
-                json(f.post("/async/m", "bad", "X-Callback-Url", hook)).get("status").asText(),
+                json(f.post("/async/m", "c", "X-Callback-Url", hook))
+                        .get("status")
+                        .asText(),
+                json(f.post("/async/m", "bad", "X-Callback-Url", hook))
+                        .get("status")
+                        .asText(),
             };
             for (int i = 0; i < 3; i++) {
                 awaitState(f, status[i], "succeeded");
@@ -255,7 +308,8 @@ class AsyncHttpTest {
             String[] tags = {"function=\"async-test\"", "kind=\"http\"", "trigger=\"web\""};
             AsyncFunction.await("the callbacks counted", Duration.ofSeconds(20), () -> {
                 try {
-                    return AsyncFunction.sample(f.metrics(), "nucleon_async_callbacks_total", "result=\"delivered\"") == 2;
+                    return AsyncFunction.sample(f.metrics(), "nucleon_async_callbacks_total", "result=\"delivered\"")
+                            == 2;
                 } catch (Exception e) {
                     return false;
                 }
@@ -263,10 +317,15 @@ class AsyncHttpTest {
             String m = f.metrics();
             assertEquals(4, AsyncFunction.sample(m, "nucleon_async_accepted_total", tags), m);
             assertEquals(0, AsyncFunction.sample(m, "nucleon_async_refused_total", tags), m);
-            assertEquals(3, AsyncFunction.sample(m, "nucleon_async_completed_total", with("outcome=\"succeeded\"", tags)), m);
-            assertEquals(1, AsyncFunction.sample(m, "nucleon_async_completed_total", with("outcome=\"failed\"", tags)), m);
+            assertEquals(
+                    3,
+                    AsyncFunction.sample(m, "nucleon_async_completed_total", with("outcome=\"succeeded\"", tags)),
+                    m);
+            assertEquals(
+                    1, AsyncFunction.sample(m, "nucleon_async_completed_total", with("outcome=\"failed\"", tags)), m);
             assertEquals(1, AsyncFunction.sample(m, "nucleon_async_retries_total", tags), m);
-            assertEquals(0, AsyncFunction.sample(m, "nucleon_async_callbacks_total", with("result=\"failed\"", tags)), m);
+            assertEquals(
+                    0, AsyncFunction.sample(m, "nucleon_async_callbacks_total", with("result=\"failed\"", tags)), m);
             assertEquals(0, AsyncFunction.sample(m, "nucleon_async_in_flight", tags), m);
             assertEquals(0, AsyncFunction.sample(m, "nucleon_async_callbacks_pending", tags), m);
             Map<String, Object> st = f.asyncStatus();
@@ -282,8 +341,8 @@ class AsyncHttpTest {
     @Test
     void unwritableJournalGives503WhileSyncCallsWork(@TempDir Path dir) throws Exception {
         Path file = Files.writeString(dir.resolve("a-file"), "not a directory");
-        try (AsyncFunction f = AsyncFunction.start((ctx, e) -> "sync ok", file.resolve("journal").toString(), 2,
-                Duration.ofSeconds(10), a -> { })) {
+        try (AsyncFunction f = AsyncFunction.start(
+                (ctx, e) -> "sync ok", file.resolve("journal").toString(), 2, Duration.ofSeconds(10), a -> {})) {
             HttpResponse<String> r = f.post("/async/x", "lost?");
             assertEquals(503, r.statusCode(), r.body());
             assertTrue(json(r).hasNonNull("errorId"), r.body());
@@ -302,18 +361,21 @@ class AsyncHttpTest {
     void readOnlyJournalDirectoryGives503WithTheCauseWhileSyncCallsWork(@TempDir Path dir) throws Exception {
         Path journal = dir.resolve("journal");
         try (ReadOnlyDirectory ro = ReadOnlyDirectory.make(journal);
-             AsyncFunction f = AsyncFunction.start((ctx, e) -> "sync ok", journal.toString(), 2,
-                     Duration.ofSeconds(10), a -> { })) {
+                AsyncFunction f = AsyncFunction.start(
+                        (ctx, e) -> "sync ok", journal.toString(), 2, Duration.ofSeconds(10), a -> {})) {
             HttpResponse<String> r = f.post("/async/x", "lost?");
             assertEquals(503, r.statusCode(), r.body());
             JsonNode body = json(r);
             assertTrue(body.hasNonNull("errorId"), r.body());
-            assertFalse(r.body().contains(journal.toString()), "the path is in the log, not in the answer: " + r.body());
+            assertFalse(
+                    r.body().contains(journal.toString()), "the path is in the log, not in the answer: " + r.body());
             HttpResponse<String> sync = f.post("/x", "fine");
             assertEquals(200, sync.statusCode());
             assertEquals("sync ok", sync.body());
             assertFalse((Boolean) f.asyncStatus().get("open"));
-            assertTrue(f.asyncStatus().get("unavailable").toString().contains("not writable"), f.asyncStatus().toString());
+            assertTrue(
+                    f.asyncStatus().get("unavailable").toString().contains("not writable"),
+                    f.asyncStatus().toString());
         }
     }
 }

@@ -3,7 +3,6 @@ package io.nucleon.async.journal;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -18,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,7 +39,8 @@ class AsyncJournalTest {
             for (int i = 1; i < accepted.size(); i++) {
                 assertTrue(accepted.get(i).index() > accepted.get(i - 1).index());
             }
-            assertEquals(InvocationState.PENDING, j.status("e-00007").orElseThrow().state());
+            assertEquals(
+                    InvocationState.PENDING, j.status("e-00007").orElseThrow().state());
             for (int i = 0; i < 1000; i++) {
                 JournalRecord r = j.poll();
                 assertNotNull(r, "entry " + i);
@@ -49,7 +48,8 @@ class AsyncJournalTest {
                 assertEquals(Entries.numbered(i), r.entry());
             }
             assertNull(j.poll());
-            assertEquals(InvocationState.RUNNING, j.status("e-00007").orElseThrow().state());
+            assertEquals(
+                    InvocationState.RUNNING, j.status("e-00007").orElseThrow().state());
             assertNull(j.poll(Duration.ofMillis(20)));
         }
     }
@@ -58,13 +58,15 @@ class AsyncJournalTest {
     void aWaitingPollSeesAnAppendFromAnotherThread(@TempDir Path dir) throws Exception {
         try (AsyncJournal j = options(dir).open()) {
             CompletableFuture<JournalRecord> polled = new CompletableFuture<>();
-            Thread poller = new Thread(() -> {
-                try {
-                    polled.complete(j.poll(Duration.ofSeconds(10)));
-                } catch (Throwable t) {
-                    polled.completeExceptionally(t);
-                }
-            }, "poller");
+            Thread poller = new Thread(
+                    () -> {
+                        try {
+                            polled.complete(j.poll(Duration.ofSeconds(10)));
+                        } catch (Throwable t) {
+                            polled.completeExceptionally(t);
+                        }
+                    },
+                    "poller");
             poller.start();
             try {
                 // the poll is waiting (parked between looks) before the append comes
@@ -138,15 +140,24 @@ class AsyncJournalTest {
             assertEquals("text/plain", s.contentType());
             assertArrayEquals("hello".getBytes(StandardCharsets.UTF_8), s.result());
             JournalRecord r2 = j.poll();
-            assertEquals(InvocationState.RUNNING, j.status(r2.entry().id()).orElseThrow().state());
+            assertEquals(
+                    InvocationState.RUNNING,
+                    j.status(r2.entry().id()).orElseThrow().state());
             assertTrue(j.status("nope").isEmpty());
         }
         now[0] += 60_000;
         try (AsyncJournal j = o.open()) {
-            assertEquals(InvocationState.SUCCEEDED, j.status("e-00001").orElseThrow().state());
-            assertArrayEquals("hello".getBytes(StandardCharsets.UTF_8), j.status("e-00001").orElseThrow().result());
-            assertEquals(InvocationState.PENDING, j.status("e-00002").orElseThrow().state(), "running before the restart: pending again");
-            assertEquals(InvocationState.PENDING, j.status("e-00003").orElseThrow().state());
+            assertEquals(
+                    InvocationState.SUCCEEDED, j.status("e-00001").orElseThrow().state());
+            assertArrayEquals(
+                    "hello".getBytes(StandardCharsets.UTF_8),
+                    j.status("e-00001").orElseThrow().result());
+            assertEquals(
+                    InvocationState.PENDING,
+                    j.status("e-00002").orElseThrow().state(),
+                    "running before the restart: pending again");
+            assertEquals(
+                    InvocationState.PENDING, j.status("e-00003").orElseThrow().state());
             now[0] += Duration.ofMinutes(10).toMillis();
             assertTrue(j.status("e-00001").isEmpty(), "expired after resultRetention");
         }
@@ -165,11 +176,15 @@ class AsyncJournalTest {
             }
             JournalRecord ok = j.poll();
             j.markDone(ok.index());
-            assertEquals(InvocationState.FAILED, j.status("e-00001").orElseThrow().state());
-            assertEquals("handler threw boom 1", j.status("e-00001").orElseThrow().error());
+            assertEquals(
+                    InvocationState.FAILED, j.status("e-00001").orElseThrow().state());
+            assertEquals(
+                    "handler threw boom 1", j.status("e-00001").orElseThrow().error());
 
             List<DeadLetter> dead = j.listDeadLetters();
-            assertEquals(List.of("e-00000", "e-00001", "e-00002"), dead.stream().map(d -> d.entry().id()).toList());
+            assertEquals(
+                    List.of("e-00000", "e-00001", "e-00002"),
+                    dead.stream().map(d -> d.entry().id()).toList());
             assertEquals("handler threw boom 0", dead.get(0).error());
             assertEquals(5, dead.get(0).attempts());
             assertEquals(Entries.numbered(0).body().length, dead.get(0).entry().body().length);
@@ -177,14 +192,19 @@ class AsyncJournalTest {
             AcceptResult replayed = j.replay("e-00001").orElseThrow();
             assertEquals("e-00001", replayed.id());
             assertTrue(j.replay("e-00001").isEmpty(), "replayed once");
-            assertEquals(List.of("e-00000", "e-00002"), j.listDeadLetters().stream().map(d -> d.entry().id()).toList());
+            assertEquals(
+                    List.of("e-00000", "e-00002"),
+                    j.listDeadLetters().stream().map(d -> d.entry().id()).toList());
             JournalRecord again = j.poll();
             assertEquals(Entries.numbered(1).withAttempts(0), again.entry());
-            assertEquals(InvocationState.RUNNING, j.status("e-00001").orElseThrow().state());
+            assertEquals(
+                    InvocationState.RUNNING, j.status("e-00001").orElseThrow().state());
             j.markDone(again.index());
         }
         try (AsyncJournal j = options(dir).open()) {
-            assertEquals(List.of("e-00000", "e-00002"), j.listDeadLetters().stream().map(d -> d.entry().id()).toList(),
+            assertEquals(
+                    List.of("e-00000", "e-00002"),
+                    j.listDeadLetters().stream().map(d -> d.entry().id()).toList(),
                     "dead letters and replays are durable");
             ReplayBatch all = j.replayAll(100);
             assertEquals(2, all.replayed().size());
@@ -211,9 +231,16 @@ class AsyncJournalTest {
 
     @Test
     void aFullDiskIsRefusedWithAClearErrorAndNothingIsWritten(@TempDir Path dir) {
-        try (AsyncJournal j = AsyncJournal.builder(dir).maintenanceInterval(null).minFreeSpace(Long.MAX_VALUE).open()) {
-            JournalUnavailableException e = assertThrows(JournalUnavailableException.class, () -> j.append(Entries.numbered(1)));
-            assertTrue(e.getMessage().contains("disk is full") && e.getMessage().contains(dir.toAbsolutePath().toString()), e.getMessage());
+        try (AsyncJournal j = AsyncJournal.builder(dir)
+                .maintenanceInterval(null)
+                .minFreeSpace(Long.MAX_VALUE)
+                .open()) {
+            JournalUnavailableException e =
+                    assertThrows(JournalUnavailableException.class, () -> j.append(Entries.numbered(1)));
+            assertTrue(
+                    e.getMessage().contains("disk is full")
+                            && e.getMessage().contains(dir.toAbsolutePath().toString()),
+                    e.getMessage());
             assertNull(j.poll());
         }
     }
@@ -222,16 +249,24 @@ class AsyncJournalTest {
     void aClosedJournalRefusesAppends(@TempDir Path dir) {
         AsyncJournal j = options(dir).open();
         j.close();
-        JournalUnavailableException e = assertThrows(JournalUnavailableException.class, () -> j.append(Entries.numbered(1)));
+        JournalUnavailableException e =
+                assertThrows(JournalUnavailableException.class, () -> j.append(Entries.numbered(1)));
         assertTrue(e.getMessage().contains("closed"), e.getMessage());
     }
 
     @Test
     void anUnknownRollCycleNamesTheAllowedOnes() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> AsyncJournal.builder(Path.of("x")).rollCycle("FORTNIGHTLY"));
         assertTrue(e.getMessage().contains("FAST_HOURLY") && e.getMessage().contains("DAILY"), e.getMessage());
-        assertEquals("HOURLY", AsyncJournal.builder(Path.of("x")).rollCycle("hourly").build().rollCycle().toString());
+        assertEquals(
+                "HOURLY",
+                AsyncJournal.builder(Path.of("x"))
+                        .rollCycle("hourly")
+                        .build()
+                        .rollCycle()
+                        .toString());
     }
 
     @Test
@@ -247,10 +282,14 @@ class AsyncJournalTest {
         try (AsyncJournal j = options(dir).open()) {
             JournalRecord again = j.poll();
             assertEquals("e-00001", again.entry().id());
-            assertEquals(InvocationState.SUCCEEDED, j.status("e-00001").orElseThrow().state(),
+            assertEquals(
+                    InvocationState.SUCCEEDED,
+                    j.status("e-00001").orElseThrow().state(),
                     "poll keeps a terminal status, so the dispatcher can pass over the entry");
             JournalRecord two = j.poll();
-            assertEquals(InvocationState.RUNNING, j.status(two.entry().id()).orElseThrow().state());
+            assertEquals(
+                    InvocationState.RUNNING,
+                    j.status(two.entry().id()).orElseThrow().state());
             j.markDone(again.index());
             j.markDone(two.index());
         }
@@ -258,16 +297,21 @@ class AsyncJournalTest {
 
     @Test
     void failedAttemptsAndCallbackStatesSurviveARestart(@TempDir Path dir) {
-        JournalEntry withCallback = Entries.numbered(1).toBuilder().callbackUrl("http://127.0.0.1:1/cb").build();
+        JournalEntry withCallback = Entries.numbered(1).toBuilder()
+                .callbackUrl("http://127.0.0.1:1/cb")
+                .build();
         try (AsyncJournal j = options(dir).open()) {
             j.append(withCallback);
             j.append(Entries.numbered(2));
-            j.append(Entries.numbered(3).toBuilder().callbackUrl("http://127.0.0.1:1/cb").build());
+            j.append(Entries.numbered(3).toBuilder()
+                    .callbackUrl("http://127.0.0.1:1/cb")
+                    .build());
             JournalRecord r1 = j.poll();
             JournalRecord r2 = j.poll();
             JournalRecord r3 = j.poll();
             j.succeeded(r1.entry(), 1, 201, "text/plain", "one".getBytes(StandardCharsets.UTF_8));
-            assertEquals(CallbackState.PENDING, j.status("e-00001").orElseThrow().callback());
+            assertEquals(
+                    CallbackState.PENDING, j.status("e-00001").orElseThrow().callback());
             assertEquals(201, j.status("e-00001").orElseThrow().statusCode());
             j.attemptFailed(r2.entry().id(), 1, "first");
             j.attemptFailed(r2.entry().id(), 2, "second");
@@ -299,11 +343,13 @@ class AsyncJournalTest {
             assertEquals(2, running.attempts(), "poll keeps the attempts made before the restart");
             assertEquals("second", running.error());
             j.callbackFinished(r1.entry().id(), CallbackState.DELIVERED);
-            assertEquals(CallbackState.DELIVERED, j.status("e-00001").orElseThrow().callback());
+            assertEquals(
+                    CallbackState.DELIVERED, j.status("e-00001").orElseThrow().callback());
             j.markDone(r1.index());
         }
         try (AsyncJournal j = options(dir).open()) {
-            assertEquals(CallbackState.DELIVERED, j.status("e-00001").orElseThrow().callback());
+            assertEquals(
+                    CallbackState.DELIVERED, j.status("e-00001").orElseThrow().callback());
             assertEquals("e-00002", j.poll().entry().id());
         }
     }
@@ -313,7 +359,13 @@ class AsyncJournalTest {
         try (AsyncJournal j = options(dir).open()) {
             j.append(Entries.numbered(1));
             JournalRecord r = j.poll();
-            j.deadLetter(r.entry().withAttempts(4), "boom", 4, 500, "application/json", "{}".getBytes(StandardCharsets.UTF_8));
+            j.deadLetter(
+                    r.entry().withAttempts(4),
+                    "boom",
+                    4,
+                    500,
+                    "application/json",
+                    "{}".getBytes(StandardCharsets.UTF_8));
             j.markDone(r.index());
             StatusRecord failed = j.status("e-00001").orElseThrow();
             assertEquals(500, failed.statusCode());
@@ -326,7 +378,8 @@ class AsyncJournalTest {
             assertEquals(InvocationState.PENDING, s.state(), "not the FAILED status of before the replay");
             assertEquals(0, s.attempts());
             assertEquals("e-00001", j.poll().entry().id());
-            assertEquals(InvocationState.RUNNING, j.status("e-00001").orElseThrow().state());
+            assertEquals(
+                    InvocationState.RUNNING, j.status("e-00001").orElseThrow().state());
         }
     }
 }

@@ -23,15 +23,21 @@ class AsyncMalformedQueryTest {
     @Test
     void aMalformedQueryIsRefusedWith400AndNotJournaled(@TempDir Path dir) throws Exception {
         AtomicInteger calls = new AtomicInteger();
-        try (AsyncFunction f = AsyncFunction.start((ctx, e) -> {
-            calls.incrementAndGet();
-            return "ok";
-        }, dir.toString(), 1, Duration.ofSeconds(5), a -> { });
-             Socket s = new Socket("127.0.0.1", f.port)) {
+        try (AsyncFunction f = AsyncFunction.start(
+                        (ctx, e) -> {
+                            calls.incrementAndGet();
+                            return "ok";
+                        },
+                        dir.toString(),
+                        1,
+                        Duration.ofSeconds(5),
+                        a -> {});
+                Socket s = new Socket("127.0.0.1", f.port)) {
             s.setSoTimeout(10_000);
             OutputStream out = s.getOutputStream();
             out.write(("POST /async/greet?na%me=a HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"
-                    + "GET /p?x=1%&x=2 HTTP/1.1\r\nHost: x\r\nX-Nucleon-Async: true\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                            + "GET /p?x=1%&x=2 HTTP/1.1\r\nHost: x\r\nX-Nucleon-Async: true\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
             out.flush();
             String answers = readTwoAnswers(s.getInputStream());
             assertEquals(2, answers.split("HTTP/1.1 400 ", -1).length - 1, answers);
@@ -55,7 +61,8 @@ class AsyncMalformedQueryTest {
             int head = text.lastIndexOf("\r\n\r\n");
             int cl = text.toLowerCase().lastIndexOf("content-length: ");
             if (head > 0 && cl > 0 && cl < head) {
-                int length = Integer.parseInt(text.substring(cl + 16, text.indexOf('\r', cl)).trim());
+                int length = Integer.parseInt(
+                        text.substring(cl + 16, text.indexOf('\r', cl)).trim());
                 if (text.length() - head - 4 == length) {
                     complete++;
                 }

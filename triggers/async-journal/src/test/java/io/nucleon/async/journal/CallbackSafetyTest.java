@@ -58,18 +58,24 @@ class CallbackSafetyTest {
     }
 
     private static AsyncFunction start(Path dir, int workers, Consumer<Map<String, Object>> async) throws Exception {
-        return AsyncFunction.start((ctx, e) -> "ok " + e.bodyAsString(), dir.resolve("journal").toString(), workers,
-                Duration.ofSeconds(10), async);
+        return AsyncFunction.start(
+                (ctx, e) -> "ok " + e.bodyAsString(),
+                dir.resolve("journal").toString(),
+                workers,
+                Duration.ofSeconds(10),
+                async);
     }
 
     /** Waits until the call at {@code statusUrl} succeeded and its callback is {@code callback}; returns the status. */
-    private static HttpResponse<String> awaitCallback(AsyncFunction f, String statusUrl, String callback) throws Exception {
+    private static HttpResponse<String> awaitCallback(AsyncFunction f, String statusUrl, String callback)
+            throws Exception {
         @SuppressWarnings({"unchecked", "rawtypes"}) // a holder the lambda can write
         HttpResponse<String>[] last = new HttpResponse[1];
         AsyncFunction.await("callback " + callback + " at " + statusUrl, Duration.ofSeconds(30), () -> {
             try {
                 last[0] = f.get(statusUrl);
-                return callback.equals(last[0].headers().firstValue("X-Nucleon-Callback").orElse(null));
+                return callback.equals(
+                        last[0].headers().firstValue("X-Nucleon-Callback").orElse(null));
             } catch (Exception e) {
                 return false;
             }
@@ -98,7 +104,7 @@ class CallbackSafetyTest {
     void loopbackPrivateAndOtherLocalCallbacksAreRefusedWhenAcceptedAndNothingReachesTheListener(@TempDir Path dir)
             throws Exception {
         try (Receivers.Raw listener = new Receivers.Raw(Receivers.Behaviour.COUNT_ONLY);
-             AsyncFunction f = start(dir, a -> { })) {
+                AsyncFunction f = start(dir, a -> {})) {
             int p = listener.port();
             String[][] cases = {
                 {"http://127.0.0.1:" + p + "/internal", "refused: loopback address", "loopback"},
@@ -125,7 +131,8 @@ class CallbackSafetyTest {
             assertEquals(3, metric(f, "nucleon_async_callbacks_refused_total", "rule=\"private\"", "at=\"accept\""));
             assertEquals(0, status(f, "accepted"), "nothing journaled");
             // a good public URL is accepted (its callback then fails or not: not what this test is about)
-            HttpResponse<String> bad = f.post("/async/greet", "x", "X-Callback-Url", "http://user:pw@hooks.example.com/");
+            HttpResponse<String> bad =
+                    f.post("/async/greet", "x", "X-Callback-Url", "http://user:pw@hooks.example.com/");
             assertEquals(400, bad.statusCode(), bad.body());
             assertTrue(json(bad).get("message").asText().contains("user information"), bad.body());
             assertEquals(0, listener.accepted.get(), "nothing reached the listener");
@@ -133,26 +140,34 @@ class CallbackSafetyTest {
     }
 
     @Test
-    void aNameResolvingToLoopbackIsRefusedWhenTheCallbackConnectsWithTheRuleInTheStatus(@TempDir Path dir) throws Exception {
+    void aNameResolvingToLoopbackIsRefusedWhenTheCallbackConnectsWithTheRuleInTheStatus(@TempDir Path dir)
+            throws Exception {
         try (Receivers.Raw listener = new Receivers.Raw(Receivers.Behaviour.COUNT_ONLY);
-             AsyncFunction f = start(dir, a -> { })) {
-            String status = statusOf(f.post("/async/greet", "x", "X-Callback-Url", "http://localhost:" + listener.port() + "/hook"));
+                AsyncFunction f = start(dir, a -> {})) {
+            String status = statusOf(
+                    f.post("/async/greet", "x", "X-Callback-Url", "http://localhost:" + listener.port() + "/hook"));
             HttpResponse<String> st = awaitCallback(f, status, "failed");
             assertEquals("ok x", st.body(), "the call itself succeeded");
-            assertEquals("refused: loopback address", st.headers().firstValue("X-Nucleon-Callback-Error").orElse(null));
+            assertEquals(
+                    "refused: loopback address",
+                    st.headers().firstValue("X-Nucleon-Callback-Error").orElse(null));
             assertEquals(1, metric(f, "nucleon_async_callbacks_refused_total", "rule=\"loopback\"", "at=\"connect\""));
             assertEquals(1, metric(f, "nucleon_async_callbacks_total", "result=\"failed\""));
             assertEquals(0, listener.accepted.get(), "nothing reached the listener");
         }
         // a listed name does not admit a loopback address: only a listed address block does
         try (Receivers.Raw listener = new Receivers.Raw(Receivers.Behaviour.COUNT_ONLY);
-             AsyncFunction f = start(dir.resolve("2"), a -> a.put("callbackAllowedHosts", List.of("localhost")))) {
-            String status = statusOf(f.post("/async/greet", "x", "X-Callback-Url", "http://localhost:" + listener.port() + "/hook"));
+                AsyncFunction f = start(dir.resolve("2"), a -> a.put("callbackAllowedHosts", List.of("localhost")))) {
+            String status = statusOf(
+                    f.post("/async/greet", "x", "X-Callback-Url", "http://localhost:" + listener.port() + "/hook"));
             HttpResponse<String> st = awaitCallback(f, status, "failed");
-            assertEquals("refused: loopback address", st.headers().firstValue("X-Nucleon-Callback-Error").orElse(null));
+            assertEquals(
+                    "refused: loopback address",
+                    st.headers().firstValue("X-Nucleon-Callback-Error").orElse(null));
             HttpResponse<String> other = f.post("/async/greet", "x", "X-Callback-Url", "http://hooks.example.com/");
             assertEquals(400, other.statusCode(), "not listed: " + other.body());
-            assertTrue(json(other).get("message").asText().contains("refused: not in callbackAllowedHosts"), other.body());
+            assertTrue(
+                    json(other).get("message").asText().contains("refused: not in callbackAllowedHosts"), other.body());
             assertEquals(0, listener.accepted.get());
         }
     }
@@ -160,24 +175,35 @@ class CallbackSafetyTest {
     @Test
     void theProcessorsOwnAddressesAreRefusedEvenWhenAllowed(@TempDir Path dir) throws Exception {
         AtomicInteger handled = new AtomicInteger();
-        try (AsyncFunction f = AsyncFunction.start((ctx, e) -> {
-            handled.incrementAndGet();
-            return "ok";
-        }, dir.resolve("journal").toString(), 2, Duration.ofSeconds(10),
+        try (AsyncFunction f = AsyncFunction.start(
+                (ctx, e) -> {
+                    handled.incrementAndGet();
+                    return "ok";
+                },
+                dir.resolve("journal").toString(),
+                2,
+                Duration.ofSeconds(10),
                 a -> a.put("callbackAllowedHosts", List.of("127.0.0.0/8", "localhost")))) {
             int control = f.processor.controlAddress().getPort();
-            for (String url : List.of("http://127.0.0.1:" + f.port + "/async/dead-letters/replay-all",
-                    "http://2130706433:" + f.port + "/async/dead-letters/replay-all", "http://127.0.0.1:" + control + "/metrics",
+            for (String url : List.of(
+                    "http://127.0.0.1:" + f.port + "/async/dead-letters/replay-all",
+                    "http://2130706433:" + f.port + "/async/dead-letters/replay-all",
+                    "http://127.0.0.1:" + control + "/metrics",
                     "http://127.0.0.2:" + f.port + "/")) {
                 HttpResponse<String> r = f.post("/async/greet", "x", "X-Callback-Url", url);
                 assertEquals(400, r.statusCode(), url + " " + r.body());
                 assertTrue(json(r).get("message").asText().contains("refused: the processor's own address"), r.body());
             }
             // by name, found when the callback connects
-            String status = statusOf(f.post("/async/greet", "x", "X-Callback-Url",
+            String status = statusOf(f.post(
+                    "/async/greet",
+                    "x",
+                    "X-Callback-Url",
                     "http://localhost:" + f.port + "/async/dead-letters/replay-all"));
             HttpResponse<String> st = awaitCallback(f, status, "failed");
-            assertEquals("refused: the processor's own address", st.headers().firstValue("X-Nucleon-Callback-Error").orElse(null));
+            assertEquals(
+                    "refused: the processor's own address",
+                    st.headers().firstValue("X-Nucleon-Callback-Error").orElse(null));
             assertEquals(1, metric(f, "nucleon_async_callbacks_refused_total", "rule=\"processor\"", "at=\"connect\""));
             assertEquals(1, handled.get(), "only the accepted call ran");
         }
@@ -186,8 +212,13 @@ class CallbackSafetyTest {
     @Test
     void aWildcardBindMakesEveryLocalAddressTheProcessors(@TempDir Path dir) throws Exception {
         try (Receivers.Raw other = new Receivers.Raw(Receivers.Behaviour.COUNT_ONLY);
-             AsyncFunction f = AsyncFunction.start((ctx, e) -> "ok", dir.resolve("journal").toString(), 2,
-                     Duration.ofSeconds(10), a -> a.put("callbackAllowedHosts", List.of("0.0.0.0/0")), "0.0.0.0")) {
+                AsyncFunction f = AsyncFunction.start(
+                        (ctx, e) -> "ok",
+                        dir.resolve("journal").toString(),
+                        2,
+                        Duration.ofSeconds(10),
+                        a -> a.put("callbackAllowedHosts", List.of("0.0.0.0/0")),
+                        "0.0.0.0")) {
             List<String> hosts = new ArrayList<>(List.of("127.0.0.1", "127.0.0.53"));
             for (NetworkInterface ni : NetworkInterface.networkInterfaces().toList()) {
                 for (InetAddress a : ni.inetAddresses().toList()) {
@@ -197,12 +228,16 @@ class CallbackSafetyTest {
                 }
             }
             for (String h : hosts) {
-                HttpResponse<String> r = f.post("/async/greet", "x", "X-Callback-Url", "http://" + h + ":" + f.port + "/async/x");
+                HttpResponse<String> r =
+                        f.post("/async/greet", "x", "X-Callback-Url", "http://" + h + ":" + f.port + "/async/x");
                 assertEquals(400, r.statusCode(), h + " " + r.body());
                 assertTrue(json(r).get("message").asText().contains("the processor's own address"), r.body());
             }
             // another port of this host is another receiver
-            assertEquals(202, f.post("/async/greet", "x", "X-Callback-Url", "http://127.0.0.1:" + other.port() + "/").statusCode());
+            assertEquals(
+                    202,
+                    f.post("/async/greet", "x", "X-Callback-Url", "http://127.0.0.1:" + other.port() + "/")
+                            .statusCode());
         }
     }
 
@@ -222,7 +257,8 @@ class CallbackSafetyTest {
         HttpServer redirecting = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         redirecting.createContext("/", ex -> {
             ex.getRequestBody().readAllBytes();
-            ex.getResponseHeaders().set("Location", "http://127.0.0.1:" + target.getAddress().getPort() + "/landing");
+            ex.getResponseHeaders()
+                    .set("Location", "http://127.0.0.1:" + target.getAddress().getPort() + "/landing");
             ex.sendResponseHeaders(307, -1);
             ex.close();
         });
@@ -231,10 +267,15 @@ class CallbackSafetyTest {
             AsyncFunction.allowLoopbackCallbacks(a);
             a.put("callbackMaxAttempts", 2);
         })) {
-            String status = statusOf(f.post("/async/greet", "x", "X-Callback-Url",
+            String status = statusOf(f.post(
+                    "/async/greet",
+                    "x",
+                    "X-Callback-Url",
                     "http://127.0.0.1:" + redirecting.getAddress().getPort() + "/hook"));
             HttpResponse<String> st = awaitCallback(f, status, "failed");
-            assertEquals("HTTP 3xx: redirect not followed", st.headers().firstValue("X-Nucleon-Callback-Error").orElse(null));
+            assertEquals(
+                    "HTTP 3xx: redirect not followed",
+                    st.headers().firstValue("X-Nucleon-Callback-Error").orElse(null));
             assertEquals(0, landed.get(), "the redirect's target was never called");
         } finally {
             redirecting.stop(0);
@@ -246,10 +287,32 @@ class CallbackSafetyTest {
     void anUntrustedCertificateFailsTheCallback(@TempDir Path dir) throws Exception {
         // a self-signed certificate for 127.0.0.1, made by the JDK's keytool
         Path store = dir.resolve("receiver.p12");
-        Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
-                "-genkeypair", "-alias", "receiver", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=127.0.0.1",
-                "-ext", "san=ip:127.0.0.1", "-validity", "2", "-storetype", "PKCS12", "-storepass", "changeit",
-                "-keypass", "changeit", "-keystore", store.toString()).redirectErrorStream(true).start();
+        Process keytool = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "keytool")
+                                .toString(),
+                        "-genkeypair",
+                        "-alias",
+                        "receiver",
+                        "-keyalg",
+                        "EC",
+                        "-groupname",
+                        "secp256r1",
+                        "-dname",
+                        "CN=127.0.0.1",
+                        "-ext",
+                        "san=ip:127.0.0.1",
+                        "-validity",
+                        "2",
+                        "-storetype",
+                        "PKCS12",
+                        "-storepass",
+                        "changeit",
+                        "-keypass",
+                        "changeit",
+                        "-keystore",
+                        store.toString())
+                .redirectErrorStream(true)
+                .start();
         String out = new String(keytool.getInputStream().readAllBytes());
         assertEquals(0, keytool.waitFor(), out);
         KeyStore ks = KeyStore.getInstance("PKCS12");
@@ -274,10 +337,15 @@ class CallbackSafetyTest {
             AsyncFunction.allowLoopbackCallbacks(a);
             a.put("callbackMaxAttempts", 1);
         })) {
-            String status = statusOf(f.post("/async/greet", "x", "X-Callback-Url",
+            String status = statusOf(f.post(
+                    "/async/greet",
+                    "x",
+                    "X-Callback-Url",
                     "https://127.0.0.1:" + https.getAddress().getPort() + "/hook"));
             HttpResponse<String> st = awaitCallback(f, status, "failed");
-            assertEquals("TLS handshake failed", st.headers().firstValue("X-Nucleon-Callback-Error").orElse(null));
+            assertEquals(
+                    "TLS handshake failed",
+                    st.headers().firstValue("X-Nucleon-Callback-Error").orElse(null));
             assertEquals(0, served.get(), "no request was sent over an unverified connection");
         } finally {
             https.stop(0);
@@ -297,39 +365,52 @@ class CallbackSafetyTest {
         });
         normal.start();
         try (Receivers.Raw trickler = new Receivers.Raw(Receivers.Behaviour.TRICKLE);
-             AsyncFunction f = start(dir, a -> {
-                 AsyncFunction.allowLoopbackCallbacks(a);
-                 a.put("callbackTimeout", "2s");
-                 a.put("callbackMaxAttempts", 2);
-                 a.put("retryDelay", "500ms"); // the trickler sees each hang-up before the retry connects
-                 a.put("maxRetryDelay", "1s");
-             })) {
+                AsyncFunction f = start(dir, a -> {
+                    AsyncFunction.allowLoopbackCallbacks(a);
+                    a.put("callbackTimeout", "2s");
+                    a.put("callbackMaxAttempts", 2);
+                    a.put("retryDelay", "500ms"); // the trickler sees each hang-up before the retry connects
+                    a.put("maxRetryDelay", "1s");
+                })) {
             List<String> statuses = postMany(f, trickled, "http://127.0.0.1:" + trickler.port() + "/slow");
-            AsyncFunction.await("the trickler holding its 8 callbacks", Duration.ofSeconds(30),
-                    () -> trickler.current.get() == 8);
+            AsyncFunction.await(
+                    "the trickler holding its 8 callbacks", Duration.ofSeconds(30), () -> trickler.current.get() == 8);
 
             long t0 = System.nanoTime();
-            HttpResponse<String> r = f.post("/async/greet", "normal", "X-Callback-Url",
+            HttpResponse<String> r = f.post(
+                    "/async/greet",
+                    "normal",
+                    "X-Callback-Url",
                     "http://127.0.0.1:" + normal.getAddress().getPort() + "/done");
             String id = json(r).get("id").asText();
-            AsyncFunction.await("the normal call's callback", Duration.ofSeconds(10), () -> normalReceived.contains(id));
+            AsyncFunction.await(
+                    "the normal call's callback", Duration.ofSeconds(10), () -> normalReceived.contains(id));
             long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
 
             // every call was handled: callbacks never held dispatch back
-            AsyncFunction.await("every call handled", Duration.ofSeconds(30), () -> status(f, "succeeded") == trickled + 1);
+            AsyncFunction.await(
+                    "every call handled", Duration.ofSeconds(30), () -> status(f, "succeeded") == trickled + 1);
             HttpResponse<String> lastTrickled = f.get(statuses.get(trickled - 1));
-            assertEquals("succeeded", lastTrickled.headers().firstValue("X-Nucleon-State").orElse(null));
-            assertEquals("pending", lastTrickled.headers().firstValue("X-Nucleon-Callback").orElse(null));
+            assertEquals(
+                    "succeeded",
+                    lastTrickled.headers().firstValue("X-Nucleon-State").orElse(null));
+            assertEquals(
+                    "pending",
+                    lastTrickled.headers().firstValue("X-Nucleon-Callback").orElse(null));
             // a trickled callback takes up to 2 attempts of 2 s: a few have been given up by now, most wait
-            assertTrue(status(f, "callbacksOwed") >= trickled / 2, f.asyncStatus().toString());
+            assertTrue(
+                    status(f, "callbacksOwed") >= trickled / 2, f.asyncStatus().toString());
             assertTrue(metric(f, "nucleon_async_callbacks_owed") >= trickled / 2);
             assertTrue(status(f, "callbacksPending") <= 8, f.asyncStatus().toString());
-            AsyncFunction.await("a trickled attempt cut by the deadline", Duration.ofSeconds(10),
+            AsyncFunction.await(
+                    "a trickled attempt cut by the deadline",
+                    Duration.ofSeconds(10),
                     () -> status(f, "callbacksTimedOut") >= 1);
             assertTrue(trickler.maxConcurrent.get() <= 8, "per-host limit: " + trickler.maxConcurrent.get());
-            System.out.printf("trickling receiver: %d calls held by it (%d connections at most, %d owed), the normal "
-                            + "callback delivered %d ms after its call%n", trickled, trickler.maxConcurrent.get(),
-                    status(f, "callbacksOwed"), ms);
+            System.out.printf(
+                    "trickling receiver: %d calls held by it (%d connections at most, %d owed), the normal "
+                            + "callback delivered %d ms after its call%n",
+                    trickled, trickler.maxConcurrent.get(), status(f, "callbacksOwed"), ms);
         } finally {
             normal.stop(0);
         }
@@ -375,7 +456,8 @@ class CallbackSafetyTest {
     }
 
     @Test
-    void callbacksBeyondTheMemoryBoundWaitInTheJournalGoOutOldestFirstAndSurviveARestart(@TempDir Path dir) throws Exception {
+    void callbacksBeyondTheMemoryBoundWaitInTheJournalGoOutOldestFirstAndSurviveARestart(@TempDir Path dir)
+            throws Exception {
         int calls = 20;
         AtomicBoolean accepting = new AtomicBoolean(false);
         List<String> received = new CopyOnWriteArrayList<>();
@@ -411,7 +493,8 @@ class CallbackSafetyTest {
                     ids.add(json(r).get("id").asText());
                 }
                 // one callback held (retried against the 503s), the others owed in the journal; every call handled
-                AsyncFunction.await("every call handled", Duration.ofSeconds(30), () -> status(f, "succeeded") == calls);
+                AsyncFunction.await(
+                        "every call handled", Duration.ofSeconds(30), () -> status(f, "succeeded") == calls);
                 AsyncFunction.await("19 owed", Duration.ofSeconds(10), () -> status(f, "callbacksOwed") == calls - 1);
                 assertEquals(1, status(f, "callbacksPending"));
                 assertEquals(calls - 1, metric(f, "nucleon_async_callbacks_owed"));
@@ -421,14 +504,18 @@ class CallbackSafetyTest {
             // the next start sends every one, one at a time (the bounds of 1), oldest first
             accepting.set(true);
             try (AsyncFunction f = start(dir, options)) {
-                AsyncFunction.await("every callback delivered after the restart", Duration.ofSeconds(30),
+                AsyncFunction.await(
+                        "every callback delivered after the restart",
+                        Duration.ofSeconds(30),
                         () -> received.size() >= calls);
                 assertEquals(ids, received, "in the order the calls were accepted");
                 for (String id : ids) {
                     awaitCallback(f, "/async/status/" + id, "delivered");
                 }
                 assertEquals(calls, status(f, "callbacksResent"));
-                AsyncFunction.await("nothing owed", Duration.ofSeconds(10),
+                AsyncFunction.await(
+                        "nothing owed",
+                        Duration.ofSeconds(10),
                         () -> status(f, "callbacksOwed") == 0 && status(f, "callbacksPending") == 0);
             }
         } finally {
@@ -439,13 +526,14 @@ class CallbackSafetyTest {
     @Test
     void aLargeResponseIsReadUpToTheCapAndTheStatusStands(@TempDir Path dir) throws Exception {
         try (Receivers.Raw flood = new Receivers.Raw(Receivers.Behaviour.FLOOD);
-             AsyncFunction f = start(dir, a -> {
-                 AsyncFunction.allowLoopbackCallbacks(a);
-                 a.put("callbackTimeout", "20s");
-                 a.put("callbackMaxAttempts", 1);
-             })) {
+                AsyncFunction f = start(dir, a -> {
+                    AsyncFunction.allowLoopbackCallbacks(a);
+                    a.put("callbackTimeout", "20s");
+                    a.put("callbackMaxAttempts", 1);
+                })) {
             long t0 = System.nanoTime();
-            String status = statusOf(f.post("/async/greet", "x", "X-Callback-Url", "http://127.0.0.1:" + flood.port() + "/"));
+            String status =
+                    statusOf(f.post("/async/greet", "x", "X-Callback-Url", "http://127.0.0.1:" + flood.port() + "/"));
             awaitCallback(f, status, "delivered");
             assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(15), "not read to the end of its 1 GiB");
             assertEquals(0, status(f, "callbacksTimedOut"));
@@ -463,9 +551,12 @@ class CallbackSafetyTest {
         for (int i = 0; i < n; i++) {
             window.acquire();
             HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + f.port + "/async/many"))
-                    .timeout(Duration.ofSeconds(30)).header("X-Callback-Url", callbackUrl)
-                    .POST(HttpRequest.BodyPublishers.ofString(Integer.toString(i))).build();
-            all.add(f.http.sendAsync(req, HttpResponse.BodyHandlers.ofString()).whenComplete((r, e) -> window.release()));
+                    .timeout(Duration.ofSeconds(30))
+                    .header("X-Callback-Url", callbackUrl)
+                    .POST(HttpRequest.BodyPublishers.ofString(Integer.toString(i)))
+                    .build();
+            all.add(f.http.sendAsync(req, HttpResponse.BodyHandlers.ofString())
+                    .whenComplete((r, e) -> window.release()));
         }
         List<String> statuses = new ArrayList<>(n);
         for (CompletableFuture<HttpResponse<String>> c : all) {

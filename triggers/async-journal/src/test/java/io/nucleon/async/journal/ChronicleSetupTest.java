@@ -13,11 +13,9 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-
+import net.openhft.chronicle.core.analytics.AnalyticsFacade;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import net.openhft.chronicle.core.analytics.AnalyticsFacade;
 
 class ChronicleSetupTest {
 
@@ -35,8 +33,7 @@ class ChronicleSetupTest {
             }
 
             @Override
-            public void connectFailed(URI uri, SocketAddress sa, IOException ioe) {
-            }
+            public void connectFailed(URI uri, SocketAddress sa, IOException ioe) {}
         });
         try (AsyncJournal j = AsyncJournalTest.options(dir).open()) {
             j.append(Entries.numbered(1));
@@ -46,7 +43,9 @@ class ChronicleSetupTest {
             ProxySelector.setDefault(previous);
         }
         assertEquals("true", System.getProperty(ChronicleSetup.ANALYTICS_DISABLE));
-        assertThrows(ClassNotFoundException.class, () -> Class.forName("net.openhft.chronicle.analytics.Analytics"),
+        assertThrows(
+                ClassNotFoundException.class,
+                () -> Class.forName("net.openhft.chronicle.analytics.Analytics"),
                 "the chronicle-analytics jar is excluded");
         assertFalse(AnalyticsFacade.isEnabled(), "Chronicle reports its analytics off");
         assertTrue(asked.isEmpty(), "no URL was opened: " + asked);

@@ -20,18 +20,24 @@ public final class CrashChild {
         Path dir = Path.of(args[0]);
         int total = Integer.parseInt(args[1]);
         Path log = Path.of(args[2]);
-        AsyncJournal j = AsyncJournal.builder(dir).maintenanceInterval(null).minFreeSpace(0).open();
-        FileOutputStream accepted = new FileOutputStream(log.resolveSibling("accepted.txt").toFile(), true);
+        AsyncJournal j = AsyncJournal.builder(dir)
+                .maintenanceInterval(null)
+                .minFreeSpace(0)
+                .open();
+        FileOutputStream accepted =
+                new FileOutputStream(log.resolveSibling("accepted.txt").toFile(), true);
         FileOutputStream done = new FileOutputStream(log.toFile(), true);
-        Thread producer = new Thread(() -> {
-            for (int i = 0; i < total; i++) {
-                j.append(Entries.numbered(i));
-                write(accepted, i);
-                if (i % 5 == 0) { // ~2 s for 10 000: the kill lands while appending
-                    pace(1);
-                }
-            }
-        }, "producer");
+        Thread producer = new Thread(
+                () -> {
+                    for (int i = 0; i < total; i++) {
+                        j.append(Entries.numbered(i));
+                        write(accepted, i);
+                        if (i % 5 == 0) { // ~2 s for 10 000: the kill lands while appending
+                            pace(1);
+                        }
+                    }
+                },
+                "producer");
         producer.start();
         ExecutorService workers = Executors.newFixedThreadPool(4);
         while (true) {

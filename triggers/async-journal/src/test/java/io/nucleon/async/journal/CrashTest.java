@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,13 +31,23 @@ class CrashTest {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(ChronicleSetup.requiredJvmFlags());
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), CrashChild.class.getName(),
-                dir.toString(), Integer.toString(TOTAL), doneLog.toString()));
-        Process child = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(tmp.resolve("child.log").toFile()).start();
+        cmd.addAll(List.of(
+                "-cp",
+                System.getProperty("java.class.path"),
+                CrashChild.class.getName(),
+                dir.toString(),
+                Integer.toString(TOTAL),
+                doneLog.toString()));
+        Process child = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(tmp.resolve("child.log").toFile())
+                .start();
         try {
-            await("the child through 3000 entries").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(5))
-                    .failFast(() -> assertTrue(child.isAlive(), () -> "the child died: " + read(tmp.resolve("child.log"))))
+            await("the child through 3000 entries")
+                    .atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(5))
+                    .failFast(() ->
+                            assertTrue(child.isAlive(), () -> "the child died: " + read(tmp.resolve("child.log"))))
                     .until(() -> numbers(doneLog).size() >= 3000);
         } finally {
             child.destroyForcibly(); // SIGKILL: no close, no flush
@@ -73,9 +82,14 @@ class CrashTest {
         for (int i = 0; i < again.size(); i++) {
             assertEquals(first + i, again.get(i), "a contiguous run in journal order");
         }
-        System.out.printf("crash test: %d accepted, %d done before the kill (contiguous to %d), %d delivered again"
-                + " (%d of them done out of order before the kill)%n", accepted.size(), done.size(), prefix,
-                again.size(), again.stream().filter(done::contains).count());
+        System.out.printf(
+                "crash test: %d accepted, %d done before the kill (contiguous to %d), %d delivered again"
+                        + " (%d of them done out of order before the kill)%n",
+                accepted.size(),
+                done.size(),
+                prefix,
+                again.size(),
+                again.stream().filter(done::contains).count());
     }
 
     /** The complete lines of a log (a line torn by the kill is ignored). */

@@ -53,12 +53,19 @@ class DeadLetterHttpTest {
     }
 
     private static AsyncFunction start(Path journal, Map<String, Object> async) throws Exception {
-        return AsyncFunction.start((ctx, e) -> "ok " + e.bodyAsString(), journal.toString(), 2, Duration.ofSeconds(10),
+        return AsyncFunction.start(
+                (ctx, e) -> "ok " + e.bodyAsString(),
+                journal.toString(),
+                2,
+                Duration.ofSeconds(10),
                 a -> a.putAll(async));
     }
 
     private CompletableFuture<HttpResponse<String>> getAsync(AsyncFunction f, String path) {
-        return f.http.sendAsync(HttpRequest.newBuilder(f.controlUri("/triggers/web" + path)).timeout(WAIT).build(),
+        return f.http.sendAsync(
+                HttpRequest.newBuilder(f.controlUri("/triggers/web" + path))
+                        .timeout(WAIT)
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
@@ -71,7 +78,8 @@ class DeadLetterHttpTest {
             List<Integer> pageSizes = new ArrayList<>();
             String after = null;
             do {
-                HttpResponse<String> r = f.adminGet("/dead-letters?limit=1000" + (after == null ? "" : "&after=" + after));
+                HttpResponse<String> r =
+                        f.adminGet("/dead-letters?limit=1000" + (after == null ? "" : "&after=" + after));
                 assertEquals(200, r.statusCode(), r.body());
                 JsonNode page = json(r);
                 assertEquals(2500, page.get("total").asInt());
@@ -127,7 +135,8 @@ class DeadLetterHttpTest {
             r = f.adminPost("/dead-letters/replay-all?after=e-00000");
             assertEquals(400, r.statusCode(), r.body());
             assertTrue(json(r).get("message").asText().contains("after"), r.body());
-            assertEquals(3, json(f.adminGet("/dead-letters")).get("total").asInt(), "nothing replayed by a bad request");
+            assertEquals(
+                    3, json(f.adminGet("/dead-letters")).get("total").asInt(), "nothing replayed by a bad request");
         }
     }
 
@@ -188,11 +197,16 @@ class DeadLetterHttpTest {
             for (int i = 0; i < JournalIntake.CONTROL_QUEUE; i++) {
                 held.add(getAsync(f, "/dead-letters?limit=1"));
             }
-            await("the control queue full").atMost(WAIT)
-                    .until(() -> ((Number) f.asyncStatus().get("deadLetterRequestsWaiting")).intValue() == JournalIntake.CONTROL_QUEUE);
+            await("the control queue full")
+                    .atMost(WAIT)
+                    .until(() -> ((Number) f.asyncStatus().get("deadLetterRequestsWaiting")).intValue()
+                            == JournalIntake.CONTROL_QUEUE);
             HttpResponse<String> refused = f.adminGet("/dead-letters");
             assertEquals(503, refused.statusCode(), refused.body());
-            assertEquals("1", refused.headers().firstValue("Retry-After").orElse(null), refused.headers().map().toString());
+            assertEquals(
+                    "1",
+                    refused.headers().firstValue("Retry-After").orElse(null),
+                    refused.headers().map().toString());
             assertTrue(json(refused).get("message").asText().contains("waiting"), refused.body());
             release.countDown();
             for (CompletableFuture<HttpResponse<String>> h : held) {
@@ -223,8 +237,13 @@ class DeadLetterHttpTest {
             assertEquals(0, json(f.adminGet("/dead-letters")).get("total").asInt());
             for (int i = 0; i < 5; i++) {
                 String statusUrl = String.format("/async/status/e-%05d", i);
-                await("replayed " + statusUrl + " succeeded").atMost(WAIT).until(() ->
-                        "succeeded".equals(f.get(statusUrl).headers().firstValue("X-Nucleon-State").orElse(null)));
+                await("replayed " + statusUrl + " succeeded")
+                        .atMost(WAIT)
+                        .until(() -> "succeeded"
+                                .equals(f.get(statusUrl)
+                                        .headers()
+                                        .firstValue("X-Nucleon-State")
+                                        .orElse(null)));
                 assertEquals(String.format("ok {\"n\":%d}", i), f.get(statusUrl).body());
             }
         }
@@ -232,19 +251,31 @@ class DeadLetterHttpTest {
 
     @Test
     void retentionDropsAreOnMetricsAndStatus(@TempDir Path dir) throws Exception {
-        try (AsyncFunction f = AsyncFunction.start((ctx, e) -> {
-            throw new IllegalStateException("fails on purpose");
-        }, dir.resolve("journal").toString(), 2, Duration.ofSeconds(10), a -> {
-            a.put("maxRetries", 0);
-            a.put("maxDeadLetters", 1);
-        })) {
+        try (AsyncFunction f = AsyncFunction.start(
+                (ctx, e) -> {
+                    throw new IllegalStateException("fails on purpose");
+                },
+                dir.resolve("journal").toString(),
+                2,
+                Duration.ofSeconds(10),
+                a -> {
+                    a.put("maxRetries", 0);
+                    a.put("maxDeadLetters", 1);
+                })) {
             String first = json(f.post("/async/a", "1")).get("status").asText();
-            await("the first call failed").atMost(WAIT).until(() ->
-                    "failed".equals(f.get(first).headers().firstValue("X-Nucleon-State").orElse(null)));
+            await("the first call failed")
+                    .atMost(WAIT)
+                    .until(() -> "failed"
+                            .equals(f.get(first)
+                                    .headers()
+                                    .firstValue("X-Nucleon-State")
+                                    .orElse(null)));
             String second = json(f.post("/async/b", "2")).get("id").asText();
             String[] tags = {"function=\"async-test\"", "kind=\"http\"", "trigger=\"web\""};
-            await("the drop counted").atMost(WAIT).until(() ->
-                    AsyncFunction.sample(f.metrics(), "nucleon_async_dead_letters_expired_total", tags) == 1);
+            await("the drop counted")
+                    .atMost(WAIT)
+                    .until(() ->
+                            AsyncFunction.sample(f.metrics(), "nucleon_async_dead_letters_expired_total", tags) == 1);
             String m = f.metrics();
             assertEquals(1, AsyncFunction.sample(m, "nucleon_async_dead_letters", tags), m);
             JsonNode list = json(f.adminGet("/dead-letters"));
@@ -258,9 +289,14 @@ class DeadLetterHttpTest {
 
     @Test
     void badRetentionAttributesAreConfigurationErrors(@TempDir Path dir) {
-        Exception count = assertThrows(Exception.class, () -> start(dir.resolve("j1"), Map.of("maxDeadLetters", 0)).close());
+        Exception count = assertThrows(
+                Exception.class,
+                () -> start(dir.resolve("j1"), Map.of("maxDeadLetters", 0)).close());
         assertTrue(String.valueOf(count.getMessage()).contains("async.maxDeadLetters"), String.valueOf(count));
-        Exception age = assertThrows(Exception.class, () -> start(dir.resolve("j2"), Map.of("deadLetterRetention", "0s")).close());
+        Exception age = assertThrows(
+                Exception.class,
+                () -> start(dir.resolve("j2"), Map.of("deadLetterRetention", "0s"))
+                        .close());
         assertTrue(String.valueOf(age.getMessage()).contains("async.deadLetterRetention"), String.valueOf(age));
     }
 }

@@ -21,26 +21,42 @@ public final class DeadLetterOpenTime {
             Path dir = Files.createTempDirectory("dead-letter-open");
             try {
                 long t0 = System.nanoTime();
-                try (AsyncJournal j = AsyncJournal.builder(dir).maintenanceInterval(null).maxDeadLetters(max).open()) {
+                try (AsyncJournal j = AsyncJournal.builder(dir)
+                        .maintenanceInterval(null)
+                        .maxDeadLetters(max)
+                        .open()) {
                     Entries.deadLettered(j, 0, n);
                 }
-                System.out.printf("%,d dead letters written (maxDeadLetters %,d) in %,d ms%n", n, max,
-                        (System.nanoTime() - t0) / 1_000_000);
+                System.out.printf(
+                        "%,d dead letters written (maxDeadLetters %,d) in %,d ms%n",
+                        n, max, (System.nanoTime() - t0) / 1_000_000);
                 for (int round = 0; round < 5; round++) {
                     System.gc();
                     long heapBefore = usedHeap();
                     long t1 = System.nanoTime();
-                    try (AsyncJournal j = AsyncJournal.builder(dir).maintenanceInterval(null).maxDeadLetters(max).open()) {
+                    try (AsyncJournal j = AsyncJournal.builder(dir)
+                            .maintenanceInterval(null)
+                            .maxDeadLetters(max)
+                            .open()) {
                         long opened = System.nanoTime() - t1;
                         System.gc();
                         long heap = usedHeap() - heapBefore;
                         long t2 = System.nanoTime();
                         DeadLetterPage page = j.deadLetterPage(null, 1000).orElseThrow();
-                        DeadLetterPage last = j.deadLetterPage(page.next(), 1000).orElseThrow();
+                        DeadLetterPage last =
+                                j.deadLetterPage(page.next(), 1000).orElseThrow();
                         long paged = System.nanoTime() - t2;
-                        System.out.printf("  open %d: %,d ms, %,d listed, heap +%,d bytes (%,d per listed); two pages of 1000: %,d ms (%s)%n",
-                                round, opened / 1_000_000, j.deadLetterCount(), heap, heap / Math.max(1, j.deadLetterCount()),
-                                paged / 1_000_000, last.deadLetters().isEmpty() ? "-" : last.deadLetters().get(0).id());
+                        System.out.printf(
+                                "  open %d: %,d ms, %,d listed, heap +%,d bytes (%,d per listed); two pages of 1000: %,d ms (%s)%n",
+                                round,
+                                opened / 1_000_000,
+                                j.deadLetterCount(),
+                                heap,
+                                heap / Math.max(1, j.deadLetterCount()),
+                                paged / 1_000_000,
+                                last.deadLetters().isEmpty()
+                                        ? "-"
+                                        : last.deadLetters().get(0).id());
                     }
                 }
             } finally {

@@ -42,7 +42,10 @@ class DeadLetterRetentionTest {
 
     private static List<String> cycleFiles(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
-            return s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".cq4")).sorted().toList();
+            return s.map(p -> p.getFileName().toString())
+                    .filter(n -> n.endsWith(".cq4"))
+                    .sorted()
+                    .toList();
         }
     }
 
@@ -57,23 +60,32 @@ class DeadLetterRetentionTest {
         } finally {
             logger.detachAppender(appender);
         }
-        return appender.list.stream().filter(e -> e.getLevel() == Level.INFO).map(ILoggingEvent::getFormattedMessage).toList();
+        return appender.list.stream()
+                .filter(e -> e.getLevel() == Level.INFO)
+                .map(ILoggingEvent::getFormattedMessage)
+                .toList();
     }
 
     @Test
     void beyondMaxDeadLettersTheOldestAreDroppedForGood(@TempDir Path dir) {
         AtomicLong told = new AtomicLong();
-        try (AsyncJournal j = AsyncJournalTest.options(dir).maxDeadLetters(3).onDeadLettersExpired(told::addAndGet).open()) {
+        try (AsyncJournal j = AsyncJournalTest.options(dir)
+                .maxDeadLetters(3)
+                .onDeadLettersExpired(told::addAndGet)
+                .open()) {
             Entries.deadLettered(j, 0, 5);
             assertEquals(ids(2, 4), listed(j), "the newest maxDeadLetters");
             assertEquals(3, j.deadLetterCount());
             assertEquals(2, j.deadLettersExpired());
             assertEquals(2, told.get(), "the listener hears of every drop");
             assertTrue(j.replay("e-00000").isEmpty(), "a dropped dead letter is not replayable");
-            assertEquals(InvocationState.FAILED, j.status("e-00000").orElseThrow().state(), "its status is untouched");
+            assertEquals(
+                    InvocationState.FAILED, j.status("e-00000").orElseThrow().state(), "its status is untouched");
             List<String> logged = infoLines(j::purge);
             assertEquals(1, logged.size(), logged.toString());
-            assertTrue(logged.get(0).contains("dropped 2 dead letter(s)") && logged.get(0).contains("2 beyond maxDeadLetters 3"),
+            assertTrue(
+                    logged.get(0).contains("dropped 2 dead letter(s)")
+                            && logged.get(0).contains("2 beyond maxDeadLetters 3"),
                     logged.get(0));
             assertTrue(infoLines(j::purge).isEmpty(), "a sweep that drops nothing says nothing");
         }
@@ -88,12 +100,16 @@ class DeadLetterRetentionTest {
         }
         // a lower limit drops the oldest at open (logged once), and that is durable too
         List<String> logged = infoLines(() -> {
-            try (AsyncJournal j = AsyncJournalTest.options(dir).maxDeadLetters(1).open()) {
+            try (AsyncJournal j =
+                    AsyncJournalTest.options(dir).maxDeadLetters(1).open()) {
                 assertEquals(ids(4, 4), listed(j));
                 assertEquals(2, j.deadLettersExpired());
             }
         });
-        assertEquals(1, logged.stream().filter(l -> l.contains("dead-letter retention")).count(), logged.toString());
+        assertEquals(
+                1,
+                logged.stream().filter(l -> l.contains("dead-letter retention")).count(),
+                logged.toString());
         try (AsyncJournal j = AsyncJournalTest.options(dir).maxDeadLetters(100).open()) {
             assertEquals(ids(4, 4), listed(j));
             assertEquals(0, j.deadLettersExpired());
@@ -103,7 +119,9 @@ class DeadLetterRetentionTest {
     @Test
     void deadLettersOlderThanTheRetentionAreDroppedAlsoAcrossARestart(@TempDir Path dir) {
         long[] now = {T0};
-        JournalSettings.Builder o = AsyncJournalTest.options(dir).clock(() -> now[0]).resultRetention(Duration.ofDays(30))
+        JournalSettings.Builder o = AsyncJournalTest.options(dir)
+                .clock(() -> now[0])
+                .resultRetention(Duration.ofDays(30))
                 .deadLetterRetention(Duration.ofHours(2));
         try (AsyncJournal j = o.open()) {
             Entries.deadLettered(j, 0, 2);
@@ -117,7 +135,10 @@ class DeadLetterRetentionTest {
             assertEquals(ids(2, 3), listed(j));
             assertEquals(2, j.deadLettersExpired());
             assertEquals(1, logged.size(), logged.toString());
-            assertTrue(logged.get(0).contains("dropped 2 dead letter(s)") && logged.get(0).contains("2 older than"), logged.get(0));
+            assertTrue(
+                    logged.get(0).contains("dropped 2 dead letter(s)")
+                            && logged.get(0).contains("2 older than"),
+                    logged.get(0));
         }
         now[0] += HOUR; // the process is down while the other two age past the retention
         try (AsyncJournal j = o.open()) {
@@ -130,7 +151,9 @@ class DeadLetterRetentionTest {
     @Test
     void cycleFilesGoOnceNoListedDeadLetterIsInThem(@TempDir Path dir) throws IOException {
         long[] now = {T0};
-        JournalSettings.Builder o = AsyncJournalTest.options(dir).clock(() -> now[0]).resultRetention(Duration.ofDays(30))
+        JournalSettings.Builder o = AsyncJournalTest.options(dir)
+                .clock(() -> now[0])
+                .resultRetention(Duration.ofDays(30))
                 .deadLetterRetention(Duration.ofMinutes(90));
         Path files = dir.resolve(DeadLetterLog.DIRECTORY);
         try (AsyncJournal j = o.open()) {
@@ -142,7 +165,9 @@ class DeadLetterRetentionTest {
             assertEquals(2, before.size(), before.toString());
             List<Path> deleted = j.purge();
             assertEquals(ids(2, 2), listed(j));
-            assertEquals(List.of(files.resolve(before.get(0))), deleted.stream().filter(p -> p.startsWith(files)).toList(),
+            assertEquals(
+                    List.of(files.resolve(before.get(0))),
+                    deleted.stream().filter(p -> p.startsWith(files)).toList(),
                     "cycle 0 holds no listed dead letter any more; cycle 1 holds one");
             assertTrue(j.replay("e-00002").isPresent());
             JournalRecord replayed = j.poll();
@@ -151,7 +176,9 @@ class DeadLetterRetentionTest {
             j.markDone(replayed.index());
             now[0] += HOUR; // cycle 3
             j.purge();
-            assertEquals(List.of(), cycleFiles(files).stream().filter(before::contains).toList(),
+            assertEquals(
+                    List.of(),
+                    cycleFiles(files).stream().filter(before::contains).toList(),
                     "nothing listed: every cycle but the one being written goes");
             Entries.deadLettered(j, 10, 1);
         }
@@ -172,7 +199,13 @@ class DeadLetterRetentionTest {
             j.markDone(r.index());
             assertEquals(List.of("e-00001", "e-00000"), listed(j));
             assertEquals(0, j.deadLettersExpired());
-            assertEquals("second time", j.deadLetterPage(null, 10).orElseThrow().deadLetters().get(1).error());
+            assertEquals(
+                    "second time",
+                    j.deadLetterPage(null, 10)
+                            .orElseThrow()
+                            .deadLetters()
+                            .get(1)
+                            .error());
         }
         try (AsyncJournal j = AsyncJournalTest.options(dir).maxDeadLetters(2).open()) {
             assertEquals(List.of("e-00001", "e-00000"), listed(j));
@@ -184,7 +217,9 @@ class DeadLetterRetentionTest {
         try (AsyncJournal j = AsyncJournalTest.options(dir).open()) {
             Entries.deadLettered(j, 0, 25);
             DeadLetterPage first = j.deadLetterPage(null, 10).orElseThrow();
-            assertEquals(ids(0, 9), first.deadLetters().stream().map(DeadLetterSummary::id).toList());
+            assertEquals(
+                    ids(0, 9),
+                    first.deadLetters().stream().map(DeadLetterSummary::id).toList());
             assertEquals("e-00009", first.next());
             assertEquals(25, first.total());
             DeadLetterSummary s = first.deadLetters().get(3);
@@ -198,10 +233,14 @@ class DeadLetterRetentionTest {
                 assertTrue(j.replay(d.id()).isPresent());
             }
             DeadLetterPage second = j.deadLetterPage(first.next(), 10).orElseThrow();
-            assertEquals(ids(10, 19), second.deadLetters().stream().map(DeadLetterSummary::id).toList());
+            assertEquals(
+                    ids(10, 19),
+                    second.deadLetters().stream().map(DeadLetterSummary::id).toList());
             assertEquals(15, second.total());
             DeadLetterPage last = j.deadLetterPage(second.next(), 10).orElseThrow();
-            assertEquals(ids(20, 24), last.deadLetters().stream().map(DeadLetterSummary::id).toList());
+            assertEquals(
+                    ids(20, 24),
+                    last.deadLetters().stream().map(DeadLetterSummary::id).toList());
             assertNull(last.next());
             assertTrue(j.deadLetterPage("e-99999", 10).isEmpty(), "an id never dead-lettered is no cursor");
             assertThrows(IllegalArgumentException.class, () -> j.deadLetterPage(null, 0));
@@ -213,7 +252,9 @@ class DeadLetterRetentionTest {
         try (AsyncJournal j = AsyncJournalTest.options(dir).open()) {
             Entries.deadLettered(j, 0, 5);
             ReplayBatch b = j.replayAll(2);
-            assertEquals(List.of("e-00000", "e-00001"), b.replayed().stream().map(AcceptResult::id).toList());
+            assertEquals(
+                    List.of("e-00000", "e-00001"),
+                    b.replayed().stream().map(AcceptResult::id).toList());
             assertEquals(3, b.remaining());
             assertEquals(ids(2, 4), listed(j));
             ReplayBatch rest = j.replayAll(10);

@@ -11,10 +11,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-
-import org.junit.jupiter.api.Test;
-
 import net.openhft.chronicle.bytes.Bytes;
+import org.junit.jupiter.api.Test;
 
 class EntryCodecTest {
 
@@ -22,10 +20,21 @@ class EntryCodecTest {
     void everyFieldRoundTripsIncludingNullsUnicodeAndBinaryBodies() {
         byte[] body = new byte[1 << 20];
         new Random(7).nextBytes(body);
-        JournalEntry full = JournalEntry.builder().id("ünïcode-✓").receivedAtMillis(123456789L).method("PUT")
-                .path("/a/b").url("http://h/a/b?x=1&y=é").header("A", "1").header("B", "two, three")
-                .field("x", "1").field("y", "é").contentType("application/octet-stream").body(body)
-                .callbackUrl("http://cb/here").attempts(3).build();
+        JournalEntry full = JournalEntry.builder()
+                .id("ünïcode-✓")
+                .receivedAtMillis(123456789L)
+                .method("PUT")
+                .path("/a/b")
+                .url("http://h/a/b?x=1&y=é")
+                .header("A", "1")
+                .header("B", "two, three")
+                .field("x", "1")
+                .field("y", "é")
+                .contentType("application/octet-stream")
+                .body(body)
+                .callbackUrl("http://cb/here")
+                .attempts(3)
+                .build();
         JournalEntry bare = JournalEntry.builder().id("bare").build();
         for (JournalEntry e : new JournalEntry[] {full, bare}) {
             Bytes<?> b = Bytes.allocateElasticOnHeap(64);
@@ -34,7 +43,10 @@ class EntryCodecTest {
                 JournalEntry back = EntryCodec.readEntry(b);
                 assertEquals(e, back);
                 assertEquals(0, b.readRemaining());
-                assertEquals(e.headers().keySet().stream().toList(), back.headers().keySet().stream().toList(), "header order kept");
+                assertEquals(
+                        e.headers().keySet().stream().toList(),
+                        back.headers().keySet().stream().toList(),
+                        "header order kept");
             } finally {
                 b.releaseLast();
             }
@@ -45,11 +57,15 @@ class EntryCodecTest {
 
     @Test
     void aRepeatedFieldKeepsItsValuesAsAListInAnEntryOfVersion3() {
-        JournalEntry listed = JournalEntry.builder().id("l").field("a", List.of("1", "2")).field("b", "x")
-                .field("c", List.of("only")).build();
+        JournalEntry listed = JournalEntry.builder()
+                .id("l")
+                .field("a", List.of("1", "2"))
+                .field("b", "x")
+                .field("c", List.of("only"))
+                .build();
         JournalEntry plain = JournalEntry.builder().id("p").field("a", "1,2").build();
-        AsyncRequest request = new AsyncRequest("GET", "/fn", "/fn?a=1&a=2", Map.of(), Map.of("a", List.of("1", "2")),
-                null, new byte[0], null, 5L);
+        AsyncRequest request = new AsyncRequest(
+                "GET", "/fn", "/fn?a=1&a=2", Map.of(), Map.of("a", List.of("1", "2")), null, new byte[0], null, 5L);
         Bytes<?> b = Bytes.allocateElasticOnHeap(64);
         try {
             EntryCodec.writeEntry(b, listed);
@@ -68,7 +84,9 @@ class EntryCodecTest {
             EntryCodec.writeRequest(b, request);
             assertEquals(EntryCodec.LIST_ENTRY_VERSION, b.peekUnsignedByte(b.readPosition()));
             assertTrue(EntryCodec.hasDerivedId(b), "a derived id in version 3 too");
-            assertEquals(List.of("1", "2"), EntryCodec.readEntry(b, new EventIds(1, 2), 0).fields().get("a"));
+            assertEquals(
+                    List.of("1", "2"),
+                    EntryCodec.readEntry(b, new EventIds(1, 2), 0).fields().get("a"));
             assertEquals(0, b.readRemaining());
         } finally {
             b.releaseLast();
@@ -79,7 +97,9 @@ class EntryCodecTest {
     void aListMarkerInAnEntryOfVersion2IsAnError() {
         Bytes<?> b = Bytes.allocateElasticOnHeap(64);
         try {
-            EntryCodec.writeEntry(b, JournalEntry.builder().id("l").field("a", List.of("1", "2")).build());
+            EntryCodec.writeEntry(
+                    b,
+                    JournalEntry.builder().id("l").field("a", List.of("1", "2")).build());
             b.writeByte(b.readPosition(), EntryCodec.ENTRY_VERSION); // as a build that knows no lists would see it
             JournalException e = assertThrows(JournalException.class, () -> EntryCodec.readEntry(b));
             assertTrue(e.getMessage().contains("string length -2"), e.getMessage());
@@ -128,8 +148,12 @@ class EntryCodecTest {
         Bytes<?> b = Bytes.allocateElasticOnHeap(64);
         try {
             EntryCodec.writeEntry(b, e);
-            int fixed = e.id().length() + "POST/fn".length() + e.url().length() + "Content-Typeapplication/jsonX-Request-Idr42n42application/json".length()
-                    + e.body().length + 8;
+            int fixed = e.id().length()
+                    + "POST/fn".length()
+                    + e.url().length()
+                    + "Content-Typeapplication/jsonX-Request-Idr42n42application/json".length()
+                    + e.body().length
+                    + 8;
             assertTrue(b.readRemaining() < fixed + 20, "overhead " + (b.readRemaining() - fixed) + " bytes");
         } finally {
             b.releaseLast();
@@ -140,9 +164,19 @@ class EntryCodecTest {
     void statusRecordsRoundTrip() {
         Bytes<?> b = Bytes.allocateElasticOnHeap(64);
         try {
-            EntryCodec.writeState(b, "id1", InvocationState.FAILED, 99L, 4, 503, CallbackState.PENDING, "boom",
-                    "text/plain", "partial".getBytes(StandardCharsets.UTF_8));
-            EntryCodec.writeState(b, "id2", InvocationState.PENDING, 100L, 2, 0, CallbackState.NONE, "handler error", null, null);
+            EntryCodec.writeState(
+                    b,
+                    "id1",
+                    InvocationState.FAILED,
+                    99L,
+                    4,
+                    503,
+                    CallbackState.PENDING,
+                    "boom",
+                    "text/plain",
+                    "partial".getBytes(StandardCharsets.UTF_8));
+            EntryCodec.writeState(
+                    b, "id2", InvocationState.PENDING, 100L, 2, 0, CallbackState.NONE, "handler error", null, null);
             EntryCodec.writeCallback(b, "id1", 101L, CallbackState.FAILED, CallbackFailure.REFUSED_LOOPBACK);
 
             assertEquals(EntryCodec.STATE, EntryCodec.readStatusKind(b));
@@ -170,7 +204,8 @@ class EntryCodecTest {
             assertEquals(0, full.result().length);
 
             assertEquals(EntryCodec.CALLBACK, EntryCodec.readStatusKind(b));
-            assertEquals(new EntryCodec.CallbackRecord("id1", 101L, CallbackState.FAILED, CallbackFailure.REFUSED_LOOPBACK),
+            assertEquals(
+                    new EntryCodec.CallbackRecord("id1", 101L, CallbackState.FAILED, CallbackFailure.REFUSED_LOOPBACK),
                     EntryCodec.readCallback(b));
             assertEquals(0, b.readRemaining());
         } finally {
@@ -189,7 +224,8 @@ class EntryCodecTest {
             b.writeLong(7L);
             b.writeByte((byte) CallbackState.FAILED.ordinal());
             assertEquals(EntryCodec.CALLBACK, EntryCodec.readStatusKind(b));
-            assertEquals(new EntryCodec.CallbackRecord("id9", 7L, CallbackState.FAILED, CallbackFailure.NONE),
+            assertEquals(
+                    new EntryCodec.CallbackRecord("id9", 7L, CallbackState.FAILED, CallbackFailure.NONE),
                     EntryCodec.readCallback(b));
         } finally {
             b.releaseLast();

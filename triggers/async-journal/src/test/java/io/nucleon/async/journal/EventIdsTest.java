@@ -29,7 +29,9 @@ class EventIdsTest {
     @Test
     void idsRoundTripAndForgedOnesAreUnknown(@TempDir Path dir) throws Exception {
         EventIds ids = EventIds.open(dir);
-        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve(EventIds.KEY_FILE))));
+        assertEquals(
+                "rw-------",
+                PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve(EventIds.KEY_FILE))));
         for (long index : new long[] {0, 1, 42, 0x4a1b00000123L, Long.MAX_VALUE}) {
             String id = ids.idOf(index);
             assertEquals(33, id.length(), id);
@@ -58,16 +60,22 @@ class EventIdsTest {
             for (int i = 0; i < 3; i++) {
                 AcceptResult a = j.append(request("{\"n\":" + i + "}"));
                 accepted.add(a.id());
-                assertEquals(InvocationState.PENDING, j.status(a.id()).orElseThrow().state());
+                assertEquals(
+                        InvocationState.PENDING, j.status(a.id()).orElseThrow().state());
             }
             JournalRecord first = j.poll();
             assertEquals(accepted.get(0), first.entry().id());
             assertFalse(first.tracked(), "appended in this life with a derived id: no status look-up needed");
-            assertArrayEquals("{\"n\":0}".getBytes(StandardCharsets.UTF_8), first.entry().body());
+            assertArrayEquals(
+                    "{\"n\":0}".getBytes(StandardCharsets.UTF_8), first.entry().body());
             assertEquals("POST", first.entry().method());
             assertEquals("application/json", first.entry().headers().get("Content-Type"));
-            assertEquals(InvocationState.RUNNING, j.status(accepted.get(0)).orElseThrow().state());
-            assertEquals(InvocationState.PENDING, j.status(accepted.get(1)).orElseThrow().state());
+            assertEquals(
+                    InvocationState.RUNNING,
+                    j.status(accepted.get(0)).orElseThrow().state());
+            assertEquals(
+                    InvocationState.PENDING,
+                    j.status(accepted.get(1)).orElseThrow().state());
 
             j.succeeded(first.entry(), 1, 200, "text/plain", "ok".getBytes(StandardCharsets.UTF_8));
             j.markDone(first.index());
@@ -80,8 +88,12 @@ class EventIdsTest {
         }
         // after a restart: the backlog is pending, handed out again as tracked (it may have finished)
         try (AsyncJournal j = AsyncJournalTest.options(dir).open()) {
-            assertEquals(InvocationState.SUCCEEDED, j.status(accepted.get(0)).orElseThrow().state());
-            assertEquals(InvocationState.PENDING, j.status(accepted.get(2)).orElseThrow().state());
+            assertEquals(
+                    InvocationState.SUCCEEDED,
+                    j.status(accepted.get(0)).orElseThrow().state());
+            assertEquals(
+                    InvocationState.PENDING,
+                    j.status(accepted.get(2)).orElseThrow().state());
             JournalRecord again = j.poll();
             assertEquals(accepted.get(1), again.entry().id());
             assertTrue(again.tracked());
@@ -119,8 +131,15 @@ class EventIdsTest {
     }
 
     static AsyncRequest request(String body) {
-        return new AsyncRequest("POST", "/orders", "/orders?x=1", Map.of("Content-Type", "application/json"),
-                Map.of("x", "1"), "application/json", body.getBytes(StandardCharsets.UTF_8), null,
+        return new AsyncRequest(
+                "POST",
+                "/orders",
+                "/orders?x=1",
+                Map.of("Content-Type", "application/json"),
+                Map.of("x", "1"),
+                "application/json",
+                body.getBytes(StandardCharsets.UTF_8),
+                null,
                 System.currentTimeMillis());
     }
 }

@@ -23,15 +23,18 @@ public final class JournalFixtureWriter {
     /** 2026-03-01T10:00:00Z. */
     static final long T0 = 1_772_359_200_000L;
 
-    private JournalFixtureWriter() {
-    }
+    private JournalFixtureWriter() {}
 
     public static void main(String[] args) throws IOException {
         Path dir = Path.of(args[0]);
         long[] now = {T0};
         Properties expected = new Properties();
-        try (AsyncJournal j = AsyncJournal.builder(dir).maintenanceInterval(null).minFreeSpace(0).blockSize(64 << 10)
-                .maxDeadLetters(4).clock(() -> now[0]++)
+        try (AsyncJournal j = AsyncJournal.builder(dir)
+                .maintenanceInterval(null)
+                .minFreeSpace(0)
+                .blockSize(64 << 10)
+                .maxDeadLetters(4)
+                .clock(() -> now[0]++)
                 .open()) {
             // a1: accepted, succeeded, its callback delivered, done
             AcceptResult a1 = j.append(request("/a1", "http://cb.example/a1", "one"));
@@ -52,7 +55,8 @@ public final class JournalFixtureWriter {
             JournalRecord r3 = j.poll();
             j.deadLetter(r3.entry().withAttempts(1), "third failure", 1, 502, null, null);
             j.markDone(r3.index());
-            // three more dead letters with maxDeadLetters 4: the oldest listed one (a2's) is dropped by an expired record
+            // three more dead letters with maxDeadLetters 4: the oldest listed one (a2's) is dropped by an expired
+            // record
             for (String id : new String[] {"dead-4", "dead-5", "dead-6"}) {
                 j.append(explicit(id, id));
                 JournalRecord r = j.poll();
@@ -96,13 +100,30 @@ public final class JournalFixtureWriter {
         fields.put("name", body);
         fields.put("tag", "x,y"); // as that build journaled ?tag=x&tag=y
         // copied into a map of the request's own field type: Map<String, String> in the build that wrote the fixture
-        return new AsyncRequest("POST", path, path + "?name=" + body + "&tag=x&tag=y", headers, new LinkedHashMap<>(fields),
-                "text/plain", bytes(body), callbackUrl, T0);
+        return new AsyncRequest(
+                "POST",
+                path,
+                path + "?name=" + body + "&tag=x&tag=y",
+                headers,
+                new LinkedHashMap<>(fields),
+                "text/plain",
+                bytes(body),
+                callbackUrl,
+                T0);
     }
 
     static JournalEntry explicit(String id, String body) {
-        return JournalEntry.builder().id(id).receivedAtMillis(T0).method("PUT").path("/e").url("/e?k=v")
-                .header("X-Id", id).field("k", "v").contentType("text/plain").body(bytes(body)).build();
+        return JournalEntry.builder()
+                .id(id)
+                .receivedAtMillis(T0)
+                .method("PUT")
+                .path("/e")
+                .url("/e?k=v")
+                .header("X-Id", id)
+                .field("k", "v")
+                .contentType("text/plain")
+                .body(bytes(body))
+                .build();
     }
 
     static byte[] bytes(String s) {

@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,7 +36,11 @@ class JournalFormatCompatibilityTest {
     void aJournalWrittenByTheEarlierBuildIsReadWhole(@TempDir Path tmp) throws Exception {
         Path dir = unpack(tmp);
         Properties expected = expected(dir);
-        try (AsyncJournal j = AsyncJournal.builder(dir).maintenanceInterval(null).minFreeSpace(0).clock(() -> NOW).open()) {
+        try (AsyncJournal j = AsyncJournal.builder(dir)
+                .maintenanceInterval(null)
+                .minFreeSpace(0)
+                .clock(() -> NOW)
+                .open()) {
             assertEquals(Long.parseLong(expected.getProperty("processed")), j.processedIndex());
 
             StatusRecord a1 = j.status(expected.getProperty("a1")).orElseThrow();
@@ -54,10 +57,14 @@ class JournalFormatCompatibilityTest {
             assertArrayEquals(bytes("boom-a2"), a2.result());
 
             // dead letters: order-3 was replayed, a2 dropped by the expired record (maxDeadLetters 4 then)
-            assertEquals(List.of("dead-4", "dead-5", "dead-6"), j.listDeadLetters().stream().map(d -> d.entry().id()).toList());
+            assertEquals(
+                    List.of("dead-4", "dead-5", "dead-6"),
+                    j.listDeadLetters().stream().map(d -> d.entry().id()).toList());
             assertEquals("failure of dead-5", j.listDeadLetters().get(1).error());
             DeadLetterPage page = j.deadLetterPage(null, 2).orElseThrow();
-            assertEquals(List.of("dead-4", "dead-5"), page.deadLetters().stream().map(DeadLetterSummary::id).toList());
+            assertEquals(
+                    List.of("dead-4", "dead-5"),
+                    page.deadLetters().stream().map(DeadLetterSummary::id).toList());
             assertEquals(3, page.total());
             assertEquals(0, j.deadLettersExpired());
 
@@ -67,7 +74,8 @@ class JournalFormatCompatibilityTest {
             assertEquals("order-3", replayed.entry().id());
             assertEquals(0, replayed.entry().attempts());
             assertEquals(Map.of("k", "v"), replayed.entry().fields());
-            assertEquals(InvocationState.RUNNING, j.status("order-3").orElseThrow().state());
+            assertEquals(
+                    InvocationState.RUNNING, j.status("order-3").orElseThrow().state());
 
             JournalRecord a7 = j.poll();
             assertEquals(expected.getProperty("a7"), a7.entry().id());
@@ -77,7 +85,9 @@ class JournalFormatCompatibilityTest {
             assertEquals(InvocationState.SUCCEEDED, a7status.state());
             assertEquals(201, a7status.statusCode());
             assertEquals(CallbackState.PENDING, a7status.callback());
-            assertEquals(a7.entry(), j.entryAt(Long.parseLong(expected.getProperty("a7.index"))).orElseThrow());
+            assertEquals(
+                    a7.entry(),
+                    j.entryAt(Long.parseLong(expected.getProperty("a7.index"))).orElseThrow());
 
             JournalRecord a8 = j.poll();
             assertEquals(expected.getProperty("a8"), a8.entry().id());
@@ -96,7 +106,8 @@ class JournalFormatCompatibilityTest {
 
             JournalRecord order10 = j.poll();
             assertEquals("order-10", order10.entry().id());
-            assertEquals(InvocationState.RUNNING, j.status("order-10").orElseThrow().state());
+            assertEquals(
+                    InvocationState.RUNNING, j.status("order-10").orElseThrow().state());
             assertNull(j.poll());
 
             // and the journal goes on: what this build writes next to the earlier build's records
@@ -113,10 +124,13 @@ class JournalFormatCompatibilityTest {
 
     /** The fixture unpacked into {@code tmp/journal} (with tar, as it was packed). */
     private static Path unpack(Path tmp) throws IOException, InterruptedException, URISyntaxException {
-        Path archive = Path.of(JournalFormatCompatibilityTest.class.getResource("/journal-v2.tar.gz").toURI());
+        Path archive = Path.of(JournalFormatCompatibilityTest.class
+                .getResource("/journal-v2.tar.gz")
+                .toURI());
         Path dir = Files.createDirectory(tmp.resolve("journal"));
         Process tar = new ProcessBuilder("tar", "-xzf", archive.toString(), "-C", dir.toString())
-                .redirectErrorStream(true).start();
+                .redirectErrorStream(true)
+                .start();
         String out;
         try (InputStream in = tar.getInputStream()) {
             out = new String(in.readAllBytes(), StandardCharsets.UTF_8);

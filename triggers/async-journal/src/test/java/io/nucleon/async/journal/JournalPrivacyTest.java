@@ -44,7 +44,8 @@ class JournalPrivacyTest {
         Path dir = tmp.resolve("journal");
         Files.createDirectories(dir);
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        try (AsyncFunction f = AsyncFunction.start((ctx, e) -> "ok", dir.toString(), 1, Duration.ofSeconds(5), a -> { })) {
+        try (AsyncFunction f =
+                AsyncFunction.start((ctx, e) -> "ok", dir.toString(), 1, Duration.ofSeconds(5), a -> {})) {
             assertEquals(202, f.post("/async/x", "").statusCode());
             assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)));
         }
@@ -55,8 +56,10 @@ class JournalPrivacyTest {
     void aDirectoryThatCannotBeMadePrivateStopsTheStartNamingItsMode(@TempDir Path tmp) throws Exception {
         Path dir = tmp.resolve("shared");
         try (ReadOnlyDirectory ro = ReadOnlyDirectory.mountedWithMode(dir, "0755")) {
-            Exception e = assertThrows(Exception.class, () -> AsyncFunction.start((ctx, ev) -> "ok", dir.toString(), 1,
-                    Duration.ofSeconds(5), a -> { }).close());
+            Exception e = assertThrows(
+                    Exception.class,
+                    () -> AsyncFunction.start((ctx, ev) -> "ok", dir.toString(), 1, Duration.ofSeconds(5), a -> {})
+                            .close());
             String all = messages(e);
             assertTrue(all.contains("rwxr-xr-x"), all);
             assertTrue(all.contains(dir.toString()), all);
@@ -68,13 +71,19 @@ class JournalPrivacyTest {
     void credentialsAreDroppedBeforeTheCallIsJournaled(@TempDir Path tmp) throws Exception {
         Path dir = tmp.resolve("journal");
         Map<String, String> seen = new ConcurrentHashMap<>();
-        try (AsyncFunction f = AsyncFunction.start((ctx, e) -> {
-            seen.put("authorization", String.valueOf(e.header("Authorization")));
-            seen.put("cookie", String.valueOf(e.header("Cookie")));
-            seen.put("x-keep", String.valueOf(e.header("X-Keep")));
-            return "ok";
-        }, dir.toString(), 1, Duration.ofSeconds(5), a -> { })) {
-            HttpResponse<String> r = f.post("/async/x", "body", "Authorization", SECRET, "Cookie", COOKIE, "X-Keep", "kept");
+        try (AsyncFunction f = AsyncFunction.start(
+                (ctx, e) -> {
+                    seen.put("authorization", String.valueOf(e.header("Authorization")));
+                    seen.put("cookie", String.valueOf(e.header("Cookie")));
+                    seen.put("x-keep", String.valueOf(e.header("X-Keep")));
+                    return "ok";
+                },
+                dir.toString(),
+                1,
+                Duration.ofSeconds(5),
+                a -> {})) {
+            HttpResponse<String> r =
+                    f.post("/async/x", "body", "Authorization", SECRET, "Cookie", COOKIE, "X-Keep", "kept");
             assertEquals(202, r.statusCode(), r.body());
             String status = json(r).get("status").asText();
             AsyncFunction.await("handled", Duration.ofSeconds(20), () -> seen.size() == 3);
@@ -83,7 +92,11 @@ class JournalPrivacyTest {
             assertEquals("kept", seen.get("x-keep"));
             AsyncFunction.await("succeeded", Duration.ofSeconds(20), () -> {
                 try {
-                    return "succeeded".equals(f.get(status).headers().firstValue("X-Nucleon-State").orElse(""));
+                    return "succeeded"
+                            .equals(f.get(status)
+                                    .headers()
+                                    .firstValue("X-Nucleon-State")
+                                    .orElse(""));
                 } catch (Exception x) {
                     return false;
                 }
@@ -96,10 +109,15 @@ class JournalPrivacyTest {
     @Test
     void anEmptyDropListKeepsEveryHeader(@TempDir Path tmp) throws Exception {
         Map<String, String> seen = new ConcurrentHashMap<>();
-        try (AsyncFunction f = AsyncFunction.start((ctx, e) -> {
-            seen.put("authorization", String.valueOf(e.header("Authorization")));
-            return "ok";
-        }, tmp.resolve("journal").toString(), 1, Duration.ofSeconds(5), a -> a.put("journalDropHeaders", List.of()))) {
+        try (AsyncFunction f = AsyncFunction.start(
+                (ctx, e) -> {
+                    seen.put("authorization", String.valueOf(e.header("Authorization")));
+                    return "ok";
+                },
+                tmp.resolve("journal").toString(),
+                1,
+                Duration.ofSeconds(5),
+                a -> a.put("journalDropHeaders", List.of()))) {
             assertEquals(202, f.post("/async/x", "", "Authorization", SECRET).statusCode());
             AsyncFunction.await("handled", Duration.ofSeconds(20), () -> seen.containsKey("authorization"));
             assertEquals(SECRET, seen.get("authorization"));
@@ -112,8 +130,10 @@ class JournalPrivacyTest {
         try (AsyncJournal j = AsyncJournalTest.options(dir).open()) {
             Entries.deadLettered(j, 0, 2);
         }
-        try (AsyncFunction f = AsyncFunction.start((ctx, e) -> "ok", dir.toString(), 1, Duration.ofSeconds(5), a -> { })) {
-            for (String path : List.of("/async/dead-letters", "/async/dead-letters/replay-all", "/async/dead-letters/e-00000/replay")) {
+        try (AsyncFunction f =
+                AsyncFunction.start((ctx, e) -> "ok", dir.toString(), 1, Duration.ofSeconds(5), a -> {})) {
+            for (String path : List.of(
+                    "/async/dead-letters", "/async/dead-letters/replay-all", "/async/dead-letters/e-00000/replay")) {
                 HttpResponse<String> get = f.get(path);
                 HttpResponse<String> post = f.post(path, "");
                 assertEquals(404, get.statusCode(), path + ": " + get.body());
@@ -130,7 +150,8 @@ class JournalPrivacyTest {
     void aJournalThatCannotBeUsedIsA503WithAnErrorIdAndNoPath(@TempDir Path tmp) throws Exception {
         Path dir = tmp.resolve("ro");
         try (ReadOnlyDirectory ro = ReadOnlyDirectory.make(dir);
-             AsyncFunction f = AsyncFunction.start((ctx, e) -> "ok", dir.toString(), 1, Duration.ofSeconds(5), a -> { })) {
+                AsyncFunction f =
+                        AsyncFunction.start((ctx, e) -> "ok", dir.toString(), 1, Duration.ofSeconds(5), a -> {})) {
             HttpResponse<String> r = f.post("/async/x", "");
             assertEquals(503, r.statusCode(), r.body());
             JsonNode body = json(r);
@@ -139,7 +160,10 @@ class JournalPrivacyTest {
             assertFalse(r.body().contains(tmp.toString()), "no path reaches the caller: " + r.body());
             assertTrue(r.headers().firstValue("Retry-After").isPresent());
             HttpResponse<String> again = f.post("/async/x", "");
-            assertEquals(body.get("errorId").asText(), json(again).get("errorId").asText(), "one cause, one id, one log line");
+            assertEquals(
+                    body.get("errorId").asText(),
+                    json(again).get("errorId").asText(),
+                    "one cause, one id, one log line");
             HttpResponse<String> status = f.get("/async/status/nope");
             assertEquals(503, status.statusCode(), status.body());
             assertFalse(status.body().contains(tmp.toString()), "no path in a status answer either: " + status.body());

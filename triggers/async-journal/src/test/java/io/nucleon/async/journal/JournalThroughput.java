@@ -16,7 +16,8 @@ public final class JournalThroughput {
         JournalEntry e = Entries.numbered(1); // ~200 bytes encoded: 2 headers, 1 field, 8-byte body
         for (int round = 0; round < 3; round++) {
             Path dir = Files.createTempDirectory("journal-bench");
-            try (AsyncJournal j = AsyncJournal.builder(dir).maintenanceInterval(null).open()) {
+            try (AsyncJournal j =
+                    AsyncJournal.builder(dir).maintenanceInterval(null).open()) {
                 long t0 = System.nanoTime();
                 for (int i = 0; i < n; i++) {
                     j.append(e);
@@ -29,17 +30,22 @@ public final class JournalThroughput {
                     read++;
                 }
                 long t2 = System.nanoTime();
-                System.out.printf("round %d: append %,.0f/s, poll+markDone %,.0f/s (%d read)%n", round,
-                        n / ((t1 - t0) / 1e9), read / ((t2 - t1) / 1e9), read);
+                System.out.printf(
+                        "round %d: append %,.0f/s, poll+markDone %,.0f/s (%d read)%n",
+                        round, n / ((t1 - t0) / 1e9), read / ((t2 - t1) / 1e9), read);
             }
             Path sdir = Files.createTempDirectory("journal-bench-sync");
-            try (AsyncJournal j = AsyncJournal.builder(sdir).maintenanceInterval(null).syncOnAppend(true).open()) {
+            try (AsyncJournal j = AsyncJournal.builder(sdir)
+                    .maintenanceInterval(null)
+                    .syncOnAppend(true)
+                    .open()) {
                 int m = 2000;
                 long t0 = System.nanoTime();
                 for (int i = 0; i < m; i++) {
                     j.append(e);
                 }
-                System.out.printf("round %d: append with syncOnAppend %,.0f/s%n", round, m / ((System.nanoTime() - t0) / 1e9));
+                System.out.printf(
+                        "round %d: append with syncOnAppend %,.0f/s%n", round, m / ((System.nanoTime() - t0) / 1e9));
             }
             delete(dir);
             delete(sdir);

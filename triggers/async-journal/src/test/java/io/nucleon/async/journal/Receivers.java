@@ -19,8 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /** Callback receivers on raw sockets (127.0.0.1, a free port) that behave badly on purpose, for the tests. */
 final class Receivers {
-    private Receivers() {
-    }
+    private Receivers() {}
 
     /** What a raw receiver does with a connection once it has read the request. */
     enum Behaviour {
@@ -131,7 +130,8 @@ final class Receivers {
             long length = 0;
             for (String line : head.toString().split("\r\n")) {
                 if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
-                    length = Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+                    length =
+                            Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
                 }
             }
             in.readNBytes((int) length);

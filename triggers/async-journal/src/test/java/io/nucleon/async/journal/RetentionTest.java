@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,15 +19,21 @@ class RetentionTest {
 
     private static List<String> cycleFiles(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
-            return s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".cq4")).sorted().toList();
+            return s.map(p -> p.getFileName().toString())
+                    .filter(n -> n.endsWith(".cq4"))
+                    .sorted()
+                    .toList();
         }
     }
 
     @Test
     void oldFullyProcessedCyclesAreDeletedAndUnprocessedOnesKept(@TempDir Path dir) throws IOException {
         long[] now = {1_800_000_000_000L - 1_800_000_000_000L % HOUR}; // on an hour boundary
-        JournalSettings.Builder o = AsyncJournalTest.options(dir).clock(() -> now[0]).rollCycle("FAST_HOURLY")
-                .retention(Duration.ofMinutes(30)).resultRetention(Duration.ofDays(30));
+        JournalSettings.Builder o = AsyncJournalTest.options(dir)
+                .clock(() -> now[0])
+                .rollCycle("FAST_HOURLY")
+                .retention(Duration.ofMinutes(30))
+                .resultRetention(Duration.ofDays(30));
         Path input = dir.resolve(InputLog.DIRECTORY);
         try (AsyncJournal j = o.open()) {
             for (int cycle = 0; cycle < 4; cycle++) {
@@ -64,7 +69,8 @@ class RetentionTest {
     @Test
     void recentProcessedCyclesAreKeptUntilTheRetentionPasses(@TempDir Path dir) throws IOException {
         long[] now = {1_800_000_000_000L - 1_800_000_000_000L % HOUR};
-        JournalSettings.Builder o = AsyncJournalTest.options(dir).clock(() -> now[0]).retention(Duration.ofHours(5));
+        JournalSettings.Builder o =
+                AsyncJournalTest.options(dir).clock(() -> now[0]).retention(Duration.ofHours(5));
         try (AsyncJournal j = o.open()) {
             j.append(Entries.numbered(0));
             now[0] += HOUR;
@@ -81,7 +87,8 @@ class RetentionTest {
     @Test
     void statusCyclesOlderThanTheResultRetentionAreDeleted(@TempDir Path dir) throws IOException {
         long[] now = {1_800_000_000_000L - 1_800_000_000_000L % HOUR};
-        JournalSettings.Builder o = AsyncJournalTest.options(dir).clock(() -> now[0]).resultRetention(Duration.ofHours(1));
+        JournalSettings.Builder o =
+                AsyncJournalTest.options(dir).clock(() -> now[0]).resultRetention(Duration.ofHours(1));
         try (AsyncJournal j = o.open()) {
             j.succeeded(JournalEntry.builder().id("old").build(), 1, 200, null, new byte[] {1});
             now[0] += 3 * HOUR;

@@ -21,10 +21,15 @@ class SameEventOnEveryPathTest {
     @Test
     void aRepeatedQueryParameterIsAListOnTheSyncAndTheAsyncPath(@TempDir Path dir) throws Exception {
         Map<String, Map<String, Object>> fieldsByPath = new ConcurrentHashMap<>();
-        try (AsyncFunction f = AsyncFunction.start((ctx, e) -> {
-            fieldsByPath.put(e.triggerClass(), e.fields());
-            return "ok";
-        }, dir.resolve("journal").toString(), 2, Duration.ofSeconds(10), a -> { })) {
+        try (AsyncFunction f = AsyncFunction.start(
+                (ctx, e) -> {
+                    fieldsByPath.put(e.triggerClass(), e.fields());
+                    return "ok";
+                },
+                dir.resolve("journal").toString(),
+                2,
+                Duration.ofSeconds(10),
+                a -> {})) {
             HttpResponse<String> sync = f.get("/fn?a=1&a=2&b=x");
             assertEquals(200, sync.statusCode(), sync.body());
             HttpResponse<String> async = f.post("/async/fn?a=1&a=2&b=x", "");

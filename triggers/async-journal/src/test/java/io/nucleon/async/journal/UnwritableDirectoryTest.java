@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,14 +18,16 @@ class UnwritableDirectoryTest {
 
     private static void assertNames(JournalUnavailableException e, Path p) {
         assertTrue(e.getMessage().contains(p.toAbsolutePath().toString()), "names the directory: " + e.getMessage());
-        assertTrue(e.getMessage().contains("not writable") || e.getMessage().contains("not a directory"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("not writable") || e.getMessage().contains("not a directory"), e.getMessage());
     }
 
     @Test
     void aDirectoryBelowARegularFileCannotBeCreated(@TempDir Path dir) throws IOException {
         Path file = Files.writeString(dir.resolve("plain-file"), "x");
         Path journal = file.resolve("journal");
-        JournalUnavailableException e = assertThrows(JournalUnavailableException.class,
+        JournalUnavailableException e = assertThrows(
+                JournalUnavailableException.class,
                 () -> AsyncJournalTest.options(journal).open());
         assertNames(e, journal);
     }
@@ -34,7 +35,8 @@ class UnwritableDirectoryTest {
     @Test
     void aPathThatIsAFileIsNotADirectory(@TempDir Path dir) throws IOException {
         Path file = Files.writeString(dir.resolve("plain-file"), "x");
-        JournalUnavailableException e = assertThrows(JournalUnavailableException.class,
+        JournalUnavailableException e = assertThrows(
+                JournalUnavailableException.class,
                 () -> AsyncJournalTest.options(file).open());
         assertNames(e, file);
     }
@@ -44,7 +46,8 @@ class UnwritableDirectoryTest {
     void aReadOnlyDirectoryIsRefused(@TempDir Path dir) throws Exception {
         Path ro = dir.resolve("read-only");
         try (ReadOnlyDirectory unused = ReadOnlyDirectory.make(ro)) {
-            JournalUnavailableException e = assertThrows(JournalUnavailableException.class,
+            JournalUnavailableException e = assertThrows(
+                    JournalUnavailableException.class,
                     () -> AsyncJournalTest.options(ro).open());
             assertNames(e, ro);
         }

@@ -32,7 +32,9 @@ final class CronExpression {
             "@daily", "0 0 0 * * *",
             "@midnight", "0 0 0 * * *",
             "@hourly", "0 0 * * * *");
-    private static final String[] MONTHS = {"JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"};
+    private static final String[] MONTHS = {
+        "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"
+    };
     private static final String[] DAYS = {"SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"};
     /** Far enough for any valid expression (29 February on a given weekday recurs within 28 years). */
     private static final int SEARCH_YEARS = 30;
@@ -47,8 +49,16 @@ final class CronExpression {
     private final boolean anyDayOfMonth;
     private final boolean anyDayOfWeek;
 
-    private CronExpression(String text, BitSet seconds, BitSet minutes, BitSet hours, BitSet daysOfMonth, BitSet months,
-                           BitSet daysOfWeek, boolean anyDayOfMonth, boolean anyDayOfWeek) {
+    private CronExpression(
+            String text,
+            BitSet seconds,
+            BitSet minutes,
+            BitSet hours,
+            BitSet daysOfMonth,
+            BitSet months,
+            BitSet daysOfWeek,
+            boolean anyDayOfMonth,
+            boolean anyDayOfWeek) {
         this.text = text;
         this.seconds = seconds;
         this.minutes = minutes;
@@ -72,12 +82,14 @@ final class CronExpression {
         String text = expression.trim();
         String expanded = MACROS.getOrDefault(text.toLowerCase(Locale.ROOT), text);
         if (expanded.startsWith("@")) {
-            throw new IllegalArgumentException("unknown macro \"" + text + "\"; known: @yearly, @monthly, @weekly, @daily, @hourly");
+            throw new IllegalArgumentException(
+                    "unknown macro \"" + text + "\"; known: @yearly, @monthly, @weekly, @daily, @hourly");
         }
         String[] f = expanded.split("\\s+");
         if (f.length != 5 && f.length != 6) {
-            throw new IllegalArgumentException("\"" + text + "\" has " + f.length + " fields; expected 5 (minute hour day-of-month"
-                    + " month day-of-week) or 6 (with seconds first)");
+            throw new IllegalArgumentException(
+                    "\"" + text + "\" has " + f.length + " fields; expected 5 (minute hour day-of-month"
+                            + " month day-of-week) or 6 (with seconds first)");
         }
         int i = 0;
         BitSet seconds = f.length == 6 ? field(f[i++], "second", 0, 59, null) : single(0);
@@ -137,8 +149,8 @@ final class CronExpression {
                 }
             }
             if (from < min || to > max || from > to) {
-                throw new IllegalArgumentException(name + " field \"" + text + "\": " + from + (from == to ? "" : "-" + to)
-                        + " is outside " + min + "-" + max);
+                throw new IllegalArgumentException(name + " field \"" + text + "\": " + from
+                        + (from == to ? "" : "-" + to) + " is outside " + min + "-" + max);
             }
             for (int v = from; v <= to; v += step) {
                 bits.set(v);
@@ -169,7 +181,10 @@ final class CronExpression {
      * @throws IllegalStateException when nothing matches for decades (e.g. 30 February)
      */
     ZonedDateTime next(ZonedDateTime after, ZoneId zone) {
-        LocalDateTime t = after.withZoneSameInstant(zone).toLocalDateTime().truncatedTo(ChronoUnit.SECONDS).plusSeconds(1);
+        LocalDateTime t = after.withZoneSameInstant(zone)
+                .toLocalDateTime()
+                .truncatedTo(ChronoUnit.SECONDS)
+                .plusSeconds(1);
         LocalDate limit = t.toLocalDate().plusYears(SEARCH_YEARS);
         LocalDate day = t.toLocalDate();
         LocalTime from = t.toLocalTime();

@@ -53,8 +53,14 @@ final class CronTrigger implements Trigger {
     private volatile Instant nextTick;
     private volatile Instant lastTick;
 
-    CronTrigger(String name, CronExpression schedule, Duration interval, ZoneId zone, boolean forbidOverlap, EventTemplate template,
-                Counter skippedCounter) {
+    CronTrigger(
+            String name,
+            CronExpression schedule,
+            Duration interval,
+            ZoneId zone,
+            boolean forbidOverlap,
+            EventTemplate template,
+            Counter skippedCounter) {
         this.name = name;
         this.schedule = schedule;
         this.interval = interval;
@@ -78,7 +84,10 @@ final class CronTrigger implements Trigger {
         timer = t;
         accepting = true;
         scheduleAfter(Instant.now());
-        LOG.atInfo().addKeyValue("trigger", name).addKeyValue("schedule", describe()).addKeyValue("next", nextTick)
+        LOG.atInfo()
+                .addKeyValue("trigger", name)
+                .addKeyValue("schedule", describe())
+                .addKeyValue("next", nextTick)
                 .log("cron trigger started");
     }
 
@@ -91,7 +100,8 @@ final class CronTrigger implements Trigger {
         Instant now = Instant.now();
         Instant next;
         if (schedule != null) {
-            next = schedule.next(ZonedDateTime.ofInstant(previous.isAfter(now) ? previous : now, zone), zone).toInstant();
+            next = schedule.next(ZonedDateTime.ofInstant(previous.isAfter(now) ? previous : now, zone), zone)
+                    .toInstant();
         } else {
             next = previous.plus(interval);
             if (next.isBefore(now)) {
@@ -118,11 +128,14 @@ final class CronTrigger implements Trigger {
             if (forbidOverlap && running.get() > 0) {
                 skipped.incrementAndGet();
                 skippedCounter.increment();
-                LOG.atInfo().addKeyValue("trigger", name).addKeyValue("scheduledTime", scheduled)
+                LOG.atInfo()
+                        .addKeyValue("trigger", name)
+                        .addKeyValue("scheduledTime", scheduled)
                         .log("tick skipped: the previous run is still going (concurrencyPolicy: forbid)");
             } else {
                 running.incrementAndGet();
-                dispatcher.dispatch(new TimerEvent(CronTriggerFactory.KIND, name, template, body, scheduled, n), completion);
+                dispatcher.dispatch(
+                        new TimerEvent(CronTriggerFactory.KIND, name, template, body, scheduled, n), completion);
             }
         } catch (RuntimeException e) {
             LOG.error("cron trigger '{}' failed to fire its tick of {}", name, scheduled, e);
@@ -144,7 +157,9 @@ final class CronTrigger implements Trigger {
         public void complete(Event event, Outcome outcome, Response response, Throwable error) {
             running.decrementAndGet();
             if (outcome == Outcome.REJECTED) {
-                LOG.atWarn().addKeyValue("trigger", name).addKeyValue("eventId", event.id())
+                LOG.atWarn()
+                        .addKeyValue("trigger", name)
+                        .addKeyValue("eventId", event.id())
                         .log("tick not run: " + response.bodyAsString());
             }
             // handler errors and timeouts are logged by the worker pool with their error id

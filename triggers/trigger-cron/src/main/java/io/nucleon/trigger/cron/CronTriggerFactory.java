@@ -28,15 +28,15 @@ public final class CronTriggerFactory implements TriggerFactory {
         AttributeProblems problems = AttributeProblems.of(context::attributeError);
         boolean hasSchedule = c.schedule != null && !c.schedule.isBlank();
         if (hasSchedule == (c.interval != null)) {
-            problems.add(hasSchedule ? "interval" : "schedule",
+            problems.add(
+                    hasSchedule ? "interval" : "schedule",
                     "give exactly one of schedule (a cron expression such as \"*/5 * * * *\") and interval (such as 30s)");
         }
         ZoneId zone = ZoneOffset.UTC;
         try {
             zone = ZoneId.of(c.timezone);
         } catch (DateTimeException | NullPointerException e) {
-            problems.add("timezone", "unknown time zone \"" + c.timezone
-                    + "\"; use an id such as UTC or Europe/Paris");
+            problems.add("timezone", "unknown time zone \"" + c.timezone + "\"; use an id such as UTC or Europe/Paris");
         }
         CronExpression schedule = null;
         if (hasSchedule) {
@@ -50,8 +50,7 @@ public final class CronTriggerFactory implements TriggerFactory {
             problems.add("interval", "must be at least 1ms, got " + c.interval);
         }
         if (!CronTrigger.FORBID.equals(c.concurrencyPolicy) && !CronTrigger.ALLOW.equals(c.concurrencyPolicy)) {
-            problems.add("concurrencyPolicy", "must be forbid or allow, got \"" + c.concurrencyPolicy
-                    + "\"");
+            problems.add("concurrencyPolicy", "must be forbid or allow, got \"" + c.concurrencyPolicy + "\"");
         }
         EventTemplate event = null;
         try {
@@ -60,7 +59,13 @@ public final class CronTriggerFactory implements TriggerFactory {
             problems.addAll(e);
         }
         problems.throwIfAny();
-        return new CronTrigger(context.name(), schedule, c.interval, zone, CronTrigger.FORBID.equals(c.concurrencyPolicy), event,
+        return new CronTrigger(
+                context.name(),
+                schedule,
+                c.interval,
+                zone,
+                CronTrigger.FORBID.equals(c.concurrencyPolicy),
+                event,
                 context.counter("nucleon.cron.skipped", "Cron ticks skipped because the previous run was still going"));
     }
 
@@ -76,7 +81,8 @@ public final class CronTriggerFactory implements TriggerFactory {
         if (e.contentType == null || e.contentType.isBlank()) {
             throw context.attributeError("event.contentType", "must not be empty");
         }
-        e.headers = Collections.unmodifiableMap(new LinkedHashMap<>(e.headers != null ? e.headers : java.util.Map.of()));
+        e.headers =
+                Collections.unmodifiableMap(new LinkedHashMap<>(e.headers != null ? e.headers : java.util.Map.of()));
         return e;
     }
 }

@@ -33,8 +33,13 @@ final class KickstartTrigger implements Trigger {
     @Override
     public void start(Dispatcher dispatcher) {
         started = true;
-        TimerEvent event = new TimerEvent(KickstartTriggerFactory.KIND, name, template,
-                template.body.getBytes(StandardCharsets.UTF_8), Instant.now(), 1);
+        TimerEvent event = new TimerEvent(
+                KickstartTriggerFactory.KIND,
+                name,
+                template,
+                template.body.getBytes(StandardCharsets.UTF_8),
+                Instant.now(),
+                1);
         dispatcher.dispatch(event, new Completion() {
             @Override
             public boolean wantsResponse() {
@@ -45,7 +50,9 @@ final class KickstartTrigger implements Trigger {
             public void complete(Event e, Outcome result, Response response, Throwable error) {
                 outcome = result.label();
                 if (result == Outcome.REJECTED) {
-                    LOG.atWarn().addKeyValue("trigger", name).log("kickstart event not run: " + response.bodyAsString());
+                    LOG.atWarn()
+                            .addKeyValue("trigger", name)
+                            .log("kickstart event not run: " + response.bodyAsString());
                 }
             }
         });
@@ -57,8 +64,7 @@ final class KickstartTrigger implements Trigger {
     }
 
     @Override
-    public void stopAccepting() {
-    }
+    public void stopAccepting() {}
 
     @Override
     public void close() {

@@ -61,16 +61,23 @@ class CronExpressionTest {
 
     @Test
     void badExpressionsSayWhichFieldIsWrong() {
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> CronExpression.parse("* * *")).getMessage()
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> CronExpression.parse("* * *"))
+                .getMessage()
                 .contains("has 3 fields; expected 5"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> CronExpression.parse("61 * * * *")).getMessage()
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> CronExpression.parse("61 * * * *"))
+                .getMessage()
                 .startsWith("minute field \"61\""));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> CronExpression.parse("* * * FOO *")).getMessage()
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> CronExpression.parse("* * * FOO *"))
+                .getMessage()
                 .contains("\"FOO\" is not a number nor a name such as JAN"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> CronExpression.parse("*/0 * * * *")).getMessage()
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> CronExpression.parse("*/0 * * * *"))
+                .getMessage()
                 .contains("a step must be at least 1"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> CronExpression.parse("@often")).getMessage()
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> CronExpression.parse("@often"))
+                .getMessage()
                 .contains("unknown macro"));
-        assertThrows(IllegalStateException.class, () -> CronExpression.parse("0 0 30 2 *").next(at("2026-01-01T00:00:00"), UTC));
+        assertThrows(
+                IllegalStateException.class,
+                () -> CronExpression.parse("0 0 30 2 *").next(at("2026-01-01T00:00:00"), UTC));
     }
 }

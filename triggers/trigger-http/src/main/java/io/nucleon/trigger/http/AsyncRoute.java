@@ -1,7 +1,7 @@
 package io.nucleon.trigger.http;
 
-import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
 import io.nucleon.api.Response;
 import io.nucleon.spi.ErrorResponses;
 import io.nucleon.trigger.http.async.AsyncIntake;
@@ -42,7 +42,8 @@ final class AsyncRoute {
      * request is a normal (sync) one. The {@code identity} the request was let in as (null when
      * auth is off) is journaled with it as event fields, so the handler sees it when the call runs.
      */
-    boolean route(HttpRequest request, byte[] body, CloudEvent structured, AuthIdentity identity, InFlightRequest exchange) {
+    boolean route(
+            HttpRequest request, byte[] body, CloudEvent structured, AuthIdentity identity, InFlightRequest exchange) {
         String uri = request.uri();
         String target;
         if (prefix != null && underPrefix(uri)) {
@@ -53,7 +54,8 @@ final class AsyncRoute {
             int q = target.indexOf('?');
             String path = q < 0 ? target : target.substring(0, q);
             if (path.startsWith("/status/") || path.equals("/dead-letters") || path.startsWith("/dead-letters/")) {
-                CompletionStage<Response> r = intake.control(request.method().name(), path, q < 0 ? null : target.substring(q + 1));
+                CompletionStage<Response> r =
+                        intake.control(request.method().name(), path, q < 0 ? null : target.substring(q + 1));
                 if (r != null) {
                     r.whenComplete((response, error) -> exchange.answer(response != null ? response : failed(error)));
                     return true;
@@ -67,17 +69,29 @@ final class AsyncRoute {
         HttpHeaders h = request.headers();
         HttpEvent event = new HttpEvent(triggerName, request.method().name(), target, h, body, structured, identity);
         // the fields as a sync call's event has them (a repeated parameter is a list): the same event on both paths
-        AsyncRequest ar = new AsyncRequest(event.method(), event.path(), event.url(), event.headers(),
-                event.fields(), event.contentType(), body, h.get(CALLBACK_HEADER), System.currentTimeMillis());
+        AsyncRequest ar = new AsyncRequest(
+                event.method(),
+                event.path(),
+                event.url(),
+                event.headers(),
+                event.fields(),
+                event.contentType(),
+                body,
+                h.get(CALLBACK_HEADER),
+                System.currentTimeMillis());
         Response answer;
         try {
             answer = intake.accept(ar);
         } catch (RuntimeException e) {
             // never a silent drop: whatever went wrong, the caller learns that the call was not taken
             String errorId = ErrorResponses.newErrorId();
-            LOG.atError().addKeyValue("errorId", errorId).addKeyValue("trigger", triggerName).setCause(e)
+            LOG.atError()
+                    .addKeyValue("errorId", errorId)
+                    .addKeyValue("trigger", triggerName)
+                    .setCause(e)
                     .log("async call not accepted");
-            answer = ErrorResponses.error(503, "async journal unavailable", errorId, "the call was not accepted: " + e.getMessage());
+            answer = ErrorResponses.error(
+                    503, "async journal unavailable", errorId, "the call was not accepted: " + e.getMessage());
         }
         exchange.answer(answer);
         return true;
@@ -86,7 +100,10 @@ final class AsyncRoute {
     /** The answer when an endpoint's stage failed instead of giving a response. */
     private Response failed(Throwable error) {
         String errorId = ErrorResponses.newErrorId();
-        LOG.atError().addKeyValue("errorId", errorId).addKeyValue("trigger", triggerName).setCause(error)
+        LOG.atError()
+                .addKeyValue("errorId", errorId)
+                .addKeyValue("trigger", triggerName)
+                .setCause(error)
                 .log("async endpoint failed");
         return ErrorResponses.error(500, "internal error", errorId, "see the processor's log for this error id");
     }

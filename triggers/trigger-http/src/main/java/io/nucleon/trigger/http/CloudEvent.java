@@ -47,7 +47,8 @@ final class CloudEvent {
         for (String required : new String[] {"id", "source", "specversion", "type"}) {
             JsonNode v = root.get(required);
             if (v == null || !v.isTextual() || v.asText().isEmpty()) {
-                throw new IllegalArgumentException("the CloudEvents envelope lacks the required attribute '" + required + "'");
+                throw new IllegalArgumentException(
+                        "the CloudEvents envelope lacks the required attribute '" + required + "'");
             }
         }
         JsonNode data = root.get("data");
@@ -55,7 +56,8 @@ final class CloudEvent {
         if (data != null && base64 != null) {
             throw new IllegalArgumentException("a CloudEvents envelope has either data or data_base64, not both");
         }
-        String dct = root.hasNonNull("datacontenttype") ? root.get("datacontenttype").asText() : null;
+        String dct =
+                root.hasNonNull("datacontenttype") ? root.get("datacontenttype").asText() : null;
         boolean jsonType = dct == null || dct.toLowerCase(Locale.ROOT).contains("json");
         byte[] bytes;
         boolean isJson = false;

@@ -23,8 +23,12 @@ final class ConnectionRefusal extends ChannelInboundHandlerAdapter {
     private final byte[] reply;
 
     ConnectionRefusal(int maxConnections) {
-        String body = new String(ErrorResponses.body("too many connections", null,
-                "the server holds its maximum of " + maxConnections + " connections (maxConnections); try again later"),
+        String body = new String(
+                ErrorResponses.body(
+                        "too many connections",
+                        null,
+                        "the server holds its maximum of " + maxConnections
+                                + " connections (maxConnections); try again later"),
                 StandardCharsets.UTF_8);
         String head = "HTTP/1.1 503 Service Unavailable\r\n"
                 + "Content-Type: application/json\r\n"

@@ -27,8 +27,7 @@ final class ConnectionTimeouts extends ChannelDuplexHandler {
     static final RequestTimedOut REQUEST_TIMED_OUT = new RequestTimedOut();
 
     static final class RequestTimedOut {
-        private RequestTimedOut() {
-        }
+        private RequestTimedOut() {}
     }
 
     private final long readTimeoutNanos;
@@ -41,6 +40,7 @@ final class ConnectionTimeouts extends ChannelDuplexHandler {
     private boolean paused;
     /** When the unwritten replies last went down while the channel was not writable; 0 while writable. */
     private long stallSince;
+
     private long unwrittenAtStall;
     private ScheduledFuture<?> timer;
 

@@ -49,6 +49,7 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
     private final int maxPipelined;
     /** Null when async calls are off: then the only cost on the request path is one null check. */
     private final AsyncRoute async;
+
     private final BodyBudget budget;
     private final ArrayDeque<InFlightRequest> inOrder = new ArrayDeque<>();
     private ChannelHandlerContext ctx;
@@ -57,8 +58,14 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
     /** Whether the channel is reading (its autoRead), as this handler last set it. */
     private boolean reading = true;
 
-    HttpConnectionHandler(HttpTrigger trigger, Dispatcher dispatcher, LoopBatch batch, PipelineLinks links, int maxPipelined,
-                          AsyncRoute async, BodyBudget budget) {
+    HttpConnectionHandler(
+            HttpTrigger trigger,
+            Dispatcher dispatcher,
+            LoopBatch batch,
+            PipelineLinks links,
+            int maxPipelined,
+            AsyncRoute async,
+            BodyBudget budget) {
         this.async = async;
         this.trigger = trigger;
         this.dispatcher = dispatcher;
@@ -101,12 +108,19 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
         links.requestComplete();
         switch (request.kind) {
             case MALFORMED -> answerAndClose(decodeFailure(request.failure));
-            case TOO_LARGE -> answerAndClose(ErrorResponses.error(413, "request body too large", null,
-                    "the body exceeds maxRequestBodySize of " + trigger.config().maxRequestBodySize));
+            case TOO_LARGE ->
+                answerAndClose(ErrorResponses.error(
+                        413,
+                        "request body too large",
+                        null,
+                        "the body exceeds maxRequestBodySize of " + trigger.config().maxRequestBodySize));
             case OVER_BUDGET -> {
                 trigger.metrics().overBudget.increment();
-                Response busy = ErrorResponses.overloaded("server busy", "request bodies held in memory would exceed "
-                        + "maxInflightBodyBytes of " + trigger.bodyBudgetDescription() + "; try again later", 1);
+                Response busy = ErrorResponses.overloaded(
+                        "server busy",
+                        "request bodies held in memory would exceed " + "maxInflightBodyBytes of "
+                                + trigger.bodyBudgetDescription() + "; try again later",
+                        1);
                 if (HttpUtil.is100ContinueExpected(request.head)) {
                     answerAndClose(busy); // its body may still come, unannounced: do not read it as the next request
                 } else {
@@ -117,7 +131,10 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
                 if (request.closeAfterAnswer) {
                     answerAndClose(request.refusal); // its body is large, of unknown size, or not announced: not read
                 } else {
-                    answerInOrder(request.refusal, request.keepAlive(), request.http10()); // its small body is read and dropped
+                    answerInOrder(
+                            request.refusal,
+                            request.keepAlive(),
+                            request.http10()); // its small body is read and dropped
                 }
             }
             case COMPLETE -> received(request);
@@ -148,15 +165,16 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
         if (async != null && async.route(request.head, body, structured, request.identity, exchange)) {
             return;
         }
-        HttpEvent event = new HttpEvent(trigger.name(), request.method(), request.uri(), headers, body, structured,
-                request.identity);
+        HttpEvent event = new HttpEvent(
+                trigger.name(), request.method(), request.uri(), headers, body, structured, request.identity);
         dispatcher.dispatchBatched(event, exchange);
         batch.dispatched();
     }
 
     private static Response decodeFailure(Throwable cause) {
         if (cause instanceof TooLongHttpHeaderException) {
-            return ErrorResponses.error(431, "request header fields too large", null, "the headers exceed maxHeaderSize");
+            return ErrorResponses.error(
+                    431, "request header fields too large", null, "the headers exceed maxHeaderSize");
         }
         if (cause instanceof TooLongHttpLineException) {
             return ErrorResponses.error(414, "URI too long", null, "the request line exceeds maxInitialLineLength");
@@ -164,16 +182,23 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
         if (cause instanceof TooLongFrameException) {
             return ErrorResponses.error(400, "bad request", null, "a part of the request is too long");
         }
-        return ErrorResponses.error(400, "bad request", null, "malformed HTTP request: "
-                + (cause == null ? "unknown error" : cause.getMessage()));
+        return ErrorResponses.error(
+                400,
+                "bad request",
+                null,
+                "malformed HTTP request: " + (cause == null ? "unknown error" : cause.getMessage()));
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt == ConnectionTimeouts.REQUEST_TIMED_OUT) {
             if (inOrder.isEmpty() && !closing) {
-                answerAndClose(ErrorResponses.error(408, "request timeout", null,
-                        "the request did not arrive within readTimeout of " + trigger.config().readTimeout.toMillis() + " ms"));
+                answerAndClose(ErrorResponses.error(
+                        408,
+                        "request timeout",
+                        null,
+                        "the request did not arrive within readTimeout of "
+                                + trigger.config().readTimeout.toMillis() + " ms"));
             } else {
                 ctx.close();
             }
@@ -204,7 +229,8 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
 
     /** Reads while the connection is open, has room for another request, and its client reads its replies. */
     private void updateReading() {
-        boolean read = !closing && inOrder.size() < maxPipelined && ctx.channel().isWritable();
+        boolean read =
+                !closing && inOrder.size() < maxPipelined && ctx.channel().isWritable();
         if (read != reading) {
             reading = read;
             links.readingPaused(!read); // first: resuming autoRead asks for a read, which the gate must let through
@@ -224,10 +250,16 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
                 r = toNetty(head.response, keepAlive, head.http10);
             } catch (IllegalArgumentException e) {
                 String errorId = ErrorResponses.newErrorId();
-                trigger.log().atError().addKeyValue("errorId", errorId).addKeyValue("trigger", trigger.name())
+                trigger.log()
+                        .atError()
+                        .addKeyValue("errorId", errorId)
+                        .addKeyValue("trigger", trigger.name())
                         .log("the handler's response cannot be sent: " + e.getMessage());
-                r = toNetty(ErrorResponses.error(500, "invalid response", errorId, "the handler's response has an invalid header"),
-                        keepAlive, head.http10);
+                r = toNetty(
+                        ErrorResponses.error(
+                                500, "invalid response", errorId, "the handler's response has an invalid header"),
+                        keepAlive,
+                        head.http10);
             }
             if (keepAlive) {
                 ctx.write(r, ctx.voidPromise());
@@ -248,8 +280,10 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
 
     private static FullHttpResponse toNetty(Response response, boolean keepAlive, boolean http10) {
         byte[] body = response.body();
-        FullHttpResponse r = new DefaultFullHttpResponse(http10 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1,
-                HttpResponseStatus.valueOf(response.status()), body.length == 0 ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));
+        FullHttpResponse r = new DefaultFullHttpResponse(
+                http10 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1,
+                HttpResponseStatus.valueOf(response.status()),
+                body.length == 0 ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));
         HttpHeaders h = r.headers();
         for (Map.Entry<String, String> e : response.headers().entrySet()) {
             h.set(e.getKey(), e.getValue());

@@ -9,8 +9,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -48,8 +48,14 @@ final class HttpEvent implements Event {
     private Map<String, Object> fields;
     private Map<String, String> headers;
 
-    HttpEvent(String triggerName, String method, String uri, HttpHeaders headers, byte[] body, CloudEvent structured,
-              AuthIdentity identity) {
+    HttpEvent(
+            String triggerName,
+            String method,
+            String uri,
+            HttpHeaders headers,
+            byte[] body,
+            CloudEvent structured,
+            AuthIdentity identity) {
         this.triggerName = triggerName;
         this.identity = identity;
         this.method = method;
@@ -78,7 +84,8 @@ final class HttpEvent implements Event {
 
     private static String randomId() {
         ThreadLocalRandom r = ThreadLocalRandom.current();
-        return new java.util.UUID((r.nextLong() & ~0xF000L) | 0x4000L, (r.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L)
+        return new java.util.UUID(
+                        (r.nextLong() & ~0xF000L) | 0x4000L, (r.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L)
                 .toString();
     }
 
@@ -139,7 +146,8 @@ final class HttpEvent implements Event {
                 Map<String, Object> m = new LinkedHashMap<>();
                 // no cap on the count (Netty's default drops parameters past 1024 silently): the
                 // request line's own limit (maxInitialLineLength) bounds it
-                new QueryStringDecoder(uri, StandardCharsets.UTF_8, true, Math.max(1, uri.length())).parameters()
+                new QueryStringDecoder(uri, StandardCharsets.UTF_8, true, Math.max(1, uri.length()))
+                        .parameters()
                         .forEach((k, v) -> m.put(k, v.size() == 1 ? v.get(0) : List.copyOf(v)));
                 fields = Collections.unmodifiableMap(m);
             }

@@ -87,6 +87,7 @@ final class HttpTls implements AutoCloseable {
     private volatile HttpTlsFiles.Loaded current;
     /** Files whose load failed, not tried again (nor warned about again) until they change. */
     private List<Object> failedStamps;
+
     private final AtomicLong reloads = new AtomicLong();
     private final AtomicLong reloadFailures = new AtomicLong();
     private final AtomicLong checks = new AtomicLong();
@@ -97,7 +98,12 @@ final class HttpTls implements AutoCloseable {
     private ScheduledExecutorService reloader;
     private boolean closed;
 
-    private HttpTls(TriggerContext context, HttpTlsConfig config, SslProvider provider, HttpTlsFiles.Loaded first, Duration readTimeout) {
+    private HttpTls(
+            TriggerContext context,
+            HttpTlsConfig config,
+            SslProvider provider,
+            HttpTlsFiles.Loaded first,
+            Duration readTimeout) {
         this.triggerName = context.name();
         this.config = config;
         this.provider = provider;
@@ -106,17 +112,32 @@ final class HttpTls implements AutoCloseable {
         MeterRegistry registry = context.meterRegistry();
         Tags tags = Tags.of("function", context.functionName(), "trigger", context.name(), "kind", context.kind());
         for (HandshakeFailure f : HandshakeFailure.values()) {
-            failures.put(f, Counter.builder("nucleon.http.tls.handshake.failures")
-                    .description("TLS handshakes the http trigger saw fail, by reason").tags(tags).tag("reason", f.tag())
-                    .register(registry));
+            failures.put(
+                    f,
+                    Counter.builder("nucleon.http.tls.handshake.failures")
+                            .description("TLS handshakes the http trigger saw fail, by reason")
+                            .tags(tags)
+                            .tag("reason", f.tag())
+                            .register(registry));
         }
-        reloadedCounter = Counter.builder("nucleon.http.tls.reloads").description("Reloads of the TLS certificate files")
-                .tags(tags).tag("result", "loaded").register(registry);
-        reloadFailedCounter = Counter.builder("nucleon.http.tls.reloads").description("Reloads of the TLS certificate files")
-                .tags(tags).tag("result", "failed").register(registry);
-        Gauge.builder("nucleon.http.tls.certificate.not.after", this, t -> t.current.certificate().getNotAfter().getTime() / 1000.0)
-                .description("When the served certificate expires, in seconds since the epoch").baseUnit("seconds")
-                .tags(tags).register(registry);
+        reloadedCounter = Counter.builder("nucleon.http.tls.reloads")
+                .description("Reloads of the TLS certificate files")
+                .tags(tags)
+                .tag("result", "loaded")
+                .register(registry);
+        reloadFailedCounter = Counter.builder("nucleon.http.tls.reloads")
+                .description("Reloads of the TLS certificate files")
+                .tags(tags)
+                .tag("result", "failed")
+                .register(registry);
+        Gauge.builder(
+                        "nucleon.http.tls.certificate.not.after",
+                        this,
+                        t -> t.current.certificate().getNotAfter().getTime() / 1000.0)
+                .description("When the served certificate expires, in seconds since the epoch")
+                .baseUnit("seconds")
+                .tags(tags)
+                .register(registry);
     }
 
     /**
@@ -138,7 +159,8 @@ final class HttpTls implements AutoCloseable {
 
     private static SslProvider validate(TriggerContext context, HttpTlsConfig c) {
         if (c.certFile == null || c.certFile.isBlank()) {
-            throw context.attributeError("tls.certFile", "is required: the PEM file with the server's certificate (and its chain)");
+            throw context.attributeError(
+                    "tls.certFile", "is required: the PEM file with the server's certificate (and its chain)");
         }
         if (c.keyFile == null || c.keyFile.isBlank()) {
             throw context.attributeError("tls.keyFile", "is required: the PEM file with the certificate's private key");
@@ -147,26 +169,34 @@ final class HttpTls implements AutoCloseable {
             throw context.attributeError("tls.keyPassword", "give keyPassword or keyPasswordFile, not both");
         }
         if (c.clientAuth == null || !HttpTlsConfig.CLIENT_AUTH.contains(c.clientAuth)) {
-            throw context.attributeError("tls.clientAuth", "must be none, optional or require, got " + quoted(c.clientAuth));
+            throw context.attributeError(
+                    "tls.clientAuth", "must be none, optional or require, got " + quoted(c.clientAuth));
         }
         boolean asksClients = !c.clientAuth.equals("none");
         if (asksClients && (c.clientCaFile == null || c.clientCaFile.isBlank())) {
-            throw context.attributeError("tls.clientCaFile", "is required when clientAuth is " + c.clientAuth
-                    + ": the PEM file with the CA certificates that client certificates must chain to");
+            throw context.attributeError(
+                    "tls.clientCaFile",
+                    "is required when clientAuth is " + c.clientAuth
+                            + ": the PEM file with the CA certificates that client certificates must chain to");
         }
         if (!asksClients && c.clientCaFile != null) {
             // safe by default: a CA given means client certificates were meant to be checked
-            throw context.attributeError("tls.clientAuth", "is none, but clientCaFile is set: set clientAuth to require "
-                    + "(or optional) to verify client certificates, or remove clientCaFile");
+            throw context.attributeError(
+                    "tls.clientAuth",
+                    "is none, but clientCaFile is set: set clientAuth to require "
+                            + "(or optional) to verify client certificates, or remove clientCaFile");
         }
         if (c.protocols == null || c.protocols.isEmpty()) {
-            throw context.attributeError("tls.protocols", "must list at least one of " + HttpTlsConfig.SUPPORTED_PROTOCOLS);
+            throw context.attributeError(
+                    "tls.protocols", "must list at least one of " + HttpTlsConfig.SUPPORTED_PROTOCOLS);
         }
         for (int i = 0; i < c.protocols.size(); i++) {
             String p = c.protocols.get(i);
             if (!HttpTlsConfig.SUPPORTED_PROTOCOLS.contains(p)) {
-                throw context.attributeError("tls.protocols[" + i + "]", "must be TLSv1.3 or TLSv1.2 (older versions are not "
-                        + "offered: they have known weaknesses), got " + quoted(p));
+                throw context.attributeError(
+                        "tls.protocols[" + i + "]",
+                        "must be TLSv1.3 or TLSv1.2 (older versions are not "
+                                + "offered: they have known weaknesses), got " + quoted(p));
             }
         }
         if (new HashSet<>(c.protocols).size() != c.protocols.size()) {
@@ -178,35 +208,48 @@ final class HttpTls implements AutoCloseable {
         SslProvider provider = switch (c.provider) {
             case "openssl" -> {
                 if (!OpenSsl.isAvailable()) {
-                    throw context.attributeError("tls.provider", "is openssl, but OpenSSL (netty-tcnative) cannot be loaded here: "
-                            + OpenSsl.unavailabilityCause() + "; use auto or jdk");
+                    throw context.attributeError(
+                            "tls.provider",
+                            "is openssl, but OpenSSL (netty-tcnative) cannot be loaded here: "
+                                    + OpenSsl.unavailabilityCause() + "; use auto or jdk");
                 }
                 yield SslProvider.OPENSSL;
             }
             case "jdk" -> SslProvider.JDK;
             default -> OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
         };
-        if (provider == SslProvider.OPENSSL && c.protocols.contains("TLSv1.3") && !SslProvider.isTlsv13Supported(SslProvider.OPENSSL)) {
-            throw context.attributeError("tls.protocols", "includes TLSv1.3, which this OpenSSL (" + OpenSsl.versionString()
-                    + ") does not support; use provider jdk, or TLSv1.2 only");
+        if (provider == SslProvider.OPENSSL
+                && c.protocols.contains("TLSv1.3")
+                && !SslProvider.isTlsv13Supported(SslProvider.OPENSSL)) {
+            throw context.attributeError(
+                    "tls.protocols",
+                    "includes TLSv1.3, which this OpenSSL (" + OpenSsl.versionString()
+                            + ") does not support; use provider jdk, or TLSv1.2 only");
         }
         if (c.ciphers != null) {
             if (c.ciphers.isEmpty()) {
-                throw context.attributeError("tls.ciphers", "must list at least one cipher suite, or be left out for the provider's defaults");
+                throw context.attributeError(
+                        "tls.ciphers",
+                        "must list at least one cipher suite, or be left out for the provider's defaults");
             }
             Set<String> available = availableCiphers(provider);
             for (int i = 0; i < c.ciphers.size(); i++) {
                 String cipher = c.ciphers.get(i);
                 if (cipher == null || !available.contains(cipher)) {
-                    throw context.attributeError("tls.ciphers[" + i + "]", "is not a cipher suite the " + providerName(provider)
-                            + " provider supports, got " + quoted(cipher) + " (use Java/IANA names, e.g. TLS_AES_128_GCM_SHA256, "
-                            + "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256)");
+                    throw context.attributeError(
+                            "tls.ciphers[" + i + "]",
+                            "is not a cipher suite the " + providerName(provider)
+                                    + " provider supports, got " + quoted(cipher)
+                                    + " (use Java/IANA names, e.g. TLS_AES_128_GCM_SHA256, "
+                                    + "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256)");
                 }
             }
         }
-        if (c.reloadInterval == null || c.reloadInterval.isNegative()
+        if (c.reloadInterval == null
+                || c.reloadInterval.isNegative()
                 || (!c.reloadInterval.isZero() && c.reloadInterval.compareTo(Duration.ofSeconds(1)) < 0)) {
-            throw context.attributeError("tls.reloadInterval", "must be at least 1s, or 0s to turn reloading off, got " + c.reloadInterval);
+            throw context.attributeError(
+                    "tls.reloadInterval", "must be at least 1s, or 0s to turn reloading off, got " + c.reloadInterval);
         }
         return provider;
     }
@@ -230,20 +273,27 @@ final class HttpTls implements AutoCloseable {
         return provider == SslProvider.OPENSSL ? "openssl" : "jdk";
     }
 
-
     /** Starts watching the files (unless {@code reloadInterval} is 0) and says, once, how TLS is served. */
     void start() {
         X509Certificate cert = current.certificate();
-        String providerText = provider == SslProvider.OPENSSL ? "openssl (" + OpenSsl.versionString() + ")"
-                : "jdk" + (config.provider.equals("auto") ? " (OpenSSL not available: " + OpenSsl.unavailabilityCause() + ")" : "");
-        LOG.atInfo().addKeyValue("trigger", triggerName).addKeyValue("provider", providerText)
-                .addKeyValue("protocols", String.join(",", config.protocols)).addKeyValue("clientAuth", config.clientAuth)
+        String providerText = provider == SslProvider.OPENSSL
+                ? "openssl (" + OpenSsl.versionString() + ")"
+                : "jdk"
+                        + (config.provider.equals("auto")
+                                ? " (OpenSSL not available: " + OpenSsl.unavailabilityCause() + ")"
+                                : "");
+        LOG.atInfo()
+                .addKeyValue("trigger", triggerName)
+                .addKeyValue("provider", providerText)
+                .addKeyValue("protocols", String.join(",", config.protocols))
+                .addKeyValue("clientAuth", config.clientAuth)
                 .addKeyValue("certificate", cert.getSubjectX500Principal().getName())
                 .addKeyValue("notAfter", cert.getNotAfter().toInstant())
                 .log("http trigger serves TLS");
         warnIfNotValidNow(cert);
         if (!config.reloadInterval.isZero()) {
-            reloader = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("nucleon-http-" + triggerName + "-tls", true));
+            reloader = Executors.newSingleThreadScheduledExecutor(
+                    new DefaultThreadFactory("nucleon-http-" + triggerName + "-tls", true));
             long millis = config.reloadInterval.toMillis();
             reloader.scheduleWithFixedDelay(this::checkFiles, millis, millis, TimeUnit.MILLISECONDS);
         }
@@ -252,11 +302,15 @@ final class HttpTls implements AutoCloseable {
     private void warnIfNotValidNow(X509Certificate cert) {
         Instant now = Instant.now();
         if (cert.getNotAfter().toInstant().isBefore(now)) {
-            LOG.atWarn().addKeyValue("trigger", triggerName).log("the TLS certificate " + cert.getSubjectX500Principal().getName()
-                    + " expired at " + cert.getNotAfter().toInstant() + ": clients will refuse it");
+            LOG.atWarn()
+                    .addKeyValue("trigger", triggerName)
+                    .log("the TLS certificate " + cert.getSubjectX500Principal().getName() + " expired at "
+                            + cert.getNotAfter().toInstant() + ": clients will refuse it");
         } else if (cert.getNotBefore().toInstant().isAfter(now)) {
-            LOG.atWarn().addKeyValue("trigger", triggerName).log("the TLS certificate " + cert.getSubjectX500Principal().getName()
-                    + " is not valid before " + cert.getNotBefore().toInstant() + ": clients will refuse it until then");
+            LOG.atWarn()
+                    .addKeyValue("trigger", triggerName)
+                    .log("the TLS certificate " + cert.getSubjectX500Principal().getName() + " is not valid before "
+                            + cert.getNotBefore().toInstant() + ": clients will refuse it until then");
         }
     }
 
@@ -275,9 +329,11 @@ final class HttpTls implements AutoCloseable {
                 failedStamps = stamps;
                 reloadFailures.incrementAndGet();
                 reloadFailedCounter.increment();
-                LOG.atWarn().addKeyValue("trigger", triggerName).log("the changed TLS files cannot be used; new connections "
-                        + "keep the certificate loaded before (this is logged once until the files change again): tls."
-                        + p.attribute + ": " + p.getMessage());
+                LOG.atWarn()
+                        .addKeyValue("trigger", triggerName)
+                        .log("the changed TLS files cannot be used; new connections "
+                                + "keep the certificate loaded before (this is logged once until the files change again): tls."
+                                + p.attribute + ": " + p.getMessage());
                 return;
             }
             failedStamps = null;
@@ -287,8 +343,11 @@ final class HttpTls implements AutoCloseable {
             reloads.incrementAndGet();
             reloadedCounter.increment();
             X509Certificate cert = loaded.certificate();
-            LOG.atInfo().addKeyValue("trigger", triggerName).addKeyValue("certificate", cert.getSubjectX500Principal().getName())
-                    .addKeyValue("serial", cert.getSerialNumber().toString(16)).addKeyValue("notAfter", cert.getNotAfter().toInstant())
+            LOG.atInfo()
+                    .addKeyValue("trigger", triggerName)
+                    .addKeyValue("certificate", cert.getSubjectX500Principal().getName())
+                    .addKeyValue("serial", cert.getSerialNumber().toString(16))
+                    .addKeyValue("notAfter", cert.getNotAfter().toInstant())
                     .log("TLS files reloaded; new connections use them");
             warnIfNotValidNow(cert);
         } catch (RuntimeException | Error e) {
@@ -311,7 +370,7 @@ final class HttpTls implements AutoCloseable {
      * one released in between is simply passed over for the new one.
      */
     private SslHandler newHandler(Channel ch) {
-        for (;;) {
+        for (; ; ) {
             SslContext context = current.context();
             if (!(context instanceof ReferenceCounted counted)) {
                 return context.newHandler(ch.alloc());
@@ -333,10 +392,16 @@ final class HttpTls implements AutoCloseable {
     void handshakeFailed(Channel ch, HandshakeFailure reason, Throwable cause) {
         failures.get(reason).increment();
         if (LOG.isDebugEnabled()) {
-            String detail = cause == null ? "" : ": " + (cause instanceof io.netty.handler.ssl.NotSslRecordException
-                    ? "not a TLS record" // its message would dump what the client sent
-                    : cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : " " + cause.getMessage()));
-            handshakeLog.debug(triggerName, "TLS handshake with " + ch.remoteAddress() + " failed (" + reason.tag() + ")" + detail);
+            String detail = cause == null
+                    ? ""
+                    : ": "
+                            + (cause instanceof io.netty.handler.ssl.NotSslRecordException
+                                    ? "not a TLS record" // its message would dump what the client sent
+                                    : cause.getClass().getSimpleName()
+                                            + (cause.getMessage() == null ? "" : " " + cause.getMessage()));
+            handshakeLog.debug(
+                    triggerName,
+                    "TLS handshake with " + ch.remoteAddress() + " failed (" + reason.tag() + ")" + detail);
         }
     }
 
@@ -352,8 +417,15 @@ final class HttpTls implements AutoCloseable {
         m.put("provider", providerName(provider));
         m.put("protocols", config.protocols);
         m.put("clientAuth", config.clientAuth);
-        m.put("certificate", Map.of("subject", cert.getSubjectX500Principal().getName(),
-                "serial", cert.getSerialNumber().toString(16), "notAfter", cert.getNotAfter().toInstant().toString()));
+        m.put(
+                "certificate",
+                Map.of(
+                        "subject",
+                        cert.getSubjectX500Principal().getName(),
+                        "serial",
+                        cert.getSerialNumber().toString(16),
+                        "notAfter",
+                        cert.getNotAfter().toInstant().toString()));
         m.put("reloadInterval", config.reloadInterval.toString());
         m.put("fileChecks", checks.get());
         m.put("reloads", reloads.get());

@@ -42,14 +42,13 @@ import javax.net.ssl.SSLException;
  * Stateless; any thread; blocks on file I/O (never called on an event loop).
  */
 final class HttpTlsFiles {
-    private static final Pattern PEM = Pattern.compile(
-            "-----BEGIN ([A-Z0-9 ]+)-----\\s*([A-Za-z0-9+/=\\s]*?)\\s*-----END \\1-----");
+    private static final Pattern PEM =
+            Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----\\s*([A-Za-z0-9+/=\\s]*?)\\s*-----END \\1-----");
     /** Key algorithms tried, in order, on a PKCS#8 key. */
     private static final List<String> KEY_ALGORITHMS = List.of("RSA", "EC", "EdDSA", "RSASSA-PSS", "XDH", "DSA");
 
     /** What one load of the files made. */
-    record Loaded(SslContext context, X509Certificate certificate, List<Object> stamps) {
-    }
+    record Loaded(SslContext context, X509Certificate certificate, List<Object> stamps) {}
 
     /** A file or value that cannot be used: the attribute (under {@code tls.}) and what is wrong. */
     static final class Problem extends Exception {
@@ -76,8 +75,11 @@ final class HttpTlsFiles {
         }
         X509Certificate leaf = chain.get(0);
         if (!belongTogether(key, leaf.getPublicKey())) {
-            throw new Problem("keyFile", "the key in " + c.keyFile + " does not belong to the first certificate in " + c.certFile
-                    + " (" + leaf.getSubjectX500Principal().getName() + "): its public key does not verify what the key signs");
+            throw new Problem(
+                    "keyFile",
+                    "the key in " + c.keyFile + " does not belong to the first certificate in " + c.certFile + " ("
+                            + leaf.getSubjectX500Principal().getName()
+                            + "): its public key does not verify what the key signs");
         }
         SslContextBuilder b = SslContextBuilder.forServer(key, chain.toArray(X509Certificate[]::new))
                 // reference-counted: native memory is freed when the last engine and this class let go, not by
@@ -123,7 +125,8 @@ final class HttpTlsFiles {
     }
 
     /** The PEM blocks of {@code text}, as (label, DER bytes). */
-    private static List<Map.Entry<String, byte[]>> pemBlocks(String attribute, String file, byte[] content) throws Problem {
+    private static List<Map.Entry<String, byte[]>> pemBlocks(String attribute, String file, byte[] content)
+            throws Problem {
         List<Map.Entry<String, byte[]>> blocks = new ArrayList<>();
         Matcher m = PEM.matcher(new String(content, StandardCharsets.US_ASCII));
         while (m.find()) {
@@ -168,20 +171,28 @@ final class HttpTlsFiles {
                 }
                 case "ENCRYPTED PRIVATE KEY" -> {
                     if (password == null) {
-                        throw new Problem("keyFile", file + " holds an encrypted key: give its password in tls.keyPasswordFile "
-                                + "(or tls.keyPassword)");
+                        throw new Problem(
+                                "keyFile",
+                                file + " holds an encrypted key: give its password in tls.keyPasswordFile "
+                                        + "(or tls.keyPassword)");
                     }
                     return pkcs8(file, decrypt(file, block.getValue(), password));
                 }
-                case "RSA PRIVATE KEY", "EC PRIVATE KEY", "DSA PRIVATE KEY" -> throw new Problem("keyFile", file + " holds a "
-                        + block.getKey() + " (PKCS#1/SEC1 form); convert it to PKCS#8 with "
-                        + "'openssl pkcs8 -topk8 -nocrypt -in " + file + " -out key.pem'");
+                case "RSA PRIVATE KEY", "EC PRIVATE KEY", "DSA PRIVATE KEY" ->
+                    throw new Problem(
+                            "keyFile",
+                            file + " holds a "
+                                    + block.getKey() + " (PKCS#1/SEC1 form); convert it to PKCS#8 with "
+                                    + "'openssl pkcs8 -topk8 -nocrypt -in " + file + " -out key.pem'");
                 default -> {
                     // certificates or parameters next to the key: skip them
                 }
             }
         }
-        throw new Problem("keyFile", file + " holds no PEM private key (-----BEGIN PRIVATE KEY----- or -----BEGIN ENCRYPTED PRIVATE KEY-----)");
+        throw new Problem(
+                "keyFile",
+                file
+                        + " holds no PEM private key (-----BEGIN PRIVATE KEY----- or -----BEGIN ENCRYPTED PRIVATE KEY-----)");
     }
 
     private static PKCS8EncodedKeySpec decrypt(String file, byte[] der, char[] password) throws Problem {
@@ -199,8 +210,10 @@ final class HttpTlsFiles {
             spec.clearPassword();
             return info.getKeySpec(cipher);
         } catch (IOException | GeneralSecurityException | RuntimeException e) {
-            throw new Problem("keyFile", file + " holds an encrypted key that cannot be decrypted with the password given ("
-                    + e.getClass().getSimpleName() + ")");
+            throw new Problem(
+                    "keyFile",
+                    file + " holds an encrypted key that cannot be decrypted with the password given ("
+                            + e.getClass().getSimpleName() + ")");
         }
     }
 
@@ -212,7 +225,8 @@ final class HttpTlsFiles {
                 // not this algorithm: try the next
             }
         }
-        throw new Problem("keyFile", file + " holds a PKCS#8 key of an algorithm not supported here (supported: RSA, EC, EdDSA)");
+        throw new Problem(
+                "keyFile", file + " holds a PKCS#8 key of an algorithm not supported here (supported: RSA, EC, EdDSA)");
     }
 
     /** Whether {@code key} is the private half of {@code publicKey}: it signs, the public key verifies. */
@@ -258,6 +272,5 @@ final class HttpTlsFiles {
         return stamps;
     }
 
-    private HttpTlsFiles() {
-    }
+    private HttpTlsFiles() {}
 }

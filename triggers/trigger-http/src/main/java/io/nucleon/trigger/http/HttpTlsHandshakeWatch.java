@@ -34,9 +34,11 @@ final class HttpTlsHandshakeWatch extends ChannelInboundHandlerAdapter {
                 handshaken = true;
             } else {
                 Throwable cause = done.cause();
-                HttpTls.HandshakeFailure reason = cause instanceof SslHandshakeTimeoutException ? HttpTls.HandshakeFailure.TIMEOUT
-                        : cause instanceof ClosedChannelException ? HttpTls.HandshakeFailure.CLOSED
-                        : HttpTls.HandshakeFailure.REJECTED;
+                HttpTls.HandshakeFailure reason = cause instanceof SslHandshakeTimeoutException
+                        ? HttpTls.HandshakeFailure.TIMEOUT
+                        : cause instanceof ClosedChannelException
+                                ? HttpTls.HandshakeFailure.CLOSED
+                                : HttpTls.HandshakeFailure.REJECTED;
                 tls.handshakeFailed(ctx.channel(), reason, cause);
             }
         }
@@ -45,7 +47,8 @@ final class HttpTlsHandshakeWatch extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        SSLException ssl = cause instanceof SSLException s ? s
+        SSLException ssl = cause instanceof SSLException s
+                ? s
                 : cause instanceof DecoderException && cause.getCause() instanceof SSLException s ? s : null;
         if (ssl == null) {
             ctx.fireExceptionCaught(cause);

@@ -25,6 +25,7 @@ final class HttpTlsPlainRequestRefusal extends ByteToMessageDecoder {
     static final String NAME = "tls-plain-refusal";
     /** The length of a TLS record header, what it takes to tell TLS from anything else. */
     private static final int RECORD_HEADER = 5;
+
     private static final long LINGER_MILLIS = 1000;
     private static final byte[] REPLY = reply();
 
@@ -36,8 +37,8 @@ final class HttpTlsPlainRequestRefusal extends ByteToMessageDecoder {
     }
 
     private static byte[] reply() {
-        byte[] body = ErrorResponses.body("bad request", null,
-                "this port speaks HTTPS (TLS): the request was sent in plain text; use https://");
+        byte[] body = ErrorResponses.body(
+                "bad request", null, "this port speaks HTTPS (TLS): the request was sent in plain text; use https://");
         String head = "HTTP/1.1 400 Bad Request\r\n"
                 + "Content-Type: application/json\r\n"
                 + "Connection: close\r\n"

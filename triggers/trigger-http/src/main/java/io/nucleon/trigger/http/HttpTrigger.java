@@ -23,11 +23,11 @@ import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
-import io.nucleon.trigger.http.async.AsyncIntake;
-import io.nucleon.trigger.http.async.AsyncIntakeFactory;
 import io.nucleon.spi.Dispatcher;
 import io.nucleon.spi.Trigger;
 import io.nucleon.spi.TriggerContext;
+import io.nucleon.trigger.http.async.AsyncIntake;
+import io.nucleon.trigger.http.async.AsyncIntakeFactory;
 import io.nucleon.trigger.http.auth.HttpAuth;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -65,6 +65,7 @@ final class HttpTrigger implements Trigger {
     private volatile boolean accepting;
     /** One batch per event loop; filled as connections arrive. */
     private final Map<EventLoop, LoopBatch> batches = new java.util.concurrent.ConcurrentHashMap<>();
+
     private final java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
     private final int maxConnections;
     private final BodyBudget budget;
@@ -84,7 +85,12 @@ final class HttpTrigger implements Trigger {
      * {@code asyncFactory} is null unless the {@code async} block is enabled; {@code auth} is null when
      * auth is off; {@code tls} unless the {@code tls} block is given.
      */
-    HttpTrigger(TriggerContext context, HttpTriggerConfig config, AsyncIntakeFactory asyncFactory, HttpAuth auth, HttpTls tls) {
+    HttpTrigger(
+            TriggerContext context,
+            HttpTriggerConfig config,
+            AsyncIntakeFactory asyncFactory,
+            HttpAuth auth,
+            HttpTls tls) {
         this.name = context.name();
         this.auth = auth;
         this.tls = tls;
@@ -92,8 +98,10 @@ final class HttpTrigger implements Trigger {
         this.config = config;
         this.asyncFactory = asyncFactory;
         this.maxConnections = config.maxConnections > 0 ? config.maxConnections : defaultMaxConnections();
-        this.budget = new BodyBudget(config.maxInflightBodyBytes != null ? config.maxInflightBodyBytes.bytes()
-                : BodyBudget.defaultLimit(config.maxRequestBodySize.bytes()));
+        this.budget = new BodyBudget(
+                config.maxInflightBodyBytes != null
+                        ? config.maxInflightBodyBytes.bytes()
+                        : BodyBudget.defaultLimit(config.maxRequestBodySize.bytes()));
         this.metrics = new HttpTriggerMetrics(context, open::get, budget::used);
     }
 
@@ -167,9 +175,12 @@ final class HttpTrigger implements Trigger {
             auth.start();
         }
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-        Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        Class<? extends ServerChannel> channelType =
+                epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         transportName = epoll ? "epoll" : "nio";
-        int threads = config.eventLoopThreads > 0 ? config.eventLoopThreads : Runtime.getRuntime().availableProcessors();
+        int threads = config.eventLoopThreads > 0
+                ? config.eventLoopThreads
+                : Runtime.getRuntime().availableProcessors();
         group = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("nucleon-http-" + name, true), io);
 
         HttpDecoderConfig decoder = new HttpDecoderConfig()
@@ -218,9 +229,18 @@ final class HttpTrigger implements Trigger {
                         p.addLast("gate", gate);
                         p.addLast("codec", new HttpServerCodec(decoder, pipelineDepth));
                         p.addLast("assembler", new RequestAssembler(maxBody, budget, auth));
-                        LoopBatch batch = batches.computeIfAbsent(ch.eventLoop(), loop -> new LoopBatch(loop, dispatcher));
-                        p.addLast("handler", new HttpConnectionHandler(HttpTrigger.this, dispatcher, batch, links,
-                                config.maxPipelinedRequests, async, budget));
+                        LoopBatch batch =
+                                batches.computeIfAbsent(ch.eventLoop(), loop -> new LoopBatch(loop, dispatcher));
+                        p.addLast(
+                                "handler",
+                                new HttpConnectionHandler(
+                                        HttpTrigger.this,
+                                        dispatcher,
+                                        batch,
+                                        links,
+                                        config.maxPipelinedRequests,
+                                        async,
+                                        budget));
                     }
                 });
         try {
@@ -233,15 +253,22 @@ final class HttpTrigger implements Trigger {
             if (asyncIntake != null) {
                 asyncIntake.close();
             }
-            throw new IllegalStateException("trigger '" + name + "' cannot listen on " + config.host + ":" + config.port
-                    + ": " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "trigger '" + name + "' cannot listen on " + config.host + ":" + config.port + ": "
+                            + e.getMessage(),
+                    e);
         }
         accepting = true;
         if (tls != null) {
             tls.start();
         }
-        LOG.atInfo().addKeyValue("trigger", name).addKeyValue("address", address()).addKeyValue("transport", transportName)
-                .addKeyValue("tls", tls != null).addKeyValue("eventLoops", threads).log("http trigger listening");
+        LOG.atInfo()
+                .addKeyValue("trigger", name)
+                .addKeyValue("address", address())
+                .addKeyValue("transport", transportName)
+                .addKeyValue("tls", tls != null)
+                .addKeyValue("eventLoops", threads)
+                .log("http trigger listening");
     }
 
     /** The bound address as host:port. */
@@ -256,7 +283,9 @@ final class HttpTrigger implements Trigger {
     @Override
     public java.util.List<InetSocketAddress> listeningAddresses() {
         Channel ch = serverChannel;
-        return ch == null || !(ch.localAddress() instanceof InetSocketAddress a) ? java.util.List.of() : java.util.List.of(a);
+        return ch == null || !(ch.localAddress() instanceof InetSocketAddress a)
+                ? java.util.List.of()
+                : java.util.List.of(a);
     }
 
     @Override

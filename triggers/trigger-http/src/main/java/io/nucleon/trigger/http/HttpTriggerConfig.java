@@ -1,7 +1,7 @@
 package io.nucleon.trigger.http;
 
-import io.nucleon.trigger.http.async.AsyncOptions;
 import io.nucleon.spi.ByteSize;
+import io.nucleon.trigger.http.async.AsyncOptions;
 import io.nucleon.trigger.http.auth.HttpAuthOptions;
 import java.time.Duration;
 

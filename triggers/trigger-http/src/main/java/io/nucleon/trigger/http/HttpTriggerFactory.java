@@ -1,12 +1,12 @@
 package io.nucleon.trigger.http;
 
-import io.nucleon.trigger.http.async.AsyncIntakeFactory;
-import io.nucleon.trigger.http.async.AsyncOptions;
 import io.nucleon.api.FunctionConfigException;
 import io.nucleon.spi.AttributeProblems;
 import io.nucleon.spi.Trigger;
 import io.nucleon.spi.TriggerContext;
 import io.nucleon.spi.TriggerFactory;
+import io.nucleon.trigger.http.async.AsyncIntakeFactory;
+import io.nucleon.trigger.http.async.AsyncOptions;
 import io.nucleon.trigger.http.auth.HttpAuth;
 
 /** Registers the {@code http} trigger kind. */
@@ -42,18 +42,25 @@ public final class HttpTriggerFactory implements TriggerFactory {
             problems.add("maxPipelinedRequests", "must be from 1 to 1024, got " + config.maxPipelinedRequests);
         }
         if (config.maxConnections < 0) {
-            problems.add("maxConnections", "must be 0 (10 000, or 3/4 of the file-descriptor limit) or more, got "
-                    + config.maxConnections);
+            problems.add(
+                    "maxConnections",
+                    "must be 0 (10 000, or 3/4 of the file-descriptor limit) or more, got " + config.maxConnections);
         }
-        if (config.maxInflightBodyBytes != null && config.maxInflightBodyBytes.bytes() < config.maxRequestBodySize.bytes()) {
-            problems.add("maxInflightBodyBytes", "must be at least maxRequestBodySize (" + config.maxRequestBodySize
-                    + "), or no request with the largest allowed body could ever be taken; got " + config.maxInflightBodyBytes);
+        if (config.maxInflightBodyBytes != null
+                && config.maxInflightBodyBytes.bytes() < config.maxRequestBodySize.bytes()) {
+            problems.add(
+                    "maxInflightBodyBytes",
+                    "must be at least maxRequestBodySize (" + config.maxRequestBodySize
+                            + "), or no request with the largest allowed body could ever be taken; got "
+                            + config.maxInflightBodyBytes);
         }
         if (config.writeBufferHighWaterMark.bytes() < 1024 || config.writeBufferHighWaterMark.bytes() > (64L << 20)) {
-            problems.add("writeBufferHighWaterMark", "must be from 1KiB to 64MiB, got " + config.writeBufferHighWaterMark);
+            problems.add(
+                    "writeBufferHighWaterMark", "must be from 1KiB to 64MiB, got " + config.writeBufferHighWaterMark);
         }
         if (config.eventLoopThreads < 0 || config.eventLoopThreads > 1024) {
-            problems.add("eventLoopThreads", "must be from 0 (one per processor) to 1024, got " + config.eventLoopThreads);
+            problems.add(
+                    "eventLoopThreads", "must be from 0 (one per processor) to 1024, got " + config.eventLoopThreads);
         }
         if (!config.transport.equals("auto") && !config.transport.equals("epoll") && !config.transport.equals("nio")) {
             problems.add("transport", "must be auto, epoll or nio, got \"" + config.transport + "\"");
@@ -87,12 +94,18 @@ public final class HttpTriggerFactory implements TriggerFactory {
     }
 
     /** Checks the {@code async} block; the factory that will make its intake, or null when there is none (a problem then). */
-    private static AsyncIntakeFactory validateAsync(TriggerContext context, AsyncOptions a, AttributeProblems problems) {
+    private static AsyncIntakeFactory validateAsync(
+            TriggerContext context, AsyncOptions a, AttributeProblems problems) {
         String prefix = a.pathPrefix;
-        if (prefix == null || !prefix.startsWith("/") || prefix.length() < 2 || prefix.endsWith("/")
+        if (prefix == null
+                || !prefix.startsWith("/")
+                || prefix.length() < 2
+                || prefix.endsWith("/")
                 || prefix.indexOf('?') >= 0) {
-            problems.add("async.pathPrefix", "must start with / and not end with / (e.g. /async), got "
-                    + (prefix == null ? "null" : "\"" + prefix + "\""));
+            problems.add(
+                    "async.pathPrefix",
+                    "must start with / and not end with / (e.g. /async), got "
+                            + (prefix == null ? "null" : "\"" + prefix + "\""));
         }
         if (a.directory == null || a.directory.isBlank()) {
             problems.add("async.directory", "is required when async.enabled is true");
@@ -119,8 +132,10 @@ public final class HttpTriggerFactory implements TriggerFactory {
             problems.add("async.callbackMaxPending", "must be at least 1, got " + a.callbackMaxPending);
         }
         if (a.callbackMaxPerHost < 1 || a.callbackMaxPerHost > a.callbackMaxPending) {
-            problems.add("async.callbackMaxPerHost", "must be from 1 to async.callbackMaxPending ("
-                    + a.callbackMaxPending + "), got " + a.callbackMaxPerHost);
+            problems.add(
+                    "async.callbackMaxPerHost",
+                    "must be from 1 to async.callbackMaxPending (" + a.callbackMaxPending + "), got "
+                            + a.callbackMaxPerHost);
         }
         if (a.callbackAllowedHosts == null) {
             a.callbackAllowedHosts = java.util.List.of(); // the entries are checked by the async module
@@ -129,13 +144,17 @@ public final class HttpTriggerFactory implements TriggerFactory {
             problems.add("async.deadLetterRetention", "must be longer than 0");
         }
         if (a.deadLettersLoopbackOnly != null) {
-            problems.add("async.deadLettersLoopbackOnly", "was removed: listing and replaying dead letters are "
-                    + "admin endpoints on the control server now (GET /triggers/" + context.name() + "/dead-letters on the "
-                    + "control port, loopback by default); remove this attribute");
+            problems.add(
+                    "async.deadLettersLoopbackOnly",
+                    "was removed: listing and replaying dead letters are "
+                            + "admin endpoints on the control server now (GET /triggers/" + context.name()
+                            + "/dead-letters on the "
+                            + "control port, loopback by default); remove this attribute");
         }
         if (a.journalDropHeaders == null || a.journalDropHeaders.stream().anyMatch(h -> h == null || h.isBlank())) {
-            problems.add("async.journalDropHeaders", "must be a list of header names (an empty list keeps "
-                    + "every header)");
+            problems.add(
+                    "async.journalDropHeaders",
+                    "must be a list of header names (an empty list keeps " + "every header)");
         }
         if (a.maxDeadLetters < 1 || a.maxDeadLetters > 1_000_000) {
             // each dead letter kept costs a small index entry on the heap (see async-journal's README)
@@ -143,8 +162,10 @@ public final class HttpTriggerFactory implements TriggerFactory {
         }
         AsyncIntakeFactory f = AsyncIntakeFactory.find();
         if (f == null) {
-            problems.add("async.enabled", "async calls need the module " + AsyncOptions.MODULE
-                    + " on the class path (add it as a dependency of the function)");
+            problems.add(
+                    "async.enabled",
+                    "async calls need the module " + AsyncOptions.MODULE
+                            + " on the class path (add it as a dependency of the function)");
         }
         return f;
     }

@@ -32,19 +32,31 @@ final class HttpTriggerMetrics {
         Tags tags = Tags.of("function", context.functionName(), "trigger", context.name(), "kind", context.kind());
         String rejected = "nucleon.http.rejected";
         String rejectedHelp = "Requests and connections the http trigger answered 503 before dispatching, by reason";
-        refusedConnections = Counter.builder(rejected).description(rejectedHelp).tags(tags).tag("reason", "connections")
+        refusedConnections = Counter.builder(rejected)
+                .description(rejectedHelp)
+                .tags(tags)
+                .tag("reason", "connections")
                 .register(registry);
-        overBudget = Counter.builder(rejected).description(rejectedHelp).tags(tags).tag("reason", "body_budget")
+        overBudget = Counter.builder(rejected)
+                .description(rejectedHelp)
+                .tags(tags)
+                .tag("reason", "body_budget")
                 .register(registry);
         slowReadersClosed = Counter.builder("nucleon.http.slow.readers.closed")
                 .description("Connections closed because the client did not read its replies for idleTimeout")
-                .tags(tags).register(registry);
+                .tags(tags)
+                .register(registry);
         connectionErrors = Counter.builder("nucleon.http.connection.errors")
-                .description("Errors that closed an http connection").tags(tags).register(registry);
-        Gauge.builder("nucleon.http.connections", connections).description("Open http connections").tags(tags)
+                .description("Errors that closed an http connection")
+                .tags(tags)
+                .register(registry);
+        Gauge.builder("nucleon.http.connections", connections)
+                .description("Open http connections")
+                .tags(tags)
                 .register(registry);
         Gauge.builder("nucleon.http.body.bytes", bodyBytes)
-                .description("Request body bytes held in memory (counted against maxInflightBodyBytes)").tags(tags)
+                .description("Request body bytes held in memory (counted against maxInflightBodyBytes)")
+                .tags(tags)
                 .register(registry);
     }
 }

@@ -18,6 +18,7 @@ final class InFlightRequest implements Completion, Runnable {
     final boolean http10;
     /** Body bytes this request holds in the budget until its reply is set. */
     private final long reserved;
+
     volatile Response response;
 
     InFlightRequest(HttpConnectionHandler connection, boolean keepAlive, boolean http10, long reserved) {
@@ -28,7 +29,8 @@ final class InFlightRequest implements Completion, Runnable {
     }
 
     /** An exchange answered by the trigger itself (400, 408, 413, 503 …); it holds no body bytes. */
-    static InFlightRequest answered(HttpConnectionHandler connection, Response response, boolean keepAlive, boolean http10) {
+    static InFlightRequest answered(
+            HttpConnectionHandler connection, Response response, boolean keepAlive, boolean http10) {
         InFlightRequest e = new InFlightRequest(connection, keepAlive, http10, 0);
         e.response = response;
         return e;

@@ -23,8 +23,14 @@ final class RateLimitedLog {
     void warn(String trigger, String message, Throwable cause) {
         long held = take();
         if (held >= 0) {
-            log.atWarn().setCause(cause).addKeyValue("trigger", trigger).addKeyValue("suppressed", held)
-                    .log(message + (held > 0 ? " (" + held + " more like it since the last such line were not logged)" : ""));
+            log.atWarn()
+                    .setCause(cause)
+                    .addKeyValue("trigger", trigger)
+                    .addKeyValue("suppressed", held)
+                    .log(message
+                            + (held > 0
+                                    ? " (" + held + " more like it since the last such line were not logged)"
+                                    : ""));
         }
     }
 
@@ -32,8 +38,13 @@ final class RateLimitedLog {
     void debug(String trigger, String message) {
         long held = take();
         if (held >= 0) {
-            log.atDebug().addKeyValue("trigger", trigger).addKeyValue("suppressed", held)
-                    .log(message + (held > 0 ? " (" + held + " more like it since the last such line were not logged)" : ""));
+            log.atDebug()
+                    .addKeyValue("trigger", trigger)
+                    .addKeyValue("suppressed", held)
+                    .log(message
+                            + (held > 0
+                                    ? " (" + held + " more like it since the last such line were not logged)"
+                                    : ""));
         }
     }
 

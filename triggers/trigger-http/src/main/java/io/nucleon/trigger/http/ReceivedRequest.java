@@ -48,8 +48,15 @@ final class ReceivedRequest {
         this(kind, head, body, reserved, failure, null, null, false);
     }
 
-    private ReceivedRequest(Kind kind, HttpRequest head, byte[] body, long reserved, Throwable failure, AuthIdentity identity,
-                            Response refusal, boolean closeAfterAnswer) {
+    private ReceivedRequest(
+            Kind kind,
+            HttpRequest head,
+            byte[] body,
+            long reserved,
+            Throwable failure,
+            AuthIdentity identity,
+            Response refusal,
+            boolean closeAfterAnswer) {
         this.kind = kind;
         this.head = head;
         this.body = body;

@@ -50,6 +50,7 @@ final class RequestAssembler extends ChannelInboundHandlerAdapter {
     private HttpRequest head;
     /** Who the request being assembled was let in as (null when auth is off). */
     private AuthIdentity identity;
+
     private byte[] body;
     private int length;
     private long reserved;
@@ -77,7 +78,11 @@ final class RequestAssembler extends ChannelInboundHandlerAdapter {
     private void begin(ChannelHandlerContext ctx, HttpRequest request) {
         abandon(); // a new head always follows the last part of the previous request; be safe anyway
         if (request.decoderResult().isFailure()) {
-            refuse(ctx, ReceivedRequest.Kind.MALFORMED, request, request.decoderResult().cause());
+            refuse(
+                    ctx,
+                    ReceivedRequest.Kind.MALFORMED,
+                    request,
+                    request.decoderResult().cause());
             return;
         }
         AuthIdentity who = null;
@@ -93,7 +98,11 @@ final class RequestAssembler extends ChannelInboundHandlerAdapter {
         try {
             declared = HttpUtil.getContentLength(request, -1L);
         } catch (NumberFormatException e) {
-            refuse(ctx, ReceivedRequest.Kind.MALFORMED, request, new IllegalArgumentException("invalid Content-Length"));
+            refuse(
+                    ctx,
+                    ReceivedRequest.Kind.MALFORMED,
+                    request,
+                    new IllegalArgumentException("invalid Content-Length"));
             return;
         }
         if (declared > maxBody) {
@@ -115,7 +124,8 @@ final class RequestAssembler extends ChannelInboundHandlerAdapter {
         length = 0;
         if (HttpUtil.is100ContinueExpected(request)) {
             request.headers().remove(HttpHeaderNames.EXPECT);
-            ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER));
+            ctx.writeAndFlush(new DefaultFullHttpResponse(
+                    HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER));
         }
     }
 
@@ -126,7 +136,11 @@ final class RequestAssembler extends ChannelInboundHandlerAdapter {
         if (content.decoderResult().isFailure()) {
             HttpRequest h = head;
             abandon();
-            refuse(ctx, ReceivedRequest.Kind.MALFORMED, h, content.decoderResult().cause());
+            refuse(
+                    ctx,
+                    ReceivedRequest.Kind.MALFORMED,
+                    h,
+                    content.decoderResult().cause());
             return;
         }
         ByteBuf data = content.content();
@@ -142,7 +156,8 @@ final class RequestAssembler extends ChannelInboundHandlerAdapter {
             if (!end.trailingHeaders().isEmpty()) {
                 head.headers().add(end.trailingHeaders());
             }
-            byte[] b = body == null ? ReceivedRequest.EMPTY : length == body.length ? body : Arrays.copyOf(body, length);
+            byte[] b =
+                    body == null ? ReceivedRequest.EMPTY : length == body.length ? body : Arrays.copyOf(body, length);
             ReceivedRequest complete = ReceivedRequest.complete(head, b, reserved, identity);
             head = null;
             identity = null;
@@ -176,7 +191,8 @@ final class RequestAssembler extends ChannelInboundHandlerAdapter {
             return false;
         }
         if (body == null || needed > body.length) {
-            int capacity = (int) Math.min(maxBody, Math.max(needed, Math.max(FIRST_CHUNKED_CAPACITY, body == null ? 0 : 2L * body.length)));
+            int capacity = (int) Math.min(
+                    maxBody, Math.max(needed, Math.max(FIRST_CHUNKED_CAPACITY, body == null ? 0 : 2L * body.length)));
             long more = capacity - reserved;
             if (!budget.tryReserve(more)) {
                 return false;

@@ -29,8 +29,7 @@ import java.util.function.Consumer;
 final class AuthFixtures {
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private AuthFixtures() {
-    }
+    private AuthFixtures() {}
 
     /** A random secret of {@code bytes} bytes, as hex text (twice as many characters). */
     static String randomHex(int bytes) {
@@ -58,8 +57,9 @@ final class AuthFixtures {
 
     /** {@code key} as a PEM block of {@code type} ("PUBLIC KEY", "PRIVATE KEY", "CERTIFICATE"). */
     static String pem(String type, byte[] der) {
-        return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
-                + "\n-----END " + type + "-----\n";
+        return "-----BEGIN " + type + "-----\n"
+                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                        .encodeToString(der) + "\n-----END " + type + "-----\n";
     }
 
     static String publicPem(PublicKey key) {
@@ -69,8 +69,12 @@ final class AuthFixtures {
     /** Claims valid for ten minutes from now for {@code subject}, changed by {@code more}. */
     static JWTClaimsSet claims(String subject, Consumer<JWTClaimsSet.Builder> more) {
         long now = System.currentTimeMillis();
-        JWTClaimsSet.Builder b = new JWTClaimsSet.Builder().subject(subject).issuer("https://issuer.test")
-                .audience("hello-api").issueTime(new Date(now)).expirationTime(new Date(now + 600_000));
+        JWTClaimsSet.Builder b = new JWTClaimsSet.Builder()
+                .subject(subject)
+                .issuer("https://issuer.test")
+                .audience("hello-api")
+                .issueTime(new Date(now))
+                .expirationTime(new Date(now + 600_000));
         more.accept(b);
         return b.build();
     }
@@ -80,11 +84,17 @@ final class AuthFixtures {
     }
 
     static String rs256(PrivateKey key, String kid, JWTClaimsSet claims) throws JOSEException {
-        return sign(new RSASSASigner(key), new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(kid).build(), claims);
+        return sign(
+                new RSASSASigner(key),
+                new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(kid).build(),
+                claims);
     }
 
     static String es256(PrivateKey key, String kid, JWTClaimsSet claims) throws JOSEException {
-        return sign(new ECDSASigner((ECPrivateKey) key), new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(kid).build(), claims);
+        return sign(
+                new ECDSASigner((ECPrivateKey) key),
+                new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(kid).build(),
+                claims);
     }
 
     static String sign(JWSSigner signer, JWSHeader header, JWTClaimsSet claims) throws JOSEException {

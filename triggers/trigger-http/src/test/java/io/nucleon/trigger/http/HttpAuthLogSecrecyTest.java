@@ -60,8 +60,9 @@ class HttpAuthLogSecrecyTest {
             String password = "pw-" + AuthFixtures.randomHex(10);
             secrets.add(password);
             Path credentials = AuthFixtures.write(dir.resolve("credentials"), "ada:" + password + "\n");
-            try (RunningFunction f = RunningFunction.start(HttpAuthJwtTest.ECHO, t -> t.attribute("auth",
-                    Map.of("kind", "basic", "credentialsFile", credentials.toString())))) {
+            try (RunningFunction f = RunningFunction.start(
+                    HttpAuthJwtTest.ECHO,
+                    t -> t.attribute("auth", Map.of("kind", "basic", "credentialsFile", credentials.toString())))) {
                 for (String p : List.of(password, password + "x", "wrong-" + password)) {
                     String header = AuthFixtures.basic("ada", p);
                     secrets.add(header.substring(6));
@@ -74,25 +75,37 @@ class HttpAuthLogSecrecyTest {
             String brokenLine = "bad" + AuthFixtures.randomHex(3);
             secrets.addAll(List.of(token, next, brokenLine));
             Path tokens = AuthFixtures.write(dir.resolve("tokens"), "ci " + token + "\n");
-            try (RunningFunction f = RunningFunction.start(HttpAuthJwtTest.ECHO, t -> t.attribute("auth",
-                    Map.of("kind", "bearer", "tokensFile", tokens.toString(), "reloadInterval", "1s")))) {
+            try (RunningFunction f = RunningFunction.start(
+                    HttpAuthJwtTest.ECHO,
+                    t -> t.attribute(
+                            "auth",
+                            Map.of("kind", "bearer", "tokensFile", tokens.toString(), "reloadInterval", "1s")))) {
                 f.get("/", "Authorization", "Bearer " + token);
                 f.get("/", "Authorization", "Bearer " + token + "0");
                 AuthFixtures.write(dir.resolve("tokens.new"), next + "\n" + token + "\n");
                 Files.move(dir.resolve("tokens.new"), tokens, StandardCopyOption.ATOMIC_MOVE);
-                await().atMost(Duration.ofSeconds(15)).until(() -> f.get("/", "Authorization", "Bearer " + next).statusCode() == 200);
+                await().atMost(Duration.ofSeconds(15))
+                        .until(() ->
+                                f.get("/", "Authorization", "Bearer " + next).statusCode() == 200);
                 AuthFixtures.write(tokens, next + "\n" + brokenLine + "\n");
-                await().atMost(Duration.ofSeconds(15)).until(() -> f.getControl("/status").body().contains("lastReloadProblem"));
+                await().atMost(Duration.ofSeconds(15))
+                        .until(() -> f.getControl("/status").body().contains("lastReloadProblem"));
             }
             // jwt
             String secret = AuthFixtures.randomHex(32);
             secrets.add(secret);
             Path secretFile = AuthFixtures.write(dir.resolve("secret"), secret);
-            try (RunningFunction f = RunningFunction.start(HttpAuthJwtTest.ECHO, t -> t.attribute("auth",
-                    Map.of("kind", "jwt", "secretFile", secretFile.toString(), "audience", "hello-api")))) {
-                List<String> jwts = List.of(hs256(secret, claims("ada", c -> { })),
-                        hs256(secret, claims("ada", c -> c.expirationTime(new Date(System.currentTimeMillis() - 600_000)))),
-                        hs256(AuthFixtures.randomHex(32), claims("ada", c -> { })),
+            try (RunningFunction f = RunningFunction.start(
+                    HttpAuthJwtTest.ECHO,
+                    t -> t.attribute(
+                            "auth",
+                            Map.of("kind", "jwt", "secretFile", secretFile.toString(), "audience", "hello-api")))) {
+                List<String> jwts = List.of(
+                        hs256(secret, claims("ada", c -> {})),
+                        hs256(
+                                secret,
+                                claims("ada", c -> c.expirationTime(new Date(System.currentTimeMillis() - 600_000)))),
+                        hs256(AuthFixtures.randomHex(32), claims("ada", c -> {})),
                         hs256(secret, claims("ada", c -> c.audience("elsewhere"))));
                 for (String jwt : jwts) {
                     secrets.add(jwt);
@@ -104,8 +117,12 @@ class HttpAuthLogSecrecyTest {
             String shortSecret = "short" + AuthFixtures.randomHex(4);
             secrets.add(shortSecret);
             Path shortFile = AuthFixtures.write(dir.resolve("short"), shortSecret);
-            FunctionConfigException e = assertThrows(FunctionConfigException.class, () -> RunningFunction.start(HttpAuthJwtTest.ECHO,
-                    t -> t.attribute("auth", Map.of("kind", "jwt", "secretFile", shortFile.toString()))).close());
+            FunctionConfigException e = assertThrows(
+                    FunctionConfigException.class,
+                    () -> RunningFunction.start(
+                                    HttpAuthJwtTest.ECHO,
+                                    t -> t.attribute("auth", Map.of("kind", "jwt", "secretFile", shortFile.toString())))
+                            .close());
             assertFalse(e.getMessage().contains(shortSecret), e.getMessage());
         } finally {
             root.detachAppender(appender);
@@ -114,9 +131,11 @@ class HttpAuthLogSecrecyTest {
         }
 
         List<ILoggingEvent> events = new ArrayList<>(appender.list);
-        assertTrue(events.stream().anyMatch(ev -> ev.getFormattedMessage().equals("request refused by auth")),
+        assertTrue(
+                events.stream().anyMatch(ev -> ev.getFormattedMessage().equals("request refused by auth")),
                 "the refusals were logged at DEBUG, so the lines were looked at");
-        assertTrue(events.stream().anyMatch(ev -> ev.getFormattedMessage().startsWith("auth files changed but cannot be used")));
+        assertTrue(events.stream()
+                .anyMatch(ev -> ev.getFormattedMessage().startsWith("auth files changed but cannot be used")));
         for (ILoggingEvent ev : events) {
             String line = render(ev);
             for (String s : secrets) {
@@ -128,7 +147,8 @@ class HttpAuthLogSecrecyTest {
     private static String render(ILoggingEvent ev) {
         StringBuilder sb = new StringBuilder(ev.getLoggerName()).append(' ').append(ev.getFormattedMessage());
         if (ev.getKeyValuePairs() != null) {
-            ev.getKeyValuePairs().forEach(kv -> sb.append(' ').append(kv.key).append('=').append(kv.value));
+            ev.getKeyValuePairs()
+                    .forEach(kv -> sb.append(' ').append(kv.key).append('=').append(kv.value));
         }
         sb.append(' ').append(ev.getMDCPropertyMap());
         if (ev.getArgumentArray() != null) {
@@ -158,11 +178,18 @@ class HttpAuthLogSecrecyTest {
                 """);
         Path portFile = dir.resolve("ports");
         Path log = dir.resolve("child.log");
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dlogback.configurationFile=" + logConfig, "-cp", System.getProperty("java.class.path"),
-                HttpServerChild.class.getName(), portFile.toString(),
-                "auth.kind=basic", "auth.userEnv=NUCLEON_TEST_USER", "auth.passwordEnv=NUCLEON_TEST_PASSWORD")
-                .redirectErrorStream(true).redirectOutput(log.toFile());
+        ProcessBuilder pb = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-Dlogback.configurationFile=" + logConfig,
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        HttpServerChild.class.getName(),
+                        portFile.toString(),
+                        "auth.kind=basic",
+                        "auth.userEnv=NUCLEON_TEST_USER",
+                        "auth.passwordEnv=NUCLEON_TEST_PASSWORD")
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile());
         pb.environment().put("NUCLEON_TEST_USER", "ada");
         pb.environment().put("NUCLEON_TEST_PASSWORD", password);
         Process child = pb.start();
@@ -173,19 +200,28 @@ class HttpAuthLogSecrecyTest {
             HttpClient http = HttpClient.newHttpClient();
             String good = AuthFixtures.basic("ada", password);
             String bad = AuthFixtures.basic("ada", password + "!");
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/whoami"))
-                    .header("Authorization", good).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/whoami"))
+                            .header("Authorization", good)
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             assertEquals(200, r.statusCode());
             assertEquals("ada", r.body());
-            r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/whoami"))
-                    .header("Authorization", bad).build(), HttpResponse.BodyHandlers.ofString());
+            r = http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/whoami"))
+                            .header("Authorization", bad)
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             assertEquals(401, r.statusCode());
             child.destroy();
             assertTrue(child.waitFor(30, TimeUnit.SECONDS));
             String output = Files.readString(log);
             assertTrue(output.contains("http auth on"), output);
             assertTrue(output.contains("request refused by auth"), output);
-            for (String s : List.of(password, good.substring(6), bad.substring(6),
+            for (String s : List.of(
+                    password,
+                    good.substring(6),
+                    bad.substring(6),
                     Base64.getEncoder().encodeToString(password.getBytes()))) {
                 assertFalse(output.contains(s), () -> "the process output holds a secret:\n" + output);
             }

@@ -1,6 +1,5 @@
 package io.nucleon.trigger.http;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,7 +9,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AppenderBase;
-import io.nucleon.api.Event;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.nucleon.api.Handler;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -73,42 +72,91 @@ class HttpFuzzTest {
     private static final Duration IDLE_TIMEOUT = Duration.ofSeconds(1);
     /** How long one connection may take to end: the read or idle timeout, their check period and slack for a busy machine. */
     private static final int HANG_MILLIS = 10_000;
+
     private static final Pattern STATUS = Pattern.compile("(?m)^HTTP/1\\.[01] (\\d{3}) ");
     /** Ends every input, so that the server closes once it has read everything (or times the rest out). */
     private static final byte[] SENTINEL = "\r\n\r\nGET /fuzz-end HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
             .getBytes(StandardCharsets.ISO_8859_1);
 
     private static final List<byte[]> CORPUS = List.of(
-            ascii("GET /items/7?color=red&tag=a&tag=b&e=%C3%A9&p=a+b HTTP/1.1\r\nHost: x\r\nX-Trace: abc\r\nCookie: a=b; c=d\r\n\r\n"),
-            ascii("POST /submit?x=1 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 13\r\n\r\n{\"a\":[1,2,3]}"),
-            ascii("POST /chunked HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n"),
-            ascii("POST /ce HTTP/1.1\r\nHost: x\r\nce-id: 42\r\nce-type: com.example.t\r\nce-source: /s\r\nce-specversion: 1.0\r\n"
-                    + "ce-time: 2024-01-01T00:00:00Z\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nhi"),
-            ascii("POST /ce HTTP/1.1\r\nHost: x\r\nContent-Type: application/cloudevents+json; charset=utf-8\r\nContent-Length: 131\r\n\r\n"
-                    + "{\"id\":\"1\",\"source\":\"/s\",\"specversion\":\"1.0\",\"type\":\"t\",\"time\":\"2024-01-01T00:00:00Z\",\"data\":{\"k\":[1,\"v\"]},\"x\":\"y\"}"),
-            ascii("POST /ce64 HTTP/1.1\r\nHost: x\r\nContent-Type: application/cloudevents+json\r\nContent-Length: 93\r\n\r\n"
-                    + "{\"id\":\"1\",\"source\":\"/s\",\"specversion\":\"1.0\",\"type\":\"t\",\"datacontenttype\":\"text/plain\",\"data_base64\":\"aGk=\"}"),
+            ascii(
+                    "GET /items/7?color=red&tag=a&tag=b&e=%C3%A9&p=a+b HTTP/1.1\r\nHost: x\r\nX-Trace: abc\r\nCookie: a=b; c=d\r\n\r\n"),
+            ascii(
+                    "POST /submit?x=1 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 13\r\n\r\n{\"a\":[1,2,3]}"),
+            ascii(
+                    "POST /chunked HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n"),
+            ascii(
+                    "POST /ce HTTP/1.1\r\nHost: x\r\nce-id: 42\r\nce-type: com.example.t\r\nce-source: /s\r\nce-specversion: 1.0\r\n"
+                            + "ce-time: 2024-01-01T00:00:00Z\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nhi"),
+            ascii(
+                    "POST /ce HTTP/1.1\r\nHost: x\r\nContent-Type: application/cloudevents+json; charset=utf-8\r\nContent-Length: 131\r\n\r\n"
+                            + "{\"id\":\"1\",\"source\":\"/s\",\"specversion\":\"1.0\",\"type\":\"t\",\"time\":\"2024-01-01T00:00:00Z\",\"data\":{\"k\":[1,\"v\"]},\"x\":\"y\"}"),
+            ascii(
+                    "POST /ce64 HTTP/1.1\r\nHost: x\r\nContent-Type: application/cloudevents+json\r\nContent-Length: 93\r\n\r\n"
+                            + "{\"id\":\"1\",\"source\":\"/s\",\"specversion\":\"1.0\",\"type\":\"t\",\"datacontenttype\":\"text/plain\",\"data_base64\":\"aGk=\"}"),
             ascii("GET /old?q=1 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"),
             ascii("PUT /up HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\nbody"),
-            ascii("GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b?x=%41 HTTP/1.1\r\nHost: x\r\n\r\nHEAD /c HTTP/1.1\r\nHost: x\r\n\r\n"),
+            ascii(
+                    "GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b?x=%41 HTTP/1.1\r\nHost: x\r\n\r\nHEAD /c HTTP/1.1\r\nHost: x\r\n\r\n"),
             ascii("OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n"),
             ascii("GET http://example.com/abs?x=1 HTTP/1.1\r\nHost: example.com\r\nContent-Type: \r\nX-Empty:\r\n\r\n"),
             ascii("DELETE /d;m=1?a&b=&=c&&d=1 HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"));
 
     private static final List<byte[]> TOKENS = List.of(
-            ascii("%"), ascii("%%"), ascii("%zz"), ascii("%2"), ascii("%C3"), ascii("%FF"), ascii("%00"), ascii("+"), ascii("?"),
-            ascii("&"), ascii("="), ascii("#"), ascii(";"), ascii("\r\n"), ascii("\n"), ascii("\r"), ascii(":"), ascii(" "),
-            ascii("\r\n\r\n"), ascii("\u0000"), ascii("\u00ff"), new byte[] {(byte) 0xC3, (byte) 0xA9}, new byte[] {(byte) 0xED, (byte) 0xA0},
-            ascii("Content-Length: 99999999999999999999\r\n"), ascii("Content-Length: -1\r\n"), ascii("Content-Length: 3\r\n"),
-            ascii("Transfer-Encoding: chunked\r\n"), ascii("Transfer-Encoding: gzip, chunked\r\n"),
-            ascii("Content-Type: application/cloudevents+json\r\n"), ascii("ce-time: not-a-time\r\n"), ascii("ce-id: \u00ff\r\n"),
-            ascii("Expect: 100-continue\r\n"), ascii("Expect: nonsense\r\n"), ascii("Connection: close\r\n"), ascii("Connection: upgrade\r\n"),
-            ascii("Upgrade: websocket\r\n"), ascii("X-Nucleon-Async: true\r\n"), ascii("{"), ascii("}"), ascii("\"data_base64\":\"!!\","),
-            ascii("\"data\":"), ascii("[[[[[[[[[[[[[[[["), ascii("\"id\":1,"), ascii("ffffffffffffffff\r\n"), ascii("0\r\n\r\n"), ascii("HTTP/1.1"),
-            ascii("HTTP/2.0"), ascii("HTTP/0.9"), ascii("GET "), ascii("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"));
+            ascii("%"),
+            ascii("%%"),
+            ascii("%zz"),
+            ascii("%2"),
+            ascii("%C3"),
+            ascii("%FF"),
+            ascii("%00"),
+            ascii("+"),
+            ascii("?"),
+            ascii("&"),
+            ascii("="),
+            ascii("#"),
+            ascii(";"),
+            ascii("\r\n"),
+            ascii("\n"),
+            ascii("\r"),
+            ascii(":"),
+            ascii(" "),
+            ascii("\r\n\r\n"),
+            ascii("\u0000"),
+            ascii("\u00ff"),
+            new byte[] {(byte) 0xC3, (byte) 0xA9},
+            new byte[] {(byte) 0xED, (byte) 0xA0},
+            ascii("Content-Length: 99999999999999999999\r\n"),
+            ascii("Content-Length: -1\r\n"),
+            ascii("Content-Length: 3\r\n"),
+            ascii("Transfer-Encoding: chunked\r\n"),
+            ascii("Transfer-Encoding: gzip, chunked\r\n"),
+            ascii("Content-Type: application/cloudevents+json\r\n"),
+            ascii("ce-time: not-a-time\r\n"),
+            ascii("ce-id: \u00ff\r\n"),
+            ascii("Expect: 100-continue\r\n"),
+            ascii("Expect: nonsense\r\n"),
+            ascii("Connection: close\r\n"),
+            ascii("Connection: upgrade\r\n"),
+            ascii("Upgrade: websocket\r\n"),
+            ascii("X-Nucleon-Async: true\r\n"),
+            ascii("{"),
+            ascii("}"),
+            ascii("\"data_base64\":\"!!\","),
+            ascii("\"data\":"),
+            ascii("[[[[[[[[[[[[[[[["),
+            ascii("\"id\":1,"),
+            ascii("ffffffffffffffff\r\n"),
+            ascii("0\r\n\r\n"),
+            ascii("HTTP/1.1"),
+            ascii("HTTP/2.0"),
+            ascii("HTTP/0.9"),
+            ascii("GET "),
+            ascii("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"));
 
     @TempDir
     Path dir;
+
     private final Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     private final WarningsAndErrors logged = new WarningsAndErrors();
     private long seed;
@@ -123,9 +171,14 @@ class HttpFuzzTest {
             if (!e.getLevel().isGreaterOrEqual(Level.WARN)) {
                 return;
             }
-            StringBuilder sb = new StringBuilder(e.getLevel() + " " + e.getLoggerName() + ": " + e.getFormattedMessage());
+            StringBuilder sb =
+                    new StringBuilder(e.getLevel() + " " + e.getLoggerName() + ": " + e.getFormattedMessage());
             if (e.getThrowableProxy() != null) {
-                sb.append(" (").append(e.getThrowableProxy().getClassName()).append(": ").append(e.getThrowableProxy().getMessage()).append(')');
+                sb.append(" (")
+                        .append(e.getThrowableProxy().getClassName())
+                        .append(": ")
+                        .append(e.getThrowableProxy().getMessage())
+                        .append(')');
             }
             AtomicReferenceArray<byte[]> now = inFlight;
             if (now != null) {
@@ -133,7 +186,11 @@ class HttpFuzzTest {
                 for (int i = 0; i < now.length(); i++) {
                     byte[] input = now.get(i);
                     if (input != null) {
-                        sb.append("\n    thread ").append(i).append(": \"").append(escape(input)).append('"');
+                        sb.append("\n    thread ")
+                                .append(i)
+                                .append(": \"")
+                                .append(escape(input))
+                                .append('"');
                     }
                 }
             }
@@ -155,9 +212,12 @@ class HttpFuzzTest {
 
     @Test
     void mutatedRequestsGetNo5xxNoWarningNoHangAndNoLeak() throws Exception {
-        try (RunningFunction f = RunningFunction.start(touchEverything(), t -> t.numWorkers(4)
-                .attribute("readTimeout", READ_TIMEOUT.toMillis() + "ms")
-                .attribute("idleTimeout", IDLE_TIMEOUT.toMillis() + "ms").attribute("maxRequestBodySize", "64KiB"))) {
+        try (RunningFunction f = RunningFunction.start(
+                touchEverything(),
+                t -> t.numWorkers(4)
+                        .attribute("readTimeout", READ_TIMEOUT.toMillis() + "ms")
+                        .attribute("idleTimeout", IDLE_TIMEOUT.toMillis() + "ms")
+                        .attribute("maxRequestBodySize", "64KiB"))) {
             Stats stats = fuzz(f.port, SECONDS, false, null);
             System.out.println("[fuzz] plain HTTP, seed " + seed + ": " + stats);
             afterFuzzing(f);
@@ -169,14 +229,23 @@ class HttpFuzzTest {
         TestPki.Ca ca = TestPki.Ca.create("Fuzz CA");
         TestPki.Files2 files = ca.server(1).write(dir, "server");
         SSLContext client = TestPki.clientContext(ca.certificate(), null);
-        try (RunningFunction f = RunningFunction.start(touchEverything(), t -> t.numWorkers(2)
-                // also the handshake's deadline: long enough for the JDK's client on a busy machine
-                .attribute("readTimeout", TLS_READ_TIMEOUT.toMillis() + "ms")
-                .attribute("idleTimeout", IDLE_TIMEOUT.toMillis() + "ms")
-                .attribute("tls", Map.of("certFile", files.cert().toString(), "keyFile", files.key().toString())))) {
+        try (RunningFunction f = RunningFunction.start(
+                touchEverything(),
+                t -> t.numWorkers(2)
+                        // also the handshake's deadline: long enough for the JDK's client on a busy machine
+                        .attribute("readTimeout", TLS_READ_TIMEOUT.toMillis() + "ms")
+                        .attribute("idleTimeout", IDLE_TIMEOUT.toMillis() + "ms")
+                        .attribute(
+                                "tls",
+                                Map.of(
+                                        "certFile",
+                                        files.cert().toString(),
+                                        "keyFile",
+                                        files.key().toString())))) {
             Stats stats = fuzz(f.port, TLS_SECONDS, true, clientHello(client, f.port));
             System.out.println("[fuzz] TLS port, seed " + seed + ": " + stats);
-            try (javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) client.getSocketFactory().createSocket("127.0.0.1", f.port)) {
+            try (javax.net.ssl.SSLSocket s =
+                    (javax.net.ssl.SSLSocket) client.getSocketFactory().createSocket("127.0.0.1", f.port)) {
                 s.setSoTimeout(10_000);
                 s.getOutputStream().write(ascii("GET /after HTTP/1.1\r\nHost: x\r\n\r\n"));
                 assertEquals(200, new RunningFunction.RawConnection(s).read().status());
@@ -198,15 +267,30 @@ class HttpFuzzTest {
     /** A handler that reads every accessor of the event, so that whatever decodes lazily is decoded. */
     private static Handler touchEverything() {
         return (ctx, e) -> {
-            long n = e.id().length() + e.triggerClass().length() + e.triggerKind().length() + e.triggerName().length();
-            n += length(e.contentType()) + e.headers().size() + length(e.header("content-type")) + length(e.header("X-Trace"));
+            long n = e.id().length()
+                    + e.triggerClass().length()
+                    + e.triggerKind().length()
+                    + e.triggerName().length();
+            n += length(e.contentType())
+                    + e.headers().size()
+                    + length(e.header("content-type"))
+                    + length(e.header("X-Trace"));
             for (Map.Entry<String, String> h : e.headers().entrySet()) {
                 n += h.getKey().length() + h.getValue().length();
             }
             n += e.fields().size() + (e.field("x") == null ? 0 : 1);
             n += e.body().length + e.bodyAsString().length() + e.timestamp().getNano();
-            n += length(e.path()) + length(e.url()) + length(e.method()) + length(e.type()) + length(e.typeVersion())
-                    + length(e.version()) + length(e.source()) + length(e.topic()) + e.shardId() + e.totalShards() + e.offset();
+            n += length(e.path())
+                    + length(e.url())
+                    + length(e.method())
+                    + length(e.type())
+                    + length(e.typeVersion())
+                    + length(e.version())
+                    + length(e.source())
+                    + length(e.topic())
+                    + e.shardId()
+                    + e.totalShards()
+                    + e.offset();
             try {
                 n += e.bodyAs(JsonNode.class).size(); // an empty body is refused before the codec is asked
             } catch (UncheckedIOException notJson) {
@@ -237,8 +321,8 @@ class HttpFuzzTest {
     private Stats fuzz(int port, long seconds, boolean tls, byte[] clientHello) throws Exception {
         Stats stats = new Stats();
         String replay = System.getProperty("nucleon.fuzz.input");
-        System.out.println("[fuzz] seed " + seed + " (repeat with -Dnucleon.fuzz.seed=" + seed + "), " + seconds + " s, "
-                + THREADS + " threads" + (tls ? ", TLS port" : ""));
+        System.out.println("[fuzz] seed " + seed + " (repeat with -Dnucleon.fuzz.seed=" + seed + "), " + seconds
+                + " s, " + THREADS + " threads" + (tls ? ", TLS port" : ""));
         if (replay != null) {
             exchange(port, unescape(replay), stats, -1, -1);
             return stats;
@@ -254,7 +338,9 @@ class HttpFuzzTest {
                 runs.add(pool.submit(() -> {
                     SplittableRandom random = new SplittableRandom(seed + thread * 0x9E3779B97F4A7C15L);
                     for (long i = 0; System.nanoTime() - deadline < 0; i++) {
-                        byte[] input = tls ? tlsInput(random, clientHello) : mutate(random, CORPUS.get(random.nextInt(CORPUS.size())));
+                        byte[] input = tls
+                                ? tlsInput(random, clientHello)
+                                : mutate(random, CORPUS.get(random.nextInt(CORPUS.size())));
                         inFlight.set(thread, input);
                         exchange(port, input, stats, thread, i);
                         inFlight.set(thread, null);
@@ -302,8 +388,8 @@ class HttpFuzzTest {
                     }
                 }
             } catch (SocketTimeoutException hang) {
-                fail("the server neither answered nor closed within " + HANG_MILLIS + " ms: " + where(thread, iteration, input)
-                        + "\n  received: \"" + escape(received.toByteArray()) + "\"");
+                fail("the server neither answered nor closed within " + HANG_MILLIS + " ms: "
+                        + where(thread, iteration, input) + "\n  received: \"" + escape(received.toByteArray()) + "\"");
             } catch (SocketException reset) {
                 stats.resets.incrementAndGet(); // closed with our bytes unread: the answer before it may be lost
             }
@@ -320,8 +406,9 @@ class HttpFuzzTest {
     }
 
     private String where(int thread, long iteration, byte[] input) {
-        return "seed " + seed + ", thread " + thread + ", input " + iteration + " (repeat with -Dnucleon.fuzz.seed=" + seed
-                + ", or alone with -Dnucleon.fuzz.input='" + escape(input).replace("'", "'\\''") + "')\n  input: \"" + escape(input) + "\"";
+        return "seed " + seed + ", thread " + thread + ", input " + iteration + " (repeat with -Dnucleon.fuzz.seed="
+                + seed + ", or alone with -Dnucleon.fuzz.input='"
+                + escape(input).replace("'", "'\\''") + "')\n  input: \"" + escape(input) + "\"";
     }
 
     /** One to four mutations of {@code seed}, each of a random kind. */
@@ -409,7 +496,8 @@ class HttpFuzzTest {
     }
 
     private static byte[] slice(byte[] b, int from, int to) {
-        return java.util.Arrays.copyOfRange(b, Math.min(from, b.length), Math.max(Math.min(to, b.length), Math.min(from, b.length)));
+        return java.util.Arrays.copyOfRange(
+                b, Math.min(from, b.length), Math.max(Math.min(to, b.length), Math.min(from, b.length)));
     }
 
     private static byte[] concat(byte[] a, byte[] b) {

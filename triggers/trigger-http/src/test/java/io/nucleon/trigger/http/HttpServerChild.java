@@ -17,12 +17,12 @@ import java.util.Map;
  * An attribute {@code block.name=value} goes into the attribute block {@code block} (e.g. {@code auth.kind=basic}).
  */
 public final class HttpServerChild {
-    private HttpServerChild() {
-    }
+    private HttpServerChild() {}
 
     public static void main(String[] args) throws Exception {
         Path portFile = Path.of(args[0]);
-        Processor p = Processor.builder().name("child")
+        Processor p = Processor.builder()
+                .name("child")
                 .handler((ctx, e) -> switch (e.path()) {
                     case "/heap" -> {
                         System.gc();

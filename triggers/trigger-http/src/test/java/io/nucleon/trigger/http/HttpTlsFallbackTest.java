@@ -27,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 class HttpTlsFallbackTest {
     @TempDir
     Path dir;
+
     private Process child;
 
     @AfterEach
@@ -49,13 +50,21 @@ class HttpTlsFallbackTest {
         await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(portFile) || !child.isAlive());
         assertTrue(child.isAlive(), () -> "the child exited: " + read(log));
         String[] ports = Files.readString(portFile).trim().split(" ");
-        HttpClient https = HttpClient.newBuilder().sslContext(TestPki.clientContext(ca.certificate(), null))
-                .version(HttpClient.Version.HTTP_1_1).build();
-        HttpResponse<String> r = https.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + ports[0] + "/x")).build(),
+        HttpClient https = HttpClient.newBuilder()
+                .sslContext(TestPki.clientContext(ca.certificate(), null))
+                .version(HttpClient.Version.HTTP_1_1)
+                .build();
+        HttpResponse<String> r = https.send(
+                HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + ports[0] + "/x"))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, r.statusCode());
-        String status = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports[1] + "/status"))
-                .build(), HttpResponse.BodyHandlers.ofString()).body();
+        String status = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports[1] + "/status"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
         assertTrue(status.replace(" ", "").contains("\"provider\":\"jdk\""), status);
     }
 
@@ -65,20 +74,30 @@ class HttpTlsFallbackTest {
         TestPki.Files2 files = ca.server(1).write(dir, "server");
         Path portFile = dir.resolve("ports");
         Path log = dir.resolve("child.log");
-        child = start(portFile, log, "tls.certFile=" + files.cert(), "tls.keyFile=" + files.key(), "tls.provider=openssl");
+        child = start(
+                portFile, log, "tls.certFile=" + files.cert(), "tls.keyFile=" + files.key(), "tls.provider=openssl");
         assertTrue(child.waitFor(60, TimeUnit.SECONDS), "the child did not exit");
         assertFalse(Files.exists(portFile));
         String out = read(log);
-        assertTrue(out.contains("spec.triggers.web.attributes.tls.provider: is openssl, but OpenSSL (netty-tcnative) cannot be loaded"),
+        assertTrue(
+                out.contains(
+                        "spec.triggers.web.attributes.tls.provider: is openssl, but OpenSSL (netty-tcnative) cannot be loaded"),
                 out);
     }
 
     private static Process start(Path portFile, Path log, String... attributes) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dio.netty.handler.ssl.noOpenSsl=true", "-cp", System.getProperty("java.class.path"),
-                HttpServerChild.class.getName(), portFile.toString()));
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dio.netty.handler.ssl.noOpenSsl=true",
+                "-cp",
+                System.getProperty("java.class.path"),
+                HttpServerChild.class.getName(),
+                portFile.toString()));
         cmd.addAll(List.of(attributes));
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        return new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
     }
 
     private static String read(Path p) {

@@ -21,19 +21,22 @@ class MalformedCloudEventTest {
     @Test
     void answersBrokenStructuredEnvelopesWith400WithoutCallingTheHandler() throws Exception {
         AtomicInteger calls = new AtomicInteger();
-        try (RunningFunction f = RunningFunction.start((ctx, e) -> {
-            calls.incrementAndGet();
-            return "ok";
-        }, t -> { })) {
+        try (RunningFunction f = RunningFunction.start(
+                (ctx, e) -> {
+                    calls.incrementAndGet();
+                    return "ok";
+                },
+                t -> {})) {
             String deep = "[".repeat(100_000) + "]".repeat(100_000);
             for (String body : new String[] {
-                ENVELOPE + ",\"data\":" + deep + "}",                  // nested far deeper than a parser should follow
-                ENVELOPE + ",\"data\":1,\"data_base64\":\"aGk=\"}",    // both
+                ENVELOPE + ",\"data\":" + deep + "}", // nested far deeper than a parser should follow
+                ENVELOPE + ",\"data\":1,\"data_base64\":\"aGk=\"}", // both
                 ENVELOPE + ",\"data_base64\":\"!!not base64!!\"}",
-                "{\"id\":\"1\"}",                                      // attributes missing
-                ENVELOPE,                                              // truncated
+                "{\"id\":\"1\"}", // attributes missing
+                ENVELOPE, // truncated
                 "[1,2,3]",
-                ""}) {
+                ""
+            }) {
                 var r = f.post("/ce", "application/cloudevents+json", body.getBytes(StandardCharsets.UTF_8));
                 assertEquals(400, r.statusCode(), body.length() > 200 ? body.substring(0, 200) : body);
                 assertTrue(r.body().contains("CloudEvents") || r.body().contains("data_base64"), r.body());
@@ -46,13 +49,16 @@ class MalformedCloudEventTest {
     void binaryModeAttributesThatMakeNoSenseDoNotBreakTheEvent() throws Exception {
         AtomicReference<Event> seen = new AtomicReference<>();
         AtomicReference<Instant> time = new AtomicReference<>();
-        try (RunningFunction f = RunningFunction.start((ctx, e) -> {
-            seen.set(e);
-            time.set(e.timestamp());
-            e.id();
-            e.type();
-            return "ok";
-        }, t -> { }); RunningFunction.RawConnection c = f.raw()) {
+        try (RunningFunction f = RunningFunction.start(
+                        (ctx, e) -> {
+                            seen.set(e);
+                            time.set(e.timestamp());
+                            e.id();
+                            e.type();
+                            return "ok";
+                        },
+                        t -> {});
+                RunningFunction.RawConnection c = f.raw()) {
             c.send("POST /ce HTTP/1.1\r\nHost: x\r\nce-id: \u00ff\u00fe\r\nce-time: yesterday-ish\r\nce-type:\r\n"
                     + "Content-Length: 0\r\n\r\n");
             assertEquals(200, c.read().status());

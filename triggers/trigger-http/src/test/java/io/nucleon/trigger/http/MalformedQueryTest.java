@@ -42,11 +42,15 @@ class MalformedQueryTest {
     @Test
     void answersAMalformedPercentEscapeWith400WithoutCallingTheHandler() throws Exception {
         AtomicInteger calls = new AtomicInteger();
-        try (RunningFunction f = RunningFunction.start((ctx, e) -> {
-            calls.incrementAndGet();
-            return "fields " + e.fields();
-        }, t -> { }); RunningFunction.RawConnection c = f.raw()) {
-            for (String target : List.of("/?na%me=a", "/p?x=1%&x=2", "/p?x=%", "/p?x=%4", "/p?%zz=1", "/p?x=%\u0663\u0663")) {
+        try (RunningFunction f = RunningFunction.start(
+                        (ctx, e) -> {
+                            calls.incrementAndGet();
+                            return "fields " + e.fields();
+                        },
+                        t -> {});
+                RunningFunction.RawConnection c = f.raw()) {
+            for (String target :
+                    List.of("/?na%me=a", "/p?x=1%&x=2", "/p?x=%", "/p?x=%4", "/p?%zz=1", "/p?x=%\u0663\u0663")) {
                 c.send("GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n");
                 RunningFunction.RawResponse r = c.read();
                 assertEquals(400, r.status(), target + ": " + r.body());
@@ -62,12 +66,16 @@ class MalformedQueryTest {
     @Test
     void decodesWellFormedEscapesPlusesAndNonUtf8Bytes() throws Exception {
         AtomicReference<Event> seen = new AtomicReference<>();
-        try (RunningFunction f = RunningFunction.start((ctx, e) -> {
-            e.fields();
-            seen.set(e);
-            return "ok";
-        }, t -> { }); RunningFunction.RawConnection c = f.raw()) {
-            c.send("GET /a%zz/b?x=%C3%A9&y=%ff&z=a+b&w=%25 HTTP/1.1\r\nHost: x\r\n\r\n"); // HttpClient refuses such a URI
+        try (RunningFunction f = RunningFunction.start(
+                        (ctx, e) -> {
+                            e.fields();
+                            seen.set(e);
+                            return "ok";
+                        },
+                        t -> {});
+                RunningFunction.RawConnection c = f.raw()) {
+            c.send("GET /a%zz/b?x=%C3%A9&y=%ff&z=a+b&w=%25 HTTP/1.1\r\nHost: x\r\n\r\n"); // HttpClient refuses such a
+            // URI
             assertEquals(200, c.read().status());
             Event e = seen.get();
             assertEquals("\u00e9", e.field("x"));
@@ -82,10 +90,12 @@ class MalformedQueryTest {
     @Test
     void keepsEveryParameterOfALongQuery() throws Exception {
         AtomicReference<Map<String, Object>> fields = new AtomicReference<>();
-        try (RunningFunction f = RunningFunction.start((ctx, e) -> {
-            fields.set(e.fields());
-            return "ok";
-        }, t -> { })) {
+        try (RunningFunction f = RunningFunction.start(
+                (ctx, e) -> {
+                    fields.set(e.fields());
+                    return "ok";
+                },
+                t -> {})) {
             String query = String.join("&", Collections.nCopies(1500, "a")); // Netty's decoder stops at 1024 by default
             assertEquals(200, f.get("/?" + query).statusCode());
             assertEquals(1500, ((List<?>) fields.get().get("a")).size());
@@ -101,7 +111,9 @@ class MalformedQueryTest {
     }
 
     private List<String> errorsAndWarnings() {
-        return logged.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.WARN))
-                .map(e -> e.getLevel() + " " + e.getLoggerName() + ": " + e.getFormattedMessage()).toList();
+        return logged.list.stream()
+                .filter(e -> e.getLevel().isGreaterOrEqual(Level.WARN))
+                .map(e -> e.getLevel() + " " + e.getLoggerName() + ": " + e.getFormattedMessage())
+                .toList();
     }
 }

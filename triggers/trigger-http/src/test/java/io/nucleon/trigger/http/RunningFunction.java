@@ -21,12 +21,14 @@ import java.util.function.Consumer;
 final class RunningFunction implements AutoCloseable {
     final Processor processor;
     final int port;
-    final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private RunningFunction(Processor processor) {
         this.processor = processor;
         @SuppressWarnings("unchecked")
-        Map<String, Object> trigger = ((List<Map<String, Object>>) processor.status().get("triggers")).get(0);
+        Map<String, Object> trigger =
+                ((List<Map<String, Object>>) processor.status().get("triggers")).get(0);
         this.port = (Integer) trigger.get("port");
     }
 
@@ -61,7 +63,10 @@ final class RunningFunction implements AutoCloseable {
     }
 
     HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(20)).build(),
+        return http.send(
+                HttpRequest.newBuilder(uri(path))
+                        .timeout(Duration.ofSeconds(20))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
@@ -75,14 +80,21 @@ final class RunningFunction implements AutoCloseable {
     }
 
     HttpResponse<String> getControl(String path) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(control(path)).timeout(Duration.ofSeconds(20)).build(),
+        return http.send(
+                HttpRequest.newBuilder(control(path))
+                        .timeout(Duration.ofSeconds(20))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
     HttpResponse<String> post(String path, String contentType, byte[] body) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(20))
-                .header("Content-Type", contentType)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+        return http.send(
+                HttpRequest.newBuilder(uri(path))
+                        .timeout(Duration.ofSeconds(20))
+                        .header("Content-Type", contentType)
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     /** A raw connection, for what HttpClient will not send (pipelining, malformed requests, stalls). */
@@ -131,7 +143,8 @@ final class RunningFunction implements AutoCloseable {
             }
             int length = Integer.parseInt(headers.getOrDefault("content-length", "0"));
             byte[] body = in.readNBytes(length);
-            return new RawResponse(Integer.parseInt(statusLine.split(" ")[1]), headers, new String(body, StandardCharsets.UTF_8));
+            return new RawResponse(
+                    Integer.parseInt(statusLine.split(" ")[1]), headers, new String(body, StandardCharsets.UTF_8));
         }
 
         /** Whether the server closed the connection (reads end of stream within the socket timeout). */
@@ -162,6 +175,5 @@ final class RunningFunction implements AutoCloseable {
         }
     }
 
-    record RawResponse(int status, Map<String, String> headers, String body) {
-    }
+    record RawResponse(int status, Map<String, String> headers, String body) {}
 }

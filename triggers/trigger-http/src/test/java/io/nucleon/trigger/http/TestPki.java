@@ -45,8 +45,7 @@ import org.bouncycastle.util.io.pem.PemWriter;
  * Keys are EC P-256 (fast to make) unless RSA is asked for.
  */
 final class TestPki {
-    private TestPki() {
-    }
+    private TestPki() {}
 
     /** A certificate with its key pair. */
     record Issued(X509Certificate certificate, KeyPair keys, Ca issuer) {
@@ -65,9 +64,12 @@ final class TestPki {
 
         /** Writes the key encrypted with {@code password} (PKCS#8, PBES2 with AES-256-CBC). */
         Path writeEncryptedKey(Path file, char[] password) throws Exception {
-            JcaPKCS8Generator g = new JcaPKCS8Generator(keys.getPrivate(),
+            JcaPKCS8Generator g = new JcaPKCS8Generator(
+                    keys.getPrivate(),
                     new JceOpenSSLPKCS8EncryptorBuilder(PKCS8Generator.AES_256_CBC)
-                            .setProvider(new org.bouncycastle.jce.provider.BouncyCastleProvider()).setPassword(password).build());
+                            .setProvider(new org.bouncycastle.jce.provider.BouncyCastleProvider())
+                            .setPassword(password)
+                            .build());
             StringWriter out = new StringWriter();
             try (PemWriter w = new PemWriter(out)) {
                 w.writeObject(g.generate());
@@ -77,14 +79,14 @@ final class TestPki {
         }
     }
 
-    record Files2(Path cert, Path key) {
-    }
+    record Files2(Path cert, Path key) {}
 
     /** A certificate authority. */
     record Ca(X509Certificate certificate, KeyPair keys) {
         static Ca create(String name) throws Exception {
             KeyPair keys = ec();
-            X509v3CertificateBuilder b = builder(new X500Name("CN=" + name), new X500Name("CN=" + name), keys, BigInteger.ONE);
+            X509v3CertificateBuilder b =
+                    builder(new X500Name("CN=" + name), new X500Name("CN=" + name), keys, BigInteger.ONE);
             b.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
             b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
             return new Ca(sign(b, keys.getPrivate()), keys);
@@ -95,20 +97,28 @@ final class TestPki {
         }
 
         Issued server(long serial, KeyPair keys) throws Exception {
-            X509v3CertificateBuilder b = builder(new X500Name(certificate.getSubjectX500Principal().getName()),
-                    new X500Name("CN=localhost"), keys, BigInteger.valueOf(serial));
+            X509v3CertificateBuilder b = builder(
+                    new X500Name(certificate.getSubjectX500Principal().getName()),
+                    new X500Name("CN=localhost"),
+                    keys,
+                    BigInteger.valueOf(serial));
             b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
-            b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
+            b.addExtension(
+                    Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
             b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
             b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
-                    new GeneralName(GeneralName.dNSName, "localhost"), new GeneralName(GeneralName.iPAddress, "127.0.0.1")}));
+                new GeneralName(GeneralName.dNSName, "localhost"), new GeneralName(GeneralName.iPAddress, "127.0.0.1")
+            }));
             return new Issued(sign(b, this.keys.getPrivate()), keys, this);
         }
 
         Issued client(String name) throws Exception {
             KeyPair keys = ec();
-            X509v3CertificateBuilder b = builder(new X500Name(certificate.getSubjectX500Principal().getName()),
-                    new X500Name("CN=" + name), keys, BigInteger.valueOf(System.nanoTime() & Long.MAX_VALUE));
+            X509v3CertificateBuilder b = builder(
+                    new X500Name(certificate.getSubjectX500Principal().getName()),
+                    new X500Name("CN=" + name),
+                    keys,
+                    BigInteger.valueOf(System.nanoTime() & Long.MAX_VALUE));
             b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
             b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
             b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth));
@@ -133,15 +143,22 @@ final class TestPki {
         return g.generateKeyPair();
     }
 
-    private static X509v3CertificateBuilder builder(X500Name issuer, X500Name subject, KeyPair keys, BigInteger serial) {
+    private static X509v3CertificateBuilder builder(
+            X500Name issuer, X500Name subject, KeyPair keys, BigInteger serial) {
         Instant now = Instant.now();
-        return new JcaX509v3CertificateBuilder(issuer, serial, Date.from(now.minus(Duration.ofHours(1))),
-                Date.from(now.plus(Duration.ofDays(2))), subject, keys.getPublic());
+        return new JcaX509v3CertificateBuilder(
+                issuer,
+                serial,
+                Date.from(now.minus(Duration.ofHours(1))),
+                Date.from(now.plus(Duration.ofDays(2))),
+                subject,
+                keys.getPublic());
     }
 
     private static X509Certificate sign(X509v3CertificateBuilder b, PrivateKey issuerKey) throws Exception {
         String algorithm = issuerKey.getAlgorithm().equals("RSA") ? "SHA256withRSA" : "SHA256withECDSA";
-        return new JcaX509CertificateConverter().getCertificate(b.build(new JcaContentSignerBuilder(algorithm).build(issuerKey)));
+        return new JcaX509CertificateConverter()
+                .getCertificate(b.build(new JcaContentSignerBuilder(algorithm).build(issuerKey)));
     }
 
     static String pem(String label, X509Certificate cert) {
@@ -154,7 +171,8 @@ final class TestPki {
 
     static String pem(String label, byte[] der) {
         return "-----BEGIN " + label + "-----\n"
-                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
+                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                        .encodeToString(der)
                 + "\n-----END " + label + "-----\n";
     }
 
@@ -169,7 +187,10 @@ final class TestPki {
         TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         tmf.init(trust);
         SSLContext ctx = SSLContext.getInstance(protocols.length == 1 ? protocols[0] : "TLS");
-        ctx.init(client == null ? null : new javax.net.ssl.KeyManager[] {new FixedKey(client)}, tmf.getTrustManagers(), null);
+        ctx.init(
+                client == null ? null : new javax.net.ssl.KeyManager[] {new FixedKey(client)},
+                tmf.getTrustManagers(),
+                null);
         return ctx;
     }
 

@@ -5,8 +5,8 @@ import io.nucleon.api.Event;
 import io.nucleon.api.Response;
 import io.nucleon.spi.Completion;
 import io.nucleon.spi.Dispatcher;
-import io.nucleon.spi.FailureHeaders;
 import io.nucleon.spi.Durations;
+import io.nucleon.spi.FailureHeaders;
 import io.nucleon.spi.Outcome;
 import io.nucleon.spi.Trigger;
 import java.nio.charset.StandardCharsets;
@@ -124,6 +124,7 @@ final class KafkaTrigger implements Trigger {
      * second at every resume (benchmarks/README.md, KafkaThroughput).
      */
     static final String FETCH_MAX_WAIT_MS = "50";
+
     private static final long REJECTED_RETRY_MILLIS = 50;
 
     private final String functionName;
@@ -143,9 +144,11 @@ final class KafkaTrigger implements Trigger {
      * counter shared by all workers would cost every record a cache-line transfer).
      */
     private final AtomicInteger inFlight = new AtomicInteger();
+
     private final boolean capped;
     /** A lane had records to hand out but the trigger's in-flight limit was reached. */
     private volatile boolean starved;
+
     private final AtomicLong received = new AtomicLong();
     private final java.util.concurrent.atomic.LongAdder handled = new java.util.concurrent.atomic.LongAdder();
     private final AtomicLong retried = new AtomicLong();
@@ -168,9 +171,16 @@ final class KafkaTrigger implements Trigger {
     /** No heartbeat for longer than the session timeout and no broker connection: see {@link #noteConnections}. */
     private volatile boolean cutOff;
     /** A worker drained a paused partition and woke the poll thread to resume it (one wake-up at a time). */
-    private final java.util.concurrent.atomic.AtomicBoolean resumeWanted = new java.util.concurrent.atomic.AtomicBoolean();
+    private final java.util.concurrent.atomic.AtomicBoolean resumeWanted =
+            new java.util.concurrent.atomic.AtomicBoolean();
 
-    KafkaTrigger(String functionName, String name, KafkaTriggerConfig config, int numWorkers, Counter retries, Counter deadLetters) {
+    KafkaTrigger(
+            String functionName,
+            String name,
+            KafkaTriggerConfig config,
+            int numWorkers,
+            Counter retries,
+            Counter deadLetters) {
         this.functionName = functionName;
         this.name = name;
         this.config = config;
@@ -180,7 +190,8 @@ final class KafkaTrigger implements Trigger {
         // fetch waits for the one in flight (see FETCH_MAX_WAIT_MS). With a small buffer, several busy
         // partitions pause and resume all the time (8 partitions ran at 0.36 of a raw consumer with
         // 1 000, 0.90 with 10 000; benchmarks/README.md)
-        this.maxBuffered = config.maxBufferedPerPartition > 0 ? config.maxBufferedPerPartition : 20 * config.maxPollRecords;
+        this.maxBuffered =
+                config.maxBufferedPerPartition > 0 ? config.maxBufferedPerPartition : 20 * config.maxPollRecords;
         this.maxInFlightPerPartition = pool ? maxBuffered : 1;
         this.capped = pool;
         // enough to keep every worker busy without filling the pool's queue (a full queue answers REJECTED,
@@ -254,9 +265,12 @@ final class KafkaTrigger implements Trigger {
         pollThread = new Thread(this::pollLoop, "nucleon-kafka-" + name + "-poll");
         pollThread.setDaemon(true);
         pollThread.start();
-        LOG.atInfo().addKeyValue("trigger", name).addKeyValue("group", group)
+        LOG.atInfo()
+                .addKeyValue("trigger", name)
+                .addKeyValue("group", group)
                 .addKeyValue("topics", config.topicPattern.isEmpty() ? config.topics : config.topicPattern)
-                .addKeyValue("mode", config.workerAllocationMode).log("kafka trigger consuming");
+                .addKeyValue("mode", config.workerAllocationMode)
+                .log("kafka trigger consuming");
     }
 
     Properties consumerProperties() {
@@ -271,7 +285,9 @@ final class KafkaTrigger implements Trigger {
         p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, Long.toString(config.sessionTimeout.toMillis()));
         p.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, Long.toString(config.heartbeatInterval.toMillis()));
         p.putIfAbsent(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
-        p.putIfAbsent(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, FETCH_MAX_WAIT_MS); // a resumed partition waits at most this long
+        p.putIfAbsent(
+                ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG,
+                FETCH_MAX_WAIT_MS); // a resumed partition waits at most this long
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         return p;
@@ -322,7 +338,10 @@ final class KafkaTrigger implements Trigger {
             }
         } catch (Throwable t) {
             pollFailure = t;
-            LOG.atError().setCause(t).addKeyValue("trigger", name).log("kafka poll loop failed; the trigger is not ready");
+            LOG.atError()
+                    .setCause(t)
+                    .addKeyValue("trigger", name)
+                    .log("kafka poll loop failed; the trigger is not ready");
         } finally {
             try {
                 commit(lanes.values(), CLOSING_COMMIT_TIMEOUT);
@@ -430,7 +449,9 @@ final class KafkaTrigger implements Trigger {
                 if (error == null) {
                     committing.forEach(PartitionLane::committed);
                 } else {
-                    LOG.atWarn().addKeyValue("trigger", name).log("offset commit failed (the next one retries): " + error);
+                    LOG.atWarn()
+                            .addKeyValue("trigger", name)
+                            .log("offset commit failed (the next one retries): " + error);
                 }
             });
         }
@@ -444,7 +465,10 @@ final class KafkaTrigger implements Trigger {
                 lanes.put(tp, new PartitionLane(tp, partitionCount(tp.topic())));
             }
             membership = Membership.now(Phase.ASSIGNED); // an empty assignment too: the consumer is in the group
-            LOG.atInfo().addKeyValue("trigger", name).addKeyValue("partitions", partitions).log("partitions assigned");
+            LOG.atInfo()
+                    .addKeyValue("trigger", name)
+                    .addKeyValue("partitions", partitions)
+                    .log("partitions assigned");
         }
 
         /**
@@ -465,8 +489,11 @@ final class KafkaTrigger implements Trigger {
                     info = consumer.partitionsFor(topic, Duration.ofMillis(sideWaitMillis));
                 }
             } catch (org.apache.kafka.common.errors.TimeoutException e) {
-                LOG.atWarn().addKeyValue("trigger", name).addKeyValue("topic", topic)
-                        .log("the topic's partition count was not known within " + sideWaitMillis + " ms; its events say totalShards 0");
+                LOG.atWarn()
+                        .addKeyValue("trigger", name)
+                        .addKeyValue("topic", topic)
+                        .log("the topic's partition count was not known within " + sideWaitMillis
+                                + " ms; its events say totalShards 0");
                 return 0;
             }
             if (info == null || info.isEmpty()) {
@@ -500,7 +527,9 @@ final class KafkaTrigger implements Trigger {
             try {
                 commit(revoked, Duration.ofMillis(sideWaitMillis));
             } catch (RuntimeException e) {
-                LOG.atWarn().addKeyValue("trigger", name).log("commit on revoke failed; the new owner re-reads from the last commit: " + e);
+                LOG.atWarn()
+                        .addKeyValue("trigger", name)
+                        .log("commit on revoke failed; the new owner re-reads from the last commit: " + e);
             }
             for (TopicPartition tp : partitions) {
                 lanes.remove(tp);
@@ -509,7 +538,10 @@ final class KafkaTrigger implements Trigger {
                 membership = Membership.now(Phase.REVOKED); // until the group hands out a new assignment
             }
             if (!partitions.isEmpty()) {
-                LOG.atInfo().addKeyValue("trigger", name).addKeyValue("partitions", partitions).log("partitions revoked");
+                LOG.atInfo()
+                        .addKeyValue("trigger", name)
+                        .addKeyValue("partitions", partitions)
+                        .log("partitions revoked");
             }
         }
 
@@ -522,7 +554,10 @@ final class KafkaTrigger implements Trigger {
                 }
             }
             membership = Membership.now(Phase.LOST);
-            LOG.atWarn().addKeyValue("trigger", name).addKeyValue("partitions", partitions).log("partitions lost");
+            LOG.atWarn()
+                    .addKeyValue("trigger", name)
+                    .addKeyValue("partitions", partitions)
+                    .log("partitions lost");
         }
     }
 
@@ -595,9 +630,12 @@ final class KafkaTrigger implements Trigger {
                     handled.increment();
                     finish(lane, taken, next);
                 }
-                case REJECTED -> later(REJECTED_RETRY_MILLIS, () -> dispatch(lane, taken, attempt, dispatcher)); // not an attempt
+                case REJECTED ->
+                    later(REJECTED_RETRY_MILLIS, () -> dispatch(lane, taken, attempt, dispatcher)); // not an attempt
                 case HANDLER_ERROR, TIMEOUT -> {
-                    String reason = outcome == Outcome.TIMEOUT ? "the handler ran past the event timeout" : String.valueOf(error);
+                    String reason = outcome == Outcome.TIMEOUT
+                            ? "the handler ran past the event timeout"
+                            : String.valueOf(error);
                     if (attempt <= config.maxRetries) {
                         retried.incrementAndGet();
                         retriesCounter.increment();
@@ -636,7 +674,10 @@ final class KafkaTrigger implements Trigger {
         if (capped) {
             inFlight.decrementAndGet();
         }
-        if (lane.paused() && accepting && lane.buffered() <= maxBuffered / 2 && resumeWanted.compareAndSet(false, true)) {
+        if (lane.paused()
+                && accepting
+                && lane.buffered() <= maxBuffered / 2
+                && resumeWanted.compareAndSet(false, true)) {
             consumer.wakeup(); // resume it now rather than after the poll times out
         }
         pump(lane, via);
@@ -673,14 +714,18 @@ final class KafkaTrigger implements Trigger {
         headers.add(PARTITION_HEADER, Integer.toString(record.partition()).getBytes(StandardCharsets.UTF_8));
         headers.add(OFFSET_HEADER, Long.toString(record.offset()).getBytes(StandardCharsets.UTF_8));
         headers.add(FAILED_AT_HEADER, Instant.now().toString().getBytes(StandardCharsets.UTF_8));
-        ProducerRecord<byte[], byte[]> dead = new ProducerRecord<>(topic, null, record.timestamp(), record.key(), record.value(), headers);
+        ProducerRecord<byte[], byte[]> dead =
+                new ProducerRecord<>(topic, null, record.timestamp(), record.key(), record.value(), headers);
         try {
             producer.send(dead, (metadata, error) -> {
                 if (error == null) {
                     deadLettered.incrementAndGet();
                     deadLettersCounter.increment();
-                    LOG.atWarn().addKeyValue("trigger", name).addKeyValue("record", record.topic() + "-" + record.partition() + "@"
-                            + record.offset()).addKeyValue("attempts", attempts).log("record failed; dead-lettered to '" + topic + "'");
+                    LOG.atWarn()
+                            .addKeyValue("trigger", name)
+                            .addKeyValue("record", record.topic() + "-" + record.partition() + "@" + record.offset())
+                            .addKeyValue("attempts", attempts)
+                            .log("record failed; dead-lettered to '" + topic + "'");
                     finishOffProducerThread(lane, taken);
                 } else {
                     retryDeadLetter(lane, taken, reason, attempts, topic, error);
@@ -699,23 +744,32 @@ final class KafkaTrigger implements Trigger {
         try {
             deadLetterSender.execute(() -> finish(lane, taken, dispatcher));
         } catch (RejectedExecutionException closing) {
-            finish(lane, taken, dispatcher); // written and acknowledged: it counts as done; nothing is handed out while closing
+            finish(
+                    lane,
+                    taken,
+                    dispatcher); // written and acknowledged: it counts as done; nothing is handed out while closing
         }
     }
 
     /** A dead letter that could not be written is tried again; its offset stays uncommitted meanwhile. */
-    private void retryDeadLetter(PartitionLane lane, PartitionLane.Taken taken, String reason, int attempts, String topic,
-                                 Throwable error) {
-        LOG.atError().addKeyValue("trigger", name).addKeyValue("topic", topic)
-                .log("cannot write a dead letter (" + error + "); trying again in " + config.maxRetryDelay.toMillis() + " ms");
+    private void retryDeadLetter(
+            PartitionLane lane, PartitionLane.Taken taken, String reason, int attempts, String topic, Throwable error) {
+        LOG.atError()
+                .addKeyValue("trigger", name)
+                .addKeyValue("topic", topic)
+                .log("cannot write a dead letter (" + error + "); trying again in " + config.maxRetryDelay.toMillis()
+                        + " ms");
         try {
-            timers.schedule(() -> {
-                if (running && !lane.isRevoked()) {
-                    sendDeadLetter(lane, taken, reason, attempts);
-                } else {
-                    giveBack(lane);
-                }
-            }, config.maxRetryDelay.toMillis(), TimeUnit.MILLISECONDS);
+            timers.schedule(
+                    () -> {
+                        if (running && !lane.isRevoked()) {
+                            sendDeadLetter(lane, taken, reason, attempts);
+                        } else {
+                            giveBack(lane);
+                        }
+                    },
+                    config.maxRetryDelay.toMillis(),
+                    TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException stopping) {
             giveBack(lane);
         }
@@ -727,8 +781,13 @@ final class KafkaTrigger implements Trigger {
     @Override
     public boolean isReady() {
         Membership m = membership;
-        return accepting && pollFailure == null && pollThread != null && pollThread.isAlive()
-                && m != null && m.phase() == Phase.ASSIGNED && !cutOff;
+        return accepting
+                && pollFailure == null
+                && pollThread != null
+                && pollThread.isAlive()
+                && m != null
+                && m.phase() == Phase.ASSIGNED
+                && !cutOff;
     }
 
     /** What the trigger waits for, since when; reads only volatile state and a metric, so it never blocks. */
@@ -769,7 +828,8 @@ final class KafkaTrigger implements Trigger {
             return null;
         }
         double age = secondsSinceLastHeartbeat();
-        return "no broker connection open and no heartbeat sent " + (age < 0 ? "since the assignment" : "for " + Math.round(age) + " s")
+        return "no broker connection open and no heartbeat sent "
+                + (age < 0 ? "since the assignment" : "for " + Math.round(age) + " s")
                 + ", longer than the session timeout (" + Durations.format(config.sessionTimeout) + "): " + where
                 + " has likely handed this member's partitions to others";
     }
@@ -829,11 +889,18 @@ final class KafkaTrigger implements Trigger {
         m.put("handled", handled.sum());
         m.put("retried", retried.get());
         m.put("deadLettered", deadLettered.get());
-        m.put("inFlight", capped ? inFlight.get() : lanes.values().stream().mapToInt(PartitionLane::inFlight).sum());
+        m.put(
+                "inFlight",
+                capped
+                        ? inFlight.get()
+                        : lanes.values().stream()
+                                .mapToInt(PartitionLane::inFlight)
+                                .sum());
         Map<String, Object> parts = new LinkedHashMap<>();
         for (PartitionLane lane : lanes.values()) {
-            parts.put(lane.partition.toString(), Map.of("committed", lane.lastCommitted(), "buffered", lane.buffered(),
-                    "paused", lane.paused()));
+            parts.put(
+                    lane.partition.toString(),
+                    Map.of("committed", lane.lastCommitted(), "buffered", lane.buffered(), "paused", lane.paused()));
         }
         m.put("partitions", parts);
         if (pollFailure != null) {

@@ -1,7 +1,7 @@
 package io.nucleon.trigger.kafka;
 
-import io.nucleon.spi.Durations;
 import io.nucleon.spi.AttributeProblems;
+import io.nucleon.spi.Durations;
 import io.nucleon.spi.Trigger;
 import io.nucleon.spi.TriggerContext;
 import io.nucleon.spi.TriggerFactory;
@@ -25,19 +25,21 @@ public class KafkaTriggerFactory implements TriggerFactory {
      * a revoked partition's running records, then for the commit and a partition-count lookup. Past
      * {@code max.poll.interval.ms} without a return to {@code poll}, the consumer leaves its group.
      */
-    private static void checkRevokeTimeoutFitsThePollInterval(TriggerContext context, KafkaTriggerConfig c,
-                                                             AttributeProblems problems) {
+    private static void checkRevokeTimeoutFitsThePollInterval(
+            TriggerContext context, KafkaTriggerConfig c, AttributeProblems problems) {
         long maxPollInterval;
         try {
             maxPollInterval = KafkaTrigger.maxPollIntervalMillis(c.consumerProperties);
         } catch (NumberFormatException e) {
-            problems.add("consumerProperties." + ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG,
-                    "must be a whole number of milliseconds, got \"" + c.consumerProperties.get(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG)
-                            + "\"");
+            problems.add(
+                    "consumerProperties." + ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG,
+                    "must be a whole number of milliseconds, got \""
+                            + c.consumerProperties.get(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG) + "\"");
             return;
         }
         if (maxPollInterval < 1) {
-            problems.add("consumerProperties." + ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG,
+            problems.add(
+                    "consumerProperties." + ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG,
                     "must be at least 1, got " + maxPollInterval);
             return;
         }
@@ -45,13 +47,18 @@ public class KafkaTriggerFactory implements TriggerFactory {
         long longest = maxPollInterval - sideWaits - 1;
         if (c.revokeTimeout.toMillis() > longest) {
             String source = c.consumerProperties.containsKey(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG)
-                    ? "consumerProperties" : "Kafka's default";
-            problems.add("revokeTimeout", "is " + Durations.format(c.revokeTimeout)
-                    + ", too long for max.poll.interval.ms " + maxPollInterval + " ms (" + source + "): a rebalance holds the poll thread"
-                    + " for up to revokeTimeout plus " + sideWaits + " ms (commit and partition lookup), and a consumer that does not"
-                    + " poll within max.poll.interval.ms is put out of its group; "
-                    + (longest >= 0 ? "use at most " + longest + "ms" : "raise max.poll.interval.ms")
-                    + (longest >= 0 ? " or raise max.poll.interval.ms" : ""));
+                    ? "consumerProperties"
+                    : "Kafka's default";
+            problems.add(
+                    "revokeTimeout",
+                    "is " + Durations.format(c.revokeTimeout)
+                            + ", too long for max.poll.interval.ms " + maxPollInterval + " ms (" + source
+                            + "): a rebalance holds the poll thread"
+                            + " for up to revokeTimeout plus " + sideWaits
+                            + " ms (commit and partition lookup), and a consumer that does not"
+                            + " poll within max.poll.interval.ms is put out of its group; "
+                            + (longest >= 0 ? "use at most " + longest + "ms" : "raise max.poll.interval.ms")
+                            + (longest >= 0 ? " or raise max.poll.interval.ms" : ""));
         }
     }
 
@@ -65,7 +72,8 @@ public class KafkaTriggerFactory implements TriggerFactory {
         boolean hasTopics = c.topics != null && !c.topics.isEmpty();
         boolean hasPattern = c.topicPattern != null && !c.topicPattern.isEmpty();
         if (hasTopics == hasPattern) {
-            problems.add(hasTopics ? "topicPattern" : "topics",
+            problems.add(
+                    hasTopics ? "topicPattern" : "topics",
                     "give exactly one of topics (a list) and topicPattern (a regular expression)");
         }
         if (hasPattern) {
@@ -79,8 +87,7 @@ public class KafkaTriggerFactory implements TriggerFactory {
             problems.add("initialOffset", "must be earliest or latest, got \"" + c.initialOffset + "\"");
         }
         if (!KafkaTrigger.STATIC.equals(c.workerAllocationMode) && !KafkaTrigger.POOL.equals(c.workerAllocationMode)) {
-            problems.add("workerAllocationMode", "must be static or pool, got \""
-                    + c.workerAllocationMode + "\"");
+            problems.add("workerAllocationMode", "must be static or pool, got \"" + c.workerAllocationMode + "\"");
         }
         if (c.maxPollRecords < 1) {
             problems.add("maxPollRecords", "must be at least 1, got " + c.maxPollRecords);
@@ -99,7 +106,9 @@ public class KafkaTriggerFactory implements TriggerFactory {
         if (c.commitInterval == null || c.commitInterval.toMillis() < 1) {
             problems.add("commitInterval", "must be at least 1ms");
         }
-        if (c.sessionTimeout == null || c.heartbeatInterval == null || c.heartbeatInterval.compareTo(c.sessionTimeout) >= 0) {
+        if (c.sessionTimeout == null
+                || c.heartbeatInterval == null
+                || c.heartbeatInterval.compareTo(c.sessionTimeout) >= 0) {
             problems.add("heartbeatInterval", "must be shorter than sessionTimeout");
         }
         if (c.revokeTimeout == null || c.revokeTimeout.isNegative()) {
@@ -111,7 +120,11 @@ public class KafkaTriggerFactory implements TriggerFactory {
         if (c.topics == null) {
             c.topics = List.of();
         }
-        return new KafkaTrigger(context.functionName(), context.name(), c, context.numWorkers(),
+        return new KafkaTrigger(
+                context.functionName(),
+                context.name(),
+                c,
+                context.numWorkers(),
                 context.counter("nucleon.kafka.retries", "Kafka records handed to the handler again after a failure"),
                 context.counter("nucleon.kafka.dead.letters", "Kafka records written to the dead-letter topic"));
     }

@@ -29,6 +29,7 @@ final class PartitionLane {
     private long nextTake;
     /** Position of the window's first record. */
     private long windowStart;
+
     private long[] offsets = new long[64];
     private boolean[] done = new boolean[64];
     private int head;
@@ -74,8 +75,7 @@ final class PartitionLane {
     }
 
     /** A record handed out, with its position in fetch order (for {@link #finished}). */
-    record Taken(ConsumerRecord<byte[], byte[]> record, long position) {
-    }
+    record Taken(ConsumerRecord<byte[], byte[]> record, long position) {}
 
     /** The next record to hand out, if fewer than {@code maxInFlight} are out and the lane is live. */
     synchronized Taken take(int maxInFlight) {
@@ -151,5 +151,4 @@ final class PartitionLane {
     void paused(boolean p) {
         paused = p;
     }
-
 }

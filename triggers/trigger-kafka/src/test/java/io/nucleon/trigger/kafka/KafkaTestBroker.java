@@ -21,7 +21,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
-
 import kafka.server.BrokerServer;
 import kafka.server.ControllerServer;
 import kafka.server.FaultHandlerFactory;
@@ -85,8 +84,13 @@ public final class KafkaTestBroker implements AutoCloseable {
     private volatile Admin admin;
     private boolean closed;
 
-    private KafkaTestBroker(Path directory, String bootstrapServers, ControllerServer controller,
-                            BrokerServer broker, RecordingFaultHandlerFactory faults, PreboundSockets sockets) {
+    private KafkaTestBroker(
+            Path directory,
+            String bootstrapServers,
+            ControllerServer controller,
+            BrokerServer broker,
+            RecordingFaultHandlerFactory faults,
+            PreboundSockets sockets) {
         this.directory = directory;
         this.bootstrapServers = bootstrapServers;
         this.controller = controller;
@@ -139,8 +143,8 @@ public final class KafkaTestBroker implements AutoCloseable {
                     initialized._1(),
                     Time.SYSTEM,
                     new Metrics(),
-                    CompletableFuture.completedFuture(
-                            QuorumConfig.parseVoterConnections(config.quorumConfig().voters())),
+                    CompletableFuture.completedFuture(QuorumConfig.parseVoterConnections(
+                            config.quorumConfig().voters())),
                     List.of(),
                     faults,
                     sockets);
@@ -153,8 +157,11 @@ public final class KafkaTestBroker implements AutoCloseable {
             broker.startup();
 
             String bootstrap = HOST + ":" + boundBrokerPort;
-            LOG.info("Kafka test broker up on {} in {} ms ({})", bootstrap,
-                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos), directory);
+            LOG.info(
+                    "Kafka test broker up on {} in {} ms ({})",
+                    bootstrap,
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos),
+                    directory);
             return new KafkaTestBroker(directory, bootstrap, controller, broker, faults, sockets);
         } catch (Exception | Error e) {
             shutdownQuietly(broker, controller);
@@ -166,8 +173,8 @@ public final class KafkaTestBroker implements AutoCloseable {
         }
     }
 
-    private static Map<String, Object> config(Path logDir, int brokerPort, int controllerPort,
-                                              Map<String, String> overrides) {
+    private static Map<String, Object> config(
+            Path logDir, int brokerPort, int controllerPort, Map<String, String> overrides) {
         Map<String, Object> props = new HashMap<>();
         // Test tuning first, so that callers can override it.
         props.put("offsets.topic.replication.factor", "1");
@@ -199,11 +206,13 @@ public final class KafkaTestBroker implements AutoCloseable {
         // Identity, listeners, quorum and storage: owned by this class.
         props.put("process.roles", "broker,controller");
         props.put("node.id", Integer.toString(NODE_ID));
-        props.put("listeners", BROKER_LISTENER + "://" + HOST + ":" + brokerPort + ","
-                + CONTROLLER_LISTENER + "://" + HOST + ":" + controllerPort);
+        props.put(
+                "listeners",
+                BROKER_LISTENER + "://" + HOST + ":" + brokerPort + "," + CONTROLLER_LISTENER + "://" + HOST + ":"
+                        + controllerPort);
         props.put("advertised.listeners", BROKER_LISTENER + "://" + HOST + ":" + brokerPort);
-        props.put("listener.security.protocol.map",
-                BROKER_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
+        props.put(
+                "listener.security.protocol.map", BROKER_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
         props.put("inter.broker.listener.name", BROKER_LISTENER);
         props.put("controller.listener.names", CONTROLLER_LISTENER);
         props.put("controller.quorum.voters", NODE_ID + "@" + HOST + ":" + controllerPort);
@@ -238,7 +247,8 @@ public final class KafkaTestBroker implements AutoCloseable {
         Admin client = admin();
         try {
             client.createTopics(List.of(new NewTopic(name, partitions, (short) 1)))
-                    .all().get(STARTUP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                    .all()
+                    .get(STARTUP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             long deadline = System.nanoTime() + STARTUP_TIMEOUT.toNanos();
             while (!ready(client, name, partitions) || !leadsLocally(name, partitions)) {
                 if (System.nanoTime() > deadline) {
@@ -260,8 +270,10 @@ public final class KafkaTestBroker implements AutoCloseable {
             throws InterruptedException, ExecutionException, TimeoutException {
         TopicDescription description;
         try {
-            description = client.describeTopics(List.of(name)).allTopicNames()
-                    .get(STARTUP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).get(name);
+            description = client.describeTopics(List.of(name))
+                    .allTopicNames()
+                    .get(STARTUP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                    .get(name);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof UnknownTopicOrPartitionException) {
                 return false;
@@ -269,7 +281,8 @@ public final class KafkaTestBroker implements AutoCloseable {
             throw e;
         }
         return description.partitions().size() == partitions
-                && description.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty());
+                && description.partitions().stream()
+                        .allMatch(p -> p.leader() != null && !p.leader().isEmpty());
     }
 
     private boolean leadsLocally(String topic, int partitions) {
@@ -293,8 +306,10 @@ public final class KafkaTestBroker implements AutoCloseable {
                 client = admin;
                 if (client == null) {
                     client = Admin.create(Map.of(
-                            AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                            AdminClientConfig.CLIENT_ID_CONFIG, "kafka-test-broker-admin"));
+                            AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                            bootstrapServers,
+                            AdminClientConfig.CLIENT_ID_CONFIG,
+                            "kafka-test-broker-admin"));
                     admin = client;
                 }
             }
@@ -320,7 +335,9 @@ public final class KafkaTestBroker implements AutoCloseable {
         shutdownQuietly(broker, controller);
         sockets.closeUnused();
         deleteQuietly(directory);
-        LOG.info("Kafka test broker {} stopped in {} ms", bootstrapServers,
+        LOG.info(
+                "Kafka test broker {} stopped in {} ms",
+                bootstrapServers,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
         Throwable fault = faults.firstFatal.get();
         if (fault != null) {
@@ -379,15 +396,15 @@ public final class KafkaTestBroker implements AutoCloseable {
 
         /** Binds the listener's socket to {@code port} (0: a free one) and returns the port. */
         int bind(String listener, int port) throws IOException {
-            ServerSocketChannel channel = ServerSocketFactory.INSTANCE.openServerSocket(
-                    listener, new InetSocketAddress(HOST, port), -1, -1);
+            ServerSocketChannel channel =
+                    ServerSocketFactory.INSTANCE.openServerSocket(listener, new InetSocketAddress(HOST, port), -1, -1);
             unused.put(listener, channel);
             return ((InetSocketAddress) channel.getLocalAddress()).getPort();
         }
 
         @Override
-        public ServerSocketChannel openServerSocket(String listener, InetSocketAddress address,
-                                                    int backlog, int receiveBufferSize) throws IOException {
+        public ServerSocketChannel openServerSocket(
+                String listener, InetSocketAddress address, int backlog, int receiveBufferSize) throws IOException {
             ServerSocketChannel channel = unused.remove(listener);
             if (channel != null) {
                 return channel;

@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -51,9 +50,13 @@ class KafkaTestBrokerTest {
             Set<String> keys = consumeAll(kafka, topic, "group-classic", "classic", RECORDS);
             assertEquals(RECORDS, keys.size());
             // ... and the KIP-848 consumer group protocol, which a 4.x broker serves by default.
-            assertEquals(RECORDS, consumeAll(kafka, topic, "group-consumer", "consumer", RECORDS).size());
+            assertEquals(
+                    RECORDS,
+                    consumeAll(kafka, topic, "group-consumer", "consumer", RECORDS)
+                            .size());
 
-            assertEquals(Map.of("group-classic", (long) RECORDS, "group-consumer", (long) RECORDS),
+            assertEquals(
+                    Map.of("group-classic", (long) RECORDS, "group-consumer", (long) RECORDS),
                     committedTotals(kafka, "group-classic", "group-consumer"));
         }
     }
@@ -62,7 +65,7 @@ class KafkaTestBrokerTest {
     @Timeout(value = 180, unit = TimeUnit.SECONDS)
     void twoBrokersRunSideBySide() throws Exception {
         try (KafkaTestBroker first = KafkaTestBroker.start();
-             KafkaTestBroker second = KafkaTestBroker.start()) {
+                KafkaTestBroker second = KafkaTestBroker.start()) {
             assertNotEquals(first.bootstrapServers(), second.bootstrapServers());
 
             first.createTopic("only-in-first", 2);
@@ -70,8 +73,10 @@ class KafkaTestBrokerTest {
             produce(first, "only-in-first", 10);
             produce(second, "only-in-second", 10);
 
-            assertEquals(10, consumeAll(first, "only-in-first", "g", "classic", 10).size());
-            assertEquals(10, consumeAll(second, "only-in-second", "g", "classic", 10).size());
+            assertEquals(
+                    10, consumeAll(first, "only-in-first", "g", "classic", 10).size());
+            assertEquals(
+                    10, consumeAll(second, "only-in-second", "g", "classic", 10).size());
             try (Admin admin = admin(second)) {
                 Set<String> topics = admin.listTopics().names().get(10, TimeUnit.SECONDS);
                 assertTrue(topics.contains("only-in-second"));
@@ -82,11 +87,16 @@ class KafkaTestBrokerTest {
 
     private static void produce(KafkaTestBroker kafka, String topic, int count) throws Exception {
         Map<String, Object> config = Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.LINGER_MS_CONFIG, 5,
-                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
-                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                kafka.bootstrapServers(),
+                ProducerConfig.ACKS_CONFIG,
+                "all",
+                ProducerConfig.LINGER_MS_CONFIG,
+                5,
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
+                StringSerializer.class,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
+                StringSerializer.class);
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(config)) {
             List<java.util.concurrent.Future<?>> sends = new ArrayList<>(count);
             for (int i = 0; i < count; i++) {
@@ -104,7 +114,8 @@ class KafkaTestBrokerTest {
      * more (committing after every non-empty poll): a count check must also catch duplicates and
      * extras, so it does not stop at exactly the expected count.
      */
-    private static Set<String> consumeAll(KafkaTestBroker kafka, String topic, String group, String protocol, int expected) {
+    private static Set<String> consumeAll(
+            KafkaTestBroker kafka, String topic, String group, String protocol, int expected) {
         Map<String, Object> config = new HashMap<>();
         config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         config.put(ConsumerConfig.GROUP_ID_CONFIG, group);
@@ -142,9 +153,14 @@ class KafkaTestBrokerTest {
         try (Admin admin = admin(kafka)) {
             for (String group : groups) {
                 Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(group)
-                        .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
+                        .partitionsToOffsetAndMetadata()
+                        .get(10, TimeUnit.SECONDS);
                 assertEquals(PARTITIONS, offsets.size(), group + " committed " + offsets);
-                totals.put(group, offsets.values().stream().mapToLong(OffsetAndMetadata::offset).sum());
+                totals.put(
+                        group,
+                        offsets.values().stream()
+                                .mapToLong(OffsetAndMetadata::offset)
+                                .sum());
             }
         }
         return totals;

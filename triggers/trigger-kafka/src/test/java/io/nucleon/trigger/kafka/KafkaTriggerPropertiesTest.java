@@ -25,25 +25,41 @@ class KafkaTriggerPropertiesTest {
 
     @Test
     void aResumedPartitionWaitsForAShortFetchWaitByDefaultAndTheUserMayChangeIt() {
-        assertEquals(KafkaTrigger.FETCH_MAX_WAIT_MS, trigger(Map.of()).consumerProperties().get(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG),
+        assertEquals(
+                KafkaTrigger.FETCH_MAX_WAIT_MS,
+                trigger(Map.of()).consumerProperties().get(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG),
                 "not Kafka's 500 ms, which stalled a resumed partition while the others were idle");
-        assertEquals("500", trigger(Map.of(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "500")).consumerProperties()
-                .get(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG));
+        assertEquals(
+                "500",
+                trigger(Map.of(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "500"))
+                        .consumerProperties()
+                        .get(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG));
     }
 
     private static FunctionConfigException configError(Map<String, Object> attributes) {
-        return assertThrows(FunctionConfigException.class, () -> Processor.builder().name("f").withoutControlServer()
-                .handler((ctx, e) -> null).trigger("orders", "kafka", t -> {
-                    t.attribute("brokers", List.of("127.0.0.1:9092")).attribute("topics", List.of("t"));
-                    attributes.forEach(t::attribute);
-                }).build());
+        return assertThrows(
+                FunctionConfigException.class,
+                () -> Processor.builder()
+                        .name("f")
+                        .withoutControlServer()
+                        .handler((ctx, e) -> null)
+                        .trigger("orders", "kafka", t -> {
+                            t.attribute("brokers", List.of("127.0.0.1:9092")).attribute("topics", List.of("t"));
+                            attributes.forEach(t::attribute);
+                        })
+                        .build());
     }
 
     private static void builds(Map<String, Object> attributes) {
-        Processor.builder().name("f").withoutControlServer().handler((ctx, e) -> null).trigger("orders", "kafka", t -> {
-            t.attribute("brokers", List.of("127.0.0.1:9092")).attribute("topics", List.of("t"));
-            attributes.forEach(t::attribute);
-        }).build();
+        Processor.builder()
+                .name("f")
+                .withoutControlServer()
+                .handler((ctx, e) -> null)
+                .trigger("orders", "kafka", t -> {
+                    t.attribute("brokers", List.of("127.0.0.1:9092")).attribute("topics", List.of("t"));
+                    attributes.forEach(t::attribute);
+                })
+                .build();
     }
 
     @Test
@@ -53,23 +69,36 @@ class KafkaTriggerPropertiesTest {
         builds(Map.of("revokeTimeout", "20s", "consumerProperties", Map.of("max.poll.interval.ms", "40000")));
 
         String msg = configError(Map.of("revokeTimeout", "290s")).getMessage();
-        assertTrue(msg.contains("spec.triggers.orders.attributes.revokeTimeout: is 290s, too long for max.poll.interval.ms 300000 ms"
-                + " (Kafka's default)"), msg);
+        assertTrue(
+                msg.contains(
+                        "spec.triggers.orders.attributes.revokeTimeout: is 290s, too long for max.poll.interval.ms 300000 ms"
+                                + " (Kafka's default)"),
+                msg);
         assertTrue(msg.contains("use at most 289999ms or raise max.poll.interval.ms"), msg);
 
-        msg = configError(Map.of("consumerProperties", Map.of("max.poll.interval.ms", "12000"))).getMessage();
-        assertTrue(msg.contains("revokeTimeout: is 10s, too long for max.poll.interval.ms 12000 ms (consumerProperties)"), msg);
+        msg = configError(Map.of("consumerProperties", Map.of("max.poll.interval.ms", "12000")))
+                .getMessage();
+        assertTrue(
+                msg.contains("revokeTimeout: is 10s, too long for max.poll.interval.ms 12000 ms (consumerProperties)"),
+                msg);
         assertTrue(msg.contains("plus 6000 ms (commit and partition lookup)"), msg);
         assertTrue(msg.contains("use at most 5999ms"), msg);
 
-        msg = configError(Map.of("consumerProperties", Map.of("max.poll.interval.ms", "five minutes"))).getMessage();
-        assertTrue(msg.contains("spec.triggers.orders.attributes.consumerProperties.max.poll.interval.ms: must be a whole number"
-                + " of milliseconds, got \"five minutes\""), msg);
+        msg = configError(Map.of("consumerProperties", Map.of("max.poll.interval.ms", "five minutes")))
+                .getMessage();
+        assertTrue(
+                msg.contains(
+                        "spec.triggers.orders.attributes.consumerProperties.max.poll.interval.ms: must be a whole number"
+                                + " of milliseconds, got \"five minutes\""),
+                msg);
     }
 
     @Test
     void theTriggersOwnSettingsWinOverConsumerProperties() {
-        assertEquals("false", trigger(Map.of(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "true")).consumerProperties()
-                .get(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG));
+        assertEquals(
+                "false",
+                trigger(Map.of(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "true"))
+                        .consumerProperties()
+                        .get(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG));
     }
 }

@@ -35,7 +35,8 @@ import org.junit.jupiter.api.Test;
  * that port, the trigger joins its group, becomes ready and handles every record.
  */
 class KafkaTriggerReadinessTest {
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @Test
     void aBrokerThatComesUpAfterTheProcessorMakesItReadyAndNothingIsLost() throws Exception {
@@ -45,27 +46,39 @@ class KafkaTriggerReadinessTest {
         int partitions = 4;
         int total = 2_000;
         Set<String> handled = ConcurrentHashMap.newKeySet();
-        Processor p = Processor.builder().name("late-broker").controlServer("127.0.0.1", 0)
+        Processor p = Processor.builder()
+                .name("late-broker")
+                .controlServer("127.0.0.1", 0)
                 .handler((ctx, e) -> {
                     handled.add(e.id());
                     return null;
                 })
-                .trigger("orders", "kafka", t -> t.numWorkers(4).attribute("brokers", List.of(brokers))
-                        .attribute("topics", List.of(topic))
-                        // the topic is created once the broker is up, possibly after the consumer joined its
-                        // group; a short metadata age lets the consumer see it within a second
-                        .attribute("consumerProperties", Map.of("metadata.max.age.ms", "500")))
-                .build().start();
+                .trigger(
+                        "orders",
+                        "kafka",
+                        t -> t.numWorkers(4)
+                                .attribute("brokers", List.of(brokers))
+                                .attribute("topics", List.of(topic))
+                                // the topic is created once the broker is up, possibly after the consumer joined its
+                                // group; a short metadata age lets the consumer see it within a second
+                                .attribute("consumerProperties", Map.of("metadata.max.age.ms", "500")))
+                .build()
+                .start();
         KafkaTestBroker broker = null;
         try {
-            String expectedReason = "trigger orders: not yet joined consumer group 'late-broker' (brokers " + brokers + ") after ";
+            String expectedReason =
+                    "trigger orders: not yet joined consumer group 'late-broker' (brokers " + brokers + ") after ";
             await("the reason on /ready").atMost(Duration.ofSeconds(30)).until(() -> {
                 HttpResponse<String> r = get(p, "/ready");
-                return r.statusCode() == 503 && r.body().contains(expectedReason) && r.body().contains("no broker connection is open");
+                return r.statusCode() == 503
+                        && r.body().contains(expectedReason)
+                        && r.body().contains("no broker connection is open");
             });
             assertFalse(p.isReady());
             String reason = (String) trigger(p).get("notReadyReason");
-            assertTrue(reason.startsWith("not yet joined consumer group 'late-broker' (brokers " + brokers + ") after "), reason);
+            assertTrue(
+                    reason.startsWith("not yet joined consumer group 'late-broker' (brokers " + brokers + ") after "),
+                    reason);
             assertEquals("joining", trigger(p).get("membership"));
 
             broker = KafkaTestBroker.start(port, Map.of());
@@ -100,20 +113,34 @@ class KafkaTriggerReadinessTest {
         try {
             broker.createTopic(topic, 2);
             String brokers = broker.bootstrapServers();
-            p = Processor.builder().name("broker-gone").withoutControlServer().handler((ctx, e) -> null)
-                    .trigger("orders", "kafka", t -> t.attribute("brokers", List.of(brokers)).attribute("topics", List.of(topic))
-                            .attribute("sessionTimeout", "2s").attribute("heartbeatInterval", "500ms"))
-                    .build().start();
+            p = Processor.builder()
+                    .name("broker-gone")
+                    .withoutControlServer()
+                    .handler((ctx, e) -> null)
+                    .trigger(
+                            "orders",
+                            "kafka",
+                            t -> t.attribute("brokers", List.of(brokers))
+                                    .attribute("topics", List.of(topic))
+                                    .attribute("sessionTimeout", "2s")
+                                    .attribute("heartbeatInterval", "500ms"))
+                    .build()
+                    .start();
             Processor processor = p;
             await("ready").atMost(Duration.ofSeconds(60)).until(processor::isReady);
 
             broker.close();
-            await("not ready once no heartbeat went out for a session").atMost(Duration.ofSeconds(60))
+            await("not ready once no heartbeat went out for a session")
+                    .atMost(Duration.ofSeconds(60))
                     .until(() -> !processor.isReady());
             String reason = (String) trigger(p).get("notReadyReason");
-            assertTrue(reason.matches("no broker connection open and no heartbeat sent (for \\d+ s|since the assignment), longer than the session timeout"
-                    + " \\(2s\\): consumer group 'broker-gone' \\(brokers " + java.util.regex.Pattern.quote(brokers)
-                    + "\\) has likely handed this member's partitions to others"), reason);
+            assertTrue(
+                    reason.matches(
+                            "no broker connection open and no heartbeat sent (for \\d+ s|since the assignment), longer than the session timeout"
+                                    + " \\(2s\\): consumer group 'broker-gone' \\(brokers "
+                                    + java.util.regex.Pattern.quote(brokers)
+                                    + "\\) has likely handed this member's partitions to others"),
+                    reason);
         } finally {
             broker.close();
             if (p != null) {
@@ -125,15 +152,26 @@ class KafkaTriggerReadinessTest {
     @Test
     void aConsumerThatNeverReachesABrokerStaysNotReadyWithTheReason() throws Exception {
         int port = freePort();
-        Processor p = Processor.builder().name("no-broker").withoutControlServer().handler((ctx, e) -> null)
-                .trigger("orders", "kafka", t -> t.attribute("brokers", List.of("127.0.0.1:" + port))
-                        .attribute("topics", List.of("nowhere")).attribute("consumerGroup", "g"))
-                .build().start();
+        Processor p = Processor.builder()
+                .name("no-broker")
+                .withoutControlServer()
+                .handler((ctx, e) -> null)
+                .trigger(
+                        "orders",
+                        "kafka",
+                        t -> t.attribute("brokers", List.of("127.0.0.1:" + port))
+                                .attribute("topics", List.of("nowhere"))
+                                .attribute("consumerGroup", "g"))
+                .build()
+                .start();
         try {
-            await("a few polls against no broker").atMost(Duration.ofSeconds(30))
-                    .until(() -> String.valueOf(trigger(p).get("notReadyReason")).matches(".* after ([2-9]|[1-9][0-9]+) s; .*"));
+            await("a few polls against no broker")
+                    .atMost(Duration.ofSeconds(30))
+                    .until(() -> String.valueOf(trigger(p).get("notReadyReason"))
+                            .matches(".* after ([2-9]|[1-9][0-9]+) s; .*"));
             assertFalse(p.isReady(), "polls that return nothing are not a membership");
-            assertEquals("not yet joined consumer group 'g' (brokers 127.0.0.1:" + port + ") after ",
+            assertEquals(
+                    "not yet joined consumer group 'g' (brokers 127.0.0.1:" + port + ") after ",
                     String.valueOf(trigger(p).get("notReadyReason")).replaceAll("after \\d+ s.*", "after "));
         } finally {
             p.stop();
@@ -154,8 +192,11 @@ class KafkaTriggerReadinessTest {
 
     private HttpResponse<String> get(Processor p, String path) throws Exception {
         InetSocketAddress a = p.controlAddress();
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + a.getPort() + path)).timeout(Duration.ofSeconds(5))
-                .build(), HttpResponse.BodyHandlers.ofString());
+        return http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + a.getPort() + path))
+                        .timeout(Duration.ofSeconds(5))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private static void produce(KafkaTestBroker broker, String topic, int partitions, int n) throws Exception {
@@ -164,7 +205,9 @@ class KafkaTriggerReadinessTest {
         props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "false");
-        props.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1"); // a retried send can neither reorder nor duplicate
+        props.put(
+                ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION,
+                "1"); // a retried send can neither reorder nor duplicate
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
             List<Future<?>> sent = new java.util.ArrayList<>(n);

@@ -3,7 +3,6 @@ package io.nucleon.trigger.kafka;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.nucleon.api.Event;
 import io.nucleon.api.Handler;
 import io.nucleon.api.Processor;
 import java.nio.charset.StandardCharsets;
@@ -78,7 +77,8 @@ class KafkaTriggerTest {
         List<java.util.concurrent.Future<?>> sent = new ArrayList<>(n);
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(p)) {
             for (int i = 0; i < n; i++) {
-                sent.add(producer.send(new ProducerRecord<>(topic, i % partitions, "k" + (i % partitions), Integer.toString(i))));
+                sent.add(producer.send(
+                        new ProducerRecord<>(topic, i % partitions, "k" + (i % partitions), Integer.toString(i))));
             }
             producer.flush();
             for (java.util.concurrent.Future<?> f : sent) {
@@ -93,23 +93,33 @@ class KafkaTriggerTest {
                 latest.put(new TopicPartition(topic, part), org.apache.kafka.clients.admin.OffsetSpec.latest());
             }
             long written = admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS).values().stream()
-                    .mapToLong(org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo::offset).sum();
+                    .mapToLong(org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo::offset)
+                    .sum();
             assertEquals(n, written, "the topic holds exactly the records produced");
         }
     }
 
-    private static Processor start(String name, Handler handler, int workers, Consumer<Processor.TriggerBuilder> attributes)
-            throws Exception {
-        return Processor.builder().name(name).withoutControlServer().handler(handler)
-                .eventTimeout(Duration.ofSeconds(10)).drainTimeout(Duration.ofSeconds(10))
+    private static Processor start(
+            String name, Handler handler, int workers, Consumer<Processor.TriggerBuilder> attributes) throws Exception {
+        return Processor.builder()
+                .name(name)
+                .withoutControlServer()
+                .handler(handler)
+                .eventTimeout(Duration.ofSeconds(10))
+                .drainTimeout(Duration.ofSeconds(10))
                 .trigger("orders", "kafka", t -> {
                     t.numWorkers(workers).attribute("brokers", List.of(broker.bootstrapServers()));
                     attributes.accept(t);
-                }).build().start();
+                })
+                .build()
+                .start();
     }
 
     private static void await(String what, long seconds, Callable<Boolean> done) {
-        Awaitility.await(what).atMost(Duration.ofSeconds(seconds)).pollInterval(Duration.ofMillis(20)).until(done);
+        Awaitility.await(what)
+                .atMost(Duration.ofSeconds(seconds))
+                .pollInterval(Duration.ofMillis(20))
+                .until(done);
     }
 
     private static List<ConsumerRecord<byte[], byte[]>> readAll(String topic, int expected, long seconds) {
@@ -134,7 +144,9 @@ class KafkaTriggerTest {
         Properties p = new Properties();
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
         try (Admin admin = Admin.create(p)) {
-            return admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
+            return admin.listConsumerGroupOffsets(group)
+                    .partitionsToOffsetAndMetadata()
+                    .get(10, TimeUnit.SECONDS);
         }
     }
 
@@ -149,20 +161,28 @@ class KafkaTriggerTest {
         Map<Integer, List<Long>> invocationOffsets = new ConcurrentHashMap<>();
         Set<Integer> succeeded = ConcurrentHashMap.newKeySet();
         Map<Integer, Integer> attemptsOfPoison = new ConcurrentHashMap<>();
-        Processor p = start("order-test", (ctx, e) -> {
-            int seq = Integer.parseInt(e.bodyAsString());
-            invocationOffsets.computeIfAbsent(e.shardId(), k -> new CopyOnWriteArrayList<>()).add(e.offset());
-            if (seq % 100 == 37) {
-                attemptsOfPoison.merge(seq, 1, Integer::sum);
-                throw new IllegalStateException("record " + seq + " is poison");
-            }
-            if (seq % 100 == 59 && (Integer) e.field("attempt") == 1) {
-                throw new IllegalStateException("record " + seq + " fails once");
-            }
-            succeeded.add(seq);
-            return null;
-        }, 8, t -> t.attribute("topics", List.of(topic)).attribute("consumerGroup", group).attribute("maxRetries", 2)
-                .attribute("retryDelay", "1ms"));
+        Processor p = start(
+                "order-test",
+                (ctx, e) -> {
+                    int seq = Integer.parseInt(e.bodyAsString());
+                    invocationOffsets
+                            .computeIfAbsent(e.shardId(), k -> new CopyOnWriteArrayList<>())
+                            .add(e.offset());
+                    if (seq % 100 == 37) {
+                        attemptsOfPoison.merge(seq, 1, Integer::sum);
+                        throw new IllegalStateException("record " + seq + " is poison");
+                    }
+                    if (seq % 100 == 59 && (Integer) e.field("attempt") == 1) {
+                        throw new IllegalStateException("record " + seq + " fails once");
+                    }
+                    succeeded.add(seq);
+                    return null;
+                },
+                8,
+                t -> t.attribute("topics", List.of(topic))
+                        .attribute("consumerGroup", group)
+                        .attribute("maxRetries", 2)
+                        .attribute("retryDelay", "1ms"));
         try {
             await("every good record handled", 120, () -> succeeded.size() == total - total / 100);
             List<ConsumerRecord<byte[], byte[]>> dead = readAll(topic + ".dlq", total / 100, 60);
@@ -175,19 +195,25 @@ class KafkaTriggerTest {
                 assertTrue(header(r, KafkaTrigger.ERROR_HEADER).contains("is poison"));
             }
             for (int s = 0; s < total; s++) {
-                assertTrue(succeeded.contains(s) != deadSeqs.contains(s), "record " + s + " handled or dead-lettered, not both");
+                assertTrue(
+                        succeeded.contains(s) != deadSeqs.contains(s),
+                        "record " + s + " handled or dead-lettered, not both");
             }
             assertTrue(attemptsOfPoison.values().stream().allMatch(n -> n == 3), "poison records get three attempts");
             for (Map.Entry<Integer, List<Long>> e : invocationOffsets.entrySet()) {
                 List<Long> offsets = e.getValue();
                 for (int i = 1; i < offsets.size(); i++) {
-                    assertTrue(offsets.get(i) >= offsets.get(i - 1), "partition " + e.getKey() + " ran offset " + offsets.get(i)
-                            + " after " + offsets.get(i - 1));
+                    assertTrue(
+                            offsets.get(i) >= offsets.get(i - 1),
+                            "partition " + e.getKey() + " ran offset " + offsets.get(i) + " after "
+                                    + offsets.get(i - 1));
                 }
             }
             await("offsets committed to the end", 30, () -> {
                 try {
-                    long sum = committed(group).values().stream().mapToLong(OffsetAndMetadata::offset).sum();
+                    long sum = committed(group).values().stream()
+                            .mapToLong(OffsetAndMetadata::offset)
+                            .sum();
                     return sum == total;
                 } catch (Exception ex) {
                     return false;
@@ -217,15 +243,26 @@ class KafkaTriggerTest {
         broker.createTopic(topic + ".dlq", 1);
         produce(topic, 2, total);
         Map<String, java.util.concurrent.atomic.AtomicInteger> runs = new ConcurrentHashMap<>();
-        Processor p = start("unserialisable-test", (ctx, e) -> {
-            runs.computeIfAbsent(e.bodyAsString(), k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
-            return new Unserialisable(); // the trigger commits; it never asks for a response, so nothing serialises this
-        }, 2, t -> t.attribute("topics", List.of(topic)).attribute("maxRetries", 2).attribute("retryDelay", "1ms"));
+        Processor p = start(
+                "unserialisable-test",
+                (ctx, e) -> {
+                    runs.computeIfAbsent(e.bodyAsString(), k -> new java.util.concurrent.atomic.AtomicInteger())
+                            .incrementAndGet();
+                    return new Unserialisable(); // the trigger commits; it never asks for a response, so nothing
+                    // serialises this
+                },
+                2,
+                t -> t.attribute("topics", List.of(topic))
+                        .attribute("maxRetries", 2)
+                        .attribute("retryDelay", "1ms"));
         try {
             // a commit covers only finished records, so a retried or dead-lettered one would have run again by then
             await("offsets committed to the end", 60, () -> {
                 try {
-                    return committed("unserialisable-test").values().stream().mapToLong(OffsetAndMetadata::offset).sum() == total;
+                    return committed("unserialisable-test").values().stream()
+                                    .mapToLong(OffsetAndMetadata::offset)
+                                    .sum()
+                            == total;
                 } catch (Exception ex) {
                     return false;
                 }
@@ -249,22 +286,31 @@ class KafkaTriggerTest {
         Set<String> handled = ConcurrentHashMap.newKeySet();
         java.util.concurrent.atomic.AtomicInteger running = new java.util.concurrent.atomic.AtomicInteger();
         java.util.concurrent.atomic.AtomicInteger maxRunning = new java.util.concurrent.atomic.AtomicInteger();
-        Processor p = start("pool-test", (ctx, e) -> {
-            maxRunning.accumulateAndGet(running.incrementAndGet(), Math::max);
-            if (e.offset() % 1000 == 0) {
-                Thread.sleep(20); // a slow record: later ones of the partition finish first
-            }
-            handled.add(e.id());
-            running.decrementAndGet();
-            return null;
-        }, 8, t -> t.attribute("topics", List.of(topic)).attribute("consumerGroup", group).attribute("workerAllocationMode", "pool")
-                .attribute("maxBufferedPerPartition", 200)); // small: the partitions pause and resume all along
+        Processor p = start(
+                "pool-test",
+                (ctx, e) -> {
+                    maxRunning.accumulateAndGet(running.incrementAndGet(), Math::max);
+                    if (e.offset() % 1000 == 0) {
+                        Thread.sleep(20); // a slow record: later ones of the partition finish first
+                    }
+                    handled.add(e.id());
+                    running.decrementAndGet();
+                    return null;
+                },
+                8,
+                t -> t.attribute("topics", List.of(topic))
+                        .attribute("consumerGroup", group)
+                        .attribute("workerAllocationMode", "pool")
+                        .attribute("maxBufferedPerPartition", 200)); // small: the partitions pause and resume all along
         try {
             await("every record handled", 60, () -> handled.size() == total);
             assertTrue(maxRunning.get() > 2, "records of the two partitions ran in parallel: " + maxRunning.get());
             await("offsets committed to the end", 30, () -> {
                 try {
-                    return committed(group).values().stream().mapToLong(OffsetAndMetadata::offset).sum() == total;
+                    return committed(group).values().stream()
+                                    .mapToLong(OffsetAndMetadata::offset)
+                                    .sum()
+                            == total;
                 } catch (Exception ex) {
                     return false;
                 }
@@ -281,18 +327,25 @@ class KafkaTriggerTest {
         produce(topic, 8, total);
         Map<String, String> handledBy = new ConcurrentHashMap<>();
         Handler slowish = (ctx, e) -> {
-            handledBy.putIfAbsent(e.id(), ctx.functionName() + ":" + Thread.currentThread().getName());
-            Thread.sleep(2); // a slow handler: about 2 000 records/s over 4 workers, the stream outlasts the joins and leaves
+            handledBy.putIfAbsent(
+                    e.id(), ctx.functionName() + ":" + Thread.currentThread().getName());
+            Thread.sleep(2); // a slow handler: about 2 000 records/s over 4 workers, the stream outlasts the joins and
+            // leaves
             return null;
         };
-        Consumer<Processor.TriggerBuilder> attrs = t -> t.attribute("topics", List.of(topic)).attribute("consumerGroup", group)
-                .attribute("commitInterval", "100ms").attribute("maxPollRecords", 100);
+        Consumer<Processor.TriggerBuilder> attrs = t -> t.attribute("topics", List.of(topic))
+                .attribute("consumerGroup", group)
+                .attribute("commitInterval", "100ms")
+                .attribute("maxPollRecords", 100);
         Processor first = start("first", slowish, 4, attrs);
         Processor second = null;
         try {
             await("a first share handled", 60, () -> handledBy.size() > 1000);
             second = start("second", slowish, 4, attrs);
-            await("the second processor takes part", 60, () -> handledBy.values().stream().anyMatch(v -> v.startsWith("second")));
+            await(
+                    "the second processor takes part",
+                    60,
+                    () -> handledBy.values().stream().anyMatch(v -> v.startsWith("second")));
             await("more handled while both run", 60, () -> handledBy.size() > 8000);
             second.stop();
             second = null;
@@ -318,10 +371,18 @@ class KafkaTriggerTest {
         broker.createTopic(topic, 4);
         produce(topic, 4, total);
         Path handledFile = dir.resolve("handled.txt");
-        Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), CrashableFunction.class.getName(),
-                broker.bootstrapServers(), topic, group, handledFile.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("child.log").toFile()).start();
+        Process child = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        CrashableFunction.class.getName(),
+                        broker.bootstrapServers(),
+                        topic,
+                        group,
+                        handledFile.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("child.log").toFile())
+                .start();
         try {
             await("the child handles a share", 60, () -> lines(handledFile).size() > 5000);
         } finally {
@@ -333,11 +394,15 @@ class KafkaTriggerTest {
 
         Set<String> afterRestart = ConcurrentHashMap.newKeySet();
         List<String> afterOrder = new CopyOnWriteArrayList<>();
-        Processor p = start("crash-test", (ctx, e) -> {
-            afterRestart.add(e.id());
-            afterOrder.add(e.id());
-            return null;
-        }, 4, t -> t.attribute("topics", List.of(topic)).attribute("consumerGroup", group));
+        Processor p = start(
+                "crash-test",
+                (ctx, e) -> {
+                    afterRestart.add(e.id());
+                    afterOrder.add(e.id());
+                    return null;
+                },
+                4,
+                t -> t.attribute("topics", List.of(topic)).attribute("consumerGroup", group));
         try {
             await("every record handled by one or the other", 60, () -> {
                 Set<String> all = new HashSet<>(beforeKill);
@@ -354,7 +419,9 @@ class KafkaTriggerTest {
             int partition = Integer.parseInt(id.substring(id.lastIndexOf('-', dash - 1) + 1, dash));
             OffsetAndMetadata c = committedAtKill.get(new TopicPartition(topic, partition));
             long from = c == null ? 0 : c.offset();
-            assertTrue(offset >= from, "record " + id + " was committed before the kill (at " + from + ") yet handled again");
+            assertTrue(
+                    offset >= from,
+                    "record " + id + " was committed before the kill (at " + from + ") yet handled again");
         }
         Set<String> duplicates = new HashSet<>(beforeKill);
         duplicates.retainAll(afterRestart);
@@ -377,7 +444,9 @@ class KafkaTriggerTest {
             String topic = args[1];
             String group = args[2];
             java.io.FileOutputStream out = new java.io.FileOutputStream(args[3], true);
-            Processor.builder().name("crashable").withoutControlServer()
+            Processor.builder()
+                    .name("crashable")
+                    .withoutControlServer()
                     .handler((ctx, e) -> {
                         byte[] line = (e.id() + "\n").getBytes(StandardCharsets.UTF_8);
                         synchronized (out) {
@@ -386,11 +455,17 @@ class KafkaTriggerTest {
                         Thread.sleep(0, 300_000); // a slow handler: the kill finds records in flight and uncommitted
                         return null;
                     })
-                    .trigger("orders", "kafka", t -> t.numWorkers(4).attribute("brokers", List.of(bootstrap))
-                            .attribute("topics", List.of(topic)).attribute("consumerGroup", group).attribute("commitInterval", "200ms"))
-                    .build().start();
+                    .trigger(
+                            "orders",
+                            "kafka",
+                            t -> t.numWorkers(4)
+                                    .attribute("brokers", List.of(bootstrap))
+                                    .attribute("topics", List.of(topic))
+                                    .attribute("consumerGroup", group)
+                                    .attribute("commitInterval", "200ms"))
+                    .build()
+                    .start();
             new java.util.concurrent.CountDownLatch(1).await(); // runs until the test kills the process
         }
     }
-
 }

@@ -39,7 +39,9 @@ final class RabbitMqEvent implements Event {
     @Override
     public String id() {
         if (id == null) {
-            id = properties.getMessageId() != null ? properties.getMessageId() : UUID.randomUUID().toString();
+            id = properties.getMessageId() != null
+                    ? properties.getMessageId()
+                    : UUID.randomUUID().toString();
         }
         return id;
     }

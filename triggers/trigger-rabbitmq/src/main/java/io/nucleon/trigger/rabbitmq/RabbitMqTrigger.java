@@ -98,6 +98,7 @@ final class RabbitMqTrigger implements Trigger {
     static final String LEGACY_ATTEMPT_HEADER = "x-nucleon-attempt";
     /** Why the last attempt failed (the exception, or the timeout), on retries and dead letters. */
     static final String ERROR_HEADER = FailureHeaders.ERROR;
+
     static final String ORIGINAL_EXCHANGE_HEADER = "x-nucleon-original-exchange";
     static final String ORIGINAL_ROUTING_KEY_HEADER = "x-nucleon-original-routing-key";
     static final String QUEUE_HEADER = "x-nucleon-queue";
@@ -133,6 +134,7 @@ final class RabbitMqTrigger implements Trigger {
     private final Queue<Held> held = new ConcurrentLinkedQueue<>();
     /** Guards {@link #closed}, {@link #session} and the connect thread's waits. */
     private final Object lifecycle = new Object();
+
     private volatile Session session;
     private ExecutorService failures;
     private ScheduledExecutorService redeliveries;
@@ -151,13 +153,20 @@ final class RabbitMqTrigger implements Trigger {
     /** Set by the broker's basic.return for the publish under way (it arrives before the confirm). */
     private volatile boolean unroutable;
 
-    RabbitMqTrigger(String functionName, String name, RabbitMqTriggerConfig config, String queue, int consumers, String safeUrl) {
+    RabbitMqTrigger(
+            String functionName,
+            String name,
+            RabbitMqTriggerConfig config,
+            String queue,
+            int consumers,
+            String safeUrl) {
         this.functionName = functionName;
         this.name = name;
         this.config = config;
         this.queue = queue;
         this.retryQueue = queue + ".retry";
-        this.deadLetterRoutingKey = config.deadLetterRoutingKey.isEmpty() ? queue + ".dlq" : config.deadLetterRoutingKey;
+        this.deadLetterRoutingKey =
+                config.deadLetterRoutingKey.isEmpty() ? queue + ".dlq" : config.deadLetterRoutingKey;
         this.consumers = consumers;
         this.safeUrl = safeUrl;
         this.secrets = secretsOf(config.url);
@@ -181,17 +190,16 @@ final class RabbitMqTrigger implements Trigger {
     }
 
     /** A rejected message and where it came from. */
-    private record Held(Event event, Delivery delivery) {
-    }
+    private record Held(Event event, Delivery delivery) {}
 
     /** The connect thread's progress, replaced as a whole. */
-    private record ConnectState(int attempt, long firstAttemptNanos, String failure, long nextAttemptNanos) {
-    }
+    private record ConnectState(int attempt, long firstAttemptNanos, String failure, long nextAttemptNanos) {}
 
     @Override
     public void start(Dispatcher dispatcher) throws Exception {
         this.dispatcher = dispatcher;
-        failures = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), daemon("failures"));
+        failures =
+                new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), daemon("failures"));
         redeliveries = new ScheduledThreadPoolExecutor(1, daemon("redeliveries"));
         accepting = true;
         if (config.failFast) {
@@ -200,8 +208,10 @@ final class RabbitMqTrigger implements Trigger {
                 connectAndConsume();
             } catch (Exception e) {
                 close();
-                throw new IllegalStateException("trigger '" + name + "' cannot start: " + describe(e)
-                        + " (failFast: true; with failFast: false the trigger starts anyway and keeps trying)", e);
+                throw new IllegalStateException(
+                        "trigger '" + name + "' cannot start: " + describe(e)
+                                + " (failFast: true; with failFast: false the trigger starts anyway and keeps trying)",
+                        e);
             }
             return;
         }
@@ -230,11 +240,14 @@ final class RabbitMqTrigger implements Trigger {
                 if (closed || !accepting) {
                     return;
                 }
-                Duration wait = io.nucleon.spi.Durations.backoff(config.connectRetryDelay, config.maxConnectRetryDelay, attempt);
+                Duration wait = io.nucleon.spi.Durations.backoff(
+                        config.connectRetryDelay, config.maxConnectRetryDelay, attempt);
                 String why = describe(e);
                 connectState = new ConnectState(attempt, first, why, System.nanoTime() + wait.toNanos());
                 var log = e instanceof TopologyException ? LOG.atError() : LOG.atWarn();
-                log.addKeyValue("trigger", name).addKeyValue("broker", safeUrl).addKeyValue("attempt", attempt)
+                log.addKeyValue("trigger", name)
+                        .addKeyValue("broker", safeUrl)
+                        .addKeyValue("attempt", attempt)
                         .log(why + "; next attempt in " + io.nucleon.spi.Durations.format(wait));
                 if (!pause(wait)) {
                     return;
@@ -301,15 +314,21 @@ final class RabbitMqTrigger implements Trigger {
                     connectionLosses.incrementAndGet();
                     disconnectedSince = System.nanoTime();
                     connected = false;
-                    LOG.atWarn().addKeyValue("trigger", name).addKeyValue("broker", safeUrl)
-                            .log("connection to RabbitMQ lost, recovering: " + scrub(String.valueOf(cause.getMessage())));
+                    LOG.atWarn()
+                            .addKeyValue("trigger", name)
+                            .addKeyValue("broker", safeUrl)
+                            .log("connection to RabbitMQ lost, recovering: "
+                                    + scrub(String.valueOf(cause.getMessage())));
                 }
             });
             ((Recoverable) c).addRecoveryListener(new RecoveryListener() {
                 @Override
                 public void handleRecovery(Recoverable recoverable) {
                     connected = true;
-                    LOG.atInfo().addKeyValue("trigger", name).addKeyValue("broker", safeUrl).log("connection to RabbitMQ recovered");
+                    LOG.atInfo()
+                            .addKeyValue("trigger", name)
+                            .addKeyValue("broker", safeUrl)
+                            .log("connection to RabbitMQ recovered");
                 }
 
                 @Override
@@ -350,15 +369,21 @@ final class RabbitMqTrigger implements Trigger {
                 }
             }
             abort(c);
-            throw new IOException("starting the consumers of queue '" + queue + "' on " + safeUrl + " failed: " + message(e), e);
+            throw new IOException(
+                    "starting the consumers of queue '" + queue + "' on " + safeUrl + " failed: " + message(e), e);
         }
         if (!accepting) {
             cancelConsumers(s); // stopAccepting ran while the consumers started: it may have missed some
         }
         connected = true;
         connectState = null;
-        LOG.atInfo().addKeyValue("trigger", name).addKeyValue("broker", safeUrl).addKeyValue("queue", queue)
-                .addKeyValue("consumers", consumers).addKeyValue("prefetchCount", config.prefetchCount).log("rabbitmq trigger consuming");
+        LOG.atInfo()
+                .addKeyValue("trigger", name)
+                .addKeyValue("broker", safeUrl)
+                .addKeyValue("queue", queue)
+                .addKeyValue("consumers", consumers)
+                .addKeyValue("prefetchCount", config.prefetchCount)
+                .log("rabbitmq trigger consuming");
     }
 
     /** A topology check or declaration that failed: the broker is reachable but the set-up is wrong. */
@@ -378,8 +403,11 @@ final class RabbitMqTrigger implements Trigger {
 
     /** An exception as an operator reads it, without credentials. */
     private String describe(Exception e) {
-        if (e instanceof TopologyException || e instanceof IOException && e.getMessage() != null
-                && (e.getMessage().startsWith("cannot connect") || e.getMessage().startsWith("starting the consumers"))) {
+        if (e instanceof TopologyException
+                || e instanceof IOException
+                        && e.getMessage() != null
+                        && (e.getMessage().startsWith("cannot connect")
+                                || e.getMessage().startsWith("starting the consumers"))) {
             return scrub(e.getMessage());
         }
         return scrub("cannot set up on " + safeUrl + ": " + message(e));
@@ -451,7 +479,8 @@ final class RabbitMqTrigger implements Trigger {
                 if (!config.exchangeName.isEmpty()) {
                     List<String> keys = config.topics.isEmpty() ? List.of("#") : config.topics;
                     for (String key : keys) {
-                        what = "binding of queue '" + queue + "' to exchange '" + config.exchangeName + "' with '" + key + "'";
+                        what = "binding of queue '" + queue + "' to exchange '" + config.exchangeName + "' with '" + key
+                                + "'";
                         ch.queueBind(queue, config.exchangeName, key);
                     }
                 }
@@ -483,8 +512,10 @@ final class RabbitMqTrigger implements Trigger {
                         ch.queueDeclarePassive(deadLetterRoutingKey);
                     }
                 } catch (IOException e) {
-                    throw new TopologyException("the " + what + " does not exist on " + safeUrl
-                            + " (declare: false only uses existing objects; set declare: true to create them)", e);
+                    throw new TopologyException(
+                            "the " + what + " does not exist on " + safeUrl
+                                    + " (declare: false only uses existing objects; set declare: true to create them)",
+                            e);
                 }
             }
         } catch (TopologyException e) {
@@ -512,7 +543,8 @@ final class RabbitMqTrigger implements Trigger {
         }
 
         @Override
-        public void handleDelivery(String consumerTag, Envelope envelope, AMQP.BasicProperties properties, byte[] body) {
+        public void handleDelivery(
+                String consumerTag, Envelope envelope, AMQP.BasicProperties properties, byte[] body) {
             Channel ch = getChannel();
             long tag = envelope.getDeliveryTag();
             if (!accepting) {
@@ -582,7 +614,8 @@ final class RabbitMqTrigger implements Trigger {
                 case REJECTED -> hold(event); // the handler never saw it: not an attempt
                 case HANDLER_ERROR, TIMEOUT -> {
                     redispatchHeldSoon();
-                    String reason = outcome == Outcome.TIMEOUT ? "the handler ran past the event timeout"
+                    String reason = outcome == Outcome.TIMEOUT
+                            ? "the handler ran past the event timeout"
                             : String.valueOf(error);
                     try {
                         failures.execute(() -> retryOrDeadLetter((RabbitMqEvent) event, reason));
@@ -605,7 +638,8 @@ final class RabbitMqTrigger implements Trigger {
                 return;
             }
             held.add(new Held(event, this));
-            Duration delay = io.nucleon.spi.Durations.backoff(REJECTED_RETRY_DELAY, MAX_REJECTED_RETRY_DELAY, rejections + 1);
+            Duration delay =
+                    io.nucleon.spi.Durations.backoff(REJECTED_RETRY_DELAY, MAX_REJECTED_RETRY_DELAY, rejections + 1);
             try {
                 redeliveries.schedule(RabbitMqTrigger.this::redispatchHeld, delay.toNanos(), TimeUnit.NANOSECONDS);
             } catch (RejectedExecutionException closing) {
@@ -635,30 +669,51 @@ final class RabbitMqTrigger implements Trigger {
                 headers.put(ATTEMPTS_HEADER, attempt);
                 headers.put(ERROR_HEADER, reason);
                 headers.putIfAbsent(ORIGINAL_EXCHANGE_HEADER, event.envelope().getExchange());
-                headers.putIfAbsent(ORIGINAL_ROUTING_KEY_HEADER, event.envelope().getRoutingKey());
+                headers.putIfAbsent(
+                        ORIGINAL_ROUTING_KEY_HEADER, event.envelope().getRoutingKey());
                 headers.put(QUEUE_HEADER, queue);
                 headers.put(FAILED_AT_HEADER, Instant.now().toString());
-                AMQP.BasicProperties.Builder props = original.builder().headers(headers)
-                        .deliveryMode(config.durable ? Integer.valueOf(2) : original.getDeliveryMode()); // may be unset: no unboxing
+                AMQP.BasicProperties.Builder props = original.builder()
+                        .headers(headers)
+                        .deliveryMode(
+                                config.durable
+                                        ? Integer.valueOf(2)
+                                        : original.getDeliveryMode()); // may be unset: no unboxing
                 if (retry) {
                     props.expiration(Long.toString(retryDelay(attempt).toMillis()));
                     publishConfirmed(session.publishChannel, "", retryQueue, props.build(), event.body());
                 } else {
                     props.expiration(null);
-                    publishConfirmed(session.publishChannel, config.deadLetterExchange, deadLetterRoutingKey, props.build(), event.body());
+                    publishConfirmed(
+                            session.publishChannel,
+                            config.deadLetterExchange,
+                            deadLetterRoutingKey,
+                            props.build(),
+                            event.body());
                 }
             } catch (Exception e) {
-                LOG.atError().setCause(e).addKeyValue("trigger", name).addKeyValue("eventId", event.id())
-                        .log("could not " + (retry ? "schedule a retry" : "dead-letter the message") + "; it goes back to the queue");
+                LOG.atError()
+                        .setCause(e)
+                        .addKeyValue("trigger", name)
+                        .addKeyValue("eventId", event.id())
+                        .log("could not " + (retry ? "schedule a retry" : "dead-letter the message")
+                                + "; it goes back to the queue");
                 nack(channel, tag);
                 return;
             }
             if (ack(channel, tag)) {
                 (retry ? retried : deadLettered).incrementAndGet();
             }
-            LOG.atWarn().addKeyValue("trigger", name).addKeyValue("eventId", event.id()).addKeyValue("attempt", attempt)
-                    .log(retry ? "message failed; retry " + attempt + " of " + config.maxRetries + " in " + retryDelay(attempt).toMillis() + " ms"
-                            : "message failed " + attempt + " times; dead-lettered to '" + deadLetterRoutingKey + "'");
+            LOG.atWarn()
+                    .addKeyValue("trigger", name)
+                    .addKeyValue("eventId", event.id())
+                    .addKeyValue("attempt", attempt)
+                    .log(
+                            retry
+                                    ? "message failed; retry " + attempt + " of " + config.maxRetries + " in "
+                                            + retryDelay(attempt).toMillis() + " ms"
+                                    : "message failed " + attempt + " times; dead-lettered to '" + deadLetterRoutingKey
+                                            + "'");
         }
     }
 
@@ -703,8 +758,9 @@ final class RabbitMqTrigger implements Trigger {
         return io.nucleon.spi.Durations.backoff(config.retryDelay, config.maxRetryDelay, attempt);
     }
 
-    private void publishConfirmed(Channel publishChannel, String exchange, String routingKey, AMQP.BasicProperties props,
-                                  byte[] body) throws Exception {
+    private void publishConfirmed(
+            Channel publishChannel, String exchange, String routingKey, AMQP.BasicProperties props, byte[] body)
+            throws Exception {
         synchronized (publishLock) {
             unroutable = false;
             publishChannel.basicPublish(exchange, routingKey, true, props, body);
@@ -724,7 +780,11 @@ final class RabbitMqTrigger implements Trigger {
             }
             return true;
         } catch (IOException | com.rabbitmq.client.AlreadyClosedException e) {
-            LOG.debug("trigger '{}': ack of delivery {} not sent ({}); the broker will redeliver the message", name, tag, e.toString());
+            LOG.debug(
+                    "trigger '{}': ack of delivery {} not sent ({}); the broker will redeliver the message",
+                    name,
+                    tag,
+                    e.toString());
             return false;
         }
     }
@@ -736,7 +796,11 @@ final class RabbitMqTrigger implements Trigger {
             }
             requeued.incrementAndGet();
         } catch (IOException | com.rabbitmq.client.AlreadyClosedException e) {
-            LOG.debug("trigger '{}': nack of delivery {} not sent ({}); the broker will redeliver the message", name, tag, e.toString());
+            LOG.debug(
+                    "trigger '{}': nack of delivery {} not sent ({}); the broker will redeliver the message",
+                    name,
+                    tag,
+                    e.toString());
         }
     }
 
@@ -757,7 +821,8 @@ final class RabbitMqTrigger implements Trigger {
         Session s = session;
         if (c != null) {
             long now = System.nanoTime();
-            String since = " (attempt " + c.attempt() + ", trying for " + TimeUnit.NANOSECONDS.toSeconds(now - c.firstAttemptNanos()) + " s)";
+            String since = " (attempt " + c.attempt() + ", trying for "
+                    + TimeUnit.NANOSECONDS.toSeconds(now - c.firstAttemptNanos()) + " s)";
             if (c.failure() == null) {
                 return c.attempt() == 0 ? "connecting to " + safeUrl : "connecting to " + safeUrl + since;
             }
@@ -769,7 +834,8 @@ final class RabbitMqTrigger implements Trigger {
             return c.failure() + "; next attempt in " + seconds + " s" + since;
         }
         if (s != null && (!connected || !s.connection.isOpen())) {
-            return "connection to " + safeUrl + " lost " + TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - disconnectedSince)
+            return "connection to " + safeUrl + " lost "
+                    + TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - disconnectedSince)
                     + " s ago; reconnecting every 1 s";
         }
         return s == null ? "connecting to " + safeUrl : null;

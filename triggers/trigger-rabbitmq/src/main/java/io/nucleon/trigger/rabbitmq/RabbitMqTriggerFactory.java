@@ -13,6 +13,7 @@ import java.util.Set;
 public class RabbitMqTriggerFactory implements TriggerFactory {
     /** The kind, as written in {@code spec.triggers.<name>.kind}. */
     public static final String KIND = "rabbitmq";
+
     private static final Set<String> EXCHANGE_TYPES = Set.of("topic", "direct", "fanout", "headers");
 
     @Override
@@ -35,8 +36,7 @@ public class RabbitMqTriggerFactory implements TriggerFactory {
             problems.add("url", "is not a URI (such as amqp://user:password@host:5672/vhost)");
         }
         if (!EXCHANGE_TYPES.contains(c.exchangeType)) {
-            problems.add("exchangeType", "must be topic, direct, fanout or headers, got \""
-                    + c.exchangeType + "\"");
+            problems.add("exchangeType", "must be topic, direct, fanout or headers, got \"" + c.exchangeType + "\"");
         }
         if (c.prefetchCount < 1 || c.prefetchCount > 65535) {
             problems.add("prefetchCount", "must be from 1 to 65535, got " + c.prefetchCount);

@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Test;
 class RabbitMqAttemptHeadersTest {
     private static final String URL = "amqp://guest:guest@127.0.0.1:5672/%2f";
 
-    private final String queue = "nucleon-attempts-" + UUID.randomUUID().toString().substring(0, 8);
+    private final String queue =
+            "nucleon-attempts-" + UUID.randomUUID().toString().substring(0, 8);
     private Processor processor;
     private Connection admin;
 
@@ -50,13 +51,19 @@ class RabbitMqAttemptHeadersTest {
     @Test
     void theAttemptIsReadFromTheSharedHeaderAndFromTheOneEarlierBuildsWrote() throws Exception {
         Map<String, Object> attempts = new ConcurrentHashMap<>();
-        processor = Processor.builder().name("attempts").withoutControlServer()
+        processor = Processor.builder()
+                .name("attempts")
+                .withoutControlServer()
                 .handler((ctx, e) -> {
                     attempts.put(e.id(), e.field("attempt"));
                     return null;
                 })
-                .trigger("orders", "rabbitmq", t -> t.numWorkers(1).attribute("url", URL).attribute("queueName", queue))
-                .build().start();
+                .trigger(
+                        "orders",
+                        "rabbitmq",
+                        t -> t.numWorkers(1).attribute("url", URL).attribute("queueName", queue))
+                .build()
+                .start();
         await().atMost(Duration.ofSeconds(30)).until(processor::isReady);
 
         ConnectionFactory f = new ConnectionFactory();
@@ -77,7 +84,9 @@ class RabbitMqAttemptHeadersTest {
     void aMessageWithoutADeliveryModeIsRetriedByANonDurableTrigger() throws Exception {
         // durable: false keeps the delivery mode the message came with, which a publisher may leave unset
         List<Object> attempts = new CopyOnWriteArrayList<>();
-        processor = Processor.builder().name("non-durable").withoutControlServer()
+        processor = Processor.builder()
+                .name("non-durable")
+                .withoutControlServer()
                 .handler((ctx, e) -> {
                     attempts.add(e.field("attempt"));
                     if (attempts.size() == 1) {
@@ -85,9 +94,17 @@ class RabbitMqAttemptHeadersTest {
                     }
                     return null;
                 })
-                .trigger("orders", "rabbitmq", t -> t.numWorkers(1).attribute("url", URL).attribute("queueName", queue)
-                        .attribute("durable", false).attribute("maxRetries", 1).attribute("retryDelay", "50ms"))
-                .build().start();
+                .trigger(
+                        "orders",
+                        "rabbitmq",
+                        t -> t.numWorkers(1)
+                                .attribute("url", URL)
+                                .attribute("queueName", queue)
+                                .attribute("durable", false)
+                                .attribute("maxRetries", 1)
+                                .attribute("retryDelay", "50ms"))
+                .build()
+                .start();
         await().atMost(Duration.ofSeconds(30)).until(processor::isReady);
 
         ConnectionFactory f = new ConnectionFactory();
@@ -101,7 +118,10 @@ class RabbitMqAttemptHeadersTest {
     }
 
     private void publish(Channel ch, String id, Map<String, Object> headers) throws Exception {
-        AMQP.BasicProperties props = new AMQP.BasicProperties.Builder().messageId(id).headers(headers).build();
+        AMQP.BasicProperties props = new AMQP.BasicProperties.Builder()
+                .messageId(id)
+                .headers(headers)
+                .build();
         ch.basicPublish("", queue, props, id.getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -80,16 +80,23 @@ class RabbitMqTriggerStartTest {
     }
 
     private Processor start(Set<String> handled, Consumer<Processor.TriggerBuilder> attributes) throws Exception {
-        Processor p = Processor.builder().name("rabbit-start").withoutControlServer()
+        Processor p = Processor.builder()
+                .name("rabbit-start")
+                .withoutControlServer()
                 .handler((ctx, e) -> {
                     handled.add(e.id());
                     return null;
                 })
                 .trigger("orders", "rabbitmq", t -> {
-                    t.numWorkers(2).attribute("url", url()).attribute("queueName", queue)
-                            .attribute("connectRetryDelay", "100ms").attribute("maxConnectRetryDelay", "500ms");
+                    t.numWorkers(2)
+                            .attribute("url", url())
+                            .attribute("queueName", queue)
+                            .attribute("connectRetryDelay", "100ms")
+                            .attribute("maxConnectRetryDelay", "500ms");
                     attributes.accept(t);
-                }).build().start();
+                })
+                .build()
+                .start();
         processors.add(p);
         return p;
     }
@@ -106,10 +113,14 @@ class RabbitMqTriggerStartTest {
     @Test
     void aBrokerThatAppearsAfterStartMakesTheTriggerReadyAndNothingIsLost() throws Exception {
         Set<String> handled = ConcurrentHashMap.newKeySet();
-        Processor p = start(handled, t -> { });
-        await("the reason for not being ready").atMost(Duration.ofSeconds(30))
-                .until(() -> reason(p).matches("cannot connect to " + java.util.regex.Pattern.quote(safeUrl())
-                        + ": Connection refused; next attempt in \\d+ s \\(attempt [2-9]\\d*, trying for \\d+ s\\)"));
+        Processor p = start(handled, t -> {});
+        await("the reason for not being ready")
+                .atMost(Duration.ofSeconds(30))
+                .until(
+                        () -> reason(p)
+                                .matches(
+                                        "cannot connect to " + java.util.regex.Pattern.quote(safeUrl())
+                                                + ": Connection refused; next attempt in \\d+ s \\(attempt [2-9]\\d*, trying for \\d+ s\\)"));
         assertFalse(p.isReady());
         assertEquals(false, trigger(p).get("connected"));
 
@@ -118,7 +129,13 @@ class RabbitMqTriggerStartTest {
         int total = 500;
         channel.confirmSelect();
         for (int i = 0; i < total; i++) { // to the real broker directly, not through the forwarder
-            channel.basicPublish("", queue, new AMQP.BasicProperties.Builder().messageId("late-" + i).deliveryMode(2).build(),
+            channel.basicPublish(
+                    "",
+                    queue,
+                    new AMQP.BasicProperties.Builder()
+                            .messageId("late-" + i)
+                            .deliveryMode(2)
+                            .build(),
                     ("msg " + i).getBytes(StandardCharsets.UTF_8));
         }
         channel.waitForConfirmsOrDie(10_000);
@@ -133,30 +150,40 @@ class RabbitMqTriggerStartTest {
         p.stop(Duration.ofSeconds(5));
         assertEquals(0, channel.queueDeclarePassive(queue).getMessageCount(), "every message acked");
         String written = p.status() + " " + logText();
-        assertTrue(logText().contains("cannot connect to " + safeUrl() + ": Connection refused; next attempt in"), logText());
+        assertTrue(
+                logText().contains("cannot connect to " + safeUrl() + ": Connection refused; next attempt in"),
+                logText());
         assertFalse(written.contains("guest"), "no credentials in status or logs: " + written);
     }
 
     @Test
     void failFastMakesStartThrowWhenTheBrokerIsUnreachable() {
-        Exception e = assertThrows(Exception.class, () -> start(ConcurrentHashMap.newKeySet(), t -> t.attribute("failFast", true)));
-        assertEquals("trigger 'orders' cannot start: cannot connect to " + safeUrl() + ": Connection refused"
-                + " (failFast: true; with failFast: false the trigger starts anyway and keeps trying)", e.getMessage());
+        Exception e = assertThrows(
+                Exception.class, () -> start(ConcurrentHashMap.newKeySet(), t -> t.attribute("failFast", true)));
+        assertEquals(
+                "trigger 'orders' cannot start: cannot connect to " + safeUrl() + ": Connection refused"
+                        + " (failFast: true; with failFast: false the trigger starts anyway and keeps trying)",
+                e.getMessage());
         assertFalse(e.getMessage().contains("guest"));
     }
 
     @Test
     void stoppingWhileRetryingReturnsPromptlyAndLeavesNoThread() throws Exception {
-        Processor p = start(ConcurrentHashMap.newKeySet(), t -> t.attribute("connectRetryDelay", "20s")
-                .attribute("maxConnectRetryDelay", "20s"));
-        await("the first attempt failed").atMost(Duration.ofSeconds(30)).until(() -> reason(p).contains("next attempt in"));
+        Processor p = start(
+                ConcurrentHashMap.newKeySet(),
+                t -> t.attribute("connectRetryDelay", "20s").attribute("maxConnectRetryDelay", "20s"));
+        await("the first attempt failed")
+                .atMost(Duration.ofSeconds(30))
+                .until(() -> reason(p).contains("next attempt in"));
         processors.remove(p);
         long startNanos = System.nanoTime();
         p.stop(Duration.ofSeconds(5));
         long tookMillis = (System.nanoTime() - startNanos) / 1_000_000;
         // promptly: generous for a busy machine, yet half the 20 s the connect thread would otherwise sleep
         assertTrue(tookMillis < 10_000, "stop waited " + tookMillis + " ms for a connect thread backing off for 20 s");
-        assertTrue(Thread.getAllStackTraces().keySet().stream().noneMatch(t -> t.getName().startsWith("nucleon-rabbitmq-orders-")),
+        assertTrue(
+                Thread.getAllStackTraces().keySet().stream()
+                        .noneMatch(t -> t.getName().startsWith("nucleon-rabbitmq-orders-")),
                 "no thread of the trigger is left");
     }
 
@@ -165,22 +192,30 @@ class RabbitMqTriggerStartTest {
         forwarder.start();
         Set<String> handled = ConcurrentHashMap.newKeySet();
         Processor p = start(handled, t -> t.attribute("declare", false).attribute("maxRetries", 0));
-        await("the reason").atMost(Duration.ofSeconds(30)).until(() -> reason(p).startsWith("the queue '" + queue
-                + "' does not exist on " + safeUrl() + " (declare: false only uses existing objects; set declare: true to create them)"
-                + "; next attempt in"));
+        await("the reason")
+                .atMost(Duration.ofSeconds(30))
+                .until(() -> reason(p)
+                        .startsWith("the queue '" + queue
+                                + "' does not exist on " + safeUrl()
+                                + " (declare: false only uses existing objects; set declare: true to create them)"
+                                + "; next attempt in"));
         assertFalse(p.isReady());
 
         channel.queueDeclare(queue + ".dlq", true, false, false, null);
         channel.queueDeclare(queue, true, false, false, null);
         await("ready once the queues exist").atMost(Duration.ofSeconds(30)).until(p::isReady);
-        channel.basicPublish("", queue, new AMQP.BasicProperties.Builder().messageId("m-1").build(), new byte[0]);
+        channel.basicPublish(
+                "", queue, new AMQP.BasicProperties.Builder().messageId("m-1").build(), new byte[0]);
         await("the message handled").atMost(Duration.ofSeconds(30)).until(() -> handled.contains("m-1"));
     }
 
     private String logText() {
         StringBuilder sb = new StringBuilder();
         for (ILoggingEvent e : logs.list) {
-            sb.append(e.getFormattedMessage()).append(' ').append(e.getKeyValuePairs()).append('\n');
+            sb.append(e.getFormattedMessage())
+                    .append(' ')
+                    .append(e.getKeyValuePairs())
+                    .append('\n');
             for (IThrowableProxy t = e.getThrowableProxy(); t != null; t = t.getCause()) {
                 sb.append(t.getMessage()).append('\n');
             }

@@ -40,6 +40,7 @@ class RabbitMqTriggerTest {
     private final String id = UUID.randomUUID().toString().substring(0, 8);
     /** The function's name: its trigger's connection is "nucleon {@code function}/orders" on the broker. */
     private final String function = "rabbit-test-" + id;
+
     private final String queue = "nucleon-test-" + id;
     private final String exchange = "nucleon-test-x-" + id;
     private Connection admin;
@@ -71,27 +72,42 @@ class RabbitMqTriggerTest {
         }
     }
 
-    private Processor start(Handler handler, int workers, Consumer<Processor.TriggerBuilder> attributes) throws Exception {
-        Processor p = Processor.builder().name(function).withoutControlServer().handler(handler)
-                .eventTimeout(Duration.ofSeconds(5)).drainTimeout(Duration.ofSeconds(10))
+    private Processor start(Handler handler, int workers, Consumer<Processor.TriggerBuilder> attributes)
+            throws Exception {
+        Processor p = Processor.builder()
+                .name(function)
+                .withoutControlServer()
+                .handler(handler)
+                .eventTimeout(Duration.ofSeconds(5))
+                .drainTimeout(Duration.ofSeconds(10))
                 .trigger("orders", "rabbitmq", t -> {
                     t.numWorkers(workers).attribute("url", URL).attribute("queueName", queue);
                     attributes.accept(t);
-                }).build().start();
+                })
+                .build()
+                .start();
         processors.add(p);
         // start returns before the trigger has connected and declared its queue; publish once it has
         await("the trigger connected and consuming", 30, p::isReady);
         return p;
     }
 
-    private void publish(String routingKey, String messageId, String body, Map<String, Object> headers) throws Exception {
-        AMQP.BasicProperties props = new AMQP.BasicProperties.Builder().messageId(messageId).contentType("text/plain")
-                .headers(headers).deliveryMode(2).build();
+    private void publish(String routingKey, String messageId, String body, Map<String, Object> headers)
+            throws Exception {
+        AMQP.BasicProperties props = new AMQP.BasicProperties.Builder()
+                .messageId(messageId)
+                .contentType("text/plain")
+                .headers(headers)
+                .deliveryMode(2)
+                .build();
         channel.basicPublish(exchange, routingKey, props, body.getBytes(StandardCharsets.UTF_8));
     }
 
     private static void await(String what, long seconds, Callable<Boolean> done) {
-        Awaitility.await(what).atMost(Duration.ofSeconds(seconds)).pollInterval(Duration.ofMillis(10)).until(done);
+        Awaitility.await(what)
+                .atMost(Duration.ofSeconds(seconds))
+                .pollInterval(Duration.ofMillis(10))
+                .until(done);
     }
 
     private long messagesIn(String q) throws Exception {
@@ -101,10 +117,13 @@ class RabbitMqTriggerTest {
     @Test
     void handlesEveryMessageFromTheBoundExchangeAndAcksIt() throws Exception {
         Map<String, Event> seen = new ConcurrentHashMap<>();
-        start((ctx, e) -> {
-            seen.put(e.id(), e);
-            return null;
-        }, 4, t -> t.attribute("exchangeName", exchange).attribute("topics", List.of("orders.*")));
+        start(
+                (ctx, e) -> {
+                    seen.put(e.id(), e);
+                    return null;
+                },
+                4,
+                t -> t.attribute("exchangeName", exchange).attribute("topics", List.of("orders.*")));
         channel.confirmSelect();
         for (int i = 0; i < 500; i++) {
             publish("orders.created", "m-" + i, "order " + i, Map.of("x-tenant", "acme"));
@@ -138,12 +157,19 @@ class RabbitMqTriggerTest {
     @Test
     void aResultThatCannotBeSerialisedIsStillAHandledMessageAckedOnceAndNeverRetried() throws Exception {
         Map<String, AtomicInteger> attempts = new ConcurrentHashMap<>();
-        start((ctx, e) -> {
-            attempts.computeIfAbsent(e.id(), k -> new AtomicInteger()).incrementAndGet();
-            return new Unserialisable(); // the trigger acks; it never asks for a response, so nothing serialises this
-        }, 2, t -> t.attribute("maxRetries", 2).attribute("retryDelay", "10ms"));
+        start(
+                (ctx, e) -> {
+                    attempts.computeIfAbsent(e.id(), k -> new AtomicInteger()).incrementAndGet();
+                    return new Unserialisable(); // the trigger acks; it never asks for a response, so nothing
+                    // serialises this
+                },
+                2,
+                t -> t.attribute("maxRetries", 2).attribute("retryDelay", "10ms"));
         for (int i = 0; i < 20; i++) {
-            channel.basicPublish("", queue, new AMQP.BasicProperties.Builder().messageId("u-" + i).build(),
+            channel.basicPublish(
+                    "",
+                    queue,
+                    new AMQP.BasicProperties.Builder().messageId("u-" + i).build(),
                     ("unserialisable " + i).getBytes(StandardCharsets.UTF_8));
         }
         await("20 messages handled", 30, () -> attempts.size() == 20);
@@ -158,20 +184,32 @@ class RabbitMqTriggerTest {
     void aPoisonMessageIsRetriedWithBackoffThenDeadLettered() throws Exception {
         List<Integer> poisonAttempts = new CopyOnWriteArrayList<>();
         Set<String> good = ConcurrentHashMap.newKeySet();
-        start((ctx, e) -> {
-            if (e.bodyAsString().equals("poison")) {
-                poisonAttempts.add((Integer) e.field("attempt"));
-                throw new IllegalArgumentException("cannot digest " + e.id());
-            }
-            good.add(e.id());
-            return null;
-        }, 2, t -> t.attribute("maxRetries", 2).attribute("retryDelay", "100ms"));
+        start(
+                (ctx, e) -> {
+                    if (e.bodyAsString().equals("poison")) {
+                        poisonAttempts.add((Integer) e.field("attempt"));
+                        throw new IllegalArgumentException("cannot digest " + e.id());
+                    }
+                    good.add(e.id());
+                    return null;
+                },
+                2,
+                t -> t.attribute("maxRetries", 2).attribute("retryDelay", "100ms"));
         for (int i = 0; i < 50; i++) {
-            channel.basicPublish("", queue, new AMQP.BasicProperties.Builder().messageId("g-" + i).build(),
+            channel.basicPublish(
+                    "",
+                    queue,
+                    new AMQP.BasicProperties.Builder().messageId("g-" + i).build(),
                     ("good " + i).getBytes(StandardCharsets.UTF_8));
             if (i == 10) {
-                channel.basicPublish("", queue, new AMQP.BasicProperties.Builder().messageId("poison-1")
-                        .headers(Map.of("x-origin", "test")).build(), "poison".getBytes(StandardCharsets.UTF_8));
+                channel.basicPublish(
+                        "",
+                        queue,
+                        new AMQP.BasicProperties.Builder()
+                                .messageId("poison-1")
+                                .headers(Map.of("x-origin", "test"))
+                                .build(),
+                        "poison".getBytes(StandardCharsets.UTF_8));
             }
         }
         await("the dead letter", 30, () -> {
@@ -201,22 +239,31 @@ class RabbitMqTriggerTest {
     void recoversWhenTheBrokerClosesEveryConnectionAndLosesNoMessage() throws Exception {
         int total = 3000;
         Set<String> handled = ConcurrentHashMap.newKeySet();
-        Processor p = start((ctx, e) -> {
-            handled.add(e.id());
-            Thread.sleep(1); // a slow handler: messages are still unacked when the connection goes
-            return null;
-        }, 4, t -> t.attribute("prefetchCount", 16));
+        Processor p = start(
+                (ctx, e) -> {
+                    handled.add(e.id());
+                    Thread.sleep(1); // a slow handler: messages are still unacked when the connection goes
+                    return null;
+                },
+                4,
+                t -> t.attribute("prefetchCount", 16));
         channel.confirmSelect();
         for (int i = 0; i < total; i++) {
-            channel.basicPublish("", queue, new AMQP.BasicProperties.Builder().messageId("r-" + i).deliveryMode(2).build(),
+            channel.basicPublish(
+                    "",
+                    queue,
+                    new AMQP.BasicProperties.Builder()
+                            .messageId("r-" + i)
+                            .deliveryMode(2)
+                            .build(),
                     ("msg " + i).getBytes(StandardCharsets.UTF_8));
         }
         channel.waitForConfirmsOrDie(10_000);
         await("some messages handled", 30, () -> handled.size() > 300);
 
         // watched from before the connection goes: readiness is false for about a second (the reconnect delay)
-        CompletableFuture<Void> wentNotReady = CompletableFuture.runAsync(() -> await("readiness false while disconnected", 90,
-                () -> !p.isReady()));
+        CompletableFuture<Void> wentNotReady =
+                CompletableFuture.runAsync(() -> await("readiness false while disconnected", 90, () -> !p.isReady()));
         closeConnectionsNamed("nucleon " + function + "/orders");
         wentNotReady.get(90, TimeUnit.SECONDS);
 
@@ -230,8 +277,10 @@ class RabbitMqTriggerTest {
 
     @Test
     void declareFalseWithFailFastNeedsTheQueueToExistAtStart() {
-        Exception e = assertThrows(Exception.class, () -> start((ctx, ev) -> null, 1, t -> t.attribute("declare", false)
-                .attribute("failFast", true)));
+        Exception e = assertThrows(
+                Exception.class,
+                () -> start(
+                        (ctx, ev) -> null, 1, t -> t.attribute("declare", false).attribute("failFast", true)));
         assertTrue(e.getMessage().contains("queue '" + queue + "' does not exist"), e.getMessage());
     }
 
@@ -241,7 +290,9 @@ class RabbitMqTriggerTest {
         Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
         Set<String> redelivered = ConcurrentHashMap.newKeySet();
         // one worker, room for one more event, a prefetch of 20: most deliveries find the pool full
-        Processor p = Processor.builder().name(function).withoutControlServer()
+        Processor p = Processor.builder()
+                .name(function)
+                .withoutControlServer()
                 .handler((ctx, e) -> {
                     calls.computeIfAbsent(e.id(), k -> new AtomicInteger()).incrementAndGet();
                     if (Boolean.TRUE.equals(e.field("redelivered"))) {
@@ -250,15 +301,28 @@ class RabbitMqTriggerTest {
                     Thread.sleep(20); // a slow handler: the behaviour under test
                     return null;
                 })
-                .eventTimeout(Duration.ofSeconds(5)).drainTimeout(Duration.ofSeconds(10))
-                .trigger("orders", "rabbitmq", t -> t.numWorkers(1).workerQueueSize(1).workerAvailabilityTimeout(Duration.ofMillis(10))
-                        .attribute("url", URL).attribute("queueName", queue).attribute("prefetchCount", 20))
-                .build().start();
+                .eventTimeout(Duration.ofSeconds(5))
+                .drainTimeout(Duration.ofSeconds(10))
+                .trigger(
+                        "orders",
+                        "rabbitmq",
+                        t -> t.numWorkers(1)
+                                .workerQueueSize(1)
+                                .workerAvailabilityTimeout(Duration.ofMillis(10))
+                                .attribute("url", URL)
+                                .attribute("queueName", queue)
+                                .attribute("prefetchCount", 20))
+                .build()
+                .start();
         processors.add(p);
         await("the trigger consuming", 30, p::isReady);
         channel.confirmSelect();
         for (int i = 0; i < total; i++) {
-            channel.basicPublish("", queue, new AMQP.BasicProperties.Builder().messageId("b-" + i).build(), new byte[0]);
+            channel.basicPublish(
+                    "",
+                    queue,
+                    new AMQP.BasicProperties.Builder().messageId("b-" + i).build(),
+                    new byte[0]);
         }
         channel.waitForConfirmsOrDie(5000);
         await("every message handled", 60, () -> calls.size() == total);
@@ -274,7 +338,9 @@ class RabbitMqTriggerTest {
         assertTrue(calls.values().stream().allMatch(n -> n.get() == 1), "each message handled once: " + calls);
         assertEquals(Set.of(), redelivered, "the broker redelivered nothing");
         assertEquals(0L, status.get("requeued"), "no rejection was nacked back to the broker");
-        assertTrue(((Number) status.get("redispatched")).longValue() > 0, "the pool did reject, and those messages waited: " + status);
+        assertTrue(
+                ((Number) status.get("redispatched")).longValue() > 0,
+                "the pool did reject, and those messages waited: " + status);
         assertEquals(0, messagesIn(queue + ".dlq"), "nothing dead-lettered");
         assertEquals(0, messagesIn(queue + ".retry"));
     }
@@ -285,8 +351,10 @@ class RabbitMqTriggerTest {
      */
     private static void closeConnectionsNamed(String name) throws Exception {
         String listing = rabbitmqctl("-q", "list_connections", "--no-table-headers", "pid", "client_properties");
-        List<String> pids = listing.lines().filter(l -> l.contains("{\"connection_name\",\"" + name + "\"}"))
-                .map(l -> l.substring(0, l.indexOf('\t')).trim()).toList();
+        List<String> pids = listing.lines()
+                .filter(l -> l.contains("{\"connection_name\",\"" + name + "\"}"))
+                .map(l -> l.substring(0, l.indexOf('\t')).trim())
+                .toList();
         assertFalse(pids.isEmpty(), "no connection named '" + name + "' in:\n" + listing);
         for (String pid : pids) {
             rabbitmqctl("close_connection", pid, "nucleon test: connection loss");
@@ -310,7 +378,7 @@ class RabbitMqTriggerTest {
 
     @Test
     void credentialsStayOutOfStatus() throws Exception {
-        Processor p = start((ctx, e) -> null, 2, t -> { });
+        Processor p = start((ctx, e) -> null, 2, t -> {});
         String status = p.status().toString();
         assertTrue(status.contains("amqp://127.0.0.1:5672/%2f"), status);
         assertFalse(status.contains("guest"), status);
@@ -319,14 +387,25 @@ class RabbitMqTriggerTest {
 
     @Test
     void badAttributesAreNamedWithTheirPath() {
-        FunctionConfigException e = assertThrows(FunctionConfigException.class, () -> Processor.builder().name("bad")
-                .withoutControlServer().handler((ctx, ev) -> null)
-                .trigger("orders", "rabbitmq", t -> t.attribute("url", "http://x").attribute("exchangeType", "round-robin")
-                        .attribute("topics", List.of("a.b")).attribute("prefetchCount", 0))
-                .build());
+        FunctionConfigException e = assertThrows(
+                FunctionConfigException.class,
+                () -> Processor.builder()
+                        .name("bad")
+                        .withoutControlServer()
+                        .handler((ctx, ev) -> null)
+                        .trigger(
+                                "orders",
+                                "rabbitmq",
+                                t -> t.attribute("url", "http://x")
+                                        .attribute("exchangeType", "round-robin")
+                                        .attribute("topics", List.of("a.b"))
+                                        .attribute("prefetchCount", 0))
+                        .build());
         String msg = e.getMessage();
         assertTrue(msg.contains("spec.triggers.orders.attributes.url: must be an amqp:// or amqps:// URI"), msg);
-        assertTrue(msg.contains("spec.triggers.orders.attributes.exchangeType: must be topic, direct, fanout or headers"), msg);
+        assertTrue(
+                msg.contains("spec.triggers.orders.attributes.exchangeType: must be topic, direct, fanout or headers"),
+                msg);
         assertTrue(msg.contains("spec.triggers.orders.attributes.topics: binds the queue to an exchange"), msg);
         assertTrue(msg.contains("spec.triggers.orders.attributes.prefetchCount: must be from 1 to 65535"), msg);
     }
@@ -334,11 +413,17 @@ class RabbitMqTriggerTest {
     @Test
     void nuclioKindNameWorksToo() throws Exception {
         Set<String> seen = ConcurrentHashMap.newKeySet();
-        Processor p = Processor.builder().name("nuclio-kind").withoutControlServer().handler((ctx, e) -> seen.add(e.id()))
-                .trigger("q", "rabbit-mq", t -> t.attribute("url", URL).attribute("queueName", queue)).build().start();
+        Processor p = Processor.builder()
+                .name("nuclio-kind")
+                .withoutControlServer()
+                .handler((ctx, e) -> seen.add(e.id()))
+                .trigger("q", "rabbit-mq", t -> t.attribute("url", URL).attribute("queueName", queue))
+                .build()
+                .start();
         processors.add(p);
         await("the trigger consuming", 30, p::isReady);
-        channel.basicPublish("", queue, new AMQP.BasicProperties.Builder().messageId("n-1").build(), new byte[0]);
+        channel.basicPublish(
+                "", queue, new AMQP.BasicProperties.Builder().messageId("n-1").build(), new byte[0]);
         await("the message", 10, () -> seen.contains("n-1"));
     }
 }

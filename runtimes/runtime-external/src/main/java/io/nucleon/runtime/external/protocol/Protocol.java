@@ -66,8 +66,7 @@ public final class Protocol {
     /** Where the meta JSON starts in an EVENT or RESPONSE record: the bytes of its fixed fields. */
     public static final int META_OFFSET = META_LENGTH_OFFSET + META_LENGTH_BYTES;
 
-    private Protocol() {
-    }
+    private Protocol() {}
 
     /** The {@code length} of an EVENT frame (type and payload) with {@code metaLength} meta bytes and {@code bodyLength} body bytes. */
     public static long eventFrameLength(int metaLength, int bodyLength) {
@@ -141,7 +140,8 @@ public final class Protocol {
                 return new Message.InitFailed(text(frame));
             case DOORBELL:
                 if (frame.hasRemaining()) {
-                    throw new ProtocolException("DOORBELL frame with a " + frame.remaining() + "-byte payload; it has none");
+                    throw new ProtocolException(
+                            "DOORBELL frame with a " + frame.remaining() + "-byte payload; it has none");
                 }
                 return Message.DOORBELL;
             case RESPONSE: {
@@ -186,7 +186,10 @@ public final class Protocol {
 
     private static String utf8(ByteBuffer b, int length) throws ProtocolException {
         try {
-            String s = StandardCharsets.UTF_8.newDecoder().decode(b.slice().limit(length)).toString();
+            String s = StandardCharsets.UTF_8
+                    .newDecoder()
+                    .decode(b.slice().limit(length))
+                    .toString();
             b.position(b.position() + length);
             return s;
         } catch (java.nio.charset.CharacterCodingException e) {

@@ -7,13 +7,11 @@ import java.nio.file.Path;
 public sealed interface FunctionCode {
 
     /** Code in a directory on disk, used where it is. */
-    record OnDisk(Path directory) implements FunctionCode {
-    }
+    record OnDisk(Path directory) implements FunctionCode {}
 
     /**
      * Code under {@code prefix/} of the jar that holds {@code module} (the URL of the handler's module
      * file found on the class path).
      */
-    record InJar(URL module, String prefix) implements FunctionCode {
-    }
+    record InJar(URL module, String prefix) implements FunctionCode {}
 }

@@ -7,7 +7,11 @@ import java.util.Map;
 
 /** What differs between the wrapper languages: the runtime kind, the wrapper script, how a handler's module is found. */
 public enum Language {
-    PYTHON("python", "python3", "nucleon_wrapper.py", true,
+    PYTHON(
+            "python",
+            "python3",
+            "nucleon_wrapper.py",
+            true,
             "module:function, e.g. main:handler (the module main.py in the code directory, its function handler)") {
         @Override
         public List<String> moduleFiles(String module) {
@@ -21,16 +25,21 @@ public enum Language {
             env.put("PYTHONDONTWRITEBYTECODE", "1");
         }
     },
-    NODEJS("nodejs", "node", "nucleon-wrapper.js", false,
+    NODEJS(
+            "nodejs",
+            "node",
+            "nucleon-wrapper.js",
+            false,
             "file:function, e.g. handler:handler (the file handler.js in the code directory, its export handler)") {
         @Override
         public List<String> moduleFiles(String module) {
-            return module.endsWith(".js") || module.endsWith(".cjs") ? List.of(module) : List.of(module + ".js", module + ".cjs");
+            return module.endsWith(".js") || module.endsWith(".cjs")
+                    ? List.of(module)
+                    : List.of(module + ".js", module + ".cjs");
         }
 
         @Override
-        void environment(Map<String, String> env) {
-        }
+        void environment(Map<String, String> env) {}
     };
 
     /** Where the wrapper scripts are in this module's jar. */

@@ -16,7 +16,8 @@ final class LogLineBudget {
 
     LogLineBudget(int perSecond, int burst) {
         if (perSecond < 1 || burst < 1) {
-            throw new IllegalArgumentException("perSecond and burst must be at least 1, got " + perSecond + " and " + burst);
+            throw new IllegalArgumentException(
+                    "perSecond and burst must be at least 1, got " + perSecond + " and " + burst);
         }
         this.intervalNanos = Math.max(1, 1_000_000_000L / perSecond);
         this.toleranceNanos = (burst - 1L) * intervalNanos;

@@ -18,8 +18,8 @@ import java.util.StringJoiner;
 final class OutputPump implements Runnable {
     private static final int MAX_LINE = WrapperLog.MAX_OUTPUT_LINE_BYTES;
     private static final int TAIL_LINES = 20;
-    private static final byte[] CUT_MARK = ("… [cut at " + MAX_LINE + " bytes; the rest of the line is skipped]")
-            .getBytes(StandardCharsets.UTF_8);
+    private static final byte[] CUT_MARK =
+            ("… [cut at " + MAX_LINE + " bytes; the rest of the line is skipped]").getBytes(StandardCharsets.UTF_8);
 
     private final InputStream in;
     private final WrapperLog log;

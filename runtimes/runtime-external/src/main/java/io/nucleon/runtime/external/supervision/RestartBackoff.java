@@ -15,6 +15,7 @@ public final class RestartBackoff {
     private final WrapperSettings settings;
     /** Wrappers in a row that died or failed to start without answering an event. */
     private int failures;
+
     private long lastFailureNanos;
 
     /** The backoff of one worker, with the delays and the start timeout of {@code settings}. */
@@ -45,8 +46,11 @@ public final class RestartBackoff {
         Duration delay = Durations.backoff(settings.restartDelay(), settings.maxRestartDelay(), failures - 1);
         long waitNanos = lastFailureNanos + delay.toNanos() - System.nanoTime();
         if (waitNanos > settings.startTimeout().toNanos()) {
-            throw new RuntimeFailure(503, "the " + settings.kind() + " wrapper keeps failing (" + failures
-                    + " times in a row); the next start is in " + TimeUnit.NANOSECONDS.toMillis(waitNanos) + " ms");
+            throw new RuntimeFailure(
+                    503,
+                    "the " + settings.kind() + " wrapper keeps failing (" + failures
+                            + " times in a row); the next start is in " + TimeUnit.NANOSECONDS.toMillis(waitNanos)
+                            + " ms");
         }
         if (waitNanos > 0) {
             try {

@@ -24,6 +24,7 @@ import java.util.stream.Stream;
 final class RunDirectory {
     /** sun_path holds 108 bytes with the terminator; keep room for the socket's name. */
     private static final int MAX_SOCKET_PATH = 100;
+
     private static final String PREFIX = "nucleon-";
 
     private final Path path;
@@ -43,16 +44,20 @@ final class RunDirectory {
     static RunDirectory create(WrapperSettings settings) throws IOException {
         sweepStale(List.of(settings.runBase(), settings.transport().shmDirectory()));
         Files.createDirectories(settings.runBase());
-        Path dir = Files.createTempDirectory(settings.runBase(), PREFIX + ProcessHandle.current().pid() + "-",
+        Path dir = Files.createTempDirectory(
+                settings.runBase(),
+                PREFIX + ProcessHandle.current().pid() + "-",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         if (socketPath(dir, Long.MAX_VALUE).toString().length() > MAX_SOCKET_PATH) {
             deleteTree(dir);
-            throw new IllegalStateException("the run directory " + dir + " makes socket paths longer than the "
-                    + MAX_SOCKET_PATH + " bytes a Unix socket allows; set runtimeAttributes.runDirectory to a short path");
+            throw new IllegalStateException(
+                    "the run directory " + dir + " makes socket paths longer than the " + MAX_SOCKET_PATH
+                            + " bytes a Unix socket allows; set runtimeAttributes.runDirectory to a short path");
         }
         try {
             Path script = dir.resolve(settings.language().wrapperScript());
-            try (InputStream in = RunDirectory.class.getClassLoader()
+            try (InputStream in = RunDirectory.class
+                    .getClassLoader()
                     .getResourceAsStream(Language.WRAPPERS + settings.language().wrapperScript())) {
                 Files.copy(in, script);
             }
@@ -129,21 +134,22 @@ final class RunDirectory {
             }
             try (Stream<Path> s = Files.list(dir)) {
                 s.filter(p -> {
-                    String n = p.getFileName().toString();
-                    if (!n.startsWith(PREFIX)) {
-                        return false;
-                    }
-                    int dash = n.indexOf('-', PREFIX.length());
-                    if (dash < 0) {
-                        return false;
-                    }
-                    try {
-                        long pid = Long.parseLong(n.substring(PREFIX.length(), dash));
-                        return ProcessHandle.of(pid).isEmpty() && isMine(p);
-                    } catch (NumberFormatException e) {
-                        return false;
-                    }
-                }).forEach(RunDirectory::deleteTree);
+                            String n = p.getFileName().toString();
+                            if (!n.startsWith(PREFIX)) {
+                                return false;
+                            }
+                            int dash = n.indexOf('-', PREFIX.length());
+                            if (dash < 0) {
+                                return false;
+                            }
+                            try {
+                                long pid = Long.parseLong(n.substring(PREFIX.length(), dash));
+                                return ProcessHandle.of(pid).isEmpty() && isMine(p);
+                            } catch (NumberFormatException e) {
+                                return false;
+                            }
+                        })
+                        .forEach(RunDirectory::deleteTree);
             } catch (IOException | UncheckedIOException ignored) {
                 // best effort
             }

@@ -16,8 +16,7 @@ package io.nucleon.runtime.external.supervision;
 public final class UntrustedText {
     private static final char[] HEX = "0123456789abcdef".toCharArray();
 
-    private UntrustedText() {
-    }
+    private UntrustedText() {}
 
     /** {@code text} with its control characters escaped; the same instance when there are none. */
     public static String oneLine(String text) {
@@ -94,7 +93,11 @@ public final class UntrustedText {
             } else if (c == '\r') {
                 sb.append("\\r");
             } else {
-                sb.append("\\u").append(HEX[c >> 12]).append(HEX[(c >> 8) & 15]).append(HEX[(c >> 4) & 15]).append(HEX[c & 15]);
+                sb.append("\\u")
+                        .append(HEX[c >> 12])
+                        .append(HEX[(c >> 8) & 15])
+                        .append(HEX[(c >> 4) & 15])
+                        .append(HEX[c & 15]);
             }
         }
     }

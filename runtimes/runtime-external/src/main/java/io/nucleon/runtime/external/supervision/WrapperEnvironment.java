@@ -49,15 +49,21 @@ public final class WrapperEnvironment {
      * and {@code inheritEnvNames}. Every entry of {@code inheritEnvNames} that is not a variable name
      * or a prefix ending in {@code *} is added to {@code problems} (and left out).
      */
-    public static WrapperEnvironment of(boolean inheritEnv, List<String> inheritEnvNames, Map<String, String> processorEnv,
-                                        AttributeProblems problems) {
+    public static WrapperEnvironment of(
+            boolean inheritEnv,
+            List<String> inheritEnvNames,
+            Map<String, String> processorEnv,
+            AttributeProblems problems) {
         List<String> patterns = new ArrayList<>(INHERITED_BY_DEFAULT);
         List<String> extra = inheritEnvNames == null ? List.of() : inheritEnvNames;
         for (int i = 0; i < extra.size(); i++) {
             String n = extra.get(i) == null ? "" : extra.get(i).trim();
-            if (problems.check(NAME.matcher(n).matches(), "inheritEnvNames", "entry " + i + " (\"" + UntrustedText.oneLine(n)
-                    + "\") must be a variable name, or a prefix ending in * such as MYAPP_*; letters, digits and _"
-                    + " only (inheritEnv: true passes the whole environment)")) {
+            if (problems.check(
+                    NAME.matcher(n).matches(),
+                    "inheritEnvNames",
+                    "entry " + i + " (\"" + UntrustedText.oneLine(n)
+                            + "\") must be a variable name, or a prefix ending in * such as MYAPP_*; letters, digits and _"
+                            + " only (inheritEnv: true passes the whole environment)")) {
                 patterns.add(n);
             }
         }

@@ -55,8 +55,8 @@ public final class WrapperLauncher implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private final AtomicLong wrapperIds = new AtomicLong();
 
-    private WrapperLauncher(WrapperSettings settings, WrapperMetrics metrics, RunDirectory directory,
-                            ScheduledExecutorService timer) {
+    private WrapperLauncher(
+            WrapperSettings settings, WrapperMetrics metrics, RunDirectory directory, ScheduledExecutorService timer) {
         this.settings = settings;
         this.metrics = metrics;
         this.directory = directory;
@@ -113,14 +113,22 @@ public final class WrapperLauncher implements AutoCloseable {
             if (link.sharedMemory()) {
                 // A name nobody can guess: in the shared, world-writable directory another user could
                 // otherwise create the file first and so keep the wrapper from starting.
-                rings = ShmRings.create(link.shmDirectory().resolve("nucleon-" + ProcessHandle.current().pid() + "-" + id
-                        + "-" + Long.toHexString(RANDOM.nextLong())), link.ringSize());
+                rings = ShmRings.create(
+                        link.shmDirectory()
+                                .resolve("nucleon-" + ProcessHandle.current().pid() + "-" + id + "-"
+                                        + Long.toHexString(RANDOM.nextLong())),
+                        link.ringSize());
             }
             ProcessBuilder pb = processBuilder(ctx, socketPath, rings);
             process = pb.start();
             process.getOutputStream().close(); // the wrapper reads nothing from stdin
             String name = "nucleon-" + settings.kind() + "-" + ctx.triggerName() + "-" + ctx.workerId();
-            new OutputPump(process.getInputStream(), log, WrapperLog.Source.STDOUT, name + "-out", process.pid()); // ends with the stream
+            new OutputPump(
+                    process.getInputStream(),
+                    log,
+                    WrapperLog.Source.STDOUT,
+                    name + "-out",
+                    process.pid()); // ends with the stream
             err = new OutputPump(process.getErrorStream(), log, WrapperLog.Source.STDERR, name + "-err", process.pid());
 
             stage = "connecting";
@@ -128,11 +136,12 @@ public final class WrapperLauncher implements AutoCloseable {
             server.configureBlocking(false);
             while ((channel = server.accept()) == null) {
                 if (!process.isAlive()) {
-                    throw new StartFailure(failure(ctx, "it exited " + WrapperProcess.exitDescription(process)
-                            + " before connecting", err));
+                    throw new StartFailure(failure(
+                            ctx, "it exited " + WrapperProcess.exitDescription(process) + " before connecting", err));
                 }
                 if (System.nanoTime() > deadline) {
-                    throw new StartFailure(failure(ctx, "it did not connect within " + millis(settings.startTimeout()), err));
+                    throw new StartFailure(
+                            failure(ctx, "it did not connect within " + millis(settings.startTimeout()), err));
                 }
                 Thread.sleep(2);
             }
@@ -146,7 +155,8 @@ public final class WrapperLauncher implements AutoCloseable {
             JsonNode hello = handshakeWithin(deadline, ctx, process, socket, err, log);
             Transport transport = socket;
             if (rings != null) {
-                Files.deleteIfExists(rings.file()); // both sides have it mapped: nothing is left behind, even after a crash
+                Files.deleteIfExists(
+                        rings.file()); // both sides have it mapped: nothing is left behind, even after a crash
                 transport = new ShmTransport(socket, rings, link.spinTime().toNanos(), link.maxFrame());
             }
             return new WrapperProcess(process, transport, rings, hello, err);
@@ -168,7 +178,8 @@ public final class WrapperLauncher implements AutoCloseable {
         cmd.add(settings.interpreter());
         cmd.addAll(settings.interpreterArgs());
         cmd.add(directory.wrapperScript().toString());
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(directory.codeDirectory().toFile());
+        ProcessBuilder pb =
+                new ProcessBuilder(cmd).directory(directory.codeDirectory().toFile());
         Map<String, String> env = pb.environment();
         env.clear();
         env.putAll(settings.environment().inherited());
@@ -198,24 +209,34 @@ public final class WrapperLauncher implements AutoCloseable {
     }
 
     /** The handshake, cut short by the timer (which kills the wrapper and closes the socket) at {@code deadline}. */
-    private JsonNode handshakeWithin(long deadline, Context ctx, Process p, SocketTransport socket, OutputPump err, WrapperLog log)
+    private JsonNode handshakeWithin(
+            long deadline, Context ctx, Process p, SocketTransport socket, OutputPump err, WrapperLog log)
             throws StartFailure, InterruptedException {
         AtomicBoolean late = new AtomicBoolean();
-        ScheduledFuture<?> guard = timer.schedule(() -> {
-            late.set(true);
-            p.destroyForcibly();
-            socket.close();
-        }, Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        ScheduledFuture<?> guard = timer.schedule(
+                () -> {
+                    late.set(true);
+                    p.destroyForcibly();
+                    socket.close();
+                },
+                Math.max(1, deadline - System.nanoTime()),
+                TimeUnit.NANOSECONDS);
         try {
             return handshake(ctx, socket, err, log);
         } catch (IOException e) {
             if (late.get()) {
-                throw new StartFailure(failure(ctx, "it did not complete its handshake within "
-                        + millis(settings.startTimeout()) + " (loading the handler and its init hook)", err));
+                throw new StartFailure(failure(
+                        ctx,
+                        "it did not complete its handshake within " + millis(settings.startTimeout())
+                                + " (loading the handler and its init hook)",
+                        err));
             }
             p.waitFor(500, TimeUnit.MILLISECONDS);
-            throw new StartFailure(failure(ctx, "it closed the connection during the handshake"
-                    + (p.isAlive() ? "" : " and exited " + WrapperProcess.exitDescription(p)), err));
+            throw new StartFailure(failure(
+                    ctx,
+                    "it closed the connection during the handshake"
+                            + (p.isAlive() ? "" : " and exited " + WrapperProcess.exitDescription(p)),
+                    err));
         } finally {
             guard.cancel(false);
         }
@@ -228,8 +249,10 @@ public final class WrapperLauncher implements AutoCloseable {
             try {
                 m = socket.receive();
             } catch (ProtocolException e) {
-                throw new StartFailure(failure(ctx, "it broke the protocol during the handshake: "
-                        + UntrustedText.oneLine(e.getMessage()), err));
+                throw new StartFailure(failure(
+                        ctx,
+                        "it broke the protocol during the handshake: " + UntrustedText.oneLine(e.getMessage()),
+                        err));
             }
             if (m instanceof Message.Log frame) {
                 log.frame(frame.json());
@@ -242,19 +265,27 @@ public final class WrapperLauncher implements AutoCloseable {
                 }
                 int version = hello.path("protocol").asInt(-1);
                 if (version != Protocol.VERSION) {
-                    throw new StartFailure(failure(ctx, "it speaks protocol version "
-                            + WrapperLog.text(hello.path("protocol").toString()) + "; this processor speaks " + Protocol.VERSION, err));
+                    throw new StartFailure(failure(
+                            ctx,
+                            "it speaks protocol version "
+                                    + WrapperLog.text(hello.path("protocol").toString()) + "; this processor speaks "
+                                    + Protocol.VERSION,
+                            err));
                 }
                 return hello;
             } else if (m instanceof Message.InitFailed f) {
                 String detail = f.json();
                 try {
                     JsonNode n = MetaCodec.object(f.json(), "INIT_FAILED");
-                    detail = n.path("message").asText("") + (n.hasNonNull("traceback") ? "\n" + n.get("traceback").asText() : "");
+                    detail = n.path("message").asText("")
+                            + (n.hasNonNull("traceback")
+                                    ? "\n" + n.get("traceback").asText()
+                                    : "");
                 } catch (ProtocolException ignored) {
                     // show it raw
                 }
-                throw new StartFailure(failure(ctx, "loading the handler failed: " + WrapperLog.traceback(detail), err));
+                throw new StartFailure(
+                        failure(ctx, "loading the handler failed: " + WrapperLog.traceback(detail), err));
             } else if (!(m instanceof Message.Skipped) && !(m instanceof Message.Metric)) {
                 throw new StartFailure(failure(ctx, "it sent " + m.getClass().getSimpleName() + " before HELLO", err));
             }
@@ -267,13 +298,15 @@ public final class WrapperLauncher implements AutoCloseable {
         return "the " + settings.kind() + " wrapper of worker " + ctx.triggerName() + "/" + ctx.workerId()
                 + " (interpreter " + settings.interpreter() + ", handler " + settings.handler() + ", code directory "
                 + directory.codeDirectory() + ") failed to start: " + reason
-                + (withheld == 0 ? "" : " (" + withheld + " of the processor's environment variables were withheld from it;"
-                        + " runtimeAttributes.inheritEnvNames passes more)")
+                + (withheld == 0
+                        ? ""
+                        : " (" + withheld + " of the processor's environment variables were withheld from it;"
+                                + " runtimeAttributes.inheritEnvNames passes more)")
                 + (tail.isEmpty() ? "; it wrote nothing to stderr" : "; its stderr ended with:\n" + tail);
     }
 
-    private static void cleanUpFailed(Process process, SocketChannel channel, ServerSocketChannel server, Path socketPath,
-                                      ShmRings rings) {
+    private static void cleanUpFailed(
+            Process process, SocketChannel channel, ServerSocketChannel server, Path socketPath, ShmRings rings) {
         if (process != null) {
             process.descendants().forEach(ProcessHandle::destroyForcibly);
             process.destroyForcibly();

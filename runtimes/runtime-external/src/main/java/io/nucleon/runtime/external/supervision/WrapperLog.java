@@ -43,7 +43,9 @@ public final class WrapperLog {
 
     /** Where a line came from; the {@code source} tag of the dropped-lines counter. */
     enum Source {
-        LOG("log"), STDOUT("stdout"), STDERR("stderr");
+        LOG("log"),
+        STDOUT("stdout"),
+        STDERR("stderr");
 
         final String tag;
 
@@ -58,6 +60,7 @@ public final class WrapperLog {
     private final Context ctx;
     /** {@code nucleon.wrapper.<function>}: stdout, stderr and the drop summaries ({@code LOG} frames go to the worker's logger). */
     private final org.slf4j.Logger wrapperLog;
+
     private final LogLineBudget budget;
     private final AtomicLong[] pendingDrops = {new AtomicLong(), new AtomicLong(), new AtomicLong()};
     private final AtomicBoolean summaryScheduled = new AtomicBoolean();
@@ -105,18 +108,29 @@ public final class WrapperLog {
             return;
         }
         long elapsedMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - firstDropNanos));
-        wrapperLog.atWarn().addKeyValue("worker", ctx.workerId()).addKeyValue("trigger", ctx.triggerName())
-                .log("dropped " + total + " lines from the " + settings.kind() + " wrapper of worker " + ctx.triggerName()
-                        + "/" + ctx.workerId() + " in the last " + String.format(java.util.Locale.ROOT, "%.1f", elapsedMillis / 1000.0)
-                        + " s (" + log + " log calls, " + out + " stdout lines, " + err + " stderr lines): it logged more than "
-                        + "runtimeAttributes.maxLogLinesPerSecond (" + settings.maxLogLinesPerSecond() + "/s, bursts of "
+        wrapperLog
+                .atWarn()
+                .addKeyValue("worker", ctx.workerId())
+                .addKeyValue("trigger", ctx.triggerName())
+                .log("dropped " + total + " lines from the " + settings.kind() + " wrapper of worker "
+                        + ctx.triggerName()
+                        + "/" + ctx.workerId() + " in the last "
+                        + String.format(java.util.Locale.ROOT, "%.1f", elapsedMillis / 1000.0)
+                        + " s (" + log + " log calls, " + out + " stdout lines, " + err
+                        + " stderr lines): it logged more than "
+                        + "runtimeAttributes.maxLogLinesPerSecond (" + settings.maxLogLinesPerSecond()
+                        + "/s, bursts of "
                         + settings.logLineBurst() + ")");
     }
 
     /** A line of the wrapper's stdout (INFO) or stderr (WARN), already admitted; {@code text} is escaped here. */
     void outputLine(Source source, long pid, String text) {
-        wrapperLog.atLevel(source == Source.STDERR ? Level.WARN : Level.INFO).addKeyValue("worker", ctx.workerId())
-                .addKeyValue("pid", pid).addKeyValue("stream", source.tag).log(UntrustedText.oneLine(text));
+        wrapperLog
+                .atLevel(source == Source.STDERR ? Level.WARN : Level.INFO)
+                .addKeyValue("worker", ctx.workerId())
+                .addKeyValue("pid", pid)
+                .addKeyValue("stream", source.tag)
+                .log(UntrustedText.oneLine(text));
     }
 
     /** A LOG frame: into the worker's structured logger, at its level, with its fields; subject to the budget. */
@@ -128,7 +142,9 @@ public final class WrapperLog {
         try {
             n = MetaCodec.object(json, "LOG");
         } catch (ProtocolException e) {
-            wrapperLog.atWarn().addKeyValue("worker", ctx.workerId())
+            wrapperLog
+                    .atWarn()
+                    .addKeyValue("worker", ctx.workerId())
                     .log("unreadable LOG frame: " + UntrustedText.oneLine(e.getMessage()));
             return;
         }
@@ -139,7 +155,8 @@ public final class WrapperLog {
             int fields = Math.min(with.size(), MAX_FIELDS);
             kv = new Object[(fields + (with.size() > MAX_FIELDS ? 1 : 0)) * 2];
             int i = 0;
-            for (Iterator<Map.Entry<String, JsonNode>> it = with.properties().iterator(); it.hasNext() && i < fields * 2; ) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = with.properties().iterator();
+                    it.hasNext() && i < fields * 2; ) {
                 Map.Entry<String, JsonNode> e = it.next();
                 kv[i++] = text(e.getKey());
                 kv[i++] = plain(e.getValue());

@@ -25,6 +25,7 @@ import org.slf4j.LoggerFactory;
 public final class WrapperMetrics {
     /** The most counter names a handler may create through METRIC frames; later new names are dropped. */
     static final int MAX_HANDLER_METRICS = 100;
+
     private static final Logger LOG = LoggerFactory.getLogger(WrapperMetrics.class);
 
     /** Why a wrapper was restarted: the {@code reason} tag. */
@@ -58,22 +59,38 @@ public final class WrapperMetrics {
         this.functionName = settings.functionName();
         this.kind = settings.kind();
         for (Restart reason : Restart.values()) {
-            restarts.put(reason, Counter.builder("nucleon.runtime.restarts")
-                    .description("Wrapper processes restarted, by reason (crash, timeout, protocol)")
-                    .tag("function", functionName).tag("runtime", kind).tag("reason", reason.tag).register(registry));
+            restarts.put(
+                    reason,
+                    Counter.builder("nucleon.runtime.restarts")
+                            .description("Wrapper processes restarted, by reason (crash, timeout, protocol)")
+                            .tag("function", functionName)
+                            .tag("runtime", kind)
+                            .tag("reason", reason.tag)
+                            .register(registry));
         }
         for (WrapperLog.Source source : WrapperLog.Source.values()) {
-            droppedLines.put(source, Counter.builder("nucleon.wrapper.log.lines.dropped")
-                    .description("Lines from wrapper processes (log calls, stdout, stderr) dropped for exceeding"
-                            + " runtimeAttributes.maxLogLinesPerSecond")
-                    .tag("function", functionName).tag("runtime", kind).tag("source", source.tag).register(registry));
+            droppedLines.put(
+                    source,
+                    Counter.builder("nucleon.wrapper.log.lines.dropped")
+                            .description(
+                                    "Lines from wrapper processes (log calls, stdout, stderr) dropped for exceeding"
+                                            + " runtimeAttributes.maxLogLinesPerSecond")
+                            .tag("function", functionName)
+                            .tag("runtime", kind)
+                            .tag("source", source.tag)
+                            .register(registry));
         }
         this.invocations = Timer.builder("nucleon.runtime.invocation")
                 .description("Round trip of an event through a wrapper process (send, handler, answer)")
-                .tag("function", functionName).tag("runtime", kind).tag("transport", settings.transport().name())
+                .tag("function", functionName)
+                .tag("runtime", kind)
+                .tag("transport", settings.transport().name())
                 .register(registry);
-        Gauge.builder("nucleon.runtime.wrappers", running).description("Wrapper processes running")
-                .tag("function", functionName).tag("runtime", kind).register(registry);
+        Gauge.builder("nucleon.runtime.wrappers", running)
+                .description("Wrapper processes running")
+                .tag("function", functionName)
+                .tag("runtime", kind)
+                .register(registry);
     }
 
     /** A wrapper was restarted (or is about to be) for {@code reason}. */
@@ -108,14 +125,21 @@ public final class WrapperMetrics {
             if (handlerMetrics.size() >= MAX_HANDLER_METRICS) {
                 if (!handlerMetricLimitWarned) {
                     handlerMetricLimitWarned = true;
-                    LOG.warn("handler metrics are limited to {} names; '{}' and later new names are dropped", MAX_HANDLER_METRICS,
+                    LOG.warn(
+                            "handler metrics are limited to {} names; '{}' and later new names are dropped",
+                            MAX_HANDLER_METRICS,
                             WrapperLog.text(name));
                 }
                 return;
             }
-            c = handlerMetrics.computeIfAbsent(name, k -> Counter.builder("nucleon.handler.metric")
-                    .description("Counters reported by the handler through its wrapper")
-                    .tag("function", functionName).tag("runtime", kind).tag("name", k).register(registry));
+            c = handlerMetrics.computeIfAbsent(
+                    name,
+                    k -> Counter.builder("nucleon.handler.metric")
+                            .description("Counters reported by the handler through its wrapper")
+                            .tag("function", functionName)
+                            .tag("runtime", kind)
+                            .tag("name", k)
+                            .register(registry));
         }
         c.increment(value);
     }

@@ -33,11 +33,24 @@ import java.util.Objects;
  * @param maxLogLinesPerSecond a wrapper's log budget: lines a second on average
  * @param logLineBurst         a wrapper's log budget: lines at once after a quiet spell
  */
-public record WrapperSettings(Language language, String functionName, String handler, String interpreter,
-                              List<String> interpreterArgs, FunctionCode code, Path runBase, Map<String, String> functionEnv,
-                              WrapperEnvironment environment, boolean decodeJsonBody, TransportSettings transport,
-                              Duration startTimeout, Duration stopTimeout, Duration restartDelay, Duration maxRestartDelay,
-                              int maxLogLinesPerSecond, int logLineBurst) {
+public record WrapperSettings(
+        Language language,
+        String functionName,
+        String handler,
+        String interpreter,
+        List<String> interpreterArgs,
+        FunctionCode code,
+        Path runBase,
+        Map<String, String> functionEnv,
+        WrapperEnvironment environment,
+        boolean decodeJsonBody,
+        TransportSettings transport,
+        Duration startTimeout,
+        Duration stopTimeout,
+        Duration restartDelay,
+        Duration maxRestartDelay,
+        int maxLogLinesPerSecond,
+        int logLineBurst) {
     /** Copies the lists and maps (the settings never change) and checks what the reader already checked. */
     public WrapperSettings {
         Objects.requireNonNull(language, "language");

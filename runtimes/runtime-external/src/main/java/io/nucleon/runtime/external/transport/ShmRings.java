@@ -1,7 +1,6 @@
 package io.nucleon.runtime.external.transport;
 
 import io.nucleon.runtime.external.protocol.Protocol;
-
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -53,14 +52,15 @@ public final class ShmRings implements AutoCloseable {
     /** Creates {@code file} (mode 0600, failing if it exists), sizes it and initialises both rings. */
     public static ShmRings create(Path file, int capacity) throws IOException {
         if (Integer.bitCount(capacity) != 1 || capacity < (64 << 10) || capacity > (1 << 30)) {
-            throw new IllegalArgumentException("ring capacity must be a power of two from 64 KiB to 1 GiB, got " + capacity);
+            throw new IllegalArgumentException(
+                    "ring capacity must be a power of two from 64 KiB to 1 GiB, got " + capacity);
         }
         Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         long size = 2L * (HEADER + capacity);
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_WRITE, 0, size); // grows the file to size
             map.order(ByteOrder.LITTLE_ENDIAN);
-            for (int base : new int[]{0, HEADER + capacity}) {
+            for (int base : new int[] {0, HEADER + capacity}) {
                 map.putInt(base + OFF_MAGIC, MAGIC);
                 map.putInt(base + OFF_VERSION, LAYOUT_VERSION);
                 map.putLong(base + OFF_CAPACITY, capacity);
@@ -172,8 +172,12 @@ public final class ShmRings implements AutoCloseable {
                 java.lang.reflect.Field f = unsafe.getDeclaredField("theUnsafe");
                 f.setAccessible(true);
                 Object u = f.get(null);
-                return MethodHandles.lookup().findVirtual(unsafe, "invokeCleaner",
-                        java.lang.invoke.MethodType.methodType(void.class, ByteBuffer.class)).bindTo(u);
+                return MethodHandles.lookup()
+                        .findVirtual(
+                                unsafe,
+                                "invokeCleaner",
+                                java.lang.invoke.MethodType.methodType(void.class, ByteBuffer.class))
+                        .bindTo(u);
             } catch (Throwable t) {
                 return null; // the mapping goes with the garbage collector instead
             }

@@ -17,6 +17,7 @@ import java.util.concurrent.locks.LockSupport;
 public final class ShmTransport implements Transport {
     /** How long a wait spins before it starts yielding the core. */
     private static final long PURE_SPIN_NANOS = 5_000;
+
     private final SocketTransport socket;
     private final ShmRings rings;
     private final ShmRings.Ring out;
@@ -27,6 +28,7 @@ public final class ShmTransport implements Transport {
     private long inHead;
     /** A frame read from the socket while the ring still had frames: handled after the ring is drained. */
     private Message pending;
+
     private volatile boolean closed;
 
     /**

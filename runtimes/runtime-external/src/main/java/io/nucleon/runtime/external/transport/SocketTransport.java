@@ -21,9 +21,11 @@ public final class SocketTransport implements Transport {
     private final SocketChannel channel;
     private final int maxFrame;
     private final ByteBuffer out = ByteBuffer.allocateDirect(OUT_CAPACITY).order(ByteOrder.LITTLE_ENDIAN);
-    private final ByteBuffer header = ByteBuffer.allocateDirect(Protocol.META_OFFSET).order(ByteOrder.LITTLE_ENDIAN);
+    private final ByteBuffer header =
+            ByteBuffer.allocateDirect(Protocol.META_OFFSET).order(ByteOrder.LITTLE_ENDIAN);
     /** Bytes read and not yet handed out, between position and limit (read mode). */
-    private ByteBuffer in = ByteBuffer.allocate(IN_INITIAL).order(ByteOrder.LITTLE_ENDIAN).limit(0);
+    private ByteBuffer in =
+            ByteBuffer.allocate(IN_INITIAL).order(ByteOrder.LITTLE_ENDIAN).limit(0);
 
     /** Frames over {@code channel} (connected, blocking); frames longer than {@code maxFrame} from the peer are a protocol error. */
     public SocketTransport(SocketChannel channel, int maxFrame) {
@@ -101,11 +103,13 @@ public final class SocketTransport implements Transport {
             return;
         }
         if (in.capacity() < n) {
-            ByteBuffer bigger = ByteBuffer.allocate(Math.max(n, in.capacity() * 2)).order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer bigger =
+                    ByteBuffer.allocate(Math.max(n, in.capacity() * 2)).order(ByteOrder.LITTLE_ENDIAN);
             bigger.put(in);
             in = bigger;
         } else if (in.capacity() > IN_INITIAL && n <= IN_INITIAL && in.remaining() <= IN_INITIAL) {
-            ByteBuffer smaller = ByteBuffer.allocate(IN_INITIAL).order(ByteOrder.LITTLE_ENDIAN); // give back a large frame's buffer
+            ByteBuffer smaller =
+                    ByteBuffer.allocate(IN_INITIAL).order(ByteOrder.LITTLE_ENDIAN); // give back a large frame's buffer
             smaller.put(in);
             in = smaller;
         } else {

@@ -17,7 +17,8 @@ public record TransportSettings(String name, Path shmDirectory, int ringSize, in
     /** Checks the transport's name. */
     public TransportSettings {
         if (!name.equals(Transport.UDS) && !name.equals(Transport.SHM)) {
-            throw new IllegalArgumentException("transport must be " + Transport.UDS + " or " + Transport.SHM + ", got " + name);
+            throw new IllegalArgumentException(
+                    "transport must be " + Transport.UDS + " or " + Transport.SHM + ", got " + name);
         }
         Objects.requireNonNull(shmDirectory, "shmDirectory");
         Objects.requireNonNull(spinTime, "spinTime");

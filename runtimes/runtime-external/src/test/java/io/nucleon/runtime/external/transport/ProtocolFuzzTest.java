@@ -40,6 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ProtocolFuzzTest {
     static final long SECONDS = Long.getLong("nucleon.fuzz.seconds", 4);
     static final int MAX_FRAME = 1 << 20;
+
     @TempDir
     Path dir;
 
@@ -49,7 +50,9 @@ class ProtocolFuzzTest {
         s.add(frame(Protocol.HELLO, json("{\"protocol\":1,\"wrapper\":\"nucleon-python\"}")));
         s.add(frame(Protocol.INIT_FAILED, json("{\"message\":\"boom\",\"traceback\":\"line 1\"}")));
         s.add(frame(Protocol.DOORBELL, new byte[0]));
-        s.add(frame(Protocol.RESPONSE, answer(7, "{\"status\":201,\"contentType\":\"text/plain\",\"headers\":{\"a\":\"b\"}}", "hello")));
+        s.add(frame(
+                Protocol.RESPONSE,
+                answer(7, "{\"status\":201,\"contentType\":\"text/plain\",\"headers\":{\"a\":\"b\"}}", "hello")));
         s.add(frame(Protocol.RESPONSE, answer(1, "{}", "")));
         s.add(frame(Protocol.RESPONSE, answer(2, "", "\u00e9\u0000binary")));
         s.add(frame(Protocol.ERROR, concat(le64(3), json("{\"message\":\"x\",\"type\":\"ValueError\"}"))));
@@ -60,7 +63,9 @@ class ProtocolFuzzTest {
     }
 
     @Test
-    @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a hang in a reader fails the test, not the build
+    @Timeout(
+            value = 120,
+            threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a hang in a reader fails the test, not the build
     void theFrameDecoderOnlyEverReturnsAMessageOrAProtocolError() {
         long seed = System.nanoTime();
         Random r = new Random(seed);
@@ -77,7 +82,10 @@ class ProtocolFuzzTest {
             } catch (ProtocolException expected) {
                 // a clear error: fine
             } catch (Throwable t) {
-                fail("decoding threw " + t + " (seed " + seed + ") for input " + HexFormat.of().formatHex(input), t);
+                fail(
+                        "decoding threw " + t + " (seed " + seed + ") for input "
+                                + HexFormat.of().formatHex(input),
+                        t);
             }
             runs++;
         }
@@ -85,7 +93,9 @@ class ProtocolFuzzTest {
     }
 
     @Test
-    @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a hang in a reader fails the test, not the build
+    @Timeout(
+            value = 120,
+            threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a hang in a reader fails the test, not the build
     void theSocketFramerNeverHangsOrThrowsAnythingElse() throws Exception {
         long seed = System.nanoTime();
         Random r = new Random(seed);
@@ -108,7 +118,8 @@ class ProtocolFuzzTest {
                     if (stream.remaining() < f.length + 8) {
                         break;
                     }
-                    stream.putInt(r.nextInt(8) == 0 ? lengthMutation(f.length, r) : f.length).put(f);
+                    stream.putInt(r.nextInt(8) == 0 ? lengthMutation(f.length, r) : f.length)
+                            .put(f);
                 }
                 if (r.nextInt(4) == 0 && stream.position() > 0) {
                     stream.position(r.nextInt(stream.position())); // cut mid-frame
@@ -117,7 +128,7 @@ class ProtocolFuzzTest {
                 byte[] bytes = new byte[stream.remaining()];
                 stream.get(bytes);
                 try (SocketChannel client = SocketChannel.open(UnixDomainSocketAddress.of(socket));
-                     SocketChannel accepted = server.accept()) {
+                        SocketChannel accepted = server.accept()) {
                     SocketTransport transport = new SocketTransport(accepted, MAX_FRAME);
                     Future<?> reading = reader.submit(() -> {
                         while (true) {
@@ -133,9 +144,13 @@ class ProtocolFuzzTest {
                     try {
                         reading.get(5, TimeUnit.SECONDS);
                     } catch (TimeoutException e) {
-                        fail("the framer hung (seed " + seed + ") on " + HexFormat.of().formatHex(bytes));
+                        fail("the framer hung (seed " + seed + ") on "
+                                + HexFormat.of().formatHex(bytes));
                     } catch (java.util.concurrent.ExecutionException e) {
-                        fail("the framer threw " + e.getCause() + " (seed " + seed + ") on " + HexFormat.of().formatHex(bytes), e.getCause());
+                        fail(
+                                "the framer threw " + e.getCause() + " (seed " + seed + ") on "
+                                        + HexFormat.of().formatHex(bytes),
+                                e.getCause());
                     }
                 }
                 runs++;
@@ -148,7 +163,9 @@ class ProtocolFuzzTest {
 
     @SuppressWarnings("try") // the resource is held for its effect, not used
     @Test
-    @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a hang in a reader fails the test, not the build
+    @Timeout(
+            value = 120,
+            threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a hang in a reader fails the test, not the build
     void theRingConsumerNeverReadsOutOfBoundsOrThrowsAnythingElse() throws Exception {
         long seed = System.nanoTime();
         Random r = new Random(seed);
@@ -158,7 +175,7 @@ class ProtocolFuzzTest {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(SECONDS);
         long runs = 0;
         try (ShmRings rings = ShmRings.create(dir.resolve("ring"), capacity);
-             ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+                ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             server.bind(UnixDomainSocketAddress.of(socket));
             ShmRings.Ring in = rings.fromWrapper;
             while (System.nanoTime() < end) {
@@ -178,7 +195,8 @@ class ProtocolFuzzTest {
                         pos += capacity - at;
                         at = 0;
                     }
-                    in.putIntAt(at + Protocol.LENGTH_OFFSET, r.nextInt(8) == 0 ? lengthMutation(f.length, r) : f.length);
+                    in.putIntAt(
+                            at + Protocol.LENGTH_OFFSET, r.nextInt(8) == 0 ? lengthMutation(f.length, r) : f.length);
                     in.memory().put(in.index(at + Protocol.TYPE_OFFSET), f);
                     pos += need;
                 }
@@ -186,9 +204,10 @@ class ProtocolFuzzTest {
                 in.headRelease(start);
                 in.tailRelease(tail);
                 try (SocketChannel client = SocketChannel.open(UnixDomainSocketAddress.of(socket));
-                     SocketChannel accepted = server.accept()) {
+                        SocketChannel accepted = server.accept()) {
                     client.close(); // an empty ring then ends in end-of-stream rather than a wait
-                    ShmTransport transport = new ShmTransport(new SocketTransport(accepted, MAX_FRAME), rings, 0, MAX_FRAME);
+                    ShmTransport transport =
+                            new ShmTransport(new SocketTransport(accepted, MAX_FRAME), rings, 0, MAX_FRAME);
                     for (int i = 0; i < 100; i++) {
                         try {
                             transport.receive();
@@ -231,8 +250,11 @@ class ProtocolFuzzTest {
                 }
                 case 4 -> { // a boundary value into the metaLength / seq area
                     if (b.length >= Protocol.META_OFFSET - Protocol.LENGTH_BYTES) { // frames here start at their type
-                        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putInt(Protocol.META_LENGTH_OFFSET - Protocol.LENGTH_BYTES,
-                                lengthMutation(b.length, r));
+                        ByteBuffer.wrap(b)
+                                .order(ByteOrder.LITTLE_ENDIAN)
+                                .putInt(
+                                        Protocol.META_LENGTH_OFFSET - Protocol.LENGTH_BYTES,
+                                        lengthMutation(b.length, r));
                     }
                 }
                 case 5 -> { // a different type byte
@@ -251,23 +273,39 @@ class ProtocolFuzzTest {
     }
 
     static int lengthMutation(int length, Random r) {
-        int[] choices = {0, 1, -1, Integer.MAX_VALUE, Integer.MIN_VALUE, length + 1, length - 1, length * 2, MAX_FRAME + 1,
-                r.nextInt()};
+        int[] choices = {
+            0,
+            1,
+            -1,
+            Integer.MAX_VALUE,
+            Integer.MIN_VALUE,
+            length + 1,
+            length - 1,
+            length * 2,
+            MAX_FRAME + 1,
+            r.nextInt()
+        };
         return choices[r.nextInt(choices.length)];
     }
 
     static byte[] frame(byte type, byte[] payload) {
-        return concat(new byte[]{type}, payload);
+        return concat(new byte[] {type}, payload);
     }
 
     static byte[] answer(long seq, String meta, String body) {
         byte[] m = json(meta);
-        ByteBuffer b = ByteBuffer.allocate(Protocol.SEQ_META_BYTES).order(ByteOrder.LITTLE_ENDIAN).putLong(seq).putInt(m.length);
+        ByteBuffer b = ByteBuffer.allocate(Protocol.SEQ_META_BYTES)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(seq)
+                .putInt(m.length);
         return concat(concat(b.array(), m), body.getBytes(StandardCharsets.UTF_8));
     }
 
     static byte[] le64(long v) {
-        return ByteBuffer.allocate(Protocol.SEQ_BYTES).order(ByteOrder.LITTLE_ENDIAN).putLong(v).array();
+        return ByteBuffer.allocate(Protocol.SEQ_BYTES)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(v)
+                .array();
     }
 
     static byte[] json(String s) {

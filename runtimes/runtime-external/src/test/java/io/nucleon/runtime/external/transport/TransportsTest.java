@@ -35,9 +35,11 @@ class TransportsTest {
 
     @TempDir
     Path dir;
+
     ServerSocketChannel server;
     /** The processor's ends, and the wrapper's ends, of two connections: one for each transport. */
     SocketChannel udsWrapper;
+
     SocketChannel shmWrapper;
     SocketTransport uds;
     ShmRings rings;
@@ -86,8 +88,10 @@ class TransportsTest {
             assertEquals(Protocol.EVENT, r.get(Protocol.TYPE_OFFSET));
             assertEquals(seq, r.getLong(Protocol.SEQ_OFFSET));
             assertEquals(meta.length, r.getInt(Protocol.META_LENGTH_OFFSET));
-            assertArrayEquals(meta, Arrays.copyOfRange(onTheSocket, Protocol.META_OFFSET, Protocol.META_OFFSET + meta.length));
-            assertArrayEquals(body, Arrays.copyOfRange(onTheSocket, Protocol.META_OFFSET + meta.length, onTheSocket.length));
+            assertArrayEquals(
+                    meta, Arrays.copyOfRange(onTheSocket, Protocol.META_OFFSET, Protocol.META_OFFSET + meta.length));
+            assertArrayEquals(
+                    body, Arrays.copyOfRange(onTheSocket, Protocol.META_OFFSET + meta.length, onTheSocket.length));
         }
         uds.sendStop();
         shm.sendStop();
@@ -100,7 +104,8 @@ class TransportsTest {
     void aWrappersFrameDecodesTheSameFromTheSocketAndFromTheRing() throws Exception {
         Random random = new Random(34);
         for (int i = 0; i < 40; i++) {
-            byte[] meta = ("{\"status\":" + (200 + i) + ",\"headers\":{\"x\":\"" + i + "\"}}").getBytes(StandardCharsets.UTF_8);
+            byte[] meta = ("{\"status\":" + (200 + i) + ",\"headers\":{\"x\":\"" + i + "\"}}")
+                    .getBytes(StandardCharsets.UTF_8);
             byte[] body = new byte[i == 39 ? 40_000 : random.nextInt(9000)]; // the last one is too large for a ring
             random.nextBytes(body);
             byte[] frame = response(i + 1, meta, body);
@@ -126,13 +131,21 @@ class TransportsTest {
     /** A RESPONSE frame (type and payload) as a wrapper builds it. */
     static byte[] response(long seq, byte[] meta, byte[] body) {
         return ByteBuffer.allocate(Protocol.TYPE_BYTES + Protocol.SEQ_META_BYTES + meta.length + body.length)
-                .order(ByteOrder.LITTLE_ENDIAN).put(Protocol.RESPONSE).putLong(seq).putInt(meta.length).put(meta).put(body)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .put(Protocol.RESPONSE)
+                .putLong(seq)
+                .putInt(meta.length)
+                .put(meta)
+                .put(body)
                 .array();
     }
 
     static void write(SocketChannel channel, byte[] frame) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(Protocol.LENGTH_BYTES + frame.length).order(ByteOrder.LITTLE_ENDIAN)
-                .putInt(frame.length).put(frame).flip();
+        ByteBuffer b = ByteBuffer.allocate(Protocol.LENGTH_BYTES + frame.length)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putInt(frame.length)
+                .put(frame)
+                .flip();
         while (b.hasRemaining()) {
             channel.write(b);
         }
@@ -143,7 +156,10 @@ class TransportsTest {
         ByteBuffer length = readFully(channel, Protocol.LENGTH_BYTES);
         int n = length.getInt(0);
         ByteBuffer frame = readFully(channel, n);
-        return ByteBuffer.allocate(Protocol.LENGTH_BYTES + n).put(length.array()).put(frame.array()).array();
+        return ByteBuffer.allocate(Protocol.LENGTH_BYTES + n)
+                .put(length.array())
+                .put(frame.array())
+                .array();
     }
 
     static ByteBuffer readFully(SocketChannel channel, int n) throws IOException {

@@ -17,7 +17,13 @@ import java.util.Map;
  * @param callbackUrl      where to POST the result ({@code X-Callback-Url}), or null
  * @param receivedAtMillis when the request arrived
  */
-public record AsyncRequest(String method, String path, String url, Map<String, String> headers,
-                           Map<String, Object> fields, String contentType, byte[] body, String callbackUrl,
-                           long receivedAtMillis) {
-}
+public record AsyncRequest(
+        String method,
+        String path,
+        String url,
+        Map<String, String> headers,
+        Map<String, Object> fields,
+        String contentType,
+        byte[] body,
+        String callbackUrl,
+        long receivedAtMillis) {}

@@ -31,8 +31,11 @@ final class AuthRefusals {
     AuthRefusals(String scheme, String realm, Set<String> claims, MeterRegistry registry, Tags tags) {
         for (AuthFailure f : AuthFailure.values()) {
             Counter counter = Counter.builder("nucleon.http.auth.failures")
-                    .description("Requests the http trigger refused for their credentials (401) or claims (403), by reason")
-                    .tags(tags).tag("reason", f.tag()).register(registry);
+                    .description(
+                            "Requests the http trigger refused for their credentials (401) or claims (403), by reason")
+                    .tags(tags)
+                    .tag("reason", f.tag())
+                    .register(registry);
             if (f == AuthFailure.CLAIMS) {
                 for (String claim : claims) {
                     byClaim.put(claim, new AuthRefusal(f, answer(f, claim, scheme, realm), counter));
@@ -45,14 +48,21 @@ final class AuthRefusals {
 
     private static Response answer(AuthFailure f, String detail, String scheme, String realm) {
         String message = f.message(detail);
-        StringBuilder challenge = new StringBuilder(scheme).append(" realm=\"").append(realm).append('"');
+        StringBuilder challenge =
+                new StringBuilder(scheme).append(" realm=\"").append(realm).append('"');
         if (scheme.equals("Basic")) {
             challenge.append(", charset=\"UTF-8\"");
         } else if (f.bearerError() != null) {
             // RFC 6750 §3: error_description is for a developer; it must not hold '"' or '\' (ours do not)
-            challenge.append(", error=\"").append(f.bearerError()).append("\", error_description=\"").append(message).append('"');
+            challenge
+                    .append(", error=\"")
+                    .append(f.bearerError())
+                    .append("\", error_description=\"")
+                    .append(message)
+                    .append('"');
         }
-        return Response.status(f.status()).contentType(Response.APPLICATION_JSON)
+        return Response.status(f.status())
+                .contentType(Response.APPLICATION_JSON)
                 .header(WWW_AUTHENTICATE, challenge.toString())
                 .body(ErrorResponses.body(f.status() == 403 ? "forbidden" : "unauthorized", null, message))
                 .build();

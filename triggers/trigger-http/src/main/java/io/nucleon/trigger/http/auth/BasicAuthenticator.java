@@ -24,8 +24,7 @@ final class BasicAuthenticator implements Authenticator {
     private static final int MAX_HEADER = 4096;
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private record Credential(byte[] salt, byte[] digest, AuthIdentity identity) {
-    }
+    private record Credential(byte[] salt, byte[] digest, AuthIdentity identity) {}
 
     private final Map<String, Credential> users;
     private final Credential decoy;
@@ -72,8 +71,14 @@ final class BasicAuthenticator implements Authenticator {
             byte[] user = userFile.read();
             byte[] password = passwordFile.read();
             try {
-                String name = new String(user, 0, SecretFile.lengthWithoutNewline(user), StandardCharsets.UTF_8).strip();
-                add(users, name, password, SecretFile.lengthWithoutNewline(password), userFile.attribute(),
+                String name =
+                        new String(user, 0, SecretFile.lengthWithoutNewline(user), StandardCharsets.UTF_8).strip();
+                add(
+                        users,
+                        name,
+                        password,
+                        SecretFile.lengthWithoutNewline(password),
+                        userFile.attribute(),
                         userFile.path() + " and " + passwordFile.path());
             } finally {
                 Arrays.fill(password, (byte) 0);
@@ -83,14 +88,22 @@ final class BasicAuthenticator implements Authenticator {
             String name = System.getenv(o.userEnv);
             String password = System.getenv(o.passwordEnv);
             if (name == null || name.isBlank()) {
-                throw new AuthConfigException("auth.userEnv", "the environment variable " + o.userEnv + " is not set or empty");
+                throw new AuthConfigException(
+                        "auth.userEnv", "the environment variable " + o.userEnv + " is not set or empty");
             }
             if (password == null || password.isEmpty()) {
-                throw new AuthConfigException("auth.passwordEnv", "the environment variable " + o.passwordEnv + " is not set or empty");
+                throw new AuthConfigException(
+                        "auth.passwordEnv", "the environment variable " + o.passwordEnv + " is not set or empty");
             }
             byte[] p = password.getBytes(StandardCharsets.UTF_8);
             try {
-                add(users, name.strip(), p, p.length, "auth.userEnv", "the environment variables " + o.userEnv + " and " + o.passwordEnv);
+                add(
+                        users,
+                        name.strip(),
+                        p,
+                        p.length,
+                        "auth.userEnv",
+                        "the environment variables " + o.userEnv + " and " + o.passwordEnv);
             } finally {
                 Arrays.fill(p, (byte) 0);
             }
@@ -149,10 +162,12 @@ final class BasicAuthenticator implements Authenticator {
         return true;
     }
 
-    private static void add(Map<String, Credential> users, String user, byte[] password, int length, String attribute, String where)
+    private static void add(
+            Map<String, Credential> users, String user, byte[] password, int length, String attribute, String where)
             throws AuthConfigException {
         if (user.isEmpty() || user.indexOf(':') >= 0 || user.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
-            throw new AuthConfigException(attribute, where + ": the user name must be non-empty, without ':' or control characters");
+            throw new AuthConfigException(
+                    attribute, where + ": the user name must be non-empty, without ':' or control characters");
         }
         if (length == 0) {
             throw new AuthConfigException(attribute, where + ": the password is empty");
@@ -189,7 +204,8 @@ final class BasicAuthenticator implements Authenticator {
             }
             Credential c = users.get(new String(decoded, 0, colon, StandardCharsets.UTF_8));
             Credential against = c != null ? c : decoy;
-            boolean equal = MessageDigest.isEqual(against.digest, Sha256.of(against.salt, decoded, colon + 1, decoded.length));
+            boolean equal =
+                    MessageDigest.isEqual(against.digest, Sha256.of(against.salt, decoded, colon + 1, decoded.length));
             return equal && c != null ? c.identity : refusals.get(AuthFailure.INVALID_CREDENTIALS);
         } finally {
             Arrays.fill(decoded, (byte) 0);

@@ -24,8 +24,7 @@ final class BearerAuthenticator implements Authenticator {
     private static final int MAX_TOKEN_LENGTH = 4096;
     private static final byte[] NO_SALT = new byte[0];
 
-    private record Entry(byte[] digest, AuthIdentity identity) {
-    }
+    private record Entry(byte[] digest, AuthIdentity identity) {}
 
     private final Map<ByteBuffer, Entry> tokens;
     private final AuthRefusals refusals;
@@ -100,8 +99,15 @@ final class BearerAuthenticator implements Authenticator {
         if (afterEquals) {
             return false;
         }
-        return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
-                || c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/';
+        return c >= 'a' && c <= 'z'
+                || c >= 'A' && c <= 'Z'
+                || c >= '0' && c <= '9'
+                || c == '-'
+                || c == '.'
+                || c == '_'
+                || c == '~'
+                || c == '+'
+                || c == '/';
     }
 
     private static byte[] digest(String token) {

@@ -61,6 +61,7 @@ public final class HttpAuth implements AutoCloseable {
     private volatile Authenticator current;
     /** The files' stamps when {@link #current} was loaded (or last tried); reloader thread only. */
     private List<Object> stamps;
+
     private volatile String lastReloadProblem;
     private ScheduledExecutorService reloader;
 
@@ -76,9 +77,15 @@ public final class HttpAuth implements AutoCloseable {
         this.loader = loader;
         Tags tags = Tags.of("function", context.functionName(), "trigger", context.name(), "kind", context.kind());
         String help = "Reloads of the http trigger's auth files, by result";
-        this.reloaded = Counter.builder("nucleon.http.auth.reloads").description(help).tags(tags).tag("result", "ok")
+        this.reloaded = Counter.builder("nucleon.http.auth.reloads")
+                .description(help)
+                .tags(tags)
+                .tag("result", "ok")
                 .register(context.meterRegistry());
-        this.reloadFailed = Counter.builder("nucleon.http.auth.reloads").description(help).tags(tags).tag("result", "failed")
+        this.reloadFailed = Counter.builder("nucleon.http.auth.reloads")
+                .description(help)
+                .tags(tags)
+                .tag("result", "failed")
                 .register(context.meterRegistry());
         this.stamps = stamps();
         List<String> notes = new ArrayList<>();
@@ -102,8 +109,9 @@ public final class HttpAuth implements AutoCloseable {
         o.requiredClaims = o.requiredClaims != null ? o.requiredClaims : Map.of();
         try {
             if (!KINDS.contains(o.kind)) {
-                throw new AuthConfigException("auth.kind", "must be none, basic, bearer or jwt, got "
-                        + (o.kind == null ? "null" : "\"" + o.kind + "\""));
+                throw new AuthConfigException(
+                        "auth.kind",
+                        "must be none, basic, bearer or jwt, got " + (o.kind == null ? "null" : "\"" + o.kind + "\""));
             }
             checkAttributesBelongToKind(o);
             if (o.kind.equals("none")) {
@@ -116,12 +124,20 @@ public final class HttpAuth implements AutoCloseable {
                 case "bearer" -> bearer(context, o, realm);
                 default -> jwt(context, o, realm);
             };
-            LOG.atInfo().addKeyValue("trigger", context.name()).addKeyValue("kind", o.kind).addKeyValue("realm", realm)
-                    .addKeyValue("loaded", auth.current.describe()).addKeyValue("exemptPaths", auth.exempt)
-                    .addKeyValue("forwardCredentials", o.forwardCredentials).log("http auth on");
+            LOG.atInfo()
+                    .addKeyValue("trigger", context.name())
+                    .addKeyValue("kind", o.kind)
+                    .addKeyValue("realm", realm)
+                    .addKeyValue("loaded", auth.current.describe())
+                    .addKeyValue("exemptPaths", auth.exempt)
+                    .addKeyValue("forwardCredentials", o.forwardCredentials)
+                    .log("http auth on");
             if (o.kind.equals("jwt") && o.audience.isEmpty()) {
-                LOG.atWarn().addKeyValue("trigger", context.name()).log("auth.audience is not set: any token these keys "
-                        + "verify is accepted, whatever service it was issued for; set auth.audience to this function's audience");
+                LOG.atWarn()
+                        .addKeyValue("trigger", context.name())
+                        .log(
+                                "auth.audience is not set: any token these keys "
+                                        + "verify is accepted, whatever service it was issued for; set auth.audience to this function's audience");
             }
             return auth;
         } catch (AuthConfigException e) {
@@ -129,7 +145,8 @@ public final class HttpAuth implements AutoCloseable {
         }
     }
 
-    private static AuthRefusals refusals(TriggerContext context, String scheme, String realm, Set<String> requiredClaims) {
+    private static AuthRefusals refusals(
+            TriggerContext context, String scheme, String realm, Set<String> requiredClaims) {
         Tags tags = Tags.of("function", context.functionName(), "trigger", context.name(), "kind", context.kind());
         return new AuthRefusals(scheme, realm, requiredClaims, context.meterRegistry(), tags);
     }
@@ -138,39 +155,50 @@ public final class HttpAuth implements AutoCloseable {
         boolean pair = o.userFile != null || o.passwordFile != null;
         boolean env = o.userEnv != null || o.passwordEnv != null;
         if (o.credentialsFile == null && !pair && !env) {
-            throw new AuthConfigException("auth", "kind basic needs credentialsFile, or userFile and passwordFile, "
-                    + "or userEnv and passwordEnv");
+            throw new AuthConfigException(
+                    "auth",
+                    "kind basic needs credentialsFile, or userFile and passwordFile, " + "or userEnv and passwordEnv");
         }
         if (pair && (o.userFile == null || o.passwordFile == null)) {
-            throw new AuthConfigException(o.userFile == null ? "auth.userFile" : "auth.passwordFile",
+            throw new AuthConfigException(
+                    o.userFile == null ? "auth.userFile" : "auth.passwordFile",
                     "is required with " + (o.userFile == null ? "auth.passwordFile" : "auth.userFile"));
         }
         if (env && (o.userEnv == null || o.passwordEnv == null)) {
-            throw new AuthConfigException(o.userEnv == null ? "auth.userEnv" : "auth.passwordEnv",
+            throw new AuthConfigException(
+                    o.userEnv == null ? "auth.userEnv" : "auth.passwordEnv",
                     "is required with " + (o.userEnv == null ? "auth.passwordEnv" : "auth.userEnv"));
         }
         AuthRefusals refusals = refusals(context, BasicAuthenticator.SCHEME, realm, Set.of());
-        return new HttpAuth(context, o, realm, BasicAuthenticator.files(o), notes -> BasicAuthenticator.load(o, refusals));
+        return new HttpAuth(
+                context, o, realm, BasicAuthenticator.files(o), notes -> BasicAuthenticator.load(o, refusals));
     }
 
     private static HttpAuth bearer(TriggerContext context, HttpAuthOptions o, String realm) throws AuthConfigException {
         if (o.tokensFile == null) {
-            throw new AuthConfigException("auth.tokensFile", "is required for kind bearer (a file of tokens, one a line)");
+            throw new AuthConfigException(
+                    "auth.tokensFile", "is required for kind bearer (a file of tokens, one a line)");
         }
         AuthRefusals refusals = refusals(context, BearerAuthenticator.SCHEME, realm, Set.of());
-        return new HttpAuth(context, o, realm, BearerAuthenticator.files(o), notes -> BearerAuthenticator.load(o, refusals));
+        return new HttpAuth(
+                context, o, realm, BearerAuthenticator.files(o), notes -> BearerAuthenticator.load(o, refusals));
     }
 
     private static HttpAuth jwt(TriggerContext context, HttpAuthOptions o, String realm) throws AuthConfigException {
         if (o.secretFile == null && o.publicKeyFile == null && o.jwksFile == null) {
-            throw new AuthConfigException("auth", "kind jwt needs secretFile (HS256), publicKeyFile (RS256, ES256) or jwksFile");
+            throw new AuthConfigException(
+                    "auth", "kind jwt needs secretFile (HS256), publicKeyFile (RS256, ES256) or jwksFile");
         }
         Set<JWSAlgorithm> listed = new LinkedHashSet<>();
         for (int i = 0; i < o.algorithms.size(); i++) {
             String name = o.algorithms.get(i);
-            JWSAlgorithm alg = JwtKeys.SUPPORTED.stream().filter(a -> a.getName().equals(name)).findFirst().orElse(null);
+            JWSAlgorithm alg = JwtKeys.SUPPORTED.stream()
+                    .filter(a -> a.getName().equals(name))
+                    .findFirst()
+                    .orElse(null);
             if (alg == null) {
-                throw new AuthConfigException("auth.algorithms[" + i + "]", "must be one of HS256, RS256, ES256, got \"" + name + "\"");
+                throw new AuthConfigException(
+                        "auth.algorithms[" + i + "]", "must be one of HS256, RS256, ES256, got \"" + name + "\"");
             }
             listed.add(alg);
         }
@@ -190,13 +218,15 @@ public final class HttpAuth implements AutoCloseable {
         }
         for (int i = 0; i < o.claims.size(); i++) {
             if (!isPlainName(o.claims.get(i))) {
-                throw new AuthConfigException("auth.claims[" + i + "]", "must be a claim name without quotes, backslashes "
-                        + "or control characters");
+                throw new AuthConfigException(
+                        "auth.claims[" + i + "]",
+                        "must be a claim name without quotes, backslashes " + "or control characters");
             }
         }
         Map<String, Set<String>> required = requiredClaims(o.requiredClaims);
         if (o.cacheSize < 0 || o.cacheSize > MAX_CACHE_SIZE) {
-            throw new AuthConfigException("auth.cacheSize", "must be from 0 (off) to " + MAX_CACHE_SIZE + ", got " + o.cacheSize);
+            throw new AuthConfigException(
+                    "auth.cacheSize", "must be from 0 (off) to " + MAX_CACHE_SIZE + ", got " + o.cacheSize);
         }
         AuthRefusals refusals = refusals(context, BearerAuthenticator.SCHEME, realm, required.keySet());
         VerifiedTokenCache cache = o.cacheSize > 0 ? new VerifiedTokenCache(o.cacheSize) : null;
@@ -208,9 +238,13 @@ public final class HttpAuth implements AutoCloseable {
             } else {
                 for (JWSAlgorithm a : listed) {
                     if (keys.stream().noneMatch(k -> k.algorithm().equals(a))) {
-                        throw new AuthConfigException("auth.algorithms", "lists " + a.getName() + ", but no configured key is for it ("
-                                + (a.equals(JWSAlgorithm.HS256) ? "an HMAC secret" : a.equals(JWSAlgorithm.RS256) ? "an RSA key"
-                                : "an EC P-256 key") + ")");
+                        throw new AuthConfigException(
+                                "auth.algorithms",
+                                "lists " + a.getName() + ", but no configured key is for it ("
+                                        + (a.equals(JWSAlgorithm.HS256)
+                                                ? "an HMAC secret"
+                                                : a.equals(JWSAlgorithm.RS256) ? "an RSA key" : "an EC P-256 key")
+                                        + ")");
                     }
                 }
                 int before = keys.size();
@@ -232,20 +266,23 @@ public final class HttpAuth implements AutoCloseable {
             String path = "auth.requiredClaims." + e.getKey();
             // the name is quoted in the 403's WWW-Authenticate header: printable ASCII only
             if (!isPlainName(e.getKey()) || e.getKey().chars().anyMatch(c -> c > 0x7e)) {
-                throw new AuthConfigException(path, "the claim name must be printable ASCII without quotes or backslashes");
+                throw new AuthConfigException(
+                        path, "the claim name must be printable ASCII without quotes or backslashes");
             }
             Set<String> values = new LinkedHashSet<>();
             if (e.getValue() instanceof List<?> list) {
                 for (Object v : list) {
                     if (!isScalar(v)) {
-                        throw new AuthConfigException(path, "must be a value or a list of values (strings, numbers or booleans)");
+                        throw new AuthConfigException(
+                                path, "must be a value or a list of values (strings, numbers or booleans)");
                     }
                     values.add(String.valueOf(v));
                 }
             } else if (isScalar(e.getValue())) {
                 values.add(String.valueOf(e.getValue()));
             } else {
-                throw new AuthConfigException(path, "must be a value or a list of values (strings, numbers or booleans)");
+                throw new AuthConfigException(
+                        path, "must be a value or a list of values (strings, numbers or booleans)");
             }
             if (values.isEmpty()) {
                 throw new AuthConfigException(path, "must name at least one value");
@@ -264,7 +301,9 @@ public final class HttpAuth implements AutoCloseable {
     }
 
     private static void checkCommon(HttpAuthOptions o, String realm) throws AuthConfigException {
-        if (realm.isEmpty() || realm.length() > 128 || realm.chars().anyMatch(c -> c < 0x20 || c > 0x7e || c == '"' || c == '\\')) {
+        if (realm.isEmpty()
+                || realm.length() > 128
+                || realm.chars().anyMatch(c -> c < 0x20 || c > 0x7e || c == '"' || c == '\\')) {
             throw new AuthConfigException("auth.realm", "must be 1 to 128 printable ASCII characters without \" or \\");
         }
         for (int i = 0; i < o.exemptPaths.size(); i++) {
@@ -310,11 +349,14 @@ public final class HttpAuth implements AutoCloseable {
         put(given, o.cacheSize != d.cacheSize, "cacheSize", "jwt");
         for (Map.Entry<String, String> e : given.entrySet()) {
             if (o.kind.equals("none")) {
-                throw new AuthConfigException("auth.kind", "is none (every caller is let in), but auth." + e.getKey()
-                        + " is set: set auth.kind to basic, bearer or jwt");
+                throw new AuthConfigException(
+                        "auth.kind",
+                        "is none (every caller is let in), but auth." + e.getKey()
+                                + " is set: set auth.kind to basic, bearer or jwt");
             }
             if (!e.getValue().isEmpty() && !e.getValue().equals(o.kind)) {
-                throw new AuthConfigException("auth." + e.getKey(), "is for kind " + e.getValue() + ", but auth.kind is " + o.kind);
+                throw new AuthConfigException(
+                        "auth." + e.getKey(), "is for kind " + e.getValue() + ", but auth.kind is " + o.kind);
             }
         }
     }
@@ -343,8 +385,11 @@ public final class HttpAuth implements AutoCloseable {
                 if (LOG.isDebugEnabled()) {
                     String uri = request.uri();
                     int q = uri.indexOf('?');
-                    LOG.atDebug().addKeyValue("trigger", triggerName).addKeyValue("reason", refusal.failure().tag())
-                            .addKeyValue("method", request.method().name()).addKeyValue("path", q < 0 ? uri : uri.substring(0, q))
+                    LOG.atDebug()
+                            .addKeyValue("trigger", triggerName)
+                            .addKeyValue("reason", refusal.failure().tag())
+                            .addKeyValue("method", request.method().name())
+                            .addKeyValue("path", q < 0 ? uri : uri.substring(0, q))
                             .log("request refused by auth");
                 }
                 return refusal;
@@ -361,7 +406,8 @@ public final class HttpAuth implements AutoCloseable {
         if (reloader != null || reloadInterval.isZero() || files.isEmpty()) {
             return;
         }
-        reloader = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("nucleon-http-auth-" + triggerName, true));
+        reloader = Executors.newSingleThreadScheduledExecutor(
+                new DefaultThreadFactory("nucleon-http-auth-" + triggerName, true));
         long millis = reloadInterval.toMillis();
         reloader.scheduleWithFixedDelay(this::reloadIfChanged, millis, millis, TimeUnit.MILLISECONDS);
     }
@@ -388,17 +434,24 @@ public final class HttpAuth implements AutoCloseable {
             lastReloadProblem = null;
             reloaded.increment();
             notes.forEach(n -> LOG.atInfo().addKeyValue("trigger", triggerName).log("auth: " + n));
-            LOG.atInfo().addKeyValue("trigger", triggerName).addKeyValue("loaded", loaded.describe()).log("auth files reloaded");
+            LOG.atInfo()
+                    .addKeyValue("trigger", triggerName)
+                    .addKeyValue("loaded", loaded.describe())
+                    .log("auth files reloaded");
         } catch (AuthConfigException e) {
             reloadFailed.increment();
             lastReloadProblem = e.attribute() + ": " + e.getMessage();
-            LOG.atWarn().addKeyValue("trigger", triggerName).log("auth files changed but cannot be used, the previous "
-                    + "credentials stay in force: " + lastReloadProblem);
+            LOG.atWarn()
+                    .addKeyValue("trigger", triggerName)
+                    .log("auth files changed but cannot be used, the previous " + "credentials stay in force: "
+                            + lastReloadProblem);
         } catch (RuntimeException e) {
             reloadFailed.increment();
             lastReloadProblem = "unexpected " + e.getClass().getName();
-            LOG.atWarn().addKeyValue("trigger", triggerName).log("auth files changed but could not be reloaded ("
-                    + e.getClass().getName() + "); the previous credentials stay in force");
+            LOG.atWarn()
+                    .addKeyValue("trigger", triggerName)
+                    .log("auth files changed but could not be reloaded ("
+                            + e.getClass().getName() + "); the previous credentials stay in force");
         }
     }
 

@@ -44,8 +44,13 @@ final class JwtAuthenticator implements Authenticator {
     /** Null when {@code cacheSize} is 0. */
     private final VerifiedTokenCache cache;
 
-    JwtAuthenticator(List<JwtKeys.JwtKey> keys, Set<JWSAlgorithm> algorithms, HttpAuthOptions o,
-                     Map<String, Set<String>> requiredClaims, AuthRefusals refusals, VerifiedTokenCache cache) {
+    JwtAuthenticator(
+            List<JwtKeys.JwtKey> keys,
+            Set<JWSAlgorithm> algorithms,
+            HttpAuthOptions o,
+            Map<String, Set<String>> requiredClaims,
+            AuthRefusals refusals,
+            VerifiedTokenCache cache) {
         this.keys = List.copyOf(keys);
         this.algorithms = Set.copyOf(algorithms);
         this.issuer = o.issuer;

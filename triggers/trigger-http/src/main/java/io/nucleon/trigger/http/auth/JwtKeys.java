@@ -48,11 +48,9 @@ final class JwtKeys {
     private static final Pattern PEM = Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----([^-]*)-----END \\1-----");
 
     /** A key, the algorithm it verifies, and its key id ({@code kid}, or null). */
-    record JwtKey(String kid, JWSAlgorithm algorithm, JWSVerifier verifier, String source) {
-    }
+    record JwtKey(String kid, JWSAlgorithm algorithm, JWSVerifier verifier, String source) {}
 
-    private JwtKeys() {
-    }
+    private JwtKeys() {}
 
     static List<SecretFile> files(HttpAuthOptions o) {
         List<SecretFile> files = new ArrayList<>();
@@ -117,11 +115,15 @@ final class JwtKeys {
             PublicKey key = switch (type) {
                 case "PUBLIC KEY" -> publicKey(file, block, der);
                 case "CERTIFICATE" -> certificateKey(file, block, der);
-                case "RSA PUBLIC KEY" -> throw file.problem("PEM block " + block + " is a PKCS#1 RSA PUBLIC KEY; convert it to a "
-                        + "PUBLIC KEY (openssl rsa -RSAPublicKey_in -in key.pem -pubout)");
-                default -> throw file.problem(type.contains("PRIVATE")
-                        ? "PEM block " + block + " is a private key; give only the public key (openssl pkey -in key.pem -pubout)"
-                        : "PEM block " + block + " is a " + type + "; expected PUBLIC KEY or CERTIFICATE");
+                case "RSA PUBLIC KEY" ->
+                    throw file.problem("PEM block " + block + " is a PKCS#1 RSA PUBLIC KEY; convert it to a "
+                            + "PUBLIC KEY (openssl rsa -RSAPublicKey_in -in key.pem -pubout)");
+                default ->
+                    throw file.problem(
+                            type.contains("PRIVATE")
+                                    ? "PEM block " + block
+                                            + " is a private key; give only the public key (openssl pkey -in key.pem -pubout)"
+                                    : "PEM block " + block + " is a " + type + "; expected PUBLIC KEY or CERTIFICATE");
             };
             keys.add(asymmetric(file, key, null, "PEM block " + block));
         }
@@ -145,24 +147,28 @@ final class JwtKeys {
 
     private static PublicKey certificateKey(SecretFile file, int block, byte[] der) throws AuthConfigException {
         try {
-            return CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der)).getPublicKey();
+            return CertificateFactory.getInstance("X.509")
+                    .generateCertificate(new ByteArrayInputStream(der))
+                    .getPublicKey();
         } catch (GeneralSecurityException e) {
             throw file.problem("PEM block " + block + " is not a valid X.509 certificate");
         }
     }
 
     /** An RSA (RS256) or EC P-256 (ES256) key; anything else is an error naming {@code where}. */
-    private static JwtKey asymmetric(SecretFile file, PublicKey key, String kid, String where) throws AuthConfigException {
+    private static JwtKey asymmetric(SecretFile file, PublicKey key, String kid, String where)
+            throws AuthConfigException {
         if (key instanceof RSAPublicKey rsa) {
             if (rsa.getModulus().bitLength() < MIN_RSA_BITS) {
-                throw file.problem(where + " is an RSA key of " + rsa.getModulus().bitLength() + " bits; RS256 needs at least "
-                        + MIN_RSA_BITS);
+                throw file.problem(where + " is an RSA key of "
+                        + rsa.getModulus().bitLength() + " bits; RS256 needs at least " + MIN_RSA_BITS);
             }
             return new JwtKey(kid, JWSAlgorithm.RS256, new RSASSAVerifier(rsa), file.attribute());
         }
         if (key instanceof ECPublicKey ec) {
             if (!Curve.P_256.equals(Curve.forECParameterSpec(ec.getParams()))) {
-                throw file.problem(where + " is an EC key on another curve than P-256; only ES256 (P-256) is supported");
+                throw file.problem(
+                        where + " is an EC key on another curve than P-256; only ES256 (P-256) is supported");
             }
             try {
                 return new JwtKey(kid, JWSAlgorithm.ES256, new ECDSAVerifier(ec), file.attribute());
@@ -170,7 +176,8 @@ final class JwtKeys {
                 throw file.problem(where + " cannot be used for ES256");
             }
         }
-        throw file.problem(where + " is a " + key.getAlgorithm() + " key; only RSA (RS256) and EC P-256 (ES256) are supported");
+        throw file.problem(
+                where + " is a " + key.getAlgorithm() + " key; only RSA (RS256) and EC P-256 (ES256) are supported");
     }
 
     private static List<JwtKey> jwks(SecretFile file, byte[] bytes, List<String> notes) throws AuthConfigException {
@@ -190,15 +197,19 @@ final class JwtKeys {
                 notes.add(file.path() + ": " + where + " left out: its use is not sig");
                 continue;
             }
-            JWSAlgorithm wanted = jwk instanceof OctetSequenceKey ? JWSAlgorithm.HS256
-                    : jwk instanceof RSAKey ? JWSAlgorithm.RS256
-                    : jwk instanceof ECKey ec && Curve.P_256.equals(ec.getCurve()) ? JWSAlgorithm.ES256 : null;
+            JWSAlgorithm wanted = jwk instanceof OctetSequenceKey
+                    ? JWSAlgorithm.HS256
+                    : jwk instanceof RSAKey
+                            ? JWSAlgorithm.RS256
+                            : jwk instanceof ECKey ec && Curve.P_256.equals(ec.getCurve()) ? JWSAlgorithm.ES256 : null;
             if (wanted == null) {
                 notes.add(file.path() + ": " + where + " left out: only RSA, EC P-256 and oct keys are supported");
                 continue;
             }
-            if (jwk.getAlgorithm() != null && !wanted.getName().equals(jwk.getAlgorithm().getName())) {
-                notes.add(file.path() + ": " + where + " left out: its alg " + jwk.getAlgorithm().getName() + " is not supported");
+            if (jwk.getAlgorithm() != null
+                    && !wanted.getName().equals(jwk.getAlgorithm().getName())) {
+                notes.add(file.path() + ": " + where + " left out: its alg "
+                        + jwk.getAlgorithm().getName() + " is not supported");
                 continue;
             }
             privateParts |= jwk.isPrivate() && !(jwk instanceof OctetSequenceKey);
@@ -206,8 +217,8 @@ final class JwtKeys {
                 if (jwk instanceof OctetSequenceKey oct) {
                     byte[] secret = oct.toByteArray(); // held by the verifier
                     if (secret.length < MIN_SECRET_BYTES) {
-                        throw file.problem(where + " is an oct key of " + secret.length + " bytes; HS256 needs at least "
-                                + MIN_SECRET_BYTES);
+                        throw file.problem(where + " is an oct key of " + secret.length
+                                + " bytes; HS256 needs at least " + MIN_SECRET_BYTES);
                     }
                     keys.add(new JwtKey(jwk.getKeyID(), JWSAlgorithm.HS256, new MACVerifier(secret), file.attribute()));
                 } else if (jwk instanceof RSAKey rsa) {
@@ -220,7 +231,9 @@ final class JwtKeys {
             }
         }
         if (privateParts) {
-            notes.add(file.path() + " holds private keys; only their public parts are used (keep private keys away from the function)");
+            notes.add(
+                    file.path()
+                            + " holds private keys; only their public parts are used (keep private keys away from the function)");
         }
         if (set.getKeys().isEmpty()) {
             throw file.problem("holds no key");

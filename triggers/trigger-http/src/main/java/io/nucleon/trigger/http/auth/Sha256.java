@@ -13,8 +13,7 @@ final class Sha256 {
         }
     };
 
-    private Sha256() {
-    }
+    private Sha256() {}
 
     static MessageDigest newDigest() {
         try {

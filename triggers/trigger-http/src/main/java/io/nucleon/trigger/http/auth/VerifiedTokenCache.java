@@ -21,8 +21,7 @@ final class VerifiedTokenCache {
     /** Longer tokens (with their header's scheme) are verified every time rather than kept. */
     static final int MAX_TOKEN_LENGTH = 8192;
 
-    private record Verified(Object owner, AuthIdentity identity, long notAfterMillis) {
-    }
+    private record Verified(Object owner, AuthIdentity identity, long notAfterMillis) {}
 
     private final FastThreadLocal<Map<String, Verified>> perThread;
 
