@@ -1,10 +1,7 @@
 package io.nucleon.test;
 
 import io.nucleon.api.Event;
-import io.nucleon.api.Response;
-import io.nucleon.spi.Completion;
 import io.nucleon.spi.Dispatcher;
-import io.nucleon.spi.Outcome;
 import io.nucleon.spi.Trigger;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -80,20 +77,8 @@ final class SyntheticTrigger implements Trigger {
                             : "the function is stopping or stopped"));
         }
         CompletableFuture<EventResult> result = new CompletableFuture<>();
-        // as the real triggers do: only http takes a response; the message and timer triggers take the
-        // outcome alone, so a result that cannot be serialised is a success there, in the kit as in production
-        boolean wantsResponse = kind.equals("http");
-        d.dispatch(event, new Completion() {
-            @Override
-            public void complete(Event e, Outcome outcome, Response response, Throwable error) {
-                result.complete(new EventResult(e, outcome, response, error));
-            }
-
-            @Override
-            public boolean wantsResponse() {
-                return wantsResponse;
-            }
-        });
+        d.dispatch(
+                event, (e, outcome, response, error) -> result.complete(new EventResult(e, outcome, response, error)));
         return result;
     }
 
