@@ -27,11 +27,8 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Append and tail throughput of the async-invocation journal (async-journal).
- *
- * <p>Not compiled by Maven where it stands (triggers/async-journal/bench/): it belongs in the
- * benchmarks module, which then needs a dependency on nucleon-async-journal and the Chronicle JVM
- * flags on the forked JVM (they are in {@code @Fork(jvmArgsAppend)} below).
+ * Append and tail throughput of the async calls' intake journal (nucleon-async-journal). The forked
+ * JVM gets the flags Chronicle needs from {@code @Fork(jvmArgsAppend)} below.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)

@@ -4,6 +4,8 @@ import io.nucleon.trigger.http.async.AsyncRequest;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+
+import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.bytes.BytesIn;
 import net.openhft.chronicle.bytes.BytesOut;
 
@@ -66,22 +68,15 @@ final class EntryCodec {
 
     private EntryCodec() {}
 
-    static void writeEntry(BytesOut<?> out, JournalEntry e) {
-        out.writeByte(versionFor(e.fields()));
+    static void writeEntry(Bytes<?> out, JournalEntry e) {
+        long start = out.writePosition();
+        out.writeByte(ENTRY_VERSION);
         out.writeByte(EXPLICIT_ID);
         writeString(out, e.id());
-        writeRest(
-                out,
-                e.receivedAtMillis(),
-                e.method(),
-                e.path(),
-                e.url(),
-                e.headers(),
-                e.fields(),
-                e.contentType(),
-                e.body(),
-                e.callbackUrl(),
-                e.attempts());
+        if (writeRest(out, e.receivedAtMillis(), e.method(), e.path(), e.url(), e.headers(), e.fields(), e.contentType(),
+                e.body(), e.callbackUrl(), e.attempts())) {
+            out.writeByte(start, LIST_ENTRY_VERSION);
+        }
     }
 
     /**
@@ -89,58 +84,37 @@ final class EntryCodec {
      * from its index) straight from the trigger's {@link AsyncRequest}, without building a
      * {@link JournalEntry}: the accept path.
      */
-    static void writeRequest(BytesOut<?> out, AsyncRequest r) {
-        out.writeByte(versionFor(r.fields()));
+    static void writeRequest(Bytes<?> out, AsyncRequest r) {
+        long start = out.writePosition();
+        out.writeByte(ENTRY_VERSION);
         out.writeByte(DERIVED_ID);
-        writeRest(
-                out,
-                r.receivedAtMillis(),
-                r.method(),
-                r.path(),
-                r.url(),
-                r.headers(),
-                r.fields(),
-                r.contentType(),
-                r.body(),
-                r.callbackUrl(),
-                0);
-    }
-
-    /** The lowest entry version that holds {@code fields}. */
-    private static byte versionFor(Map<String, ?> fields) {
-        for (Object v : fields.values()) {
-            if (v instanceof List<?>) {
-                return LIST_ENTRY_VERSION;
-            }
+        if (writeRest(out, r.receivedAtMillis(), r.method(), r.path(), r.url(), r.headers(), r.fields(), r.contentType(),
+                r.body(), r.callbackUrl(), 0)) {
+            out.writeByte(start, LIST_ENTRY_VERSION);
         }
-        return ENTRY_VERSION;
     }
 
-    /** An entry after its id: every field from {@code receivedAt} on. */
-    private static void writeRest(
-            BytesOut<?> out,
-            long receivedAt,
-            String method,
-            String path,
-            String url,
-            Map<String, String> headers,
-            Map<String, ?> fields,
-            String contentType,
-            byte[] body,
-            String callbackUrl,
-            int attempts) {
+    /**
+     * An entry after its id: every field from {@code receivedAt} on. Returns whether a field has several
+     * values, in which case the caller marks the entry {@link #LIST_ENTRY_VERSION} (the fields are not
+     * scanned twice: the accept path).
+     */
+    private static boolean writeRest(BytesOut<?> out, long receivedAt, String method, String path, String url,
+                                     Map<String, String> headers, Map<String, ?> fields, String contentType,
+                                     byte[] body, String callbackUrl, int attempts) {
         out.writeLong(receivedAt);
         writeString(out, method);
         writeString(out, path);
         writeString(out, url);
         writeMap(out, headers);
-        writeFields(out, fields);
+        boolean lists = writeFields(out, fields);
         writeString(out, contentType);
         byte[] b = body != null ? body : EMPTY;
         out.writeStopBit(b.length);
         out.write(b);
         writeString(out, callbackUrl);
         out.writeStopBit(attempts);
+        return lists;
     }
 
     /** Whether the entry at the read position has an id derived from its index (the position is not moved). */
@@ -224,7 +198,7 @@ final class EntryCodec {
                         : "corrupt entry: id kind " + kind);
     }
 
-    static void writeDead(BytesOut<?> out, JournalEntry e, String error, int attempts, long now) {
+    static void writeDead(Bytes<?> out, JournalEntry e, String error, int attempts, long now) {
         out.writeByte(DEAD);
         out.writeLong(now);
         writeString(out, error);
@@ -401,22 +375,30 @@ final class EntryCodec {
         }
     }
 
-    /** Fields as an event has them: a {@code String}, or a {@code List} of values (anything else as its text). */
-    private static void writeFields(BytesOut<?> out, Map<String, ?> fields) {
+    /**
+     * Fields as an event has them: a {@code String}, or a {@code List} of values (anything else as its
+     * text). Returns whether a list was written.
+     */
+    private static boolean writeFields(BytesOut<?> out, Map<String, ?> fields) {
         out.writeStopBit(fields.size());
+        boolean lists = false;
         for (Map.Entry<String, ?> kv : fields.entrySet()) {
             writeString(out, kv.getKey());
             Object v = kv.getValue();
-            if (v instanceof List<?> values) {
+            if (v == null || v instanceof String) { // first: an exact class check, cheaper than one for an interface
+                writeString(out, (String) v);
+            } else if (v instanceof List<?> values) {
+                lists = true;
                 out.writeStopBit(LIST);
                 out.writeStopBit(values.size());
                 for (Object value : values) {
                     writeString(out, String.valueOf(value));
                 }
             } else {
-                writeString(out, v == null || v instanceof String ? (String) v : String.valueOf(v));
+                writeString(out, String.valueOf(v));
             }
         }
+        return lists;
     }
 
     /** Reads the values of a field written as a list, after its {@link #LIST} marker. */
