@@ -4,7 +4,6 @@ import io.nucleon.trigger.http.async.AsyncRequest;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
-
 import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.bytes.BytesIn;
 import net.openhft.chronicle.bytes.BytesOut;
@@ -73,8 +72,18 @@ final class EntryCodec {
         out.writeByte(ENTRY_VERSION);
         out.writeByte(EXPLICIT_ID);
         writeString(out, e.id());
-        if (writeRest(out, e.receivedAtMillis(), e.method(), e.path(), e.url(), e.headers(), e.fields(), e.contentType(),
-                e.body(), e.callbackUrl(), e.attempts())) {
+        if (writeRest(
+                out,
+                e.receivedAtMillis(),
+                e.method(),
+                e.path(),
+                e.url(),
+                e.headers(),
+                e.fields(),
+                e.contentType(),
+                e.body(),
+                e.callbackUrl(),
+                e.attempts())) {
             out.writeByte(start, LIST_ENTRY_VERSION);
         }
     }
@@ -88,8 +97,18 @@ final class EntryCodec {
         long start = out.writePosition();
         out.writeByte(ENTRY_VERSION);
         out.writeByte(DERIVED_ID);
-        if (writeRest(out, r.receivedAtMillis(), r.method(), r.path(), r.url(), r.headers(), r.fields(), r.contentType(),
-                r.body(), r.callbackUrl(), 0)) {
+        if (writeRest(
+                out,
+                r.receivedAtMillis(),
+                r.method(),
+                r.path(),
+                r.url(),
+                r.headers(),
+                r.fields(),
+                r.contentType(),
+                r.body(),
+                r.callbackUrl(),
+                0)) {
             out.writeByte(start, LIST_ENTRY_VERSION);
         }
     }
@@ -99,9 +118,18 @@ final class EntryCodec {
      * values, in which case the caller marks the entry {@link #LIST_ENTRY_VERSION} (the fields are not
      * scanned twice: the accept path).
      */
-    private static boolean writeRest(BytesOut<?> out, long receivedAt, String method, String path, String url,
-                                     Map<String, String> headers, Map<String, ?> fields, String contentType,
-                                     byte[] body, String callbackUrl, int attempts) {
+    private static boolean writeRest(
+            BytesOut<?> out,
+            long receivedAt,
+            String method,
+            String path,
+            String url,
+            Map<String, String> headers,
+            Map<String, ?> fields,
+            String contentType,
+            byte[] body,
+            String callbackUrl,
+            int attempts) {
         out.writeLong(receivedAt);
         writeString(out, method);
         writeString(out, path);
