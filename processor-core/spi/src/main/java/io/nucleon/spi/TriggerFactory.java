@@ -15,4 +15,12 @@ public interface TriggerFactory {
      * @throws io.nucleon.api.FunctionConfigException when the attributes are wrong
      */
     Trigger create(TriggerContext context);
+
+    /**
+     * How this kind reads Nuclio's attributes for a function in Nuclio's format (see
+     * {@link NuclioAttributes}); by default they are taken as this kind's own names.
+     */
+    default NuclioAttributes nuclioAttributes() {
+        return NuclioAttributes.SAME_NAMES;
+    }
 }
