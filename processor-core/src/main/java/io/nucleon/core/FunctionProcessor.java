@@ -97,6 +97,14 @@ public final class FunctionProcessor implements Processor {
      * @param handler a handler instance shared by all workers, or {@code null} to use {@code spec.runtime}
      * @throws FunctionConfigException listing every problem found
      */
+    /**
+     * Every warning about the function's configuration: the reader's and those found while creating the
+     * triggers. Not implemented yet: the reader's only.
+     */
+    public java.util.List<io.nucleon.api.FunctionConfigException.ConfigProblem> warnings() {
+        return spec.warnings();
+    }
+
     public FunctionProcessor(FunctionSpec spec, Handler handler, ControlOptions controlOptions) {
         this(spec, handler, controlOptions, List.of());
     }

@@ -30,6 +30,21 @@ public record FunctionSpec(
         Map<String, BindingSpec> dataBindings,
         SpecSource source) {
 
+    /** Whether the function was read in Nuclio's format. Not implemented yet: always false. */
+    public boolean nuclio() {
+        return false;
+    }
+
+    /** What the reader warned about, in file order. Not implemented yet: always empty. */
+    public java.util.List<io.nucleon.api.FunctionConfigException.ConfigProblem> warnings() {
+        return java.util.List.of();
+    }
+
+    /** The paths of Nuclio's platform fields the file set, which a processor does not apply. Not implemented yet. */
+    public java.util.List<String> notApplied() {
+        return java.util.List.of();
+    }
+
     /** Default of {@code spec.eventTimeout}. */
     public static final Duration DEFAULT_EVENT_TIMEOUT = Duration.ofSeconds(30);
     /** Default of {@code spec.drainTimeout}. */

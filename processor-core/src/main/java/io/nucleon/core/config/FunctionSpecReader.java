@@ -105,6 +105,26 @@ public final class FunctionSpecReader {
         return read(name, text);
     }
 
+    /**
+     * Reads {@code file} with {@code options} over it (Nuclio's format, flags over the file).
+     * Not implemented yet: the options are ignored.
+     */
+    public static FunctionSpec read(Path file, ReadOptions options) {
+        return read(file);
+    }
+
+    /**
+     * Reads the function in {@code dir}: its {@code function.yaml} when there is one, else the function the
+     * options describe alone (a directory run with flags). Not implemented yet.
+     */
+    public static FunctionSpec readDirectory(Path dir, ReadOptions options) {
+        Path file = dir.resolve("function.yaml");
+        if (Files.isRegularFile(file)) {
+            return read(file, options);
+        }
+        throw new UnsupportedOperationException("a directory without function.yaml is not supported yet");
+    }
+
     /** Reads YAML {@code text} that came from {@code fileName}. */
     public static FunctionSpec read(String fileName, String text) {
         JsonNode tree;
