@@ -20,6 +20,9 @@ import java.util.Map;
  * @param env           {@code --env NAME=VALUE}: added to {@code spec.env}, replacing entries of the same name
  * @param httpPort      {@code --port}: the port of the default HTTP trigger (and of the function's only
  *                      {@code http} trigger when it has one); {@code null} keeps 8080 or the file's
+ * @param classpath     {@code --classpath}: jars and class directories of a {@code java} function, set as
+ *                      the java runtime's {@code runtimeAttributes.classpath} (replacing the file's);
+ *                      empty keeps the file's
  */
 public record ReadOptions(
         boolean nuclio,
@@ -28,12 +31,15 @@ public record ReadOptions(
         String runtime,
         String handler,
         Map<String, String> env,
-        Integer httpPort) {
+        Integer httpPort,
+        java.util.List<String> classpath) {
 
     /** Read as the file says, with nothing over it. */
-    public static final ReadOptions DEFAULT = new ReadOptions(false, null, null, null, null, Map.of(), null);
+    public static final ReadOptions DEFAULT =
+            new ReadOptions(false, null, null, null, null, Map.of(), null, java.util.List.of());
 
     public ReadOptions {
-        env = env == null ? Map.of() : Map.copyOf(env);
+        env = env == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(env));
+        classpath = classpath == null ? java.util.List.of() : java.util.List.copyOf(classpath);
     }
 }
