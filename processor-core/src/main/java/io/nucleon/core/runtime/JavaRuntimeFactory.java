@@ -93,7 +93,7 @@ public final class JavaRuntimeFactory implements RuntimeFactory {
         JavaRuntimeConfig config = context.attributes(JavaRuntimeConfig.class);
         AttributeProblems problems = AttributeProblems.of(context::attributeError);
         String name = className(context.handler(), problems);
-        List<URL> urls = classpath(config.classpath, context.baseDirectory(), problems);
+        List<Path> classpath = classpath(config.classpath, context.baseDirectory(), problems);
         problems.throwIfAny(); // a class is not looked for on a classpath that is wrong
         if (!config.jvmOptions.isEmpty()) {
             LOG.warn(
@@ -106,12 +106,13 @@ public final class JavaRuntimeFactory implements RuntimeFactory {
         if (parent == null) {
             parent = JavaRuntimeFactory.class.getClassLoader();
         }
-        URLClassLoader functionLoader = urls.isEmpty()
+        URL[] urls = classpath.stream().map(JavaRuntimeFactory::url).toArray(URL[]::new);
+        URLClassLoader functionLoader = urls.length == 0
                 ? null
-                : new URLClassLoader("nucleon-function-" + context.functionName(), urls.toArray(URL[]::new), parent);
+                : new URLClassLoader("nucleon-function-" + context.functionName(), urls, parent);
         try {
             ClassLoader loader = functionLoader != null ? functionLoader : parent;
-            Class<?> type = load(name, loader, !urls.isEmpty());
+            Class<?> type = load(name, loader, functionLoader != null);
             Constructor<?> ctor = constructor(name, type);
             Supplier<Handler> handlers;
             String handlerType;
@@ -127,7 +128,7 @@ public final class JavaRuntimeFactory implements RuntimeFactory {
             status.put("handlerClass", type.getName());
             status.put("handlerType", handlerType);
             if (functionLoader != null) {
-                status.put("classpath", urls.stream().map(URL::toString).toList());
+                status.put("classpath", classpath.stream().map(Path::toString).toList());
             }
             return new JavaRuntime(handlers, functionLoader, status);
         } catch (RuntimeException e) {
@@ -168,9 +169,9 @@ public final class JavaRuntimeFactory implements RuntimeFactory {
         return name;
     }
 
-    /** The URLs of {@code runtimeAttributes.classpath}; every missing or unreadable entry is a problem. */
-    private static List<URL> classpath(List<String> entries, Path base, AttributeProblems problems) {
-        List<URL> urls = new ArrayList<>();
+    /** The jars and directories of {@code runtimeAttributes.classpath}; every missing or unreadable entry is a problem. */
+    private static List<Path> classpath(List<String> entries, Path base, AttributeProblems problems) {
+        List<Path> paths = new ArrayList<>();
         String relativeTo = base != null
                 ? base.toString()
                 : "the working directory " + Path.of("").toAbsolutePath();
@@ -193,7 +194,7 @@ public final class JavaRuntimeFactory implements RuntimeFactory {
                             attribute,
                             "'" + dir + "' is not a directory (relative paths are resolved against " + relativeTo
                                     + ")")) {
-                        jarsIn(dir, attribute, urls, problems);
+                        jarsIn(dir, attribute, paths, problems);
                     }
                     continue;
                 }
@@ -203,14 +204,12 @@ public final class JavaRuntimeFactory implements RuntimeFactory {
                             attribute,
                             "'" + path + "' does not exist (relative paths are resolved against " + relativeTo
                                     + "); give a jar or a class directory");
-                } else if (Files.isDirectory(path)) {
-                    urls.add(url(path));
-                } else if (readableJar(path, attribute, problems)) {
-                    urls.add(url(path));
+                } else if (Files.isDirectory(path) || readableJar(path, attribute, problems)) {
+                    paths.add(path);
                 }
             }
         }
-        return urls;
+        return paths;
     }
 
     private static Path resolve(Path base, String path) {
@@ -219,7 +218,7 @@ public final class JavaRuntimeFactory implements RuntimeFactory {
     }
 
     /** Every {@code *.jar} directly in {@code dir}, in name order, as {@code java -cp dir/*} takes them. */
-    private static void jarsIn(Path dir, String attribute, List<URL> urls, AttributeProblems problems) {
+    private static void jarsIn(Path dir, String attribute, List<Path> paths, AttributeProblems problems) {
         try (Stream<Path> files = Files.list(dir)) {
             for (Path jar : files.filter(f -> Files.isRegularFile(f)
                             && f.getFileName()
@@ -229,7 +228,7 @@ public final class JavaRuntimeFactory implements RuntimeFactory {
                     .sorted()
                     .toList()) {
                 if (readableJar(jar, attribute, problems)) {
-                    urls.add(url(jar));
+                    paths.add(jar);
                 }
             }
         } catch (IOException e) {
@@ -341,9 +340,9 @@ public final class JavaRuntimeFactory implements RuntimeFactory {
         }
         if (!types.contains(NUCLIO_HANDLER)) {
             String hint = implementsByName(type, NUCLIO_HANDLER)
-                    ? " (it implements " + NUCLIO_HANDLER + ", but not the one of the module"
-                            + " io.nucleon:nucleon-nuclio-sdk, which must be on the processor's classpath to run it)"
-                    : " (" + NUCLIO_HANDLER + " runs with the module io.nucleon:nucleon-nuclio-sdk on the classpath)";
+                    ? " (it implements an " + NUCLIO_HANDLER + " from its own jar; Nuclio's Java handlers run"
+                            + " with the module io.nucleon:nucleon-nuclio-sdk on the processor's classpath)"
+                    : " (Nuclio's Java SDK: add the module io.nucleon:nucleon-nuclio-sdk to the classpath)";
             types.add(NUCLIO_HANDLER + hint);
         }
         throw new FunctionConfigException(
