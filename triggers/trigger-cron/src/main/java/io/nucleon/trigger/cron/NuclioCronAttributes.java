@@ -21,7 +21,6 @@ import java.util.Set;
  * {@code event} has a body, headers of any scalar values, a path and a method.
  */
 final class NuclioCronAttributes {
-    private static final Set<String> NUCLIO_EVENT = Set.of("body", "headers", "path", "method");
     private static final Set<String> OUR_EVENT = Set.of("body", "headers", "path", "method", "contentType");
 
     static final NuclioAttributes TRANSLATION = NuclioTranslation.builder("cron", CronTriggerConfig.class)
@@ -86,8 +85,8 @@ final class NuclioCronAttributes {
             if (!OUR_EVENT.contains(name)) {
                 step.warn(
                         name,
-                        "ignored: neither Nuclio's cron event nor Nucleon's has this field (it has "
-                                + String.join(", ", NUCLIO_EVENT) + ")");
+                        "ignored: neither Nuclio's cron event nor Nucleon's has this field (Nuclio's has body,"
+                                + " headers, path and method; Nucleon's contentType too)");
             } else if (v.isNull()) {
                 continue;
             } else if (name.equals("headers")) {
