@@ -80,11 +80,11 @@ final class NuclioHttpAttributes {
     }
 
     /** A number of bytes as Nuclio writes it, 0 meaning Nuclio's default; or a size in Nucleon's form. */
-    private static String sizeOr(JsonNode value, ByteSize nuclioDefault) {
+    private static Object sizeOr(JsonNode value, ByteSize nuclioDefault) {
         if (value.isIntegralNumber() && value.asLong() == 0) {
             return nuclioDefault.toString();
         }
-        return value.asText(); // ByteSize reads it, and says what is wrong with it
+        return value; // ByteSize reads it, and says what is wrong with it
     }
 
     private static boolean isTrue(JsonNode v) {
