@@ -63,6 +63,10 @@ final class NuclioKafkaAttributes {
             })
             .rule("sasl", NuclioKafkaAttributes::sasl)
             .rule("tls", (value, step) -> {
+                if (!value.isObject()) {
+                    step.error("must be a mapping (enable, insecureSkipVerify), got " + value);
+                    return;
+                }
                 if (isTrue(value.get("insecureSkipVerify"))) {
                     step.error(
                             "insecureSkipVerify",
