@@ -391,6 +391,7 @@ public final class FunctionSpecReader {
             throw failure();
         }
         warnings.sort(Comparator.comparingInt(ConfigProblem::line));
+        notApplied.sort(Comparator.comparingInt(source::lineOf));
         return new FunctionSpec(
                 name,
                 runtime,
