@@ -315,6 +315,9 @@ public final class FunctionSpecReader {
         if (metadata != null) {
             checkFields(metadata, "metadata", METADATA);
             name = string(metadata, "name", "metadata.name", false);
+            if (nuclio && name != null && name.isEmpty()) {
+                name = null; // Nuclio's omitempty: an empty name is no name
+            }
             if (name != null && !NAME.matcher(name).matches()) {
                 problem("metadata.name", "must be " + NAME_RULE + ", got \"" + name + "\"");
             }
@@ -327,10 +330,13 @@ public final class FunctionSpecReader {
             spec = NODES.objectNode();
         }
         checkFields(spec, "spec", SPEC);
-        String runtime = runtime(string(spec, "runtime", "spec.runtime", false), "spec.runtime");
+        String fileRuntime = string(spec, "runtime", "spec.runtime", false);
+        String runtime;
         if (options.runtime() != null) {
             flags.put("spec.runtime", "--runtime");
             runtime = runtime(options.runtime().trim(), "spec.runtime");
+        } else {
+            runtime = runtime(fileRuntime, "spec.runtime");
         }
         if (runtime == null) {
             runtime = FunctionSpec.DEFAULT_RUNTIME;

@@ -139,4 +139,15 @@ class ReadOptionsTest {
                         + " python and nodejs handlers (given with --runtime)"),
                 msg);
     }
+
+    @Test
+    void aFlagReplacesTheFilesValueWithoutItsProblems(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(
+                dir.resolve("function.yaml"),
+                "apiVersion: nuclio.io/v1\nmetadata: {name: ''}\nspec: {runtime: golang, handler: main:Handler}\n");
+        FunctionSpec spec = FunctionSpecReader.read(file, flags("python", "main:handler", null, null, null));
+        assertEquals("python", spec.runtime());
+        assertEquals(
+                dir.getFileName().toString().replaceAll("[^A-Za-z0-9_-]", "-"), spec.name(), "an empty name is none");
+    }
 }
