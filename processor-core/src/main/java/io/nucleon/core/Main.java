@@ -4,6 +4,7 @@ import io.nucleon.api.FunctionConfigException;
 import io.nucleon.api.Processor;
 import io.nucleon.core.config.FunctionSpec;
 import io.nucleon.core.config.FunctionSpecReader;
+import io.nucleon.core.config.ReadOptions;
 import io.nucleon.core.control.ControlServer;
 import java.io.IOException;
 import java.io.InputStream;
@@ -47,6 +48,8 @@ public final class Main {
             "                          (/metrics, /status and admin endpoints ask for it; env " + CONTROL_TOKEN_FILE_ENV
                     + ")",
             "  --no-control            run without the control server",
+            "  --nuclio                read function.yaml in Nuclio's format even if it does not declare",
+            "                          itself Nuclio's (keys Nuclio ignores are warnings, not errors)",
             "  --log-format text|json  console log format (default text; env " + LOG_FORMAT_ENV + ")",
             "  --help                  this text");
 
@@ -61,6 +64,7 @@ public final class Main {
         String host = envOr(CONTROL_HOST_ENV, ControlServer.DEFAULT_HOST);
         String port = envOr(CONTROL_PORT_ENV, Integer.toString(ControlServer.DEFAULT_PORT));
         boolean controlEnabled = true;
+        boolean nuclio = false;
         String tokenFile = envOr(CONTROL_TOKEN_FILE_ENV, null);
         String logFormat = envOr(LOG_FORMAT_ENV, "text");
         for (int i = 0; i < args.length; i++) {
@@ -87,6 +91,7 @@ public final class Main {
                     }
                 }
                 case "--no-control" -> controlEnabled = false;
+                case "--nuclio" -> nuclio = true;
                 default -> {
                     if (a.startsWith("-") || yamlPath != null) {
                         err.println("nucleon: unexpected argument '" + a + "'\n" + USAGE);
@@ -124,8 +129,9 @@ public final class Main {
 
         FunctionSpec spec;
         Processor processor;
+        ReadOptions options = new ReadOptions(nuclio, null, null, null, null, null, null, null);
         try {
-            spec = yamlPath != null ? FunctionSpecReader.read(Path.of(yamlPath)) : packagedSpec();
+            spec = yamlPath != null ? FunctionSpecReader.read(Path.of(yamlPath), options) : packagedSpec(options);
             processor = new FunctionProcessor(spec, null, new ControlOptions(controlEnabled, host, controlPort, token));
         } catch (FunctionConfigException e) {
             err.println("nucleon: invalid function configuration\n" + e.getMessage());
@@ -207,13 +213,14 @@ public final class Main {
         }
     }
 
-    private static FunctionSpec packagedSpec() {
+    /** The {@code function.yaml} packed in the jar; it has no directory, so it must name the function. */
+    private static FunctionSpec packagedSpec(ReadOptions options) {
         try (InputStream in = Thread.currentThread().getContextClassLoader().getResourceAsStream("function.yaml")) {
             if (in == null) {
                 throw new NoPackagedFunction();
             }
             return FunctionSpecReader.read(
-                    "function.yaml (packaged)", new String(in.readAllBytes(), StandardCharsets.UTF_8));
+                    "function.yaml (packaged)", new String(in.readAllBytes(), StandardCharsets.UTF_8), options);
         } catch (IOException e) {
             throw new FunctionConfigException("", "the packaged function.yaml cannot be read: " + e.getMessage());
         }
