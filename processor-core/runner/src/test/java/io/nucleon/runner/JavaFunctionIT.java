@@ -121,4 +121,22 @@ class JavaFunctionIT {
         assertTrue(r.err().contains("demo/Broken.java:8: incompatible types"), r.toString());
         assertFalse(r.err().contains("\tat "), r.toString());
     }
+
+    @Test
+    void aJavaWithoutACompilerSaysSoAndExitsWith1() {
+        functionYaml(dir, "demo.Reverser");
+        RunnerCli.write(dir.resolve("demo"), "Reverser.java", REVERSER);
+        // the JDK's own modules without jdk.compiler: javax.tools finds no compiler, as on a JRE
+        RunnerCli.Result r = RunnerCli.exec(
+                List.of("--limit-modules", "java.se,jdk.unsupported"), dir, "run", dir.toString(), "--no-control");
+        assertEquals(1, r.exitCode(), r.toString());
+        assertTrue(
+                r.err().startsWith("nucleon: the function's .java files need a compiler, and this Java ("),
+                r.toString());
+        assertTrue(
+                r.err()
+                        .contains("run nucleon.jar with a JDK's java, or compile the function and give its"
+                                + " classes with --classpath"),
+                r.toString());
+    }
 }

@@ -40,8 +40,14 @@ final class RunnerCli {
 
     /** Runs the runner with {@code args} in {@code workDir} and waits (at most a minute) for it to exit. */
     static Result exec(Path workDir, String... args) {
+        return exec(List.of(), workDir, args);
+    }
+
+    /** {@link #exec(Path, String...)} with JVM options before {@code -jar}. */
+    static Result exec(List<String> jvmOptions, Path workDir, String... args) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
         command.add("-jar");
         command.add(JAR.toString());
         command.addAll(List.of(args));
