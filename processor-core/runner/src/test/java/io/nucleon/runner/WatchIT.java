@@ -14,8 +14,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code run --watch}: the runner restarts a Python function on its new code when the handler changes,
- * after the call in flight has its answer, and keeps the running version when the new one is invalid.
+ * {@code run --watch}: the runner restarts a function on its new code when its files change (a Python
+ * handler after the call in flight has its answer; a Java function recompiled), and keeps the running
+ * version when the new one is invalid.
  */
 class WatchIT {
     private static final Duration RELOAD = Duration.ofSeconds(30);
@@ -112,6 +113,43 @@ class WatchIT {
             fn.await("the fixed function to answer", RELOAD, () -> answer(port).equals("fixed"));
             assertEquals(0, fn.stop());
         }
+    }
+
+    @Test
+    void recompilesAJavaFunctionsSourcesWhenTheyChange() {
+        RunnerCli.write(
+                dir,
+                "function.yaml",
+                "metadata:",
+                "  name: watched-java",
+                "spec:",
+                "  runtime: java",
+                "  handler: Answer",
+                "  triggers:",
+                "    web:",
+                "      kind: http",
+                "      attributes:",
+                "        port: " + port);
+        javaAnswer("compiled once");
+        try (FunctionProcess fn = RunnerCli.run(dir.toString(), "--watch").start()) {
+            assertEquals("compiled once", RunnerCli.call(port, "/", null).body());
+            javaAnswer("compiled twice");
+            fn.await("the recompiled code to answer", RELOAD, () -> answer(port).equals("compiled twice"));
+            assertTrue(fn.output().contains("Answer.java changed: restarted on the new code"), fn.output());
+            assertEquals(0, fn.stop());
+        }
+    }
+
+    private void javaAnswer(String answer) {
+        RunnerCli.write(
+                dir,
+                "Answer.java",
+                "public final class Answer implements io.nucleon.api.Handler {",
+                "    @Override",
+                "    public Object handle(io.nucleon.api.Context ctx, io.nucleon.api.Event event) {",
+                "        return \"" + answer + "\";",
+                "    }",
+                "}");
     }
 
     /** The body of GET /, or "" while nothing listens (between the old processor's stop and the new one's start). */
