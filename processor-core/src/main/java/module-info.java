@@ -19,6 +19,7 @@ module io.nucleon.core {
     uses io.nucleon.spi.TriggerFactory;
     uses io.nucleon.spi.RuntimeFactory;
     uses io.nucleon.spi.BindingFactory;
+    uses io.nucleon.spi.HandlerAdapter; // the java runtime's handlers that are not io.nucleon.api.Handler
 
     provides io.nucleon.api.Engine with
             io.nucleon.core.CoreEngine;

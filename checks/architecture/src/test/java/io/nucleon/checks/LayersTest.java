@@ -19,11 +19,15 @@ import com.tngtech.archunit.lang.ArchRule;
  *  engine       ──▶ api + spi                   io.nucleon.core: implements both
  *  plugins      ──▶ api + spi, never the engine io.nucleon.trigger.., .runtime.., .binding..,
  *                                               .async.. (the http trigger's intake journal)
+ *  io.nuclio    ◀── Nuclio's Java handlers      depends on the JDK alone; only its adapter
+ *                                               (io.nucleon.runtime.nuclio) sees it
  * </pre>
  *
  * and no two packages depend on each other, directly or through others.
  */
-@AnalyzeClasses(packages = "io.nucleon", importOptions = ImportOption.DoNotIncludeTests.class)
+@AnalyzeClasses(
+        packages = {"io.nucleon", "io.nuclio"},
+        importOptions = ImportOption.DoNotIncludeTests.class)
 class LayersTest {
 
     /** The packages of plugins: triggers, runtimes, bindings, and the intake journal behind the http trigger's async calls. */
@@ -44,6 +48,8 @@ class LayersTest {
             "io.nucleon.trigger.rabbitmq.RabbitMqTrigger",
             "io.nucleon.async.journal.JournalIntake",
             "io.nucleon.runtime.external.ExternalRuntime",
+            "io.nucleon.runtime.nuclio.NuclioHandlerAdapter",
+            "io.nuclio.EventHandler",
             "io.nucleon.binding.kafka.KafkaBinding",
             "io.nucleon.binding.rabbitmq.RabbitMqBinding",
             "io.nucleon.binding.http.HttpBinding"
@@ -91,6 +97,27 @@ class LayersTest {
             .dependOnClassesThat()
             .resideInAnyPackage(PLUGINS)
             .because("the engine and its contracts know no trigger, runtime or binding by name");
+
+    @ArchTest
+    static final ArchRule nuclioSdkDependsOnTheJdkAlone = classes()
+            .that()
+            .resideInAPackage("io.nuclio..")
+            .should()
+            .onlyDependOnClassesThat()
+            .resideInAnyPackage("java..", "io.nuclio..")
+            .because("Nuclio's handlers compile against its SDK alone, as they do against Nuclio's own jar");
+
+    @ArchTest
+    static final ArchRule onlyTheNuclioAdapterSeesNuclioSdk = noClasses()
+            .that()
+            .resideInAPackage("io.nucleon..")
+            .and()
+            .resideOutsideOfPackage("io.nucleon.runtime.nuclio..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAPackage("io.nuclio..")
+            .because("the engine runs Nuclio's handlers through the SPI's HandlerAdapter, which the nuclio"
+                    + " module implements; nothing else knows Nuclio's types");
 
     @ArchTest
     static final ArchRule theIntakeJournalSeesOnlyTheHttpTriggersExtensionPoint = noClasses()
