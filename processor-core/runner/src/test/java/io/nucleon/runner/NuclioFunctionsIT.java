@@ -145,4 +145,52 @@ class NuclioFunctionsIT {
             assertEquals(0, fn.stop());
         }
     }
+
+    @Test
+    void aJavaReverserOnNuclioSdkCompiledFromItsSource() {
+        RunnerCli.write(
+                dir,
+                "function.yaml",
+                "apiVersion: \"nuclio.io/v1\"",
+                "kind: NuclioFunction",
+                "metadata:",
+                "  name: java-reverser",
+                "spec:",
+                "  runtime: java",
+                "  handler: ReverseEventHandler",
+                "  minReplicas: 1",
+                "  maxReplicas: 1");
+        RunnerCli.write(
+                dir,
+                "ReverseEventHandler.java",
+                "import io.nuclio.Context;",
+                "import io.nuclio.Event;",
+                "import io.nuclio.EventHandler;",
+                "import io.nuclio.Response;",
+                "import java.nio.charset.StandardCharsets;",
+                "",
+                "public class ReverseEventHandler implements EventHandler {",
+                "    @Override",
+                "    public Response handleEvent(Context context, Event event) {",
+                "        String body = new String(event.getBody(), StandardCharsets.UTF_8);",
+                "        context.getLogger().infoWith(\"Got event\", \"body\", body);",
+                "        return new Response().setBody(new StringBuilder(body).reverse().toString());",
+                "    }",
+                "}");
+        try (FunctionProcess fn =
+                RunnerCli.run(dir.toString(), "--port", "" + port).start()) {
+            HttpResponse<String> r = RunnerCli.call(port, "/", "nuclio");
+            assertEquals(200, r.statusCode(), r.body());
+            assertEquals("oilcun", r.body());
+            assertTrue(
+                    r.headers().firstValue("content-type").orElse("").startsWith("text/plain"),
+                    r.headers().toString());
+            fn.await(
+                    "the handler's log line",
+                    Duration.ofSeconds(10),
+                    () -> fn.output().contains("Got event"));
+            assertTrue(fn.output().contains("body=nuclio"), fn.output());
+            assertEquals(0, fn.stop());
+        }
+    }
 }
