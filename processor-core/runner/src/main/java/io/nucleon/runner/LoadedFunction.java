@@ -160,7 +160,8 @@ final class LoadedFunction implements AutoCloseable {
     List<Path> watched() {
         List<Path> paths = new ArrayList<>(List.of(directory));
         for (String entry : classpath) {
-            Path p = Path.of(entry);
+            // "dir/*" (every jar in dir) is watched as the directory
+            Path p = Path.of(entry.endsWith("/*") ? entry.substring(0, entry.length() - 2) : entry);
             if (!p.startsWith(directory) && (compiled == null || !p.equals(compiled))) {
                 paths.add(p);
             }
