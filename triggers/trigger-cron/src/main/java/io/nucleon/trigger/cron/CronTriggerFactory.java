@@ -2,6 +2,7 @@ package io.nucleon.trigger.cron;
 
 import io.nucleon.api.FunctionConfigException;
 import io.nucleon.spi.AttributeProblems;
+import io.nucleon.spi.NuclioAttributes;
 import io.nucleon.spi.Trigger;
 import io.nucleon.spi.TriggerContext;
 import io.nucleon.spi.TriggerFactory;
@@ -20,6 +21,12 @@ public final class CronTriggerFactory implements TriggerFactory {
     @Override
     public String kind() {
         return KIND;
+    }
+
+    /** Nuclio's {@code cron} attributes: see {@link NuclioCronAttributes}. */
+    @Override
+    public NuclioAttributes nuclioAttributes() {
+        return NuclioCronAttributes.TRANSLATION;
     }
 
     @Override

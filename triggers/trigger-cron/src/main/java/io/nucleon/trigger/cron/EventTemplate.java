@@ -14,6 +14,11 @@ public final class EventTemplate {
     public Map<String, String> headers = new LinkedHashMap<>();
     /** The event's path, as a handler that routes on it would expect. Empty by default. */
     public String path = "";
+    /**
+     * The event's method, for a handler that routes on it as on an HTTP request (Nuclio's cron events
+     * carry one); {@code null} by default, as for any event that is not a request.
+     */
+    public String method = null;
     /** The body's content type; {@code text/plain} by default, {@code application/json} is common. */
     public String contentType = "text/plain; charset=utf-8";
 }

@@ -77,4 +77,9 @@ final class TimerEvent implements Event {
     public String path() {
         return template.path;
     }
+
+    @Override
+    public String method() {
+        return template.method;
+    }
 }

@@ -2,6 +2,7 @@ package io.nucleon.trigger.http;
 
 import io.nucleon.api.FunctionConfigException;
 import io.nucleon.spi.AttributeProblems;
+import io.nucleon.spi.NuclioAttributes;
 import io.nucleon.spi.Trigger;
 import io.nucleon.spi.TriggerContext;
 import io.nucleon.spi.TriggerFactory;
@@ -17,6 +18,12 @@ public final class HttpTriggerFactory implements TriggerFactory {
     @Override
     public String kind() {
         return KIND;
+    }
+
+    /** Nuclio's attributes for this kind: see {@link NuclioHttpAttributes}. */
+    @Override
+    public NuclioAttributes nuclioAttributes() {
+        return NuclioHttpAttributes.TRANSLATION;
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.nucleon.trigger.kafka;
 
 import io.nucleon.spi.AttributeProblems;
 import io.nucleon.spi.Durations;
+import io.nucleon.spi.NuclioAttributes;
 import io.nucleon.spi.Trigger;
 import io.nucleon.spi.TriggerContext;
 import io.nucleon.spi.TriggerFactory;
@@ -60,6 +61,12 @@ public class KafkaTriggerFactory implements TriggerFactory {
                             + (longest >= 0 ? "use at most " + longest + "ms" : "raise max.poll.interval.ms")
                             + (longest >= 0 ? " or raise max.poll.interval.ms" : ""));
         }
+    }
+
+    /** Nuclio's attributes for this kind: see {@link NuclioKafkaAttributes}. */
+    @Override
+    public NuclioAttributes nuclioAttributes() {
+        return NuclioKafkaAttributes.TRANSLATION;
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.nucleon.trigger.rabbitmq;
 
 import io.nucleon.spi.AttributeProblems;
+import io.nucleon.spi.NuclioAttributes;
 import io.nucleon.spi.Trigger;
 import io.nucleon.spi.TriggerContext;
 import io.nucleon.spi.TriggerFactory;
@@ -19,6 +20,12 @@ public class RabbitMqTriggerFactory implements TriggerFactory {
     @Override
     public String kind() {
         return KIND;
+    }
+
+    /** Nuclio's attributes for this kind: see {@link NuclioRabbitMqAttributes}. */
+    @Override
+    public NuclioAttributes nuclioAttributes() {
+        return NuclioRabbitMqAttributes.TRANSLATION;
     }
 
     @Override
