@@ -42,12 +42,7 @@ final class EngineRuntimeContext implements RuntimeContext {
 
     @Override
     public java.nio.file.Path baseDirectory() {
-        String file = spec.source().file();
-        if (file == null) {
-            return null;
-        }
-        java.nio.file.Path p = java.nio.file.Path.of(file).toAbsolutePath();
-        return java.nio.file.Files.isRegularFile(p) ? p.getParent() : null;
+        return spec.source().baseDirectory();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.nucleon.core;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.nucleon.api.DataBinding;
@@ -9,6 +10,7 @@ import io.nucleon.api.Handler;
 import io.nucleon.api.Processor;
 import io.nucleon.core.config.BindingSpec;
 import io.nucleon.core.config.FunctionSpec;
+import io.nucleon.core.config.NuclioFormat;
 import io.nucleon.core.config.TriggerSpec;
 import io.nucleon.core.control.AdminEndpoints;
 import io.nucleon.core.control.ControlServer;
@@ -20,6 +22,7 @@ import io.nucleon.core.worker.TimeoutWatchdog;
 import io.nucleon.core.worker.WorkerPool;
 import io.nucleon.spi.BindingFactory;
 import io.nucleon.spi.FunctionRuntime;
+import io.nucleon.spi.NuclioAttributes;
 import io.nucleon.spi.Outcome;
 import io.nucleon.spi.RuntimeFactory;
 import io.nucleon.spi.Trigger;
@@ -28,6 +31,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -60,6 +64,9 @@ public final class FunctionProcessor implements Processor {
     }
 
     private final FunctionSpec spec;
+    /** The reader's warnings and those of the triggers' Nuclio attributes, in file order. */
+    private final List<ConfigProblem> warnings;
+
     private final ControlOptions controlOptions;
     private final FunctionRuntime runtime;
     private final List<TriggerSlot> triggers = new ArrayList<>();
@@ -97,14 +104,6 @@ public final class FunctionProcessor implements Processor {
      * @param handler a handler instance shared by all workers, or {@code null} to use {@code spec.runtime}
      * @throws FunctionConfigException listing every problem found
      */
-    /**
-     * Every warning about the function's configuration: the reader's and those found while creating the
-     * triggers. Not implemented yet: the reader's only.
-     */
-    public java.util.List<io.nucleon.api.FunctionConfigException.ConfigProblem> warnings() {
-        return spec.warnings();
-    }
-
     public FunctionProcessor(FunctionSpec spec, Handler handler, ControlOptions controlOptions) {
         this(spec, handler, controlOptions, List.of());
     }
@@ -137,17 +136,24 @@ public final class FunctionProcessor implements Processor {
                     spec.source().problem("spec.triggers", "at least one trigger is required, e.g. an http trigger"));
         }
         Map<String, TriggerFactory> factories = triggerFactories();
-        Map<String, String> kindsInUse = new TreeMap<>();
-        for (TriggerSpec t : spec.triggers().values()) {
-            TriggerFactory factory = factories.get(t.kind());
+        List<ConfigProblem> found = new ArrayList<>(spec.warnings());
+        for (TriggerSpec declared : spec.triggers().values()) {
+            TriggerFactory factory = factories.get(declared.kind());
             if (factory == null) {
+                String available = String.join(", ", new TreeMap<>(factories).keySet());
                 problems.add(spec.source()
                         .problem(
-                                "spec.triggers." + t.name() + ".kind",
-                                "unknown trigger kind '" + t.kind()
-                                        + "'; available: " + String.join(", ", new TreeMap<>(factories).keySet())
-                                        + " (each kind is a module, e.g. io.nucleon:nucleon-trigger-" + t.kind()
-                                        + ")"));
+                                "spec.triggers." + declared.name() + ".kind",
+                                NuclioFormat.TRIGGER_KINDS_NOT_SUPPORTED.contains(declared.kind())
+                                        ? "Nuclio's '" + declared.kind()
+                                                + "' trigger kind has no Nucleon counterpart; available: " + available
+                                        : "unknown trigger kind '" + declared.kind() + "'; available: " + available
+                                                + " (each kind is a module, e.g. io.nucleon:nucleon-trigger-"
+                                                + declared.kind() + ")"));
+                continue;
+            }
+            TriggerSpec t = spec.nuclio() ? translated(declared, factory, found, problems) : declared;
+            if (t == null) {
                 continue;
             }
             try {
@@ -155,7 +161,6 @@ public final class FunctionProcessor implements Processor {
                         factory.create(new EngineTriggerContext(spec, t, registry, admin, this::processorAddresses));
                 triggers.add(new TriggerSlot(
                         t, trigger, new TriggerMetrics(registry, durations, spec.name(), t.name(), t.kind())));
-                kindsInUse.put(t.name(), t.kind());
             } catch (FunctionConfigException e) {
                 problems.addAll(locate(e));
             }
@@ -195,7 +200,51 @@ public final class FunctionProcessor implements Processor {
             problems.sort((a, b) -> Integer.compare(a.line(), b.line()));
             throw new FunctionConfigException(problems);
         }
+        found.sort(Comparator.comparingInt(ConfigProblem::line));
+        this.warnings = List.copyOf(found);
         registry.getPrometheusRegistry().register(durations);
+    }
+
+    /**
+     * Every warning about the function's configuration, in file order: the reader's (keys Nuclio would
+     * ignore, Nuclio fields Nucleon drops) and those of the triggers' Nuclio attributes. Known once the
+     * processor is constructed; {@link #start()} logs them.
+     */
+    public List<ConfigProblem> warnings() {
+        return warnings;
+    }
+
+    /**
+     * {@code t} with its attributes read in Nuclio's names by its kind's {@link TriggerFactory#nuclioAttributes()};
+     * the translation's warnings and errors are placed at {@code spec.triggers.<name>.attributes.<attribute>}.
+     * {@code null} when it found errors.
+     */
+    private TriggerSpec translated(
+            TriggerSpec t, TriggerFactory factory, List<ConfigProblem> warnings, List<ConfigProblem> problems) {
+        String base = "spec.triggers." + t.name() + ".attributes";
+        int errors = problems.size();
+        NuclioAttributes.Findings findings = new NuclioAttributes.Findings() {
+            @Override
+            public void warn(String attribute, String message) {
+                warnings.add(spec.source().problem(base + "." + attribute, message));
+            }
+
+            @Override
+            public void error(String attribute, String message) {
+                problems.add(spec.source().problem(base + "." + attribute, message));
+            }
+        };
+        ObjectNode attributes;
+        try {
+            attributes = factory.nuclioAttributes().translate(t.attributes().deepCopy(), findings);
+        } catch (FunctionConfigException e) {
+            problems.addAll(locate(e));
+            return null;
+        }
+        if (problems.size() > errors) {
+            return null;
+        }
+        return t.withAttributes(attributes == null ? t.attributes() : attributes);
     }
 
     private List<ConfigProblem> locate(FunctionConfigException e) {
@@ -275,6 +324,7 @@ public final class FunctionProcessor implements Processor {
                     "a processor starts once; this one is " + state.name().toLowerCase());
         }
         state = State.STARTING;
+        logConfigurationNotes();
         try {
             if (controlOptions.enabled()) {
                 control = new ControlServer(
@@ -353,6 +403,16 @@ public final class FunctionProcessor implements Processor {
                                         + control.address().getPort())
                 .log("function '" + spec.name() + "' is ready: " + describeTriggers());
         return this;
+    }
+
+    /** The configuration's warnings, one WARN line each, and the fields not applied, in one INFO line. */
+    private void logConfigurationNotes() {
+        for (ConfigProblem w : warnings) {
+            LOG.warn("{}", w);
+        }
+        if (!spec.notApplied().isEmpty()) {
+            LOG.info("not applied by Nucleon: {}", String.join(", ", spec.notApplied()));
+        }
     }
 
     private String describeTriggers() {

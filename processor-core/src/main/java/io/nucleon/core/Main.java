@@ -4,6 +4,7 @@ import io.nucleon.api.FunctionConfigException;
 import io.nucleon.api.Processor;
 import io.nucleon.core.config.FunctionSpec;
 import io.nucleon.core.config.FunctionSpecReader;
+import io.nucleon.core.config.ReadOptions;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -34,6 +35,8 @@ public final class Main {
             "usage: java -jar <function>.jar [function.yaml] [options]",
             "  function.yaml           the function to run; default: the function.yaml inside the jar",
             Launcher.FLAGS_USAGE,
+            "  --nuclio                read function.yaml in Nuclio's format even if it does not declare",
+            "                          itself Nuclio's (keys Nuclio ignores are warnings, not errors)",
             "  --help                  this text");
 
     private Main() {}
@@ -45,6 +48,7 @@ public final class Main {
     static int run(String[] args, PrintStream err) {
         String yamlPath = null;
         Launcher launcher = new Launcher();
+        boolean nuclio = false;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -52,6 +56,7 @@ public final class Main {
                     err.println(USAGE);
                     return 0;
                 }
+                case "--nuclio" -> nuclio = true;
                 default -> {
                     int used;
                     try {
@@ -81,8 +86,9 @@ public final class Main {
 
         FunctionSpec spec;
         Processor processor;
+        ReadOptions options = new ReadOptions(nuclio, null, null, null, null, null, null, null);
         try {
-            spec = yamlPath != null ? FunctionSpecReader.read(Path.of(yamlPath)) : packagedSpec();
+            spec = yamlPath != null ? FunctionSpecReader.read(Path.of(yamlPath), options) : packagedSpec(options);
             processor = new FunctionProcessor(spec, null, control);
         } catch (FunctionConfigException e) {
             err.println("nucleon: invalid function configuration\n" + e.getMessage());
@@ -111,13 +117,14 @@ public final class Main {
         return 0;
     }
 
-    private static FunctionSpec packagedSpec() {
+    /** The {@code function.yaml} packed in the jar; it has no directory, so it must name the function. */
+    private static FunctionSpec packagedSpec(ReadOptions options) {
         try (InputStream in = Thread.currentThread().getContextClassLoader().getResourceAsStream("function.yaml")) {
             if (in == null) {
                 throw new NoPackagedFunction();
             }
             return FunctionSpecReader.read(
-                    "function.yaml (packaged)", new String(in.readAllBytes(), StandardCharsets.UTF_8));
+                    "function.yaml (packaged)", new String(in.readAllBytes(), StandardCharsets.UTF_8), options);
         } catch (IOException e) {
             throw new FunctionConfigException("", "the packaged function.yaml cannot be read: " + e.getMessage());
         }

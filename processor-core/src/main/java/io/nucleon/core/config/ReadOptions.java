@@ -1,6 +1,9 @@
 package io.nucleon.core.config;
 
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -17,7 +20,8 @@ import java.util.Map;
  *                      the directory of the file
  * @param runtime       {@code --runtime}: replaces {@code spec.runtime}; {@code null} keeps it
  * @param handler       {@code --handler}: replaces {@code spec.handler}; {@code null} keeps it
- * @param env           {@code --env NAME=VALUE}: added to {@code spec.env}, replacing entries of the same name
+ * @param env           {@code --env NAME=VALUE}: added to {@code spec.env}, replacing entries of the same name;
+ *                      kept in the order given
  * @param httpPort      {@code --port}: the port of the default HTTP trigger (and of the function's only
  *                      {@code http} trigger when it has one); {@code null} keeps 8080 or the file's
  * @param classpath     {@code --classpath}: jars and class directories of a {@code java} function, set as
@@ -32,14 +36,18 @@ public record ReadOptions(
         String handler,
         Map<String, String> env,
         Integer httpPort,
-        java.util.List<String> classpath) {
+        List<String> classpath) {
 
     /** Read as the file says, with nothing over it. */
-    public static final ReadOptions DEFAULT =
-            new ReadOptions(false, null, null, null, null, Map.of(), null, java.util.List.of());
+    public static final ReadOptions DEFAULT = new ReadOptions(false, null, null, null, null, Map.of(), null, List.of());
 
     public ReadOptions {
-        env = env == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(env));
-        classpath = classpath == null ? java.util.List.of() : java.util.List.copyOf(classpath);
+        env = env == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(env));
+        classpath = classpath == null ? List.of() : List.copyOf(classpath);
+    }
+
+    /** These options with {@code baseDirectory} as the function's directory. */
+    public ReadOptions withBaseDirectory(Path dir) {
+        return new ReadOptions(nuclio, defaultName, dir, runtime, handler, env, httpPort, classpath);
     }
 }

@@ -54,6 +54,21 @@ public record TriggerSpec(
                 numWorkers);
     }
 
+    /** The same trigger with {@code attributes} instead of its own (Nuclio's attributes once translated). */
+    public TriggerSpec withAttributes(ObjectNode attributes) {
+        return new TriggerSpec(
+                name,
+                kind,
+                numWorkers,
+                workerAvailabilityTimeout,
+                workerQueueSize,
+                waitStrategy,
+                attributes,
+                whenQueueFull,
+                waitingListSize,
+                maxAbandonedWorkers);
+    }
+
     /** Default of {@code numWorkers}, as in Nuclio. */
     public static final int DEFAULT_NUM_WORKERS = 1;
     /** Upper bound of {@code numWorkers}. */

@@ -145,8 +145,9 @@ class FunctionSpecReaderTest {
     void reportsUnknownFieldsWithWhatIsAllowed() {
         String msg = error("metadata:", "  name: f", "spec:", "  handlr: x.Y");
         assertEquals(
-                "function.yaml:4: spec.handlr: unknown field; allowed here: dataBindings, description, drainTimeout, env,"
-                        + " eventTimeout, handler, runtime, runtimeAttributes, triggers",
+                "function.yaml:4: spec.handlr: unknown field (did you mean handler?); allowed here: dataBindings,"
+                        + " description, disableDefaultHTTPTrigger, drainTimeout, env, eventTimeout, handler, runtime,"
+                        + " runtimeAttributes, triggers",
                 msg);
     }
 

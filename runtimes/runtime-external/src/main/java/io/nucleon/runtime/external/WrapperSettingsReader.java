@@ -85,15 +85,32 @@ final class WrapperSettingsReader {
                 config.logLineBurst);
     }
 
-    /** {@code spec.handler}, trimmed, or {@code null} when it is not {@code module:function} (a problem then). */
-    private static String handler(Language language, String h, AttributeProblems problems) {
-        if (h == null || h.isBlank() || h.indexOf(':') <= 0 || h.indexOf(':') == h.length() - 1) {
+    /** The file a Node.js handler given as a function name alone is exported from, as in Nuclio's nodejs runtime. */
+    static final String NODE_DEFAULT_FILE = "handler";
+
+    /**
+     * {@code spec.handler} in the {@code file:function} form the wrappers take, or {@code null} when it has
+     * none of the forms the runtime accepts (a problem then). Python: {@code module:function}. Node.js, as
+     * Nuclio's nodejs runtime reads it: {@code file:function}, or {@code function} alone, exported from
+     * {@code handler.js}.
+     */
+    static String handler(Language language, String h, AttributeProblems problems) {
+        String t = h == null ? "" : h.trim();
+        int colon = t.indexOf(':');
+        if (language == Language.NODEJS && colon < 0 && !t.isEmpty()) {
+            return NODE_DEFAULT_FILE + ":" + t;
+        }
+        if (colon <= 0 || colon == t.length() - 1 || t.indexOf(':', colon + 1) >= 0) {
             problems.addAll(new FunctionConfigException(
                     "spec.handler",
-                    "must be " + language.handlerForm() + ", got " + (h == null ? "nothing" : "\"" + h + "\"")));
+                    "must be " + language.handlerForm()
+                            + (language == Language.NODEJS
+                                    ? ", or the function alone (an export of " + NODE_DEFAULT_FILE + ".js)"
+                                    : "")
+                            + ", got " + (h == null ? "nothing" : "\"" + h + "\"")));
             return null;
         }
-        return h.trim();
+        return t;
     }
 
     private static Duration positive(Duration d, String attribute, AttributeProblems problems) {
