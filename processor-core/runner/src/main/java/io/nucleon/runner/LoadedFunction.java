@@ -9,37 +9,29 @@ import io.nucleon.core.config.FunctionSpec;
 import io.nucleon.core.config.FunctionSpecReader;
 import io.nucleon.core.runtime.JavaRuntimeFactory;
 import java.io.File;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.MalformedURLException;
-import java.net.URL;
-import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 
 /**
  * A function read from its directory or {@code function.yaml}, with the flags over it, and for a
  * {@code java} function its classes: the {@code --classpath}, else {@code runtimeAttributes.classpath},
- * else the directory's {@code .java} files compiled into a private directory. Makes the processors that
- * run it (one per start under {@code --watch}). Closing it deletes what it compiled.
+ * else the directory's {@code .java} files compiled into a private directory (given to the reader as the
+ * java runtime's {@code runtimeAttributes.classpath}). Makes the processors that run it (one per start under
+ * {@code --watch}). Closing it deletes what it compiled.
  */
 final class LoadedFunction implements AutoCloseable {
     private final FunctionSpec spec;
     private final Path directory;
     private final List<String> classpath;
     private final Path compiled;
-    private final URLClassLoader loader;
 
-    private LoadedFunction(
-            FunctionSpec spec, Path directory, List<String> classpath, Path compiled, URLClassLoader loader) {
+    private LoadedFunction(FunctionSpec spec, Path directory, List<String> classpath, Path compiled) {
         this.spec = spec;
         this.directory = directory;
         this.classpath = classpath;
         this.compiled = compiled;
-        this.loader = loader;
     }
 
     /** Where the function is: its directory, and its {@code function.yaml} when the location names the file. */
@@ -64,9 +56,12 @@ final class LoadedFunction implements AutoCloseable {
             if (file != null) {
                 return given;
             }
-            return Files.isRegularFile(directory.resolve("function.yaml"))
-                    ? Path.of(given).resolve("function.yaml").toString()
-                    : given;
+            for (String name : List.of("function.yaml", "function.yml")) {
+                if (Files.isRegularFile(directory.resolve(name))) {
+                    return Path.of(given).resolve(name).toString();
+                }
+            }
+            return given;
         }
     }
 
@@ -99,7 +94,7 @@ final class LoadedFunction implements AutoCloseable {
                 }
             }
         }
-        return new LoadedFunction(spec, at.directory(), List.copyOf(classpath), compiled, classLoader(classpath));
+        return new LoadedFunction(spec, at.directory(), List.copyOf(classpath), compiled);
     }
 
     private static FunctionSpec read(Location at, FunctionFlags flags, List<String> classpath) {
@@ -130,23 +125,6 @@ final class LoadedFunction implements AutoCloseable {
         return resolved;
     }
 
-    private static URLClassLoader classLoader(List<String> classpath) {
-        if (classpath.isEmpty()) {
-            return null;
-        }
-        URL[] urls = new URL[classpath.size()];
-        for (int i = 0; i < urls.length; i++) {
-            try {
-                urls[i] = Path.of(classpath.get(i)).toUri().toURL();
-            } catch (MalformedURLException e) {
-                throw new FunctionConfigException(
-                        "spec.runtimeAttributes.classpath",
-                        "'" + classpath.get(i) + "' is not a usable path: " + e.getMessage());
-            }
-        }
-        return new URLClassLoader("nucleon-function", urls, LoadedFunction.class.getClassLoader());
-    }
-
     FunctionSpec spec() {
         return spec;
     }
@@ -170,58 +148,17 @@ final class LoadedFunction implements AutoCloseable {
     }
 
     /**
-     * A new processor for the function (constructed, not started).
+     * A new processor for the function (constructed, not started). The java runtime loads the function's
+     * classes from its {@code runtimeAttributes.classpath}, which the reader set from the class path found here.
      *
      * @throws FunctionConfigException every problem found while resolving its runtime and triggers
      */
     FunctionProcessor newProcessor(ControlOptions control) {
-        return withClassLoader(() -> new FunctionProcessor(spec, null, control));
-    }
-
-    /**
-     * Starts {@code processor} with the function's classes as the context class loader (its threads inherit it).
-     *
-     * @throws StartFailure when it cannot start
-     */
-    void start(FunctionProcessor processor) {
-        withClassLoader(processor::start);
-    }
-
-    private <T> T withClassLoader(Callable<T> action) {
-        Thread t = Thread.currentThread();
-        ClassLoader previous = t.getContextClassLoader();
-        if (loader != null) {
-            t.setContextClassLoader(loader);
-        }
-        try {
-            return action.call();
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new StartFailure(e);
-        } finally {
-            t.setContextClassLoader(previous);
-        }
-    }
-
-    /** A checked failure of {@link FunctionProcessor#start()}, carried out of {@link #withClassLoader}. */
-    static final class StartFailure extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        StartFailure(Exception cause) {
-            super(cause.getMessage(), cause);
-        }
+        return new FunctionProcessor(spec, null, control);
     }
 
     @Override
     public void close() {
-        if (loader != null) {
-            try {
-                loader.close();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
         JavaSources.delete(compiled);
     }
 }

@@ -117,10 +117,9 @@ final class RunCommand {
             stopped.countDown();
         });
         try {
-            function.start(processor);
-        } catch (RuntimeException e) {
-            err.println("nucleon: function '" + function.spec().name() + "' could not start: "
-                    + Launcher.describe(e instanceof LoadedFunction.StartFailure ? e.getCause() : e));
+            processor.start();
+        } catch (Exception e) {
+            err.println("nucleon: function '" + function.spec().name() + "' could not start: " + Launcher.describe(e));
             processor.stop();
             function.close();
             return Runner.COULD_NOT_START;

@@ -51,8 +51,8 @@ final class WatchLoop implements AutoCloseable {
     int run(PrintStream err) {
         Launcher.onStopSignal(this::stop);
         try {
-            function.start(processor);
-        } catch (RuntimeException e) {
+            processor.start();
+        } catch (Exception e) {
             err.println("nucleon: function '" + function.spec().name() + "' could not start: " + describe(e));
             processor.stop();
             function.close();
@@ -118,8 +118,8 @@ final class WatchLoop implements AutoCloseable {
             }
             processor.stop();
             try {
-                next.start(nextProcessor);
-            } catch (RuntimeException e) {
+                nextProcessor.start();
+            } catch (Exception e) {
                 LOG.error(
                         "{} changed, but the new version could not start: {}; starting the previous one again",
                         what,
@@ -143,8 +143,8 @@ final class WatchLoop implements AutoCloseable {
         try {
             FunctionProcessor again = function.newProcessor(control);
             processor = again;
-            function.start(again);
-        } catch (RuntimeException e) {
+            again.start();
+        } catch (Exception e) {
             LOG.error(
                     "the previous version could not start again either: {}; waiting for the next change", describe(e));
         }
@@ -161,8 +161,8 @@ final class WatchLoop implements AutoCloseable {
         }
     }
 
-    private static String describe(RuntimeException e) {
-        return Launcher.describe(e instanceof LoadedFunction.StartFailure ? e.getCause() : e);
+    private static String describe(Exception e) {
+        return Launcher.describe(e);
     }
 
     @Override
