@@ -104,7 +104,10 @@ final class LoadedFunction implements AutoCloseable {
                 : FunctionSpecReader.readDirectory(Path.of(flags.location()), options);
     }
 
-    /** {@code runtimeAttributes.classpath} of a java function: a list, or one string of paths; relative to {@code dir}. */
+    /**
+     * {@code runtimeAttributes.classpath} of a java function (a list whose entries may join paths with
+     * {@code :}, or one such string), relative to {@code dir}: to know whether to compile, and what to watch.
+     */
     private static List<String> specClasspath(FunctionSpec spec, Path dir) {
         if (!JavaRuntimeFactory.KIND.equals(spec.runtime())) {
             return List.of();
@@ -112,7 +115,7 @@ final class LoadedFunction implements AutoCloseable {
         JsonNode cp = spec.runtimeAttributes().get("classpath");
         List<String> entries = new ArrayList<>();
         if (cp != null && cp.isArray()) {
-            cp.forEach(e -> entries.add(e.asText()));
+            cp.forEach(e -> entries.addAll(List.of(e.asText().split(File.pathSeparator))));
         } else if (cp != null && cp.isTextual()) {
             entries.addAll(List.of(cp.asText().split(File.pathSeparator)));
         }
