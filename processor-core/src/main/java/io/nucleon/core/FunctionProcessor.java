@@ -198,6 +198,9 @@ public final class FunctionProcessor implements Processor {
         }
         if (!problems.isEmpty()) {
             problems.sort((a, b) -> Integer.compare(a.line(), b.line()));
+            if (rt != null) {
+                rt.close(); // e.g. the java runtime's class loader over runtimeAttributes.classpath
+            }
             throw new FunctionConfigException(problems);
         }
         found.sort(Comparator.comparingInt(ConfigProblem::line));
