@@ -32,7 +32,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Reads the runnable jars that the examples and the benchmarks shade, after `package`, and checks what
+ * Reads the runnable jars that the examples, the benchmarks and the runner shade, after `package`, and checks what
  * they carry: the JNA and amqp-client versions the root pom manages, byte for byte, and no Chronicle
  * analytics. A module's own dependencyManagement does not reach the projects that use it, and a build
  * without `clean` can shade onto a previous fat jar: both once left JNA 5.5.0 in async-java.jar.
@@ -78,6 +78,7 @@ class ShadedJarsIT {
                     .forEach(poms::add);
         }
         poms.add(ROOT.resolve("benchmarks/pom.xml"));
+        poms.add(ROOT.resolve("processor-core/runner/pom.xml")); // nucleon.jar
         List<String> unchecked = new ArrayList<>();
         for (Path pom : poms) {
             String text = Files.readString(pom);
