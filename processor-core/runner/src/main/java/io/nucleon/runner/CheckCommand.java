@@ -6,6 +6,7 @@ import io.nucleon.core.ControlOptions;
 import io.nucleon.core.FunctionProcessor;
 import io.nucleon.core.Launcher;
 import io.nucleon.core.Launcher.UsageException;
+import io.nucleon.core.config.InvalidFunction;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -86,6 +87,11 @@ final class CheckCommand {
             FunctionProcessor processor = function.newProcessor(ControlOptions.DEFAULT);
             warnings.clear();
             warnings.addAll(processor.warnings());
+        } catch (InvalidFunction e) { // the file itself: its warnings were found too
+            problems.addAll(e.problems());
+            warnings.clear();
+            warnings.addAll(e.warnings());
+            notApplied = e.notApplied();
         } catch (FunctionConfigException e) {
             problems.addAll(e.problems());
         } catch (JavaSources.CompileFailure e) {

@@ -181,4 +181,35 @@ class CheckIT {
                 nuclio.toString());
         assertEquals(0, nuclio.exitCode(), nuclio.toString());
     }
+
+    @Test
+    void aFileThatDoesNotReadStillHasItsWarningsPrinted() {
+        RunnerCli.write(
+                dir.resolve("late"),
+                "function.yaml",
+                "apiVersion: \"nuclio.io/v1\"",
+                "kind: NuclioFunction",
+                "spec:",
+                "  runtime: python",
+                "  handler: main:handler",
+                "  eventTimeout: soon",
+                "  minReplicas: 1",
+                "  meta:",
+                "    owner: checkout");
+        RunnerCli.write(dir.resolve("late"), "main.py", "def handler(context, event):", "    return 'ok'");
+
+        RunnerCli.Result r = RunnerCli.exec(dir, "check", "late");
+        assertEquals(
+                String.join(
+                        "\n",
+                        "not applied by Nucleon: spec.minReplicas",
+                        "late/function.yaml:6: spec.eventTimeout: not a duration: 'soon' (use e.g. 250ms, 5s, 1m, 1h;"
+                                + " a unit is required)",
+                        "late/function.yaml:8: spec.meta: warning: unknown field, ignored as Nuclio ignores it",
+                        "late/function.yaml: 1 problem, 1 warning",
+                        ""),
+                r.out(),
+                r.toString());
+        assertEquals(2, r.exitCode(), r.toString());
+    }
 }

@@ -1039,7 +1039,9 @@ public final class FunctionSpecReader {
 
     private FunctionConfigException failure() {
         problems.sort((a, b) -> Integer.compare(a.line(), b.line()));
-        return new FunctionConfigException(problems);
+        warnings.sort(Comparator.comparingInt(ConfigProblem::line));
+        notApplied.sort(Comparator.comparingInt(source::lineOf));
+        return new InvalidFunction(problems, warnings, notApplied);
     }
 
     /** A short description of a node for error messages: its type and value. */
