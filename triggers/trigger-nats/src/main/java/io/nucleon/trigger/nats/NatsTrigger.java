@@ -68,9 +68,10 @@ import org.slf4j.LoggerFactory;
  *
  * A message is acknowledged only after its handler succeeded or its dead letter was stored; a
  * failure is given back with a NAK whose delay grows ({@code retryDelay} doubling to
- * {@code maxRetryDelay}), and the server's delivery count is the attempt. A message delivered more
- * than {@code maxRetries + 1} times without an outcome (its processor died while handling it) is
- * dead-lettered without running it again. While a message is held (running, or waiting for a
+ * {@code maxRetryDelay}), and the server's delivery count is the attempt (a delivery that ended
+ * without an outcome, because the processor stopped or died, counts too: the server cannot tell). A
+ * message delivered more than {@code maxRetries + 1 +} {@value #UNFINISHED_DELIVERIES} times is
+ * dead-lettered without running it again: it likely kills the processor that handles it. While a message is held (running, or waiting for a
  * worker) the trigger reports progress every third of {@code ackWait}, so the server does not
  * deliver it elsewhere. The reader thread takes a message only when fewer than
  * {@code maxAckPending} are in flight, so the pool never has to reject one; a rejection (the pool
@@ -98,6 +99,14 @@ final class NatsTrigger implements Trigger {
     static final Duration REJECTED_RETRY_DELAY = Duration.ofMillis(50);
     /** The longest backoff between two dispatches of a rejected message. */
     static final Duration MAX_REJECTED_RETRY_DELAY = Duration.ofSeconds(1);
+
+    /**
+     * Deliveries without an outcome (the processor stopped or died while holding the message) that
+     * a message may have beyond its {@code maxRetries + 1} attempts before it is dead-lettered
+     * without running the handler again: a message that kills its processor does not loop forever,
+     * and a few restarts do not dead-letter a message that never failed.
+     */
+    static final int UNFINISHED_DELIVERIES = 10;
 
     /** How long one pull request lasts on the server. */
     static final Duration PULL_EXPIRES = Duration.ofSeconds(5);
@@ -432,10 +441,10 @@ final class NatsTrigger implements Trigger {
         held.add(m);
         NatsEvent event = new NatsEvent(name, m);
         JetStreamDelivery delivery = new JetStreamDelivery(m, 0);
-        if (event.attempt() > config.maxRetries + 1) {
-            // delivered again and again without an outcome: its processor died while handling it
-            String reason = "delivered " + event.attempt() + " times without an outcome"
-                    + " (the processor stopped or crashed while handling it)";
+        if (event.attempt() > config.maxRetries + 1 + UNFINISHED_DELIVERIES) {
+            // delivered again and again without an outcome: it likely kills the processor that handles it
+            String reason = "delivered " + event.attempt() + " times, " + (event.attempt() - 1)
+                    + " of them without an outcome (the processor stopped or died while holding it)";
             delivery.deadLetterLater(event, reason);
             return;
         }

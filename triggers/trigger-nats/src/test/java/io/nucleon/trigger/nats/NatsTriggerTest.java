@@ -295,6 +295,50 @@ class NatsTriggerTest {
     }
 
     @Test
+    void aMessageDeliveredAgainAndAgainWithoutAnOutcomeIsDeadLetteredWithoutRunningItAgain() throws Exception {
+        List<String> ran = new CopyOnWriteArrayList<>();
+        String consumer = "crashy";
+        JetStreamManagement jsm = admin.jetStreamManagement();
+        jsm.addStream(StreamConfiguration.builder()
+                .name(stream)
+                .subjects(subject + ".>")
+                .storageType(StorageType.File)
+                .build());
+        jsm.addOrUpdateConsumer(
+                stream,
+                io.nats.client.api.ConsumerConfiguration.builder()
+                        .durable(consumer)
+                        .ackPolicy(io.nats.client.api.AckPolicy.Explicit)
+                        .build());
+        JetStream js = admin.jetStream();
+        publish(js, subject + ".k", "killer", "kills its processor");
+        // eleven deliveries that end without an outcome, as if each processor died holding it
+        JetStreamSubscription sub = js.subscribe(null, PullSubscribeOptions.bind(stream, consumer));
+        for (int i = 0; i < 11; i++) {
+            List<Message> got = sub.fetch(1, Duration.ofSeconds(5));
+            assertEquals(1, got.size());
+            assertEquals("killer", got.get(0).getHeaders().getFirst("Nats-Msg-Id"));
+            got.get(0).nak();
+        }
+        sub.unsubscribe();
+        startJetStream(
+                (ctx, e) -> {
+                    ran.add(e.id());
+                    return null;
+                },
+                1,
+                t -> t.attribute("consumer", consumer).attribute("maxRetries", 0));
+        await(
+                "the killer dead-lettered",
+                30,
+                () -> jsm.getStreamInfo(stream + "_dlq").getStreamState().getMsgCount() == 1);
+        io.nats.client.api.MessageInfo dead = jsm.getMessage(stream + "_dlq", 1);
+        assertEquals(List.of(), ran, "the killer never ran again");
+        assertEquals("12", dead.getHeaders().getFirst("x-nucleon-attempts"));
+        assertTrue(dead.getHeaders().getFirst("x-nucleon-error").contains("without an outcome"));
+    }
+
+    @Test
     void everyAttributeProblemIsReportedAtOnce() {
         FunctionConfigException e = assertThrows(
                 FunctionConfigException.class,
