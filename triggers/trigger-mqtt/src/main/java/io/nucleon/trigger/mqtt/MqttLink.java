@@ -162,7 +162,7 @@ abstract sealed class MqttLink {
         @Override
         void receive(Consumer<Received> receiver) {
             client.publishes(
-                    MqttGlobalPublishFilter.SUBSCRIBED,
+                    MqttGlobalPublishFilter.ALL,
                     p -> receiver.accept(new Received(
                             p.getTopic().toString(),
                             p.getPayloadAsBytes(),
@@ -263,7 +263,7 @@ abstract sealed class MqttLink {
         @Override
         void receive(Consumer<Received> receiver) {
             client.publishes(
-                    MqttGlobalPublishFilter.SUBSCRIBED,
+                    MqttGlobalPublishFilter.ALL,
                     (Mqtt3Publish p) -> receiver.accept(new Received(
                             p.getTopic().toString(),
                             p.getPayloadAsBytes(),

@@ -81,6 +81,9 @@ final class MqttTrigger implements Trigger {
     private final AtomicLong rejected = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong reconnects = new AtomicLong();
+    /** Connection attempts failed in a row; the backoff grows with it. */
+    private final java.util.concurrent.atomic.AtomicInteger failedAttempts =
+            new java.util.concurrent.atomic.AtomicInteger();
     /**
      * Bumped on every connection and every disconnection: a message belongs to the connection it came
      * on, and its acknowledgement is sent only while that connection lasts (a packet id of an earlier
@@ -130,6 +133,7 @@ final class MqttTrigger implements Trigger {
     private void onConnected(MqttClientConnectedContext context) {
         connection.incrementAndGet();
         lastFailure = null;
+        failedAttempts.set(0);
         if (!subscribed) {
             link.subscribe(filters).whenComplete((ack, error) -> {
                 if (error != null) {
@@ -172,7 +176,7 @@ final class MqttTrigger implements Trigger {
             return; // no reconnection
         }
         Throwable cause = context.getCause();
-        int attempt = context.getReconnector().getAttempts() + 1;
+        int attempt = failedAttempts.incrementAndGet();
         Duration wait = Durations.backoff(config.connectRetryDelay, config.maxConnectRetryDelay, attempt);
         lastFailure = (was ? "connection to " : "cannot connect to ")
                 + options.broker().safeUrl() + ": " + (cause == null ? "closed" : cause.getMessage());

@@ -46,10 +46,15 @@ public final class MqttTriggerConfig {
     /** The keep-alive interval the client pings within. */
     public Duration keepAlive = Duration.ofSeconds(30);
     /**
-     * The in-flight window: QoS 1 and 2 messages the broker may send before the earlier ones are
-     * acknowledged (MQTT 5's receive maximum, 1 to 65535; a 3.1.1 broker applies its own limit).
+     * The in-flight window announced to the broker: QoS 1 and 2 messages it may send before the earlier
+     * ones are acknowledged (MQTT 5's receive maximum, 1 to 65535; a 3.1.1 broker applies its own
+     * limit). HiveMQ's client drops the connection when a broker sends more than this, and Mosquitto
+     * 2.0 does once messages are queued for the client and an acknowledgement is held back (a retry,
+     * a full pool): keep the default, no window of the client's, with Mosquitto 2.0; the broker's own
+     * limits ({@code max_inflight_messages}, {@code max_queued_messages}) and the trigger's pool bound
+     * the work then.
      */
-    public int receiveMaximum = 64;
+    public int receiveMaximum = 65535;
     /** Attempts after the first before a failing message is dead-lettered; 0: dead-letter at once. */
     public int maxRetries = 3;
     /** Delay before the first retry; doubled for each further one, up to {@link #maxRetryDelay}. */
