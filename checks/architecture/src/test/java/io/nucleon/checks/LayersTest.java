@@ -46,12 +46,14 @@ class LayersTest {
             "io.nucleon.trigger.cron.CronTrigger",
             "io.nucleon.trigger.kafka.KafkaTrigger",
             "io.nucleon.trigger.rabbitmq.RabbitMqTrigger",
+            "io.nucleon.trigger.mqtt.MqttTrigger",
             "io.nucleon.async.journal.JournalIntake",
             "io.nucleon.runtime.external.ExternalRuntime",
             "io.nucleon.runtime.nuclio.NuclioHandlerAdapter",
             "io.nuclio.EventHandler",
             "io.nucleon.binding.kafka.KafkaBinding",
             "io.nucleon.binding.rabbitmq.RabbitMqBinding",
+            "io.nucleon.binding.mqtt.MqttBinding",
             "io.nucleon.binding.http.HttpBinding"
         }) {
             if (!classes.contain(name)) {
