@@ -252,8 +252,12 @@ final class MqttTrigger implements Trigger {
         }
 
         private void dispatch(MqttEvent event, int rejections) {
-            if (!accepting || !current()) {
-                dropped.incrementAndGet(); // the broker sends it again (next connection or session)
+            if (!current()) {
+                release(event);
+                return;
+            }
+            if (!accepting) {
+                dropped.incrementAndGet(); // not acknowledged: the broker sends it again on the next session
                 return;
             }
             dispatcher.dispatch(event, new Delivery(connectionAtReceipt, rejections));
@@ -261,15 +265,31 @@ final class MqttTrigger implements Trigger {
 
         private void acknowledge(MqttEvent event, AtomicLong counter) {
             if (!current()) {
-                dropped.incrementAndGet(); // its connection dropped: the broker redelivers it
+                release(event);
                 return;
             }
             event.message().ack().run();
             counter.incrementAndGet();
         }
 
+        /**
+         * Lets go of a message whose connection dropped: the broker sends it again on the new one. HiveMQ's
+         * client sends the acknowledgement of a message only on the connection it came on, so
+         * acknowledging it here sends nothing; it only frees its place in the client's queue, where
+         * acknowledgements leave in the order the messages came and an abandoned message would hold
+         * back all those behind it.
+         */
+        private void release(MqttEvent event) {
+            dropped.incrementAndGet();
+            event.message().ack().run();
+        }
+
         private void deadLetter(MqttEvent event, String reason, int publishAttempt) {
-            if (!current() || closed) {
+            if (!current()) {
+                release(event);
+                return;
+            }
+            if (closed) {
                 dropped.incrementAndGet();
                 return;
             }

@@ -162,14 +162,15 @@ class MqttDurabilityTest {
 
     @Test
     void aProcessorKilledMidStreamLosesNothingOnceRestarted() throws Exception {
-        int n = 20_000;
+        int n = 50_000;
         Path handledFile = dir.resolve("handled.txt");
         String clientId = "crashable-" + id;
         // the session is made (and subscribed) before anything is published
         Process first = child(clientId, handledFile, "first");
+        CompletableFuture<Void> publishing;
         try {
-            awaitSubscribed(first);
-            publish(0, n);
+            awaitSubscribed(first, handledFile);
+            publishing = CompletableFuture.runAsync(() -> publish(0, n)); // killed while messages stream in
             MqttTriggerTest.await(
                     "the child handles a share", 60, () -> lines(handledFile).size() > 3000);
         } finally {
@@ -180,6 +181,7 @@ class MqttDurabilityTest {
         assertTrue(beforeRestart < n, "killed mid-stream, after " + beforeRestart);
         Process second = child(clientId, handledFile, "second");
         try {
+            publishing.get(60, TimeUnit.SECONDS);
             MqttTriggerTest.await(
                     "every message, after the restart",
                     120,
@@ -208,16 +210,17 @@ class MqttDurabilityTest {
                 .start();
     }
 
-    /** Waits for the child's log line saying it subscribed. */
-    private void awaitSubscribed(Process child) {
+    /** Publishes a probe until the child handled one: it is connected and subscribed. */
+    private void awaitSubscribed(Process child, Path handledFile) {
+        Mqtt5AsyncClient c = client();
         MqttTriggerTest.await("the child subscribed", 60, () -> {
             assertTrue(child.isAlive(), "the child exited");
-            for (Path log : List.of(dir.resolve("first.log"))) {
-                if (Files.exists(log) && Files.readString(log).contains("subscribed to")) {
-                    return true;
-                }
-            }
-            return false;
+            c.publishWith()
+                    .topic(topic + "/probe")
+                    .qos(MqttQos.AT_MOST_ONCE)
+                    .payload("probe".getBytes(StandardCharsets.UTF_8))
+                    .send();
+            return Files.exists(handledFile) && Files.readAllLines(handledFile).contains("probe");
         });
     }
 
@@ -227,7 +230,7 @@ class MqttDurabilityTest {
         }
         List<String> out = new ArrayList<>();
         for (String line : Files.readAllLines(file)) {
-            if (!line.isEmpty()) {
+            if (!line.isEmpty() && !line.equals("probe")) {
                 out.add(line);
             }
         }

@@ -165,6 +165,17 @@ class MqttTriggerTest {
         assertEquals("1", special.header(MqttEvent.QOS_HEADER)); // the subscription's QoS caps it
     }
 
+    /**
+     * HiveMQ's client was built against Netty 4.1; the tree runs it on Netty 4.2 (the parent's
+     * netty-bom), which every test of this class exercises. This one says so, so that a change of
+     * alignment shows here.
+     */
+    @Test
+    void hiveMqsClientRunsOnTheTreesNetty42() {
+        String version = io.netty.util.Version.identify().get("netty-common").artifactVersion();
+        assertTrue(version.startsWith("4.2."), version);
+    }
+
     @Test
     void aMessagePublishedWhileTheProcessorIsAwayIsHandledWhenItComesBack() throws Exception {
         List<String> seen = new CopyOnWriteArrayList<>();
