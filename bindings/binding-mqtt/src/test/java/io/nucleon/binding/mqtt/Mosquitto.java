@@ -24,21 +24,28 @@ final class Mosquitto implements AutoCloseable {
 
     private final Path dir;
     private final int port;
+    private final int webSocketPort;
     private Process process;
 
-    private Mosquitto(Path dir, int port) {
+    private Mosquitto(Path dir, int port, int webSocketPort) {
         this.dir = dir;
         this.port = port;
+        this.webSocketPort = webSocketPort;
     }
 
     /** Starts a broker on a free port. */
     static Mosquitto start() throws IOException {
         Path dir = Files.createTempDirectory("nucleon-mosquitto-");
         int port;
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        int webSocketPort;
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+                ServerSocket w = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort();
+            webSocketPort = w.getLocalPort();
         }
         String conf = "listener " + port + " 127.0.0.1\n"
+                + "listener " + webSocketPort + " 127.0.0.1\n"
+                + "protocol websockets\n"
                 + "allow_anonymous true\n"
                 + "persistence true\n"
                 + "persistence_location " + dir + "/\n"
@@ -48,7 +55,7 @@ final class Mosquitto implements AutoCloseable {
                 + "log_dest file " + dir + "/mosquitto.log\n"
                 + ("root".equals(System.getProperty("user.name")) ? "user root\n" : "");
         Files.writeString(dir.resolve("mosquitto.conf"), conf);
-        Mosquitto m = new Mosquitto(dir, port);
+        Mosquitto m = new Mosquitto(dir, port, webSocketPort);
         m.launch();
         return m;
     }
@@ -77,6 +84,11 @@ final class Mosquitto implements AutoCloseable {
 
     int port() {
         return port;
+    }
+
+    /** The WebSocket listener's url. */
+    String webSocketUrl() {
+        return "ws://127.0.0.1:" + webSocketPort + "/mqtt";
     }
 
     String url() {

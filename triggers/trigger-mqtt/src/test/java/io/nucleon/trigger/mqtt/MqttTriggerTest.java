@@ -177,6 +177,25 @@ class MqttTriggerTest {
     }
 
     @Test
+    void qos0MessagesAndAWebSocketConnectionWork() throws Exception {
+        List<String> seen = new CopyOnWriteArrayList<>();
+        start(
+                (ctx, e) -> {
+                    seen.add(e.bodyAsString() + " " + e.header(MqttEvent.QOS_HEADER));
+                    return null;
+                },
+                2,
+                t -> t.attribute("url", broker.webSocketUrl())
+                        .attribute("subscriptions", List.of(Map.of("topic", topic + "/#", "qos", 0))));
+        Mqtt5BlockingClient c = client();
+        for (int i = 0; i < 20; i++) {
+            publish(c, "ws", "m" + i);
+        }
+        await("20 messages over WebSocket with QoS 0", 20, () -> seen.size() == 20);
+        assertTrue(seen.contains("m7 0"), seen.toString());
+    }
+
+    @Test
     void aMessagePublishedWhileTheProcessorIsAwayIsHandledWhenItComesBack() throws Exception {
         List<String> seen = new CopyOnWriteArrayList<>();
         Processor first = start(
