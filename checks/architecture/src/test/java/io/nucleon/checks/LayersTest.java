@@ -47,6 +47,7 @@ class LayersTest {
             "io.nucleon.trigger.kafka.KafkaTrigger",
             "io.nucleon.trigger.rabbitmq.RabbitMqTrigger",
             "io.nucleon.trigger.nats.NatsTrigger",
+            "io.nucleon.trigger.mqtt.MqttTrigger",
             "io.nucleon.async.journal.JournalIntake",
             "io.nucleon.runtime.external.ExternalRuntime",
             "io.nucleon.runtime.nuclio.NuclioHandlerAdapter",
@@ -54,6 +55,7 @@ class LayersTest {
             "io.nucleon.binding.kafka.KafkaBinding",
             "io.nucleon.binding.rabbitmq.RabbitMqBinding",
             "io.nucleon.binding.nats.NatsBinding",
+            "io.nucleon.binding.mqtt.MqttBinding",
             "io.nucleon.binding.http.HttpBinding"
         }) {
             if (!classes.contain(name)) {

@@ -101,5 +101,5 @@ public final class NuclioFormat {
      * it, unless a module of that kind is on the class path.
      */
     public static final Set<String> TRIGGER_KINDS_NOT_SUPPORTED =
-            Set.of("v3ioStream", "kinesis", "mqtt", "iotCoreMqtt", "eventhub", "pubsub", "generator");
+            Set.of("v3ioStream", "kinesis", "iotCoreMqtt", "eventhub", "pubsub", "generator");
 }

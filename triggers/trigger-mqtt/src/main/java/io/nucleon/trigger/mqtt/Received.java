@@ -1,0 +1,21 @@
+package io.nucleon.trigger.mqtt;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A message as it arrived, the same for MQTT 3.1.1 and 5.
+ *
+ * @param userProperties MQTT 5's user properties, in order (a name may repeat); empty on 3.1.1
+ * @param ack            sends the acknowledgement (PUBACK, or PUBREC for QoS 2); nothing for QoS 0
+ */
+record Received(
+        String topic,
+        byte[] payload,
+        int qos,
+        boolean retain,
+        String contentType,
+        String responseTopic,
+        byte[] correlationData,
+        List<Map.Entry<String, String>> userProperties,
+        Runnable ack) {}
