@@ -129,7 +129,7 @@ class CheckIT {
                         "not applied by Nucleon: spec.replicas",
                         "broken/function.yaml:13: spec.triggers.stream.kind: Nuclio's 'kinesis' trigger kind has no"
                                 + " Nucleon counterpart; available: cron, http, kafka, kafka-cluster, kickstart,"
-                                + " rabbit-mq, rabbitmq",
+                                + " mqtt, nats, rabbit-mq, rabbitmq",
                         "broken/function.yaml:26: spec.triggers.orders.attributes.sasl.mechanism: not supported from"
                                 + " Nuclio's attributes: GSSAPI (PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 are); configure"
                                 + " it with the Java client's own settings in consumerProperties (sasl.mechanism,"
