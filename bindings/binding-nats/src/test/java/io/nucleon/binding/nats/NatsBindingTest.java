@@ -16,6 +16,7 @@ import io.nats.client.api.StreamConfiguration;
 import io.nucleon.api.FunctionConfigException;
 import io.nucleon.api.Handler;
 import io.nucleon.api.Processor;
+import io.nucleon.checks.brokers.NatsServer;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -15,6 +15,7 @@ import io.nucleon.api.Event;
 import io.nucleon.api.FunctionConfigException;
 import io.nucleon.api.Handler;
 import io.nucleon.api.Processor;
+import io.nucleon.checks.brokers.Mosquitto;
 import io.nucleon.spi.FailureHeaders;
 import io.nucleon.spi.Json;
 import java.nio.charset.StandardCharsets;

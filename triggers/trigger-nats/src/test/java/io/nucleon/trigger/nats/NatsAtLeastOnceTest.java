@@ -13,6 +13,7 @@ import io.nats.client.PullSubscribeOptions;
 import io.nats.client.api.PublishAck;
 import io.nucleon.api.Handler;
 import io.nucleon.api.Processor;
+import io.nucleon.checks.brokers.NatsServer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

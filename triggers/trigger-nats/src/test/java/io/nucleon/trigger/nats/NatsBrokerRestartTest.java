@@ -8,6 +8,7 @@ import io.nats.client.JetStream;
 import io.nats.client.Nats;
 import io.nats.client.PublishOptions;
 import io.nucleon.api.Processor;
+import io.nucleon.checks.brokers.NatsServer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;

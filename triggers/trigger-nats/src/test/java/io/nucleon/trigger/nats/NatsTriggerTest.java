@@ -21,6 +21,7 @@ import io.nucleon.api.Event;
 import io.nucleon.api.FunctionConfigException;
 import io.nucleon.api.Handler;
 import io.nucleon.api.Processor;
+import io.nucleon.checks.brokers.NatsServer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package io.nucleon.trigger.mqtt;
+package io.nucleon.checks.brokers;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -19,7 +19,7 @@ import org.awaitility.Awaitility;
  * its sessions and queued messages and finds them again on restart; one killed with SIGKILL keeps
  * only what it saved last ({@code autosave_interval}, 1 s here).
  */
-final class Mosquitto implements AutoCloseable {
+public final class Mosquitto implements AutoCloseable {
     static final String BINARY = "/usr/sbin/mosquitto";
 
     private final Path dir;
@@ -34,7 +34,7 @@ final class Mosquitto implements AutoCloseable {
     }
 
     /** Starts a broker on a free port. */
-    static Mosquitto start() throws IOException {
+    public static Mosquitto start() throws IOException {
         Path dir = Files.createTempDirectory("nucleon-mosquitto-");
         int port;
         int webSocketPort;
@@ -82,21 +82,21 @@ final class Mosquitto implements AutoCloseable {
                 });
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
     /** The WebSocket listener's url. */
-    String webSocketUrl() {
+    public String webSocketUrl() {
         return "ws://127.0.0.1:" + webSocketPort + "/mqtt";
     }
 
-    String url() {
+    public String url() {
         return "tcp://127.0.0.1:" + port;
     }
 
     /** Stops it with SIGTERM (it saves its persistence file) and waits. */
-    void stop() throws InterruptedException {
+    public void stop() throws InterruptedException {
         process.destroy();
         if (!process.waitFor(20, TimeUnit.SECONDS)) {
             process.destroyForcibly().waitFor();
@@ -104,7 +104,7 @@ final class Mosquitto implements AutoCloseable {
     }
 
     /** Starts it again on the same port, with the same persistence. */
-    void restart() throws IOException {
+    public void restart() throws IOException {
         launch();
     }
 

@@ -1,4 +1,4 @@
-package io.nucleon.trigger.nats;
+package io.nucleon.checks.brokers;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -16,25 +16,25 @@ import org.awaitility.Awaitility;
  * in a temporary directory, on a free port; it can be killed and started again on the same port
  * and directory (what was stored survives).
  */
-final class NatsServer {
+public final class NatsServer {
     static final String BINARY = "/usr/sbin/nats-server";
 
     private final int port;
     private final Path dir;
     private Process process;
 
-    NatsServer() throws IOException {
+    public NatsServer() throws IOException {
         this.port = freePort();
         this.dir = Files.createTempDirectory("nucleon-nats-test");
     }
 
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
     }
 
-    NatsServer start() throws IOException {
+    public NatsServer start() throws IOException {
         process = new ProcessBuilder(
                         BINARY, "-a", "127.0.0.1", "-p", Integer.toString(port), "-js", "-sd", dir.toString())
                 .redirectErrorStream(true)
@@ -59,7 +59,7 @@ final class NatsServer {
     }
 
     /** Kills the server at once (SIGKILL); what it stored stays in its directory. */
-    void kill() throws InterruptedException {
+    public void kill() throws InterruptedException {
         if (process != null) {
             process.destroyForcibly();
             process.waitFor();
@@ -67,16 +67,16 @@ final class NatsServer {
         }
     }
 
-    String url() {
+    public String url() {
         return "nats://127.0.0.1:" + port;
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
     /** Kills the server and deletes its directory. */
-    void close() throws Exception {
+    public void close() throws Exception {
         kill();
         try (Stream<Path> files = Files.walk(dir)) {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
