@@ -169,10 +169,14 @@ class MqttBindingTlsTest {
                         "out",
                         "mqtt",
                         Map.of(
-                                "url", broker.tlsUrl(),
-                                "caFile", broker.caFile().toString(),
-                                "username", USER,
-                                "password", PASSWORD))
+                                "url",
+                                broker.tlsUrl(),
+                                "caFile",
+                                broker.caFile().toString(),
+                                "username",
+                                USER,
+                                "password",
+                                PASSWORD))
                 .build()
                 .start();
         closing.add(p::close);

@@ -41,6 +41,7 @@ public final class Mosquitto implements AutoCloseable {
     private final int tlsPort;
     /** The TLS WebSocket listener's port, or 0 without TLS. */
     private final int wssPort;
+
     private final Path caFile;
     private Process process;
 
@@ -151,9 +152,11 @@ public final class Mosquitto implements AutoCloseable {
         } else {
             // per_listener_settings is off: these apply to every listener
             Path passwords = dir.resolve("passwords");
-            Files.createFile(passwords, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.createFile(
+                    passwords, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             StringBuilder lines = new StringBuilder();
-            options.users.forEach((user, password) -> lines.append(user).append(':').append(password).append('\n'));
+            options.users.forEach((user, password) ->
+                    lines.append(user).append(':').append(password).append('\n'));
             Files.writeString(passwords, lines);
             TestCa.run(dir, List.of(PASSWD_BINARY, "-U", passwords.toString()));
             conf.append("allow_anonymous false\n")

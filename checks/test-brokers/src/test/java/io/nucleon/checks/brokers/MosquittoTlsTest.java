@@ -125,7 +125,8 @@ class MosquittoTlsTest {
 
     private static void deleteTree(Path dir) throws IOException {
         try (Stream<Path> files = Files.walk(dir)) {
-            Collection<Path> all = files.sorted(java.util.Comparator.reverseOrder()).toList();
+            Collection<Path> all =
+                    files.sorted(java.util.Comparator.reverseOrder()).toList();
             for (Path p : all) {
                 Files.delete(p);
             }

@@ -90,8 +90,7 @@ class MqttTlsTest {
     }
 
     /** Starts a processor with a control server on a free port, without waiting for readiness. */
-    private Processor startProcessor(Handler handler, Consumer<Processor.TriggerBuilder> attributes)
-            throws Exception {
+    private Processor startProcessor(Handler handler, Consumer<Processor.TriggerBuilder> attributes) throws Exception {
         Processor p = Processor.builder()
                 .name(function)
                 .controlServer("127.0.0.1", 0)
@@ -168,15 +167,21 @@ class MqttTlsTest {
                     .send();
         }
         await(count + " messages handled", 30, () -> seen.size() == count);
-        await(count + " messages acknowledged", 10, () -> ((Number) triggerStatus(p).get("acked")).longValue() == count);
+        await(
+                count + " messages acknowledged",
+                10,
+                () -> ((Number) triggerStatus(p).get("acked")).longValue() == count);
         assertEquals(count, seen.values().stream().mapToInt(Integer::intValue).sum(), "each handled once");
         assertEquals(true, triggerStatus(p).get("connected"));
     }
 
     /** The broker's log line for a client that connected and logged in as {@link #USER}. */
     private static boolean brokerSawLogin(String clientId) throws Exception {
-        return broker.log().lines().anyMatch(l -> l.contains("New client connected") && l.contains(" as " + clientId + " ")
-                && l.contains("u'" + USER + "'"));
+        return broker.log()
+                .lines()
+                .anyMatch(l -> l.contains("New client connected")
+                        && l.contains(" as " + clientId + " ")
+                        && l.contains("u'" + USER + "'"));
     }
 
     @Test
@@ -248,7 +253,9 @@ class MqttTlsTest {
         assertTrue(
                 lower.contains("certification path") || lower.contains("certificate") || lower.contains("pkix"),
                 "names the certificate failure: " + reason);
-        assertTrue(s.get("notReady").toString().contains("certification path"), s.get("notReady").toString());
+        assertTrue(
+                s.get("notReady").toString().contains("certification path"),
+                s.get("notReady").toString());
 
         assertEquals(0L, trigger.get("received").asLong());
         assertFalse(broker.log().contains(" as " + clientId + " "), "the broker never saw the MQTT CONNECT");
@@ -279,7 +286,8 @@ class MqttTlsTest {
             await("three refused attempts", 20, () -> ((Number) triggerStatus(p).get("disconnects")).longValue() >= 3);
             assertFalse(p.isReady());
             HttpResponse<String> status = get(p, "/status");
-            JsonNode trigger = Json.mapper().readTree(status.body()).get("triggers").get(0);
+            JsonNode trigger =
+                    Json.mapper().readTree(status.body()).get("triggers").get(0);
             String reason = trigger.get("notReadyReason").asText();
             assertTrue(reason.startsWith("cannot connect to " + broker.tlsUrl() + ": "), reason);
             assertTrue(namesTheRefusal(reason), "names the broker's refusal: " + reason);
@@ -318,7 +326,12 @@ class MqttTlsTest {
         await("two refused attempts", 20, () -> ((Number) triggerStatus(p).get("disconnects")).longValue() >= 2);
         assertFalse(p.isReady());
         String body = get(p, "/status").body();
-        String reason = Json.mapper().readTree(body).get("triggers").get(0).get("notReadyReason").asText();
+        String reason = Json.mapper()
+                .readTree(body)
+                .get("triggers")
+                .get(0)
+                .get("notReadyReason")
+                .asText();
         assertTrue(reason.startsWith("cannot connect to " + broker.tlsUrl() + ": "), reason);
         assertTrue(namesTheRefusal(reason), reason);
         assertNoPassword(body, "/status");
