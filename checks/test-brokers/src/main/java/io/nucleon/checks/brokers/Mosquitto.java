@@ -60,6 +60,8 @@ public final class Mosquitto implements AutoCloseable {
      */
     public static final class Options {
         private boolean tls;
+        private List<String> dnsNames = List.of("localhost");
+        private List<String> ipAddresses = List.of("127.0.0.1", "::1");
         private final Map<String, String> users = new LinkedHashMap<>();
 
         /**
@@ -69,6 +71,18 @@ public final class Mosquitto implements AutoCloseable {
          */
         public Options tls() {
             this.tls = true;
+            return this;
+        }
+
+        /**
+         * The names the server certificate is issued for (its subject alternative names), instead of
+         * {@code localhost}, {@code 127.0.0.1} and {@code ::1}: to check that a client refuses a
+         * certificate that does not name the host it connected to. Implies {@link #tls()}.
+         */
+        public Options certificateFor(List<String> dnsNames, List<String> ipAddresses) {
+            this.tls = true;
+            this.dnsNames = List.copyOf(dnsNames);
+            this.ipAddresses = List.copyOf(ipAddresses);
             return this;
         }
 
@@ -131,8 +145,7 @@ public final class Mosquitto implements AutoCloseable {
         Path caFile = null;
         if (options.tls) {
             TestCa ca = TestCa.create(dir.resolve("tls"), "mosquitto");
-            TestCa.ServerCertificate server =
-                    ca.issueServer("server", List.of("localhost"), List.of("127.0.0.1", "::1"));
+            TestCa.ServerCertificate server = ca.issueServer("server", options.dnsNames, options.ipAddresses);
             caFile = ca.certificate();
             for (int p : new int[] {tlsPort, wssPort}) {
                 conf.append("listener ").append(p).append(" 127.0.0.1\n");

@@ -267,6 +267,43 @@ class MqttTlsTest {
     }
 
     @Test
+    void aCertificateThatDoesNotNameTheHostIsRefusedEvenFromTheTrustedCa() throws Exception {
+        try (Mosquitto misnamed =
+                Mosquitto.start(Mosquitto.options().certificateFor(List.of("mqtt.example.invalid"), List.of()))) {
+            String clientId = "tls-misnamed-" + id;
+            Processor p = startProcessor(
+                    (ctx, e) -> null,
+                    t -> t.attribute("url", misnamed.tlsUrl())
+                            .attribute("caFile", misnamed.caFile().toString())
+                            .attribute("username", "")
+                            .attribute("password", "")
+                            .attribute("clientId", clientId));
+            await(
+                    "three refused handshakes",
+                    20,
+                    () -> ((Number) triggerStatus(p).get("disconnects")).longValue() >= 3);
+            assertFalse(p.isReady());
+            String reason = (String) triggerStatus(p).get("notReadyReason");
+            assertTrue(reason.startsWith("cannot connect to " + misnamed.tlsUrl() + ": "), reason);
+            assertTrue(reason.contains("No subject alternative names matching IP address 127.0.0.1"), reason);
+            assertFalse(misnamed.log().contains(" as " + clientId + " "), "the broker never saw the CONNECT");
+            p.stop(Duration.ofSeconds(5));
+        }
+    }
+
+    @Test
+    void aCaFileWithoutACertificateFailsTheStartNamingTheFile() throws Exception {
+        Path empty = Files.createTempFile(otherCaDir, "empty-", ".pem");
+        Exception e = org.junit.jupiter.api.Assertions.assertThrows(
+                Exception.class, () -> startProcessor((ctx, ev) -> null, t -> t.attribute("caFile", empty.toString())));
+        StringBuilder messages = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            messages.append(t).append('\n');
+        }
+        assertTrue(messages.toString().contains(empty + " holds no PEM certificate"), messages.toString());
+    }
+
+    @Test
     void aWrongPasswordLeavesTheTriggerNotReadyNamingTheRefusalWithoutThePassword() throws Exception {
         Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         Logger nucleon = (Logger) LoggerFactory.getLogger("io.nucleon");
