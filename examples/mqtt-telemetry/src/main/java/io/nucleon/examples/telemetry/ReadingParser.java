@@ -49,8 +49,7 @@ public final class ReadingParser {
     static final Pattern DEVICE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
 
     private static final Pattern TOPIC = Pattern.compile("sensors/([^/]+)/readings");
-    private static final ObjectMapper JSON =
-            new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private ReadingParser() {}
 
@@ -77,7 +76,8 @@ public final class ReadingParser {
         }
         if (body == null || !body.isObject()) {
             throw new InvalidReadingException(
-                    "payload", "must be a JSON object such as {\"seq\": 1, \"ts\": \"2026-12-07T10:00:00Z\","
+                    "payload",
+                    "must be a JSON object such as {\"seq\": 1, \"ts\": \"2026-12-07T10:00:00Z\","
                             + " \"temperature\": 21.5, \"humidity\": 40.1}");
         }
         JsonNode bodyDevice = body.get("device");
@@ -135,7 +135,8 @@ public final class ReadingParser {
         }
         Instant ts;
         try {
-            ts = OffsetDateTime.parse(n.asText(), DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
+            ts = OffsetDateTime.parse(n.asText(), DateTimeFormatter.ISO_OFFSET_DATE_TIME)
+                    .toInstant();
         } catch (DateTimeParseException e) {
             throw new InvalidReadingException(
                     "ts", "'" + n.asText() + "' is not an ISO-8601 time with an offset, such as 2026-12-07T10:00:00Z");
@@ -150,7 +151,8 @@ public final class ReadingParser {
     private static double number(JsonNode n, String field, double min, double max, String unit)
             throws InvalidReadingException {
         if (n == null || n.isNull()) {
-            throw new InvalidReadingException(field, "is required: a number in [" + fmt(min) + ", " + fmt(max) + "] " + unit);
+            throw new InvalidReadingException(
+                    field, "is required: a number in [" + fmt(min) + ", " + fmt(max) + "] " + unit);
         }
         if (!n.isNumber()) {
             throw new InvalidReadingException(field, "must be a JSON number, got " + n);

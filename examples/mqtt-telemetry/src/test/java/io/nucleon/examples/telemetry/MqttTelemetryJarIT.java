@@ -57,7 +57,8 @@ class MqttTelemetryJarIT {
     /** The kinds of invalid reading the test sends, and the field each is rejected for. */
     private static final String[] INVALID_FIELDS = {"temperature", "humidity", "device", "ts", "payload", "seq"};
 
-    private final Instant base = Instant.now().minus(Duration.ofHours(1)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+    private final Instant base =
+            Instant.now().minus(Duration.ofHours(1)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
     private Mosquitto mqtt;
     private NatsServer nats;
     private Connection admin;
@@ -101,11 +102,13 @@ class MqttTelemetryJarIT {
     void everyValidReadingIsStoredOnceAcrossAKill9AndEveryInvalidOneIsRejected() throws Exception {
         // every reading the handler publishes, as a core subscriber sees it: duplicates included
         Map<String, Integer> publishedIds = new ConcurrentHashMap<>();
-        Dispatcher tap = admin.createDispatcher(m -> publishedIds.merge(m.getHeaders().getFirst("Nats-Msg-Id"), 1, Integer::sum));
+        Dispatcher tap = admin.createDispatcher(
+                m -> publishedIds.merge(m.getHeaders().getFirst("Nats-Msg-Id"), 1, Integer::sum));
         tap.setPendingLimits(1_000_000, 1L << 30);
         tap.subscribe(TelemetryHandler.READINGS_SUBJECT + ">");
         AtomicInteger deadLetters = new AtomicInteger();
-        publisher.subscribeWith()
+        publisher
+                .subscribeWith()
                 .topicFilter("telemetry/dead-letters")
                 .qos(MqttQos.AT_LEAST_ONCE)
                 .callback(p -> deadLetters.incrementAndGet())
@@ -123,7 +126,8 @@ class MqttTelemetryJarIT {
         CompletableFuture<Void> publishing;
         try (FunctionProcess first = jar.start()) { // ready: subscribed, so the session queues what follows
             publishing = CompletableFuture.runAsync(this::publishAll);
-            first.await("a quarter of the readings handled", Duration.ofSeconds(40), () -> handled(first) >= READINGS / 4);
+            first.await(
+                    "a quarter of the readings handled", Duration.ofSeconds(40), () -> handled(first) >= READINGS / 4);
             handledBeforeKill = handled(first);
             first.kill(); // SIGKILL: what was in flight is neither acknowledged nor stored for sure
         }
@@ -156,8 +160,10 @@ class MqttTelemetryJarIT {
             Set<String> missing = new TreeSet<>(expected.valid);
             missing.removeAll(stream.readings.keySet());
             assertTrue(missing.isEmpty(), missing.size() + " valid readings not stored, such as " + first(missing));
-            assertEquals(expected.valid, stream.readings.keySet(), "the stream holds the valid readings, and only those");
-            stream.readings.forEach((id, n) -> assertEquals(1, n, id + ": stored once (de-duplicated by its message id)"));
+            assertEquals(
+                    expected.valid, stream.readings.keySet(), "the stream holds the valid readings, and only those");
+            stream.readings.forEach(
+                    (id, n) -> assertEquals(1, n, id + ": stored once (de-duplicated by its message id)"));
 
             assertEquals(expected.invalid.keySet(), stream.rejected.keySet(), "every invalid reading rejected, once");
             expected.invalid.forEach((payload, field) -> {
@@ -179,7 +185,8 @@ class MqttTelemetryJarIT {
             assertEquals(0, deadLetters.get(), "no reading dead-lettered");
 
             assertEquals(0, second.stop(), "SIGTERM: a graceful stop");
-            int publishes = publishedIds.values().stream().mapToInt(Integer::intValue).sum();
+            int publishes =
+                    publishedIds.values().stream().mapToInt(Integer::intValue).sum();
             System.out.printf(
                     "mqtt-telemetry IT: %d readings (%d valid, %d invalid) over %d devices; first process handled %d"
                             + " before kill -9, second %d; %d reading publishes seen, %d de-duplicated by the server;"
@@ -233,16 +240,20 @@ class MqttTelemetryJarIT {
                     + temperature(i) + ",\"humidity\":" + humidity(i) + "}";
         }
         return switch (INVALID_FIELDS[(i / 97) % INVALID_FIELDS.length]) {
-            case "temperature" -> "{\"device\":\"" + device + "\",\"seq\":" + seq + ",\"ts\":\"" + ts
-                    + "\",\"temperature\":300.5,\"humidity\":40}";
-            case "humidity" -> "{\"device\":\"" + device + "\",\"seq\":" + seq + ",\"ts\":\"" + ts
-                    + "\",\"temperature\":20,\"humidity\":-5}";
-            case "device" -> "{\"device\":\"x-" + i + "\",\"seq\":" + seq + ",\"ts\":\"" + ts
-                    + "\",\"temperature\":20,\"humidity\":40}";
+            case "temperature" ->
+                "{\"device\":\"" + device + "\",\"seq\":" + seq + ",\"ts\":\"" + ts
+                        + "\",\"temperature\":300.5,\"humidity\":40}";
+            case "humidity" ->
+                "{\"device\":\"" + device + "\",\"seq\":" + seq + ",\"ts\":\"" + ts
+                        + "\",\"temperature\":20,\"humidity\":-5}";
+            case "device" ->
+                "{\"device\":\"x-" + i + "\",\"seq\":" + seq + ",\"ts\":\"" + ts
+                        + "\",\"temperature\":20,\"humidity\":40}";
             case "ts" -> "{\"device\":\"" + device + "\",\"seq\":" + seq + ",\"temperature\":20,\"humidity\":40}";
             case "payload" -> "reading " + i + " is not JSON";
-            default -> "{\"device\":\"" + device + "\",\"seq\":\"" + seq + "\",\"ts\":\"" + ts
-                    + "\",\"temperature\":20,\"humidity\":40}";
+            default ->
+                "{\"device\":\"" + device + "\",\"seq\":\"" + seq + "\",\"ts\":\"" + ts
+                        + "\",\"temperature\":20,\"humidity\":40}";
         };
     }
 
@@ -317,14 +328,20 @@ class MqttTelemetryJarIT {
                 JsonNode body = JSON.readTree(m.getData());
                 String subject = m.getSubject();
                 if (subject.startsWith(TelemetryHandler.READINGS_SUBJECT)) {
-                    String id = body.get("device").asText() + "-" + body.get("seq").asLong();
-                    assertEquals(TelemetryHandler.READINGS_SUBJECT + body.get("device").asText(), subject);
+                    String id =
+                            body.get("device").asText() + "-" + body.get("seq").asLong();
+                    assertEquals(
+                            TelemetryHandler.READINGS_SUBJECT
+                                    + body.get("device").asText(),
+                            subject);
                     assertEquals(id, m.getHeaders().getFirst("Nats-Msg-Id"));
                     s.readings.merge(id, 1, Integer::sum);
                     s.sample.put(id, body);
                 } else if (subject.startsWith(TelemetryHandler.SUMMARY_SUBJECT)) {
                     s.summaries
-                            .computeIfAbsent(subject.substring(TelemetryHandler.SUMMARY_SUBJECT.length()), d -> new ArrayList<>())
+                            .computeIfAbsent(
+                                    subject.substring(TelemetryHandler.SUMMARY_SUBJECT.length()),
+                                    d -> new ArrayList<>())
                             .add(body);
                 } else {
                     assertEquals(TelemetryHandler.REJECTED_SUBJECT, subject);
@@ -353,7 +370,10 @@ class MqttTelemetryJarIT {
         int device = Integer.parseInt(s.get("device").asText().substring(2));
         assertEquals(WINDOW, s.get("count").asInt(), s.toString());
         assertTrue(s.get("firstSeq").asLong() <= s.get("lastSeq").asLong() - (WINDOW - 1), s.toString());
-        assertTrue(!Instant.parse(s.get("from").asText()).isAfter(Instant.parse(s.get("to").asText())), s.toString());
+        assertTrue(
+                !Instant.parse(s.get("from").asText())
+                        .isAfter(Instant.parse(s.get("to").asText())),
+                s.toString());
         for (String q : List.of("temperature", "humidity")) {
             JsonNode st = s.get(q);
             assertTrue(st.get("min").asDouble() <= st.get("mean").asDouble() + 1e-9, s.toString());

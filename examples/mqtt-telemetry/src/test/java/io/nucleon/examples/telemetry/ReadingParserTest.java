@@ -34,7 +34,8 @@ class ReadingParserTest {
 
     @Test
     void theDeviceMayBeLeftToTheTopicAndTheTimeHaveAnOffset() throws Exception {
-        Reading r = parse(TOPIC, "{\"seq\":0,\"ts\":\"2026-12-07T11:00:00+01:00\",\"temperature\":-40,\"humidity\":100,\"x\":1}");
+        Reading r = parse(
+                TOPIC, "{\"seq\":0,\"ts\":\"2026-12-07T11:00:00+01:00\",\"temperature\":-40,\"humidity\":100,\"x\":1}");
         assertEquals(new Reading("d-7", 0, Instant.parse("2026-12-07T10:00:00Z"), -40, 100), r);
     }
 
@@ -48,8 +49,11 @@ class ReadingParserTest {
         assertEquals(
                 "seq | seq: is required: the device's reading counter, an integer ≥ 0",
                 rejected(TOPIC, "{\"ts\":\"2026-12-07T10:00:00Z\",\"temperature\":20,\"humidity\":40}"));
-        assertEquals("seq | seq: must be an integer ≥ 0, got \"1\"", rejected(TOPIC, "{" + ok.replace("1,", "\"1\",") + "}"));
-        assertEquals("seq | seq: must be an integer ≥ 0, got 1.5", rejected(TOPIC, "{" + ok.replace("1,", "1.5,") + "}"));
+        assertEquals(
+                "seq | seq: must be an integer ≥ 0, got \"1\"",
+                rejected(TOPIC, "{" + ok.replace("1,", "\"1\",") + "}"));
+        assertEquals(
+                "seq | seq: must be an integer ≥ 0, got 1.5", rejected(TOPIC, "{" + ok.replace("1,", "1.5,") + "}"));
         assertEquals("seq | seq: must be ≥ 0, got -1", rejected(TOPIC, "{" + ok.replace("1,", "-1,") + "}"));
         assertEquals(
                 "ts | ts: 'yesterday' is not an ISO-8601 time with an offset, such as 2026-12-07T10:00:00Z",
@@ -76,7 +80,9 @@ class ReadingParserTest {
         assertEquals("payload", rejected(TOPIC, "21.5;40.1").split(" \\| ")[0]);
         assertEquals("payload", rejected(TOPIC, "{\"seq\":1} trailing").split(" \\| ")[0]);
         assertEquals("payload", rejected(TOPIC, "[1,2]").split(" \\| ")[0]);
-        assertEquals("payload", rejected(TOPIC, "x".repeat(ReadingParser.MAX_PAYLOAD_BYTES + 1)).split(" \\| ")[0]);
+        assertEquals(
+                "payload",
+                rejected(TOPIC, "x".repeat(ReadingParser.MAX_PAYLOAD_BYTES + 1)).split(" \\| ")[0]);
         assertEquals(
                 "topic | topic: 'sensors/d-7/status' is not sensors/<device>/readings",
                 rejected("sensors/d-7/status", "{}"));

@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Test;
  */
 class TelemetryHandlerTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String TS = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+    private static final String TS =
+            Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
 
     private static NatsServer nats;
     private static Connection admin;
@@ -76,7 +77,8 @@ class TelemetryHandlerTest {
     }
 
     private static long count(String subject) throws Exception {
-        return admin.jetStreamManagement()
+        return admin
+                .jetStreamManagement()
                 .getStreamInfo(TelemetryStream.STREAM, io.nats.client.api.StreamInfoOptions.filterSubjects(subject))
                 .getStreamState()
                 .getSubjects()
@@ -87,7 +89,8 @@ class TelemetryHandlerTest {
 
     @Test
     void aValidReadingIsStoredNormalisedUnderItsMessageId() throws Exception {
-        EventResult r = send("t-1", "{\"seq\":5,\"ts\":\"" + TS + "\",\"temperature\":21.5,\"humidity\":40.1,\"x\":true}");
+        EventResult r =
+                send("t-1", "{\"seq\":5,\"ts\":\"" + TS + "\",\"temperature\":21.5,\"humidity\":40.1,\"x\":true}");
         assertEquals(Outcome.SUCCESS, r.outcome(), r::toString);
         assertEquals(Map.of("device", "t-1", "seq", 5, "duplicate", false, "summaries", 0), r.bodyAs(Map.class));
         MessageInfo m = admin.jetStreamManagement().getLastMessage(TelemetryStream.STREAM, "telemetry.readings.t-1");
@@ -135,11 +138,12 @@ class TelemetryHandlerTest {
         String payload = reading("t-4", 9, 300, 40);
         EventResult r = send("t-4", payload);
         assertEquals(Outcome.SUCCESS, r.outcome(), "not retried: it can never succeed");
-        assertEquals(
-                Map.of("rejected", "temperature: must be in [-40, 125] °C, got 300.0"), r.bodyAs(Map.class));
+        assertEquals(Map.of("rejected", "temperature: must be in [-40, 125] °C, got 300.0"), r.bodyAs(Map.class));
         JsonNode rejected = last(TelemetryHandler.REJECTED_SUBJECT);
         assertEquals("temperature", rejected.get("field").asText());
-        assertEquals("temperature: must be in [-40, 125] °C, got 300.0", rejected.get("reason").asText());
+        assertEquals(
+                "temperature: must be in [-40, 125] °C, got 300.0",
+                rejected.get("reason").asText());
         assertEquals("sensors/t-4/readings", rejected.get("topic").asText());
         assertEquals(payload, rejected.get("payload").asText());
         assertEquals(0, count("telemetry.readings.t-4"), "not stored as a reading");
