@@ -23,7 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * workers handling different devices never wait for each other. A reading whose {@code seq} the
  * device has shown among its last {@code 4 × size} readings is not counted again (a message
  * delivered twice to this process). The state is in memory only: a restart starts every device
- * with an empty window.
+ * with an empty window; {@link #closeAll()} closes the open windows early, for a graceful stop.
  */
 public final class DeviceWindows {
     private final int size;
@@ -72,6 +72,27 @@ public final class DeviceWindows {
         synchronized (state) {
             state.unpublished.addAll(0, summaries);
         }
+    }
+
+    /**
+     * Closes every device's open window, full or not, and hands over every summary not yet published:
+     * for a processor that stops, so that what its windows hold is not lost with them.
+     *
+     * @return the summaries to publish, the partial ones marked so
+     */
+    public List<WindowSummary> closeAll() {
+        List<WindowSummary> due = new ArrayList<>();
+        for (DeviceState state : devices.values()) {
+            synchronized (state) {
+                if (state.window != null) {
+                    state.unpublished.add(state.window.summary(state.device, true));
+                    state.window = null;
+                }
+                due.addAll(state.unpublished);
+                state.unpublished = new ArrayList<>();
+            }
+        }
+        return due;
     }
 
     /** The highest {@code seq} counted for the device, or -1. */
@@ -123,7 +144,7 @@ public final class DeviceWindows {
             }
             window.add(r, redelivered);
             if (window.count == size) {
-                unpublished.add(window.summary(device));
+                unpublished.add(window.summary(device, false));
                 window = null;
             }
         }
@@ -161,7 +182,7 @@ public final class DeviceWindows {
             hSum += r.humidity();
         }
 
-        WindowSummary summary(String device) {
+        WindowSummary summary(String device, boolean partial) {
             return new WindowSummary(
                     device,
                     count,
@@ -171,7 +192,8 @@ public final class DeviceWindows {
                     to,
                     new WindowSummary.Stats(tMin, tMax, tSum / count),
                     new WindowSummary.Stats(hMin, hMax, hSum / count),
-                    redelivered);
+                    redelivered,
+                    partial);
         }
     }
 }

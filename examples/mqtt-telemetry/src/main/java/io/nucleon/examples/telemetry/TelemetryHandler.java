@@ -13,6 +13,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -22,6 +23,9 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Validates sensor readings from {@code sensors/<device>/readings}, publishes each valid one,
@@ -41,7 +45,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * could not be stored after every retry.
  *
  * <p>The windows ({@link DeviceWindows}) are shared by the workers of the function, one set per
- * function name in the JVM; each worker has its own instance of this class.
+ * function name in the JVM; each worker has its own instance of this class. When the processor
+ * stops, the open windows are published as partial summaries ({@link #close}); a crash loses them.
  */
 public final class TelemetryHandler implements Handler {
     /** The name of the nats data binding in function.yaml. */
@@ -56,6 +61,8 @@ public final class TelemetryHandler implements Handler {
     public static final String WINDOW_SIZE_ENV = "TELEMETRY_WINDOW_SIZE";
     /** Readings per window when {@link #WINDOW_SIZE_ENV} is not set. */
     public static final int DEFAULT_WINDOW_SIZE = 50;
+    /** How long a stopping worker waits for the partial summaries of the open windows to be stored. */
+    static final Duration FLUSH_TIMEOUT = Duration.ofSeconds(3);
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Map<String, DeviceWindows> WINDOWS = new ConcurrentHashMap<>();
@@ -107,6 +114,46 @@ public final class TelemetryHandler implements Handler {
                                 "seq", reading.seq(),
                                 "duplicate", stored.duplicate(),
                                 "summaries", summaries)));
+    }
+
+    /**
+     * The first worker to stop publishes every device's open window as a partial summary (the others
+     * find none left), waiting up to {@link #FLUSH_TIMEOUT} for the server: the bindings close after
+     * the workers. A crash does not get here: its open windows are lost.
+     */
+    @Override
+    public void close(Context context) throws InterruptedException {
+        if (windows == null) {
+            return; // init failed
+        }
+        List<WindowSummary> open = windows.closeAll();
+        if (open.isEmpty()) {
+            return;
+        }
+        List<CompletableFuture<?>> publishes = new ArrayList<>();
+        for (WindowSummary s : open) {
+            publishes.add(
+                    out.publishJetStream(SUMMARY_SUBJECT + s.device(), s.messageId(), Map.of(), write(s.toJson(JSON)))
+                            .toCompletableFuture());
+        }
+        try {
+            CompletableFuture.allOf(publishes.toArray(CompletableFuture[]::new))
+                    .get(FLUSH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            context.logger().info("open windows published at stop", "summaries", open.size());
+        } catch (ExecutionException | TimeoutException e) {
+            long stored = publishes.stream()
+                    .filter(f -> f.isDone() && !f.isCompletedExceptionally())
+                    .count();
+            context.logger()
+                    .warn(
+                            "open windows at stop not all published",
+                            "summaries",
+                            open.size(),
+                            "stored",
+                            stored,
+                            "error",
+                            String.valueOf(e.getCause() != null ? e.getCause().getMessage() : e.toString()));
+        }
     }
 
     /** Publishes the summaries; those not stored are put back for the device's next reading. */

@@ -17,6 +17,7 @@ import java.time.Instant;
  * @param humidity     min, max and mean humidity, %
  * @param redelivered  readings of the window that the server had already stored (delivered again
  *                     after a crash or a lost connection)
+ * @param partial      the window was closed before it was full, because the processor stopped
  */
 public record WindowSummary(
         String device,
@@ -27,7 +28,8 @@ public record WindowSummary(
         Instant to,
         Stats temperature,
         Stats humidity,
-        int redelivered) {
+        int redelivered,
+        boolean partial) {
 
     /** Minimum, maximum and mean of one quantity. */
     public record Stats(double min, double max, double mean) {}
@@ -51,6 +53,7 @@ public record WindowSummary(
         stats(n.putObject("temperature"), temperature);
         stats(n.putObject("humidity"), humidity);
         n.put("redelivered", redelivered);
+        n.put("partial", partial);
         return n;
     }
 

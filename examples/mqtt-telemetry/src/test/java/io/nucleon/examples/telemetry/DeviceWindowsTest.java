@@ -39,7 +39,8 @@ class DeviceWindowsTest {
                         T0.plusSeconds(3),
                         new WindowSummary.Stats(20, 24, 22),
                         new WindowSummary.Stats(40, 44, 42),
-                        1)),
+                        1,
+                        false)),
                 due);
         assertEquals("a-summary-1-3-3", due.get(0).messageId());
         assertEquals(0, w.pending("a"), "a new window");
@@ -69,6 +70,23 @@ class DeviceWindowsTest {
         List<WindowSummary> both = w.add(reading("a", 2, 21, 41), false);
         assertEquals(2, both.size());
         assertEquals(first.get(0), both.get(0), "oldest first");
+    }
+
+    @Test
+    void closeAllHandsOverTheOpenWindowsAsPartialSummaries() {
+        DeviceWindows w = new DeviceWindows(3);
+        w.add(reading("a", 1, 20, 40), false);
+        w.add(reading("a", 2, 22, 42), false);
+        w.add(reading("b", 1, 30, 50), false);
+        List<WindowSummary> open = w.closeAll();
+        assertEquals(2, open.size(), open::toString);
+        WindowSummary a =
+                open.stream().filter(s -> s.device().equals("a")).findFirst().orElseThrow();
+        assertEquals(2, a.count());
+        assertTrue(a.partial());
+        assertEquals(new WindowSummary.Stats(20, 22, 21), a.temperature());
+        assertEquals(List.of(), w.closeAll(), "nothing left for the next worker");
+        assertEquals(0, w.pending("a"));
     }
 
     @Test

@@ -175,22 +175,38 @@ class MqttTelemetryJarIT {
 
             assertReading(stream.sample, "d-3", 7);
             assertEquals(DEVICES, stream.summaries.keySet().size(), "summaries of every device");
-            int redelivered = 0;
             for (List<JsonNode> summaries : stream.summaries.values()) {
-                for (JsonNode s : summaries) {
-                    assertSummary(s);
-                    redelivered += s.get("redelivered").asInt();
-                }
+                summaries.forEach(this::assertSummary);
             }
             assertEquals(0, deadLetters.get(), "no reading dead-lettered");
 
             assertEquals(0, second.stop(), "SIGTERM: a graceful stop");
+            // the stop published the open windows: every reading of the second process is in a summary
+            Stream after = readStream();
+            int summarised = 0;
+            int partial = 0;
+            int redeliveredInAll = 0;
+            for (List<JsonNode> summaries : after.summaries.values()) {
+                for (JsonNode s : summaries) {
+                    summarised += s.get("count").asInt();
+                    partial += s.get("partial").asBoolean() ? 1 : 0;
+                    redeliveredInAll += s.get("redelivered").asInt();
+                }
+            }
+            assertTrue(partial > 0, "partial summaries at the stop");
+            // lost: what the first process's open windows held at the kill, at most WINDOW - 1 a device
+            int atMostLost = DEVICES * (WINDOW - 1);
+            assertTrue(
+                    summarised >= expected.valid.size() - atMostLost
+                            && summarised <= expected.valid.size() + redeliveredInAll,
+                    summarised + " readings in summaries");
             int publishes =
                     publishedIds.values().stream().mapToInt(Integer::intValue).sum();
             System.out.printf(
                     "mqtt-telemetry IT: %d readings (%d valid, %d invalid) over %d devices; first process handled %d"
                             + " before kill -9, second %d; %d reading publishes seen, %d de-duplicated by the server;"
-                            + " %d rejected; %d summaries (%d readings in them redelivered); kill to all stored: %d ms;"
+                            + " %d rejected; %d summaries (%d partial, at the stop) of %d readings (%d redelivered);"
+                            + " kill to all stored: %d ms;"
                             + " total %d ms%n",
                     READINGS,
                     expected.valid.size(),
@@ -201,8 +217,10 @@ class MqttTelemetryJarIT {
                     publishes,
                     publishes - stream.readings.size(),
                     stream.rejected.size(),
-                    stream.summaries.values().stream().mapToInt(List::size).sum(),
-                    redelivered,
+                    after.summaries.values().stream().mapToInt(List::size).sum(),
+                    partial,
+                    summarised,
+                    redeliveredInAll,
                     TimeUnit.NANOSECONDS.toMillis(done - killed),
                     TimeUnit.NANOSECONDS.toMillis(done - t0));
         }
@@ -369,6 +387,7 @@ class MqttTelemetryJarIT {
     private void assertSummary(JsonNode s) {
         int device = Integer.parseInt(s.get("device").asText().substring(2));
         assertEquals(WINDOW, s.get("count").asInt(), s.toString());
+        assertTrue(!s.get("partial").asBoolean(), "no partial summary before the stop: " + s);
         assertTrue(s.get("firstSeq").asLong() <= s.get("lastSeq").asLong() - (WINDOW - 1), s.toString());
         assertTrue(
                 !Instant.parse(s.get("from").asText())

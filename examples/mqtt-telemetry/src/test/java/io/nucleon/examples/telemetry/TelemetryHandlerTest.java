@@ -130,6 +130,7 @@ class TelemetryHandlerTest {
         assertEquals(23, s.at("/temperature/mean").asDouble());
         assertEquals(45, s.at("/humidity/mean").asDouble());
         assertEquals(0, s.get("redelivered").asInt());
+        assertEquals(false, s.get("partial").asBoolean());
         assertEquals(1, count("telemetry.summary.t-3"));
     }
 
@@ -150,6 +151,28 @@ class TelemetryHandlerTest {
         long before = count(TelemetryHandler.REJECTED_SUBJECT);
         assertEquals(Outcome.SUCCESS, send("t-4", payload).outcome());
         assertEquals(before, count(TelemetryHandler.REJECTED_SUBJECT), "rejected again: stored once");
+    }
+
+    @Test
+    void aStopPublishesTheOpenWindowsAsPartialSummaries() throws Exception {
+        try (TestFunction stopping = TestFunction.of(b -> b.name("telemetry-stop-test")
+                        .handler(TelemetryHandler.class.getName())
+                        .env(TelemetryHandler.WINDOW_SIZE_ENV, "10")
+                        .dataBinding(TelemetryHandler.BINDING, "nats", Map.of("url", nats.url()))
+                        .trigger("readings", "http", t -> t.numWorkers(2)))
+                .start()) {
+            for (int seq = 1; seq <= 4; seq++) {
+                EventResult r = stopping.send(
+                        "readings", SensorMessage.of("sensors/t-6/readings", reading("t-6", seq, 20 + seq, 40)));
+                assertEquals(Outcome.SUCCESS, r.outcome(), r::toString);
+            }
+            assertEquals(0, count("telemetry.summary.t-6"), "the window holds 10");
+        }
+        JsonNode s = last("telemetry.summary.t-6");
+        assertEquals(4, s.get("count").asInt(), s.toString());
+        assertEquals(true, s.get("partial").asBoolean());
+        assertEquals(22.5, s.at("/temperature/mean").asDouble()); // 21, 22, 23, 24
+        assertEquals(1, count("telemetry.summary.t-6"), "published by one worker only");
     }
 
     @Test
