@@ -6,48 +6,70 @@ import java.util.Base64;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.UUID;
 
 /**
  * An MQTT message as an {@link Event}: the topic is the path and the topic, the payload the body.
  * Headers: MQTT 5's user properties (the last value of a repeated name), {@code content-type},
  * {@code response-topic}, {@code correlation-data} (base64), and {@value #QOS_HEADER},
- * {@value #RETAIN_HEADER}. Fields: {@code topic}, {@code qos}, {@code retain}, {@code attempt} (1 for
- * the first delivery to the handler, 2 for the first retry, …). HiveMQ's client does not show the
- * packet id or the DUP flag to its user, so the event has neither; the id is generated.
+ * {@value #RETAIN_HEADER}, {@value #DUP_HEADER} and, for QoS 1 and 2, {@value #PACKET_ID_HEADER}.
+ * Fields: {@code topic}, {@code qos}, {@code retain}, {@code dup}, {@code packetId} (0 for QoS 0),
+ * {@code attempt} (1 for the first delivery to the handler, 2 for the first retry, …).
+ *
+ * <p>The id is the trigger's start id and a sequence number ({@code 3f9c2a71-42}), made when first
+ * asked for: unique across the processor's runs, and kept by the retries of a message. A packet id is
+ * not one: the broker reuses it as soon as the message is acknowledged.
  */
 final class MqttEvent implements Event {
     static final String QOS_HEADER = "mqtt-qos";
     static final String RETAIN_HEADER = "mqtt-retain";
+    static final String DUP_HEADER = "mqtt-dup";
+    static final String PACKET_ID_HEADER = "mqtt-packet-id";
 
     private final String triggerName;
     private final Received message;
     private final int attempt;
     private final Instant receivedAt;
-    private final String id;
+    private final String idPrefix;
+    private final long sequence;
+    private String id;
     private Map<String, String> headers;
     private Map<String, Object> fields;
 
-    MqttEvent(String triggerName, Received message, int attempt, Instant receivedAt, String id) {
+    private MqttEvent(
+            String triggerName, Received message, int attempt, Instant receivedAt, String idPrefix, long sequence) {
         this.triggerName = triggerName;
         this.message = message;
         this.attempt = attempt;
         this.receivedAt = receivedAt;
-        this.id = id;
+        this.idPrefix = idPrefix;
+        this.sequence = sequence;
     }
 
-    MqttEvent(String triggerName, Received message) {
-        this(triggerName, message, 1, Instant.now(), UUID.randomUUID().toString());
+    /**
+     * A message's first delivery.
+     *
+     * @param idPrefix the trigger's start id, ending with {@code -}
+     * @param sequence the message's number since the trigger started
+     */
+    MqttEvent(String triggerName, Received message, String idPrefix, long sequence) {
+        this(triggerName, message, 1, Instant.now(), idPrefix, sequence);
     }
 
     /** The same message for its next attempt. */
     MqttEvent nextAttempt() {
-        return new MqttEvent(triggerName, message, attempt + 1, receivedAt, id);
+        MqttEvent next = new MqttEvent(triggerName, message, attempt + 1, receivedAt, idPrefix, sequence);
+        next.id = id;
+        return next;
     }
 
     @Override
     public String id() {
-        return id;
+        String i = id;
+        if (i == null) {
+            i = idPrefix + sequence;
+            id = i;
+        }
+        return i;
     }
 
     @Override
@@ -88,6 +110,10 @@ final class MqttEvent implements Event {
             }
             h.put(QOS_HEADER, Integer.toString(message.qos()));
             h.put(RETAIN_HEADER, Boolean.toString(message.retain()));
+            h.put(DUP_HEADER, Boolean.toString(message.dup()));
+            if (message.packetId() != 0) {
+                h.put(PACKET_ID_HEADER, Integer.toString(message.packetId()));
+            }
             headers = Collections.unmodifiableMap(h);
         }
         return headers;
@@ -100,6 +126,8 @@ final class MqttEvent implements Event {
             f.put("topic", message.topic());
             f.put("qos", message.qos());
             f.put("retain", message.retain());
+            f.put("dup", message.dup());
+            f.put("packetId", message.packetId());
             f.put("attempt", attempt);
             fields = Collections.unmodifiableMap(f);
         }

@@ -1,5 +1,6 @@
 package io.nucleon.trigger.mqtt;
 
+import com.hivemq.client.internal.mqtt.message.publish.MqttStatefulPublish;
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.MqttClientBuilder;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
@@ -120,6 +121,13 @@ abstract sealed class MqttLink {
         return tmf;
     }
 
+    /**
+     * Runs the receiver on the client's own Netty thread, where the message was decoded. Without an
+     * executor HiveMQ hands every message to an RxJava computation thread first: one more thread hop
+     * per message (and its wake-up), for a receiver that only dispatches and never blocks.
+     */
+    private static final java.util.concurrent.Executor DIRECT = Runnable::run;
+
     /** Registers the receiver of every subscribed message, acknowledged manually; call before {@link #connect}. */
     abstract void receive(Consumer<Received> receiver);
 
@@ -163,16 +171,22 @@ abstract sealed class MqttLink {
         void receive(Consumer<Received> receiver) {
             client.publishes(
                     MqttGlobalPublishFilter.ALL,
-                    p -> receiver.accept(new Received(
-                            p.getTopic().toString(),
-                            p.getPayloadAsBytes(),
-                            p.getQos().getCode(),
-                            p.isRetain(),
-                            p.getContentType().map(Object::toString).orElse(null),
-                            p.getResponseTopic().map(Object::toString).orElse(null),
-                            p.getCorrelationData().map(MqttLink::bytes).orElse(null),
-                            properties(p),
-                            p::acknowledge)),
+                    p -> {
+                        MqttStatefulPublish packet = PublishPacket.of(p);
+                        receiver.accept(new Received(
+                                p.getTopic().toString(),
+                                p.getPayloadAsBytes(),
+                                p.getQos().getCode(),
+                                p.isRetain(),
+                                packet == null ? 0 : packet.getPacketIdentifier(),
+                                packet != null && packet.isDup(),
+                                p.getContentType().map(Object::toString).orElse(null),
+                                p.getResponseTopic().map(Object::toString).orElse(null),
+                                p.getCorrelationData().map(MqttLink::bytes).orElse(null),
+                                properties(p),
+                                p::acknowledge));
+                    },
+                    DIRECT,
                     true);
         }
 
@@ -264,16 +278,22 @@ abstract sealed class MqttLink {
         void receive(Consumer<Received> receiver) {
             client.publishes(
                     MqttGlobalPublishFilter.ALL,
-                    (Mqtt3Publish p) -> receiver.accept(new Received(
-                            p.getTopic().toString(),
-                            p.getPayloadAsBytes(),
-                            p.getQos().getCode(),
-                            p.isRetain(),
-                            null,
-                            null,
-                            null,
-                            List.of(),
-                            p::acknowledge)),
+                    (Mqtt3Publish p) -> {
+                        MqttStatefulPublish packet = PublishPacket.of(p);
+                        receiver.accept(new Received(
+                                p.getTopic().toString(),
+                                p.getPayloadAsBytes(),
+                                p.getQos().getCode(),
+                                p.isRetain(),
+                                packet == null ? 0 : packet.getPacketIdentifier(),
+                                packet != null && packet.isDup(),
+                                null,
+                                null,
+                                null,
+                                List.of(),
+                                p::acknowledge));
+                    },
+                    DIRECT,
                     true);
         }
 

@@ -74,6 +74,10 @@ final class MqttTrigger implements Trigger {
     private final MqttLink.Options options;
     private final List<MqttLink.Filter> filters;
     private final String deadLetterTopic;
+    /** This run's start id, the first part of every event id (see {@link MqttEvent}). */
+    private final String idPrefix = String.format(
+            "%08x-", java.util.concurrent.ThreadLocalRandom.current().nextInt());
+
     private final AtomicLong received = new AtomicLong();
     private final AtomicLong acked = new AtomicLong();
     private final AtomicLong retried = new AtomicLong();
@@ -124,6 +128,12 @@ final class MqttTrigger implements Trigger {
         });
         s.setRemoveOnCancelPolicy(true);
         scheduler = s;
+        if (PublishPacket.UNAVAILABLE != null) {
+            LOG.atInfo()
+                    .addKeyValue("trigger", name)
+                    .log("events carry no packet id and no DUP flag: this HiveMQ client does not give them ("
+                            + PublishPacket.UNAVAILABLE + ")");
+        }
         link = MqttLink.create(options, this::onConnected, this::onDisconnected);
         link.receive(this::onMessage);
         accepting = true;
@@ -195,8 +205,8 @@ final class MqttTrigger implements Trigger {
             dropped.incrementAndGet(); // not acknowledged: the broker sends it again on the next session
             return;
         }
-        received.incrementAndGet();
-        dispatcher.dispatch(new MqttEvent(name, message), new Delivery(connection.get(), 0));
+        long n = received.incrementAndGet();
+        dispatcher.dispatch(new MqttEvent(name, message, idPrefix, n), new Delivery(connection.get(), 0));
     }
 
     /** How one dispatch of a message ends. */

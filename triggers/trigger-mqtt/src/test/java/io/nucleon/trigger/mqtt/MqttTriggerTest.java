@@ -2,6 +2,7 @@ package io.nucleon.trigger.mqtt;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -22,11 +23,14 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.awaitility.Awaitility;
@@ -157,7 +161,21 @@ class MqttTriggerTest {
         assertEquals("telemetry", e.triggerName());
         assertEquals("1", e.header(MqttEvent.QOS_HEADER));
         assertEquals("false", e.header(MqttEvent.RETAIN_HEADER));
+        assertEquals("false", e.header(MqttEvent.DUP_HEADER));
+        assertEquals(false, e.field("dup"));
         assertEquals(1, e.field("attempt"));
+        // the packet id, read from HiveMQ's internals (PublishPacket): this pins the layout we ship with
+        assertNull(PublishPacket.UNAVAILABLE);
+        int packetId = Integer.parseInt(e.header(MqttEvent.PACKET_ID_HEADER));
+        assertTrue(packetId >= 1 && packetId <= 65535, "packet id " + packetId);
+        assertEquals(packetId, e.field("packetId"));
+        // event ids: one per message, this run's prefix and a sequence number
+        Set<String> ids = new HashSet<>();
+        for (Event x : seen.values()) {
+            ids.add(x.id());
+        }
+        assertEquals(501, ids.size());
+        assertTrue(e.id().matches("[0-9a-f]{8}-[0-9]+"), e.id());
 
         Event special = seen.get("special");
         assertEquals("acme", special.header("tenant"));
@@ -182,7 +200,8 @@ class MqttTriggerTest {
         List<String> seen = new CopyOnWriteArrayList<>();
         start(
                 (ctx, e) -> {
-                    seen.add(e.bodyAsString() + " " + e.header(MqttEvent.QOS_HEADER));
+                    seen.add(e.bodyAsString() + " " + e.header(MqttEvent.QOS_HEADER) + " "
+                            + e.header(MqttEvent.PACKET_ID_HEADER) + " " + e.header(MqttEvent.DUP_HEADER));
                     return null;
                 },
                 2,
@@ -193,7 +212,46 @@ class MqttTriggerTest {
             publish(c, "ws", "m" + i);
         }
         await("20 messages over WebSocket with QoS 0", 20, () -> seen.size() == 20);
-        assertTrue(seen.contains("m7 0"), seen.toString());
+        assertTrue(seen.contains("m7 0 null false"), seen.toString()); // QoS 0: no packet id
+    }
+
+    /**
+     * A message the processor took but did not acknowledge (its handler still ran when the processor
+     * stopped) comes again on the next connection, flagged DUP, with its packet id.
+     */
+    @Test
+    void aMessageSentAgainAfterAReconnectionCarriesTheDupFlag() throws Exception {
+        java.util.concurrent.CountDownLatch holding = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        Processor first = start(
+                (ctx, e) -> {
+                    holding.countDown();
+                    release.await(30, TimeUnit.SECONDS);
+                    return null;
+                },
+                1,
+                t -> {});
+        Mqtt5BlockingClient c = client();
+        publish(c, "held", "held");
+        assertTrue(holding.await(10, TimeUnit.SECONDS), "the handler got the message");
+        first.stop(Duration.ofMillis(200)); // the handler is still running: no acknowledgement
+        processors.remove(first);
+        release.countDown();
+
+        List<Event> seen = new CopyOnWriteArrayList<>();
+        start(
+                (ctx, e) -> {
+                    seen.add(e);
+                    return null;
+                },
+                1,
+                t -> {});
+        await("the unacknowledged message again", 20, () -> !seen.isEmpty());
+        Event again = seen.get(0);
+        assertEquals("held", again.bodyAsString());
+        assertEquals("true", again.header(MqttEvent.DUP_HEADER));
+        assertEquals(true, again.field("dup"));
+        assertTrue(Integer.parseInt(again.header(MqttEvent.PACKET_ID_HEADER)) > 0);
     }
 
     @Test
