@@ -16,6 +16,7 @@ import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import io.nucleon.api.Processor;
 import io.nucleon.checks.brokers.Mosquitto;
 import io.nucleon.checks.brokers.TestCa;
+import io.nucleon.client.mqtt.MqttBroker;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
