@@ -100,6 +100,20 @@ class MqttBindingTlsTest {
         return b;
     }
 
+    /** Starts a processor with an idle trigger and the binding {@code out} over TLS, from its attributes. */
+    private Processor startProcessor(Path caFile) throws Exception {
+        Map<String, Object> attributes =
+                Map.of("url", broker.tlsUrl(), "caFile", caFile.toString(), "username", USER, "password", PASSWORD);
+        return Processor.builder()
+                .name("binding-tls-" + id)
+                .withoutControlServer()
+                .handler((ctx, ev) -> null)
+                .trigger("idle", "test-idle", t -> {})
+                .dataBinding("out", "mqtt", attributes)
+                .build()
+                .start();
+    }
+
     /** A subscriber over TLS that trusts the test CA and logs in. */
     private List<Mqtt5Publish> subscribe(String filter) throws Exception {
         List<Mqtt5Publish> out = new CopyOnWriteArrayList<>();
@@ -163,25 +177,7 @@ class MqttBindingTlsTest {
 
     @Test
     void aProcessorOpensTheBindingFromItsAttributesAndShowsNoPassword() throws Exception {
-        Processor p = Processor.builder()
-                .name("binding-tls-" + id)
-                .withoutControlServer()
-                .handler((ctx, ev) -> null)
-                .trigger("idle", "test-idle", t -> {})
-                .dataBinding(
-                        "out",
-                        "mqtt",
-                        Map.of(
-                                "url",
-                                broker.tlsUrl(),
-                                "caFile",
-                                broker.caFile().toString(),
-                                "username",
-                                USER,
-                                "password",
-                                PASSWORD))
-                .build()
-                .start();
+        Processor p = startProcessor(broker.caFile());
         closing.add(p::close);
         assertTrue(p.isReady(), p.status().toString());
         String status = p.status().toString();
@@ -301,27 +297,7 @@ class MqttBindingTlsTest {
     @Test
     void aCaFileWithoutACertificateIsAConfigurationErrorNamingTheFile() throws Exception {
         Path empty = Files.createTempFile(otherCaDir, "empty-", ".pem");
-        Exception e = assertThrows(
-                Exception.class,
-                () -> Processor.builder()
-                        .name("binding-tls-" + id)
-                        .withoutControlServer()
-                        .handler((ctx, ev) -> null)
-                        .trigger("idle", "test-idle", t -> {})
-                        .dataBinding(
-                                "out",
-                                "mqtt",
-                                Map.of(
-                                        "url",
-                                        broker.tlsUrl(),
-                                        "caFile",
-                                        empty.toString(),
-                                        "username",
-                                        USER,
-                                        "password",
-                                        PASSWORD))
-                        .build()
-                        .start());
+        Exception e = assertThrows(Exception.class, () -> startProcessor(empty));
         StringBuilder messages = new StringBuilder();
         for (Throwable t = e; t != null; t = t.getCause()) {
             messages.append(t).append('\n');

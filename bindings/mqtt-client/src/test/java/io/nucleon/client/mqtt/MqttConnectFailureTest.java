@@ -89,26 +89,18 @@ class MqttConnectFailureTest {
     }
 
     @Test
-    void aWrongPasswordOnMqtt5IsRefusedCredentialsWithoutThePassword() throws Exception {
-        Throwable f = failure(broker.tlsUrl(), broker.caFile(), WRONG_PASSWORD, 5);
-        String d = MqttConnectFailure.describe(f);
-        assertTrue(
-                d.equals("the broker refused the credentials (NOT_AUTHORIZED)")
-                        || d.equals("the broker refused the credentials (BAD_USER_NAME_OR_PASSWORD)"),
-                d);
-        assertFalse(d.contains(WRONG_PASSWORD) || d.contains(PASSWORD), d);
-        assertTrue(MqttConnectFailure.isLasting(f));
-    }
-
-    @Test
-    void aWrongPasswordOnMqtt311IsRefusedCredentials() throws Exception {
-        Throwable f = failure(broker.wssUrl(), broker.caFile(), WRONG_PASSWORD, 3);
-        String d = MqttConnectFailure.describe(f);
-        assertTrue(
-                d.equals("the broker refused the credentials (NOT_AUTHORIZED)")
-                        || d.equals("the broker refused the credentials (BAD_USER_NAME_OR_PASSWORD)"),
-                d);
-        assertTrue(MqttConnectFailure.isLasting(f));
+    void aWrongPasswordIsRefusedCredentialsOnMqtt5AndMqtt311WithoutThePassword() throws Exception {
+        for (int version : new int[] {5, 3}) {
+            Throwable f =
+                    failure(version == 5 ? broker.tlsUrl() : broker.wssUrl(), broker.caFile(), WRONG_PASSWORD, version);
+            String d = MqttConnectFailure.describe(f);
+            assertTrue(
+                    d.equals("the broker refused the credentials (NOT_AUTHORIZED)")
+                            || d.equals("the broker refused the credentials (BAD_USER_NAME_OR_PASSWORD)"),
+                    "MQTT " + version + ": " + d);
+            assertFalse(d.contains(WRONG_PASSWORD) || d.contains(PASSWORD), d);
+            assertTrue(MqttConnectFailure.isLasting(f));
+        }
     }
 
     @Test
