@@ -21,6 +21,8 @@ import com.tngtech.archunit.lang.ArchRule;
  *                                               .async.. (the http trigger's intake journal)
  *  io.nuclio    ◀── Nuclio's Java handlers      depends on the JDK alone; only its adapter
  *                                               (io.nucleon.runtime.nuclio) sees it
+ *  libraries    ◀── plugins                     io.nucleon.client..: code plugins share (the mqtt
+ *                                               client set-up); knows neither the engine nor a plugin
  * </pre>
  *
  * and no two packages depend on each other, directly or through others.
@@ -48,6 +50,7 @@ class LayersTest {
             "io.nucleon.trigger.rabbitmq.RabbitMqTrigger",
             "io.nucleon.trigger.nats.NatsTrigger",
             "io.nucleon.trigger.mqtt.MqttTrigger",
+            "io.nucleon.client.mqtt.MqttClientSetup",
             "io.nucleon.async.journal.JournalIntake",
             "io.nucleon.runtime.external.ExternalRuntime",
             "io.nucleon.runtime.nuclio.NuclioHandlerAdapter",
@@ -101,6 +104,20 @@ class LayersTest {
             .dependOnClassesThat()
             .resideInAnyPackage(PLUGINS)
             .because("the engine and its contracts know no trigger, runtime or binding by name");
+
+    @ArchTest
+    static final ArchRule sharedClientLibrariesKnowNeitherTheEngineNorAPlugin = noClasses()
+            .that()
+            .resideInAPackage("io.nucleon.client..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage(
+                    "io.nucleon.core..",
+                    "io.nucleon.trigger..",
+                    "io.nucleon.runtime..",
+                    "io.nucleon.binding..",
+                    "io.nucleon.async..")
+            .because("a library shared by plugins is beneath them: the plugins depend on it, never the other way");
 
     @ArchTest
     static final ArchRule nuclioSdkDependsOnTheJdkAlone = classes()

@@ -5,7 +5,7 @@ import java.time.format.DateTimeParseException;
 
 /**
  * Reads durations as written in configuration: {@code 250ms}, {@code 5s}, {@code 1m}, {@code 2h},
- * a combination such as {@code 1m30s}, or ISO-8601 ({@code PT5S}). The one parser for every
+ * {@code 1d} (24 hours), a combination such as {@code 1m30s}, or ISO-8601 ({@code PT5S}). The one parser for every
  * duration in {@code function.yaml}.
  */
 public final class Durations {
@@ -53,9 +53,10 @@ public final class Durations {
                 case "s" -> 1_000_000_000L;
                 case "m" -> 60_000_000_000L;
                 case "h" -> 3_600_000_000_000L;
+                case "d" -> 86_400_000_000_000L;
                 default ->
                     throw new IllegalArgumentException("unknown unit '" + s.substring(unitStart, i) + "' in duration '"
-                            + text + "' (use ns, us, ms, s, m or h)");
+                            + text + "' (use ns, us, ms, s, m, h or d)");
             };
             total = total.plusNanos(Math.round(amount * nanosPerUnit));
         }
@@ -69,9 +70,15 @@ public final class Durations {
         return d;
     }
 
-    /** Formats a duration the way configuration writes it, e.g. {@code 250ms} or {@code 5s}. */
+    /**
+     * Formats a duration the way configuration writes it, in its largest whole unit: {@code 250ms},
+     * {@code 5s}, {@code 90m}, {@code 1d}; {@link #parse} reads it back (below a millisecond is dropped).
+     */
     public static String format(Duration d) {
         long ms = d.toMillis();
+        if (ms % 86_400_000 == 0 && ms != 0) {
+            return ms / 86_400_000 + "d";
+        }
         if (ms % 3_600_000 == 0 && ms != 0) {
             return ms / 3_600_000 + "h";
         }

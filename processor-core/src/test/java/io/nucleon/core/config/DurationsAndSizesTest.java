@@ -26,7 +26,7 @@ class DurationsAndSizesTest {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> Durations.parse("5"))
                 .getMessage()
                 .contains("a unit is required"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> Durations.parse("5d"))
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Durations.parse("5w"))
                 .getMessage()
                 .contains("unknown unit"));
     }

@@ -1,7 +1,5 @@
 package io.nucleon.binding.mqtt;
 
-import com.hivemq.client.mqtt.MqttClient;
-import com.hivemq.client.mqtt.MqttClientBuilder;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.lifecycle.MqttClientDisconnectedContext;
 import com.hivemq.client.mqtt.mqtt3.Mqtt3AsyncClient;
@@ -12,22 +10,22 @@ import com.hivemq.client.mqtt.mqtt5.datatypes.Mqtt5UserPropertiesBuilder;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishBuilder;
 import io.nucleon.api.DataBinding;
+import io.nucleon.client.mqtt.MqttBroker;
+import io.nucleon.client.mqtt.MqttClientSetup;
+import io.nucleon.client.mqtt.MqttConnectFailure;
 import io.nucleon.spi.Durations;
-import java.io.InputStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
+import java.security.GeneralSecurityException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import javax.net.ssl.TrustManagerFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * return out.publish("alerts/" + device, body).thenApply(ok -> "sent");
  * }</pre>
  *
- * <p>The connection is made by {@link #open()}; when it drops the client reconnects after
+ * <p>The connection is made by {@link #open()}, which fails at once on a refused certificate or refused
+ * credentials and after {@code connectTimeout} otherwise; once connected, when it drops the client reconnects after
  * {@code connectRetryDelay} (doubling up to {@code maxConnectRetryDelay}) and the binding is not
  * ready meanwhile. A publish made while disconnected waits for the reconnection, within its
  * {@code publishTimeout}; one in flight when the connection dropped is sent again on reconnection
@@ -62,6 +61,11 @@ public final class MqttBinding implements DataBinding {
     private Mqtt5AsyncClient client5;
     private Mqtt3AsyncClient client3;
     private volatile boolean connected;
+    /** Connected once: from then on, every lost connection is retried. */
+    private volatile boolean everConnected;
+    /** Why the last attempt failed, while not connected; what {@link #open} says when it times out. */
+    private volatile Throwable lastFailure;
+
     private volatile boolean closed;
 
     MqttBinding(String name, MqttBindingConfig config, MqttBroker broker, String clientId) {
@@ -81,63 +85,65 @@ public final class MqttBinding implements DataBinding {
         return MqttBindingFactory.KIND;
     }
 
-    /** Connects; fails when the broker cannot be reached within {@code connectTimeout}. */
+    /**
+     * Connects. Fails at once when the failure cannot fix itself (the TLS handshake refused the broker's
+     * certificate, the broker refused the credentials), else after {@code connectTimeout} with the last
+     * reason seen (the broker down, say); the message says why in plain words ({@link MqttConnectFailure}).
+     * Once connected, a lost connection is retried whatever its reason.
+     *
+     * @throws IllegalStateException when the binding cannot connect, or {@code caFile} holds no certificate
+     */
     @Override
     public void open() throws Exception {
-        MqttClientBuilder b = MqttClient.builder()
-                .identifier(clientId)
-                .serverHost(broker.host())
-                .serverPort(broker.port())
-                .addConnectedListener(context -> {
+        MqttClientSetup setup = new MqttClientSetup(
+                broker,
+                clientId,
+                config.caFile,
+                config.username,
+                config.password,
+                context -> {
                     connected = true;
+                    everConnected = true;
+                    lastFailure = null;
                     failedAttempts.set(0);
-                })
-                .addDisconnectedListener(this::onDisconnected);
-        if (broker.tls()) {
-            b = config.caFile.isEmpty()
-                    ? b.sslWithDefaultConfig()
-                    : b.sslConfig().trustManagerFactory(trust(config.caFile)).applySslConfig();
-        }
-        if (broker.webSocket()) {
-            b = b.webSocketConfig().serverPath(broker.path()).applyWebSocketConfig();
-        }
-        String user = !config.username.isEmpty() ? config.username : broker.user();
-        String password = !config.password.isEmpty() ? config.password : broker.password();
+                },
+                this::onDisconnected);
         CompletableFuture<?> connecting;
-        if (config.mqttVersion == 3) {
-            var b3 = b.useMqttVersion3();
-            if (user != null) {
-                var auth = b3.simpleAuth().username(user);
-                b3 = password == null
-                        ? auth.applySimpleAuth()
-                        : auth.password(bytes(password)).applySimpleAuth();
+        try {
+            if (config.mqttVersion == 3) {
+                client3 = setup.mqtt3().buildAsync();
+                connecting = client3.connectWith()
+                        .keepAlive((int) config.keepAlive.toSeconds())
+                        .send();
+            } else {
+                client5 = setup.mqtt5().buildAsync();
+                connecting = client5.connectWith()
+                        .keepAlive((int) config.keepAlive.toSeconds())
+                        .sessionExpiryInterval(Math.max(60, config.publishTimeout.toSeconds() * 2))
+                        .send();
             }
-            client3 = b3.buildAsync();
-            connecting = client3.connectWith()
-                    .keepAlive((int) config.keepAlive.toSeconds())
-                    .send();
-        } else {
-            var b5 = b.useMqttVersion5();
-            if (user != null) {
-                var auth = b5.simpleAuth().username(user);
-                b5 = password == null
-                        ? auth.applySimpleAuth()
-                        : auth.password(bytes(password)).applySimpleAuth();
-            }
-            client5 = b5.buildAsync();
-            connecting = client5.connectWith()
-                    .keepAlive((int) config.keepAlive.toSeconds())
-                    .sessionExpiryInterval(Math.max(60, config.publishTimeout.toSeconds() * 2))
-                    .send();
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalStateException("data binding '" + name + "': caFile: " + e.getMessage(), e);
         }
+        String cannot = "data binding '" + name + "' cannot connect to " + broker.safeUrl() + ": ";
         try {
             connecting.get(config.connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        } catch (ExecutionException e) {
+            // a lasting failure: onDisconnected did not reconnect, so the connect itself failed
             close();
             Throwable cause = e.getCause() == null ? e : e.getCause();
+            throw new IllegalStateException(cannot + MqttConnectFailure.describe(cause), cause);
+        } catch (TimeoutException e) {
+            Throwable last = lastFailure;
+            close();
             throw new IllegalStateException(
-                    "data binding '" + name + "' cannot connect to " + broker.safeUrl() + ": " + cause.getMessage(),
-                    cause);
+                    cannot
+                            + (last == null ? "no answer" : MqttConnectFailure.describe(last))
+                            + " (not connected within " + Durations.format(config.connectTimeout) + ")",
+                    last);
+        } catch (InterruptedException e) {
+            close();
+            throw e;
         }
     }
 
@@ -146,32 +152,19 @@ public final class MqttBinding implements DataBinding {
         if (closed) {
             return;
         }
+        Throwable cause = context.getCause();
+        lastFailure = cause;
+        if (!everConnected && MqttConnectFailure.isLasting(cause)) {
+            return; // no reconnection: the connect fails with this cause, and open() with it at once
+        }
         int attempt = failedAttempts.incrementAndGet();
         java.time.Duration wait = Durations.backoff(config.connectRetryDelay, config.maxConnectRetryDelay, attempt);
         LOG.atWarn()
                 .addKeyValue("binding", name)
                 .addKeyValue("broker", broker.safeUrl())
-                .log("connection lost or refused (" + context.getCause().getMessage() + "); next attempt in "
+                .log("connection lost or refused (" + MqttConnectFailure.describe(cause) + "); next attempt in "
                         + Durations.format(wait));
         context.getReconnector().reconnect(true).delay(wait.toMillis(), TimeUnit.MILLISECONDS);
-    }
-
-    private static byte[] bytes(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static TrustManagerFactory trust(String caFile) throws Exception {
-        KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-        ks.load(null, null);
-        try (InputStream in = Files.newInputStream(Path.of(caFile))) {
-            int i = 0;
-            for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-                ks.setCertificateEntry("ca-" + i++, c);
-            }
-        }
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(ks);
-        return tmf;
     }
 
     /** Publishes {@code payload} to {@code topic} with QoS 1; completes on the broker's PUBACK. */

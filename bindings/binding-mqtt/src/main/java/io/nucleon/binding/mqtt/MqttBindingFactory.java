@@ -1,11 +1,15 @@
 package io.nucleon.binding.mqtt;
 
 import io.nucleon.api.DataBinding;
+import io.nucleon.client.mqtt.MqttBroker;
+import io.nucleon.client.mqtt.MqttClientSetup;
 import io.nucleon.spi.AttributeProblems;
 import io.nucleon.spi.BindingContext;
 import io.nucleon.spi.BindingFactory;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.util.UUID;
 
 /** Registers the {@code mqtt} data binding kind; see {@link MqttBinding}. */
@@ -47,6 +51,12 @@ public final class MqttBindingFactory implements BindingFactory {
                 problems.add("caFile", "applies to ssl://, mqtts:// and wss:// urls only");
             } else if (!Files.isReadable(Path.of(caFile))) {
                 problems.add("caFile", "cannot be read: " + caFile);
+            } else {
+                try {
+                    MqttClientSetup.trust(caFile); // a file without a certificate is a configuration error
+                } catch (IOException | GeneralSecurityException e) {
+                    problems.add("caFile", e.getMessage());
+                }
             }
         }
         problems.throwIfAny();

@@ -11,6 +11,7 @@ import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import io.nucleon.api.FunctionConfigException;
 import io.nucleon.api.Processor;
 import io.nucleon.checks.brokers.Mosquitto;
+import io.nucleon.client.mqtt.MqttBroker;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -16,6 +16,9 @@ import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import io.nucleon.api.Processor;
 import io.nucleon.checks.brokers.Mosquitto;
 import io.nucleon.checks.brokers.TestCa;
+import io.nucleon.client.mqtt.MqttBroker;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -97,6 +100,20 @@ class MqttBindingTlsTest {
         return b;
     }
 
+    /** Starts a processor with an idle trigger and the binding {@code out} over TLS, from its attributes. */
+    private Processor startProcessor(Path caFile) throws Exception {
+        Map<String, Object> attributes =
+                Map.of("url", broker.tlsUrl(), "caFile", caFile.toString(), "username", USER, "password", PASSWORD);
+        return Processor.builder()
+                .name("binding-tls-" + id)
+                .withoutControlServer()
+                .handler((ctx, ev) -> null)
+                .trigger("idle", "test-idle", t -> {})
+                .dataBinding("out", "mqtt", attributes)
+                .build()
+                .start();
+    }
+
     /** A subscriber over TLS that trusts the test CA and logs in. */
     private List<Mqtt5Publish> subscribe(String filter) throws Exception {
         List<Mqtt5Publish> out = new CopyOnWriteArrayList<>();
@@ -160,25 +177,7 @@ class MqttBindingTlsTest {
 
     @Test
     void aProcessorOpensTheBindingFromItsAttributesAndShowsNoPassword() throws Exception {
-        Processor p = Processor.builder()
-                .name("binding-tls-" + id)
-                .withoutControlServer()
-                .handler((ctx, ev) -> null)
-                .trigger("idle", "test-idle", t -> {})
-                .dataBinding(
-                        "out",
-                        "mqtt",
-                        Map.of(
-                                "url",
-                                broker.tlsUrl(),
-                                "caFile",
-                                broker.caFile().toString(),
-                                "username",
-                                USER,
-                                "password",
-                                PASSWORD))
-                .build()
-                .start();
+        Processor p = startProcessor(broker.caFile());
         closing.add(p::close);
         assertTrue(p.isReady(), p.status().toString());
         String status = p.status().toString();
@@ -188,10 +187,12 @@ class MqttBindingTlsTest {
 
     /**
      * Runs {@code open} against a broker that refuses it, with the binding's log lines captured (DEBUG
-     * for Nucleon and HiveMQ): it must fail within about {@code connectTimeout}, leave the binding not
-     * ready, and show the password nowhere.
+     * for Nucleon and HiveMQ): it must fail within {@code within}, leave the binding not ready, and show
+     * the secrets nowhere (exception, status, log).
+     *
+     * @return the exception's message
      */
-    private List<String> openFails(MqttBinding b, String... secrets) {
+    private String openFails(MqttBinding b, Duration within, String... secrets) {
         Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         Logger nucleon = (Logger) LoggerFactory.getLogger("io.nucleon");
         Logger hivemq = (Logger) LoggerFactory.getLogger("com.hivemq");
@@ -206,25 +207,24 @@ class MqttBindingTlsTest {
             long started = System.nanoTime();
             IllegalStateException e = assertThrows(IllegalStateException.class, b::open);
             Duration took = Duration.ofNanos(System.nanoTime() - started);
-            assertTrue(took.compareTo(Duration.ofSeconds(8)) < 0, "about connectTimeout (3 s), no hang: " + took);
+            assertTrue(took.compareTo(within) < 0, "fails within " + within + ": took " + took);
             assertTrue(
-                    e.getMessage().startsWith("data binding 'out' cannot connect to " + broker.tlsUrl() + ": "),
+                    e.getMessage()
+                            .startsWith("data binding 'out' cannot connect to "
+                                    + b.status().get("broker") + ": "),
                     e.getMessage());
             assertFalse(b.isReady());
-            List<String> lines = new ArrayList<>();
-            for (ILoggingEvent l : logs.list) {
-                lines.add(l.getLevel() + " " + l.getFormattedMessage() + " " + l.getKeyValuePairs());
-            }
             for (String secret : secrets) {
                 for (Throwable t = e; t != null; t = t.getCause()) {
                     assertFalse(String.valueOf(t.getMessage()).contains(secret), t.toString());
                 }
                 assertFalse(b.status().toString().contains(secret));
-                for (String line : lines) {
+                for (ILoggingEvent l : logs.list) {
+                    String line = l.getLevel() + " " + l.getFormattedMessage() + " " + l.getKeyValuePairs();
                     assertFalse(line.contains(secret), line);
                 }
             }
-            return lines;
+            return e.getMessage();
         } finally {
             root.detachAppender(logs);
             nucleon.setLevel(nucleonLevel);
@@ -232,30 +232,83 @@ class MqttBindingTlsTest {
         }
     }
 
-    // The exception open() throws on these two failures says "...: null" (MqttBinding.open gets a
-    // TimeoutException: HiveMQ's connect future does not fail while the disconnected listener keeps
-    // reconnecting). The reason is only in the WARN lines, which these tests check.
+    // A failure that cannot fix itself fails open() at once with its reason, well before a long
+    // connectTimeout (30 s here): the binding does not keep reconnecting until the first connection.
 
     @Test
-    void aBrokerCertificateFromAnotherCaFailsTheOpenAndTheLogNamesTheCertificate() throws Exception {
-        MqttBinding b = binding(config(c -> c.caFile = otherCa.certificate().toString()));
-        List<String> lines = openFails(b, PASSWORD);
+    void aBrokerCertificateFromAnotherCaFailsTheOpenAtOnceNamingTheCertificate() throws Exception {
+        MqttBinding b = binding(config(c -> {
+            c.caFile = otherCa.certificate().toString();
+            c.connectTimeout = Duration.ofSeconds(30);
+        }));
+        String message = openFails(b, Duration.ofSeconds(10), PASSWORD);
         assertTrue(
-                lines.stream()
-                        .anyMatch(l -> l.startsWith("WARN") && l.contains("unable to find valid certification path")),
-                String.join("\n", lines));
+                message.contains(": TLS handshake failed: the broker's certificate is not signed by a CA in caFile"),
+                message);
+        assertTrue(message.contains("certification path"), message);
         assertFalse(broker.log().contains(" as binding-tls-" + id + " "), "the broker never saw the CONNECT");
     }
 
     @Test
-    void aWrongPasswordFailsTheOpenAndTheLogNamesTheRefusalWithoutThePassword() throws Exception {
-        MqttBinding b = binding(config(c -> c.password = WRONG_PASSWORD));
-        List<String> lines = openFails(b, WRONG_PASSWORD, PASSWORD);
+    void aWrongPasswordFailsTheOpenAtOnceNamingTheRefusalWithoutThePassword() throws Exception {
+        MqttBinding b = binding(config(c -> {
+            c.password = WRONG_PASSWORD;
+            c.connectTimeout = Duration.ofSeconds(30);
+        }));
+        String message = openFails(b, Duration.ofSeconds(10), WRONG_PASSWORD, PASSWORD);
         assertTrue(
-                lines.stream()
-                        .anyMatch(l -> l.startsWith("WARN")
-                                && (l.contains("CONNACK contained an Error Code: NOT_AUTHORIZED")
-                                        || l.contains("CONNACK contained an Error Code: BAD_USER_NAME_OR_PASSWORD"))),
-                String.join("\n", lines));
+                message.endsWith(": the broker refused the credentials (NOT_AUTHORIZED)")
+                        || message.endsWith(": the broker refused the credentials (BAD_USER_NAME_OR_PASSWORD)"),
+                message);
+    }
+
+    @Test
+    void aWrongPasswordOnMqtt311FailsTheOpenAtOnceToo() throws Exception {
+        MqttBinding b = binding(config(c -> {
+            c.mqttVersion = 3;
+            c.password = WRONG_PASSWORD;
+            c.connectTimeout = Duration.ofSeconds(30);
+        }));
+        String message = openFails(b, Duration.ofSeconds(10), WRONG_PASSWORD, PASSWORD);
+        assertTrue(message.contains(": the broker refused the credentials ("), message);
+    }
+
+    @Test
+    void aBrokerThatIsDownFailsTheOpenAfterConnectTimeoutWithTheLastReason() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        String url = "ssl://127.0.0.1:" + port;
+        MqttBinding b = binding(config(c -> {
+            c.url = url;
+            c.connectTimeout = Duration.ofSeconds(2);
+        }));
+        long started = System.nanoTime();
+        String message = openFails(b, Duration.ofSeconds(8), PASSWORD);
+        assertTrue(
+                Duration.ofNanos(System.nanoTime() - started).compareTo(Duration.ofMillis(1900)) >= 0,
+                "retried until connectTimeout: the broker may be starting");
+        assertEquals(
+                "data binding 'out' cannot connect to " + url + ": connection refused (not connected within 2s)",
+                message);
+    }
+
+    @Test
+    void aCaFileWithoutACertificateIsAConfigurationErrorNamingTheFile() throws Exception {
+        Path empty = Files.createTempFile(otherCaDir, "empty-", ".pem");
+        Exception e = assertThrows(Exception.class, () -> startProcessor(empty));
+        StringBuilder messages = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            messages.append(t).append('\n');
+        }
+        assertTrue(messages.toString().contains("caFile"), messages.toString());
+        assertTrue(messages.toString().contains(empty + " holds no PEM certificate"), messages.toString());
+        assertFalse(messages.toString().contains(PASSWORD), messages.toString());
+
+        // open() of a binding made without the factory says it too, before any connection
+        MqttBinding b = binding(config(c -> c.caFile = empty.toString()));
+        IllegalStateException opened = assertThrows(IllegalStateException.class, b::open);
+        assertEquals("data binding 'out': caFile: " + empty + " holds no PEM certificate", opened.getMessage());
     }
 }

@@ -1,8 +1,6 @@
 package io.nucleon.trigger.mqtt;
 
 import com.hivemq.client.internal.mqtt.message.publish.MqttStatefulPublish;
-import com.hivemq.client.mqtt.MqttClient;
-import com.hivemq.client.mqtt.MqttClientBuilder;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.lifecycle.MqttClientConnectedListener;
@@ -19,23 +17,17 @@ import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishBuilder;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5RetainHandling;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5Subscribe;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5Subscription;
+import io.nucleon.client.mqtt.MqttBroker;
+import io.nucleon.client.mqtt.MqttClientSetup;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
-import javax.net.ssl.TrustManagerFactory;
 
 /**
  * HiveMQ's client for MQTT 5 or 3.1.1 behind one small interface, so that the trigger is written
@@ -63,62 +55,12 @@ abstract sealed class MqttLink {
     static MqttLink create(
             Options o, MqttClientConnectedListener connected, MqttClientDisconnectedListener disconnected)
             throws IOException, GeneralSecurityException {
-        MqttClientBuilder b = MqttClient.builder()
-                .identifier(o.clientId())
-                .serverHost(o.broker().host())
-                .serverPort(o.broker().port())
-                .addConnectedListener(connected)
-                .addDisconnectedListener(disconnected);
-        if (o.broker().tls()) {
-            b = o.caFile().isEmpty()
-                    ? b.sslWithDefaultConfig()
-                    : b.sslConfig().trustManagerFactory(trust(o.caFile())).applySslConfig();
-        }
-        if (o.broker().webSocket()) {
-            b = b.webSocketConfig().serverPath(o.broker().path()).applyWebSocketConfig();
-        }
-        String user = !o.username().isEmpty() ? o.username() : o.broker().user();
-        String password = !o.password().isEmpty() ? o.password() : o.broker().password();
+        MqttClientSetup setup = new MqttClientSetup(
+                o.broker(), o.clientId(), o.caFile(), o.username(), o.password(), connected, disconnected);
         if (o.mqttVersion() == 3) {
-            var b3 = b.useMqttVersion3();
-            if (user != null) {
-                var auth = b3.simpleAuth().username(user);
-                b3 = password == null
-                        ? auth.applySimpleAuth()
-                        : auth.password(bytes(password)).applySimpleAuth();
-            }
-            return new V3(b3.buildAsync(), o);
+            return new V3(setup.mqtt3().buildAsync(), o);
         }
-        var b5 = b.useMqttVersion5();
-        if (user != null) {
-            var auth = b5.simpleAuth().username(user);
-            b5 = password == null
-                    ? auth.applySimpleAuth()
-                    : auth.password(bytes(password)).applySimpleAuth();
-        }
-        return new V5(b5.buildAsync(), o);
-    }
-
-    private static byte[] bytes(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
-    }
-
-    /** A trust manager factory that trusts the PEM certificates in {@code caFile}. */
-    static TrustManagerFactory trust(String caFile) throws IOException, GeneralSecurityException {
-        KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-        ks.load(null, null);
-        try (InputStream in = Files.newInputStream(Path.of(caFile))) {
-            int i = 0;
-            for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-                ks.setCertificateEntry("ca-" + i++, c);
-            }
-            if (i == 0) {
-                throw new GeneralSecurityException(caFile + " holds no PEM certificate");
-            }
-        }
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(ks);
-        return tmf;
+        return new V5(setup.mqtt5().buildAsync(), o);
     }
 
     /**

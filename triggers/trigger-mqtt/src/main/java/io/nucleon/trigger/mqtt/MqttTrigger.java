@@ -5,6 +5,7 @@ import com.hivemq.client.mqtt.lifecycle.MqttClientConnectedContext;
 import com.hivemq.client.mqtt.lifecycle.MqttClientDisconnectedContext;
 import io.nucleon.api.Event;
 import io.nucleon.api.Response;
+import io.nucleon.client.mqtt.MqttConnectFailure;
 import io.nucleon.spi.Completion;
 import io.nucleon.spi.Dispatcher;
 import io.nucleon.spi.Durations;
@@ -189,7 +190,7 @@ final class MqttTrigger implements Trigger {
         int attempt = failedAttempts.incrementAndGet();
         Duration wait = Durations.backoff(config.connectRetryDelay, config.maxConnectRetryDelay, attempt);
         lastFailure = (was ? "connection to " : "cannot connect to ")
-                + options.broker().safeUrl() + ": " + (cause == null ? "closed" : cause.getMessage());
+                + options.broker().safeUrl() + ": " + MqttConnectFailure.describe(cause);
         reconnects.incrementAndGet();
         LOG.atWarn()
                 .addKeyValue("trigger", name)

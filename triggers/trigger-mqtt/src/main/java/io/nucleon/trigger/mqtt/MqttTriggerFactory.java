@@ -1,5 +1,6 @@
 package io.nucleon.trigger.mqtt;
 
+import io.nucleon.client.mqtt.MqttBroker;
 import io.nucleon.spi.AttributeProblems;
 import io.nucleon.spi.NuclioAttributes;
 import io.nucleon.spi.Trigger;

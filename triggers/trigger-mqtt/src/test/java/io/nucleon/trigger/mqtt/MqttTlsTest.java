@@ -379,9 +379,12 @@ class MqttTlsTest {
      * password with NOT_AUTHORIZED (0x87 on MQTT 5, 5 on 3.1.1); MQTT 5 also has
      * BAD_USER_NAME_OR_PASSWORD (0x86), which other brokers send.
      */
+    /** HiveMQ's words (the log), or MqttConnectFailure's (a reason built with describe). */
     private static boolean namesTheRefusal(String text) {
         return text.contains("CONNACK contained an Error Code: NOT_AUTHORIZED")
-                || text.contains("CONNACK contained an Error Code: BAD_USER_NAME_OR_PASSWORD");
+                || text.contains("CONNACK contained an Error Code: BAD_USER_NAME_OR_PASSWORD")
+                || text.contains("the broker refused the credentials (NOT_AUTHORIZED)")
+                || text.contains("the broker refused the credentials (BAD_USER_NAME_OR_PASSWORD)");
     }
 
     private static String render(ILoggingEvent e) {

@@ -1,4 +1,4 @@
-package io.nucleon.trigger.mqtt;
+package io.nucleon.client.mqtt;
 
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -9,9 +9,16 @@ import java.nio.charset.StandardCharsets;
  * Where the broker is, read from the {@code url} attribute: host, port, whether TLS and WebSocket
  * are used, and the user and password the url may carry.
  *
+ * @param host the host name or address
+ * @param port the port: the url's, else 1883 ({@code tcp}), 8883 ({@code ssl}), 80 ({@code ws}) or 443 ({@code wss})
+ * @param tls whether the connection uses TLS ({@code ssl://}, {@code tls://}, {@code mqtts://}, {@code wss://})
+ * @param webSocket whether MQTT runs over a WebSocket ({@code ws://}, {@code wss://})
+ * @param path the WebSocket path without its leading slash (empty: none); always empty for other schemes
+ * @param user the user name the url carries, or {@code null}
+ * @param password the password the url carries, or {@code null}; never logged
  * @param safeUrl the url without user and password, for logs and {@code /status}
  */
-record MqttBroker(
+public record MqttBroker(
         String host,
         int port,
         boolean tls,
@@ -22,11 +29,12 @@ record MqttBroker(
         String safeUrl) {
 
     /**
-     * Reads {@code url}.
+     * Reads {@code url}: {@code tcp://} or {@code mqtt://}, {@code ssl://}, {@code tls://} or {@code mqtts://},
+     * {@code ws://} or {@code wss://}, with an optional {@code user:password@} (percent-encoded).
      *
      * @throws IllegalArgumentException saying what is wrong and what is allowed
      */
-    static MqttBroker parse(String url) {
+    public static MqttBroker parse(String url) {
         URI uri;
         try {
             uri = new URI(url);
@@ -83,6 +91,12 @@ record MqttBroker(
         }
         String safe = scheme + "://" + uri.getHost() + ":" + port + (path.isEmpty() ? "" : "/" + path);
         return new MqttBroker(uri.getHost(), port, tls, ws, path, user, password, safe);
+    }
+
+    /** The url without user and password: a broker is often logged, its password never. */
+    @Override
+    public String toString() {
+        return safeUrl;
     }
 
     private static String decode(String s) {
