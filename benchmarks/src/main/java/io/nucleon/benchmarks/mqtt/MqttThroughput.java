@@ -58,6 +58,7 @@ public final class MqttThroughput {
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         int workers = args.length > 2 ? Integer.parseInt(args[2]) : 1;
         Process broker = null;
+        int exitCode = 0;
         String url = System.getenv("NUCLEON_MQTT_URL");
         if (url == null) {
             broker = startMosquitto();
@@ -94,12 +95,17 @@ public final class MqttThroughput {
             System.out.printf("raw HiveMQ publisher   %,10.0f msg/s   %s%n", median(rawSend), rawSend);
             System.out.printf("nucleon mqtt binding   %,10.0f msg/s   %s%n", median(binding), binding);
             System.out.printf("binding / raw = %.2f%n", median(binding) / median(rawSend));
+        } catch (Throwable t) {
+            t.printStackTrace();
+            exitCode = 1;
         } finally {
             if (broker != null) {
                 broker.destroy();
                 broker.waitFor(10, TimeUnit.SECONDS);
             }
         }
+        // HiveMQ's client threads are not daemons and linger after the last disconnect
+        System.exit(exitCode);
     }
 
     private static Process startMosquitto() throws Exception {
