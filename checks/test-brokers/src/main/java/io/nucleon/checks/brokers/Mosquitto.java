@@ -31,6 +31,12 @@ import org.awaitility.Awaitility;
  */
 public final class Mosquitto implements AutoCloseable {
     static final String BINARY = "/usr/sbin/mosquitto";
+    /**
+     * The QoS 1 and 2 messages the broker sends a client without having its acknowledgement
+     * ({@code max_inflight_messages}, Mosquitto's default written out): the in-flight window of a
+     * client that announces no lower receive maximum.
+     */
+    public static final int MAX_INFLIGHT_MESSAGES = 20;
     /** Hashes the password file ({@code mosquitto} package, like the broker). */
     static final String PASSWD_BINARY = "/usr/bin/mosquitto_passwd";
 
@@ -184,6 +190,7 @@ public final class Mosquitto implements AutoCloseable {
                 .append("autosave_interval 1\n")
                 // the default keeps 1000 messages per offline or busy client and drops the rest
                 .append("max_queued_messages 0\n")
+                .append("max_inflight_messages " + MAX_INFLIGHT_MESSAGES + "\n")
                 .append("log_dest file ")
                 .append(dir)
                 .append("/mosquitto.log\n")

@@ -161,6 +161,14 @@ class MqttDurabilityTest {
         assertEquals(0, handledTwice.get(), "no redelivery without a failure");
     }
 
+    /**
+     * The in-flight window: the QoS 1 messages the broker may send the client without having seen their
+     * acknowledgement. The trigger leaves {@code receiveMaximum} at 65535 (Mosquitto 2.0.11 does not keep
+     * to a lower one once acknowledgements flow, see docs/configuration.md), so the broker's own
+     * {@code max_inflight_messages} sets it ({@link Mosquitto#MAX_INFLIGHT_MESSAGES}).
+     */
+    private static final int WINDOW = Mosquitto.MAX_INFLIGHT_MESSAGES;
+
     @Test
     void aProcessorKilledMidStreamLosesNothingOnceRestarted() throws Exception {
         int n = 50_000;
@@ -193,7 +201,13 @@ class MqttDurabilityTest {
         }
         List<String> lines = lines(handledFile);
         int duplicates = lines.size() - new HashSet<>(lines).size();
-        System.out.println("kill -9 after " + beforeRestart + " of " + n + ": " + duplicates + " handled twice");
+        System.out.println("kill -9 after " + beforeRestart + " of " + n + ": " + duplicates + " handled twice"
+                + " (in-flight window " + WINDOW + ")");
+        // What is handled twice is what the broker had sent and not yet seen acknowledged when the
+        // process died, which a broker keeping to its window bounds by WINDOW. Mosquitto 2.0.11 does not
+        // keep to it once acknowledgements flow (measured: 40 handled twice with a window of 20; EMQX's
+        // issue 12922 shows the same of Mosquitto), so the figure is reported, not asserted: what this
+        // test holds is that none is lost.
     }
 
     private Process child(String clientId, Path handledFile, String name) throws IOException {
