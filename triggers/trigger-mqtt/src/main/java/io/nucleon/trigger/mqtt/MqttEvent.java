@@ -32,9 +32,6 @@ final class MqttEvent implements Event {
     private final String idPrefix;
     private final long sequence;
     private String id;
-    /** Its place in the trigger's {@link InFlightWindow}; -1 until admitted. */
-    private long windowSequence = -1;
-
     private Map<String, String> headers;
     private Map<String, Object> fields;
 
@@ -62,16 +59,7 @@ final class MqttEvent implements Event {
     MqttEvent nextAttempt() {
         MqttEvent next = new MqttEvent(triggerName, message, attempt + 1, receivedAt, idPrefix, sequence);
         next.id = id;
-        next.windowSequence = windowSequence;
         return next;
-    }
-
-    long windowSequence() {
-        return windowSequence;
-    }
-
-    void windowSequence(long sequence) {
-        this.windowSequence = sequence;
     }
 
     @Override

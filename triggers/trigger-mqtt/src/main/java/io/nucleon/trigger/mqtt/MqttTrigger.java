@@ -96,7 +96,6 @@ final class MqttTrigger implements Trigger {
      */
     private final AtomicLong connection = new AtomicLong();
 
-    private final InFlightWindow window;
     private MqttLink link;
     private Dispatcher dispatcher;
     private ScheduledExecutorService scheduler;
@@ -118,7 +117,6 @@ final class MqttTrigger implements Trigger {
         this.options = options;
         this.filters = filters;
         this.deadLetterTopic = deadLetterTopic;
-        this.window = new InFlightWindow(config.maxInFlight);
     }
 
     @Override
@@ -209,9 +207,7 @@ final class MqttTrigger implements Trigger {
             return;
         }
         long n = received.incrementAndGet();
-        MqttEvent event = new MqttEvent(name, message, idPrefix, n);
-        long at = connection.get();
-        window.admit(event, () -> new Delivery(at, 0).dispatch(event, 0));
+        dispatcher.dispatch(new MqttEvent(name, message, idPrefix, n), new Delivery(connection.get(), 0));
     }
 
     /** How one dispatch of a message ends. */
@@ -285,7 +281,6 @@ final class MqttTrigger implements Trigger {
             }
             event.message().ack().run();
             counter.incrementAndGet();
-            window.finished(event);
         }
 
         /**
@@ -298,7 +293,6 @@ final class MqttTrigger implements Trigger {
         private void release(MqttEvent event) {
             dropped.incrementAndGet();
             event.message().ack().run();
-            window.finished(event);
         }
 
         private void deadLetter(MqttEvent event, String reason, int publishAttempt) {
@@ -424,8 +418,6 @@ final class MqttTrigger implements Trigger {
         m.put("retried", retried.get());
         m.put("deadLettered", deadLettered.get());
         m.put("rejected", rejected.get());
-        m.put("inFlight", window.inFlight());
-        m.put("waitingForWindow", window.waiting());
         m.put("dropped", dropped.get());
         m.put("disconnects", reconnects.get());
         return m;

@@ -55,14 +55,6 @@ public final class MqttTriggerConfig {
      * the work then.
      */
     public int receiveMaximum = 65535;
-    /**
-     * The trigger's own in-flight window: messages handed to the handlers whose acknowledgement has
-     * not left yet, counted in the order they arrived (HiveMQ sends acknowledgements in that order, so
-     * a message held for a retry keeps the ones behind it unacknowledged too). Messages beyond it wait
-     * in the trigger, unhandled, until the oldest is acknowledged. It bounds what a crash hands to the
-     * handler a second time, whatever the broker's window (1 to 65535).
-     */
-    public int maxInFlight = 1000;
     /** Attempts after the first before a failing message is dead-lettered; 0: dead-letter at once. */
     public int maxRetries = 3;
     /** Delay before the first retry; doubled for each further one, up to {@link #maxRetryDelay}. */

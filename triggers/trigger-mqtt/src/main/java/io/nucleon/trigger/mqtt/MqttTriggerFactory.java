@@ -84,9 +84,6 @@ public class MqttTriggerFactory implements TriggerFactory {
         if (c.receiveMaximum < 1 || c.receiveMaximum > 65535) {
             problems.add("receiveMaximum", "must be from 1 to 65535, got " + c.receiveMaximum);
         }
-        if (c.maxInFlight < 1 || c.maxInFlight > 65535) {
-            problems.add("maxInFlight", "must be from 1 to 65535, got " + c.maxInFlight);
-        }
         if (c.keepAlive == null || c.keepAlive.isNegative() || c.keepAlive.toSeconds() > 65535) {
             problems.add("keepAlive", "must be from 0s (no keep-alive) to 65535s");
         }
