@@ -15,7 +15,7 @@ import java.util.Map;
  * A processor in a process of its own, for the test that kills it with SIGKILL: it subscribes to
  * {@code args[1]} on the broker at {@code args[0]} as client {@code args[2]}, and its handler appends
  * each message's body as a line to {@code args[3]} before it returns (so before the message is
- * acknowledged).
+ * acknowledged). {@code args[4]}, when given, is the MQTT version (3 or 5).
  */
 public final class CrashableMqttFunction {
     private CrashableMqttFunction() {}
@@ -43,6 +43,7 @@ public final class CrashableMqttFunction {
                         t -> t.numWorkers(4)
                                 .attribute("url", args[0])
                                 .attribute("clientId", args[2])
+                                .attribute("mqttVersion", args.length > 4 ? Integer.parseInt(args[4]) : 5)
                                 .attribute("subscriptions", List.of(Map.of("topic", args[1], "qos", 1))))
                 .build()
                 .start();

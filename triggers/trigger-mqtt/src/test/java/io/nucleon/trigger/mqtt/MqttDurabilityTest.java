@@ -209,7 +209,8 @@ class MqttDurabilityTest {
         // issue 12922 shows the same of Mosquitto). A window kept by the client cannot stand in for it:
         // acknowledgements the client had sent and the broker had not read yet are lost with the reset
         // connection (a client-side window of 50 still let 805 through on a loaded machine). So the
-        // figure is reported, not asserted: what this test holds is that none is lost.
+        // figure is reported, not asserted: what this test holds is that none is lost. The bound itself
+        // is asserted against a broker that keeps its window, in MqttInFlightWindowTest.
     }
 
     private Process child(String clientId, Path handledFile, String name) throws IOException {
