@@ -377,9 +377,9 @@ class MqttTlsTest {
     /**
      * Whether {@code text} carries the broker's CONNACK refusal. Mosquitto 2.0.11 answers a wrong
      * password with NOT_AUTHORIZED (0x87 on MQTT 5, 5 on 3.1.1); MQTT 5 also has
-     * BAD_USER_NAME_OR_PASSWORD (0x86), which other brokers send.
+     * BAD_USER_NAME_OR_PASSWORD (0x86), which other brokers send. Either in HiveMQ's words (the log)
+     * or in MqttConnectFailure's (a reason built with describe).
      */
-    /** HiveMQ's words (the log), or MqttConnectFailure's (a reason built with describe). */
     private static boolean namesTheRefusal(String text) {
         return text.contains("CONNACK contained an Error Code: NOT_AUTHORIZED")
                 || text.contains("CONNACK contained an Error Code: BAD_USER_NAME_OR_PASSWORD")
