@@ -24,7 +24,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -34,7 +33,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -52,7 +50,6 @@ class MqttBindingTlsTest {
     private static final String WRONG_PASSWORD = "wr0ng-Pa55-" + UUID.randomUUID();
 
     private static Mosquitto broker;
-    private static Path otherCaDir;
     private static TestCa otherCa;
 
     private final String id = UUID.randomUUID().toString().substring(0, 8);
@@ -61,16 +58,13 @@ class MqttBindingTlsTest {
     @BeforeAll
     static void startBroker() throws Exception {
         broker = Mosquitto.start(Mosquitto.options().tls().user(USER, PASSWORD));
-        otherCaDir = Files.createTempDirectory("nucleon-other-ca-");
-        otherCa = TestCa.create(otherCaDir, "other");
+        otherCa = TestCa.temporary("other");
     }
 
     @AfterAll
     static void stopBroker() throws Exception {
         broker.close();
-        try (Stream<Path> files = Files.walk(otherCaDir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        otherCa.close();
     }
 
     @AfterEach
@@ -296,7 +290,7 @@ class MqttBindingTlsTest {
 
     @Test
     void aCaFileWithoutACertificateIsAConfigurationErrorNamingTheFile() throws Exception {
-        Path empty = Files.createTempFile(otherCaDir, "empty-", ".pem");
+        Path empty = Files.createTempFile(otherCa.directory(), "empty-", ".pem");
         Exception e = assertThrows(Exception.class, () -> startProcessor(empty));
         StringBuilder messages = new StringBuilder();
         for (Throwable t = e; t != null; t = t.getCause()) {

@@ -9,16 +9,13 @@ import io.nucleon.checks.brokers.Mosquitto;
 import io.nucleon.checks.brokers.TestCa;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -34,22 +31,18 @@ class MqttConnectFailureTest {
     private static final String WRONG_PASSWORD = "wr0ng-Pa55-" + UUID.randomUUID();
 
     private static Mosquitto broker;
-    private static Path otherCaDir;
     private static TestCa otherCa;
 
     @BeforeAll
     static void startBroker() throws Exception {
         broker = Mosquitto.start(Mosquitto.options().tls().user(USER, PASSWORD));
-        otherCaDir = Files.createTempDirectory("nucleon-other-ca-");
-        otherCa = TestCa.create(otherCaDir, "other");
+        otherCa = TestCa.temporary("other");
     }
 
     @AfterAll
     static void stopBroker() throws Exception {
         broker.close();
-        try (Stream<Path> files = Files.walk(otherCaDir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        otherCa.close();
     }
 
     /** Connects once (no reconnection) and returns why it failed. */

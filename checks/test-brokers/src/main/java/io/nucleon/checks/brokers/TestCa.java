@@ -22,7 +22,7 @@ import javax.net.ssl.TrustManagerFactory;
  * the private keys are 0600. Nothing of it is trusted anywhere but where a test passes
  * {@link #certificate()}.
  */
-public final class TestCa {
+public final class TestCa implements AutoCloseable {
     /** The openssl binary (Debian's {@code openssl} package). */
     public static final String OPENSSL = "/usr/bin/openssl";
 
@@ -34,11 +34,42 @@ public final class TestCa {
     /** A server certificate and its private key, both PEM. */
     public record ServerCertificate(Path certificate, Path key) {}
 
+    /** Whether {@link #close} deletes {@link #dir}: made by {@link #temporary}. */
+    private boolean ownsDirectory;
+
     private TestCa(Path dir, String name, Path certificate, Path key) {
         this.dir = dir;
         this.name = name;
         this.certificate = certificate;
         this.key = key;
+    }
+
+    /**
+     * Makes a new CA in a temporary directory of its own, which {@link #close} deletes.
+     *
+     * @param name letters, digits and {@code -} only; also the certificate's common name
+     */
+    public static TestCa temporary(String name) throws IOException {
+        TestCa ca = create(Files.createTempDirectory("nucleon-ca-" + name + "-"), name);
+        ca.ownsDirectory = true;
+        return ca;
+    }
+
+    /** The directory the CA's files are in. */
+    public Path directory() {
+        return dir;
+    }
+
+    /** Deletes the CA's directory when {@link #temporary} made it; nothing otherwise. */
+    @Override
+    public void close() throws IOException {
+        if (!ownsDirectory) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder())
+                    .forEach(f -> f.toFile().delete());
+        }
     }
 
     /**

@@ -28,14 +28,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -56,8 +54,6 @@ class MqttTlsTest {
     /** A second CA, unrelated to the broker's certificate. */
     private static TestCa otherCa;
 
-    private static Path otherCaDir;
-
     private final String id = UUID.randomUUID().toString().substring(0, 8);
     private final String function = "mqtt-tls-" + id;
     private final String topic = "nucleon-tls/" + id;
@@ -69,16 +65,13 @@ class MqttTlsTest {
     @BeforeAll
     static void startBroker() throws Exception {
         broker = Mosquitto.start(Mosquitto.options().tls().user(USER, PASSWORD));
-        otherCaDir = Files.createTempDirectory("nucleon-other-ca-");
-        otherCa = TestCa.create(otherCaDir, "other");
+        otherCa = TestCa.temporary("other");
     }
 
     @AfterAll
     static void stopBroker() throws Exception {
         broker.close();
-        try (Stream<Path> files = Files.walk(otherCaDir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        otherCa.close();
     }
 
     @AfterEach
@@ -293,7 +286,7 @@ class MqttTlsTest {
 
     @Test
     void aCaFileWithoutACertificateFailsTheStartNamingTheFile() throws Exception {
-        Path empty = Files.createTempFile(otherCaDir, "empty-", ".pem");
+        Path empty = Files.createTempFile(otherCa.directory(), "empty-", ".pem");
         Exception e = org.junit.jupiter.api.Assertions.assertThrows(
                 Exception.class, () -> startProcessor((ctx, ev) -> null, t -> t.attribute("caFile", empty.toString())));
         StringBuilder messages = new StringBuilder();
