@@ -11,6 +11,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Runs a packaged function: {@code java -jar my-fn.jar [function.yaml] [options]}.
@@ -19,6 +20,9 @@ import java.util.concurrent.CountDownLatch;
  * SIGTERM or SIGINT (drains in-flight events, runs close hooks) and exits 0. Exit codes: 0 after a
  * stop, 2 for a bad configuration or command line (the message names file, line and field; no
  * stack trace), 1 when the function cannot start.
+ *
+ * <p>When the function's build left a class-data archive next to the jar, made by the same JVM, the function
+ * runs in a second JVM that uses it, and this one waits for it ({@link StartupArchive}, docs/startup.md).
  */
 public final class Main {
     /** The environment variable that switches the console log to JSON lines: {@code NUCLEON_LOG_FORMAT=json}. */
@@ -42,7 +46,9 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
-        System.exit(run(args, System.err));
+        // a second JVM with the jar's class-data archive, when the build made one for this JVM (StartupArchive)
+        int relaunched = StartupArchive.relaunch();
+        System.exit(relaunched >= 0 ? relaunched : run(args, System.err));
     }
 
     static int run(String[] args, PrintStream err) {
@@ -99,10 +105,15 @@ public final class Main {
         }
 
         CountDownLatch stopped = new CountDownLatch(1);
-        Launcher.onStopSignal(() -> {
-            processor.stop();
-            stopped.countDown();
-        });
+        AtomicBoolean stopping = new AtomicBoolean();
+        Runnable stop = () -> {
+            if (stopping.compareAndSet(false, true)) {
+                processor.stop();
+                stopped.countDown();
+            }
+        };
+        Launcher.onStopSignal(stop);
+        StartupArchive.onLauncherExit(stop);
         try {
             processor.start();
         } catch (Exception e) {
@@ -118,7 +129,7 @@ public final class Main {
     }
 
     /** The {@code function.yaml} packed in the jar; it has no directory, so it must name the function. */
-    private static FunctionSpec packagedSpec(ReadOptions options) {
+    static FunctionSpec packagedSpec(ReadOptions options) {
         try (InputStream in = Thread.currentThread().getContextClassLoader().getResourceAsStream("function.yaml")) {
             if (in == null) {
                 throw new NoPackagedFunction();
@@ -130,7 +141,7 @@ public final class Main {
         }
     }
 
-    private static final class NoPackagedFunction extends RuntimeException {
+    static final class NoPackagedFunction extends RuntimeException {
         NoPackagedFunction() {
             super("no function.yaml was given and none is packaged in the jar", null, false, false);
         }

@@ -1,0 +1,213 @@
+package io.nucleon.core;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Properties;
+
+/**
+ * A function jar's class-data archive: made by the function's build next to the jar, used by a plain
+ * {@code java -jar} (docs/startup.md).
+ *
+ * <p>On JDK 17 a JVM uses an application class-data archive only when its command line names it
+ * ({@code -XX:SharedArchiveFile}; JDK 25's AOT cache likewise wants {@code -XX:AOTCache}), and a jar's manifest
+ * cannot carry JVM flags. So {@link Main} starts the function in a second JVM, its own command line with the
+ * archive's flag put in front, when the build left an archive made by this very JVM for this very jar
+ * ({@code <jar name>.startup}, a properties file, names it); this JVM then only waits: it passes SIGTERM and
+ * SIGINT on and exits with the function's exit code, and the function stops when this JVM is gone. That costs
+ * a small JVM (about 40 MB RSS, a few tens of ms of CPU) and pays back several times over in start-up time and
+ * CPU. Anything that makes the second JVM a poor copy of the first leaves the function in this JVM:
+ * {@code NUCLEON_STARTUP_ARCHIVE=off} (or {@code -Dnucleon.startupArchive=off}), an agent or debugger on the
+ * command line or in {@code JAVA_TOOL_OPTIONS}/{@code JDK_JAVA_OPTIONS}, an archive flag already given, no
+ * descriptor, or one made by another JVM or for a jar of another size or date.
+ */
+final class StartupArchive {
+    /** The descriptor's name: the jar's without {@code .jar}, and this suffix. */
+    static final String DESCRIPTOR_SUFFIX = ".startup";
+    /** {@code off} keeps the function in the JVM that {@code java -jar} started. */
+    static final String ENV = "NUCLEON_STARTUP_ARCHIVE";
+    /** The system property with {@link #ENV}'s meaning. */
+    static final String PROPERTY = "nucleon.startupArchive";
+    /** Set on the second JVM's command line: the pid of the JVM that waits for it. */
+    static final String PARENT_PROPERTY = "nucleon.launcher.pid";
+
+    /** Descriptor keys. */
+    static final String KEY_ARCHIVE = "archive";
+
+    static final String KEY_OPTION = "option";
+    static final String KEY_VM = "java.vm.version";
+    static final String KEY_JAR_SIZE = "jar.size";
+    static final String KEY_JAR_MODIFIED = "jar.lastModified";
+
+    /** Command-line options that must not run twice, or that make the relaunch pointless. */
+    private static final List<String> KEEP_IN_PROCESS = List.of(
+            "-agentlib",
+            "-agentpath",
+            "-javaagent",
+            "-Xrunjdwp",
+            "-Xdebug",
+            "-XX:SharedArchiveFile",
+            "-XX:ArchiveClassesAtExit",
+            "-XX:AOTCache",
+            "-XX:AOTMode",
+            "-XX:AOTConfiguration",
+            "-XX:AOTCacheOutput",
+            "-Xshare");
+
+    private StartupArchive() {}
+
+    /**
+     * Runs the function in a second JVM with the jar's archive when one fits (see the class comment), and
+     * returns its exit code; {@code -1} when it did not, and the caller runs the function itself.
+     */
+    static int relaunch() {
+        List<String> command = command();
+        if (command == null) {
+            return -1;
+        }
+        Process child;
+        try {
+            child = new ProcessBuilder(command).inheritIO().start();
+        } catch (IOException e) {
+            return -1; // the function starts here instead, as without an archive
+        }
+        // TERM and INT (a terminal's Ctrl-C also reaches the child, which stops once) both stop it gracefully
+        Launcher.onStopSignal(child::destroy);
+        while (true) {
+            try {
+                return child.waitFor();
+            } catch (InterruptedException e) {
+                // keep waiting: the child's exit is this JVM's
+            }
+        }
+    }
+
+    /** The second JVM's command line, or {@code null} when the function should start in this JVM. */
+    static List<String> command() {
+        if (isOff(System.getenv(ENV)) || isOff(System.getProperty(PROPERTY))) {
+            return null;
+        }
+        if (System.getProperty(PARENT_PROPERTY) != null) {
+            return null; // this is the second JVM
+        }
+        Path jar = jar();
+        if (jar == null) {
+            return null;
+        }
+        Properties descriptor = descriptor(jar);
+        if (descriptor == null) {
+            return null;
+        }
+        Path archive = jar.resolveSibling(descriptor.getProperty(KEY_ARCHIVE, ""));
+        String option = descriptor.getProperty(KEY_OPTION, "");
+        if (!option.startsWith("-XX:") || !Files.isRegularFile(archive)) {
+            return null;
+        }
+        for (String env : new String[] {"JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS"}) {
+            String v = System.getenv(env);
+            if (v != null && keepInProcess(List.of(v.trim().split("\\s+")))) {
+                return null;
+            }
+        }
+        ProcessHandle.Info self = ProcessHandle.current().info();
+        Optional<String> java = self.command();
+        Optional<String[]> args = self.arguments();
+        if (java.isEmpty() || args.isEmpty() || keepInProcess(List.of(args.get()))) {
+            return null;
+        }
+        List<String> command = new ArrayList<>();
+        command.add(java.get());
+        command.add(option + "=" + archive);
+        command.add("-D" + PARENT_PROPERTY + "=" + ProcessHandle.current().pid());
+        command.addAll(List.of(args.get()));
+        return command;
+    }
+
+    /**
+     * In the second JVM, runs {@code stop} when the JVM that waits for it is gone (killed, say); the JDK notices
+     * within a few seconds. Does nothing in a JVM that {@code java -jar} started directly.
+     */
+    static void onLauncherExit(Runnable stop) {
+        String pid = System.getProperty(PARENT_PROPERTY);
+        if (pid == null) {
+            return;
+        }
+        try {
+            ProcessHandle.of(Long.parseLong(pid)).ifPresentOrElse(p -> p.onExit()
+                    .thenRun(stop), stop);
+        } catch (NumberFormatException e) {
+            // not ours to judge: someone set the property by hand
+        }
+    }
+
+    /** The jar this JVM runs from, when it is one jar ({@code java -jar}); {@code null} otherwise. */
+    private static Path jar() {
+        String cp = System.getProperty("java.class.path", "");
+        if (!cp.endsWith(".jar") || cp.contains(java.io.File.pathSeparator)) {
+            return null;
+        }
+        Path jar = Path.of(cp).toAbsolutePath();
+        return Files.isRegularFile(jar) ? jar : null;
+    }
+
+    /** The jar's descriptor when it was made by this JVM for this jar as it is now, else {@code null}. */
+    private static Properties descriptor(Path jar) {
+        Path file = descriptorOf(jar);
+        if (!Files.isRegularFile(file)) {
+            return null;
+        }
+        Properties p = new Properties();
+        try (InputStream in = Files.newInputStream(file)) {
+            p.load(in);
+            boolean fits = System.getProperty("java.vm.version", "").equals(p.getProperty(KEY_VM))
+                    && Long.toString(Files.size(jar)).equals(p.getProperty(KEY_JAR_SIZE))
+                    && Long.toString(Files.getLastModifiedTime(jar).toMillis()).equals(p.getProperty(KEY_JAR_MODIFIED));
+            return fits ? p : null;
+        } catch (IOException | IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /** {@code target/fn.jar} → {@code target/fn.startup}. */
+    static Path descriptorOf(Path jar) {
+        String name = jar.getFileName().toString();
+        return jar.resolveSibling(name.substring(0, name.length() - ".jar".length()) + DESCRIPTOR_SUFFIX);
+    }
+
+    /** Writes the descriptor of {@code archive}, made with {@code option} by this JVM for {@code jar}. */
+    static void writeDescriptor(Path jar, Path archive, String option) throws IOException {
+        Properties p = new Properties();
+        p.setProperty(KEY_ARCHIVE, archive.getFileName().toString());
+        p.setProperty(KEY_OPTION, option);
+        p.setProperty(KEY_VM, System.getProperty("java.vm.version", ""));
+        p.setProperty(KEY_JAR_SIZE, Long.toString(Files.size(jar)));
+        p.setProperty(KEY_JAR_MODIFIED, Long.toString(Files.getLastModifiedTime(jar).toMillis()));
+        try (OutputStream out = Files.newOutputStream(descriptorOf(jar))) {
+            p.store(
+                    out,
+                    "The class-data archive of " + jar.getFileName() + ", used by `java -jar` on this JVM only;"
+                            + " docs/startup.md");
+        }
+    }
+
+    private static boolean keepInProcess(List<String> args) {
+        for (String a : args) {
+            for (String prefix : KEEP_IN_PROCESS) {
+                if (a.startsWith(prefix)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static boolean isOff(String v) {
+        return v != null && List.of("off", "false", "0", "no").contains(v.trim().toLowerCase(Locale.ROOT));
+    }
+}
