@@ -8,7 +8,6 @@ a pair of shared-memory rings with the socket used for doorbells and large frame
 One self-contained file, standard library only, Python 3.9+.
 """
 
-import asyncio
 import atexit
 import datetime
 import importlib
@@ -694,8 +693,17 @@ class Wrapper:
         self.max_frame = int(env.get("NUCLEON_MAX_FRAME") or DEFAULT_MAX_FRAME)
         self.event_class = JsonBodyEvent if env.get("NUCLEON_DECODE_JSON_BODY") == "1" else Event
         self.chan = None
-        self.loop = asyncio.new_event_loop()  # one loop for the wrapper's life
-        asyncio.set_event_loop(self.loop)
+        self._loop = None
+
+    @property
+    def loop(self):
+        """The one event loop for the wrapper's life, made when an async init_context or handler first needs
+        it: importing asyncio costs tens of milliseconds of start-up that a plain handler never uses."""
+        if self._loop is None:
+            import asyncio
+            self._loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(self._loop)
+        return self._loop
 
     # -- sending ----------------------------------------------------------------------------
 
@@ -889,7 +897,8 @@ class Wrapper:
         context = self.context
         is_async = self.is_async
         event_class = self.event_class
-        run = self.loop.run_until_complete
+        # asyncio only when needed: a plain handler that returns an awaitable makes the loop then
+        run = self.loop.run_until_complete if is_async else lambda r: self.loop.run_until_complete(r)  # noqa: E731
         unpack_event = _EVENT_HDR.unpack_from
         isawaitable = inspect.isawaitable
         while True:
