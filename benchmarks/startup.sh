@@ -5,8 +5,11 @@
 #   ready ms       launch to the first 200 on the control server's /ready (the bare Netty hello has no
 #                  control server: its "ready" is its first 200)
 #   first ms       launch to the first 200 on the function's port, asked right after ready
-#   rss MB         VmRSS of the launched process at ready, and after IDLE_MS more of idling
-#   tree MB        the same after idling, summed over the process and its children (the wrappers)
+#   rss MB         VmRSS of the function's JVM (the process listening on its port) at ready, and after IDLE_MS
+#                  more of idling; when `java -jar` relaunched itself with the jar's start-up archive
+#                  (docs/startup.md) that is the second JVM, not the launching one that waits for it
+#   tree MB        after idling, VmRSS summed over the launched process and all its children (the waiting
+#                  launcher JVM, the function's JVM, the wrappers)
 #   cpu s          utime + stime of the process and its children (live or reaped) at ready
 #
 # Usage (from the repository root, after `mvn -B -q package -DskipTests`):
@@ -123,6 +126,28 @@ def cpu_seconds(pids):
     return ticks / hz
 
 
+def listener(pids, port):
+    """The pid among pids that listens on port (the function's JVM, also when a launcher JVM waits for it)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table) as f:
+                for line in f.readlines()[1:]:
+                    fields = line.split()
+                    if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                        inodes.add(f"socket:[{fields[9]}]")
+        except OSError:
+            pass
+    for p in pids:
+        try:
+            for fd in os.listdir(f"/proc/{p}/fd"):
+                if os.readlink(f"/proc/{p}/fd/{fd}") in inodes:
+                    return p
+        except OSError:
+            pass
+    return pids[0]
+
+
 def rss_mb(pids):
     kb = 0
     for p in pids:
@@ -174,15 +199,15 @@ try:
     ready = await_200(ready_port, "/ready") if ready_port > 0 else None
     if ready is not None:
         pids = tree(proc.pid)
-        cpu, rss_ready = cpu_seconds(pids), rss_mb([proc.pid])
+        cpu, rss_ready = cpu_seconds(pids), rss_mb([listener(pids, ready_port)])
     first = await_200(port, "/")
     if ready is None:
         ready = first
         pids = tree(proc.pid)
-        cpu, rss_ready = cpu_seconds(pids), rss_mb([proc.pid])
+        cpu, rss_ready = cpu_seconds(pids), rss_mb([listener(pids, port)])
     time.sleep(idle)
     pids = tree(proc.pid)
-    print(f"{(ready - t0) * 1000:.0f} {(first - t0) * 1000:.0f} {rss_ready:.1f} {rss_mb([proc.pid]):.1f} "
+    print(f"{(ready - t0) * 1000:.0f} {(first - t0) * 1000:.0f} {rss_ready:.1f} {rss_mb([listener(pids, port)]):.1f} "
           f"{rss_mb(pids):.1f} {cpu:.2f}")
 finally:
     stop(proc)
@@ -240,5 +265,5 @@ for s in $SETUPS; do
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$s" "$RUNS" "$(col 1)" "$(col 2)" "$gap" "$(col 3)" "$(col 4)" \
         "$(col 5)" "$(col 6)" >>"$TSV"
 done
-printf '(rss and tree in MB; tree: the process and its wrappers; cpu: to ready, children included)\n'
+printf '(rss: the function JVM; tree: every process of the launch; MB. cpu: to ready, all processes)\n'
 log "figures written to $TSV"

@@ -15,6 +15,9 @@ module io.nucleon.core {
     requires io.prometheus.metrics.model;
     requires org.slf4j;
     requires static jdk.unsupported; // sun.misc.Signal, reached by reflection when present
+    // ConsoleLogConfigurator, found by Logback through META-INF/services when the engine runs from a (fat) jar
+    requires static ch.qos.logback.classic;
+    requires static ch.qos.logback.core;
 
     uses io.nucleon.spi.TriggerFactory;
     uses io.nucleon.spi.RuntimeFactory;

@@ -99,6 +99,7 @@ public final class Launcher {
             throw new UsageException("log format must be text or json, got '" + logFormat + "'");
         }
         configureLogging(format);
+        nettyDefaults();
         int controlPort;
         try {
             controlPort = Integer.parseInt(port.trim());
@@ -184,6 +185,19 @@ public final class Launcher {
             System.setProperty("logback.configurationFile", "nucleon-logback.xml");
         }
         System.setProperty("nucleon.log.format", format.equals("json") ? "JSON" : "TEXT");
+    }
+
+    /**
+     * Netty's defaults that a command-line start changes, each only when the user has not set it: Netty's JFR
+     * events off ({@code io.netty.jfr.enabled=false}). With them on, Netty's first buffer allocation (the first
+     * request) registers its event classes with JFR, which generates code for them even when nothing records:
+     * about a tenth of a second before the first answer (docs/startup.md). {@code -Dio.netty.jfr.enabled=true}
+     * turns them back on for a JFR recording that wants them.
+     */
+    static void nettyDefaults() {
+        if (System.getProperty("io.netty.jfr.enabled") == null) {
+            System.setProperty("io.netty.jfr.enabled", "false");
+        }
     }
 
     /** The first line of {@code file}, trimmed; refuses an empty one. */

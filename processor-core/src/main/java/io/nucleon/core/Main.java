@@ -46,6 +46,9 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
+        if (StartupArchive.TRAINING.equals(System.getProperty(StartupArchive.PROPERTY))) {
+            System.exit(StartupTraining.train()); // the build's run that records the start-up archive
+        }
         // a second JVM with the jar's class-data archive, when the build made one for this JVM (StartupArchive)
         int relaunched = StartupArchive.relaunch();
         System.exit(relaunched >= 0 ? relaunched : run(args, System.err));

@@ -34,6 +34,8 @@ final class StartupArchive {
     static final String ENV = "NUCLEON_STARTUP_ARCHIVE";
     /** The system property with {@link #ENV}'s meaning. */
     static final String PROPERTY = "nucleon.startupArchive";
+    /** {@link #PROPERTY}'s value in the build's training run ({@link StartupTraining}). */
+    static final String TRAINING = "training";
     /** Set on the second JVM's command line: the pid of the JVM that waits for it. */
     static final String PARENT_PROPERTY = "nucleon.launcher.pid";
 

@@ -14,14 +14,17 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.jar.JarFile;
+import java.util.stream.Stream;
 
 /**
  * Makes a function jar's class-data archive, as the function parent's build does after packaging the jar:
- * {@code java -cp target/fn.jar io.nucleon.core.StartupTraining target/fn.jar}. It runs the function once in a
- * second JVM that records the classes it loads ({@code -XX:ArchiveClassesAtExit} up to JDK 24, JDK 25's AOT
+ * {@code java -cp target/fn.jar io.nucleon.core.StartupTraining target/fn.jar}. It runs the function once
+ * ({@code java -jar}, in a temporary working directory) in a second JVM that records the classes it loads ({@code -XX:ArchiveClassesAtExit} up to JDK 24, JDK 25's AOT
  * cache from 25 on), and then writes the descriptor that {@link StartupArchive} reads at {@code java -jar}
  * (docs/startup.md).
  *
@@ -37,9 +40,6 @@ public final class StartupTraining {
     private StartupTraining() {}
 
     public static void main(String[] args) throws Exception {
-        if (args.length == 2 && args[0].equals("--run")) {
-            System.exit(train());
-        }
         if (args.length != 1 || !args[0].endsWith(".jar")) {
             System.err.println("usage: java -cp <function>.jar " + StartupTraining.class.getName() + " <function>.jar");
             System.exit(2);
@@ -56,18 +56,25 @@ public final class StartupTraining {
         Path descriptor = StartupArchive.descriptorOf(jar);
         Files.deleteIfExists(descriptor);
         Files.deleteIfExists(archive);
+        try (JarFile j = new JarFile(jar.toFile())) {
+            if (j.getEntry("function.yaml") == null) {
+                System.out.println("nucleon: no start-up archive for " + name + ": it packs no function.yaml");
+                return 0;
+            }
+        }
+        // `java -jar`, as the user's: the manifest's Add-Opens and Add-Exports apply, and the class path is the same
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
         command.add((aot ? "-XX:AOTCacheOutput=" : "-XX:ArchiveClassesAtExit=") + archive);
-        command.add("-D" + StartupArchive.PROPERTY + "=off");
-        command.add("-cp");
+        command.add("-D" + StartupArchive.PROPERTY + "=" + StartupArchive.TRAINING);
+        command.add("-jar");
         command.add(jar.toString());
-        command.add(StartupTraining.class.getName());
-        command.add("--run");
-        command.add(jar.toString());
-        Path log = Files.createTempFile(base + "-training-", ".log");
+        // its own working directory: relative paths of the function.yaml (a journal's, say) land there
+        Path work = Files.createTempDirectory(base + "-training-");
+        Path log = work.resolve("training.log");
         try {
             Process p = new ProcessBuilder(command)
+                    .directory(work.toFile())
                     .redirectErrorStream(true)
                     .redirectOutput(log.toFile())
                     .start();
@@ -80,7 +87,7 @@ public final class StartupTraining {
                 return 0;
             }
         } finally {
-            Files.deleteIfExists(log);
+            delete(work);
         }
         StartupArchive.writeDescriptor(jar, archive, aot ? "-XX:AOTCache" : "-XX:SharedArchiveFile");
         System.out.println("nucleon: start-up archive " + archive.getFileName() + " (" + Files.size(archive) / 1024
@@ -88,8 +95,28 @@ public final class StartupTraining {
         return 0;
     }
 
-    /** The training run, in the JVM that records: 0 when the function started, answered and stopped. */
-    private static int train() throws Exception {
+    private static void delete(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) files.sorted(Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    /**
+     * The training run, in the JVM that records ({@link Main} calls it when {@link StartupArchive#PROPERTY} is
+     * {@link StartupArchive#TRAINING}): 0 when the function started, answered and stopped.
+     */
+    static int train() {
+        try {
+            return trainOnce();
+        } catch (Exception e) {
+            System.err.println("the training run failed: " + Launcher.describe(e));
+            return 1;
+        }
+    }
+
+    private static int trainOnce() throws Exception {
         Launcher.configureLogging("text");
         FunctionSpec packaged = Main.packagedSpec(new ReadOptions(false, null, null, null, null, null, null, null));
         Map<String, TriggerSpec> http = new LinkedHashMap<>();
