@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 
@@ -92,14 +93,38 @@ final class StartupArchive {
 
     /** The second JVM's command line, or {@code null} when the function should start in this JVM. */
     static List<String> command() {
-        if (isOff(System.getenv(ENV)) || isOff(System.getProperty(PROPERTY))) {
-            return null;
-        }
         if (System.getProperty(PARENT_PROPERTY) != null) {
             return null; // this is the second JVM
         }
-        Path jar = jar();
-        if (jar == null) {
+        ProcessHandle.Info self = ProcessHandle.current().info();
+        Optional<String> java = self.command();
+        Optional<String[]> args = self.arguments();
+        if (java.isEmpty() || args.isEmpty()) {
+            return null;
+        }
+        return command(
+                jar(),
+                System.getenv(),
+                System.getProperty(PROPERTY),
+                java.get(),
+                List.of(args.get()),
+                ProcessHandle.current().pid());
+    }
+
+    /**
+     * The second JVM's command line for a JVM started as {@code java args...} from {@code jar}, or {@code null}
+     * when the function should start in this JVM.
+     *
+     * @param jar      the jar the JVM runs ({@code java -jar}), or {@code null} when it is not run from one jar
+     * @param env      the environment ({@link #ENV}, {@code JAVA_TOOL_OPTIONS}, {@code JDK_JAVA_OPTIONS})
+     * @param property {@link #PROPERTY}'s value, or {@code null}
+     * @param java     the {@code java} executable
+     * @param args     the JVM's command line after the executable, as given
+     * @param pid      the JVM's process id, for the second JVM to watch
+     */
+    static List<String> command(
+            Path jar, Map<String, String> env, String property, String java, List<String> args, long pid) {
+        if (jar == null || isOff(env.get(ENV)) || isOff(property) || TRAINING.equals(property)) {
             return null;
         }
         Properties descriptor = descriptor(jar);
@@ -111,23 +136,20 @@ final class StartupArchive {
         if (!option.startsWith("-XX:") || !Files.isRegularFile(archive)) {
             return null;
         }
-        for (String env : new String[] {"JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS"}) {
-            String v = System.getenv(env);
+        for (String name : new String[] {"JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS"}) {
+            String v = env.get(name);
             if (v != null && keepInProcess(List.of(v.trim().split("\\s+")))) {
                 return null;
             }
         }
-        ProcessHandle.Info self = ProcessHandle.current().info();
-        Optional<String> java = self.command();
-        Optional<String[]> args = self.arguments();
-        if (java.isEmpty() || args.isEmpty() || keepInProcess(List.of(args.get()))) {
+        if (keepInProcess(args)) {
             return null;
         }
         List<String> command = new ArrayList<>();
-        command.add(java.get());
+        command.add(java);
         command.add(option + "=" + archive);
-        command.add("-D" + PARENT_PROPERTY + "=" + ProcessHandle.current().pid());
-        command.addAll(List.of(args.get()));
+        command.add("-D" + PARENT_PROPERTY + "=" + pid);
+        command.addAll(args);
         return command;
     }
 
