@@ -18,6 +18,9 @@
 #   BASE_DIR=/tmp/old-jars bash benchmarks/startup.sh         # adds *-base setups from the jars in BASE_DIR
 #                                                             # (hello-java.jar, hello-python.jar, hello-node.jar)
 #   JAVA_OPTS="-Xss256k" bash benchmarks/startup.sh           # JVM flags for every Java launch
+#   SETUPS="hello-java hello-java-inproc hello-java-lean" bash benchmarks/startup.sh
+#       hello-java-inproc: NUCLEON_STARTUP_ARCHIVE=off, the function in the JVM that java started (no archive)
+#       hello-java-lean:   the memory flags of docs/startup.md (LEAN_OPTS) on the command line
 # Environment: RUNS=10, IDLE_MS=1000, JAVA=java, HELLO_JAR / PYTHON_JAR / NODE_JAR / BENCH_JAR (the jars),
 #   POLL_MS=2 (the probe's poll interval), RESULTS_DIR (where startup.tsv goes).
 # Every launch is `java [JAVA_OPTS] -jar <jar> <function.yaml> --control-port P`, i.e. what a user types,
@@ -37,6 +40,7 @@ NODE_JAR="${NODE_JAR:-$ROOT/examples/hello-node/target/hello-node.jar}"
 BENCH_JAR="${BENCH_JAR:-$ROOT/benchmarks/target/benchmarks.jar}"
 SETUPS="${SETUPS:-hello-java hello-python hello-node bare-netty}"
 RESULTS="${RESULTS_DIR:-$ROOT/benchmarks/results}"
+LEAN_OPTS="${LEAN_OPTS:--XX:+UseSerialGC -Xmn8m -Xss256k -XX:ReservedCodeCacheSize=32m}"
 PORT="${PORT:-18290}"
 CONTROL_PORT="${CONTROL_PORT:-18291}"
 
@@ -46,14 +50,14 @@ require_free_ports "$PORT" "$CONTROL_PORT"
 
 if [[ -n "${BASE_DIR:-}" ]]; then
     for s in $SETUPS; do
-        [[ "$s" == bare-netty ]] || SETUPS+=" $s-base"
+        [[ "$s" == bare-netty || "$s" == hello-java-* ]] || SETUPS+=" $s-base"
     done
 fi
 
 # jar_of SETUP: the jar a setup launches
 jar_of() {
     case "$1" in
-        hello-java) echo "$HELLO_JAR" ;;
+        hello-java | hello-java-inproc | hello-java-lean) echo "$HELLO_JAR" ;;
         hello-python) echo "$PYTHON_JAR" ;;
         hello-node) echo "$NODE_JAR" ;;
         bare-netty) echo "$BENCH_JAR" ;;
@@ -218,7 +222,9 @@ run_once() {
     local setup="$1" jar cmd ready_port="$CONTROL_PORT"
     jar="$(jar_of "$setup")"
     # shellcheck disable=SC2206
-    local opts=(${JAVA_OPTS:-})
+    local opts=(${JAVA_OPTS:-}) env=()
+    [[ "$setup" == hello-java-lean ]] && opts+=($LEAN_OPTS)
+    [[ "$setup" == hello-java-inproc ]] && env=(NUCLEON_STARTUP_ARCHIVE=off)
     if [[ "$setup" == bare-netty ]]; then
         cmd=("$JAVA" "${opts[@]}" -cp "$jar" io.nucleon.benchmarks.http.BareNettyHelloServer "$PORT")
         ready_port=0
@@ -227,7 +233,7 @@ run_once() {
     fi
     rm -f "$WORK/probe.pid"
     local line
-    if ! line="$(timeout $((START_TIMEOUT + STOP_TIMEOUT + 30)) python3 "$WORK/probe.py" "$HOST" "$ready_port" \
+    if ! line="$(env "${env[@]}" timeout $((START_TIMEOUT + STOP_TIMEOUT + 30)) python3 "$WORK/probe.py" "$HOST" "$ready_port" \
         "$PORT" "$WORK/probe.pid" "$(awk -v p="$POLL_MS" 'BEGIN { print p / 1000 }')" \
         "$(awk -v i="$IDLE_MS" 'BEGIN { print i / 1000 }')" "$START_TIMEOUT" "$STOP_TIMEOUT" "${cmd[@]}")"; then
         tail -n 30 "$WORK/probe.pid.log" >&2 || true

@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A function jar's class-data archive: made by the function's build next to the jar, used by a plain
@@ -80,8 +81,18 @@ final class StartupArchive {
         } catch (IOException e) {
             return -1; // the function starts here instead, as without an archive
         }
-        // TERM and INT (a terminal's Ctrl-C also reaches the child, which stops once) both stop it gracefully
-        Launcher.onStopSignal(child::destroy);
+        // TERM and INT (a terminal's Ctrl-C also reaches the child, which stops once) both stop it gracefully.
+        // A JVM still in its first moments ignores SIGTERM (its handlers are not set up yet), so the signal is
+        // repeated each second until the child is gone; the child's own handler acts on the first only.
+        Launcher.onStopSignal(() -> {
+            try {
+                do {
+                    child.destroy();
+                } while (!child.waitFor(1, TimeUnit.SECONDS));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
         while (true) {
             try {
                 return child.waitFor();
