@@ -29,7 +29,8 @@ public final class ConsoleLogConfigurator extends ContextAwareBase implements Co
     /** The configuration file name that selects Nucleon's console configuration. */
     static final String CONFIGURATION = "nucleon-logback.xml";
 
-    static final String PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level [%thread] %logger{36} - %msg %kvp{NONE}%n%ex";
+    static final String PATTERN =
+            "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level [%thread] %logger{36} - %msg %kvp{NONE}%n%ex";
 
     public ConsoleLogConfigurator() {}
 
@@ -71,7 +72,7 @@ public final class ConsoleLogConfigurator extends ContextAwareBase implements Co
         return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
     }
 
-    /** {@code NUCLEON_LOG_LEVEL} as the XML's {@code ${NUCLEON_LOG_LEVEL:-INFO}} reads it: property, then environment. */
+    /** {@code NUCLEON_LOG_LEVEL} as the XML's {@code ${NUCLEON_LOG_LEVEL:-INFO}} reads it: property, then env. */
     private static String level() {
         String v = System.getProperty("NUCLEON_LOG_LEVEL");
         if (v == null) {

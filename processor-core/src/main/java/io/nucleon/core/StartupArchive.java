@@ -174,8 +174,7 @@ final class StartupArchive {
             return;
         }
         try {
-            ProcessHandle.of(Long.parseLong(pid)).ifPresentOrElse(p -> p.onExit()
-                    .thenRun(stop), stop);
+            ProcessHandle.of(Long.parseLong(pid)).ifPresentOrElse(p -> p.onExit().thenRun(stop), stop);
         } catch (NumberFormatException e) {
             // not ours to judge: someone set the property by hand
         }

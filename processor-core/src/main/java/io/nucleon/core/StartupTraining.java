@@ -24,15 +24,16 @@ import java.util.stream.Stream;
 /**
  * Makes a function jar's class-data archive, as the function parent's build does after packaging the jar:
  * {@code java -cp target/fn.jar io.nucleon.core.StartupTraining target/fn.jar}. It runs the function once
- * ({@code java -jar}, in a temporary working directory) in a second JVM that records the classes it loads ({@code -XX:ArchiveClassesAtExit} up to JDK 24, JDK 25's AOT
- * cache from 25 on), and then writes the descriptor that {@link StartupArchive} reads at {@code java -jar}
- * (docs/startup.md).
+ * ({@code java -jar}, in a temporary working directory) in a second JVM that records the classes it loads
+ * ({@code -XX:ArchiveClassesAtExit} up to JDK 24, JDK 25's AOT cache from 25 on), and then writes the
+ * descriptor that {@link StartupArchive} reads at {@code java -jar} (docs/startup.md).
  *
  * <p>The training run starts the packaged function as {@code java -jar} would, with these differences: only its
- * http triggers, each on 127.0.0.1 and a free port, and the control server on 127.0.0.1 and a free port. Once
- * {@code /ready} answers 200 it sends one {@code GET /} to each http trigger (so the handler runs once, as in
- * the function's integration tests) and stops. A training run that fails leaves no descriptor and says why
- * on stderr; the build goes on, and {@code java -jar} then starts the function without an archive.
+ * http triggers, each on 127.0.0.1 and a free port, the control server on 127.0.0.1 and a free port, and no
+ * data bindings. Once {@code /ready} answers 200 it sends one {@code GET /} to each http trigger (so the handler
+ * runs once, as in the function's integration tests) and stops. A function without http triggers is only
+ * configured. A training run that fails leaves no descriptor and says why; the build goes on, and
+ * {@code java -jar} then starts the function without an archive.
  */
 public final class StartupTraining {
     private static final int TIMEOUT_MS = 60_000;
