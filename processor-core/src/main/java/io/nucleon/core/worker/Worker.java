@@ -36,6 +36,11 @@ import org.slf4j.LoggerFactory;
  * record on each finished one stays on one warm thread. Any later event of the call, and any use of
  * the handoff from another thread or after the call, is an ordinary {@link WorkerPool#dispatch}.
  *
+ * <p><b>Retiring.</b> In an elastic pool, a worker that has been idle (claiming nothing) for the
+ * pool's {@code workerIdleTimeout} asks its pool to {@linkplain WorkerPool#retire retire} it; it does
+ * so only between events, holding no claim, so no event is left behind. A retired worker's thread
+ * closes its runtime (a wrapper process stops) and ends.
+ *
  * <p>While an event runs, {@link #running} holds a token that is not zero. Whoever moves it back to
  * zero by compare-and-set owns the event's completion: the worker when the handler returns, or the
  * {@link TimeoutWatchdog} when the deadline passes first, in which case this worker is abandoned
@@ -110,6 +115,10 @@ final class Worker implements Runnable {
     private volatile Fate fate = Fate.SERVING;
     /** When this worker finished its last event ({@link System#nanoTime()}); this worker's thread only. */
     private long mark;
+    /** How long this worker may stay idle before it asks to retire; 0 in a fixed pool. */
+    private final long idleTimeoutNanos;
+    /** Whether the pool retired this worker (its thread then closes the runtime and ends). */
+    private boolean retired;
 
     Worker(
             WorkerPool pool,
@@ -136,6 +145,8 @@ final class Worker implements Runnable {
                 settings.env(),
                 settings.bindings());
         this.handoff = new Handoff(pool);
+        this.idleTimeoutNanos =
+                settings.elastic() ? settings.workerIdleTimeout().toNanos() : 0;
     }
 
     void start() {
@@ -170,6 +181,11 @@ final class Worker implements Runnable {
         return fate.abandoned();
     }
 
+    /** Whether its runtime started and it takes events (it may be busy). */
+    boolean isServing() {
+        return started.isDone() && !started.isCompletedExceptionally();
+    }
+
     @Override
     public void run() {
         try {
@@ -185,6 +201,9 @@ final class Worker implements Runnable {
             if (!isAbandoned()) {
                 closeRuntime();
             }
+            if (retired) {
+                pool.retiredWorkerClosed(this);
+            }
         }
     }
 
@@ -192,6 +211,7 @@ final class Worker implements Runnable {
         boolean searching = false; // woken by a dispatcher to look for events (see IdleWorkers)
         boolean waited = true;
         int idleRounds = 0;
+        long idleSince = System.nanoTime(); // read only in an elastic pool
         while (true) {
             if (pool.isClosing()) {
                 return; // what is still queued is rejected by the pool's close
@@ -215,13 +235,40 @@ final class Worker implements Runnable {
                 searching = false;
                 idle.foundNothing();
             }
+            if (!waited) {
+                idleSince = mark; // idle since the end of the last event
+            }
             waited = true;
             if (parker != null) {
-                searching = idle.park(parker, stillIdle);
+                if (idleTimeoutNanos == 0) {
+                    searching = idle.park(parker, stillIdle);
+                } else {
+                    searching = idle.park(parker, stillIdle, idleSince + idleTimeoutNanos);
+                    if (!searching && System.nanoTime() - idleSince >= idleTimeoutNanos) {
+                        if (retire()) {
+                            return;
+                        }
+                        idleSince = System.nanoTime(); // kept (the pool is at its minimum): idle afresh
+                    }
+                }
             } else {
                 settings.waitStrategy().idle(idleRounds++);
+                if (idleTimeoutNanos != 0
+                        && (idleRounds & 63) == 0
+                        && System.nanoTime() - idleSince >= idleTimeoutNanos) {
+                    if (retire()) {
+                        return;
+                    }
+                    idleSince = System.nanoTime();
+                }
             }
         }
+    }
+
+    /** Asks the pool to retire this idle worker; returns whether it did (the loop then ends). */
+    private boolean retire() {
+        retired = pool.retire(this);
+        return retired;
     }
 
     /** Runs the event just {@link #taken}; returns whether this worker carries on serving. */
