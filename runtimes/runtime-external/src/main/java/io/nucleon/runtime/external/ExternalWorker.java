@@ -232,6 +232,10 @@ final class ExternalWorker implements WorkerRuntime {
         }
     }
 
+    /**
+     * Stops the wrapper (asked to stop, then killed after {@code stopTimeout}): when the processor
+     * stops, and when the pool retires this idle worker ({@code minWorkers} below {@code numWorkers}).
+     */
     @Override
     public void close(Context context) {
         onClose.accept(this);
@@ -240,6 +244,12 @@ final class ExternalWorker implements WorkerRuntime {
         wrapper = null;
         if (w != null) {
             w.stop(settings.stopTimeout());
+            LOG.atDebug()
+                    .addKeyValue("function", ctx.functionName())
+                    .addKeyValue("trigger", ctx.triggerName())
+                    .addKeyValue("worker", ctx.workerId())
+                    .addKeyValue("pid", w.pid())
+                    .log(settings.kind() + " wrapper stopped");
         }
     }
 
