@@ -97,7 +97,8 @@ class ElasticWrappersTest {
                 }
             }
             assertEquals(1, pool(p).get("workers"));
-            assertEquals(0, pool(p).get("retiring"));
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> pool(p).get("retiring").equals(0));
             assertTrue(p.isReady());
             assertTrue(metrics(p)
                     .contains("nucleon_worker_retirements_total{function=\"ext-python\",kind=\"http\",trigger=\"web\"}"
