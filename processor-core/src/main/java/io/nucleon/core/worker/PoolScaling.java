@@ -43,7 +43,6 @@ final class PoolScaling {
 
     final int min;
     final int max;
-    final long idleTimeoutNanos;
     private final PoolSettings settings;
     private final TriggerMetrics metrics;
     private final Executor executor;
@@ -68,7 +67,6 @@ final class PoolScaling {
         this.grow = grow;
         this.min = settings.minWorkers();
         this.max = settings.numWorkers();
-        this.idleTimeoutNanos = settings.workerIdleTimeout().toNanos();
     }
 
     /**

@@ -48,7 +48,7 @@ public record PoolSettings(
             throw new IllegalArgumentException(
                     "minWorkers must be from 0 to numWorkers (" + numWorkers + "), got " + minWorkers);
         }
-        if (workerIdleTimeout == null || workerIdleTimeout.toNanos() <= 0) {
+        if (workerIdleTimeout == null || workerIdleTimeout.isNegative() || workerIdleTimeout.isZero()) {
             throw new IllegalArgumentException("workerIdleTimeout must be positive, got " + workerIdleTimeout);
         }
     }
@@ -141,6 +141,12 @@ public record PoolSettings(
     /** Whether the pool grows and shrinks between {@code minWorkers} and {@code numWorkers}. */
     public boolean elastic() {
         return minWorkers < numWorkers;
+    }
+
+    /** {@code workerIdleTimeout} in nanoseconds, at most a century (so that adding it to a clock reading cannot overflow). */
+    long idleTimeoutNanos() {
+        Duration century = Duration.ofDays(36_525);
+        return (workerIdleTimeout.compareTo(century) > 0 ? century : workerIdleTimeout).toNanos();
     }
 
     /** The workers started with the pool: {@code minWorkers}, but at least one, whose start proves the handler's init. */

@@ -145,8 +145,7 @@ final class Worker implements Runnable {
                 settings.env(),
                 settings.bindings());
         this.handoff = new Handoff(pool);
-        this.idleTimeoutNanos =
-                settings.elastic() ? settings.workerIdleTimeout().toNanos() : 0;
+        this.idleTimeoutNanos = settings.elastic() ? settings.idleTimeoutNanos() : 0;
     }
 
     void start() {
