@@ -3,7 +3,9 @@ package io.nucleon.core.worker;
 import com.lmax.disruptor.Sequence;
 import io.nucleon.api.Event;
 import io.nucleon.spi.Completion;
+import io.nucleon.spi.CompletionHops;
 import io.nucleon.spi.Dispatcher;
+import io.nucleon.spi.EventBatch;
 import io.nucleon.spi.FunctionRuntime;
 import io.nucleon.spi.WorkerRuntime;
 import java.lang.invoke.MethodHandles;
@@ -94,6 +96,8 @@ final class Worker implements Runnable {
     private IdleWorkers.Parker parker;
 
     private WorkerRuntime runtime;
+    /** The events handed to {@link WorkerRuntime#invokeAll}; {@code null} when the runtime takes one at a time. */
+    private Batch batch;
     /** The event just taken from the ring; this worker's thread only. */
     private final EventSlot taken = new EventSlot();
 
@@ -178,6 +182,8 @@ final class Worker implements Runnable {
             started.completeExceptionally(t);
             return;
         }
+        int batchLimit = runtime.batchLimit();
+        batch = batchLimit > 1 ? new Batch(batchLimit) : null;
         started.complete(null);
         try {
             loop();
@@ -205,7 +211,8 @@ final class Worker implements Runnable {
                 idleRounds = 0;
                 pool.take(claimed, sequence, taken);
                 // Back to back with the previous event, its end time is this one's start: one clock read per event.
-                if (!handle(waited ? System.nanoTime() : mark)) {
+                long start = waited ? System.nanoTime() : mark;
+                if (!(batch == null ? handle(start) : handleBatch(start))) {
                     return;
                 }
                 waited = false;
@@ -280,6 +287,204 @@ final class Worker implements Runnable {
             handoff.armed = false;
         }
         return true;
+    }
+
+    /**
+     * Runs the event just {@link #taken}, with the events queued behind it while no other worker is
+     * idle (up to the runtime's batch limit), through {@link WorkerRuntime#invokeAll}. Each event is
+     * the running one in turn, under its own token, exactly as {@link #handle} runs a single event, so
+     * the watchdog times out the one the runtime works on. Returns whether this worker carries on.
+     */
+    private boolean handleBatch(long start) {
+        Batch b = batch;
+        b.clear();
+        admit(start);
+        while (b.size < b.events.length && !pool.isClosing() && (idle == null || idle.sleeping() == 0)) {
+            long claimed = pool.claim(sequence);
+            if (claimed < 0) {
+                break;
+            }
+            pool.take(claimed, sequence, taken);
+            admit(start);
+        }
+        if (b.size == 0) {
+            mark = start;
+            return true;
+        }
+        b.begin(0, start);
+        Throwable thrown = null;
+        CompletionHops.open(b.hops);
+        try {
+            runtime.invokeAll(context, b);
+        } catch (Throwable t) {
+            thrown = t;
+        } finally {
+            b.hops.close(); // the replies put off during the batch go out
+        }
+        if (b.running >= b.size) {
+            return true;
+        }
+        // The runtime stopped before reporting every event: the running one ends (it threw, or timed out),
+        // the ones after it never started and go back to the pool.
+        long token = tokens;
+        boolean timedOut = b.abandoned || !RUNNING.compareAndSet(this, token, 0L);
+        if (!timedOut) {
+            Throwable error = thrown != null
+                    ? thrown
+                    : new IllegalStateException("the runtime returned before reporting event " + b.running + " of "
+                            + b.size + " it was handed");
+            int index = b.running;
+            currentEvent = null;
+            currentCompletion = null;
+            mark = completions.failed(b.events[index], b.completions[index], error, currentStart, tally, pool);
+        }
+        for (int i = b.running + 1; i < b.size; i++) {
+            if (b.events[i] != null) {
+                completions.requeue(b.events[i], b.completions[i], pool);
+            }
+        }
+        b.clear();
+        if (!timedOut) {
+            return true;
+        }
+        boolean carriesOn = pool.abandonedWorkerReturned(this);
+        Thread.interrupted(); // after the pool's decision, which is when any abort has happened
+        LOG.atWarn()
+                .addKeyValue("trigger", settings.triggerName())
+                .addKeyValue("worker", index)
+                .log("the runtime returned after its running event timed out; the events behind it went back to the"
+                        + " pool, "
+                        + (carriesOn
+                                ? "the worker carries on"
+                                : "the worker's thread ends (a fresh worker has its place)"));
+        return carriesOn;
+    }
+
+    /** Adds the event just {@link #taken} to the batch, or rejects it when it waited past the availability timeout. */
+    private void admit(long now) {
+        Event event = taken.event;
+        Completion completion = taken.completion;
+        long queuedAt = taken.queuedAt;
+        taken.clear();
+        if (now - queuedAt > availabilityTimeoutNanos) {
+            completions.rejected(event, completion, Completions.Rejection.LATE, tally, pool);
+            return;
+        }
+        Batch b = batch;
+        b.events[b.size] = event;
+        b.completions[b.size] = completion;
+        b.size++;
+    }
+
+    /** The batch the worker hands its runtime; the runtime reports on the worker's thread (see {@link EventBatch}). */
+    private final class Batch implements EventBatch {
+        final Event[] events;
+        final Completion[] completions;
+        int size;
+        /** The index of the running event. */
+        int running;
+        /** A report found its event timed out: the runtime is being aborted. */
+        boolean abandoned;
+        /** The replies put off while the batch runs; flushed when the runtime waits and when it ends. */
+        final CompletionHops.Run hops = new CompletionHops.Run();
+
+        Batch(int limit) {
+            events = new Event[limit];
+            completions = new Completion[limit];
+        }
+
+        void clear() {
+            for (int i = 0; i < size; i++) {
+                events[i] = null;
+                completions[i] = null;
+            }
+            size = 0;
+            running = 0;
+            abandoned = false;
+        }
+
+        /** Makes event {@code i} the running one, started at {@code start}, under a fresh token. */
+        void begin(int i, long start) {
+            running = i;
+            currentEvent = events[i];
+            currentCompletion = completions[i];
+            currentStart = start;
+            RUNNING.setRelease(Worker.this, ++tokens);
+        }
+
+        @Override
+        public int size() {
+            return size;
+        }
+
+        @Override
+        public Event event(int i) {
+            if (i < 0 || i >= size) {
+                throw new IndexOutOfBoundsException("event " + i + " of a batch of " + size);
+            }
+            return events[i];
+        }
+
+        @Override
+        public void flush() {
+            hops.flush();
+        }
+
+        @Override
+        public boolean succeeded(int i, Object result) {
+            return report(i, result, null);
+        }
+
+        @Override
+        public boolean failed(int i, Throwable error) {
+            return report(i, null, error);
+        }
+
+        private boolean report(int i, Object result, Throwable error) {
+            if (Thread.currentThread() != thread) {
+                throw new IllegalStateException("a batch is reported on its worker's thread only");
+            }
+            if (abandoned && i > running && i < size && error != null && events[i] != null) {
+                // an event the runtime had passed on ahead of the timed-out one, and cannot vouch for
+                Worker.this.completions.failed(events[i], completions[i], error, System.nanoTime(), tally, pool);
+                events[i] = null;
+                completions[i] = null;
+                return false;
+            }
+            if (i != running || abandoned) {
+                throw new IllegalStateException(
+                        abandoned
+                                ? "event " + i + " reported after the batch was given up"
+                                : "event " + i + " reported while event " + running
+                                        + " runs (events are reported in order)");
+            }
+            if (!RUNNING.compareAndSet(Worker.this, tokens, 0L)) {
+                abandoned = true; // the watchdog ended it; the runtime is being aborted
+                return false;
+            }
+            Event event = events[i];
+            Completion completion = completions[i];
+            long start = currentStart;
+            currentEvent = null;
+            currentCompletion = null;
+            events[i] = null;
+            completions[i] = null;
+            long end;
+            if (result instanceof CompletionStage<?> stage && error == null) {
+                end = Worker.this.completions.stage(event, completion, stage, start, tally, pool);
+            } else if (error != null) {
+                end = Worker.this.completions.failed(event, completion, error, start, tally, pool);
+            } else {
+                end = Worker.this.completions.succeeded(event, completion, result, start, tally, pool);
+            }
+            mark = end;
+            if (i + 1 < size) {
+                begin(i + 1, end);
+            } else {
+                running = size;
+            }
+            return true;
+        }
     }
 
     /**

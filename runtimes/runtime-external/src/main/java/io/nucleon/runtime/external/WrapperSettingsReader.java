@@ -182,7 +182,14 @@ final class WrapperSettingsReader {
         if (!problems.check(spin != null && !spin.isNegative(), "spinTime", "must be zero or more")) {
             spin = Duration.ZERO;
         }
-        return new TransportSettings(name, shm, ringSize, maxFrame, spin);
+        int inFlight = config.eventsInFlight;
+        if (!problems.check(
+                inFlight >= 1 && inFlight <= TransportSettings.MAX_EVENTS_IN_FLIGHT,
+                "eventsInFlight",
+                "must be from 1 to " + TransportSettings.MAX_EVENTS_IN_FLIGHT + ", got " + inFlight)) {
+            inFlight = 1;
+        }
+        return new TransportSettings(name, shm, ringSize, maxFrame, spin, inFlight);
     }
 
     private static int size(

@@ -110,7 +110,7 @@ public final class ShmTransport implements Transport {
     }
 
     @Override
-    public Message receive() throws IOException, ProtocolException {
+    public Message receive(Runnable beforeWait) throws IOException, ProtocolException {
         while (true) {
             Message m = poll();
             if (m != null) {
@@ -123,6 +123,11 @@ public final class ShmTransport implements Transport {
             }
             if (spin()) {
                 continue;
+            }
+            if (beforeWait != null) {
+                beforeWait.run();
+                beforeWait = null;
+                continue; // that took time: look at the ring again before sleeping
             }
             in.sleeping(1);
             VarHandle.fullFence(); // announce sleep, then look again: the other half of the pair

@@ -24,6 +24,9 @@ public final class SocketTransport implements Transport {
     private final ByteBuffer header =
             ByteBuffer.allocateDirect(Protocol.META_OFFSET).order(ByteOrder.LITTLE_ENDIAN);
     /** Bytes read and not yet handed out, between position and limit (read mode). */
+    /** What {@link #receive(Runnable)} runs before its first blocking read; the receiving thread only. */
+    private Runnable beforeWait;
+
     private ByteBuffer in =
             ByteBuffer.allocate(IN_INITIAL).order(ByteOrder.LITTLE_ENDIAN).limit(0);
 
@@ -81,8 +84,13 @@ public final class SocketTransport implements Transport {
     }
 
     @Override
-    public Message receive() throws IOException, ProtocolException {
-        return Protocol.decode(nextFrame());
+    public Message receive(Runnable beforeWait) throws IOException, ProtocolException {
+        this.beforeWait = beforeWait;
+        try {
+            return Protocol.decode(nextFrame());
+        } finally {
+            this.beforeWait = null;
+        }
     }
 
     /**
@@ -116,6 +124,11 @@ public final class SocketTransport implements Transport {
             in.compact();
         }
         // write mode now
+        Runnable wait = beforeWait;
+        if (wait != null) {
+            beforeWait = null;
+            wait.run();
+        }
         while (in.position() < n) {
             if (channel.read(in) < 0) {
                 in.flip();

@@ -23,7 +23,15 @@ public interface Transport extends Closeable {
     void sendStop() throws IOException;
 
     /** Blocks until the wrapper's next frame and decodes it. */
-    Message receive() throws IOException, ProtocolException;
+    default Message receive() throws IOException, ProtocolException {
+        return receive(null);
+    }
+
+    /**
+     * Blocks until the wrapper's next frame and decodes it; runs {@code beforeWait} (when not
+     * {@code null}) once it finds it has to wait, before it sleeps or blocks.
+     */
+    Message receive(Runnable beforeWait) throws IOException, ProtocolException;
 
     /** {@link #UDS} or {@link #SHM}. */
     String name();
