@@ -45,6 +45,12 @@ import org.slf4j.LoggerFactory;
  */
 final class Worker implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(Worker.class);
+    /**
+     * While a worker runs batch after batch, the replies it put off go out at least this often (and
+     * whenever it is about to wait): a wake-up of an event loop per this many replies at most.
+     */
+    private static final int FLUSH_EVERY = 16;
+
     private static final VarHandle RUNNING;
 
     static {
@@ -188,6 +194,9 @@ final class Worker implements Runnable {
         try {
             loop();
         } finally {
+            if (batch != null) {
+                batch.hops.close(); // no reply put off stays behind this thread
+            }
             if (!isAbandoned()) {
                 closeRuntime();
             }
@@ -217,6 +226,9 @@ final class Worker implements Runnable {
                 }
                 waited = false;
                 continue;
+            }
+            if (batch != null) {
+                batch.hops.close(); // nothing more to run now: the replies put off go out
             }
             if (searching) {
                 searching = false;
@@ -313,13 +325,14 @@ final class Worker implements Runnable {
         }
         b.begin(0, start);
         Throwable thrown = null;
-        CompletionHops.open(b.hops);
+        CompletionHops.open(b.hops); // stays open from batch to batch while events keep coming (see loop)
         try {
             runtime.invokeAll(context, b);
         } catch (Throwable t) {
             thrown = t;
-        } finally {
-            b.hops.close(); // the replies put off during the batch go out
+        }
+        if (b.hops.deferred() >= FLUSH_EVERY) {
+            b.hops.flush();
         }
         if (b.running >= b.size) {
             return true;
