@@ -641,7 +641,18 @@ let pending = [] // chunks of an incomplete frame
 let pendingBytes = 0
 let needBytes = -1 // 4 + length of the incomplete frame, once known
 
+// The answers a chunk's events get at once go out in one write: the socket is corked while the chunk
+// is parsed (a chunk holds several events when the processor sends events ahead, docs/protocol.md 4).
 function onData (chunk) {
+  socket.cork()
+  try {
+    readChunk(chunk)
+  } finally {
+    if (!socket.destroyed) socket.uncork()
+  }
+}
+
+function readChunk (chunk) {
   if (pendingBytes === 0) {
     parseChunk(chunk)
     return

@@ -168,6 +168,7 @@ final class ExternalWorker implements WorkerRuntime {
         Runnable flush = batch::flush;
         try {
             while (done < n) {
+                transport.hold(); // the events sent now go in one write, or with one doorbell
                 while (sent < n) {
                     Event event = batch.event(sent);
                     int metaLength = codec.encode(event);
@@ -198,6 +199,7 @@ final class ExternalWorker implements WorkerRuntime {
                     outstanding += frame;
                     sent++;
                 }
+                transport.flush();
                 if (done >= n) {
                     return;
                 }

@@ -28,6 +28,10 @@ public final class ShmTransport implements Transport {
     private long inHead;
     /** A frame read from the socket while the ring still had frames: handled after the ring is drained. */
     private Message pending;
+    /** Between {@link #hold()} and {@link #flush()}: the doorbell waits for the flush. */
+    private boolean holding;
+    /** A record was published while holding: the flush looks at the sleeping flag. */
+    private boolean unrung;
 
     private volatile boolean closed;
 
@@ -103,9 +107,32 @@ public final class ShmTransport implements Transport {
         Protocol.putLength(out.memory(), record, length);
         outTail += ShmRings.recordBytes(length);
         out.tailRelease(outTail);
+        if (holding) {
+            unrung = true; // one look at the sleeping flag at the flush
+            return;
+        }
+        ring();
+    }
+
+    /** After a publish: rings the doorbell if the wrapper announced sleep. */
+    private void ring() throws IOException {
         VarHandle.fullFence(); // publish, then look at the sleeping flag: one half of the Dekker pair
         if (out.sleepingVolatile() != 0) {
             socket.sendEmpty(Protocol.DOORBELL);
+        }
+    }
+
+    @Override
+    public void hold() {
+        holding = true;
+    }
+
+    @Override
+    public void flush() throws IOException {
+        holding = false;
+        if (unrung) {
+            unrung = false;
+            ring();
         }
     }
 

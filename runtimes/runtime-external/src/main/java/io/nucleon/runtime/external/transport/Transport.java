@@ -22,6 +22,15 @@ public interface Transport extends Closeable {
     /** Sends a STOP frame. */
     void sendStop() throws IOException;
 
+    /**
+     * The frames sent from now until {@link #flush()} may reach the wrapper together (one write, one
+     * doorbell), in order. The caller must flush before it waits for an answer.
+     */
+    default void hold() {}
+
+    /** Sends what was held since {@link #hold()}. */
+    default void flush() throws IOException {}
+
     /** Blocks until the wrapper's next frame and decodes it. */
     default Message receive() throws IOException, ProtocolException {
         return receive(null);
