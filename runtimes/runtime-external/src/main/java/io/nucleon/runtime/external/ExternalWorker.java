@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  * invoke: meta JSON into a reused buffer ─▶ transport.sendEvent ─▶ transport.receive … until the answer
- *         (LOG frames to the worker's logger, METRIC frames to the handler's counters on the way)
+ *         (LOG frames to the worker's logger, METRIC frames to the handler's counters, BINDING_CALL
+ *         frames to {@link BindingCalls} on the way)
  * </pre>
  */
 final class ExternalWorker implements WorkerRuntime {
@@ -46,6 +47,7 @@ final class ExternalWorker implements WorkerRuntime {
     private final MetaCodec codec = new MetaCodec();
     private final WrapperLog log;
     private final RestartBackoff backoff;
+    private final BindingCalls bindingCalls;
     private volatile WrapperProcess wrapper;
     private volatile boolean aborted;
     private volatile int restarts;
@@ -63,6 +65,8 @@ final class ExternalWorker implements WorkerRuntime {
         this.ctx = ctx;
         this.onClose = onClose;
         this.backoff = new RestartBackoff(settings);
+        this.bindingCalls =
+                new BindingCalls(ctx, settings.kind(), settings.eventTimeout(), settings.transport().maxFrame());
         this.log = launcher.newLog(ctx);
         this.wrapper = launcher.launch(ctx, log);
         logStarted(wrapper, false);
@@ -114,6 +118,8 @@ final class ExternalWorker implements WorkerRuntime {
                     log.frame(frame.json());
                 } else if (m instanceof Message.Metric metric) {
                     metrics.handlerMetric(metric.json());
+                } else if (m instanceof Message.BindingCall call) {
+                    bindingCalls.serve(transport, call);
                 } else if (m instanceof Message.Hello || m instanceof Message.InitFailed) {
                     throw new ProtocolException(m.getClass().getSimpleName() + " after the handshake");
                 }
@@ -224,6 +230,7 @@ final class ExternalWorker implements WorkerRuntime {
     @Override
     public void abort(Thread workerThread) {
         aborted = true;
+        bindingCalls.abort();
         WrapperProcess w = wrapper;
         if (w != null) {
             restarts++;

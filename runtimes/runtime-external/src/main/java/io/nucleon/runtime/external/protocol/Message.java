@@ -8,6 +8,7 @@ public sealed interface Message
                 Message.Failure,
                 Message.Log,
                 Message.Metric,
+                Message.BindingCall,
                 Message.Doorbell,
                 Message.Skipped {
 
@@ -31,6 +32,9 @@ public sealed interface Message
 
     /** {@code METRIC}: an increment of one of the handler's counters. */
     record Metric(String json) implements Message {}
+
+    /** {@code BINDING_CALL}: the handler calls a data binding; meta JSON text (binding, operation, args) and the body bytes. */
+    record BindingCall(long callId, String metaJson, byte[] body) implements Message {}
 
     /** {@code DOORBELL}: "look at the ring" (shared-memory transport only). */
     record Doorbell() implements Message {}

@@ -39,10 +39,14 @@ public final class Protocol {
     public static final byte RESPONSE = 0x11;
     /** W → P: the handler failed: {@code seq}, then JSON with the message, type and traceback. */
     public static final byte ERROR = 0x12;
+    /** P → W: the answer to a BINDING_CALL: {@code callId}, {@code metaLength}, meta JSON, body. */
+    public static final byte BINDING_RESULT = 0x13;
     /** W → P: a call of the handler's logger; JSON. */
     public static final byte LOG = 0x20;
     /** W → P: an increment of one of the handler's counters; JSON. */
     public static final byte METRIC = 0x21;
+    /** W → P: the handler calls a data binding: {@code callId}, {@code metaLength}, meta JSON, body. */
+    public static final byte BINDING_CALL = 0x22;
 
     /** Bytes of a frame's {@code length} field (u32), which comes first. */
     public static final int LENGTH_BYTES = 4;
@@ -83,6 +87,19 @@ public final class Protocol {
     public static int putEventHead(ByteBuffer b, int record, long seq, int metaLength) {
         b.put(record + TYPE_OFFSET, EVENT);
         b.putLong(record + SEQ_OFFSET, seq); // unaligned in a ring: fine, only the ring's positions need atomicity
+        b.putInt(record + META_LENGTH_OFFSET, metaLength);
+        return record + META_OFFSET;
+    }
+
+    /**
+     * Writes the fixed fields of a BINDING_RESULT record at index {@code record} of {@code b}, as
+     * {@link #putEventHead} does for an EVENT (the two share their layout).
+     *
+     * @return the index where the meta JSON goes; the body follows it
+     */
+    public static int putBindingResultHead(ByteBuffer b, int record, long callId, int metaLength) {
+        b.put(record + TYPE_OFFSET, BINDING_RESULT);
+        b.putLong(record + SEQ_OFFSET, callId);
         b.putInt(record + META_LENGTH_OFFSET, metaLength);
         return record + META_OFFSET;
     }
@@ -167,6 +184,22 @@ public final class Protocol {
                 }
                 long seq = frame.getLong();
                 return new Message.Failure(seq, text(frame));
+            }
+            case BINDING_CALL: {
+                if (frame.remaining() < SEQ_META_BYTES) {
+                    throw new ProtocolException("BINDING_CALL frame of " + frame.remaining()
+                            + " payload bytes; at least " + SEQ_META_BYTES + " expected");
+                }
+                long callId = frame.getLong();
+                long metaLength = frame.getInt() & 0xffffffffL;
+                if (metaLength > frame.remaining()) {
+                    throw new ProtocolException("BINDING_CALL metaLength " + metaLength + " exceeds the "
+                            + frame.remaining() + " bytes left in the frame");
+                }
+                String meta = utf8(frame, (int) metaLength);
+                byte[] body = new byte[frame.remaining()];
+                frame.get(body);
+                return new Message.BindingCall(callId, meta, body);
             }
             case LOG:
                 return new Message.Log(text(frame));

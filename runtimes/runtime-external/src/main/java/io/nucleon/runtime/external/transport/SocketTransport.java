@@ -66,6 +66,19 @@ public final class SocketTransport implements Transport {
         sendEmpty(Protocol.STOP);
     }
 
+    @Override
+    public void sendBindingResult(long callId, byte[] meta, int metaLength, byte[] body) throws IOException {
+        int length = (int) Protocol.eventFrameLength(metaLength, body.length); // the same layout as an EVENT
+        header.clear();
+        Protocol.putBindingResultHead(header, 0, callId, metaLength);
+        Protocol.putLength(header, 0, length);
+        ByteBuffer[] parts = {header, ByteBuffer.wrap(meta, 0, metaLength), ByteBuffer.wrap(body)};
+        long left = Protocol.LENGTH_BYTES + (long) length;
+        while (left > 0) {
+            left -= channel.write(parts);
+        }
+    }
+
     /** Sends a frame with no payload (STOP, DOORBELL). */
     void sendEmpty(byte type) throws IOException {
         header.clear();

@@ -19,6 +19,9 @@ public interface Transport extends Closeable {
     /** Sends an EVENT frame: {@code meta[0, metaLength)} then {@code body}. */
     void sendEvent(long seq, byte[] meta, int metaLength, byte[] body) throws IOException;
 
+    /** Sends a BINDING_RESULT frame: {@code meta[0, metaLength)} then {@code body}. */
+    void sendBindingResult(long callId, byte[] meta, int metaLength, byte[] body) throws IOException;
+
     /** Sends a STOP frame. */
     void sendStop() throws IOException;
 
