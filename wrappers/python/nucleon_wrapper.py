@@ -37,6 +37,8 @@ T_EVENT = 0x10
 T_RESPONSE = 0x11
 T_ERROR = 0x12
 T_BINDING_RESULT = 0x13
+T_EVENT_BATCH = 0x14
+T_RESPONSE_BATCH = 0x15
 T_LOG = 0x20
 T_METRIC = 0x21
 T_BINDING_CALL = 0x22
@@ -48,6 +50,7 @@ _FRAME_HDR = struct.Struct("<IB")  # length, type
 _SEQ_HDR = struct.Struct("<IBQ")  # length, type, seq              (ERROR)
 _RESP_HDR = struct.Struct("<IBQI")  # length, type, seq, metaLength (RESPONSE)
 _EVENT_HDR = struct.Struct("<QI")  # seq, metaLength (at the start of an EVENT payload)
+_BATCH_ITEM = struct.Struct("<II")  # metaLength, bodyLength (each item of EVENT_BATCH / RESPONSE_BATCH)
 
 _DOORBELL_FRAME = _FRAME_HDR.pack(1, T_DOORBELL)
 
@@ -1074,12 +1077,97 @@ class Wrapper:
                     self.send_exception(seq, e2)
                     continue
                 send(parts, total)
+            elif ftype == T_EVENT_BATCH:
+                self.serve_batch(payload)
             elif ftype == T_STOP:
                 _stop()
             elif ftype == T_DOORBELL or 0x40 <= ftype <= 0x7F:
                 release()  # a stray doorbell, or an ignorable frame type
             else:
                 raise ProtocolError("received an unknown frame type 0x%02x" % ftype)
+
+
+    def serve_batch(self, payload):
+        """EVENT_BATCH: the handler gets a list of events and returns a list of responses, each
+        tagged with the event_id of its event (Nuclio's batch API); RESPONSE_BATCH has one item per
+        event, in the batch's order. A missing or unencodable response fails only its event."""
+        seq, count = _EVENT_HDR.unpack_from(payload, 0)
+        pos = 12
+        end = len(payload)
+        events = []
+        for i in range(count):
+            if pos + 8 > end:
+                raise ProtocolError("EVENT_BATCH item %d runs past the frame" % i)
+            ml, bl = _BATCH_ITEM.unpack_from(payload, pos)
+            pos += 8
+            if pos + ml + bl > end:
+                raise ProtocolError("EVENT_BATCH item %d of %d bytes runs past the frame" % (i, ml + bl))
+            meta = bytes(payload[pos:pos + ml]) if ml > 2 else None
+            pos += ml
+            events.append(self.event_class(bytes(payload[pos:pos + bl]), meta, seq))
+            pos += bl
+        self.chan.release()
+        self.in_event = True
+        try:
+            r = self.handler(self.context, events)
+            if self.is_async or (r is not None and type(r) not in _PLAIN and inspect.isawaitable(r)):
+                r = self.loop.run_until_complete(r)
+        except (ProtocolError, ChannelClosed):
+            raise
+        except Exception as e:
+            self.in_event = False
+            self.send_exception(seq, e)  # the handler failed: every event of the batch fails
+            return
+        self.in_event = False
+        outcomes = self._match_batch(events, r)
+        items = []
+        total = 13
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                meta, body = json.dumps({"error": {"message": str(outcome), "type": type(outcome).__name__}},
+                                        default=_json_default).encode(), b""
+            else:
+                try:
+                    parts, _ = self._response_parts(seq, outcome)
+                    meta, body = parts[1], parts[2]
+                except Exception as e:
+                    meta, body = json.dumps({"error": {"message": "cannot encode the response: %s" % e,
+                                                       "type": type(e).__name__}}).encode(), b""
+            items.append(_BATCH_ITEM.pack(len(meta), len(body)))
+            items.append(meta)
+            items.append(body)
+            total += 8 + len(meta) + len(body)
+        if total > self.max_frame:
+            self.send_error(seq, "the batch's responses would be a %d-byte frame, more than NUCLEON_MAX_FRAME "
+                            "(%d)" % (total, self.max_frame), "ResponseTooLarge")
+            return
+        self.chan.send([_RESP_HDR.pack(total, T_RESPONSE_BATCH, seq, count)] + items, 4 + total)
+
+    @staticmethod
+    def _match_batch(events, r):
+        """One outcome per event: its response, or an exception saying why it has none."""
+        if not isinstance(r, (list, tuple)):
+            e = TypeError("a batch handler returns a list of responses, not %s" % type(r).__name__)
+            return [e] * len(events)
+        by_id = {}
+        untagged = []
+        for item in r:
+            eid = getattr(item, "event_id", None) if isinstance(item, Response) else None
+            if eid is None:
+                untagged.append(item)
+            else:
+                by_id[str(eid)] = item
+        if untagged and not by_id and len(untagged) == len(events):
+            return list(untagged)  # no event_id anywhere: by position
+        out = []
+        for ev in events:
+            item = by_id.get(str(ev.id), _MISSING)
+            out.append(item if item is not _MISSING else LookupError(
+                "the batch handler returned no response with event_id %r" % ev.id))
+        return out
+
+
+_MISSING = object()
 
 
 class _TooLarge(Exception):

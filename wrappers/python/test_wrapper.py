@@ -27,6 +27,7 @@ WRAPPER = os.path.join(HERE, "nucleon_wrapper.py")
 HELLO, INIT_FAILED, STOP, DOORBELL = 0x01, 0x02, 0x03, 0x04
 EVENT, RESPONSE, ERROR, LOG, METRIC = 0x10, 0x11, 0x12, 0x20, 0x21
 BINDING_RESULT, BINDING_CALL = 0x13, 0x22
+EVENT_BATCH, RESPONSE_BATCH = 0x14, 0x15
 
 MAGIC = 0x5243554E
 PAD = 0xFFFFFFFF
@@ -728,6 +729,77 @@ class WrapperTest(unittest.TestCase):
         p.send(p.frame(BINDING_RESULT, struct.pack("<QI", call_id + 5, 2) + b"{}"))
         self.assertEqual(p.proc.wait(10), 2)
         self.assertIn("BINDING_RESULT for call", p.stderr())
+
+    # -- batches --
+
+    def batch(self, p, events):
+        """Sends one EVENT_BATCH of (meta, body) pairs; returns ("batch", [(meta, body)]) or ("error", obj)."""
+        p.seq += 1
+        items = b"".join(struct.pack("<II", len(m), len(b)) + m + b
+                         for m, b in ((json.dumps(meta).encode(), body) for meta, body in events))
+        p.send(p.frame(EVENT_BATCH, struct.pack("<QI", p.seq, len(events)) + items))
+        while True:
+            ftype, payload = p.recv()
+            if ftype == LOG:
+                continue
+            if ftype == ERROR:
+                return "error", json.loads(payload[8:])
+            self.assertEqual(ftype, RESPONSE_BATCH)
+            seq, count = struct.unpack_from("<QI", payload)
+            self.assertEqual(seq, p.seq)
+            pos, out = 12, []
+            for _ in range(count):
+                ml, bl = struct.unpack_from("<II", payload, pos)
+                pos += 8
+                out.append((json.loads(payload[pos:pos + ml] or b"{}"), payload[pos + ml:pos + ml + bl]))
+                pos += ml + bl
+            self.assertEqual(pos, len(payload))
+            return "batch", out
+
+    def test_batches(self):
+        code = {"main.py": """
+            def handler(context, events):
+                if not isinstance(events, list):
+                    return "single " + event_text(events)
+                kind = events[0].path
+                if kind == "/raise":
+                    raise ValueError("the whole batch")
+                if kind == "/positional":
+                    return [e.body.upper() for e in events]
+                if kind == "/not-a-list":
+                    return "oops"
+                out = []
+                for e in reversed(events):  # any order: matched by event_id
+                    if e.body == b"skip":
+                        continue
+                    if e.body == b"bad":
+                        out.append(context.Response(body={1, 2}, event_id=e.id))
+                        continue
+                    out.append(context.Response(body=b"r-" + e.body, status_code=201, event_id=e.id))
+                return out
+
+            def event_text(e):
+                return e.body.decode()
+        """}
+        for transport in ("uds", "shm"):
+            with self.subTest(transport=transport):
+                p = self.ready(code, transport=transport)
+                kind, items = self.batch(p, [({"id": "a", "path": "/"}, b"one"), ({"id": "b"}, b"skip"),
+                                             ({"id": "c"}, b"bad"), ({"id": "d"}, b"two")])
+                self.assertEqual(kind, "batch")
+                self.assertEqual(items[0], ({"status": 201, "contentType": "application/octet-stream"}, b"r-one"))
+                self.assertIn("no response with event_id 'b'", items[1][0]["error"]["message"])
+                self.assertIn("cannot encode", items[2][0]["error"]["message"])
+                self.assertEqual(items[3][1], b"r-two")
+                kind, items = self.batch(p, [({"path": "/positional"}, b"x"), ({}, b"y")])
+                self.assertEqual([b for _, b in items], [b"X", b"Y"])
+                kind, err = self.batch(p, [({"path": "/raise"}, b"x"), ({}, b"y")])
+                self.assertEqual((kind, err["type"], err["message"]), ("error", "ValueError", "the whole batch"))
+                kind, items = self.batch(p, [({"path": "/not-a-list"}, b"x"), ({}, b"y")])
+                self.assertIn("not str", items[1][0]["error"]["message"])
+                # single events still work on the same wrapper
+                self.assertEqual(p.call(b"solo", {"path": "/"})[2], b"single solo")
+                self.assertEqual(p.stop(), 0)
 
     # -- errors --
 

@@ -19,8 +19,11 @@ import io.nucleon.runtime.external.transport.Transport;
 import io.nucleon.spi.ErrorResponses;
 import io.nucleon.spi.RuntimeFailure;
 import io.nucleon.spi.WorkerRuntime;
+import io.nucleon.spi.WorkerRuntime.BatchOutcome;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -127,6 +130,94 @@ final class ExternalWorker implements WorkerRuntime {
         } catch (IOException | ProtocolException e) {
             throw died(w, e);
         }
+    }
+
+    /**
+     * Sends the events as one EVENT_BATCH and reads the RESPONSE_BATCH: one outcome per event, in
+     * order ({@code docs/protocol.md} section 4b). The handler raising fails every event of the batch;
+     * an item the wrapper marks as an error fails only its event. Whatever fails the wrapper (a crash,
+     * a protocol error, a timeout) fails the whole call, as for one event.
+     */
+    @Override
+    public List<BatchOutcome> invokeBatch(Context context, List<Event> events) throws Exception {
+        aborted = false;
+        WrapperProcess w = wrapper;
+        if (w == null || !w.alive()) {
+            w = restart(w);
+        }
+        int maxFrame = settings.transport().maxFrame();
+        java.io.ByteArrayOutputStream items = new java.io.ByteArrayOutputStream(256 * events.size());
+        byte[] lengths = new byte[8];
+        java.nio.ByteBuffer lb = java.nio.ByteBuffer.wrap(lengths).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (Event event : events) {
+            int metaLength = codec.encode(event);
+            byte[] body = event.body();
+            lb.putInt(0, metaLength).putInt(4, body.length);
+            items.write(lengths);
+            items.write(codec.buffer(), 0, metaLength);
+            items.write(body);
+            if (Protocol.TYPE_BYTES + Protocol.SEQ_META_BYTES + (long) items.size() > maxFrame) {
+                throw new RuntimeFailure(
+                        413,
+                        "the batch of " + events.size() + " events is larger than the wrapper protocol's frame"
+                                + " limit of " + maxFrame + " bytes (runtimeAttributes.maxFrameSize)");
+            }
+        }
+        Transport transport = w.transport();
+        long seq = w.nextSeq();
+        long start = System.nanoTime();
+        try {
+            transport.sendEventBatch(seq, events.size(), items.toByteArray(), items.size());
+            while (true) {
+                Message m = transport.receive();
+                if (m instanceof Message.BatchAnswer a) {
+                    answered(w, seq, a.seq(), start);
+                    if (a.items().size() != events.size()) {
+                        throw new ProtocolException("RESPONSE_BATCH with " + a.items().size() + " answers for "
+                                + events.size() + " events");
+                    }
+                    List<BatchOutcome> out = new ArrayList<>(events.size());
+                    for (Message.Answer item : a.items()) {
+                        out.add(batchItem(item));
+                    }
+                    return out;
+                } else if (m instanceof Message.Failure f) {
+                    answered(w, seq, f.seq(), start);
+                    HandlerFailure failure = handlerFailure(f.json());
+                    List<BatchOutcome> out = new ArrayList<>(events.size());
+                    for (int i = 0; i < events.size(); i++) {
+                        out.add(new BatchOutcome(null, failure));
+                    }
+                    return out;
+                } else if (m instanceof Message.Log frame) {
+                    log.frame(frame.json());
+                } else if (m instanceof Message.Metric metric) {
+                    metrics.handlerMetric(metric.json());
+                } else if (m instanceof Message.BindingCall call) {
+                    bindingCalls.serve(transport, call);
+                } else if (!(m instanceof Message.Doorbell) && !(m instanceof Message.Skipped)) {
+                    throw new ProtocolException(m.getClass().getSimpleName() + " while a batch is in flight");
+                }
+            }
+        } catch (IOException | ProtocolException e) {
+            throw died(w, e);
+        }
+    }
+
+    /** Python handlers take batches (Nuclio's batch API); the Node.js wrapper has none. */
+    @Override
+    public boolean takesBatches() {
+        return settings.language() == io.nucleon.runtime.external.supervision.Language.PYTHON;
+    }
+
+    /** One RESPONSE_BATCH item: a response, or with an {@code error} key the failure of that event alone. */
+    private static BatchOutcome batchItem(Message.Answer item) throws ProtocolException {
+        JsonNode meta = item.metaJson().isEmpty() ? null : MetaCodec.object(item.metaJson(), "RESPONSE_BATCH item");
+        if (meta != null && meta.has("error")) {
+            JsonNode e = meta.get("error");
+            return new BatchOutcome(null, handlerFailure(e.isObject() ? e.toString() : "{\"message\":" + e + "}"));
+        }
+        return new BatchOutcome(MetaCodec.response(item.metaJson(), item.body()), null);
     }
 
     private void answered(WrapperProcess w, long seq, long got, long startNanos) throws ProtocolException {

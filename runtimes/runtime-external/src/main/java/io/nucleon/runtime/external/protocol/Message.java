@@ -9,6 +9,7 @@ public sealed interface Message
                 Message.Log,
                 Message.Metric,
                 Message.BindingCall,
+                Message.BatchAnswer,
                 Message.Doorbell,
                 Message.Skipped {
 
@@ -35,6 +36,9 @@ public sealed interface Message
 
     /** {@code BINDING_CALL}: the handler calls a data binding; meta JSON text (binding, operation, args) and the body bytes. */
     record BindingCall(long callId, String metaJson, byte[] body) implements Message {}
+
+    /** {@code RESPONSE_BATCH}: one answer per event of the batch, in its order (meta JSON and body each). */
+    record BatchAnswer(long seq, java.util.List<Answer> items) implements Message {}
 
     /** {@code DOORBELL}: "look at the ring" (shared-memory transport only). */
     record Doorbell() implements Message {}

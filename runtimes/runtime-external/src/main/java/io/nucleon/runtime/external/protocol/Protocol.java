@@ -41,6 +41,10 @@ public final class Protocol {
     public static final byte ERROR = 0x12;
     /** P → W: the answer to a BINDING_CALL: {@code callId}, {@code metaLength}, meta JSON, body. */
     public static final byte BINDING_RESULT = 0x13;
+    /** P → W: several events at once: {@code batchSeq}, {@code count}, then per event its lengths, meta and body. */
+    public static final byte EVENT_BATCH = 0x14;
+    /** W → P: the answers to an EVENT_BATCH, one per event in its order: {@code batchSeq}, {@code count}, items. */
+    public static final byte RESPONSE_BATCH = 0x15;
     /** W → P: a call of the handler's logger; JSON. */
     public static final byte LOG = 0x20;
     /** W → P: an increment of one of the handler's counters; JSON. */
@@ -101,6 +105,17 @@ public final class Protocol {
         b.put(record + TYPE_OFFSET, BINDING_RESULT);
         b.putLong(record + SEQ_OFFSET, callId);
         b.putInt(record + META_LENGTH_OFFSET, metaLength);
+        return record + META_OFFSET;
+    }
+
+    /**
+     * Writes the fixed fields of an EVENT_BATCH record at index {@code record} of {@code b}: the type,
+     * {@code batchSeq} and {@code count}; the items follow at the returned index.
+     */
+    public static int putBatchHead(ByteBuffer b, int record, long batchSeq, int count) {
+        b.put(record + TYPE_OFFSET, EVENT_BATCH);
+        b.putLong(record + SEQ_OFFSET, batchSeq);
+        b.putInt(record + META_LENGTH_OFFSET, count);
         return record + META_OFFSET;
     }
 
@@ -200,6 +215,39 @@ public final class Protocol {
                 byte[] body = new byte[frame.remaining()];
                 frame.get(body);
                 return new Message.BindingCall(callId, meta, body);
+            }
+            case RESPONSE_BATCH: {
+                if (frame.remaining() < SEQ_META_BYTES) {
+                    throw new ProtocolException("RESPONSE_BATCH frame of " + frame.remaining()
+                            + " payload bytes; at least " + SEQ_META_BYTES + " expected");
+                }
+                long seq = frame.getLong();
+                long count = frame.getInt() & 0xffffffffL;
+                if (count > frame.remaining() / 8) {
+                    throw new ProtocolException("RESPONSE_BATCH count " + count + " does not fit in the "
+                            + frame.remaining() + " bytes left in the frame");
+                }
+                java.util.List<Message.Answer> items = new java.util.ArrayList<>((int) count);
+                for (int i = 0; i < count; i++) {
+                    if (frame.remaining() < 8) {
+                        throw new ProtocolException("RESPONSE_BATCH item " + i + " runs past the frame");
+                    }
+                    long metaLength = frame.getInt() & 0xffffffffL;
+                    long bodyLength = frame.getInt() & 0xffffffffL;
+                    if (metaLength + bodyLength > frame.remaining()) {
+                        throw new ProtocolException("RESPONSE_BATCH item " + i + " of " + (metaLength + bodyLength)
+                                + " bytes exceeds the " + frame.remaining() + " bytes left in the frame");
+                    }
+                    String meta = utf8(frame, (int) metaLength);
+                    byte[] body = new byte[(int) bodyLength];
+                    frame.get(body);
+                    items.add(new Message.Answer(seq, meta, body));
+                }
+                if (frame.hasRemaining()) {
+                    throw new ProtocolException(
+                            "RESPONSE_BATCH has " + frame.remaining() + " bytes after its " + count + " items");
+                }
+                return new Message.BatchAnswer(seq, items);
             }
             case LOG:
                 return new Message.Log(text(frame));
