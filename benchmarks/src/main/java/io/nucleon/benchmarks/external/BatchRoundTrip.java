@@ -41,14 +41,12 @@ public final class BatchRoundTrip {
         int events = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         Path code = Files.createTempDirectory("nucleon-bench-batches");
-        Files.writeString(
-                code.resolve("echo.py"),
-                """
-                def handler(context, event):
-                    if isinstance(event, list):
-                        return [e.body for e in event]
-                    return event.body
-                """);
+        Files.writeString(code.resolve("echo.py"), """
+            def handler(context, event):
+                if isinstance(event, list):
+                    return [e.body for e in event]
+                return event.body
+            """);
         List<Setup> setups = new ArrayList<>();
         for (String transport : new String[] {"shm", "uds"}) {
             for (int size : SIZES) {
@@ -67,8 +65,8 @@ public final class BatchRoundTrip {
         }
         System.out.printf("%nmedians of %d rounds; 100-byte events; one worker%n", rounds);
         System.out.printf("%-22s %12s %16s %16s%n", "setup", "events/s", "wrapper cpu us", "worker cpu us");
-        StringBuilder tsv =
-                new StringBuilder("transport\tbatch\tevents_per_s\twrapper_cpu_us_per_event\tworker_cpu_us_per_event\n");
+        StringBuilder tsv = new StringBuilder(
+                "transport\tbatch\tevents_per_s\twrapper_cpu_us_per_event\tworker_cpu_us_per_event\n");
         for (Map.Entry<Setup, List<Result>> e : results.entrySet()) {
             double eps = WrapperRoundTrip.median(
                     e.getValue().stream().mapToDouble(Result::eventsPerSecond).toArray());

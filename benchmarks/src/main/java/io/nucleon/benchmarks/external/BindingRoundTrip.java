@@ -59,28 +59,24 @@ public final class BindingRoundTrip {
         int calls = args.length > 2 ? Integer.parseInt(args[2]) : 10;
         Arrays.fill(BODY, (byte) 'x');
         Path code = Files.createTempDirectory("nucleon-bench-bindings");
-        Files.writeString(
-                code.resolve("caller.py"),
-                """
-                import os
-                CALLS = int(os.environ["CALLS"])
+        Files.writeString(code.resolve("caller.py"), """
+            import os
+            CALLS = int(os.environ["CALLS"])
 
-                def handler(context, event):
-                    echo = context.data_binding["echo"]
-                    for _ in range(CALLS):
-                        echo.call("echo", event.body)
-                    return event.body
-                """);
-        Files.writeString(
-                code.resolve("caller.js"),
-                """
-                const CALLS = Number(process.env.CALLS)
-                exports.handler = async function (context, event) {
-                  const echo = context.dataBinding.echo
-                  for (let i = 0; i < CALLS; i++) await echo.call('echo', event.body)
-                  return event.body
-                }
-                """);
+            def handler(context, event):
+                echo = context.data_binding["echo"]
+                for _ in range(CALLS):
+                    echo.call("echo", event.body)
+                return event.body
+            """);
+        Files.writeString(code.resolve("caller.js"), """
+            const CALLS = Number(process.env.CALLS)
+            exports.handler = async function (context, event) {
+              const echo = context.dataBinding.echo
+              for (let i = 0; i < CALLS; i++) await echo.call('echo', event.body)
+              return event.body
+            }
+            """);
         List<Setup> setups = new ArrayList<>();
         for (String[] rt : new String[][] {{"python", "shm"}, {"python", "uds"}, {"nodejs", "uds"}}) {
             setups.add(new Setup(rt[0], rt[1], 0));
@@ -96,8 +92,7 @@ public final class BindingRoundTrip {
                         round + 1, s.label(), r.eventsPerSecond, r.wrapperCpuMicros, r.workerCpuMicros);
             }
         }
-        System.out.printf(
-                "%nmedians of %d rounds; 100-byte bodies; an in-process echo binding; one worker%n", rounds);
+        System.out.printf("%nmedians of %d rounds; 100-byte bodies; an in-process echo binding; one worker%n", rounds);
         System.out.printf(
                 "%-22s %12s %12s %12s %16s %16s%n",
                 "setup", "events/s", "calls/s", "us/call", "wrapper cpu us", "worker cpu us");

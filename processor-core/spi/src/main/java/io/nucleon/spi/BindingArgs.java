@@ -53,7 +53,8 @@ public final class BindingArgs {
             return null;
         }
         if (!n.isTextual()) {
-            throw bad("argument '" + name + "' must be a string, got " + n.getNodeType().name().toLowerCase());
+            throw bad("argument '" + name + "' must be a string, got "
+                    + n.getNodeType().name().toLowerCase());
         }
         return n.textValue();
     }

@@ -19,8 +19,7 @@ public interface WorkerRuntime {
      *
      * @throws Exception when the whole batch failed (a wrapper that died, a timeout)
      */
-    default java.util.List<BatchOutcome> invokeBatch(Context context, java.util.List<Event> events)
-            throws Exception {
+    default java.util.List<BatchOutcome> invokeBatch(Context context, java.util.List<Event> events) throws Exception {
         java.util.List<BatchOutcome> out = new java.util.ArrayList<>(events.size());
         for (Event e : events) {
             try {

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Test;
 
 /** A real Python handler calling the http binding over the wrapper protocol, against a local HTTP server. */
 class HttpBindingFromPythonTest {
-    private static final Path FUNCTIONS = Path.of("src/test/resources/functions").toAbsolutePath();
+    private static final Path FUNCTIONS =
+            Path.of("src/test/resources/functions").toAbsolutePath();
     private final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private HttpServer server;
@@ -35,7 +36,10 @@ class HttpBindingFromPythonTest {
         server.createContext("/api/echo", ex -> {
             byte[] in = ex.getRequestBody().readAllBytes();
             byte[] out = ("got:" + new String(in, StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8);
-            ex.getResponseHeaders().add("X-Got", ex.getRequestMethod() + " " + ex.getRequestHeaders().getFirst("X-A"));
+            ex.getResponseHeaders()
+                    .add(
+                            "X-Got",
+                            ex.getRequestMethod() + " " + ex.getRequestHeaders().getFirst("X-A"));
             ex.sendResponseHeaders(201, out.length);
             ex.getResponseBody().write(out);
             ex.close();
@@ -78,7 +82,9 @@ class HttpBindingFromPythonTest {
                 .dataBinding(
                         "web",
                         "http",
-                        Map.of("baseUrl", "http://127.0.0.1:" + server.getAddress().getPort() + "/api"))
+                        Map.of(
+                                "baseUrl",
+                                "http://127.0.0.1:" + server.getAddress().getPort() + "/api"))
                 .trigger("web", "http", t -> t.attribute("host", "127.0.0.1").attribute("port", 0))
                 .build()
                 .start();

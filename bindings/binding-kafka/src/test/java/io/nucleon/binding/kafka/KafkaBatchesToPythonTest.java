@@ -35,7 +35,8 @@ import org.junit.jupiter.api.Test;
  * own broker runs in-process; a consumer reads what the handler forwarded.
  */
 class KafkaBatchesToPythonTest {
-    private static final Path FUNCTIONS = Path.of("src/test/resources/functions").toAbsolutePath();
+    private static final Path FUNCTIONS =
+            Path.of("src/test/resources/functions").toAbsolutePath();
     private static KafkaTestBroker kafka;
 
     @BeforeAll
@@ -125,7 +126,8 @@ class KafkaBatchesToPythonTest {
                 seen.merge(new String(r.value(), StandardCharsets.UTF_8), 1, Integer::sum);
                 largest = Math.max(
                         largest,
-                        Integer.parseInt(new String(r.headers().lastHeader("batch").value(), StandardCharsets.UTF_8)));
+                        Integer.parseInt(
+                                new String(r.headers().lastHeader("batch").value(), StandardCharsets.UTF_8)));
             }
             assertEquals(count, seen.size());
             assertTrue(seen.values().stream().allMatch(n -> n == 1), "no record forwarded twice");

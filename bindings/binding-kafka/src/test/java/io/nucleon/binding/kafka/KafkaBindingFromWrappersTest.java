@@ -40,7 +40,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * and a consumer that reads what they sent.
  */
 class KafkaBindingFromWrappersTest {
-    private static final Path FUNCTIONS = Path.of("src/test/resources/functions").toAbsolutePath();
+    private static final Path FUNCTIONS =
+            Path.of("src/test/resources/functions").toAbsolutePath();
     private static KafkaTestBroker kafka;
     private final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -163,7 +164,8 @@ class KafkaBindingFromWrappersTest {
             assertEquals(topic, r.path("topic").asText());
             assertTrue(r.path("offset").asLong() >= 0, r.toString());
             assertTrue(r.path("timestamp").asLong() > 0, r.toString());
-            offsets.put(r.path("partition").asLong() * 1_000_000 + r.path("offset").asLong(), "k-" + i);
+            offsets.put(
+                    r.path("partition").asLong() * 1_000_000 + r.path("offset").asLong(), "k-" + i);
         }
         assertEquals(50, offsets.size(), "every record at its own partition/offset");
 

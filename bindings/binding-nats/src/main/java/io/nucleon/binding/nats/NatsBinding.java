@@ -257,13 +257,14 @@ public final class NatsBinding implements DataBinding, CallableBinding {
         String subject = a.requiredString("subject");
         Map<String, String> headers = a.stringMap("headers");
         if (a.bool("jetStream", false)) {
-            return publishJetStream(subject, a.string("messageId"), headers, body).thenApply(s -> {
-                Map<String, Object> r = new LinkedHashMap<>();
-                r.put("stream", s.stream());
-                r.put("sequence", s.sequence());
-                r.put("duplicate", s.duplicate());
-                return Reply.of(r);
-            });
+            return publishJetStream(subject, a.string("messageId"), headers, body)
+                    .thenApply(s -> {
+                        Map<String, Object> r = new LinkedHashMap<>();
+                        r.put("stream", s.stream());
+                        r.put("sequence", s.sequence());
+                        r.put("duplicate", s.duplicate());
+                        return Reply.of(r);
+                    });
         }
         if (a.string("messageId") != null) {
             throw new BindingCallException(

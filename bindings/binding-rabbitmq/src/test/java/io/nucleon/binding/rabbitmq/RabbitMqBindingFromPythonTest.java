@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Test;
 /** A real Python handler publishing through the rabbitmq binding, against RabbitMQ on 127.0.0.1:5672. */
 class RabbitMqBindingFromPythonTest {
     private static final String URL = "amqp://guest:guest@127.0.0.1:5672/%2f";
-    private static final Path FUNCTIONS = Path.of("src/test/resources/functions").toAbsolutePath();
+    private static final Path FUNCTIONS =
+            Path.of("src/test/resources/functions").toAbsolutePath();
 
     @Test
     @SuppressWarnings("unchecked")
@@ -39,15 +40,18 @@ class RabbitMqBindingFromPythonTest {
                     .withoutControlServer()
                     .runtime("python")
                     .handler("publisher:handler")
-                    .runtimeAttribute("codeDir", FUNCTIONS.resolve("rabbitmq-python").toString())
+                    .runtimeAttribute(
+                            "codeDir", FUNCTIONS.resolve("rabbitmq-python").toString())
                     .eventTimeout(Duration.ofSeconds(20))
                     .dataBinding("out", "rabbitmq", Map.of("url", URL))
-                    .trigger("web", "http", t -> t.attribute("host", "127.0.0.1").attribute("port", 0))
+                    .trigger(
+                            "web", "http", t -> t.attribute("host", "127.0.0.1").attribute("port", 0))
                     .build()
                     .start();
             try {
-                int port = (Integer)
-                        ((List<Map<String, Object>>) p.status().get("triggers")).get(0).get("port");
+                int port = (Integer) ((List<Map<String, Object>>) p.status().get("triggers"))
+                        .get(0)
+                        .get("port");
                 HttpResponse<String> r = HttpClient.newHttpClient()
                         .send(
                                 HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
@@ -61,8 +65,7 @@ class RabbitMqBindingFromPythonTest {
                 GetResponse got = channel.basicGet(queue, true);
                 assertNotNull(got, "the message is in the queue once the handler answered");
                 assertEquals("h\u00e9llo rabbit", new String(got.getBody(), StandardCharsets.UTF_8));
-                assertEquals(
-                        "python", got.getProps().getHeaders().get("via").toString());
+                assertEquals("python", got.getProps().getHeaders().get("via").toString());
             } finally {
                 p.stop(Duration.ofSeconds(5));
             }

@@ -104,8 +104,7 @@ final class BindingCalls {
         transport.sendBindingResult(call.callId(), metaBytes, metaBytes.length, body);
     }
 
-    private CallableBinding.Reply run(JsonNode meta, String binding, String operation, byte[] body)
-            throws IOException {
+    private CallableBinding.Reply run(JsonNode meta, String binding, String operation, byte[] body) throws IOException {
         if (binding.isEmpty() || operation.isEmpty()) {
             throw new BindingCallException(
                     Reason.BAD_ARGUMENTS, "a binding call names a binding and an operation (non-empty strings)");
@@ -116,7 +115,8 @@ final class BindingCalls {
                     Reason.BAD_ARGUMENTS,
                     "the arguments of '" + operation + "' of binding '" + binding + "' must be an object");
         }
-        ObjectNode argObject = args.isObject() ? (ObjectNode) args : Json.mapper().createObjectNode();
+        ObjectNode argObject =
+                args.isObject() ? (ObjectNode) args : Json.mapper().createObjectNode();
         CallableBinding target = callable(binding);
         if (!target.operations().contains(operation)) {
             DataBinding b = (DataBinding) target;

@@ -68,8 +68,11 @@ final class ExternalWorker implements WorkerRuntime {
         this.ctx = ctx;
         this.onClose = onClose;
         this.backoff = new RestartBackoff(settings);
-        this.bindingCalls =
-                new BindingCalls(ctx, settings.kind(), settings.eventTimeout(), settings.transport().maxFrame());
+        this.bindingCalls = new BindingCalls(
+                ctx,
+                settings.kind(),
+                settings.eventTimeout(),
+                settings.transport().maxFrame());
         this.log = launcher.newLog(ctx);
         this.wrapper = launcher.launch(ctx, log);
         logStarted(wrapper, false);
@@ -173,8 +176,8 @@ final class ExternalWorker implements WorkerRuntime {
                 if (m instanceof Message.BatchAnswer a) {
                     answered(w, seq, a.seq(), start);
                     if (a.items().size() != events.size()) {
-                        throw new ProtocolException("RESPONSE_BATCH with " + a.items().size() + " answers for "
-                                + events.size() + " events");
+                        throw new ProtocolException("RESPONSE_BATCH with "
+                                + a.items().size() + " answers for " + events.size() + " events");
                     }
                     List<BatchOutcome> out = new ArrayList<>(events.size());
                     for (Message.Answer item : a.items()) {
