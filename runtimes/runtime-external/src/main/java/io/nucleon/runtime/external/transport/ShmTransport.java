@@ -72,6 +72,35 @@ public final class ShmTransport implements Transport {
     }
 
     @Override
+    public void sendEventBatch(long batchSeq, int count, byte[] items, int length) throws IOException {
+        long frameLength = Protocol.TYPE_BYTES + Protocol.SEQ_META_BYTES + (long) length;
+        if (frameLength > rings.maxRingFrame()) {
+            socket.sendEventBatch(batchSeq, count, items, length); // every earlier frame is already published
+            return;
+        }
+        int record = out.index(claim((int) frameLength));
+        ByteBuffer memory = out.memory();
+        int itemsAt = Protocol.putBatchHead(memory, record, batchSeq, count);
+        memory.put(itemsAt, items, 0, length);
+        publish(record, (int) frameLength);
+    }
+
+    @Override
+    public void sendBindingResult(long callId, byte[] meta, int metaLength, byte[] body) throws IOException {
+        long length = Protocol.eventFrameLength(metaLength, body.length); // the same layout as an EVENT
+        if (length > rings.maxRingFrame()) {
+            socket.sendBindingResult(callId, meta, metaLength, body); // every earlier frame is already published
+            return;
+        }
+        int record = out.index(claim((int) length));
+        ByteBuffer memory = out.memory();
+        int metaAt = Protocol.putBindingResultHead(memory, record, callId, metaLength);
+        memory.put(metaAt, meta, 0, metaLength);
+        memory.put(metaAt + metaLength, body);
+        publish(record, (int) length);
+    }
+
+    @Override
     public void sendStop() throws IOException {
         int record = out.index(claim(Protocol.TYPE_BYTES));
         publish(record, Protocol.putEmpty(out.memory(), record, Protocol.STOP));

@@ -99,6 +99,34 @@ public final class SocketTransport implements Transport {
         }
     }
 
+    @Override
+    public void sendEventBatch(long batchSeq, int count, byte[] items, int length) throws IOException {
+        writeHeld(); // in order
+        int frameLength = Protocol.TYPE_BYTES + Protocol.SEQ_META_BYTES + length;
+        header.clear();
+        Protocol.putBatchHead(header, 0, batchSeq, count);
+        Protocol.putLength(header, 0, frameLength);
+        ByteBuffer[] parts = {header, ByteBuffer.wrap(items, 0, length)};
+        long left = Protocol.LENGTH_BYTES + (long) frameLength;
+        while (left > 0) {
+            left -= channel.write(parts);
+        }
+    }
+
+    @Override
+    public void sendBindingResult(long callId, byte[] meta, int metaLength, byte[] body) throws IOException {
+        writeHeld(); // in order
+        int length = (int) Protocol.eventFrameLength(metaLength, body.length); // the same layout as an EVENT
+        header.clear();
+        Protocol.putBindingResultHead(header, 0, callId, metaLength);
+        Protocol.putLength(header, 0, length);
+        ByteBuffer[] parts = {header, ByteBuffer.wrap(meta, 0, metaLength), ByteBuffer.wrap(body)};
+        long left = Protocol.LENGTH_BYTES + (long) length;
+        while (left > 0) {
+            left -= channel.write(parts);
+        }
+    }
+
     /** Sends a frame with no payload (STOP, DOORBELL). */
     void sendEmpty(byte type) throws IOException {
         writeHeld(); // in order
