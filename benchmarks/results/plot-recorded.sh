@@ -31,11 +31,29 @@ plot() {
             plot_bars "$R/auth-compare.tsv" "$R/auth-compare-cpu.png" \
                 "hello-java with each auth: server CPU per request, median of 5 rounds (wrk -t2 -c64 -d10s, keep-alive GET /)" \
                 "microseconds per request" "cpu us/req" ;;
+        cpu-per-request)
+            plot_bars "$R/cpu-per-request.tsv" "$R/cpu-per-request.png" \
+                "Server CPU per request, all its threads, under wrk -t2 -c64 keep-alive (each bar: the latest run of cpu-per-request.sh with that label)" \
+                "microseconds per request" "cpu us/req" ;;
+        wrapper-compare)
+            plot_bars "$R/wrapper-compare.tsv" "$R/wrapper-compare.png" \
+                "WrapperRoundTrip, 100-byte echo, 100000 events per worker per round: events/s, base against new build, medians of 14 rounds each (builds in turn)" \
+                "events/s (all workers)" "base ev/s" "new ev/s" ;;
+        throughput-compare)
+            plot_bars "$R/throughput-compare.tsv" "$R/throughput-compare.png" \
+                "This build / baseline, medians per path (dispatch: 5 JMH forks; kafka: 5 x 3000000 records; rabbitmq: 7 x 100000 messages); 1.0 = no change" \
+                "this build's rate / the baseline's" "this / baseline" ;;
+        overload)
+            local what="Open loop at 1x, 2x, 10x the capacity (1820-1880/s: 2000 us calls, 4 workers), 10s each"
+            plot_bars "$R/overload.tsv" "$R/overload.png" \
+                "$what: goodput as a share of 1x's (target >= 0.95)" "goodput / goodput at 1x" "goodput / 1x"
+            plot_bars "$R/overload.tsv" "$R/overload-503.png" \
+                "$what: p99 of a 503 (target <= 5 ms; no bar: no 503s)" "milliseconds" "503 p99 ms" ;;
         *) die "no recorded figures for '$1'" ;;
     esac
 }
 
-ALL="http-compare tls-compare async-compare auth-compare"
+ALL="http-compare tls-compare async-compare auth-compare cpu-per-request wrapper-compare throughput-compare overload"
 for name in ${@:-$ALL}; do
     plot "$name"
 done
