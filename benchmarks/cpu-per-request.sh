@@ -13,7 +13,7 @@
 # Environment: DURATION=10 (seconds measured, after a 5 s warm-up), NUM_WORKERS=8, JAVA=java.
 # Results: the run's totals (requests/s, CPU us and context switches per request, all threads) become
 # the row LABEL (default: the server's name) of RESULTS_DIR/cpu-per-request.tsv (default
-# benchmarks/results), replacing that label's row from an earlier run and keeping the others, so
+# benchmarks/results), replacing that label's row from an earlier run where it stands and keeping the others, so
 # runs of several servers or builds gather in one table; the table is plotted to cpu-per-request.png.
 #   LABEL=hello-java-base HELLO_JAR=/tmp/old/hello-java.jar bash benchmarks/cpu-per-request.sh hello-java
 # Talks to 127.0.0.1 only; every step is bounded and the server is stopped on any exit.
@@ -122,11 +122,11 @@ ROW="$(join "$WORK/before" "$WORK/after" | awk -v r="$requests" -v hz="$hz" \
     cpu = ($5 - $2) / hz; sw += ($6 - $3) + ($7 - $4)
     if (cpu > 0.01) total += cpu
 } END { printf "%.0f\t%.2f\t%.3f", rps, total * 1e6 / r, sw / r }')"
-: >"$WORK/rows"
-if [[ -f "$TSV" && "$(head -n 1 "$TSV")" == "$HEADER" ]]; then
-    awk -F '\t' -v l="$LABEL" 'NR > 1 && $1 != l' "$TSV" >"$WORK/rows"
-fi
-{ echo "$HEADER"; cat "$WORK/rows"; printf '%s\t%s\n' "$LABEL" "$ROW"; } >"$TSV"
+# the label's row replaced where it stands (or added at the end); a table of another layout is started anew
+echo "$HEADER" >"$WORK/table"
+[[ -f "$TSV" && "$(head -n 1 "$TSV")" == "$HEADER" ]] && tail -n +2 "$TSV" >>"$WORK/table"
+awk -F '\t' -v l="$LABEL" -v row="$LABEL"$'\t'"$ROW" '
+    NR > 1 && $1 == l { print row; done = 1; next } { print } END { if (!done) print row }' "$WORK/table" >"$TSV"
 log "table: $TSV (row $LABEL; $(($(wc -l <"$TSV") - 1)) rows)"
 plot_bars "$TSV" "$RESULTS_DIR/cpu-per-request.png" \
     "Server CPU per request, all its threads, under wrk -t2 -c64 keep-alive (each bar: the latest run of cpu-per-request.sh with that label)" \
