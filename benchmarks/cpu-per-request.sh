@@ -13,8 +13,8 @@
 # Environment: DURATION=10 (seconds measured, after a 5 s warm-up), NUM_WORKERS=8, JAVA=java.
 # Results: the run's totals (requests/s, CPU us and context switches per request, all threads) become
 # the row LABEL (default: the server's name) of RESULTS_DIR/cpu-per-request.tsv (default
-# benchmarks/results), replacing that label's row from an earlier run where it stands and keeping the others, so
-# runs of several servers or builds gather in one table; the table is plotted to cpu-per-request.png.
+# benchmarks/results), replacing that label's row from an earlier run where it stands and keeping
+# the others, so runs of several servers or builds gather in one table, plotted to cpu-per-request.png.
 #   LABEL=hello-java-base HELLO_JAR=/tmp/old/hello-java.jar bash benchmarks/cpu-per-request.sh hello-java
 # Talks to 127.0.0.1 only; every step is bounded and the server is stopped on any exit.
 set -euo pipefail
