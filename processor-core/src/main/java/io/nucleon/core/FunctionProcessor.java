@@ -125,7 +125,10 @@ public final class FunctionProcessor implements Processor {
             rt = new JavaRuntime(() -> handler);
         } else {
             try {
-                rt = runtimeFactory(spec.runtime()).create(new EngineRuntimeContext(spec, registry));
+                Map<String, String> bindingKinds = new LinkedHashMap<>();
+                spec.dataBindings().values().forEach(b -> bindingKinds.put(b.name(), b.kind()));
+                codeBindings.forEach(b -> bindingKinds.put(b.name(), b.kind()));
+                rt = runtimeFactory(spec.runtime()).create(new EngineRuntimeContext(spec, registry, bindingKinds));
             } catch (FunctionConfigException e) {
                 problems.addAll(locate(e));
             }

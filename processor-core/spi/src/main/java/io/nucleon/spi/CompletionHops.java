@@ -8,9 +8,9 @@ package io.nucleon.spi;
  * <p>A worker that hands its runtime several events at once ({@link WorkerRuntime#invokeAll}) opens a
  * run on its thread for the batch. A completion called on that thread may then queue its task on its
  * thread without waking it (Netty's {@code lazyExecute}) and {@link #defer} a wake-up; the engine
- * runs the deferred wake-ups, each once, when the runtime is about to wait ({@link EventBatch#flush})
- * and when the batch ends. Outside a run, {@link #defer} returns {@code false} and the completion
- * wakes its thread at once, as usual.
+ * runs the deferred wake-ups, each once, when the runtime is about to wait ({@link EventBatch#flush}),
+ * when the worker finds no more events, and after every few events otherwise. Outside a run,
+ * {@link #defer} returns {@code false} and the completion wakes its thread at once, as usual.
  */
 public final class CompletionHops {
     private static final ThreadLocal<Run> RUN = new ThreadLocal<>();
@@ -32,7 +32,11 @@ public final class CompletionHops {
         return true;
     }
 
-    /** For engines: opens {@code run} on the calling thread until {@link Run#close()}. */
+    /**
+     * For engines: opens {@code run} on the calling thread until {@link Run#close()}. The engine
+     * flushes it before the thread may wait long, and often enough that a reply is not held back for
+     * more than a few events.
+     */
     public static Run open(Run run) {
         RUN.set(run);
         return run;
@@ -42,11 +46,14 @@ public final class CompletionHops {
     public static final class Run implements AutoCloseable {
         private Runnable[] wakes = new Runnable[8];
         private int count;
+        /** Hops deferred since the last flush, counting repeats. */
+        private int deferred;
 
         /** An empty run, for one thread to {@link #open} again and again. */
         public Run() {}
 
         void add(Runnable wake) {
+            deferred++;
             for (int i = 0; i < count; i++) {
                 if (wakes[i] == wake) {
                     return;
@@ -58,10 +65,16 @@ public final class CompletionHops {
             wakes[count++] = wake;
         }
 
+        /** How many hops were deferred since the last flush (a wake-up registered twice counts twice). */
+        public int deferred() {
+            return deferred;
+        }
+
         /** Runs the wake-ups deferred so far, each once. */
         public void flush() {
             int n = count;
             count = 0;
+            deferred = 0;
             for (int i = 0; i < n; i++) {
                 Runnable wake = wakes[i];
                 wakes[i] = null;

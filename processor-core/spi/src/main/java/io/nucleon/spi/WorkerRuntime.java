@@ -49,6 +49,36 @@ public interface WorkerRuntime {
     }
 
     /**
+     * Runs the handler on several events at once, for a runtime whose handlers take batches (the
+     * {@code python} runtime: Nuclio's batch API). One {@link BatchOutcome} per event, in order: one
+     * failed event fails only itself. By default, {@link #invoke} on each event in turn.
+     *
+     * @throws Exception when the whole batch failed (a wrapper that died, a timeout)
+     */
+    default java.util.List<BatchOutcome> invokeBatch(Context context, java.util.List<Event> events) throws Exception {
+        java.util.List<BatchOutcome> out = new java.util.ArrayList<>(events.size());
+        for (Event e : events) {
+            try {
+                out.add(new BatchOutcome(invoke(context, e), null));
+            } catch (Exception t) {
+                out.add(new BatchOutcome(null, t));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Whether {@link #invokeBatch} hands the handler a list (the {@code python} runtime); {@code false}
+     * by default, and the worker then runs events one at a time whatever the trigger allows.
+     */
+    default boolean takesBatches() {
+        return false;
+    }
+
+    /** What one event of a batch came to: the handler's result, or {@code error} when it failed. */
+    record BatchOutcome(Object result, Throwable error) {}
+
+    /**
      * The event timed out: stop the handler if that is possible (interrupt the thread, kill the
      * wrapper process). The worker running it is abandoned and replaced either way.
      */

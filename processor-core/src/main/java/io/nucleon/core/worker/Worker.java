@@ -7,9 +7,12 @@ import io.nucleon.spi.CompletionHops;
 import io.nucleon.spi.Dispatcher;
 import io.nucleon.spi.EventBatch;
 import io.nucleon.spi.FunctionRuntime;
+import io.nucleon.spi.RuntimeFailure;
 import io.nucleon.spi.WorkerRuntime;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BooleanSupplier;
@@ -45,6 +48,12 @@ import org.slf4j.LoggerFactory;
  */
 final class Worker implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(Worker.class);
+    /**
+     * While a worker runs batch after batch, the replies it put off go out at least this often (and
+     * whenever it is about to wait): a wake-up of an event loop per this many replies at most.
+     */
+    private static final int FLUSH_EVERY = 16;
+
     private static final VarHandle RUNNING;
 
     static {
@@ -100,6 +109,12 @@ final class Worker implements Runnable {
     private Batch batch;
     /** The event just taken from the ring; this worker's thread only. */
     private final EventSlot taken = new EventSlot();
+    /** Whether the runtime takes batches ({@link WorkerRuntime#takesBatches()}); set once it started. */
+    private boolean batches;
+    /** The events taken behind the first of a batch; this worker's thread only. */
+    private EventSlot[] more = new EventSlot[0];
+    /** Set by {@link #handleListBatch} when the batch timed out and this worker's thread must end. */
+    private boolean batchEndedThread;
 
     // The event in the handler, published to the watchdog by the volatile write of `running`.
     private Event currentEvent;
@@ -178,6 +193,7 @@ final class Worker implements Runnable {
     public void run() {
         try {
             runtime = functionRuntime.startWorker(context);
+            batches = runtime.takesBatches();
         } catch (Throwable t) {
             started.completeExceptionally(t);
             return;
@@ -188,6 +204,9 @@ final class Worker implements Runnable {
         try {
             loop();
         } finally {
+            if (batch != null) {
+                batch.hops.close(); // no reply put off stays behind this thread
+            }
             if (!isAbandoned()) {
                 closeRuntime();
             }
@@ -212,11 +231,17 @@ final class Worker implements Runnable {
                 pool.take(claimed, sequence, taken);
                 // Back to back with the previous event, its end time is this one's start: one clock read per event.
                 long start = waited ? System.nanoTime() : mark;
-                if (!(batch == null ? handle(start) : handleBatch(start))) {
+                // A runtime that takes several events either gets a list for a trigger that batches (Nuclio's
+                // batch API) or has the queued events sent ahead (see handleBatch).
+                boolean one = batch == null || (batches && taken.completion.batchLimit() > 1);
+                if (!(one ? handle(start) : handleBatch(start))) {
                     return;
                 }
                 waited = false;
                 continue;
+            }
+            if (batch != null) {
+                batch.hops.close(); // nothing more to run now: the replies put off go out
             }
             if (searching) {
                 searching = false;
@@ -243,6 +268,9 @@ final class Worker implements Runnable {
             completions.rejected(event, completion, Completions.Rejection.LATE, tally, handoff);
             handoff.armed = false;
             return true;
+        }
+        if (batches && completion.batchLimit() > 1 && handleListBatch(event, completion, start)) {
+            return !batchEndedThread;
         }
         currentEvent = event;
         currentCompletion = completion;
@@ -313,13 +341,14 @@ final class Worker implements Runnable {
         }
         b.begin(0, start);
         Throwable thrown = null;
-        CompletionHops.open(b.hops);
+        CompletionHops.open(b.hops); // stays open from batch to batch while events keep coming (see loop)
         try {
             runtime.invokeAll(context, b);
         } catch (Throwable t) {
             thrown = t;
-        } finally {
-            b.hops.close(); // the replies put off during the batch go out
+        }
+        if (b.hops.deferred() >= FLUSH_EVERY) {
+            b.hops.flush();
         }
         if (b.running >= b.size) {
             return true;
@@ -485,6 +514,103 @@ final class Worker implements Runnable {
             }
             return true;
         }
+    }
+
+    /**
+     * Runs {@code first} with the events already queued behind it, up to its completion's
+     * {@link Completion#batchLimit()}, as one call of {@link WorkerRuntime#invokeBatch} (a batch of one
+     * when nothing else is queued: a handler of a batching trigger always gets a list); each event then
+     * completes with its own outcome. The watchdog watches the batch through its first event: past the
+     * deadline it completes that one as timed out and aborts the runtime, and the others fail with 504
+     * here. Sets {@link #batchEndedThread} when this worker's thread must end. Returns {@code true}.
+     */
+    private boolean handleListBatch(Event first, Completion firstCompletion, long start) {
+        int limit = firstCompletion.batchLimit();
+        if (more.length < limit - 1) {
+            more = new EventSlot[limit - 1];
+            for (int i = 0; i < more.length; i++) {
+                more[i] = new EventSlot();
+            }
+        }
+        int n = pool.takeUpTo(limit - 1, sequence, more);
+        List<Event> events = new ArrayList<>(n + 1);
+        List<Completion> batchCompletions = new ArrayList<>(n + 1);
+        events.add(first);
+        batchCompletions.add(firstCompletion);
+        for (int i = 0; i < n; i++) {
+            EventSlot slot = more[i];
+            Event e = slot.event;
+            Completion c = slot.completion;
+            long queuedAt = slot.queuedAt;
+            slot.clear();
+            if (start - queuedAt > availabilityTimeoutNanos) {
+                handoff.armed = true;
+                completions.rejected(e, c, Completions.Rejection.LATE, tally, handoff);
+                handoff.armed = false;
+                continue;
+            }
+            events.add(e);
+            batchCompletions.add(c);
+        }
+        currentEvent = first;
+        currentCompletion = firstCompletion;
+        currentStart = start;
+        long token = ++tokens;
+        RUNNING.setRelease(this, token);
+
+        List<WorkerRuntime.BatchOutcome> outcomes = null;
+        Throwable error = null;
+        try {
+            outcomes = runtime.invokeBatch(context, events);
+            if (outcomes == null || outcomes.size() != events.size()) {
+                throw new IllegalStateException("the runtime answered a batch of " + events.size() + " events with "
+                        + (outcomes == null ? "nothing" : outcomes.size() + " outcomes"));
+            }
+        } catch (Throwable t) {
+            error = t;
+        }
+        batchEndedThread = false;
+        if (!RUNNING.compareAndSet(this, token, 0L)) {
+            // the watchdog completed the first event as timed out; the others of the batch share its fate
+            boolean carriesOn = pool.abandonedWorkerReturned(this);
+            Thread.interrupted();
+            RuntimeFailure timedOut = new RuntimeFailure(504, "the batch this event was in timed out");
+            for (int i = 1; i < events.size(); i++) {
+                completions.failed(events.get(i), batchCompletions.get(i), timedOut, start, tally, pool);
+            }
+            LOG.atWarn()
+                    .addKeyValue("trigger", settings.triggerName())
+                    .addKeyValue("worker", index)
+                    .addKeyValue("eventId", first.id())
+                    .addKeyValue("batch", events.size())
+                    .log("handler returned after its batch timed out; results dropped, "
+                            + (carriesOn
+                                    ? "the worker carries on"
+                                    : "the worker's thread ends (a fresh worker has its place)"));
+            batchEndedThread = !carriesOn;
+            return true;
+        }
+        currentEvent = null;
+        currentCompletion = null;
+        for (int i = 0; i < events.size(); i++) {
+            Event e = events.get(i);
+            Completion c = batchCompletions.get(i);
+            Throwable failure = error != null ? error : outcomes.get(i).error();
+            Object result = error != null ? null : outcomes.get(i).result();
+            if (failure == null && result instanceof CompletionStage<?> stage) {
+                mark = completions.stage(e, c, stage, start, tally, pool);
+                continue;
+            }
+            handoff.armed = true;
+            try {
+                mark = failure != null
+                        ? completions.failed(e, c, failure, start, tally, handoff)
+                        : completions.succeeded(e, c, result, start, tally, handoff);
+            } finally {
+                handoff.armed = false;
+            }
+        }
+        return true;
     }
 
     /**

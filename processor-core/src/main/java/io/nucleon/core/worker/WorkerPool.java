@@ -227,6 +227,25 @@ public final class WorkerPool implements Dispatcher {
         }
     }
 
+    /**
+     * Claims and takes up to {@code max} more published events for a worker that already holds one
+     * and may run several at once (a batch): as {@link #claim} then {@link #take} for each, stopping at
+     * the first that is not there yet (it never waits).
+     *
+     * @return how many of {@code into} were filled, from index 0
+     */
+    int takeUpTo(int max, Sequence own, EventSlot[] into) {
+        int n = 0;
+        while (n < max) {
+            long claimed = claim(own);
+            if (claimed < 0) {
+                break;
+            }
+            take(claimed, own, into[n++]);
+        }
+        return n;
+    }
+
     /** Whether a published event waits for a worker. */
     boolean hasEvent() {
         return ring.isAvailable(workSequence.get() + 1);

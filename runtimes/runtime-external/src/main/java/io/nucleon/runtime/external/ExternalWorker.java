@@ -20,8 +20,11 @@ import io.nucleon.spi.ErrorResponses;
 import io.nucleon.spi.EventBatch;
 import io.nucleon.spi.RuntimeFailure;
 import io.nucleon.spi.WorkerRuntime;
+import io.nucleon.spi.WorkerRuntime.BatchOutcome;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -33,7 +36,8 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  * invoke: meta JSON into a reused buffer ─▶ transport.sendEvent ─▶ transport.receive … until the answer
- *         (LOG frames to the worker's logger, METRIC frames to the handler's counters on the way)
+ *         (LOG frames to the worker's logger, METRIC frames to the handler's counters, BINDING_CALL
+ *         frames to {@link BindingCalls} on the way)
  * </pre>
  */
 final class ExternalWorker implements WorkerRuntime {
@@ -51,6 +55,7 @@ final class ExternalWorker implements WorkerRuntime {
     private final long[] seqs;
 
     private final long[] frames;
+    private final BindingCalls bindingCalls;
     private volatile WrapperProcess wrapper;
     private volatile boolean aborted;
     /** Events sent to the wrapper while it had another one in hand; written by the worker's thread only. */
@@ -73,6 +78,11 @@ final class ExternalWorker implements WorkerRuntime {
         this.backoff = new RestartBackoff(settings);
         this.seqs = new long[settings.transport().eventsInFlight()];
         this.frames = new long[settings.transport().eventsInFlight()];
+        this.bindingCalls = new BindingCalls(
+                ctx,
+                settings.kind(),
+                settings.eventTimeout(),
+                settings.transport().maxFrame());
         this.log = launcher.newLog(ctx);
         this.wrapper = launcher.launch(ctx, log);
         logStarted(wrapper, false);
@@ -124,6 +134,8 @@ final class ExternalWorker implements WorkerRuntime {
                     log.frame(frame.json());
                 } else if (m instanceof Message.Metric metric) {
                     metrics.handlerMetric(metric.json());
+                } else if (m instanceof Message.BindingCall call) {
+                    bindingCalls.serve(transport, call);
                 } else if (m instanceof Message.Hello || m instanceof Message.InitFailed) {
                     throw new ProtocolException(m.getClass().getSimpleName() + " after the handshake");
                 }
@@ -168,6 +180,7 @@ final class ExternalWorker implements WorkerRuntime {
         Runnable flush = batch::flush;
         try {
             while (done < n) {
+                transport.hold(); // the events sent now go in one write, or with one doorbell
                 while (sent < n) {
                     Event event = batch.event(sent);
                     int metaLength = codec.encode(event);
@@ -198,6 +211,7 @@ final class ExternalWorker implements WorkerRuntime {
                     outstanding += frame;
                     sent++;
                 }
+                transport.flush();
                 if (done >= n) {
                     return;
                 }
@@ -210,7 +224,7 @@ final class ExternalWorker implements WorkerRuntime {
                     answered(w, seqs[done], f.seq(), start);
                     carryOn = batch.failed(done, handlerFailure(f.json()));
                 } else {
-                    other(m);
+                    other(transport, m);
                     continue;
                 }
                 outstanding -= frames[done];
@@ -225,6 +239,78 @@ final class ExternalWorker implements WorkerRuntime {
         } catch (IOException | ProtocolException e) {
             // The wrapper died (or was killed for a timeout) before answering the running event, so it had
             // not begun those after it: the running one ends with this failure, the others go back to the pool.
+            throw died(w, e);
+        }
+    }
+
+    /**
+     * Sends the events as one EVENT_BATCH and reads the RESPONSE_BATCH: one outcome per event, in
+     * order ({@code docs/protocol.md} section 4b). The handler raising fails every event of the batch;
+     * an item the wrapper marks as an error fails only its event. Whatever fails the wrapper (a crash,
+     * a protocol error, a timeout) fails the whole call, as for one event.
+     */
+    @Override
+    public List<BatchOutcome> invokeBatch(Context context, List<Event> events) throws Exception {
+        aborted = false;
+        WrapperProcess w = wrapper;
+        if (w == null || !w.alive()) {
+            w = restart(w);
+        }
+        int maxFrame = settings.transport().maxFrame();
+        java.io.ByteArrayOutputStream items = new java.io.ByteArrayOutputStream(256 * events.size());
+        byte[] lengths = new byte[8];
+        java.nio.ByteBuffer lb = java.nio.ByteBuffer.wrap(lengths).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (Event event : events) {
+            int metaLength = codec.encode(event);
+            byte[] body = event.body();
+            lb.putInt(0, metaLength).putInt(4, body.length);
+            items.write(lengths);
+            items.write(codec.buffer(), 0, metaLength);
+            items.write(body);
+            if (Protocol.TYPE_BYTES + Protocol.SEQ_META_BYTES + (long) items.size() > maxFrame) {
+                throw new RuntimeFailure(
+                        413,
+                        "the batch of " + events.size() + " events is larger than the wrapper protocol's frame"
+                                + " limit of " + maxFrame + " bytes (runtimeAttributes.maxFrameSize)");
+            }
+        }
+        Transport transport = w.transport();
+        long seq = w.nextSeq();
+        long start = System.nanoTime();
+        try {
+            transport.sendEventBatch(seq, events.size(), items.toByteArray(), items.size());
+            while (true) {
+                Message m = transport.receive();
+                if (m instanceof Message.BatchAnswer a) {
+                    answered(w, seq, a.seq(), start);
+                    if (a.items().size() != events.size()) {
+                        throw new ProtocolException("RESPONSE_BATCH with "
+                                + a.items().size() + " answers for " + events.size() + " events");
+                    }
+                    List<BatchOutcome> out = new ArrayList<>(events.size());
+                    for (Message.Answer item : a.items()) {
+                        out.add(batchItem(item));
+                    }
+                    return out;
+                } else if (m instanceof Message.Failure f) {
+                    answered(w, seq, f.seq(), start);
+                    HandlerFailure failure = handlerFailure(f.json());
+                    List<BatchOutcome> out = new ArrayList<>(events.size());
+                    for (int i = 0; i < events.size(); i++) {
+                        out.add(new BatchOutcome(null, failure));
+                    }
+                    return out;
+                } else if (m instanceof Message.Log frame) {
+                    log.frame(frame.json());
+                } else if (m instanceof Message.Metric metric) {
+                    metrics.handlerMetric(metric.json());
+                } else if (m instanceof Message.BindingCall call) {
+                    bindingCalls.serve(transport, call);
+                } else if (!(m instanceof Message.Doorbell) && !(m instanceof Message.Skipped)) {
+                    throw new ProtocolException(m.getClass().getSimpleName() + " while a batch is in flight");
+                }
+            }
+        } catch (IOException | ProtocolException e) {
             throw died(w, e);
         }
     }
@@ -259,15 +345,36 @@ final class ExternalWorker implements WorkerRuntime {
                         + maxFrame + " bytes (runtimeAttributes.maxFrameSize)");
     }
 
-    /** A frame that is not an answer while events are in flight: logs and metrics go on, anything else breaks the protocol. */
-    private void other(Message m) throws ProtocolException {
+    /**
+     * A frame that is not an answer while events are in flight: logs, metrics and binding calls (of the
+     * running event) are served, a handshake frame breaks the protocol, the rest is skipped.
+     */
+    private void other(Transport transport, Message m) throws IOException, ProtocolException {
         if (m instanceof Message.Log frame) {
             log.frame(frame.json());
         } else if (m instanceof Message.Metric metric) {
             metrics.handlerMetric(metric.json());
+        } else if (m instanceof Message.BindingCall call) {
+            bindingCalls.serve(transport, call);
         } else if (m instanceof Message.Hello || m instanceof Message.InitFailed) {
             throw new ProtocolException(m.getClass().getSimpleName() + " after the handshake");
         }
+    }
+
+    /** Python handlers take batches (Nuclio's batch API); the Node.js wrapper has none. */
+    @Override
+    public boolean takesBatches() {
+        return settings.language() == io.nucleon.runtime.external.supervision.Language.PYTHON;
+    }
+
+    /** One RESPONSE_BATCH item: a response, or with an {@code error} key the failure of that event alone. */
+    private static BatchOutcome batchItem(Message.Answer item) throws ProtocolException {
+        JsonNode meta = item.metaJson().isEmpty() ? null : MetaCodec.object(item.metaJson(), "RESPONSE_BATCH item");
+        if (meta != null && meta.has("error")) {
+            JsonNode e = meta.get("error");
+            return new BatchOutcome(null, handlerFailure(e.isObject() ? e.toString() : "{\"message\":" + e + "}"));
+        }
+        return new BatchOutcome(MetaCodec.response(item.metaJson(), item.body()), null);
     }
 
     private void answered(WrapperProcess w, long seq, long got, long startNanos) throws ProtocolException {
@@ -371,6 +478,7 @@ final class ExternalWorker implements WorkerRuntime {
     @Override
     public void abort(Thread workerThread) {
         aborted = true;
+        bindingCalls.abort();
         WrapperProcess w = wrapper;
         if (w != null) {
             restarts++;

@@ -82,7 +82,9 @@ final class WrapperSettingsReader {
                 restartDelay,
                 maxRestartDelay,
                 config.maxLogLinesPerSecond,
-                config.logLineBurst);
+                config.logLineBurst,
+                context.eventTimeout() == null ? Duration.ZERO : context.eventTimeout(),
+                context.dataBindings());
     }
 
     /** The file a Node.js handler given as a function name alone is exported from, as in Nuclio's nodejs runtime. */
