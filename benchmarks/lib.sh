@@ -19,6 +19,7 @@
 #   require_free_ports PORT...    dies when something listens on one of them
 #   maven_package MODULES         mvn -B -q -DskipTests package -pl MODULES -am, bounded by BUILD_TIMEOUT
 #   median < numbers / ratio A B  arithmetic for the tables
+#   wrk_ms LATENCY                a wrk latency (850.00us, 1.20ms, 2.01s) in milliseconds, for the TSV tables
 #   process_cpu_ticks PID         utime + stime of a process, in clock ticks (getconf CLK_TCK per second)
 #   thread_cpu_snapshot PID       per thread group (name without its number): ticks, voluntary and
 #                                 involuntary context switches, one line each, sorted
@@ -184,6 +185,16 @@ ${WAIT_STRATEGY:+      waitStrategy: $WAIT_STRATEGY
         port: $1
         eventLoopThreads: ${EVENT_LOOPS:-0}
 EOF
+}
+
+# wrk_ms LATENCY: a latency as wrk prints it (850.00us, 1.20ms, 2.01s, 1.50m) in milliseconds, for the
+# TSV tables; empty for an empty or unknown value.
+wrk_ms() {
+    awk -v v="$1" 'BEGIN {
+        if (match(v, /^[0-9.]+/)) { n = substr(v, 1, RLENGTH); u = substr(v, RLENGTH + 1) } else exit
+        f = (u == "us") ? 0.001 : (u == "ms") ? 1 : (u == "s") ? 1000 : (u == "m") ? 60000 : (u == "h") ? 3600000 : -1
+        if (f > 0) printf "%.3f\n", n * f
+    }'
 }
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
