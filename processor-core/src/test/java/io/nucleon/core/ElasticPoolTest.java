@@ -297,7 +297,7 @@ class ElasticPoolTest {
                     .until(() -> scrape(p)
                             .contains(
                                     "nucleon_worker_start_failures_total{function=\"failing\",kind=\"direct\",trigger=\"f\"}"
-                                        + " 1.0"));
+                                            + " 1.0"));
             assertEquals(1, pool(p).get("workers"), "the failed worker's place is free again");
             assertTrue(p.isReady(), "the minimum still serves");
             go.release(3);

@@ -78,7 +78,7 @@ class ElasticWrappersTest {
             assertTrue(
                     metrics.contains(
                             "nucleon_workers_state{function=\"ext-python\",kind=\"http\",state=\"busy\",trigger=\"web\"}"
-                                + " 3.0"),
+                                    + " 3.0"),
                     metrics);
             for (CompletableFuture<HttpResponse<String>> r : pending) {
                 HttpResponse<String> done = r.get();
