@@ -365,7 +365,7 @@ final class Worker implements Runnable {
 
     /**
      * Runs the event just {@link #taken}, with the events queued behind it while no other worker is
-     * idle (up to the runtime's batch limit), through {@link WorkerRuntime#invokeAll}. Each event is
+     * idle and the pool cannot grow (up to the runtime's batch limit), through {@link WorkerRuntime#invokeAll}. Each event is
      * the running one in turn, under its own token, exactly as {@link #handle} runs a single event, so
      * the watchdog times out the one the runtime works on. Returns whether this worker carries on.
      */
@@ -373,7 +373,10 @@ final class Worker implements Runnable {
         Batch b = batch;
         b.clear();
         admit(start);
-        while (b.size < b.events.length && !pool.isClosing() && (idle == null || idle.sleeping() == 0)) {
+        while (b.size < b.events.length
+                && !pool.isClosing()
+                && (idle == null || idle.sleeping() == 0)
+                && !pool.mayGrow()) {
             long claimed = pool.claim(sequence);
             if (claimed < 0) {
                 break;

@@ -421,6 +421,15 @@ public final class WorkerPool implements Dispatcher {
         return size;
     }
 
+    /**
+     * Whether the pool may still add a worker (an elastic pool below {@code numWorkers}): a worker then
+     * leaves queued events in the ring, where a new worker can take them, rather than sending them ahead
+     * to its runtime.
+     */
+    boolean mayGrow() {
+        return scaling != null && size < workers.length;
+    }
+
     /** Events accepted and not yet completed (see {@link Completions#inFlight()}): never too low, safe for draining. */
     @Override
     public long inFlight() {
