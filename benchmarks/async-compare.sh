@@ -22,6 +22,8 @@
 #                      needed: async-java.jar carries them in its manifest)
 #   SKIP_BUILD=1       use the jars already in the target directories instead of running Maven
 #   BUILD_TIMEOUT=900  seconds the Maven build may take
+#   RESULTS_DIR        where the table goes as TSV and its plot as PNG: async-compare.{tsv,png}
+#                      (default benchmarks/results)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bench_init async-compare
@@ -35,6 +37,7 @@ NUM_WORKERS="${NUM_WORKERS:-8}"
 SYNC_ON_APPEND="${SYNC_ON_APPEND:-false}"
 read -r -a JAVA_ARGS <<< "${JAVA_OPTS:-}"
 TARGET_RATIO=0.70
+RESULTS_DIR="${RESULTS_DIR:-$ROOT/benchmarks/results}"
 
 ASYNC_PORT=18090
 ASYNC_CONTROL_PORT=18091
@@ -44,7 +47,7 @@ ASYNC_JAR="$ROOT/examples/async-java/target/async-java.jar"
 HELLO_JAR="$ROOT/examples/hello-java/target/hello-java.jar"
 BODY='{"name":"Ada"}'
 
-declare -A RPS P99 ERRORS SAMPLES
+declare -A RPS P99 P99_MS ERRORS SAMPLES
 
 # run_wrk PORT PATH SECONDS [wrk options]: POSTs BODY (the lua script) to the path.
 run_wrk() { wrk_run "$3" "http://$HOST:$1$2" -s "$WORK/post.lua" "${@:4}"; }
@@ -57,6 +60,7 @@ ensure_wrk
 [[ -f "$ASYNC_JAR" ]] || die "$ASYNC_JAR is missing"
 [[ -f "$HELLO_JAR" ]] || die "$HELLO_JAR is missing"
 require_free_ports "$ASYNC_PORT" "$ASYNC_CONTROL_PORT" "$HELLO_PORT" "$HELLO_CONTROL_PORT"
+mkdir -p "$RESULTS_DIR"
 
 # wrk's request: POST with a small JSON body (wrk takes the path from the URL).
 cat > "$WORK/post.lua" <<LUA
@@ -137,6 +141,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
         rps="$WRK_RPS" err="$WRK_ERRORS"
         SAMPLES[$name]="${SAMPLES[$name]:-} $rps"
         P99[$name]="${P99[$name]:-} $WRK_P99"
+        P99_MS[$name]="${P99_MS[$name]:-} $(wrk_ms "$WRK_P99")"
         [[ -z "$err" ]] || ERRORS[$name]="${ERRORS[$name]:-}$err "
         log "round $round/$ROUNDS: $name $rps req/s"
     done
@@ -167,3 +172,15 @@ echo
 r="$(ratio "${RPS[async-java]}" "${RPS[hello-java]}")"
 verdict="$(awk -v r="$r" -v t="$TARGET_RATIO" 'BEGIN { print (r >= t) ? "meets" : "below" }')"
 echo "async-java (202) / hello-java (200) = $r ($verdict the target $TARGET_RATIO)"
+
+# ---- the table as TSV, and its plot ---------------------------------------------------------------
+
+TSV="$RESULTS_DIR/async-compare.tsv"
+printf 'server\trequests/s\tp99 ms\n' >"$TSV"
+for name in "${SERVERS[@]}"; do
+    printf '%s\t%s\t%s\n' "$name" "${RPS[$name]}" "$(echo "${P99_MS[$name]}" | median)" >>"$TSV"
+done
+log "table: $TSV"
+plot_bars "$TSV" "$RESULTS_DIR/async-compare.png" \
+    "POST ${BODY//\"/\'}: async-java accepting (202) against hello-java answering (200), requests/s, median of $ROUNDS rounds (wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s)" \
+    "requests/s" "requests/s"

@@ -25,6 +25,8 @@
 #   JAVA=java          the java binary; JAVA_OPTS are passed to every server
 #   SKIP_BUILD=1       use the jar already in examples/hello-java/target instead of running Maven
 #   BUILD_TIMEOUT=900  seconds the Maven build may take
+#   RESULTS_DIR        where the table goes as TSV and its plots as PNG: auth-compare.tsv,
+#                      auth-compare.png (requests/s), auth-compare-cpu.png (default benchmarks/results)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bench_init auth-compare
@@ -38,6 +40,7 @@ NUM_WORKERS="${NUM_WORKERS:-8}"
 EVENT_LOOPS="${EVENT_LOOPS:-0}"
 NO_CACHE="${NO_CACHE:-1}"
 read -r -a JAVA_ARGS <<< "${JAVA_OPTS:-}"
+RESULTS_DIR="${RESULTS_DIR:-$ROOT/benchmarks/results}"
 
 HELLO_JAR="$ROOT/examples/hello-java/target/hello-java.jar"
 EXPECTED_BODY="Hello, world!"
@@ -57,6 +60,7 @@ command -v openssl >/dev/null 2>&1 || die "openssl is needed to make the secrets
 for name in "${SERVERS[@]}"; do
     require_free_ports "${PORT[$name]}" "${CONTROL[$name]}"
 done
+mkdir -p "$RESULTS_DIR"
 
 # ---- secrets, made fresh for this run, private, and removed with $WORK ----------------------------
 
@@ -108,7 +112,7 @@ answers_401() { [[ "$(raw_get "$1" | head -n 1 | awk '{print $2}')" == 401 ]]; }
 
 # ---- the runs -------------------------------------------------------------------------------------
 
-declare -A RPS P99 ERRORS SAMPLES CPU_SAMPLES CPU
+declare -A RPS P99 P99_MS ERRORS SAMPLES CPU_SAMPLES CPU
 CLK_TCK="$(getconf CLK_TCK)"
 
 for name in "${SERVERS[@]}"; do
@@ -152,6 +156,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
         CPU_SAMPLES[$name]="${CPU_SAMPLES[$name]:-} $(awk -v t="$((ticks_after - ticks_before))" -v hz="$CLK_TCK" -v n="$requests" \
             'BEGIN { printf "%.1f", t * 1e6 / hz / n }')"
         P99[$name]="${P99[$name]:-} $WRK_P99"
+        P99_MS[$name]="${P99_MS[$name]:-} $(wrk_ms "$WRK_P99")"
         err="$WRK_ERRORS"
         [[ -z "$err" ]] || ERRORS[$name]="${ERRORS[$name]:-}$err "
         log "round $round/$ROUNDS: $name $rps req/s"
@@ -187,3 +192,19 @@ for name in "${SERVERS[@]}"; do
     [[ "$name" != none ]] || continue
     printf '%-18s req/s %s   cpu %s\n' "$name / none" "$(ratio "${RPS[$name]}" "${RPS[none]}")" "$(ratio "${CPU[none]}" "${CPU[$name]}")"
 done
+
+# ---- the table as TSV, and its plots --------------------------------------------------------------
+
+TSV="$RESULTS_DIR/auth-compare.tsv"
+printf 'auth\trequests/s\tcpu us/req\tp99 ms\treq/s / none\tcpu none / this\n' >"$TSV"
+for name in "${SERVERS[@]}"; do
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "${RPS[$name]}" "${CPU[$name]}" "$(echo "${P99_MS[$name]}" | median)" \
+        "$(ratio "${RPS[$name]}" "${RPS[none]}")" "$(ratio "${CPU[none]}" "${CPU[$name]}")" >>"$TSV"
+done
+log "table: $TSV"
+plot_bars "$TSV" "$RESULTS_DIR/auth-compare.png" \
+    "hello-java with each auth: requests/s, median of $ROUNDS rounds (wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s, keep-alive GET /, on the same cores)" \
+    "requests/s" "requests/s"
+plot_bars "$TSV" "$RESULTS_DIR/auth-compare-cpu.png" \
+    "hello-java with each auth: server CPU per request, median of $ROUNDS rounds (wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s, keep-alive GET /)" \
+    "microseconds per request" "cpu us/req"

@@ -11,6 +11,11 @@
 #                                                        # (the accept and the later handling both count)
 #   HELLO_JAR=/path/to/other/hello-java.jar bash benchmarks/cpu-per-request.sh hello-java
 # Environment: DURATION=10 (seconds measured, after a 5 s warm-up), NUM_WORKERS=8, JAVA=java.
+# Results: the run's totals (requests/s, CPU us and context switches per request, all threads) become
+# the row LABEL (default: the server's name) of RESULTS_DIR/cpu-per-request.tsv (default
+# benchmarks/results), replacing that label's row from an earlier run where it stands and keeping
+# the others, so runs of several servers or builds gather in one table, plotted to cpu-per-request.png.
+#   LABEL=hello-java-base HELLO_JAR=/tmp/old/hello-java.jar bash benchmarks/cpu-per-request.sh hello-java
 # Talks to 127.0.0.1 only; every step is bounded and the server is stopped on any exit.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -23,10 +28,14 @@ HELLO_JAR="${HELLO_JAR:-$ROOT/examples/hello-java/target/hello-java.jar}"
 ASYNC_JAR="${ASYNC_JAR:-$ROOT/examples/async-java/target/async-java.jar}"
 BENCH_JAR="$ROOT/benchmarks/target/benchmarks.jar"
 PORT=18090
+LABEL="${LABEL:-$SERVER}"
+RESULTS_DIR="${RESULTS_DIR:-$ROOT/benchmarks/results}"
+[[ "$LABEL" != *$'\t'* ]] || die "LABEL may not hold a tab"
 
 require_java
 ensure_wrk
 require_free_ports "$PORT" 18091
+mkdir -p "$RESULTS_DIR"
 
 case "$SERVER" in
     hello-java)
@@ -103,3 +112,22 @@ join "$WORK/before" "$WORK/after" | awk -v r="$requests" -v hz="$hz" '{
     cpu = ($5 - $2) / hz; sw = ($6 - $3) + ($7 - $4)
     if (cpu > 0.01) { printf "  %-24s %10.2f %12.2f %14.3f\n", $1, cpu, cpu * 1e6 / r, sw / r; total += cpu }
 } END { printf "  %-24s %10.2f %12.2f\n", "all", total, total * 1e6 / r }'
+
+# ---- this run's row in the TSV (other labels' rows kept), and the plot -------------------------------
+
+TSV="$RESULTS_DIR/cpu-per-request.tsv"
+HEADER=$'setup\trequests/s\tcpu us/req\tswitches/req'
+ROW="$(join "$WORK/before" "$WORK/after" | awk -v r="$requests" -v hz="$hz" \
+    -v rps="$(awk '/^Requests\/sec:/ {print $2}' "$WORK/wrk")" '{
+    cpu = ($5 - $2) / hz; sw += ($6 - $3) + ($7 - $4)
+    if (cpu > 0.01) total += cpu
+} END { printf "%.0f\t%.2f\t%.3f", rps, total * 1e6 / r, sw / r }')"
+# the label's row replaced where it stands (or added at the end); a table of another layout is started anew
+echo "$HEADER" >"$WORK/table"
+[[ -f "$TSV" && "$(head -n 1 "$TSV")" == "$HEADER" ]] && tail -n +2 "$TSV" >>"$WORK/table"
+awk -F '\t' -v l="$LABEL" -v row="$LABEL"$'\t'"$ROW" '
+    NR > 1 && $1 == l { print row; done = 1; next } { print } END { if (!done) print row }' "$WORK/table" >"$TSV"
+log "table: $TSV (row $LABEL; $(($(wc -l <"$TSV") - 1)) rows)"
+plot_bars "$TSV" "$RESULTS_DIR/cpu-per-request.png" \
+    "Server CPU per request, all its threads, under wrk -t2 -c64 keep-alive (each bar: the latest run of cpu-per-request.sh with that label)" \
+    "microseconds per request" "cpu us/req"

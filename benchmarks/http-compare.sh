@@ -21,6 +21,8 @@
 #   BASELINE_JAR=path  also measure another build of hello-java (e.g. from the previous commit) as
 #                      "hello-base" on port 18084 (control 18085), to compare a change before/after
 #   BUILD_TIMEOUT=900  seconds the Maven build may take
+#   RESULTS_DIR        where the table goes as TSV and its plot as PNG: http-compare.{tsv,png}
+#                      (default benchmarks/results)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bench_init http-compare
@@ -45,6 +47,7 @@ BASE_PORT=18084
 BASE_CONTROL_PORT=18085
 BENCH_JAR="$ROOT/benchmarks/target/benchmarks.jar"
 EXPECTED_BODY="Hello, world!"
+RESULTS_DIR="${RESULTS_DIR:-$ROOT/benchmarks/results}"
 
 # Runs wrk against the port, bounded by its duration plus a margin. Output goes to stdout.
 run_wrk() { wrk_run "$2" "http://$HOST:$1/" "${@:3}"; }
@@ -59,6 +62,8 @@ ensure_wrk
 [[ -z "$BASELINE_JAR" || -f "$BASELINE_JAR" ]] || die "BASELINE_JAR $BASELINE_JAR is missing"
 require_free_ports "$HELLO_PORT" "$CONTROL_PORT" "$BARE_PORT" "$JDK_PORT" ${BASELINE_JAR:+"$BASE_PORT" "$BASE_CONTROL_PORT"}
 
+mkdir -p "$RESULTS_DIR"
+
 # The example's function.yaml, bound to loopback on the benchmark's port.
 hello_java_yaml "$HELLO_PORT" > "$WORK/function.yaml"
 
@@ -66,7 +71,7 @@ hello_java_yaml "$HELLO_PORT" > "$WORK/function.yaml"
 # All three servers run at once (idle, each costs nothing) and are measured in turn, ROUNDS times,
 # so that a slow spell of this shared machine hits every server alike; the table shows medians.
 
-declare -A RPS P99 ERRORS SAMPLES
+declare -A RPS P99 P99_MS ERRORS SAMPLES
 
 # start NAME PORT COMMAND...: starts a server and waits until it answers with the expected body.
 start() {
@@ -106,6 +111,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
         rps="$WRK_RPS" err="$WRK_ERRORS"
         SAMPLES[$name]="${SAMPLES[$name]:-} $rps"
         P99[$name]="${P99[$name]:-} $WRK_P99"
+        P99_MS[$name]="${P99_MS[$name]:-} $(wrk_ms "$WRK_P99")"
         [[ -z "$err" ]] || ERRORS[$name]="${ERRORS[$name]:-}$err "
         log "round $round/$ROUNDS: $name $rps req/s"
     done
@@ -129,3 +135,15 @@ echo
 echo "hello-java / bare-netty = $(ratio "${RPS[hello-java]}" "${RPS[bare-netty]}")"
 echo "hello-java / jdk        = $(ratio "${RPS[hello-java]}" "${RPS[jdk]}")"
 [[ -z "$BASELINE_JAR" ]] || echo "hello-java / hello-base = $(ratio "${RPS[hello-java]}" "${RPS[hello-base]}")"
+
+# ---- the table as TSV, and its plot ---------------------------------------------------------------
+
+TSV="$RESULTS_DIR/http-compare.tsv"
+printf 'server\trequests/s\tp99 ms\n' >"$TSV"
+for name in "${SERVERS[@]}"; do
+    printf '%s\t%s\t%s\n' "$name" "${RPS[$name]}" "$(echo "${P99_MS[$name]}" | median)" >>"$TSV"
+done
+log "table: $TSV"
+plot_bars "$TSV" "$RESULTS_DIR/http-compare.png" \
+    "GET / -> '$EXPECTED_BODY': requests/s, median of $ROUNDS rounds (wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s, keep-alive, on the same cores)" \
+    "requests/s" "requests/s"

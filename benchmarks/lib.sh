@@ -19,6 +19,7 @@
 #   require_free_ports PORT...    dies when something listens on one of them
 #   maven_package MODULES         mvn -B -q -DskipTests package -pl MODULES -am, bounded by BUILD_TIMEOUT
 #   median < numbers / ratio A B  arithmetic for the tables
+#   wrk_ms LATENCY                a wrk latency (850.00us, 1.20ms, 2.01s) in milliseconds, for the TSV tables
 #   process_cpu_ticks PID         utime + stime of a process, in clock ticks (getconf CLK_TCK per second)
 #   thread_cpu_snapshot PID       per thread group (name without its number): ticks, voluntary and
 #                                 involuntary context switches, one line each, sorted
@@ -186,6 +187,16 @@ ${WAIT_STRATEGY:+      waitStrategy: $WAIT_STRATEGY
 EOF
 }
 
+# wrk_ms LATENCY: a latency as wrk prints it (850.00us, 1.20ms, 2.01s, 1.50m) in milliseconds, for the
+# TSV tables; empty for an empty or unknown value.
+wrk_ms() {
+    awk -v v="$1" 'BEGIN {
+        if (match(v, /^[0-9.]+/)) { n = substr(v, 1, RLENGTH); u = substr(v, RLENGTH + 1) } else exit
+        f = (u == "us") ? 0.001 : (u == "ms") ? 1 : (u == "s") ? 1000 : (u == "m") ? 60000 : (u == "h") ? 3600000 : -1
+        if (f > 0) printf "%.3f\n", n * f
+    }'
+}
+
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
@@ -222,4 +233,51 @@ wrk_read() {
     WRK_REQUESTS="$(awk '/ requests in / {print $1}' "$out")"
     WRK_P99="$(awk '$1 == "99%" {print $2}' "$out")"
     WRK_ERRORS="$(grep -E 'Non-2xx|Socket errors' "$out" | tr -s ' ' | paste -sd ';' - || true)"
+}
+
+# plot_bars TSV PNG TITLE YLABEL COLUMN [COLUMN...]: a bar chart of a results table (TSV with a header
+# line, the first column naming the setup) with one bar group per row and one bar per named column,
+# drawn with gnuplot (installed with apt-get when missing). Says where the picture went; a machine
+# without gnuplot and without apt gets no picture and a warning, not a failed benchmark.
+plot_bars() {
+    local tsv="$1" png="$2" title="$3" ylabel="$4"
+    shift 4
+    if ! command -v gnuplot >/dev/null 2>&1; then
+        log "installing gnuplot-nox for the plot"
+        local sudo_cmd=()
+        [[ "$(id -u)" -eq 0 ]] || sudo_cmd=(sudo)
+        { "${sudo_cmd[@]}" apt-get install -y gnuplot-nox || { "${sudo_cmd[@]}" apt-get update && "${sudo_cmd[@]}" apt-get install -y gnuplot-nox; }; } \
+            >"$WORK/apt-gnuplot.log" 2>&1 || { log "warning: no gnuplot, no plot $png"; return 0; }
+    fi
+    local header cols=() col i
+    header="$(head -n 1 "$tsv")"
+    for col in "$@"; do
+        i="$(printf '%s\n' "$header" | tr '\t' '\n' | grep -nx -- "$col" | cut -d: -f1)"
+        [[ -n "$i" ]] || die "plot_bars: no column '$col' in $tsv"
+        cols+=("$i")
+    done
+    local using=""
+    for i in "${cols[@]}"; do
+        if [[ -z "$using" ]]; then
+            using="using $i:xtic(1) title columnheader($i)"
+        else
+            using+=", '' using $i:xtic(1) title columnheader($i)"
+        fi
+    done
+    gnuplot <<GP
+set terminal pngcairo size 1100,520 noenhanced font ",10"
+set output "$png"
+set title "$title"
+set ylabel "$ylabel"
+set datafile separator "\t"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.85 border -1
+set key top right
+set grid ytics
+set yrange [0:*]
+set xtics rotate by -25
+plot "$tsv" $using
+GP
+    log "plot: $png"
 }

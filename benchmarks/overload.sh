@@ -42,6 +42,9 @@
 #   LOADGEN_OPTS="-XX:+UseSerialGC -XX:TieredStopAtLevel=1"   the generator's JVM
 #   SKIP_BUILD=1           use benchmarks/target/benchmarks.jar as it is
 #   BUILD_TIMEOUT=900      seconds the Maven build may take
+#   RESULTS_DIR            where the per-load table goes as TSV and its plots as PNG: overload.tsv,
+#                          overload.png (goodput / the first load's), overload-503.png (p99 of a 503)
+#                          (default benchmarks/results)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bench_init overload
@@ -72,6 +75,7 @@ P99_503_TARGET_MS=5
 PORT=18086
 CONTROL_PORT=18087
 BENCH_JAR="$ROOT/benchmarks/target/benchmarks.jar"
+RESULTS_DIR="${RESULTS_DIR:-$ROOT/benchmarks/results}"
 URL="http://$HOST:$PORT/"
 
 # ---- prerequisites --------------------------------------------------------------------------------
@@ -91,6 +95,7 @@ done
 (( REQUEST_TIMEOUT * 1000 > AVAILABILITY_TIMEOUT_MS )) \
     || die "REQUEST_TIMEOUT (${REQUEST_TIMEOUT}s) must be longer than the availability timeout (${AVAILABILITY_TIMEOUT_MS} ms)"
 require_free_ports "$PORT" "$CONTROL_PORT"
+mkdir -p "$RESULTS_DIR"
 
 cat > "$WORK/function.yaml" <<EOF
 metadata:
@@ -279,4 +284,29 @@ for label in "${LABELS[@]}"; do
     fi
 done
 echo "$(verdict $ok)  no 200 later than the availability timeout (${AVAILABILITY_TIMEOUT_MS} ms) at any load; latest 200:${detail% ;}"
+
+# ---- the per-load table as TSV, and its plots -------------------------------------------------------
+
+# tsv_kv LABEL KEY: kv, but empty where the summary has no such value.
+tsv_kv() { local v; v="$(kv "$1" "$2")"; [[ "$v" == - ]] || printf '%s' "$v"; }
+TSV="$RESULTS_DIR/overload.tsv"
+printf 'load\toffered/s\tgoodput/s\tgoodput / %s\t503s %%\t200 p50 ms\t200 p99 ms\t503 p50 ms\t503 p99 ms\tlatest 200 ms\terrors\ttimeouts\tlate\tlag p99 ms\tcores\n' \
+    "$first" >"$TSV"
+for label in "${LABELS[@]}"; do
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "${RATE[$label]}" "$(tsv_kv "$label" 200_per_s)" \
+        "$(awk -v g="$(kv "$label" 200_per_s)" -v b="$base" 'BEGIN { if (b > 0) printf "%.3f", g / b }')" \
+        "$(awk -v v="$(kv "$label" 503_share)" 'BEGIN { if (v != "-") printf "%.1f", v * 100 }')" \
+        "$(tsv_kv "$label" 200_p50_ms)" "$(tsv_kv "$label" 200_p99_ms)" "$(tsv_kv "$label" 503_p50_ms)" "$(tsv_kv "$label" 503_p99_ms)" \
+        "$(tsv_kv "$label" 200_max_ms)" "$(awk -v a="$(kv "$label" error_count)" -v b="$(kv "$label" other_count)" 'BEGIN { print a + b }')" \
+        "$(tsv_kv "$label" timeout_count)" "$(tsv_kv "$label" late)" "$(tsv_kv "$label" lag_p99_ms)" \
+        "$(awk -v s="$(kv "$label" server_cpu_s)" -v d="$DURATION" 'BEGIN { if (s != "-") printf "%.2f", s / d }')" >>"$TSV"
+done
+log "table: $TSV"
+WHAT="Open loop at $(echo "${LABELS[*]}" | sed 's/ /, /g') the capacity (${CAPACITY}/s: ${SERVICE_TIME_US} us calls, $NUM_WORKERS workers), ${DURATION}s each"
+plot_bars "$TSV" "$RESULTS_DIR/overload.png" \
+    "$WHAT: goodput as a share of $first's (target >= $GOODPUT_TARGET)" \
+    "goodput / goodput at $first" "goodput / $first"
+plot_bars "$TSV" "$RESULTS_DIR/overload-503.png" \
+    "$WHAT: p99 of a 503 (target <= $P99_503_TARGET_MS ms; no bar: no 503s)" \
+    "milliseconds" "503 p99 ms"
 exit 0

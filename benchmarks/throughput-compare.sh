@@ -10,7 +10,9 @@
 # Kafka and RabbitMQ run once per handler result in RESULTS: "null" (the handler returns nothing) and
 # "object" (it returns a small record, which a build that serialises every result turns into JSON).
 # It prints each part's figures as the benchmarks print them; the exit code says only whether the
-# run itself broke.
+# run itself broke. The medians, one row per path (dispatch per wait strategy, kafka per partition
+# count and result, rabbitmq per result), also go to RESULTS_DIR/throughput-compare.tsv (default
+# benchmarks/results), and this / baseline of each to throughput-compare.png.
 #
 # BASELINE_JAR must have been built from the same benchmark sources as this build (only the engine
 # and the triggers under them differ). For the commit before yours:
@@ -44,6 +46,12 @@ if [[ -z "${SKIP_BUILD:-}" ]]; then
 fi
 [[ -f "$JAR" ]] || die "no $JAR: build it (mvn -B -q clean package -pl benchmarks -am) or set JAR"
 read -r -a JOPTS <<<"${JAVA_OPTS:-}"
+RESULTS_DIR="${RESULTS_DIR:-$ROOT/benchmarks/results}"
+mkdir -p "$RESULTS_DIR"
+TSV="$RESULTS_DIR/throughput-compare.tsv"
+printf 'path\tbaseline per s\tthis build per s\tthis / baseline\n' >"$TSV"
+# tsv_row PATH BASELINE THIS: a row of the table, the rates (plain or 1.5e+06) as whole numbers.
+tsv_row() { printf '%s\t%.0f\t%.0f\t%s\n' "$1" "$2" "$3" "$(ratio "$3" "$2")" >>"$TSV"; }
 
 # dispatch_fork NAME JARFILE ROUND: one JMH fork of DispatchBenchmark.nucleon; its scores in WORK.
 # Another JMH run on the machine holds /tmp/jmh.lock: wait for it (up to JMH_LOCK_WAIT s) rather than
@@ -86,6 +94,7 @@ if [[ " $PARTS " == *" dispatch "* ]]; then
             "$strategy" "$base" "$this" "$(ratio "$this" "$base")" \
             "$(awk -v s="$strategy" '$1 == "baseline" && $2 == s { printf "%.0f ", $3 }' "$WORK/dispatch.scores")" \
             "$(awk -v s="$strategy" '$1 == "this" && $2 == s { printf "%.0f ", $3 }' "$WORK/dispatch.scores")"
+        tsv_row "dispatch $strategy" "$base" "$this"
     done
 fi
 
@@ -96,13 +105,29 @@ for result in $RESULTS; do
         # shellcheck disable=SC2086
         "$JAVA" "${JOPTS[@]}" -Dbaseline="$BASELINE_JAR" -Dresult="$result" ${KAFKA_WORKERS:+-Dworkers=$KAFKA_WORKERS} \
             -cp "$JAR" io.nucleon.benchmarks.kafka.KafkaThroughput "${KAFKA_RECORDS:-1000000}" "${KAFKA_ROUNDS:-3}" \
-            ${KAFKA_PARTITIONS:-1 8} 2>&1 | grep -v '^SLF4J' || die "KafkaThroughput failed"
+            ${KAFKA_PARTITIONS:-1 8} 2>&1 | grep -v '^SLF4J' | tee "$WORK/kafka-$result.out" || die "KafkaThroughput failed"
+        # "partitions 8: baseline trigger  1,234,567 rec/s   this build's trigger  2,345,678 rec/s   this / baseline = 1.90"
+        while read -r partitions base this; do
+            tsv_row "kafka $partitions partition$([[ $partitions == 1 ]] || echo s), $result" "$base" "$this"
+        done < <(awk '/^partitions [0-9]+: baseline trigger/ { sub(":", "", $2); gsub(/[^0-9]/, "", $5); gsub(/[^0-9]/, "", $10); print $2, $5, $10 }' \
+            "$WORK/kafka-$result.out")
     fi
     if [[ " $PARTS " == *" rabbitmq "* ]]; then
         echo
         log "rabbitmq, handler result $result"
         "$JAVA" "${JOPTS[@]}" -Dbaseline="$BASELINE_JAR" -Dresult="$result" -cp "$JAR" \
             io.nucleon.benchmarks.rabbitmq.RabbitMqThroughput "${RABBIT_MESSAGES:-100000}" "${RABBIT_CONSUMERS:-1}" \
-            "${RABBIT_PREFETCH:-64}" "${RABBIT_ROUNDS:-5}" 2>&1 | grep -v '^SLF4J' || die "RabbitMqThroughput failed"
+            "${RABBIT_PREFETCH:-64}" "${RABBIT_ROUNDS:-5}" 2>&1 | grep -v '^SLF4J' | tee "$WORK/rabbitmq-$result.out" \
+            || die "RabbitMqThroughput failed"
+        base="$(awk '/^baseline trigger / { gsub(/[^0-9]/, "", $3); print $3 }' "$WORK/rabbitmq-$result.out")"
+        this="$(awk '/^nucleon rabbitmq trigger / { gsub(/[^0-9]/, "", $4); print $4 }' "$WORK/rabbitmq-$result.out")"
+        [[ -z "$base" || -z "$this" ]] || tsv_row "rabbitmq, $result" "$base" "$this"
     fi
 done
+
+log "table: $TSV"
+if (($(wc -l <"$TSV") > 1)); then
+    plot_bars "$TSV" "$RESULTS_DIR/throughput-compare.png" \
+        "This build / baseline, medians per path (dispatch: $ROUNDS JMH forks; kafka: ${KAFKA_ROUNDS:-3} x ${KAFKA_RECORDS:-1000000} records; rabbitmq: ${RABBIT_ROUNDS:-5} x ${RABBIT_MESSAGES:-100000} messages); 1.0 = no change" \
+        "this build's rate / the baseline's" "this / baseline"
+fi

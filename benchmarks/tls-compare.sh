@@ -21,6 +21,8 @@
 #   NUM_WORKERS=8 EVENT_LOOPS=0   hello-java's numWorkers and eventLoopThreads
 #   JAVA=java JAVA_OPTS=...       the java binary and its options (all servers)
 #   SKIP_BUILD=1                  use examples/hello-java/target/hello-java.jar as it is
+#   RESULTS_DIR                   where the table goes as TSV (one row per load) and its plot as PNG:
+#                                 tls-compare.{tsv,png} (default benchmarks/results)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bench_init tls-compare
@@ -34,6 +36,7 @@ NUM_WORKERS="${NUM_WORKERS:-8}"
 EVENT_LOOPS="${EVENT_LOOPS:-0}"
 MODES="${MODES:-keep-alive new-conn}"
 read -r -a JAVA_ARGS <<< "${JAVA_OPTS:-}"
+RESULTS_DIR="${RESULTS_DIR:-$ROOT/benchmarks/results}"
 
 HELLO_JAR="$ROOT/examples/hello-java/target/hello-java.jar"
 EXPECTED_BODY="Hello, world!"
@@ -52,6 +55,7 @@ command -v curl >/dev/null 2>&1 || die "no curl on the PATH (it checks each serv
 [[ "${SKIP_BUILD:-0}" == "1" ]] || maven_package examples/hello-java
 [[ -f "$HELLO_JAR" ]] || die "$HELLO_JAR is missing"
 require_free_ports "${PORT[@]}" "${CONTROL[@]}"
+mkdir -p "$RESULTS_DIR"
 
 log "making a certificate for 127.0.0.1 with openssl"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
@@ -160,3 +164,19 @@ for mode in $MODES; do
             "$(ratio "${RPS[$key]}" "${RPS[$mode/plain]}")" "$(echo "${CPU_US[$key]}" | median)" "${CPU_US[$key]# }" "${ERRORS[$key]:-}"
     done
 done
+
+# ---- the table as TSV (one row per load), and its plot ----------------------------------------------
+
+TSV="$RESULTS_DIR/tls-compare.tsv"
+printf 'load\tplain req/s\ttls-openssl req/s\ttls-jdk req/s\ttls-openssl / plain\ttls-jdk / plain\tplain cpu us/req\ttls-openssl cpu us/req\ttls-jdk cpu us/req\n' >"$TSV"
+for mode in $MODES; do
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$mode" \
+        "${RPS[$mode/plain]}" "${RPS[$mode/tls-openssl]}" "${RPS[$mode/tls-jdk]}" \
+        "$(ratio "${RPS[$mode/tls-openssl]}" "${RPS[$mode/plain]}")" "$(ratio "${RPS[$mode/tls-jdk]}" "${RPS[$mode/plain]}")" \
+        "$(echo "${CPU_US[$mode/plain]}" | median)" "$(echo "${CPU_US[$mode/tls-openssl]}" | median)" \
+        "$(echo "${CPU_US[$mode/tls-jdk]}" | median)" >>"$TSV"
+done
+log "table: $TSV"
+plot_bars "$TSV" "$RESULTS_DIR/tls-compare.png" \
+    "hello-java over TLS: requests/s as a share of plain HTTP's (1.0 = plain), per load; wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s, median of $ROUNDS rounds" \
+    "requests/s over TLS / requests/s plain" "tls-openssl / plain" "tls-jdk / plain"

@@ -21,8 +21,10 @@ const DOORBELL = 0x04
 const EVENT = 0x10
 const RESPONSE = 0x11
 const ERROR = 0x12
+const BINDING_RESULT = 0x13
 const LOG = 0x20
 const METRIC = 0x21
+const BINDING_CALL = 0x22
 
 // a response body larger than this is written separately from its header (no copy)
 const INLINE_BODY_MAX = 16 * 1024
@@ -314,10 +316,137 @@ class Event {
 Event.prototype[util.inspect.custom] = function () { return this.toJSON() }
 
 // ---------------------------------------------------------------------------------------------
+// data bindings (docs/protocol.md, "Binding calls"): context.dataBinding.<name>, a client per
+// binding of NUCLEON_DATA_BINDINGS; each call is a promise of the processor's BINDING_RESULT
+
+class BindingError extends Error {
+  constructor (code, message) {
+    super(message)
+    this.name = 'BindingError'
+    this.code = code
+  }
+}
+
+const calls = new Map() // call id -> { resolve, reject } of the calls waiting for their result
+let lastCallId = 0
+
+function payloadBytes (body) {
+  if (body === undefined || body === null) return EMPTY
+  if (typeof body === 'string') return Buffer.from(body, 'utf8')
+  if (Buffer.isBuffer(body)) return body
+  if (ArrayBuffer.isView(body)) return Buffer.from(body.buffer, body.byteOffset, body.byteLength)
+  if (body instanceof ArrayBuffer) return Buffer.from(body)
+  if (typeof body === 'object') return Buffer.from(JSON.stringify(body))
+  throw new BindingError('badArguments', `a binding call's body must be a Buffer, string or object, not ${typeof body}`)
+}
+
+function bindingCall (binding, operation, args, body) {
+  return new Promise((resolve, reject) => {
+    if (current === null) {
+      throw new BindingError('notInEvent', `data binding '${binding}' was called outside an event: bindings can be called only while the handler handles an event (not in initContext, not after the event was answered)`)
+    }
+    const clean = {}
+    for (const [k, v] of Object.entries(args || {})) if (v !== undefined && v !== null) clean[k] = v
+    const data = payloadBytes(body)
+    const meta = Buffer.from(JSON.stringify({ binding, operation, args: clean }))
+    const len = 13 + meta.length + data.length
+    if (len > maxFrame) {
+      throw new BindingError('badArguments', `the call of '${operation}' of binding '${binding}' would be a ${len}-byte frame, more than NUCLEON_MAX_FRAME (${maxFrame})`)
+    }
+    const id = ++lastCallId
+    const head = Buffer.allocUnsafe(17 + meta.length)
+    head.writeUInt32LE(len, 0)
+    head[4] = BINDING_CALL
+    head.writeUInt32LE(id % 0x100000000, 5)
+    head.writeUInt32LE(Math.floor(id / 0x100000000), 9)
+    head.writeUInt32LE(meta.length, 13)
+    meta.copy(head, 17)
+    calls.set(id, { resolve, reject })
+    socket.cork()
+    socket.write(head)
+    if (data.length > 0) socket.write(data)
+    socket.uncork()
+  })
+}
+
+function onBindingResult (payload) {
+  if (payload.length < 12) protocolError(`BINDING_RESULT payload of ${payload.length} bytes is shorter than 12`)
+  const id = payload.readUInt32LE(4) * 0x100000000 + payload.readUInt32LE(0)
+  const metaLen = payload.readUInt32LE(8)
+  if (metaLen > payload.length - 12) protocolError(`BINDING_RESULT metaLength ${metaLen} exceeds its payload`)
+  const waiting = calls.get(id)
+  if (waiting === undefined) protocolError(`BINDING_RESULT for call ${id}, which is not waiting`)
+  calls.delete(id)
+  let meta
+  try {
+    meta = JSON.parse(payload.toString('utf8', 12, 12 + metaLen))
+  } catch (e) {
+    protocolError(`the BINDING_RESULT meta is not valid JSON: ${e.message}`)
+  }
+  if (meta === null || typeof meta !== 'object' || Array.isArray(meta)) protocolError('the BINDING_RESULT meta is not a JSON object')
+  if (meta.ok) {
+    waiting.resolve({ result: meta.result === undefined ? null : meta.result, body: Buffer.from(payload.subarray(12 + metaLen)) })
+  } else {
+    waiting.reject(new BindingError(String(meta.error || 'failed'), String(meta.message || 'the binding call failed')))
+  }
+}
+
+class DataBinding {
+  constructor (name, kind) {
+    this.name = name
+    this.kind = kind
+  }
+
+  // any operation: resolves to { result, body }
+  call (operation, body, args) {
+    return bindingCall(this.name, operation, args, body)
+  }
+}
+
+class KafkaBinding extends DataBinding {
+  // resolves to { topic, partition, offset, timestamp } once the broker acknowledged the record
+  async send (value, { topic, key, headers, partition } = {}) {
+    return (await this.call('send', value, { topic, key, headers, partition })).result
+  }
+}
+
+class PublishBinding extends DataBinding { // rabbitmq, mqtt, nats
+  async publish (body, args = {}) {
+    return (await this.call('publish', body, args)).result
+  }
+}
+
+class HttpBinding extends DataBinding {
+  // resolves to { status, headers, body } whatever the status
+  async request (method = 'GET', path = '', { body, headers } = {}) {
+    const r = await this.call('request', body, { method, path, headers })
+    return Object.assign({}, r.result, { body: r.body })
+  }
+}
+
+const BINDING_CLASSES = { kafka: KafkaBinding, rabbitmq: PublishBinding, mqtt: PublishBinding, nats: PublishBinding, http: HttpBinding }
+
+function dataBindings () {
+  const out = {}
+  let kinds
+  try {
+    kinds = JSON.parse(env.NUCLEON_DATA_BINDINGS || '{}')
+  } catch (e) {
+    fatal(`NUCLEON_DATA_BINDINGS is not JSON: ${e.message}`, 1)
+  }
+  for (const [name, kind] of Object.entries(kinds)) {
+    const C = BINDING_CLASSES[kind] || DataBinding
+    out[name] = new C(name, kind)
+  }
+  return Object.freeze(out)
+}
+
+// ---------------------------------------------------------------------------------------------
 // the context: one per worker (`base`), seen through a thin per-event object that carries the
 // event's own `callback`, so a late callback can never answer a later event
 
 const userDataBox = { value: {} }
+const bindingClients = dataBindings()
 
 const base = {
   get userData () { return userDataBox.value },
@@ -332,6 +461,9 @@ const base = {
   logger,
   Response,
   env (name) { const v = process.env[name]; return v === undefined ? null : v },
+  dataBinding: bindingClients,
+  data_binding: bindingClients, // the Python spelling, for handlers ported from it
+  BindingError,
   metric: sendMetric,
   callback () {
     logger.warn('context.callback called outside of an event (e.g. in initContext); ignored')
@@ -620,6 +752,10 @@ function onFrame (type, payload) {
     }
     return
   }
+  if (type === BINDING_RESULT) {
+    onBindingResult(payload)
+    return
+  }
   if (type === DOORBELL) return // meaningless without shm; harmless
   if (type >= 0x40 && type <= 0x7f) return // ignorable
   protocolError(`unexpected frame type 0x${type.toString(16).padStart(2, '0')}`)
@@ -641,7 +777,18 @@ let pending = [] // chunks of an incomplete frame
 let pendingBytes = 0
 let needBytes = -1 // 4 + length of the incomplete frame, once known
 
+// The answers a chunk's events get at once go out in one write: the socket is corked while the chunk
+// is parsed (a chunk holds several events when the processor sends events ahead, docs/protocol.md 4).
 function onData (chunk) {
+  socket.cork()
+  try {
+    readChunk(chunk)
+  } finally {
+    if (!socket.destroyed) socket.uncork()
+  }
+}
+
+function readChunk (chunk) {
   if (pendingBytes === 0) {
     parseChunk(chunk)
     return

@@ -35,8 +35,12 @@ T_DOORBELL = 0x04
 T_EVENT = 0x10
 T_RESPONSE = 0x11
 T_ERROR = 0x12
+T_BINDING_RESULT = 0x13
+T_EVENT_BATCH = 0x14
+T_RESPONSE_BATCH = 0x15
 T_LOG = 0x20
 T_METRIC = 0x21
+T_BINDING_CALL = 0x22
 
 DEFAULT_MAX_FRAME = 64 * 1024 * 1024
 
@@ -45,6 +49,7 @@ _FRAME_HDR = struct.Struct("<IB")  # length, type
 _SEQ_HDR = struct.Struct("<IBQ")  # length, type, seq              (ERROR)
 _RESP_HDR = struct.Struct("<IBQI")  # length, type, seq, metaLength (RESPONSE)
 _EVENT_HDR = struct.Struct("<QI")  # seq, metaLength (at the start of an EVENT payload)
+_BATCH_ITEM = struct.Struct("<II")  # metaLength, bodyLength (each item of EVENT_BATCH / RESPONSE_BATCH)
 
 _DOORBELL_FRAME = _FRAME_HDR.pack(1, T_DOORBELL)
 
@@ -67,6 +72,16 @@ class ProtocolError(Exception):
 
 class ChannelClosed(Exception):
     """P closed the socket."""
+
+
+class BindingError(Exception):
+    """A data binding call failed. `code` says why: unknownBinding, unknownOperation, badArguments,
+    failed (the outside system failed) or notInEvent (called outside an event, or from a thread other
+    than the handler's); the message says what and what is allowed."""
+
+    def __init__(self, code, message):
+        Exception.__init__(self, message)
+        self.code = code
 
 
 def _die(status, message):
@@ -663,6 +678,7 @@ class Context:
     """The handler's context, as in Nuclio's SDK."""
 
     Response = Response
+    BindingError = BindingError
 
     def __init__(self, wrapper, worker_id, function_name, trigger):
         self.logger = Logger(wrapper)
@@ -673,6 +689,8 @@ class Context:
         self.trigger_name = trigger.name  # Nuclio has it too, for backwards compatibility
         self.platform = Platform()
         self._w = wrapper
+        # name -> client, as Nuclio's context.DataBinding (NUCLEON_DATA_BINDINGS: {"name": "kind"})
+        self.data_binding = wrapper.data_bindings() if wrapper is not None else {}
 
     def metric(self, name, value=1):
         """Adds `value` to the counter `name` (a METRIC frame)."""
@@ -680,6 +698,76 @@ class Context:
         if value != 1:
             obj["value"] = value
         self._w.send_json(T_METRIC, obj)
+
+
+# --------------------------------------------------------------------------------------------
+# Data bindings (docs/protocol.md, section "Binding calls")
+# --------------------------------------------------------------------------------------------
+
+
+def _payload_bytes(body):
+    """The bytes a binding call carries for a body value."""
+    if body is None:
+        return b""
+    if isinstance(body, str):
+        return body.encode("utf-8")
+    if isinstance(body, (bytes, bytearray)):
+        return body
+    if isinstance(body, memoryview):
+        return body.tobytes()
+    if isinstance(body, (dict, list)):
+        return json.dumps(body, allow_nan=False).encode()
+    raise BindingError("badArguments", "a binding call's body must be bytes, str, dict or list, not %s"
+                       % type(body).__name__)
+
+
+class DataBinding:
+    """One of context.data_binding's clients: calls the processor's data binding of that name.
+
+    call(operation, body=None, **args) runs any operation and returns (result, body bytes); the
+    subclasses add the operations of their kind. A call blocks the handler until the processor
+    answers; it may be made only while the handler handles an event, from the handler's thread."""
+
+    def __init__(self, wrapper, name, kind):
+        self._w = wrapper
+        self.name = name
+        self.kind = kind
+
+    def call(self, operation, body=None, **args):
+        return self._w.binding_call(self.name, operation, {k: v for k, v in args.items() if v is not None},
+                                    _payload_bytes(body))
+
+    def __repr__(self):
+        return "%s(name=%r, kind=%r)" % (type(self).__name__, self.name, self.kind)
+
+
+class KafkaBinding(DataBinding):
+    def send(self, value, topic=None, key=None, headers=None, partition=None):
+        """Sends one record (value: bytes, str, dict or list) and waits for the broker's
+        acknowledgement; returns {"topic", "partition", "offset", "timestamp"}."""
+        return self.call("send", value, topic=topic, key=key, headers=headers, partition=partition)[0]
+
+
+class PublishBinding(DataBinding):
+    """rabbitmq (exchange, routingKey, headers), mqtt (topic, qos, retain, contentType,
+    userProperties) and nats (subject, headers, jetStream, messageId) bindings."""
+
+    def publish(self, body, **args):
+        """Publishes `body` and waits until the broker took it; returns what it says (may be {})."""
+        return self.call("publish", body, **args)[0]
+
+
+class HttpBinding(DataBinding):
+    def request(self, method="GET", path="", body=None, headers=None):
+        """Sends a request; returns {"status", "headers", "body"} (body: bytes) whatever the status."""
+        result, data = self.call("request", body, method=method, path=path, headers=headers)
+        result = dict(result or {})
+        result["body"] = data
+        return result
+
+
+_BINDING_CLASSES = {"kafka": KafkaBinding, "rabbitmq": PublishBinding, "mqtt": PublishBinding,
+                    "nats": PublishBinding, "http": HttpBinding}
 
 
 # --------------------------------------------------------------------------------------------
@@ -693,6 +781,9 @@ class Wrapper:
         self.max_frame = int(env.get("NUCLEON_MAX_FRAME") or DEFAULT_MAX_FRAME)
         self.event_class = JsonBodyEvent if env.get("NUCLEON_DECODE_JSON_BODY") == "1" else Event
         self.chan = None
+        self.in_event = False  # binding calls are served by P only while an event is in flight
+        self.call_id = 0
+        self.main_thread = threading.get_ident()
         self._loop = None
 
     @property
@@ -743,6 +834,66 @@ class Wrapper:
         message = str(exc) or name
         tb = "".join(traceback.format_exception(etype, exc, exc.__traceback__))
         self.send_error(seq, message, name, tb)
+
+    # -- data bindings ----------------------------------------------------------------------
+
+    def data_bindings(self):
+        """context.data_binding: a client per binding of NUCLEON_DATA_BINDINGS."""
+        raw = self.env.get("NUCLEON_DATA_BINDINGS") or "{}"
+        try:
+            kinds = json.loads(raw)
+            if not isinstance(kinds, dict):
+                raise ValueError("not a JSON object")
+        except ValueError as e:
+            raise ProtocolError("NUCLEON_DATA_BINDINGS is not a JSON object of name to kind: %s" % e)
+        return {name: _BINDING_CLASSES.get(kind, DataBinding)(self, name, kind) for name, kind in kinds.items()}
+
+    def binding_call(self, binding, operation, args, body):
+        """Sends BINDING_CALL and reads frames until its BINDING_RESULT; returns (result, body)."""
+        if not self.in_event:
+            raise BindingError("notInEvent", "data binding '%s' was called outside an event: bindings can be "
+                               "called only while the handler handles an event (not in init_context)" % binding)
+        if threading.get_ident() != self.main_thread:
+            raise BindingError("notInEvent", "data binding '%s' was called from another thread: bindings can "
+                               "be called only from the handler's own thread" % binding)
+        try:
+            meta = json.dumps({"binding": binding, "operation": operation, "args": args}, allow_nan=False).encode()
+        except (TypeError, ValueError) as e:
+            raise BindingError("badArguments", "the arguments of '%s' of binding '%s' cannot be sent as JSON: %s"
+                               % (operation, binding, e))
+        length = 13 + len(meta) + len(body)
+        if length > self.max_frame:
+            raise BindingError("badArguments", "the call of '%s' of binding '%s' would be a %d-byte frame, more "
+                               "than NUCLEON_MAX_FRAME (%d)" % (operation, binding, length, self.max_frame))
+        self.call_id += 1
+        call_id = self.call_id
+        chan = self.chan
+        chan.send([_RESP_HDR.pack(length, T_BINDING_CALL, call_id, len(meta)), meta, body], 4 + length)
+        while True:
+            ftype, payload = chan.recv()
+            if ftype == T_BINDING_RESULT:
+                got, ml = _EVENT_HDR.unpack_from(payload, 0)
+                if 12 + ml > len(payload):
+                    raise ProtocolError("BINDING_RESULT metaLength %d exceeds the frame" % ml)
+                rmeta = bytes(payload[12:12 + ml])
+                rbody = bytes(payload[12 + ml:])
+                chan.release()
+                if got != call_id:
+                    raise ProtocolError("BINDING_RESULT for call %d while call %d is waiting" % (got, call_id))
+                break
+            chan.release()
+            if ftype == T_DOORBELL or 0x40 <= ftype <= 0x7F:
+                continue
+            raise ProtocolError("received frame type 0x%02x while waiting for a BINDING_RESULT" % ftype)
+        try:
+            r = json.loads(rmeta)
+        except ValueError as e:
+            raise ProtocolError("the BINDING_RESULT meta is not valid JSON: %s" % e)
+        if type(r) is not dict:
+            raise ProtocolError("the BINDING_RESULT meta is not a JSON object")
+        if r.get("ok"):
+            return r.get("result"), rbody
+        raise BindingError(str(r.get("error") or "failed"), str(r.get("message") or "the binding call failed"))
 
     # -- start-up ---------------------------------------------------------------------------
 
@@ -910,15 +1061,18 @@ class Wrapper:
                 meta = bytes(payload[12:12 + ml]) if ml > 2 else None
                 body = bytes(payload[12 + ml:])
                 release()
+                self.in_event = True
                 try:
                     r = handler(context, event_class(body, meta, seq))
                     if is_async or (r is not None and type(r) not in _PLAIN and isawaitable(r)):
                         r = run(r)
-                except ProtocolError:
-                    raise  # a malformed meta, found when the handler read it: P's fault, not the handler's
+                except (ProtocolError, ChannelClosed):
+                    raise  # a malformed meta or binding result, found in the handler: not the handler's fault
                 except Exception as e:
+                    self.in_event = False
                     self.send_exception(seq, e)
                     continue
+                self.in_event = False
                 try:
                     parts, total = self._response_parts(seq, r)
                 except _TooLarge as e:
@@ -932,12 +1086,97 @@ class Wrapper:
                     self.send_exception(seq, e2)
                     continue
                 send(parts, total)
+            elif ftype == T_EVENT_BATCH:
+                self.serve_batch(payload)
             elif ftype == T_STOP:
                 _stop()
             elif ftype == T_DOORBELL or 0x40 <= ftype <= 0x7F:
                 release()  # a stray doorbell, or an ignorable frame type
             else:
                 raise ProtocolError("received an unknown frame type 0x%02x" % ftype)
+
+
+    def serve_batch(self, payload):
+        """EVENT_BATCH: the handler gets a list of events and returns a list of responses, each
+        tagged with the event_id of its event (Nuclio's batch API); RESPONSE_BATCH has one item per
+        event, in the batch's order. A missing or unencodable response fails only its event."""
+        seq, count = _EVENT_HDR.unpack_from(payload, 0)
+        pos = 12
+        end = len(payload)
+        events = []
+        for i in range(count):
+            if pos + 8 > end:
+                raise ProtocolError("EVENT_BATCH item %d runs past the frame" % i)
+            ml, bl = _BATCH_ITEM.unpack_from(payload, pos)
+            pos += 8
+            if pos + ml + bl > end:
+                raise ProtocolError("EVENT_BATCH item %d of %d bytes runs past the frame" % (i, ml + bl))
+            meta = bytes(payload[pos:pos + ml]) if ml > 2 else None
+            pos += ml
+            events.append(self.event_class(bytes(payload[pos:pos + bl]), meta, seq))
+            pos += bl
+        self.chan.release()
+        self.in_event = True
+        try:
+            r = self.handler(self.context, events)
+            if self.is_async or (r is not None and type(r) not in _PLAIN and inspect.isawaitable(r)):
+                r = self.loop.run_until_complete(r)
+        except (ProtocolError, ChannelClosed):
+            raise
+        except Exception as e:
+            self.in_event = False
+            self.send_exception(seq, e)  # the handler failed: every event of the batch fails
+            return
+        self.in_event = False
+        outcomes = self._match_batch(events, r)
+        items = []
+        total = 13
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                meta, body = json.dumps({"error": {"message": str(outcome), "type": type(outcome).__name__}},
+                                        default=_json_default).encode(), b""
+            else:
+                try:
+                    parts, _ = self._response_parts(seq, outcome)
+                    meta, body = parts[1], parts[2]
+                except Exception as e:
+                    meta, body = json.dumps({"error": {"message": "cannot encode the response: %s" % e,
+                                                       "type": type(e).__name__}}).encode(), b""
+            items.append(_BATCH_ITEM.pack(len(meta), len(body)))
+            items.append(meta)
+            items.append(body)
+            total += 8 + len(meta) + len(body)
+        if total > self.max_frame:
+            self.send_error(seq, "the batch's responses would be a %d-byte frame, more than NUCLEON_MAX_FRAME "
+                            "(%d)" % (total, self.max_frame), "ResponseTooLarge")
+            return
+        self.chan.send([_RESP_HDR.pack(total, T_RESPONSE_BATCH, seq, count)] + items, 4 + total)
+
+    @staticmethod
+    def _match_batch(events, r):
+        """One outcome per event: its response, or an exception saying why it has none."""
+        if not isinstance(r, (list, tuple)):
+            e = TypeError("a batch handler returns a list of responses, not %s" % type(r).__name__)
+            return [e] * len(events)
+        by_id = {}
+        untagged = []
+        for item in r:
+            eid = getattr(item, "event_id", None) if isinstance(item, Response) else None
+            if eid is None:
+                untagged.append(item)
+            else:
+                by_id[str(eid)] = item
+        if untagged and not by_id and len(untagged) == len(events):
+            return list(untagged)  # no event_id anywhere: by position
+        out = []
+        for ev in events:
+            item = by_id.get(str(ev.id), _MISSING)
+            out.append(item if item is not _MISSING else LookupError(
+                "the batch handler returned no response with event_id %r" % ev.id))
+        return out
+
+
+_MISSING = object()
 
 
 class _TooLarge(Exception):
@@ -973,6 +1212,8 @@ def main():
         sys.stdout.reconfigure(line_buffering=True)
     except Exception:
         pass
+    # Handlers may `from nucleon_wrapper import BindingError`: that is this module, not a second copy.
+    sys.modules.setdefault("nucleon_wrapper", sys.modules[__name__])
     w = Wrapper(os.environ)
     w.connect()
     w.load()

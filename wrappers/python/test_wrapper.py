@@ -26,6 +26,8 @@ WRAPPER = os.path.join(HERE, "nucleon_wrapper.py")
 
 HELLO, INIT_FAILED, STOP, DOORBELL = 0x01, 0x02, 0x03, 0x04
 EVENT, RESPONSE, ERROR, LOG, METRIC = 0x10, 0x11, 0x12, 0x20, 0x21
+BINDING_RESULT, BINDING_CALL = 0x13, 0x22
+EVENT_BATCH, RESPONSE_BATCH = 0x14, 0x15
 
 MAGIC = 0x5243554E
 PAD = 0xFFFFFFFF
@@ -116,6 +118,9 @@ class MiniP:
         self.held = None
         self.sock = None
         self.proc = None
+        # BINDING_CALL: (call id, meta, body) -> (result meta dict, body); recorded in binding_calls
+        self.on_binding = None
+        self.binding_calls = []
         env_vars = dict(os.environ)
         env_vars.update({
             "NUCLEON_PROTOCOL": "1",
@@ -273,6 +278,14 @@ class MiniP:
                 self.logs.append(json.loads(payload))
             elif ftype == METRIC:
                 self.metrics.append(json.loads(payload))
+            elif ftype == BINDING_CALL:
+                call_id, ml = struct.unpack_from("<QI", payload)
+                meta = json.loads(payload[12:12 + ml])
+                body = payload[12 + ml:]
+                self.binding_calls.append((meta, body))
+                rmeta, rbody = self.on_binding(call_id, meta, body)
+                m = json.dumps(rmeta).encode()
+                self.send(self.frame(BINDING_RESULT, struct.pack("<QI", call_id, len(m)) + m + rbody))
             elif ftype == RESPONSE:
                 rseq, ml = struct.unpack_from("<QI", payload)
                 assert rseq == seq, "response seq %d for event %d" % (rseq, seq)
@@ -381,6 +394,79 @@ HANDLERS = {"main.py": r'''
             }
         return "?"
 '''}
+
+
+BINDINGS = {"main.py": r'''
+    import threading
+    from nucleon_wrapper import BindingError
+
+    def init_context(context):
+        assert context.BindingError is BindingError
+        try:
+            if "out" in context.data_binding:
+                context.data_binding["out"].send(b"too early")
+        except BindingError as e:
+            context.user_data.early = [e.code, str(e)]
+
+    def handler(context, event):
+        p = event.path
+        db = context.data_binding
+        if p == "/names":
+            return {k: [type(v).__name__, v.kind] for k, v in sorted(db.items())}
+        if p == "/early":
+            return context.user_data.early
+        if p == "/send":
+            return db["out"].send(event.body, topic="t1", key="k1", headers={"h": "v"})
+        if p == "/publish":
+            return db["q"].publish("text body", routingKey="rk")
+        if p == "/request":
+            r = db["web"].request("POST", "/x", body={"a": 1}, headers={"X-A": "1"})
+            return {"status": r["status"], "body": r["body"].decode()}
+        if p == "/generic":
+            result, body = db["other"].call("op", b"\x00\xff", n=3)
+            return {"result": result, "body": list(body)}
+        if p == "/twice":
+            return [db["out"].send(b"1")["offset"], db["out"].send(b"2")["offset"]]
+        if p == "/fail":
+            try:
+                db["out"].send(b"x", topic="nope")
+            except BindingError as e:
+                return [e.code, str(e)]
+        if p == "/fail-raises":
+            db["out"].send(b"x", topic="nope")
+        if p == "/thread":
+            out = []
+            def run():
+                try:
+                    db["out"].send(b"x")
+                except BindingError as e:
+                    out.append(e.code)
+            t = threading.Thread(target=run)
+            t.start(); t.join()
+            return out
+        if p == "/bad-body":
+            try:
+                db["out"].send(3.5)
+            except BindingError as e:
+                return [e.code, str(e)]
+        return "?"
+'''}
+
+BINDING_ENV = {"NUCLEON_DATA_BINDINGS": json.dumps(
+    {"out": "kafka", "q": "rabbitmq", "web": "http", "other": "custom"})}
+
+
+def mini_bindings(call_id, meta, body):
+    """The mini-P's bindings: echoes what it got, fails topic 'nope'."""
+    args = meta.get("args", {})
+    if meta["binding"] == "out":
+        if args.get("topic") == "nope":
+            return {"ok": False, "error": "failed", "message": "topic nope does not exist"}, b""
+        return {"ok": True, "result": {"topic": args.get("topic"), "offset": call_id, "value": len(body),
+                                       "key": args.get("key"), "headers": args.get("headers")}}, b""
+    if meta["binding"] == "web":
+        return {"ok": True, "result": {"status": 201, "headers": {}}}, b"got " + body
+    return {"ok": True, "result": {"op": meta["operation"], "args": args}}, bytes(reversed(body))
 
 
 class WrapperTest(unittest.TestCase):
@@ -574,6 +660,146 @@ class WrapperTest(unittest.TestCase):
 
     def test_logs_shm(self):
         self._logs("shm")
+
+    # -- data bindings --
+
+    def _bindings(self, transport):
+        p = self.ready(BINDINGS, transport=transport, env=BINDING_ENV)
+        p.on_binding = mini_bindings
+
+        def get(path):
+            kind, meta, body = p.call(b"", {"path": path})
+            self.assertEqual(kind, "response", body)
+            return json.loads(body)
+
+        self.assertEqual(get("/names"), {"out": ["KafkaBinding", "kafka"], "q": ["PublishBinding", "rabbitmq"],
+                                         "web": ["HttpBinding", "http"], "other": ["DataBinding", "custom"]})
+        early = get("/early")
+        self.assertEqual(early[0], "notInEvent")
+        self.assertIn("init_context", early[1])
+        self.assertEqual(p.binding_calls, [], "nothing sent outside an event")
+
+        kind, meta, body = p.call(b"", {"path": "/send"})
+        # the body of the event is empty; /send sends it as the value
+        self.assertEqual(json.loads(body)["topic"], "t1")
+        self.assertEqual(p.binding_calls[-1][0], {"binding": "out", "operation": "send",
+                                                  "args": {"topic": "t1", "key": "k1", "headers": {"h": "v"}}})
+        self.assertEqual(get("/publish"), {"op": "publish", "args": {"routingKey": "rk"}})
+        self.assertEqual(p.binding_calls[-1][1], b"text body")
+        self.assertEqual(get("/request"), {"status": 201, "body": 'got {"a": 1}'})
+        self.assertEqual(p.binding_calls[-1][0]["args"], {"method": "POST", "path": "/x", "headers": {"X-A": "1"}})
+        self.assertEqual(get("/generic"), {"result": {"op": "op", "args": {"n": 3}}, "body": [255, 0]})
+        offsets = get("/twice")
+        self.assertEqual(offsets[1], offsets[0] + 1, "each call has its own id")
+        self.assertEqual(get("/fail"), ["failed", "topic nope does not exist"])
+        kind, err = p.call(b"", {"path": "/fail-raises"})
+        self.assertEqual(kind, "error")
+        self.assertEqual(err["type"], "BindingError")
+        self.assertEqual(err["message"], "topic nope does not exist")
+        self.assertEqual(get("/thread"), ["notInEvent"])
+        code, message = get("/bad-body")
+        self.assertEqual(code, "badArguments")
+        self.assertIn("float", message)
+        # a big body goes over the socket with shm too
+        big = os.urandom(700 * 1024)
+        kind, meta, body = p.call(big, {"path": "/send"})
+        self.assertEqual(kind, "response")
+        self.assertEqual(p.binding_calls[-1][1], big)
+        self.assertEqual(p.stop(), 0)
+
+    def test_bindings_uds(self):
+        self._bindings("uds")
+
+    def test_bindings_shm(self):
+        self._bindings("shm")
+
+    def test_no_bindings(self):
+        p = self.ready(BINDINGS)
+        kind, meta, body = p.call(b"", {"path": "/names"})
+        self.assertEqual(json.loads(body), {})
+        self.assertEqual(p.stop(), 0)
+
+    def test_binding_result_for_another_call_is_a_protocol_error(self):
+        p = self.ready(BINDINGS, env=BINDING_ENV)
+        p.on_binding = lambda call_id, meta, body: ({"ok": True}, b"")
+        p.event(b"", {"path": "/send"})
+        ftype, payload = p.recv()
+        self.assertEqual(ftype, BINDING_CALL)
+        call_id, _ = struct.unpack_from("<QI", payload)
+        p.send(p.frame(BINDING_RESULT, struct.pack("<QI", call_id + 5, 2) + b"{}"))
+        self.assertEqual(p.proc.wait(10), 2)
+        self.assertIn("BINDING_RESULT for call", p.stderr())
+
+    # -- batches --
+
+    def batch(self, p, events):
+        """Sends one EVENT_BATCH of (meta, body) pairs; returns ("batch", [(meta, body)]) or ("error", obj)."""
+        p.seq += 1
+        items = b"".join(struct.pack("<II", len(m), len(b)) + m + b
+                         for m, b in ((json.dumps(meta).encode(), body) for meta, body in events))
+        p.send(p.frame(EVENT_BATCH, struct.pack("<QI", p.seq, len(events)) + items))
+        while True:
+            ftype, payload = p.recv()
+            if ftype == LOG:
+                continue
+            if ftype == ERROR:
+                return "error", json.loads(payload[8:])
+            self.assertEqual(ftype, RESPONSE_BATCH)
+            seq, count = struct.unpack_from("<QI", payload)
+            self.assertEqual(seq, p.seq)
+            pos, out = 12, []
+            for _ in range(count):
+                ml, bl = struct.unpack_from("<II", payload, pos)
+                pos += 8
+                out.append((json.loads(payload[pos:pos + ml] or b"{}"), payload[pos + ml:pos + ml + bl]))
+                pos += ml + bl
+            self.assertEqual(pos, len(payload))
+            return "batch", out
+
+    def test_batches(self):
+        code = {"main.py": """
+            def handler(context, events):
+                if not isinstance(events, list):
+                    return "single " + event_text(events)
+                kind = events[0].path
+                if kind == "/raise":
+                    raise ValueError("the whole batch")
+                if kind == "/positional":
+                    return [e.body.upper() for e in events]
+                if kind == "/not-a-list":
+                    return "oops"
+                out = []
+                for e in reversed(events):  # any order: matched by event_id
+                    if e.body == b"skip":
+                        continue
+                    if e.body == b"bad":
+                        out.append(context.Response(body={1, 2}, event_id=e.id))
+                        continue
+                    out.append(context.Response(body=b"r-" + e.body, status_code=201, event_id=e.id))
+                return out
+
+            def event_text(e):
+                return e.body.decode()
+        """}
+        for transport in ("uds", "shm"):
+            with self.subTest(transport=transport):
+                p = self.ready(code, transport=transport)
+                kind, items = self.batch(p, [({"id": "a", "path": "/"}, b"one"), ({"id": "b"}, b"skip"),
+                                             ({"id": "c"}, b"bad"), ({"id": "d"}, b"two")])
+                self.assertEqual(kind, "batch")
+                self.assertEqual(items[0], ({"status": 201, "contentType": "application/octet-stream"}, b"r-one"))
+                self.assertIn("no response with event_id 'b'", items[1][0]["error"]["message"])
+                self.assertIn("cannot encode", items[2][0]["error"]["message"])
+                self.assertEqual(items[3][1], b"r-two")
+                kind, items = self.batch(p, [({"path": "/positional"}, b"x"), ({}, b"y")])
+                self.assertEqual([b for _, b in items], [b"X", b"Y"])
+                kind, err = self.batch(p, [({"path": "/raise"}, b"x"), ({}, b"y")])
+                self.assertEqual((kind, err["type"], err["message"]), ("error", "ValueError", "the whole batch"))
+                kind, items = self.batch(p, [({"path": "/not-a-list"}, b"x"), ({}, b"y")])
+                self.assertIn("not str", items[1][0]["error"]["message"])
+                # single events still work on the same wrapper
+                self.assertEqual(p.call(b"solo", {"path": "/"})[2], b"single solo")
+                self.assertEqual(p.stop(), 0)
 
     # -- errors --
 

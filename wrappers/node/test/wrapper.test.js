@@ -16,7 +16,7 @@ const { spawn } = require('node:child_process')
 
 const WRAPPER = path.join(__dirname, '..', 'nucleon-wrapper.js')
 
-const T = { HELLO: 0x01, INIT_FAILED: 0x02, STOP: 0x03, EVENT: 0x10, RESPONSE: 0x11, ERROR: 0x12, LOG: 0x20, METRIC: 0x21 }
+const T = { HELLO: 0x01, INIT_FAILED: 0x02, STOP: 0x03, EVENT: 0x10, RESPONSE: 0x11, ERROR: 0x12, BINDING_RESULT: 0x13, LOG: 0x20, METRIC: 0x21, BINDING_CALL: 0x22 }
 
 // ------------------------------------------------------------------------------------------------
 // handler files written into a temporary code directory
@@ -90,6 +90,37 @@ exports.handler = function (context, event) {
       context.metric('my.counter', 2)
       context.metric('plain.counter')
       return 'logged'
+    default: throw new Error('unknown path ' + event.path)
+  }
+}
+`,
+  'bindings.js': `
+let early = null
+exports.initContext = async function (context) {
+  if (context.dataBinding.out) {
+    try { await context.dataBinding.out.send('too early') } catch (e) { early = [e.name, e.code, e.message] }
+  }
+}
+exports.handler = async function (context, event) {
+  const db = context.dataBinding
+  switch (event.path) {
+    case '/names': return Object.fromEntries(Object.entries(db).map(([k, v]) => [k, [v.constructor.name, v.kind]]))
+    case '/early': return early
+    case '/send': return db.out.send(event.body, { topic: 't1', key: 'k1', headers: { h: 'v' } })
+    case '/parallel': return Promise.all([db.out.send('a'), db.out.send('b'), db.q.publish({ j: 1 }, { routingKey: 'rk' })])
+    case '/request': {
+      const r = await db.web.request('POST', '/x', { body: 'hi', headers: { 'X-A': '1' } })
+      return { status: r.status, body: r.body.toString() }
+    }
+    case '/generic': {
+      const r = await db.other.call('op', Buffer.from([0, 255]), { n: 3 })
+      return { result: r.result, body: [...r.body] }
+    }
+    case '/fail':
+      try { await db.out.send('x', { topic: 'nope' }) } catch (e) { return [e.name, e.code, e.message, e instanceof context.BindingError] }
+      return 'sent?'
+    case '/fail-raises': await db.out.send('x', { topic: 'nope' }); return 'sent?'
+    case '/after': setTimeout(() => db.out.send('late').catch(e => context.logger.info('late: ' + e.code)), 5); return 'answered'
     default: throw new Error('unknown path ' + event.path)
   }
 }
@@ -282,6 +313,36 @@ class MiniP {
 
   async call (meta, body) {
     return this.answer(this.sendEvent(meta, body))
+  }
+
+  // answers BINDING_CALL frames with onBinding(callId, meta, body) -> [resultMeta, body] until the
+  // RESPONSE or ERROR of the event; the calls are kept in this.bindingCalls
+  async callWithBindings (meta, body, onBinding) {
+    const seq = this.sendEvent(meta, body)
+    this.bindingCalls = this.bindingCalls || []
+    const held = []
+    for (;;) {
+      const f = await this.next()
+      if (f === null) throw new Error(`W closed the socket; stderr: ${this.stderr}`)
+      if (f.type !== T.BINDING_CALL) {
+        held.push(f)
+        if (f.type === T.RESPONSE || f.type === T.ERROR) break
+        continue
+      }
+      const id = f.payload.readBigUInt64LE(0)
+      const metaLen = f.payload.readUInt32LE(8)
+      const callMeta = JSON.parse(f.payload.subarray(12, 12 + metaLen))
+      const callBody = Buffer.from(f.payload.subarray(12 + metaLen))
+      this.bindingCalls.push([callMeta, callBody])
+      const [rmeta, rbody] = onBinding(Number(id), callMeta, callBody)
+      const m = Buffer.from(JSON.stringify(rmeta))
+      const fixed = Buffer.alloc(12)
+      fixed.writeBigUInt64LE(id, 0)
+      fixed.writeUInt32LE(m.length, 8)
+      this.write(frame(T.BINDING_RESULT, Buffer.concat([fixed, m, rbody || Buffer.alloc(0)])))
+    }
+    this.frames.unshift(...held)
+    return this.answer(seq)
   }
 
   async stop () {
@@ -706,4 +767,75 @@ test('the processor going away: W exits', async () => {
   } finally {
     await p.close()
   }
+})
+
+// ------------------------------------------------------------------------------------------------
+// data bindings
+
+const BINDING_ENV = { NUCLEON_DATA_BINDINGS: JSON.stringify({ out: 'kafka', q: 'rabbitmq', web: 'http', other: 'custom' }) }
+
+function miniBindings (id, meta, body) {
+  const args = meta.args || {}
+  if (meta.binding === 'out') {
+    if (args.topic === 'nope') return [{ ok: false, error: 'failed', message: 'topic nope does not exist' }]
+    return [{ ok: true, result: { topic: args.topic || 'default', offset: id, value: body.toString() } }]
+  }
+  if (meta.binding === 'web') return [{ ok: true, result: { status: 201, headers: {} } }, Buffer.concat([Buffer.from('got '), body])]
+  return [{ ok: true, result: { op: meta.operation, args } }, Buffer.from([...body].reverse())]
+}
+
+test('data bindings: context.dataBinding calls the processor\'s bindings, results and errors', async () => {
+  await withP('bindings:handler', async p => {
+    const get = async path => {
+      const r = await p.callWithBindings({ path }, undefined, miniBindings)
+      assert.equal(r.kind, 'response', JSON.stringify(r.error))
+      return JSON.parse(r.body)
+    }
+    assert.deepEqual(await get('/names'), {
+      out: ['KafkaBinding', 'kafka'], q: ['PublishBinding', 'rabbitmq'], web: ['HttpBinding', 'http'], other: ['DataBinding', 'custom']
+    })
+    const early = await get('/early')
+    assert.equal(early[1], 'notInEvent')
+    assert.match(early[2], /initContext/)
+    assert.equal(p.bindingCalls.length, 0, 'nothing sent outside an event')
+
+    const sent = await p.callWithBindings({ path: '/send' }, 'the value', miniBindings)
+    assert.deepEqual(JSON.parse(sent.body), { topic: 't1', offset: 1, value: 'the value' })
+    assert.deepEqual(p.bindingCalls.at(-1)[0], { binding: 'out', operation: 'send', args: { topic: 't1', key: 'k1', headers: { h: 'v' } } })
+
+    const parallel = await get('/parallel')
+    assert.deepEqual(parallel.map(r => r.offset || r.op), [2, 3, 'publish'], 'several calls in flight, each answered by id')
+    assert.deepEqual(JSON.parse(p.bindingCalls.at(-1)[1]), { j: 1 })
+
+    assert.deepEqual(await get('/request'), { status: 201, body: 'got hi' })
+    assert.deepEqual(p.bindingCalls.at(-1)[0].args, { method: 'POST', path: '/x', headers: { 'X-A': '1' } })
+    assert.deepEqual(await get('/generic'), { result: { op: 'op', args: { n: 3 } }, body: [255, 0] })
+    assert.deepEqual(await get('/fail'), ['BindingError', 'failed', 'topic nope does not exist', true])
+    const raised = await p.callWithBindings({ path: '/fail-raises' }, undefined, miniBindings)
+    assert.equal(raised.kind, 'error')
+    assert.equal(raised.error.type, 'BindingError')
+    assert.equal(raised.error.message, 'topic nope does not exist')
+
+    const after = await p.callWithBindings({ path: '/after' }, undefined, miniBindings)
+    assert.equal(after.body.toString(), 'answered')
+    const log = await p.next()
+    assert.equal(log.type, T.LOG)
+    assert.equal(JSON.parse(log.payload).message, 'late: notInEvent', 'a call after the event was answered fails in the wrapper')
+    assert.equal((await p.stop()).code, 0)
+  }, BINDING_ENV)
+})
+
+test('data bindings: none without NUCLEON_DATA_BINDINGS; a result for no waiting call is a protocol error', async () => {
+  await withP('bindings:handler', async p => {
+    const r = await p.call({ path: '/names' })
+    assert.deepEqual(JSON.parse(r.body), {})
+  })
+  await withP('bindings:handler', async p => {
+    const fixed = Buffer.alloc(12)
+    fixed.writeBigUInt64LE(77n, 0)
+    fixed.writeUInt32LE(2, 8)
+    p.write(frame(T.BINDING_RESULT, Buffer.concat([fixed, Buffer.from('{}')])))
+    assert.equal((await p.exited).code, 2)
+    assert.match(p.stderr, /BINDING_RESULT for call 77/)
+  }, BINDING_ENV)
 })

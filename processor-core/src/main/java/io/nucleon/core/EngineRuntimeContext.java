@@ -14,10 +14,12 @@ final class EngineRuntimeContext implements RuntimeContext {
 
     private final FunctionSpec spec;
     private final MeterRegistry registry;
+    private final Map<String, String> dataBindings;
 
-    EngineRuntimeContext(FunctionSpec spec, MeterRegistry registry) {
+    EngineRuntimeContext(FunctionSpec spec, MeterRegistry registry, Map<String, String> dataBindings) {
         this.spec = spec;
         this.registry = registry;
+        this.dataBindings = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(dataBindings));
     }
 
     @Override
@@ -58,5 +60,10 @@ final class EngineRuntimeContext implements RuntimeContext {
     @Override
     public MeterRegistry meterRegistry() {
         return registry;
+    }
+
+    @Override
+    public Map<String, String> dataBindings() {
+        return dataBindings;
     }
 }

@@ -125,7 +125,10 @@ public final class FunctionProcessor implements Processor {
             rt = new JavaRuntime(() -> handler);
         } else {
             try {
-                rt = runtimeFactory(spec.runtime()).create(new EngineRuntimeContext(spec, registry));
+                Map<String, String> bindingKinds = new LinkedHashMap<>();
+                spec.dataBindings().values().forEach(b -> bindingKinds.put(b.name(), b.kind()));
+                codeBindings.forEach(b -> bindingKinds.put(b.name(), b.kind()));
+                rt = runtimeFactory(spec.runtime()).create(new EngineRuntimeContext(spec, registry, bindingKinds));
             } catch (FunctionConfigException e) {
                 problems.addAll(locate(e));
             }
@@ -340,8 +343,9 @@ public final class FunctionProcessor implements Processor {
                 control.start();
                 if (control.openBeyondLoopback()) {
                     LOG.warn(
-                            "the control server listens on {}:{} without a token: /metrics and /status answer anyone who "
-                                    + "reaches it, and the admin endpoints are refused; set a control token (--control-token-file)",
+                            "the control server listens on {}:{} without a token: /metrics and /status answer anyone"
+                                    + " who reaches it, and the admin endpoints are refused; set a control token"
+                                    + " (--control-token-file)",
                             control.address().getHostString(),
                             control.address().getPort());
                 }
@@ -379,7 +383,9 @@ public final class FunctionProcessor implements Processor {
                                 forWorkers,
                                 t.whenQueueFull(),
                                 t.waitingListSize(),
-                                t.maxAbandonedWorkers()),
+                                t.maxAbandonedWorkers(),
+                                t.minWorkers(),
+                                t.workerIdleTimeout()),
                         runtime,
                         slot.metrics,
                         timers);
@@ -428,8 +434,9 @@ public final class FunctionProcessor implements Processor {
                     .append(" (")
                     .append(s.spec.kind())
                     .append(", ")
+                    .append(s.spec.elastic() ? s.spec.minWorkers() + "–" : "")
                     .append(s.spec.numWorkers())
-                    .append(s.spec.numWorkers() == 1 ? " worker" : " workers");
+                    .append(s.spec.numWorkers() == 1 && !s.spec.elastic() ? " worker" : " workers");
             Object address = s.trigger.status().get("address");
             if (address != null) {
                 sb.append(", ").append(address);
@@ -477,7 +484,8 @@ public final class FunctionProcessor implements Processor {
         for (TriggerSlot s : triggers) {
             if (s.pool != null && !s.pool.awaitDrained(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))) {
                 LOG.warn(
-                        "trigger '{}': {} events still in flight after the drain timeout; they complete as rejected or timed out",
+                        "trigger '{}': {} events still in flight after the drain timeout; they complete as rejected or"
+                                + " timed out",
                         s.spec.name(),
                         s.pool.inFlight());
             }

@@ -3,6 +3,7 @@ package io.nucleon.core;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nucleon.api.Processor;
+import io.nucleon.spi.Durations;
 import io.nucleon.spi.Json;
 import java.time.Duration;
 
@@ -53,6 +54,18 @@ final class TriggerSettings implements Processor.TriggerBuilder {
     @Override
     public Processor.TriggerBuilder maxAbandonedWorkers(int n) {
         node.put("maxAbandonedWorkers", n);
+        return this;
+    }
+
+    @Override
+    public Processor.TriggerBuilder minWorkers(int n) {
+        node.put("minWorkers", n);
+        return this;
+    }
+
+    @Override
+    public Processor.TriggerBuilder workerIdleTimeout(Duration timeout) {
+        node.put("workerIdleTimeout", Durations.format(timeout));
         return this;
     }
 

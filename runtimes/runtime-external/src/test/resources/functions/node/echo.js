@@ -15,6 +15,9 @@ exports.handler = function (context, event) {
         context.callback(String(process.pid));
         return;
     }
+    if (event.path === '/exit') {
+        process.exit(3);
+    }
     if (event.path === '/fail') {
         throw new Error('bad input from the test');
     }

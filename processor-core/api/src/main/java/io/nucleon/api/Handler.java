@@ -6,7 +6,8 @@ package io.nucleon.api;
  * <p>Each worker owns its own handler instance when the handler is named by class (in
  * {@code function.yaml}); a handler instance given to the builder is shared by all workers and must
  * be thread-safe. {@link #init(Context)} runs once per worker before its first event (like Nuclio's
- * {@code init_context}), {@link #close(Context)} once per worker when the processor stops.
+ * {@code init_context}), {@link #close(Context)} once per worker when the processor stops (or, in a
+ * trigger with {@code minWorkers} below {@code numWorkers}, when an idle worker retires).
  *
  * <p>What {@link #handle} may return:
  * <ul>
@@ -28,9 +29,13 @@ public interface Handler {
     /** Handles one event. May block; the worker is busy until it returns. */
     Object handle(Context context, Event event) throws Exception;
 
-    /** Called once per worker before its first event. A failure stops the processor from starting. */
+    /**
+     * Called once per worker before its first event. A failure stops the processor from starting; for
+     * a worker started later (on demand, or in place of a timed-out one) it is logged and the pool
+     * carries on without that worker.
+     */
     default void init(Context context) throws Exception {}
 
-    /** Called once per worker when the processor stops, after its last event. */
+    /** Called once per worker when the processor stops or the worker retires, after its last event. */
     default void close(Context context) throws Exception {}
 }

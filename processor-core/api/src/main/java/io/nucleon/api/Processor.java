@@ -170,6 +170,18 @@ public interface Processor extends AutoCloseable {
          */
         TriggerBuilder maxAbandonedWorkers(int n);
 
+        /**
+         * Makes the pool elastic: it starts with {@code n} workers (at least one, to run the handler's
+         * init hook before the processor is ready), grows one worker at a time up to
+         * {@link #numWorkers} while events find no idle worker, and retires workers idle for
+         * {@link #workerIdleTimeout} down to {@code n}. From 0 to {@code numWorkers}; {@code numWorkers}
+         * by default, a fixed pool.
+         */
+        TriggerBuilder minWorkers(int n);
+
+        /** How long a worker above {@link #minWorkers} may stay idle before it retires; 1 minute by default. */
+        TriggerBuilder workerIdleTimeout(Duration timeout);
+
         /** One trigger-specific attribute; the value is a string, number, boolean, list or map. */
         TriggerBuilder attribute(String name, Object value);
     }

@@ -98,6 +98,11 @@ public final class Response {
         return new String(body, StandardCharsets.UTF_8);
     }
 
+    /** This response with another body (not copied): same status, headers and content type. */
+    public Response withBody(byte[] body) {
+        return new Response(status, headers, contentType, body == null ? EMPTY : body);
+    }
+
     @Override
     public String toString() {
         return "Response{status=" + status + ", contentType=" + contentType + ", headers=" + headers + ", body="

@@ -64,4 +64,14 @@ public interface Completion {
     default boolean wantsResponse() {
         return true;
     }
+
+    /**
+     * The most events, this one included, that a worker may hand the handler at once when its runtime
+     * takes batches ({@link WorkerRuntime#takesBatches()}): a worker that takes this event also takes
+     * up to this many minus one more that are already queued (it never waits for more). {@code 1} by
+     * default: batches are off unless the trigger turns them on (the kafka trigger's {@code batchSize}).
+     */
+    default int batchLimit() {
+        return 1;
+    }
 }

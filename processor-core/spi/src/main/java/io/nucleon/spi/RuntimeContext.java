@@ -43,4 +43,13 @@ public interface RuntimeContext {
 
     /** The processor's meter registry (what {@code /metrics} shows); meters should carry a {@code function} tag. */
     MeterRegistry meterRegistry();
+
+    /**
+     * The function's data bindings, name to kind, in order ({@code spec.dataBindings} and those made in
+     * code): what a runtime tells handlers of other languages they can call (see {@link CallableBinding}).
+     * Empty by default.
+     */
+    default Map<String, String> dataBindings() {
+        return Map.of();
+    }
 }

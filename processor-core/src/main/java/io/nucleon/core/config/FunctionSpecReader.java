@@ -96,6 +96,8 @@ public final class FunctionSpecReader {
                     "whenQueueFull",
                     "waitingListSize",
                     "maxAbandonedWorkers",
+                    "minWorkers",
+                    "workerIdleTimeout",
                     "attributes",
                     "disabled"),
             Set.of(),
@@ -679,6 +681,19 @@ public final class FunctionSpecReader {
         }
         int maxAbandoned = integer(
                 t, "maxAbandonedWorkers", path + ".maxAbandonedWorkers", numWorkers, 0, TriggerSpec.MAX_NUM_WORKERS);
+        int minWorkers = minWorkers(t, path, numWorkers);
+        Duration idleTimeout = duration(
+                t,
+                "workerIdleTimeout",
+                path + ".workerIdleTimeout",
+                TriggerSpec.DEFAULT_WORKER_IDLE_TIMEOUT,
+                Duration.ofMillis(1));
+        if (present(t.get("workerIdleTimeout")) && minWorkers >= numWorkers) {
+            warn(
+                    path + ".workerIdleTimeout",
+                    "has no effect: the pool is fixed at numWorkers (" + numWorkers
+                            + "); set minWorkers below it to let idle workers retire");
+        }
         boolean disabled = false;
         JsonNode d = t.get("disabled");
         if (d != null && !d.isNull()) {
@@ -701,8 +716,29 @@ public final class FunctionSpecReader {
                             attributes,
                             whenQueueFull,
                             waitingListSize,
-                            maxAbandoned));
+                            maxAbandoned,
+                            minWorkers,
+                            idleTimeout));
         }
+    }
+
+    /**
+     * {@code minWorkers}: the size an elastic pool shrinks back to, from 0 to {@code numWorkers}; by
+     * default {@code numWorkers}, a fixed pool.
+     */
+    private int minWorkers(JsonNode t, String path, int numWorkers) {
+        JsonNode n = t.get("minWorkers");
+        if (n == null || n.isNull()) {
+            return numWorkers;
+        }
+        if (!n.isIntegralNumber() || !n.canConvertToInt() || n.intValue() < 0 || n.intValue() > numWorkers) {
+            problem(
+                    path + ".minWorkers",
+                    "must be an integer from 0 to numWorkers (" + numWorkers + "), got " + describe(n)
+                            + "; the pool grows from minWorkers to numWorkers under load");
+            return numWorkers;
+        }
+        return n.intValue();
     }
 
     /** Nuclio's worker count: {@code numWorkers}, else its older {@code maxWorkers}. */

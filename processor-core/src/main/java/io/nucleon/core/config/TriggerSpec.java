@@ -1,6 +1,7 @@
 package io.nucleon.core.config;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.nucleon.core.worker.PoolSettings;
 import io.nucleon.core.worker.QueueFullPolicy;
 import io.nucleon.core.worker.WaitStrategyKind;
 import java.time.Duration;
@@ -19,6 +20,8 @@ import java.time.Duration;
  * @param whenQueueFull             {@code whenQueueFull}: wait (on the waiting list) or reject at once
  * @param waitingListSize           {@code waitingListSize}: events that may wait for room in the queue
  * @param maxAbandonedWorkers       {@code maxAbandonedWorkers}: threads of overdue handlers replaced at once
+ * @param minWorkers                {@code minWorkers}: the size the pool shrinks back to; {@code numWorkers} keeps it fixed
+ * @param workerIdleTimeout         {@code workerIdleTimeout}: how long a worker above {@code minWorkers} may stay idle
  */
 public record TriggerSpec(
         String name,
@@ -30,7 +33,36 @@ public record TriggerSpec(
         ObjectNode attributes,
         QueueFullPolicy whenQueueFull,
         int waitingListSize,
-        int maxAbandonedWorkers) {
+        int maxAbandonedWorkers,
+        int minWorkers,
+        Duration workerIdleTimeout) {
+
+    /** A trigger with a fixed pool of {@code numWorkers} (no {@code minWorkers}). */
+    public TriggerSpec(
+            String name,
+            String kind,
+            int numWorkers,
+            Duration workerAvailabilityTimeout,
+            int workerQueueSize,
+            WaitStrategyKind waitStrategy,
+            ObjectNode attributes,
+            QueueFullPolicy whenQueueFull,
+            int waitingListSize,
+            int maxAbandonedWorkers) {
+        this(
+                name,
+                kind,
+                numWorkers,
+                workerAvailabilityTimeout,
+                workerQueueSize,
+                waitStrategy,
+                attributes,
+                whenQueueFull,
+                waitingListSize,
+                maxAbandonedWorkers,
+                numWorkers,
+                DEFAULT_WORKER_IDLE_TIMEOUT);
+    }
 
     /** A trigger with the defaults of the overload settings ({@code wait}, the queue's size, {@code numWorkers}). */
     public TriggerSpec(
@@ -66,7 +98,14 @@ public record TriggerSpec(
                 attributes,
                 whenQueueFull,
                 waitingListSize,
-                maxAbandonedWorkers);
+                maxAbandonedWorkers,
+                minWorkers,
+                workerIdleTimeout);
+    }
+
+    /** Whether the pool may grow and shrink: {@code minWorkers} is below {@code numWorkers}. */
+    public boolean elastic() {
+        return minWorkers < numWorkers;
     }
 
     /** Default of {@code numWorkers}, as in Nuclio. */
@@ -81,4 +120,6 @@ public record TriggerSpec(
     public static final int MAX_WORKER_QUEUE_SIZE = 1 << 20;
     /** Default of {@code whenQueueFull}. */
     public static final QueueFullPolicy DEFAULT_WHEN_QUEUE_FULL = QueueFullPolicy.WAIT;
+    /** Default of {@code workerIdleTimeout}: how long a worker above {@code minWorkers} may stay idle. */
+    public static final Duration DEFAULT_WORKER_IDLE_TIMEOUT = PoolSettings.DEFAULT_WORKER_IDLE_TIMEOUT;
 }

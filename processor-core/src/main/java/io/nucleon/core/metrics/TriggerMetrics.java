@@ -16,6 +16,10 @@ import java.util.function.ToDoubleFunction;
  *       (a {@link EventStats}, exported by {@link EventDurationCollector});</li>
  *   <li>{@code nucleon_events_rejected_total}, {@code nucleon_event_timeouts_total}: the two overload signals;</li>
  *   <li>{@code nucleon_workers}, {@code nucleon_workers_available}, {@code nucleon_events_in_flight}: gauges;</li>
+ *   <li>{@code nucleon_workers_state{state}} (starting, idle, busy, retiring), {@code nucleon_workers_min},
+ *       {@code nucleon_workers_max}: the pool's size and its bounds (see {@link #sizeGauges});
+ *       {@code nucleon_worker_grows_total}, {@code nucleon_worker_retirements_total},
+ *       {@code nucleon_worker_start_failures_total}: an elastic pool growing and shrinking;</li>
  *   <li>{@code nucleon_worker_replacements_total}: workers replaced after a timeout;
  *       {@code nucleon_worker_losses_total}: workers not replaced because {@code maxAbandonedWorkers} was reached;</li>
  *   <li>{@code nucleon_events_queued}, {@code nucleon_events_waiting}, {@code nucleon_workers_abandoned},
@@ -29,6 +33,9 @@ public final class TriggerMetrics {
     private final Counter timeouts;
     private final Counter replacements;
     private final Counter lostWorkers;
+    private final Counter grows;
+    private final Counter retirements;
+    private final Counter startFailures;
     private final MeterRegistry registry;
     private final Tags tags;
 
@@ -58,9 +65,55 @@ public final class TriggerMetrics {
                 .register(registry);
         lostWorkers = Counter.builder("nucleon.worker.losses")
                 .description(
-                        "Workers not replaced after a timeout because maxAbandonedWorkers stuck workers were already replaced")
+                        "Workers not replaced after a timeout because maxAbandonedWorkers stuck workers were already"
+                                + " replaced")
                 .tags(tags)
                 .register(registry);
+        grows = Counter.builder("nucleon.worker.grows")
+                .description(
+                        "Workers started on demand because events found no idle worker (minWorkers below numWorkers)")
+                .tags(tags)
+                .register(registry);
+        retirements = Counter.builder("nucleon.worker.retirements")
+                .description("Workers retired after workerIdleTimeout idle (minWorkers below numWorkers)")
+                .tags(tags)
+                .register(registry);
+        startFailures = Counter.builder("nucleon.worker.start.failures")
+                .description("Workers of an elastic pool, started on demand or as replacements, that failed to start")
+                .tags(tags)
+                .register(registry);
+    }
+
+    /** The states counted by {@code nucleon_workers_state}. */
+    public static final java.util.List<String> WORKER_STATES =
+            java.util.List.of("starting", "idle", "busy", "retiring");
+
+    /**
+     * Registers the size gauges: {@code nucleon_workers_min} and {@code nucleon_workers_max} (the bounds
+     * of the pool's size; equal for a fixed pool) and {@code nucleon_workers_state{state}}, the workers
+     * in each of {@link #WORKER_STATES}: starting (its runtime is starting), idle, busy (running a handler,
+     * or stuck in one), retiring (retired, its runtime closing). Read only when scraped.
+     */
+    public <T> void sizeGauges(
+            T source,
+            ToDoubleFunction<T> min,
+            ToDoubleFunction<T> max,
+            java.util.function.ToIntBiFunction<T, String> inState) {
+        Gauge.builder("nucleon.workers.min", source, min)
+                .description("The fewest workers the pool keeps (minWorkers)")
+                .tags(tags)
+                .register(registry);
+        Gauge.builder("nucleon.workers.max", source, max)
+                .description("The most workers the pool may have (numWorkers)")
+                .tags(tags)
+                .register(registry);
+        for (String state : WORKER_STATES) {
+            Gauge.builder("nucleon.workers.state", source, s -> inState.applyAsInt(s, state))
+                    .description("Workers of the pool by state")
+                    .tags(tags)
+                    .tag("state", state)
+                    .register(registry);
+        }
     }
 
     /** Registers the pool gauges; {@code source} is read only when scraped. */
@@ -139,6 +192,21 @@ public final class TriggerMetrics {
 
     public void workerReplaced() {
         replacements.increment();
+    }
+
+    /** Counts a worker an elastic pool started on demand. */
+    public void workerGrown() {
+        grows.increment();
+    }
+
+    /** Counts a worker an elastic pool retired after its idle timeout. */
+    public void workerRetired() {
+        retirements.increment();
+    }
+
+    /** Counts a worker of an elastic pool that failed to start. */
+    public void workerStartFailed() {
+        startFailures.increment();
     }
 
     /** Counts a worker left without a replacement because {@code maxAbandonedWorkers} was reached. */

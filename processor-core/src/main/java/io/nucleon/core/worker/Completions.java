@@ -148,6 +148,16 @@ final class Completions {
     }
 
     /**
+     * Puts an event that a worker took but never started back in the pool (the events behind a batch's
+     * running event when the runtime stops early). The dispatch counts it as accepted once more, so it
+     * counts here as ended once, after that, so that {@link #inFlight()} never runs low.
+     */
+    void requeue(Event event, Completion completion, Dispatcher pool) {
+        pool.dispatch(event, completion);
+        endedElsewhere.increment();
+    }
+
+    /**
      * Events accepted and not yet ended. Ends are read before acceptances, so a concurrent event can
      * only make this too high, never too low: safe for draining.
      */

@@ -25,7 +25,13 @@ import java.util.concurrent.locks.LockSupport;
  * comes second sees the other. A worker woken while it was still looking (a "stale" wake) simply
  * carries on as a searching worker.
  *
- * <p>Thread-safe; {@link #signal()} never blocks. {@link #park} blocks its caller until woken.
+ * <p>In an elastic pool, a wake-up that finds no sleeper tells the pool so ({@code noSleeper}: events
+ * wait and no worker is idle, the cue to grow), and an idle worker parks only until its idle deadline,
+ * after which it may retire. A worker whose deadline passes un-woken was never counted as searching,
+ * so retiring leaves no wake-up owed.
+ *
+ * <p>Thread-safe; {@link #signal()} never blocks. {@link #park} blocks its caller until woken or until
+ * its deadline.
  */
 final class IdleWorkers {
     private static final int RUNNING = 0;
@@ -60,10 +66,23 @@ final class IdleWorkers {
     private final AtomicLongArray parkedBits;
     /** Workers woken and not yet settled: they will find the waiting events, so nobody else need be woken. */
     private final AtomicInteger searching = new AtomicInteger();
+    /** Told when a wake-up found no sleeper (an elastic pool grows then); {@code null} for a fixed pool. */
+    private final Runnable noSleeper;
+
+    /** A {@link #park} deadline meaning none: the worker sleeps until woken. */
+    static final long NO_DEADLINE = Long.MAX_VALUE;
 
     IdleWorkers(int workers) {
+        this(workers, null);
+    }
+
+    /**
+     * @param noSleeper called, on the waker's thread, when events wait and no worker sleeps; must not block
+     */
+    IdleWorkers(int workers, Runnable noSleeper) {
         this.parkers = new Parker[workers];
         this.parkedBits = new AtomicLongArray((workers + 63) >>> 6);
+        this.noSleeper = noSleeper;
     }
 
     /** Gives worker {@code index} its place (again, for a replacement); call before it runs. */
@@ -81,16 +100,16 @@ final class IdleWorkers {
         // The event was published with a release store; without a full fence x86 may let the reads
         // below pass that store, and a worker parking at that moment would miss the event.
         VarHandle.fullFence();
-        if (searching.get() == 0) {
-            wakeOne();
+        if (searching.get() == 0 && !wakeOne() && noSleeper != null) {
+            noSleeper.run();
         }
     }
 
     /** A searching worker found an event; when more wait and nobody else searches, it wakes a helper. */
     void foundEvent(java.util.function.BooleanSupplier moreWaiting) {
         // decrement first: a dispatcher that saw us searching skipped its wake-up, so look after it
-        if (searching.decrementAndGet() == 0 && moreWaiting.getAsBoolean()) {
-            wakeOne();
+        if (searching.decrementAndGet() == 0 && moreWaiting.getAsBoolean() && !wakeOne() && noSleeper != null) {
+            noSleeper.run();
         }
     }
 
@@ -99,12 +118,19 @@ final class IdleWorkers {
         searching.decrementAndGet();
     }
 
-    /**
-     * Parks the calling worker until it is woken. Before sleeping it asks {@code stillIdle} once
-     * more, after it is visible to wakers. Returns whether a waker woke it, in which case it counts as
-     * searching until it reports {@link #foundEvent} or {@link #foundNothing}.
-     */
+    /** {@link #park(Parker, java.util.function.BooleanSupplier, long)} without a deadline. */
     boolean park(Parker me, java.util.function.BooleanSupplier stillIdle) {
+        return park(me, stillIdle, NO_DEADLINE);
+    }
+
+    /**
+     * Parks the calling worker until it is woken, or until {@code deadline} ({@link System#nanoTime()},
+     * or {@link #NO_DEADLINE}). Before sleeping it asks {@code stillIdle} once more, after it is
+     * visible to wakers. Returns whether a waker woke it, in which case it counts as searching until
+     * it reports {@link #foundEvent} or {@link #foundNothing}; {@code false} when it did not sleep or its
+     * deadline passed first (then nobody counts on it).
+     */
+    boolean park(Parker me, java.util.function.BooleanSupplier stillIdle, long deadline) {
         STATE.setVolatile(me, PARKED);
         setBit(me.index);
         if (!stillIdle.getAsBoolean()) {
@@ -115,7 +141,18 @@ final class IdleWorkers {
             return true;
         }
         while ((int) STATE.getVolatile(me) == PARKED) {
-            LockSupport.park(this);
+            if (deadline == NO_DEADLINE) {
+                LockSupport.park(this);
+            } else {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    if (STATE.compareAndSet(me, PARKED, RUNNING)) {
+                        return false; // not woken: nobody counted us; our bit may stay set and is skipped later
+                    }
+                    break; // a waker got here first and counted us as searching
+                }
+                LockSupport.parkNanos(this, left);
+            }
             Thread.interrupted(); // an interrupt is no reason to wake: only a waker is
         }
         STATE.setVolatile(me, RUNNING);

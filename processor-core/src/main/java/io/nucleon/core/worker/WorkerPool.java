@@ -10,6 +10,8 @@ import io.nucleon.spi.Completion;
 import io.nucleon.spi.Dispatcher;
 import io.nucleon.spi.FunctionRuntime;
 import io.nucleon.spi.Outcome;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -49,6 +51,13 @@ import org.slf4j.LoggerFactory;
  * (the lost workers show in {@link #status()}, the metrics and readiness) until a stuck handler
  * returns, when its worker carries on.
  *
+ * <p><b>Elastic pools</b> ({@code minWorkers} below {@code numWorkers}) start {@code minWorkers} workers
+ * (at least one), grow by one worker at a time while events find no idle worker, and retire workers
+ * idle past {@code workerIdleTimeout} down to {@code minWorkers}; {@link PoolScaling} decides when to
+ * grow, the pool places and removes the workers. A worker has a place ({@code workers[i]}, its
+ * {@link Worker#index}) from its start until it retires (or fails to start); its gating sequence is in
+ * the ring for as long. A fixed pool never changes its places except to replace a timed-out worker.
+ *
  * <p>Who owns what: the pool owns the ring, the waiting list, the workers and the decisions about
  * abandoned ones; each {@link Worker} owns its thread and the event it runs; {@link Completions} owns
  * how an event ends (the one call to the trigger's {@link Completion}, the in-flight count, outcome
@@ -58,6 +67,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class WorkerPool implements Dispatcher {
     private static final Logger LOG = LoggerFactory.getLogger(WorkerPool.class);
+    private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(Worker[].class);
 
     private final PoolSettings settings;
     private final FunctionRuntime runtime;
@@ -76,7 +86,14 @@ public final class WorkerPool implements Dispatcher {
     /** How events end, and the books about it (in flight, outcomes, durations): the pool only calls it. */
     private final Completions completions;
 
+    /** The workers by place; {@code null} where none is (an elastic pool below its maximum). Written under the pool lock. */
     private final Worker[] workers;
+    /** Places taken, {@code workers} not {@code null}: starting, serving or stuck. Written under the pool lock. */
+    private volatile int size;
+    /** When an elastic pool grows; {@code null} for a fixed pool. */
+    private final PoolScaling scaling;
+    /** Workers retired and still closing their runtime (a wrapper stopping); joined by {@link #close}. */
+    private final java.util.Set<Worker> retiring = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** Abandoned workers whose stuck thread got a replacement; at most {@code maxAbandonedWorkers}. Pool lock. */
     private int replacedStuck;
     /** Abandoned workers left without a replacement (the cap was reached): capacity lost. Pool lock. */
@@ -95,8 +112,11 @@ public final class WorkerPool implements Dispatcher {
         this.metrics = metrics;
         this.availabilityTimeoutNanos = settings.workerAvailabilityTimeout().toNanos();
         this.eventTimeoutNanos = settings.eventTimeout().toNanos();
-        this.idle =
-                settings.waitStrategy() == WaitStrategyKind.BLOCKING ? new IdleWorkers(settings.numWorkers()) : null;
+        this.scaling = settings.elastic() ? new PoolScaling(settings, metrics, timers, () -> size, this::grow) : null;
+        PoolScaling sc = scaling;
+        this.idle = settings.waitStrategy() == WaitStrategyKind.BLOCKING
+                ? new IdleWorkers(settings.numWorkers(), sc == null ? null : sc::request)
+                : null;
         // Workers claim published slots themselves and never wait on a barrier, so the ring's own wait
         // strategy is never waited on; BusySpinWaitStrategy is the one whose publish-side signal is free.
         this.ring = RingBuffer.createMultiProducer(EventSlot::new, settings.ringSize(), new BusySpinWaitStrategy());
@@ -104,7 +124,8 @@ public final class WorkerPool implements Dispatcher {
         this.waiting =
                 settings.whenQueueFull() == QueueFullPolicy.WAIT ? new WaitingList(settings.waitingListSize()) : null;
         this.completions = new Completions(settings, metrics, timers, waiting == null ? -1 : waiting.capacity());
-        metrics.gauges(this, p -> p.workers.length, WorkerPool::availableWorkers, WorkerPool::inFlight);
+        metrics.gauges(this, p -> p.size, WorkerPool::availableWorkers, WorkerPool::inFlight);
+        metrics.sizeGauges(this, p -> p.settings.minWorkers(), p -> p.settings.numWorkers(), WorkerPool::count);
         metrics.overloadGauges(
                 this,
                 WorkerPool::queued,
@@ -114,7 +135,8 @@ public final class WorkerPool implements Dispatcher {
     }
 
     /**
-     * Starts the workers and waits for each to run its handler's init hook.
+     * Starts the workers ({@code numWorkers}, or for an elastic pool {@code minWorkers} but at least one)
+     * and waits for each to run its handler's init hook.
      *
      * @throws Exception the first init failure, after stopping the workers that did start
      */
@@ -126,23 +148,29 @@ public final class WorkerPool implements Dispatcher {
         // sequence first is what makes the (non-atomic) minimum safe. A later worker (a replacement)
         // is appended after it. ProcessorTest.aSmallRingWrappedThousandsOfTimesLosesAndRepeatsNoEvent catches a wrong
         // order.
-        Sequence[] gating = new Sequence[workers.length + 2];
+        int initial = scaling == null ? workers.length : settings.initialWorkers();
+        Worker[] first = new Worker[initial];
+        Sequence[] gating = new Sequence[initial + 2];
         gating[0] = workSequence;
         gating[1] = sweeperSequence;
-        for (int i = 0; i < workers.length; i++) {
-            workers[i] = newWorker(i);
-            gating[i + 2] = workers[i].sequence;
+        synchronized (this) {
+            for (int i = 0; i < initial; i++) {
+                first[i] = newWorker(i);
+                gating[i + 2] = first[i].sequence;
+                place(i, first[i]);
+            }
+            size = initial;
         }
         ring.addGatingSequences(gating); // sets them all to the cursor
         sweeperSequence.set(Long.MAX_VALUE);
-        for (Worker w : workers) {
+        for (Worker w : first) {
             w.sequence.set(Long.MAX_VALUE);
         }
-        for (Worker w : workers) {
+        for (Worker w : first) {
             w.start();
         }
         long deadline = System.nanoTime() + initTimeout.toNanos();
-        for (Worker w : workers) {
+        for (Worker w : first) {
             try {
                 w.started.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             } catch (ExecutionException e) {
@@ -225,6 +253,25 @@ public final class WorkerPool implements Dispatcher {
         if (w != null && w.hasWaiters()) {
             drainWaiting();
         }
+    }
+
+    /**
+     * Claims and takes up to {@code max} more published events for a worker that already holds one
+     * and may run several at once (a batch): as {@link #claim} then {@link #take} for each, stopping at
+     * the first that is not there yet (it never waits).
+     *
+     * @return how many of {@code into} were filled, from index 0
+     */
+    int takeUpTo(int max, Sequence own, EventSlot[] into) {
+        int n = 0;
+        while (n < max) {
+            long claimed = claim(own);
+            if (claimed < 0) {
+                break;
+            }
+            take(claimed, own, into[n++]);
+        }
+        return n;
     }
 
     /** Whether a published event waits for a worker. */
@@ -363,9 +410,24 @@ public final class WorkerPool implements Dispatcher {
         }
     }
 
+    /** The most workers the pool has ({@code numWorkers}); an elastic pool may have fewer now ({@link #size()}). */
     @Override
     public int numWorkers() {
         return workers.length;
+    }
+
+    /** Workers in the pool now: starting, serving or stuck. */
+    public int size() {
+        return size;
+    }
+
+    /**
+     * Whether the pool may still add a worker (an elastic pool below {@code numWorkers}): a worker then
+     * leaves queued events in the ring, where a new worker can take them, rather than sending them ahead
+     * to its runtime.
+     */
+    boolean mayGrow() {
+        return scaling != null && size < workers.length;
     }
 
     /** Events accepted and not yet completed (see {@link Completions#inFlight()}): never too low, safe for draining. */
@@ -374,15 +436,50 @@ public final class WorkerPool implements Dispatcher {
         return completions.inFlight();
     }
 
-    /** Workers not running a handler right now (a worker lost to a stuck handler is not available). */
+    /** Workers serving and not running a handler right now (a worker lost to a stuck handler is not available). */
     public int availableWorkers() {
         int n = 0;
-        for (Worker w : workers) {
-            if (w != null && !w.isBusy() && !w.isAbandoned()) {
+        for (int i = 0; i < workers.length; i++) {
+            Worker w = worker(i);
+            if (w != null && w.isServing() && !w.isBusy() && !w.isAbandoned()) {
                 n++;
             }
         }
         return n;
+    }
+
+    /** Workers in {@code state} now: {@code starting}, {@code idle}, {@code busy} or {@code retiring}. */
+    private int count(String state) {
+        if (state.equals("retiring")) {
+            return retiring.size();
+        }
+        int n = 0;
+        for (int i = 0; i < workers.length; i++) {
+            Worker w = worker(i);
+            if (w != null && state.equals(stateOf(w))) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private static String stateOf(Worker w) {
+        if (!w.started.isDone()) {
+            return "starting";
+        }
+        if (w.started.isCompletedExceptionally()) {
+            return "failed";
+        }
+        return w.isBusy() || w.isAbandoned() ? "busy" : "idle";
+    }
+
+    private Worker worker(int index) {
+        return (Worker) SLOT.getAcquire(workers, index);
+    }
+
+    /** Puts {@code w} (or {@code null}) at {@code index}; under the pool lock. */
+    private void place(int index, Worker w) {
+        SLOT.setRelease(workers, index, w);
     }
 
     /** Events waiting in the ring for a worker. */
@@ -390,9 +487,21 @@ public final class WorkerPool implements Dispatcher {
         return Math.max(0, ring.getCursor() - workSequence.get());
     }
 
-    /** Started, accepting, and no worker lost to a stuck handler. */
+    /** Started, accepting, no worker lost to a stuck handler, and (elastic) at least {@code minWorkers} serving. */
     public boolean isReady() {
-        return ready && accepting && lostView == 0;
+        return ready && accepting && lostView == 0 && (scaling == null || serving() >= scaling.min);
+    }
+
+    /** Workers whose runtime started and that take events. */
+    private int serving() {
+        int n = 0;
+        for (int i = 0; i < workers.length; i++) {
+            Worker w = worker(i);
+            if (w != null && w.isServing()) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /** Why the pool is not ready, or {@code null} when it is. */
@@ -402,9 +511,13 @@ public final class WorkerPool implements Dispatcher {
         }
         int l = lostView;
         if (l == 0) {
+            if (scaling != null && serving() < scaling.min) {
+                return "only " + serving() + " workers serve, below minWorkers (" + scaling.min
+                        + "); a worker failed to start and another is started after a back-off";
+            }
             return null;
         }
-        return l + " of " + workers.length + " workers are stuck in handlers that overran the event timeout of "
+        return l + " of " + size + " workers are stuck in handlers that overran the event timeout of "
                 + settings.eventTimeout().toMillis() + " ms and ignored the interrupt, and maxAbandonedWorkers ("
                 + settings.maxAbandonedWorkers() + ") stuck workers are already replaced; ready again when one returns";
     }
@@ -421,7 +534,8 @@ public final class WorkerPool implements Dispatcher {
      * the waiting list (and moves waiting events into room a worker freed, should a wake-up have raced).
      */
     void checkTimeouts(long now) {
-        for (Worker w : workers) {
+        for (int i = 0; i < workers.length; i++) {
+            Worker w = worker(i);
             if (w != null) {
                 w.timeOutIfOverdue(now, eventTimeoutNanos);
             }
@@ -430,6 +544,19 @@ public final class WorkerPool implements Dispatcher {
         if (waiting != null && waiting.hasWaiters()) {
             drainWaiting();
         }
+        if (scaling != null && (size < scaling.min || eventWaited(now, PoolScaling.WAITED_NANOS))) {
+            scaling.request(); // the spinning strategies' cue to grow, and a back-stop for the blocking one's
+        }
+    }
+
+    /** Whether the event at the head of the queue has waited longer than {@code nanos}, or events wait for room. */
+    private boolean eventWaited(long now, long nanos) {
+        if (waiting != null && waiting.hasWaiters()) {
+            return true;
+        }
+        long next = workSequence.get() + 1;
+        // racy by design, as in expireQueued: a slot claimed meanwhile only makes this answer stale
+        return ring.isAvailable(next) && now - ring.get(next).queuedAt > nanos;
     }
 
     /**
@@ -466,10 +593,9 @@ public final class WorkerPool implements Dispatcher {
                 .addKeyValue("worker", w.index)
                 .addKeyValue("lostWorkers", lost)
                 .addKeyValue("maxAbandonedWorkers", settings.maxAbandonedWorkers())
-                .log(
-                        "a handler ignored its interrupt past the event timeout and maxAbandonedWorkers stuck workers are already "
-                                + "replaced: the pool runs with " + (workers.length - lost) + " of " + workers.length
-                                + " workers and is not ready until a stuck handler returns");
+                .log("a handler ignored its interrupt past the event timeout and maxAbandonedWorkers stuck workers"
+                        + " are already replaced: the pool runs with " + (size - lost) + " of " + size
+                        + " workers and is not ready until a stuck handler returns");
         return "the worker is lost until its handler returns (maxAbandonedWorkers reached)";
     }
 
@@ -500,7 +626,8 @@ public final class WorkerPool implements Dispatcher {
             case REPLACED -> {
                 replacedStuck--;
                 if (lost > 0 && !closing) {
-                    for (Worker other : workers) {
+                    for (int i = 0; i < workers.length; i++) {
+                        Worker other = worker(i);
                         if (other != null && other.fate() == Worker.Fate.LOST) {
                             lost--;
                             replacedStuck++;
@@ -537,18 +664,110 @@ public final class WorkerPool implements Dispatcher {
         ring.addGatingSequences(fresh.sequence); // sets it to the cursor
         fresh.sequence.set(Long.MAX_VALUE);
         ring.removeGatingSequence(old.sequence);
-        workers[old.index] = fresh;
+        place(old.index, fresh);
         metrics.workerReplaced();
         fresh.start();
         fresh.started.whenComplete((ok, error) -> {
-            if (error != null) {
+            if (error != null && scaling != null) {
+                failedToStart(fresh, error, false); // frees its place: the pool grows back after a back-off
+            } else if (error != null) {
                 LOG.error(
-                        "replacement worker {} of trigger '{}' failed its handler init; the pool runs with one worker less",
+                        "replacement worker {} of trigger '{}' failed its handler init; the pool runs with one worker"
+                                + " less",
                         fresh.index,
                         settings.triggerName(),
                         error);
             }
         });
+    }
+
+    // ---- elastic size ---------------------------------------------------------------------------
+
+    /**
+     * Adds one worker to an elastic pool in its lowest free place, unless the pool is closing or full.
+     * Runs on {@link PoolScaling}'s executor, never on a trigger's thread; the fresh worker's runtime
+     * starts (a wrapper process launches) on the worker's own thread, and it claims events only once
+     * that is done, so the workers already serving keep taking events meanwhile.
+     */
+    void grow() {
+        Worker fresh = null;
+        synchronized (this) {
+            if (!closing && size < workers.length) {
+                for (int i = 0; i < workers.length; i++) {
+                    if (worker(i) == null) {
+                        fresh = newWorker(i);
+                        break;
+                    }
+                }
+            }
+            if (fresh == null) {
+                scaling.skipped();
+                return;
+            }
+            ring.addGatingSequences(fresh.sequence); // sets it to the cursor
+            fresh.sequence.set(Long.MAX_VALUE);
+            place(fresh.index, fresh);
+            size++;
+            fresh.start();
+        }
+        Worker w = fresh;
+        w.started.whenComplete((ok, error) -> {
+            if (error == null) {
+                scaling.grew(w.index, size);
+            } else {
+                failedToStart(w, error, true);
+            }
+        });
+    }
+
+    /** A worker of an elastic pool failed to start: its place is freed, so the pool can grow back after a back-off. */
+    private void failedToStart(Worker w, Throwable error, boolean onDemand) {
+        int left;
+        synchronized (this) {
+            if (worker(w.index) == w) {
+                ring.removeGatingSequence(w.sequence);
+                place(w.index, null);
+                size--;
+            }
+            left = size;
+        }
+        scaling.failedToStart(w.index, left, error, onDemand);
+    }
+
+    /**
+     * Takes an idle worker of an elastic pool out of it, if the pool is above {@code minWorkers}, the
+     * worker serves (not abandoned, not replaced) and no event waits. Called on the worker's own thread
+     * between events, holding no claim, so it leaves nothing behind; it then closes its runtime and
+     * ends, and {@link #retiredWorkerClosed} is called. Returns whether it retired.
+     */
+    boolean retire(Worker w) {
+        int left;
+        synchronized (this) {
+            if (closing
+                    || size <= scaling.min
+                    || worker(w.index) != w
+                    || w.fate() != Worker.Fate.SERVING
+                    || hasEvent()) {
+                return false;
+            }
+            retiring.add(w);
+            ring.removeGatingSequence(w.sequence); // at MAX_VALUE: it claims nothing
+            place(w.index, null);
+            left = --size;
+        }
+        scaling.retired(w.index, left);
+        // A dispatcher that published while this worker was deciding found no sleeper and may have read
+        // the old size (no room to grow): whichever of us comes second sees the other (Dekker, as in IdleWorkers).
+        VarHandle.fullFence();
+        if (hasEvent() || (waiting != null && waiting.hasWaiters())) {
+            scaling.request();
+        }
+        return true;
+    }
+
+    /** A retired worker's thread closed its runtime and ends. */
+    void retiredWorkerClosed(Worker w) {
+        retiring.remove(w);
     }
 
     // ---- stopping -------------------------------------------------------------------------------
@@ -574,16 +793,23 @@ public final class WorkerPool implements Dispatcher {
      * Stops the workers (each runs its handler's close hook) and completes whatever is left: events
      * still queued are rejected and events still running are timed out, so none is dropped silently.
      */
-    public synchronized void close(Duration joinTimeout) {
-        accepting = false;
-        ready = false;
-        closing = true;
+    public void close(Duration joinTimeout) {
+        synchronized (this) { // from here on no worker is placed, replaced or retired
+            accepting = false;
+            ready = false;
+            closing = true;
+        }
         drainWaiting(); // rejects whatever still waits for room
         if (idle != null) {
             idle.wakeAll();
         }
+        // Joined without the pool's lock: a worker may need it on its way out (a retirement it was deciding).
         long deadline = System.nanoTime() + joinTimeout.toNanos();
-        for (Worker w : workers) {
+        List<Worker> all = new ArrayList<>(retiring); // retired ones still stopping their runtime too
+        for (int i = 0; i < workers.length; i++) {
+            all.add(worker(i));
+        }
+        for (Worker w : all) {
             if (w == null || w.thread() == null) {
                 continue;
             }
@@ -594,7 +820,7 @@ public final class WorkerPool implements Dispatcher {
             }
         }
         long now = System.nanoTime();
-        for (Worker w : workers) {
+        for (Worker w : all) {
             if (w != null) {
                 w.timeOutIfOverdue(now + eventTimeoutNanos + 1, eventTimeoutNanos);
             }
@@ -618,7 +844,15 @@ public final class WorkerPool implements Dispatcher {
     /** Facts for {@code /status}. */
     public Map<String, Object> status() {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("workers", workers.length);
+        m.put("workers", size);
+        m.put("minWorkers", scaling == null ? workers.length : scaling.min);
+        m.put("maxWorkers", workers.length);
+        if (scaling != null) {
+            m.put("workerIdleTimeoutMs", settings.workerIdleTimeout().toMillis());
+            m.put("starting", count("starting"));
+            m.put("retiring", retiring.size());
+            m.put("growing", scaling.growing());
+        }
         m.put("available", availableWorkers());
         m.put("inFlight", inFlight());
         m.put("queued", queued());
@@ -636,9 +870,10 @@ public final class WorkerPool implements Dispatcher {
             m.put("sleeping", idle.sleeping());
         }
         List<Map<String, Object>> list = new ArrayList<>();
-        for (Worker w : workers) {
+        for (int i = 0; i < workers.length; i++) {
+            Worker w = worker(i);
             if (w != null) {
-                list.add(Map.of("id", w.index, "busy", w.isBusy()));
+                list.add(Map.of("id", w.index, "busy", w.isBusy(), "state", stateOf(w)));
             }
         }
         m.put("workerStates", list);

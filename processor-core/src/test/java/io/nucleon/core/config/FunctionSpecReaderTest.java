@@ -88,7 +88,8 @@ class FunctionSpecReaderTest {
                 "spec:",
                 "  handler: x.Y",
                 "  triggers:",
-                "    t: {kind: http, numWorkers: 4, workerQueueSize: 64, whenQueueFull: wait, waitingListSize: 8, maxAbandonedWorkers: 2}",
+                "    t: {kind: http, numWorkers: 4, workerQueueSize: 64, whenQueueFull: wait, waitingListSize: 8,"
+                        + " maxAbandonedWorkers: 2}",
                 "    r: {kind: http, numWorkers: 4, whenQueueFull: reject}");
         TriggerSpec t = spec.triggers().get("t");
         assertEquals(io.nucleon.core.worker.QueueFullPolicy.WAIT, t.whenQueueFull());
@@ -119,6 +120,69 @@ class FunctionSpecReaderTest {
                 msg.contains(
                         "function.yaml:6: spec.triggers.c.maxAbandonedWorkers: must be an integer from 0 to 10000"),
                 msg);
+    }
+
+    @Test
+    void aPoolIsFixedUnlessMinWorkersIsBelowNumWorkers() {
+        FunctionSpec spec = read(
+                "metadata: {name: f}",
+                "spec:",
+                "  handler: x.Y",
+                "  triggers:",
+                "    fixed: {kind: http, numWorkers: 4}",
+                "    elastic: {kind: http, numWorkers: 8, minWorkers: 0, workerIdleTimeout: 90s}",
+                "    defaultIdle: {kind: http, numWorkers: 2, minWorkers: 1}");
+        TriggerSpec fixed = spec.triggers().get("fixed");
+        assertEquals(4, fixed.minWorkers(), "minWorkers defaults to numWorkers: nothing changes unless asked");
+        assertTrue(!fixed.elastic());
+        TriggerSpec elastic = spec.triggers().get("elastic");
+        assertEquals(0, elastic.minWorkers());
+        assertEquals(Duration.ofSeconds(90), elastic.workerIdleTimeout());
+        assertTrue(elastic.elastic());
+        assertEquals(
+                TriggerSpec.DEFAULT_WORKER_IDLE_TIMEOUT,
+                spec.triggers().get("defaultIdle").workerIdleTimeout());
+        assertTrue(spec.warnings().isEmpty(), () -> spec.warnings().toString());
+    }
+
+    @Test
+    void reportsBadElasticSettingsNamingTheFieldAndWhatIsAllowed() {
+        String msg = error(
+                "metadata: {name: f}",
+                "spec:",
+                "  triggers:",
+                "    a: {kind: http, numWorkers: 4, minWorkers: 5}",
+                "    b: {kind: http, numWorkers: 4, minWorkers: -1}",
+                "    c: {kind: http, numWorkers: 4, minWorkers: 1, workerIdleTimeout: 0s}",
+                "    d: {kind: http, numWorkers: 4, minWorkers: 1, workerIdleTimeout: 30}",
+                "    e: {kind: http, numWorkers: 4, minWorkers: two}");
+        assertTrue(
+                msg.contains("function.yaml:4: spec.triggers.a.minWorkers: must be an integer from 0 to numWorkers (4),"
+                        + " got 5"),
+                msg);
+        assertTrue(
+                msg.contains(
+                        "function.yaml:5: spec.triggers.b.minWorkers: must be an integer from 0 to numWorkers (4)"),
+                msg);
+        assertTrue(msg.contains("function.yaml:6: spec.triggers.c.workerIdleTimeout: must be at least 1ms"), msg);
+        assertTrue(
+                msg.contains("function.yaml:7: spec.triggers.d.workerIdleTimeout: must be a duration with a unit"),
+                msg);
+        assertTrue(msg.contains("function.yaml:8: spec.triggers.e.minWorkers: must be an integer"), msg);
+    }
+
+    @Test
+    void warnsThatAnIdleTimeoutOfAFixedPoolHasNoEffect() {
+        FunctionSpec spec = read(
+                "metadata: {name: f}",
+                "spec:",
+                "  handler: x.Y",
+                "  triggers:",
+                "    t: {kind: http, numWorkers: 2, workerIdleTimeout: 5m}");
+        assertEquals(1, spec.warnings().size(), () -> spec.warnings().toString());
+        assertTrue(
+                spec.warnings().get(0).toString().contains("spec.triggers.t.workerIdleTimeout: has no effect"),
+                () -> spec.warnings().toString());
     }
 
     @Test
@@ -172,7 +236,8 @@ class FunctionSpecReaderTest {
         assertTrue(msg.contains("function.yaml:2: metadata.name: must be 1 to 63 letters"), msg);
         assertTrue(
                 msg.contains(
-                        "function.yaml:4: spec.eventTimeout: must be a duration with a unit such as 250ms, 5s or 1m, got 5"),
+                        "function.yaml:4: spec.eventTimeout: must be a duration with a unit such as 250ms, 5s or 1m,"
+                                + " got 5"),
                 msg);
         assertTrue(msg.contains("function.yaml:6: spec.triggers.web.kind: is required"), msg);
         assertTrue(

@@ -1,11 +1,15 @@
 package io.nucleon.binding.http;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.nucleon.api.DataBinding;
 import io.nucleon.api.FunctionConfigException;
 import io.nucleon.spi.AttributeProblems;
+import io.nucleon.spi.BindingArgs;
+import io.nucleon.spi.BindingCallException;
+import io.nucleon.spi.CallableBinding;
 import io.nucleon.spi.Durations;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -60,7 +64,9 @@ import org.slf4j.LoggerFactory;
  * {@code nucleon.binding.http.requests} (tagged {@code outcome}: {@code 2xx} … {@code 5xx} or
  * {@code error}) and {@code nucleon.binding.http.retries}.
  */
-public final class HttpBinding implements DataBinding {
+public final class HttpBinding implements DataBinding, CallableBinding {
+    private static final Set<String> REQUEST_ARGS = Set.of("method", "path", "headers");
+
     private static final Logger LOG = LoggerFactory.getLogger(HttpBinding.class);
     /** The methods that are retried. */
     public static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "PUT", "DELETE", "OPTIONS");
@@ -381,6 +387,48 @@ public final class HttpBinding implements DataBinding {
      *
      * @throws IllegalArgumentException when {@code path} is relative and there is no {@code baseUrl}, or it is not a valid URL
      */
+    @Override
+    public Set<String> operations() {
+        return Set.of("request");
+    }
+
+    /**
+     * {@code request} for handlers of other runtimes: {@code method} (default {@code GET}), {@code path}
+     * (default: the base URL) and {@code headers}; the body (none when empty) is the request's. The reply
+     * is {@code {"status", "headers"}} (a header's values joined with ", ") and the response's body, whatever
+     * the status.
+     */
+    @Override
+    public CompletionStage<Reply> call(String operation, ObjectNode args, byte[] body) {
+        if (!operation.equals("request")) {
+            throw BindingCallException.unknownOperation(name, kind(), operation, operations());
+        }
+        BindingArgs a = BindingArgs.of(args, name, operation, REQUEST_ARGS);
+        String method = a.string("method");
+        String path = a.string("path");
+        Map<String, String> headers = a.stringMap("headers");
+        CompletionStage<HttpResponse<byte[]>> sent;
+        try {
+            sent = send(
+                    method == null || method.isEmpty() ? "GET" : method,
+                    path == null ? "" : path,
+                    headers,
+                    body.length == 0 ? null : body);
+        } catch (IllegalArgumentException e) {
+            throw new BindingCallException(
+                    BindingCallException.Reason.BAD_ARGUMENTS,
+                    "'request' of http binding '" + name + "': " + e.getMessage());
+        }
+        return sent.thenApply(r -> {
+            Map<String, Object> result = new LinkedHashMap<>();
+            result.put("status", r.statusCode());
+            Map<String, String> h = new LinkedHashMap<>();
+            r.headers().map().forEach((k, v) -> h.put(k, String.join(", ", v)));
+            result.put("headers", h);
+            return new Reply(result, r.body());
+        });
+    }
+
     public URI resolve(String path) {
         String p = path == null ? "" : path;
         String lower = p.toLowerCase(Locale.ROOT);

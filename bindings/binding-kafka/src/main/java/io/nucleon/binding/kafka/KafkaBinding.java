@@ -1,11 +1,16 @@
 package io.nucleon.binding.kafka;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.nucleon.api.DataBinding;
 import io.nucleon.api.FunctionConfigException;
 import io.nucleon.spi.AttributeProblems;
+import io.nucleon.spi.BindingArgs;
+import io.nucleon.spi.BindingCallException;
+import io.nucleon.spi.CallableBinding;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -54,11 +59,20 @@ import org.slf4j.LoggerFactory;
  * variants). A {@code send} blocks the calling thread only while the producer's buffer is full or the
  * topic's metadata is not known yet, for at most {@code maxBlock}.
  *
+ * <p>Handlers of other runtimes call it as a {@link CallableBinding}: the operation {@code send}
+ * takes {@code topic} (default: the binding's), {@code key} (a string), {@code headers} (an object of
+ * strings) and {@code partition}, with the record's value as the body, and returns the record's
+ * {@code topic}, {@code partition}, {@code offset} and {@code timestamp} once the broker acknowledged it.
+ *
  * <p>Meters (tagged {@code function} and {@code binding}): {@code nucleon.binding.kafka.sent} (records
  * acknowledged) and {@code nucleon.binding.kafka.failed} (sends that failed).
  */
-public final class KafkaBinding implements DataBinding {
+public final class KafkaBinding implements DataBinding, CallableBinding {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaBinding.class);
+    /** The operation handlers of other runtimes call: {@link #call}. */
+    static final String SEND = "send";
+
+    private static final Set<String> SEND_ARGS = Set.of("topic", "key", "headers", "partition");
     /** Set by the binding from {@code brokers} and its byte[] API; not allowed in {@code producerProperties}. */
     private static final Set<String> OWNED = Set.of(
             ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
@@ -356,6 +370,57 @@ public final class KafkaBinding implements DataBinding {
             f.completeExceptionally(e);
         }
         return f;
+    }
+
+    @Override
+    public Set<String> operations() {
+        return Set.of(SEND);
+    }
+
+    /**
+     * {@code send}: the body is the record's value; {@code topic} (default: the binding's), {@code key}
+     * and header values are sent as UTF-8. The reply is the record's topic, partition, offset and timestamp.
+     */
+    @Override
+    public CompletionStage<Reply> call(String operation, ObjectNode args, byte[] body) {
+        if (!operation.equals(SEND)) {
+            throw BindingCallException.unknownOperation(name, kind(), operation, operations());
+        }
+        BindingArgs a = BindingArgs.of(args, name, operation, SEND_ARGS);
+        String topic = a.string("topic");
+        if (topic == null || topic.isEmpty()) {
+            if (config.topic.isEmpty()) {
+                throw new BindingCallException(
+                        BindingCallException.Reason.BAD_ARGUMENTS,
+                        "'send' of kafka binding '" + name
+                                + "' needs the argument 'topic': the binding has no default topic");
+            }
+            topic = config.topic;
+        }
+        String key = a.string("key");
+        Long partition = a.integer("partition");
+        if (partition != null && (partition < 0 || partition > Integer.MAX_VALUE)) {
+            throw new BindingCallException(
+                    BindingCallException.Reason.BAD_ARGUMENTS,
+                    "'send' of kafka binding '" + name + "': argument 'partition' must be 0 or more, got " + partition);
+        }
+        RecordHeaders headers = new RecordHeaders();
+        a.stringMap("headers").forEach((k, v) -> headers.add(k, v.getBytes(StandardCharsets.UTF_8)));
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(
+                topic,
+                partition == null ? null : partition.intValue(),
+                null,
+                key == null ? null : key.getBytes(StandardCharsets.UTF_8),
+                body,
+                headers);
+        return send(record).thenApply(md -> {
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("topic", md.topic());
+            r.put("partition", md.partition());
+            r.put("offset", md.offset());
+            r.put("timestamp", md.timestamp());
+            return Reply.of(r);
+        });
     }
 
     /** Blocks until every record sent so far is acknowledged or failed. */

@@ -1,5 +1,6 @@
 package io.nucleon.binding.mqtt;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.lifecycle.MqttClientDisconnectedContext;
 import com.hivemq.client.mqtt.mqtt3.Mqtt3AsyncClient;
@@ -13,12 +14,16 @@ import io.nucleon.api.DataBinding;
 import io.nucleon.client.mqtt.MqttBroker;
 import io.nucleon.client.mqtt.MqttClientSetup;
 import io.nucleon.client.mqtt.MqttConnectFailure;
+import io.nucleon.spi.BindingArgs;
+import io.nucleon.spi.BindingCallException;
+import io.nucleon.spi.CallableBinding;
 import io.nucleon.spi.Durations;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -47,7 +52,9 @@ import org.slf4j.LoggerFactory;
  * {@code publishTimeout}; one in flight when the connection dropped is sent again on reconnection
  * (the client's session), so the broker may receive it twice, never lose an acknowledged one.
  */
-public final class MqttBinding implements DataBinding {
+public final class MqttBinding implements DataBinding, CallableBinding {
+    private static final Set<String> PUBLISH_ARGS = Set.of("topic", "qos", "retain", "contentType", "userProperties");
+
     private static final Logger LOG = LoggerFactory.getLogger(MqttBinding.class);
 
     private final String name;
@@ -165,6 +172,40 @@ public final class MqttBinding implements DataBinding {
                 .log("connection lost or refused (" + MqttConnectFailure.describe(cause) + "); next attempt in "
                         + Durations.format(wait));
         context.getReconnector().reconnect(true).delay(wait.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public Set<String> operations() {
+        return Set.of("publish");
+    }
+
+    /**
+     * {@code publish} for handlers of other runtimes: {@code topic} (required), {@code qos} (0, 1 or 2;
+     * default 1), {@code retain}, {@code contentType} and {@code userProperties} (strings); the body is
+     * the payload. Completes, with an empty result, as {@link #publish(String, byte[], int, boolean,
+     * String, Map)} does.
+     */
+    @Override
+    public CompletionStage<Reply> call(String operation, ObjectNode args, byte[] body) {
+        if (!operation.equals("publish")) {
+            throw BindingCallException.unknownOperation(name, kind(), operation, operations());
+        }
+        BindingArgs a = BindingArgs.of(args, name, operation, PUBLISH_ARGS);
+        String topic = a.requiredString("topic");
+        Long qos = a.integer("qos");
+        if (qos != null && (qos < 0 || qos > 2)) {
+            throw new BindingCallException(
+                    BindingCallException.Reason.BAD_ARGUMENTS,
+                    "'publish' of mqtt binding '" + name + "': argument 'qos' must be 0, 1 or 2, got " + qos);
+        }
+        return publish(
+                        topic,
+                        body,
+                        qos == null ? 1 : qos.intValue(),
+                        a.bool("retain", false),
+                        a.string("contentType"),
+                        a.stringMap("userProperties"))
+                .thenApply(v -> Reply.of(Map.of()));
     }
 
     /** Publishes {@code payload} to {@code topic} with QoS 1; completes on the broker's PUBACK. */

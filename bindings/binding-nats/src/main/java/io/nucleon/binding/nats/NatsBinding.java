@@ -1,5 +1,6 @@
 package io.nucleon.binding.nats;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -15,6 +16,9 @@ import io.nats.client.impl.Headers;
 import io.nucleon.api.DataBinding;
 import io.nucleon.api.FunctionConfigException;
 import io.nucleon.spi.AttributeProblems;
+import io.nucleon.spi.BindingArgs;
+import io.nucleon.spi.BindingCallException;
+import io.nucleon.spi.CallableBinding;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -22,6 +26,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -55,7 +60,9 @@ import org.slf4j.LoggerFactory;
  * (core messages sent and JetStream messages stored) and {@code nucleon.binding.nats.failed}.
  */
 @SuppressWarnings("try") // close() may be interrupted while it flushes
-public final class NatsBinding implements DataBinding {
+public final class NatsBinding implements DataBinding, CallableBinding {
+    private static final Set<String> PUBLISH_ARGS = Set.of("subject", "headers", "jetStream", "messageId");
+
     private static final Logger LOG = LoggerFactory.getLogger(NatsBinding.class);
 
     /** What the server said when it stored a JetStream message. */
@@ -228,6 +235,44 @@ public final class NatsBinding implements DataBinding {
             failed.increment();
             throw e;
         }
+    }
+
+    @Override
+    public Set<String> operations() {
+        return Set.of("publish");
+    }
+
+    /**
+     * {@code publish} for handlers of other runtimes: {@code subject} (required) and {@code headers}
+     * (strings); the body is the payload. Core NATS by default (the result is empty once the message is
+     * buffered); with {@code jetStream: true} (and an optional {@code messageId}) it completes once a
+     * stream stored it, with {@code {"stream", "sequence", "duplicate"}}.
+     */
+    @Override
+    public CompletionStage<Reply> call(String operation, ObjectNode args, byte[] body) {
+        if (!operation.equals("publish")) {
+            throw BindingCallException.unknownOperation(name, kind(), operation, operations());
+        }
+        BindingArgs a = BindingArgs.of(args, name, operation, PUBLISH_ARGS);
+        String subject = a.requiredString("subject");
+        Map<String, String> headers = a.stringMap("headers");
+        if (a.bool("jetStream", false)) {
+            return publishJetStream(subject, a.string("messageId"), headers, body)
+                    .thenApply(s -> {
+                        Map<String, Object> r = new LinkedHashMap<>();
+                        r.put("stream", s.stream());
+                        r.put("sequence", s.sequence());
+                        r.put("duplicate", s.duplicate());
+                        return Reply.of(r);
+                    });
+        }
+        if (a.string("messageId") != null) {
+            throw new BindingCallException(
+                    BindingCallException.Reason.BAD_ARGUMENTS,
+                    "'publish' of nats binding '" + name + "': 'messageId' needs jetStream: true");
+        }
+        publish(subject, headers, body);
+        return CompletableFuture.completedFuture(Reply.of(Map.of()));
     }
 
     /**

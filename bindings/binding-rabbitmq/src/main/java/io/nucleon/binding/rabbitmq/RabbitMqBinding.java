@@ -1,5 +1,6 @@
 package io.nucleon.binding.rabbitmq;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.AlreadyClosedException;
 import com.rabbitmq.client.Channel;
@@ -15,6 +16,9 @@ import io.nucleon.api.DataBinding;
 import io.nucleon.api.FunctionConfigException;
 import io.nucleon.binding.rabbitmq.RabbitMqPublishException.Reason;
 import io.nucleon.spi.AttributeProblems;
+import io.nucleon.spi.BindingArgs;
+import io.nucleon.spi.BindingCallException;
+import io.nucleon.spi.CallableBinding;
 import io.nucleon.spi.Durations;
 import java.io.IOException;
 import java.net.URI;
@@ -60,7 +64,9 @@ import org.slf4j.LoggerFactory;
  * <p>Meters (tagged {@code function} and {@code binding}): {@code nucleon.binding.rabbitmq.published}
  * (confirmed) and {@code nucleon.binding.rabbitmq.failed}.
  */
-public final class RabbitMqBinding implements DataBinding {
+public final class RabbitMqBinding implements DataBinding, CallableBinding {
+    private static final Set<String> PUBLISH_ARGS = Set.of("exchange", "routingKey", "headers");
+
     /** The header that matches a returned (unroutable) message to its publish, with {@code mandatory}. */
     public static final String SEQ_HEADER = "x-nucleon-publish-seq";
 
@@ -252,6 +258,28 @@ public final class RabbitMqBinding implements DataBinding {
     /** The connection's name, as the broker (and {@code rabbitmqctl list_connections}) shows it. */
     public String connectionName() {
         return "nucleon " + (functionName.isEmpty() ? "" : functionName + "/") + name + " (binding)";
+    }
+
+    @Override
+    public Set<String> operations() {
+        return Set.of("publish");
+    }
+
+    /**
+     * {@code publish} for handlers of other runtimes: {@code exchange} (default: the binding's),
+     * {@code routingKey} (default {@code ""}) and {@code headers} (strings); the body is the message.
+     * Completes, with an empty result, when the broker confirmed the message.
+     */
+    @Override
+    public CompletionStage<Reply> call(String operation, ObjectNode args, byte[] body) {
+        if (!operation.equals("publish")) {
+            throw BindingCallException.unknownOperation(name, kind(), operation, operations());
+        }
+        BindingArgs a = BindingArgs.of(args, name, operation, PUBLISH_ARGS);
+        String routingKey = a.string("routingKey");
+        Map<String, Object> headers = new LinkedHashMap<>(a.stringMap("headers"));
+        return publish(a.string("exchange"), routingKey == null ? "" : routingKey, headers, body)
+                .thenApply(v -> Reply.of(Map.of()));
     }
 
     /** Publishes {@code body} to the configured {@code exchange} with {@code routingKey}. */

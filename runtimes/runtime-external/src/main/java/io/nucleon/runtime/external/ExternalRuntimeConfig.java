@@ -48,6 +48,11 @@ public final class ExternalRuntimeConfig {
     /** How long the shared-memory consumer spins before it sleeps on the socket. */
     public Duration spinTime = Duration.ofNanos(20_000);
     /**
+     * How many events a wrapper may hold at once: the one it works on and the queued ones it is sent
+     * ahead of its answer, while every worker is busy. 1 sends one event at a time.
+     */
+    public int eventsInFlight = 4;
+    /**
      * Pass the processor's whole environment to the wrappers. By default they get only
      * {@link io.nucleon.runtime.external.supervision.WrapperEnvironment#INHERITED_BY_DEFAULT}, {@link #inheritEnvNames} and {@code spec.env}.
      */

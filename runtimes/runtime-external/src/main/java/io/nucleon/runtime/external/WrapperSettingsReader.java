@@ -82,7 +82,9 @@ final class WrapperSettingsReader {
                 restartDelay,
                 maxRestartDelay,
                 config.maxLogLinesPerSecond,
-                config.logLineBurst);
+                config.logLineBurst,
+                context.eventTimeout() == null ? Duration.ZERO : context.eventTimeout(),
+                context.dataBindings());
     }
 
     /** The file a Node.js handler given as a function name alone is exported from, as in Nuclio's nodejs runtime. */
@@ -182,7 +184,14 @@ final class WrapperSettingsReader {
         if (!problems.check(spin != null && !spin.isNegative(), "spinTime", "must be zero or more")) {
             spin = Duration.ZERO;
         }
-        return new TransportSettings(name, shm, ringSize, maxFrame, spin);
+        int inFlight = config.eventsInFlight;
+        if (!problems.check(
+                inFlight >= 1 && inFlight <= TransportSettings.MAX_EVENTS_IN_FLIGHT,
+                "eventsInFlight",
+                "must be from 1 to " + TransportSettings.MAX_EVENTS_IN_FLIGHT + ", got " + inFlight)) {
+            inFlight = 1;
+        }
+        return new TransportSettings(name, shm, ringSize, maxFrame, spin, inFlight);
     }
 
     private static int size(

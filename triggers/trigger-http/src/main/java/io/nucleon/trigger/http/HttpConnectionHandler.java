@@ -80,6 +80,11 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter {
         return loop;
     }
 
+    /** Wakes this connection's loop for replies queued on it lazily; see {@link InFlightRequest#complete}. */
+    Runnable waker() {
+        return batch.waker;
+    }
+
     BodyBudget budget() {
         return budget;
     }

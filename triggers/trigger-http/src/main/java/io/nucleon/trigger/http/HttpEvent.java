@@ -44,6 +44,9 @@ final class HttpEvent implements Event {
     private final AuthIdentity identity;
 
     private String id;
+    /** Whether the request has binary-mode CloudEvents headers: 0 not looked yet, 1 yes, -1 no. */
+    private int ceHeaders;
+
     private String path;
     private Map<String, Object> fields;
     private Map<String, String> headers;
@@ -70,7 +73,24 @@ final class HttpEvent implements Event {
         if (structured != null) {
             return structured.attribute(attribute);
         }
-        return httpHeaders.get("ce-" + attribute);
+        if (ceHeaders == 0) {
+            ceHeaders = hasCeHeader() ? 1 : -1;
+        }
+        return ceHeaders > 0 ? httpHeaders.get("ce-" + attribute) : null;
+    }
+
+    /** Whether a header's name starts with {@code ce-}: one pass over the names instead of a lookup per attribute. */
+    private boolean hasCeHeader() {
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = httpHeaders.iteratorCharSequence(); it.hasNext(); ) {
+            CharSequence name = it.next().getKey();
+            if (name.length() > 3
+                    && (name.charAt(0) | 0x20) == 'c'
+                    && (name.charAt(1) | 0x20) == 'e'
+                    && name.charAt(2) == '-') {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override

@@ -1,9 +1,11 @@
 package io.nucleon.trigger.http;
 
 import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.SingleThreadEventExecutor;
 import io.nucleon.api.Event;
 import io.nucleon.api.Response;
 import io.nucleon.spi.Completion;
+import io.nucleon.spi.CompletionHops;
 import io.nucleon.spi.Outcome;
 
 /**
@@ -48,6 +50,8 @@ final class InFlightRequest implements Completion, Runnable {
         EventLoop loop = connection.eventLoop();
         if (loop.inEventLoop()) {
             run();
+        } else if (loop instanceof SingleThreadEventExecutor lazy && CompletionHops.defer(connection.waker())) {
+            lazy.lazyExecute(this); // a worker ending a run of events wakes the loop once, at the run's flush
         } else {
             loop.execute(this);
         }

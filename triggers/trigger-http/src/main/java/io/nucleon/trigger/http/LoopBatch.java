@@ -10,13 +10,27 @@ import io.nucleon.spi.Dispatcher;
  * Event loop only.
  */
 final class LoopBatch implements Runnable {
+    private static final Runnable NOTHING = () -> {};
+
     private final EventLoop loop;
     private final Dispatcher dispatcher;
     private boolean open;
+    /**
+     * Wakes the loop to run the replies queued on it without a wake-up (see
+     * {@link io.nucleon.spi.CompletionHops}); any thread.
+     */
+    final Runnable waker;
 
     LoopBatch(EventLoop loop, Dispatcher dispatcher) {
         this.loop = loop;
         this.dispatcher = dispatcher;
+        this.waker = () -> {
+            try {
+                loop.execute(NOTHING);
+            } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+                // the loop is shutting down: its queued tasks are run or dropped with its channels
+            }
+        };
     }
 
     /** Notes that an event was dispatched with {@link Dispatcher#dispatchBatched} in this turn. */

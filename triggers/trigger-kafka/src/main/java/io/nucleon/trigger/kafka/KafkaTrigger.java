@@ -619,6 +619,11 @@ final class KafkaTrigger implements Trigger {
         }
 
         @Override
+        public int batchLimit() {
+            return config.batchSize;
+        }
+
+        @Override
         public void complete(Event event, Outcome outcome, Response response, Throwable error) {
             complete(event, outcome, response, error, dispatcher);
         }

@@ -35,6 +35,11 @@ public final class KafkaTriggerConfig {
     public int maxBufferedPerPartition = 0;
     /** Attempts after the first before a failing record goes to the dead-letter topic. */
     public int maxRetries = 3;
+    /**
+     * The most records a worker hands a handler that takes batches (Python) at once: those already
+     * waiting for a worker, never waiting for more. 1 (the default): no batches.
+     */
+    public int batchSize = 1;
     /** Delay before the first retry; doubled for each further one, up to {@link #maxRetryDelay}. */
     public Duration retryDelay = Duration.ofMillis(100);
     /** The longest delay between two attempts. */

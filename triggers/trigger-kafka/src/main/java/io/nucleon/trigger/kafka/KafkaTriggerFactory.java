@@ -99,6 +99,9 @@ public class KafkaTriggerFactory implements TriggerFactory {
         if (c.maxPollRecords < 1) {
             problems.add("maxPollRecords", "must be at least 1, got " + c.maxPollRecords);
         }
+        if (c.batchSize < 1 || c.batchSize > 10_000) {
+            problems.add("batchSize", "must be from 1 (no batches) to 10000, got " + c.batchSize);
+        }
         if (c.maxRetries < 0 || c.maxRetries > 1000) {
             problems.add("maxRetries", "must be from 0 to 1000, got " + c.maxRetries);
         }

@@ -8,6 +8,8 @@ public sealed interface Message
                 Message.Failure,
                 Message.Log,
                 Message.Metric,
+                Message.BindingCall,
+                Message.BatchAnswer,
                 Message.Doorbell,
                 Message.Skipped {
 
@@ -31,6 +33,12 @@ public sealed interface Message
 
     /** {@code METRIC}: an increment of one of the handler's counters. */
     record Metric(String json) implements Message {}
+
+    /** {@code BINDING_CALL}: the handler calls a data binding; meta JSON text (binding, operation, args) and the body bytes. */
+    record BindingCall(long callId, String metaJson, byte[] body) implements Message {}
+
+    /** {@code RESPONSE_BATCH}: one answer per event of the batch, in its order (meta JSON and body each). */
+    record BatchAnswer(long seq, java.util.List<Answer> items) implements Message {}
 
     /** {@code DOORBELL}: "look at the ring" (shared-memory transport only). */
     record Doorbell() implements Message {}

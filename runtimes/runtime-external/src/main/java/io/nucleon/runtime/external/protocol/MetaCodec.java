@@ -18,7 +18,13 @@ public final class MetaCodec {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
+    private static final byte[] EMPTY = new byte[0];
+
     private byte[] buf = new byte[512];
+    /** The meta of the last {@link #answer} and the response it made (with an empty body). */
+    private String lastMeta;
+
+    private Response lastAnswer;
     private int len;
     private boolean first;
 
@@ -84,6 +90,19 @@ public final class MetaCodec {
     /** The buffer {@link #encode} wrote into; reused, so valid until the next call. */
     public byte[] buffer() {
         return buf;
+    }
+
+    /**
+     * Builds the response from a RESPONSE frame's meta and body, as {@link #response(String, byte[])}
+     * does, reusing the parsed meta when it is the same as the previous answer's (a handler tends to
+     * answer with the same status, content type and headers every time).
+     */
+    public Response answer(String metaJson, byte[] body) throws ProtocolException {
+        if (!metaJson.equals(lastMeta)) {
+            lastAnswer = response(metaJson, EMPTY);
+            lastMeta = metaJson;
+        }
+        return lastAnswer.withBody(body);
     }
 
     /** Builds the response from a RESPONSE frame's meta and body. */

@@ -39,10 +39,18 @@ public final class Protocol {
     public static final byte RESPONSE = 0x11;
     /** W → P: the handler failed: {@code seq}, then JSON with the message, type and traceback. */
     public static final byte ERROR = 0x12;
+    /** P → W: the answer to a BINDING_CALL: {@code callId}, {@code metaLength}, meta JSON, body. */
+    public static final byte BINDING_RESULT = 0x13;
+    /** P → W: several events at once: {@code batchSeq}, {@code count}, then per event its lengths, meta and body. */
+    public static final byte EVENT_BATCH = 0x14;
+    /** W → P: the answers to an EVENT_BATCH, one per event in its order: {@code batchSeq}, {@code count}, items. */
+    public static final byte RESPONSE_BATCH = 0x15;
     /** W → P: a call of the handler's logger; JSON. */
     public static final byte LOG = 0x20;
     /** W → P: an increment of one of the handler's counters; JSON. */
     public static final byte METRIC = 0x21;
+    /** W → P: the handler calls a data binding: {@code callId}, {@code metaLength}, meta JSON, body. */
+    public static final byte BINDING_CALL = 0x22;
 
     /** Bytes of a frame's {@code length} field (u32), which comes first. */
     public static final int LENGTH_BYTES = 4;
@@ -84,6 +92,30 @@ public final class Protocol {
         b.put(record + TYPE_OFFSET, EVENT);
         b.putLong(record + SEQ_OFFSET, seq); // unaligned in a ring: fine, only the ring's positions need atomicity
         b.putInt(record + META_LENGTH_OFFSET, metaLength);
+        return record + META_OFFSET;
+    }
+
+    /**
+     * Writes the fixed fields of a BINDING_RESULT record at index {@code record} of {@code b}, as
+     * {@link #putEventHead} does for an EVENT (the two share their layout).
+     *
+     * @return the index where the meta JSON goes; the body follows it
+     */
+    public static int putBindingResultHead(ByteBuffer b, int record, long callId, int metaLength) {
+        b.put(record + TYPE_OFFSET, BINDING_RESULT);
+        b.putLong(record + SEQ_OFFSET, callId);
+        b.putInt(record + META_LENGTH_OFFSET, metaLength);
+        return record + META_OFFSET;
+    }
+
+    /**
+     * Writes the fixed fields of an EVENT_BATCH record at index {@code record} of {@code b}: the type,
+     * {@code batchSeq} and {@code count}; the items follow at the returned index.
+     */
+    public static int putBatchHead(ByteBuffer b, int record, long batchSeq, int count) {
+        b.put(record + TYPE_OFFSET, EVENT_BATCH);
+        b.putLong(record + SEQ_OFFSET, batchSeq);
+        b.putInt(record + META_LENGTH_OFFSET, count);
         return record + META_OFFSET;
     }
 
@@ -167,6 +199,55 @@ public final class Protocol {
                 }
                 long seq = frame.getLong();
                 return new Message.Failure(seq, text(frame));
+            }
+            case BINDING_CALL: {
+                if (frame.remaining() < SEQ_META_BYTES) {
+                    throw new ProtocolException("BINDING_CALL frame of " + frame.remaining()
+                            + " payload bytes; at least " + SEQ_META_BYTES + " expected");
+                }
+                long callId = frame.getLong();
+                long metaLength = frame.getInt() & 0xffffffffL;
+                if (metaLength > frame.remaining()) {
+                    throw new ProtocolException("BINDING_CALL metaLength " + metaLength + " exceeds the "
+                            + frame.remaining() + " bytes left in the frame");
+                }
+                String meta = utf8(frame, (int) metaLength);
+                byte[] body = new byte[frame.remaining()];
+                frame.get(body);
+                return new Message.BindingCall(callId, meta, body);
+            }
+            case RESPONSE_BATCH: {
+                if (frame.remaining() < SEQ_META_BYTES) {
+                    throw new ProtocolException("RESPONSE_BATCH frame of " + frame.remaining()
+                            + " payload bytes; at least " + SEQ_META_BYTES + " expected");
+                }
+                long seq = frame.getLong();
+                long count = frame.getInt() & 0xffffffffL;
+                if (count > frame.remaining() / 8) {
+                    throw new ProtocolException("RESPONSE_BATCH count " + count + " does not fit in the "
+                            + frame.remaining() + " bytes left in the frame");
+                }
+                java.util.List<Message.Answer> items = new java.util.ArrayList<>((int) count);
+                for (int i = 0; i < count; i++) {
+                    if (frame.remaining() < 8) {
+                        throw new ProtocolException("RESPONSE_BATCH item " + i + " runs past the frame");
+                    }
+                    long metaLength = frame.getInt() & 0xffffffffL;
+                    long bodyLength = frame.getInt() & 0xffffffffL;
+                    if (metaLength + bodyLength > frame.remaining()) {
+                        throw new ProtocolException("RESPONSE_BATCH item " + i + " of " + (metaLength + bodyLength)
+                                + " bytes exceeds the " + frame.remaining() + " bytes left in the frame");
+                    }
+                    String meta = utf8(frame, (int) metaLength);
+                    byte[] body = new byte[(int) bodyLength];
+                    frame.get(body);
+                    items.add(new Message.Answer(seq, meta, body));
+                }
+                if (frame.hasRemaining()) {
+                    throw new ProtocolException(
+                            "RESPONSE_BATCH has " + frame.remaining() + " bytes after its " + count + " items");
+                }
+                return new Message.BatchAnswer(seq, items);
             }
             case LOG:
                 return new Message.Log(text(frame));

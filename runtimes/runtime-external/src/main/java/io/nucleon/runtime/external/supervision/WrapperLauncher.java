@@ -200,12 +200,26 @@ public final class WrapperLauncher implements AutoCloseable {
         env.put("NUCLEON_TRIGGER_KIND", ctx.triggerKind());
         env.put("NUCLEON_TRIGGER_NAME", ctx.triggerName());
         env.put("NUCLEON_MAX_FRAME", Integer.toString(settings.transport().maxFrame()));
+        if (settings.dataBindings().isEmpty()) {
+            env.remove("NUCLEON_DATA_BINDINGS");
+        } else {
+            env.put("NUCLEON_DATA_BINDINGS", dataBindingsJson(settings.dataBindings()));
+        }
         if (settings.decodeJsonBody()) {
             env.put("NUCLEON_DECODE_JSON_BODY", "1");
         } else {
             env.remove("NUCLEON_DECODE_JSON_BODY");
         }
         return pb;
+    }
+
+    /** {@code NUCLEON_DATA_BINDINGS}: a JSON object of binding name to kind. */
+    static String dataBindingsJson(Map<String, String> bindings) {
+        try {
+            return io.nucleon.spi.Json.mapper().writeValueAsString(bindings);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e); // a map of strings always serialises
+        }
     }
 
     /** The handshake, cut short by the timer (which kills the wrapper and closes the socket) at {@code deadline}. */

@@ -32,6 +32,8 @@ import java.util.Objects;
  * @param maxRestartDelay      the longest such pause
  * @param maxLogLinesPerSecond a wrapper's log budget: lines a second on average
  * @param logLineBurst         a wrapper's log budget: lines at once after a quiet spell
+ * @param eventTimeout         {@code spec.eventTimeout}: the longest a binding call waits (zero: no bound of its own)
+ * @param dataBindings         the function's data bindings, name to kind ({@code NUCLEON_DATA_BINDINGS})
  */
 public record WrapperSettings(
         Language language,
@@ -50,7 +52,9 @@ public record WrapperSettings(
         Duration restartDelay,
         Duration maxRestartDelay,
         int maxLogLinesPerSecond,
-        int logLineBurst) {
+        int logLineBurst,
+        Duration eventTimeout,
+        Map<String, String> dataBindings) {
     /** Copies the lists and maps (the settings never change) and checks what the reader already checked. */
     public WrapperSettings {
         Objects.requireNonNull(language, "language");
@@ -62,6 +66,8 @@ public record WrapperSettings(
         Objects.requireNonNull(transport, "transport");
         interpreterArgs = List.copyOf(interpreterArgs);
         functionEnv = Collections.unmodifiableMap(new LinkedHashMap<>(functionEnv));
+        Objects.requireNonNull(eventTimeout, "eventTimeout");
+        dataBindings = Collections.unmodifiableMap(new LinkedHashMap<>(dataBindings));
         for (Duration d : List.of(startTimeout, stopTimeout, restartDelay, maxRestartDelay)) {
             if (d.isNegative() || d.isZero()) {
                 throw new IllegalArgumentException("timeouts and delays must be positive, got " + d);

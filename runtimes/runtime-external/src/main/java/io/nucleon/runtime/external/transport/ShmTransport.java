@@ -28,6 +28,10 @@ public final class ShmTransport implements Transport {
     private long inHead;
     /** A frame read from the socket while the ring still had frames: handled after the ring is drained. */
     private Message pending;
+    /** Between {@link #hold()} and {@link #flush()}: the doorbell waits for the flush. */
+    private boolean holding;
+    /** A record was published while holding: the flush looks at the sleeping flag. */
+    private boolean unrung;
 
     private volatile boolean closed;
 
@@ -62,6 +66,35 @@ public final class ShmTransport implements Transport {
         int record = out.index(claim((int) length));
         ByteBuffer memory = out.memory();
         int metaAt = Protocol.putEventHead(memory, record, seq, metaLength);
+        memory.put(metaAt, meta, 0, metaLength);
+        memory.put(metaAt + metaLength, body);
+        publish(record, (int) length);
+    }
+
+    @Override
+    public void sendEventBatch(long batchSeq, int count, byte[] items, int length) throws IOException {
+        long frameLength = Protocol.TYPE_BYTES + Protocol.SEQ_META_BYTES + (long) length;
+        if (frameLength > rings.maxRingFrame()) {
+            socket.sendEventBatch(batchSeq, count, items, length); // every earlier frame is already published
+            return;
+        }
+        int record = out.index(claim((int) frameLength));
+        ByteBuffer memory = out.memory();
+        int itemsAt = Protocol.putBatchHead(memory, record, batchSeq, count);
+        memory.put(itemsAt, items, 0, length);
+        publish(record, (int) frameLength);
+    }
+
+    @Override
+    public void sendBindingResult(long callId, byte[] meta, int metaLength, byte[] body) throws IOException {
+        long length = Protocol.eventFrameLength(metaLength, body.length); // the same layout as an EVENT
+        if (length > rings.maxRingFrame()) {
+            socket.sendBindingResult(callId, meta, metaLength, body); // every earlier frame is already published
+            return;
+        }
+        int record = out.index(claim((int) length));
+        ByteBuffer memory = out.memory();
+        int metaAt = Protocol.putBindingResultHead(memory, record, callId, metaLength);
         memory.put(metaAt, meta, 0, metaLength);
         memory.put(metaAt + metaLength, body);
         publish(record, (int) length);
@@ -103,6 +136,15 @@ public final class ShmTransport implements Transport {
         Protocol.putLength(out.memory(), record, length);
         outTail += ShmRings.recordBytes(length);
         out.tailRelease(outTail);
+        if (holding) {
+            unrung = true; // one look at the sleeping flag at the flush
+            return;
+        }
+        ring();
+    }
+
+    /** After a publish: rings the doorbell if the wrapper announced sleep. */
+    private void ring() throws IOException {
         VarHandle.fullFence(); // publish, then look at the sleeping flag: one half of the Dekker pair
         if (out.sleepingVolatile() != 0) {
             socket.sendEmpty(Protocol.DOORBELL);
@@ -110,7 +152,21 @@ public final class ShmTransport implements Transport {
     }
 
     @Override
-    public Message receive() throws IOException, ProtocolException {
+    public void hold() {
+        holding = true;
+    }
+
+    @Override
+    public void flush() throws IOException {
+        holding = false;
+        if (unrung) {
+            unrung = false;
+            ring();
+        }
+    }
+
+    @Override
+    public Message receive(Runnable beforeWait) throws IOException, ProtocolException {
         while (true) {
             Message m = poll();
             if (m != null) {
@@ -123,6 +179,11 @@ public final class ShmTransport implements Transport {
             }
             if (spin()) {
                 continue;
+            }
+            if (beforeWait != null) {
+                beforeWait.run();
+                beforeWait = null;
+                continue; // that took time: look at the ring again before sleeping
             }
             in.sleeping(1);
             VarHandle.fullFence(); // announce sleep, then look again: the other half of the pair

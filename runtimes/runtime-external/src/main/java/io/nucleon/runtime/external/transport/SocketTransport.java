@@ -23,6 +23,12 @@ public final class SocketTransport implements Transport {
     private final ByteBuffer out = ByteBuffer.allocateDirect(OUT_CAPACITY).order(ByteOrder.LITTLE_ENDIAN);
     private final ByteBuffer header =
             ByteBuffer.allocateDirect(Protocol.META_OFFSET).order(ByteOrder.LITTLE_ENDIAN);
+    /** What {@link #receive(Runnable)} runs before its first blocking read; the receiving thread only. */
+    private Runnable beforeWait;
+    /** Between {@link #hold()} and {@link #flush()}: frames gather in {@link #out}. */
+    private boolean holding;
+    /** Bytes of whole frames gathered in {@link #out}, not yet written. */
+    private int held;
     /** Bytes read and not yet handed out, between position and limit (read mode). */
     private ByteBuffer in =
             ByteBuffer.allocate(IN_INITIAL).order(ByteOrder.LITTLE_ENDIAN).limit(0);
@@ -43,13 +49,19 @@ public final class SocketTransport implements Transport {
         int length = (int) Protocol.eventFrameLength(metaLength, body.length);
         int total = Protocol.LENGTH_BYTES + length;
         if (total <= OUT_CAPACITY) {
-            out.clear();
-            int at = Protocol.putEventHead(out, 0, seq, metaLength);
+            if (held + total > OUT_CAPACITY) {
+                writeHeld();
+            }
+            int base = held;
+            int at = Protocol.putEventHead(out, base, seq, metaLength);
             out.put(at, meta, 0, metaLength).put(at + metaLength, body);
-            Protocol.putLength(out, 0, length);
-            out.limit(total).position(0);
-            writeFully(out);
+            Protocol.putLength(out, base, length);
+            held += total;
+            if (!holding) {
+                writeHeld();
+            }
         } else {
+            writeHeld(); // in order
             header.clear();
             Protocol.putEventHead(header, 0, seq, metaLength);
             Protocol.putLength(header, 0, length);
@@ -66,8 +78,58 @@ public final class SocketTransport implements Transport {
         sendEmpty(Protocol.STOP);
     }
 
+    @Override
+    public void hold() {
+        holding = true;
+    }
+
+    @Override
+    public void flush() throws IOException {
+        holding = false;
+        writeHeld();
+    }
+
+    /** Writes the frames gathered in {@link #out}, in one call when the socket takes them. */
+    private void writeHeld() throws IOException {
+        if (held > 0) {
+            out.limit(held).position(0);
+            held = 0;
+            writeFully(out);
+            out.clear();
+        }
+    }
+
+    @Override
+    public void sendEventBatch(long batchSeq, int count, byte[] items, int length) throws IOException {
+        writeHeld(); // in order
+        int frameLength = Protocol.TYPE_BYTES + Protocol.SEQ_META_BYTES + length;
+        header.clear();
+        Protocol.putBatchHead(header, 0, batchSeq, count);
+        Protocol.putLength(header, 0, frameLength);
+        ByteBuffer[] parts = {header, ByteBuffer.wrap(items, 0, length)};
+        long left = Protocol.LENGTH_BYTES + (long) frameLength;
+        while (left > 0) {
+            left -= channel.write(parts);
+        }
+    }
+
+    @Override
+    public void sendBindingResult(long callId, byte[] meta, int metaLength, byte[] body) throws IOException {
+        writeHeld(); // in order
+        int length = (int) Protocol.eventFrameLength(metaLength, body.length); // the same layout as an EVENT
+        header.clear();
+        Protocol.putBindingResultHead(header, 0, callId, metaLength);
+        Protocol.putLength(header, 0, length);
+        ByteBuffer[] parts = {header, ByteBuffer.wrap(meta, 0, metaLength), ByteBuffer.wrap(body)};
+        long left = Protocol.LENGTH_BYTES + (long) length;
+        while (left > 0) {
+            left -= channel.write(parts);
+        }
+    }
+
     /** Sends a frame with no payload (STOP, DOORBELL). */
     void sendEmpty(byte type) throws IOException {
+        writeHeld(); // in order
         header.clear();
         Protocol.putLength(header, 0, Protocol.putEmpty(header, 0, type));
         header.limit(Protocol.LENGTH_BYTES + Protocol.TYPE_BYTES);
@@ -81,8 +143,13 @@ public final class SocketTransport implements Transport {
     }
 
     @Override
-    public Message receive() throws IOException, ProtocolException {
-        return Protocol.decode(nextFrame());
+    public Message receive(Runnable beforeWait) throws IOException, ProtocolException {
+        this.beforeWait = beforeWait;
+        try {
+            return Protocol.decode(nextFrame());
+        } finally {
+            this.beforeWait = null;
+        }
     }
 
     /**
@@ -116,6 +183,11 @@ public final class SocketTransport implements Transport {
             in.compact();
         }
         // write mode now
+        Runnable wait = beforeWait;
+        if (wait != null) {
+            beforeWait = null;
+            wait.run();
+        }
         while (in.position() < n) {
             if (channel.read(in) < 0) {
                 in.flip();

@@ -19,11 +19,34 @@ public interface Transport extends Closeable {
     /** Sends an EVENT frame: {@code meta[0, metaLength)} then {@code body}. */
     void sendEvent(long seq, byte[] meta, int metaLength, byte[] body) throws IOException;
 
+    /** Sends a BINDING_RESULT frame: {@code meta[0, metaLength)} then {@code body}. */
+    void sendBindingResult(long callId, byte[] meta, int metaLength, byte[] body) throws IOException;
+
+    /** Sends an EVENT_BATCH frame: {@code count}, then {@code items[0, length)} (the items, already laid out). */
+    void sendEventBatch(long batchSeq, int count, byte[] items, int length) throws IOException;
+
     /** Sends a STOP frame. */
     void sendStop() throws IOException;
 
+    /**
+     * The frames sent from now until {@link #flush()} may reach the wrapper together (one write, one
+     * doorbell), in order. The caller must flush before it waits for an answer.
+     */
+    default void hold() {}
+
+    /** Sends what was held since {@link #hold()}. */
+    default void flush() throws IOException {}
+
     /** Blocks until the wrapper's next frame and decodes it. */
-    Message receive() throws IOException, ProtocolException;
+    default Message receive() throws IOException, ProtocolException {
+        return receive(null);
+    }
+
+    /**
+     * Blocks until the wrapper's next frame and decodes it; runs {@code beforeWait} (when not
+     * {@code null}) once it finds it has to wait, before it sleeps or blocks.
+     */
+    Message receive(Runnable beforeWait) throws IOException, ProtocolException;
 
     /** {@link #UDS} or {@link #SHM}. */
     String name();
