@@ -174,7 +174,8 @@ final class StartupArchive {
             return;
         }
         try {
-            ProcessHandle.of(Long.parseLong(pid)).ifPresentOrElse(p -> p.onExit().thenRun(stop), stop);
+            ProcessHandle.of(Long.parseLong(pid))
+                    .ifPresentOrElse(p -> p.onExit().thenRun(stop), stop);
         } catch (NumberFormatException e) {
             // not ours to judge: someone set the property by hand
         }
@@ -221,7 +222,8 @@ final class StartupArchive {
         p.setProperty(KEY_OPTION, option);
         p.setProperty(KEY_VM, System.getProperty("java.vm.version", ""));
         p.setProperty(KEY_JAR_SIZE, Long.toString(Files.size(jar)));
-        p.setProperty(KEY_JAR_MODIFIED, Long.toString(Files.getLastModifiedTime(jar).toMillis()));
+        p.setProperty(
+                KEY_JAR_MODIFIED, Long.toString(Files.getLastModifiedTime(jar).toMillis()));
         try (OutputStream out = Files.newOutputStream(descriptorOf(jar))) {
             p.store(
                     out,

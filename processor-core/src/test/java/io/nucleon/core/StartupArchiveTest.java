@@ -62,8 +62,7 @@ class StartupArchiveTest {
                 "-javaagent:/x/agent.jar",
                 "-XX:SharedArchiveFile=/other.jsa",
                 "-Xshare:off")) {
-            assertNull(
-                    StartupArchive.command(jar, Map.of(), null, "java", List.of(flag, "-jar", "fn.jar"), 1), flag);
+            assertNull(StartupArchive.command(jar, Map.of(), null, "java", List.of(flag, "-jar", "fn.jar"), 1), flag);
         }
         assertNull(StartupArchive.command(
                 jar, Map.of("JAVA_TOOL_OPTIONS", "-Dx=1 -javaagent:/x/agent.jar"), null, "java", ARGS, 1));
@@ -73,7 +72,8 @@ class StartupArchiveTest {
 
     @Test
     void staysInProcessWhenTheJarChangedOrTheArchiveIsGone() throws Exception {
-        Files.setLastModifiedTime(jar, FileTime.fromMillis(Files.getLastModifiedTime(jar).toMillis() - 60_000));
+        Files.setLastModifiedTime(
+                jar, FileTime.fromMillis(Files.getLastModifiedTime(jar).toMillis() - 60_000));
         assertNull(StartupArchive.command(jar, Map.of(), null, "java", ARGS, 1), "another date: a copy, not the jar");
 
         StartupArchive.writeDescriptor(jar, archive, "-XX:SharedArchiveFile");

@@ -48,7 +48,8 @@ class StartupArchiveIT {
         try (FunctionProcess fn = jar().start()) {
             List<ProcessHandle> children = fn.process().children().toList();
             assertEquals(1, children.size(), "one JVM that runs the function: " + children);
-            String command = String.join(" ", children.get(0).info().arguments().map(List::of).orElse(List.of()));
+            String command = String.join(
+                    " ", children.get(0).info().arguments().map(List::of).orElse(List.of()));
             assertTrue(
                     command.contains("-XX:SharedArchiveFile=") || command.contains("-XX:AOTCache="),
                     "the archive's flag: " + command);
