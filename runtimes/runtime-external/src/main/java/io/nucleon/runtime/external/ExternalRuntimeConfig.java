@@ -51,7 +51,7 @@ public final class ExternalRuntimeConfig {
      * How many events a wrapper may hold at once: the one it works on and the queued ones it is sent
      * ahead of its answer, while every worker is busy. 1 sends one event at a time.
      */
-    public int eventsInFlight = 4;
+    public int eventsInFlight = 8;
     /**
      * Pass the processor's whole environment to the wrappers. By default they get only
      * {@link io.nucleon.runtime.external.supervision.WrapperEnvironment#INHERITED_BY_DEFAULT}, {@link #inheritEnvNames} and {@code spec.env}.
