@@ -84,13 +84,28 @@ YAML
     esac
 }
 
-# cpu_ticks PID: the process's and its children's (the wrappers') CPU ticks, as "processor wrappers".
-cpu_ticks() {
-    local kids=0 k
+# tree PID: the process and all its descendants (java -jar may relaunch itself with the start-up archive,
+# docs/startup.md, so the function's JVM can be a child, and its wrappers grandchildren).
+tree() {
+    local k
+    echo "$1"
     for k in $(pgrep -P "$1" || true); do
-        kids=$((kids + $(process_cpu_ticks "$k" 2>/dev/null || echo 0)))
+        tree "$k"
     done
-    echo "$(process_cpu_ticks "$1") $kids"
+}
+
+# cpu_ticks PID: CPU ticks of the JVMs of the tree and of everything else in it (the wrappers), as "processor wrappers".
+cpu_ticks() {
+    local jvm=0 other=0 p ticks
+    for p in $(tree "$1"); do
+        ticks="$(process_cpu_ticks "$p" 2>/dev/null || echo 0)"
+        if [[ "$(cat "/proc/$p/comm" 2>/dev/null)" == java ]]; then
+            jvm=$((jvm + ticks))
+        else
+            other=$((other + ticks))
+        fi
+    done
+    echo "$jvm $other"
 }
 
 HZ="$(getconf CLK_TCK)"
