@@ -9,6 +9,7 @@ One self-contained file, standard library only, Python 3.9+.
 """
 
 import atexit
+import collections
 import datetime
 import importlib
 import inspect
@@ -41,6 +42,8 @@ T_RESPONSE_BATCH = 0x15
 T_LOG = 0x20
 T_METRIC = 0x21
 T_BINDING_CALL = 0x22
+# What P may send ahead while the handler waits for a binding call's result: kept for later, in order.
+_QUEUEABLE = frozenset((T_EVENT, T_EVENT_BATCH, T_STOP))
 
 DEFAULT_MAX_FRAME = 64 * 1024 * 1024
 
@@ -783,6 +786,9 @@ class Wrapper:
         self.chan = None
         self.in_event = False  # binding calls are served by P only while an event is in flight
         self.call_id = 0
+        # Frames that came while a binding call waited for its result: the events P sent ahead
+        # (docs/protocol.md section 4), served in order after the one in hand.
+        self.queued = collections.deque()
         self.main_thread = threading.get_ident()
         self._loop = None
 
@@ -881,6 +887,10 @@ class Wrapper:
                 if got != call_id:
                     raise ProtocolError("BINDING_RESULT for call %d while call %d is waiting" % (got, call_id))
                 break
+            if ftype in _QUEUEABLE:
+                self.queued.append((ftype, bytes(payload)))  # copied: the ring's record is released now
+                chan.release()
+                continue
             chan.release()
             if ftype == T_DOORBELL or 0x40 <= ftype <= 0x7F:
                 continue
@@ -1052,8 +1062,9 @@ class Wrapper:
         run = self.loop.run_until_complete if is_async else lambda r: self.loop.run_until_complete(r)  # noqa: E731
         unpack_event = _EVENT_HDR.unpack_from
         isawaitable = inspect.isawaitable
+        queued = self.queued
         while True:
-            ftype, payload = recv()
+            ftype, payload = queued.popleft() if queued else recv()
             if ftype == T_EVENT:
                 seq, ml = unpack_event(payload, 0)
                 if 12 + ml > len(payload):

@@ -15,11 +15,17 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** A real Python handler calling the http binding over the wrapper protocol, against a local HTTP server. */
 class HttpBindingFromPythonTest {
@@ -97,5 +103,62 @@ class HttpBindingFromPythonTest {
         JsonNode bad = post("/bad", "");
         assertEquals("badArguments", bad.path("error").asText());
         assertTrue(bad.path("message").asText().contains("has no argument 'verb'"), bad.toString());
+    }
+
+    /**
+     * With one worker and many callers, the worker sends queued events to the wrapper ahead of its
+     * answers (runtimeAttributes.eventsInFlight) while the handler waits for its binding call's result:
+     * the wrapper keeps those events for later, and every caller gets the answer to its own call.
+     */
+    @ParameterizedTest(name = "python over {0}")
+    @ValueSource(strings = {"shm", "uds"})
+    void eventsSentAheadWhileAHandlerWaitsForItsCallAreServedInTurn(String transport) throws Exception {
+        processor = Processor.builder()
+                .name("http-from-python")
+                .withoutControlServer()
+                .runtime("python")
+                .handler("caller:handler")
+                .runtimeAttribute("codeDir", FUNCTIONS.resolve("http-python").toString())
+                .runtimeAttribute("transport", transport)
+                .eventTimeout(Duration.ofSeconds(20))
+                .dataBinding(
+                        "web",
+                        "http",
+                        Map.of(
+                                "baseUrl",
+                                "http://127.0.0.1:" + server.getAddress().getPort() + "/api"))
+                .trigger(
+                        "web",
+                        "http",
+                        t -> t.numWorkers(1).attribute("host", "127.0.0.1").attribute("port", 0))
+                .build()
+                .start();
+        ExecutorService callers = Executors.newFixedThreadPool(12);
+        try {
+            List<Future<?>> all = new ArrayList<>();
+            for (int c = 0; c < 12; c++) {
+                int caller = c;
+                all.add(callers.submit(() -> {
+                    for (int i = 0; i < 25; i++) {
+                        String body = "caller " + caller + " call " + i;
+                        JsonNode r = post("/call", body);
+                        assertEquals("got:" + body, r.path("body").asText(), r.toString());
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> each : all) {
+                each.get();
+            }
+        } finally {
+            callers.shutdownNow();
+        }
+        @SuppressWarnings("unchecked")
+        long sentAhead = ((List<Map<String, Object>>)
+                        ((Map<String, Object>) processor.status().get("runtimeStatus")).get("wrappers"))
+                .stream()
+                        .mapToLong(w -> ((Number) w.get("eventsSentAhead")).longValue())
+                        .sum();
+        assertTrue(sentAhead > 0, "no event was sent ahead, so the case was not exercised");
     }
 }
