@@ -106,6 +106,9 @@ final class JournalIntake implements AsyncIntake, CallbackSender.Backlog {
     private final String prefix;
     private final String jsonPrefix;
     private final int maxInFlight;
+    /** {@code async.batchSize}: how many calls a handler that takes batches gets at once. */
+    private final int batchSize;
+
     private final Semaphore permits;
     private final ScheduledExecutorService timer;
     private final CallbackAddressRules callbackRules;
@@ -142,6 +145,7 @@ final class JournalIntake implements AsyncIntake, CallbackSender.Backlog {
         this.jsonPrefix = jsonEscape(prefix);
         this.maxInFlight = options.maxInFlight > 0 ? options.maxInFlight : Math.max(1, dispatcher.numWorkers() * 2);
         this.permits = new Semaphore(maxInFlight);
+        this.batchSize = options.batchSize;
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "nucleon-async-retry-" + triggerName);
             t.setDaemon(true);
@@ -808,6 +812,11 @@ final class JournalIntake implements AsyncIntake, CallbackSender.Backlog {
             this.event = new JournalEvent(rec.entry(), triggerName, triggerKind);
             this.before = Math.max(rec.entry().attempts(), attemptsBefore);
             this.holdsPermit = holdsPermit;
+        }
+
+        @Override
+        public int batchLimit() {
+            return batchSize;
         }
 
         /** The first attempt, from the tail thread, in its current batch. */

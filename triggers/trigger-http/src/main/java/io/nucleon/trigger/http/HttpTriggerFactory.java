@@ -163,6 +163,9 @@ public final class HttpTriggerFactory implements TriggerFactory {
                     "async.journalDropHeaders",
                     "must be a list of header names (an empty list keeps " + "every header)");
         }
+        if (a.batchSize < 1 || a.batchSize > 10_000) {
+            problems.add("async.batchSize", "must be from 1 (no batches) to 10000, got " + a.batchSize);
+        }
         if (a.maxDeadLetters < 1 || a.maxDeadLetters > 1_000_000) {
             // each dead letter kept costs a small index entry on the heap (see async-journal's README)
             problems.add("async.maxDeadLetters", "must be from 1 to 1000000, got " + a.maxDeadLetters);

@@ -67,6 +67,12 @@ public final class AsyncOptions {
     /** Dead letters kept at most; beyond this the oldest are dropped from the list. */
     public int maxDeadLetters = 10_000;
     /**
+     * For a handler that takes batches (Python's, Nuclio's batch API): up to this many journaled calls
+     * handed to it at once, as a list, from those already waiting for a worker (never waiting for more;
+     * at most {@link #maxInFlight} are). 1, the default: one call at a time, no list.
+     */
+    public int batchSize = 1;
+    /**
      * Request headers dropped before a call is journaled (case-insensitive), so that credentials do
      * not rest on disk; the handler does not see them. An empty list keeps every header.
      */
