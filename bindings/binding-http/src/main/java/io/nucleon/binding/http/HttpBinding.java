@@ -381,12 +381,6 @@ public final class HttpBinding implements DataBinding, CallableBinding {
                 cause));
     }
 
-    /**
-     * {@code path} resolved against {@code baseUrl}: joined with one {@code /}, or used as it is when
-     * it is a full {@code http(s)://} URL.
-     *
-     * @throws IllegalArgumentException when {@code path} is relative and there is no {@code baseUrl}, or it is not a valid URL
-     */
     @Override
     public Set<String> operations() {
         return Set.of("request");
@@ -400,9 +394,7 @@ public final class HttpBinding implements DataBinding, CallableBinding {
      */
     @Override
     public CompletionStage<Reply> call(String operation, ObjectNode args, byte[] body) {
-        if (!operation.equals("request")) {
-            throw BindingCallException.unknownOperation(name, kind(), operation, operations());
-        }
+        // the caller checked that the operation is one of operations()
         BindingArgs a = BindingArgs.of(args, name, operation, REQUEST_ARGS);
         String method = a.string("method");
         String path = a.string("path");
@@ -429,6 +421,12 @@ public final class HttpBinding implements DataBinding, CallableBinding {
         });
     }
 
+    /**
+     * {@code path} resolved against {@code baseUrl}: joined with one {@code /}, or used as it is when
+     * it is a full {@code http(s)://} URL.
+     *
+     * @throws IllegalArgumentException when {@code path} is relative and there is no {@code baseUrl}, or it is not a valid URL
+     */
     public URI resolve(String path) {
         String p = path == null ? "" : path;
         String lower = p.toLowerCase(Locale.ROOT);

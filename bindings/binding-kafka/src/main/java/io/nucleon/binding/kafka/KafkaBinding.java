@@ -383,9 +383,7 @@ public final class KafkaBinding implements DataBinding, CallableBinding {
      */
     @Override
     public CompletionStage<Reply> call(String operation, ObjectNode args, byte[] body) {
-        if (!operation.equals(SEND)) {
-            throw BindingCallException.unknownOperation(name, kind(), operation, operations());
-        }
+        // the caller checked that the operation is one of operations()
         BindingArgs a = BindingArgs.of(args, name, operation, SEND_ARGS);
         String topic = a.string("topic");
         if (topic == null || topic.isEmpty()) {

@@ -187,9 +187,7 @@ public final class MqttBinding implements DataBinding, CallableBinding {
      */
     @Override
     public CompletionStage<Reply> call(String operation, ObjectNode args, byte[] body) {
-        if (!operation.equals("publish")) {
-            throw BindingCallException.unknownOperation(name, kind(), operation, operations());
-        }
+        // the caller checked that the operation is one of operations()
         BindingArgs a = BindingArgs.of(args, name, operation, PUBLISH_ARGS);
         String topic = a.requiredString("topic");
         Long qos = a.integer("qos");

@@ -250,9 +250,7 @@ public final class NatsBinding implements DataBinding, CallableBinding {
      */
     @Override
     public CompletionStage<Reply> call(String operation, ObjectNode args, byte[] body) {
-        if (!operation.equals("publish")) {
-            throw BindingCallException.unknownOperation(name, kind(), operation, operations());
-        }
+        // the caller checked that the operation is one of operations()
         BindingArgs a = BindingArgs.of(args, name, operation, PUBLISH_ARGS);
         String subject = a.requiredString("subject");
         Map<String, String> headers = a.stringMap("headers");

@@ -17,7 +17,6 @@ import io.nucleon.api.FunctionConfigException;
 import io.nucleon.binding.rabbitmq.RabbitMqPublishException.Reason;
 import io.nucleon.spi.AttributeProblems;
 import io.nucleon.spi.BindingArgs;
-import io.nucleon.spi.BindingCallException;
 import io.nucleon.spi.CallableBinding;
 import io.nucleon.spi.Durations;
 import java.io.IOException;
@@ -272,9 +271,7 @@ public final class RabbitMqBinding implements DataBinding, CallableBinding {
      */
     @Override
     public CompletionStage<Reply> call(String operation, ObjectNode args, byte[] body) {
-        if (!operation.equals("publish")) {
-            throw BindingCallException.unknownOperation(name, kind(), operation, operations());
-        }
+        // the caller checked that the operation is one of operations()
         BindingArgs a = BindingArgs.of(args, name, operation, PUBLISH_ARGS);
         String routingKey = a.string("routingKey");
         Map<String, Object> headers = new LinkedHashMap<>(a.stringMap("headers"));
