@@ -273,3 +273,9 @@ for s in $SETUPS; do
 done
 printf '(rss: the function JVM; tree: every process of the launch; MB. cpu: to ready, all processes)\n'
 log "figures written to $TSV"
+plot_bars "$TSV" "$RESULTS/startup.png" \
+    "From java -jar to ready and to the first response, medians of $RUNS runs" "milliseconds" \
+    ready_ms first_ms
+plot_bars "$TSV" "$RESULTS/startup-rss.png" \
+    "Memory after start (VmRSS after a second idle): the function's JVM, and every process of the launch" "MB" \
+    rss_idle_mb tree_rss_idle_mb
