@@ -2,7 +2,9 @@
 # Python and Node.js handlers over HTTP against hello-java, under the same wrk load (keep-alive,
 # 2 threads, 64 connections, sharing the machine's cores with the server), interleaved round by round.
 # Setups: hello-java (the example's handler); a Python handler that returns "" over shared memory
-# (shm) and over the Unix socket (uds); a Node.js handler that returns ""; each with 1 and 2 workers.
+# (shm) and over the Unix socket (uds); a Node.js handler that returns ""; with 1 and 2 workers; a
+# name ending in -ahead sets runtimeAttributes.eventsInFlight to EVENTS_IN_FLIGHT (8), the others
+# keep the default (1: one event at a time).
 # Per setup, the medians over ROUNDS rounds of: requests/s, p99 latency, and CPU microseconds per
 # request of the processor and of its wrapper processes (utime + stime from /proc, so the
 # load generator's share is left out).
@@ -24,7 +26,8 @@ DURATION="${DURATION:-8}"
 RESULTS_DIR="${RESULTS_DIR:-$ROOT/benchmarks/results}"
 PORT=18090
 CONTROL=18091
-ALL_SETUPS="java-1 java-2 python-shm-1 python-shm-2 python-uds-1 python-uds-2 node-1 node-2"
+ALL_SETUPS="java-1 java-2 python-shm-1 python-shm-1-ahead python-shm-2-ahead python-uds-1 python-uds-1-ahead
+    python-uds-2-ahead node-1 node-1-ahead node-2-ahead"
 SETUPS="${SETUPS:-$ALL_SETUPS}"
 if [[ -n "${BASE_DIR:-}" ]]; then
     SETUPS="$SETUPS base-python-shm-1 base-python-uds-1 base-node-1"
@@ -53,7 +56,12 @@ printf 'exports.handler = (context, event) => { context.callback(""); };\n' >"$W
 
 # function_yaml SETUP: the function.yaml of a setup.
 function_yaml() {
-    local s="${1#base-}" workers="${1##*-}"
+    local s="${1#base-}" ahead=""
+    if [[ "$s" == *-ahead ]]; then
+        s="${s%-ahead}"
+        ahead="    eventsInFlight: ${EVENTS_IN_FLIGHT:-8}"
+    fi
+    local workers="${s##*-}"
     case "$s" in
         java-*) NUM_WORKERS="$workers" hello_java_yaml "$PORT" ;;
         python-*|node-*)
@@ -71,6 +79,7 @@ spec:
   runtimeAttributes:
     codeDir: $WORK/fn
 $transport
+$ahead
   triggers:
     web:
       kind: http

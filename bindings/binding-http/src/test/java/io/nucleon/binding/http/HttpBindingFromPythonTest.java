@@ -120,6 +120,7 @@ class HttpBindingFromPythonTest {
                 .handler("caller:handler")
                 .runtimeAttribute("codeDir", FUNCTIONS.resolve("http-python").toString())
                 .runtimeAttribute("transport", transport)
+                .runtimeAttribute("eventsInFlight", 8)
                 .eventTimeout(Duration.ofSeconds(20))
                 .dataBinding(
                         "web",

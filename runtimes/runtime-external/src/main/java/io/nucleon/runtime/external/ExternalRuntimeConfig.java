@@ -49,9 +49,11 @@ public final class ExternalRuntimeConfig {
     public Duration spinTime = Duration.ofNanos(20_000);
     /**
      * How many events a wrapper may hold at once: the one it works on and the queued ones it is sent
-     * ahead of its answer, while every worker is busy. 1 sends one event at a time.
+     * ahead of its answer, while every worker is busy. 1 (the default) sends one event at a time. More
+     * is much faster under load, but an event sent ahead waits behind the one the wrapper runs, past
+     * {@code workerAvailabilityTimeout} if that one is slow (docs/configuration.md).
      */
-    public int eventsInFlight = 8;
+    public int eventsInFlight = 1;
     /**
      * Pass the processor's whole environment to the wrappers. By default they get only
      * {@link io.nucleon.runtime.external.supervision.WrapperEnvironment#INHERITED_BY_DEFAULT}, {@link #inheritEnvNames} and {@code spec.env}.
