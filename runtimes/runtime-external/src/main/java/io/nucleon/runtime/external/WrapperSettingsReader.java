@@ -65,6 +65,16 @@ final class WrapperSettingsReader {
 
         Path runBase =
                 Path.of(config.runDirectory.isBlank() ? System.getProperty("java.io.tmpdir") : config.runDirectory);
+        if (language == Language.PYTHON && config.interpreter.indexOf('/') < 0) {
+            // found on PATH: pyenv's shim costs every wrapper start as much again as Python's own start
+            interpreter = PyenvShim.resolve(
+                            Path.of(interpreter),
+                            System.getenv(),
+                            context.env(),
+                            java.util.Arrays.asList(
+                                    code instanceof FunctionCode.OnDisk d ? d.directory() : null, runBase))
+                    .toString();
+        }
         return new WrapperSettings(
                 language,
                 context.functionName(),
