@@ -165,20 +165,45 @@ final class StartupArchive {
     }
 
     /**
-     * In the second JVM, runs {@code stop} when the JVM that waits for it is gone (killed, say); the JDK notices
-     * within a few seconds. Does nothing in a JVM that {@code java -jar} started directly.
+     * In the second JVM, runs {@code stop} (once) when the JVM that waits for it is gone (killed, say):
+     * a daemon thread looks every 100 ms whether this process still has that JVM for its parent (a
+     * process whose parent dies is given another), since the JDK's own notice of a process that is not
+     * its child may take seconds. Does nothing in a JVM that {@code java -jar} started directly.
      */
     static void onLauncherExit(Runnable stop) {
-        String pid = System.getProperty(PARENT_PROPERTY);
-        if (pid == null) {
+        String property = System.getProperty(PARENT_PROPERTY);
+        if (property == null) {
             return;
         }
+        long launcher;
         try {
-            ProcessHandle.of(Long.parseLong(pid))
-                    .ifPresentOrElse(p -> p.onExit().thenRun(stop), stop);
+            launcher = Long.parseLong(property);
         } catch (NumberFormatException e) {
-            // not ours to judge: someone set the property by hand
+            return; // not ours to judge: someone set the property by hand
         }
+        java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
+        Runnable stopOnce = () -> {
+            if (once.compareAndSet(false, true)) {
+                stop.run();
+            }
+        };
+        Thread watch = new Thread(
+                () -> {
+                    try {
+                        while (ProcessHandle.current()
+                                .parent()
+                                .map(p -> p.pid() == launcher && p.isAlive())
+                                .orElse(false)) {
+                            Thread.sleep(100);
+                        }
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    stopOnce.run();
+                },
+                "nucleon-launcher-watch");
+        watch.setDaemon(true);
+        watch.start();
     }
 
     /** The jar this JVM runs from, when it is one jar ({@code java -jar}); {@code null} otherwise. */

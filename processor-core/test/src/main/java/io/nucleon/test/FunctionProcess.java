@@ -217,9 +217,16 @@ public final class FunctionProcess implements AutoCloseable {
         return code;
     }
 
-    /** Kills the process at once (SIGKILL), as a crash would, and returns its exit code. */
+    /**
+     * Kills the function at once (SIGKILL), as a crash would, and returns the exit code of the process
+     * this kit started. The whole tree goes at the same instant: the JVM that {@code java -jar} may have
+     * started with the start-up archive (the one that runs the function) and the wrapper processes, as
+     * when a machine or a container dies.
+     */
     public int kill() {
+        java.util.List<ProcessHandle> tree = process.descendants().collect(java.util.stream.Collectors.toList());
         process.destroyForcibly();
+        tree.forEach(ProcessHandle::destroyForcibly);
         return awaitExit(STOP_TIMEOUT);
     }
 
