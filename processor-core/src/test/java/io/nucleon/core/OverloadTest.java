@@ -44,8 +44,10 @@ class OverloadTest {
     @Test
     void aFullQueueWithRejectAnswers503AtOnceWithRetryAfterOnTheDispatchingThread() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch running = new CountDownLatch(1);
         Processor p = function("reject")
                 .handler((ctx, e) -> {
+                    running.countDown();
                     release.await(30, TimeUnit.SECONDS);
                     return "ok";
                 })
@@ -67,6 +69,10 @@ class OverloadTest {
                 assertTrue(
                         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) < DID_NOT_WAIT_MS,
                         "dispatch did not wait");
+                if (i == 0) {
+                    // the one worker holds e0 before the others come, so the queue's two places are all there is
+                    assertTrue(running.await(30, TimeUnit.SECONDS), "the worker took e0");
+                }
             }
             // one runs, two are queued: at least seven were rejected before dispatch returned
             long rejected = outcomes.count(Outcome.REJECTED);
